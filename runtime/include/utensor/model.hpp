@@ -1,0 +1,48 @@
+#ifndef UTENSOR_MODEL_HPP
+#define UTENSOR_MODEL_HPP
+
+// The generic description every generated model exports, so one firmware (the serial
+// harness, a test runner) can drive any model without knowing its class.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "utensor/core/status.hpp"
+#include "utensor/core/types.hpp"
+
+namespace utensor {
+
+static const uint8_t kMaxRank = 4;
+
+struct TensorDescriptor {
+  const char* name;        // the tensor's name in the source model
+  DType dtype;
+  uint8_t rank;
+  int32_t dims[kMaxRank];  // unused trailing entries are 1
+  float scale;             // 0 when not quantized
+  int32_t zero_point;
+  uint32_t bytes;          // rank product * dtype size
+  uint8_t* data;           // fixed address inside the model's arena
+};
+
+struct ModelDescriptor {
+  const char* name;          // C++ name of the model
+  const char* source_sha256;  // sha256 of the model file it was generated from
+  uint32_t runtime_version;   // UTENSOR_VERSION the code was generated for
+  uint32_t arena_bytes;
+  uint32_t weight_bytes;
+  uint8_t num_inputs;
+  uint8_t num_outputs;
+  const TensorDescriptor* inputs;
+  const TensorDescriptor* outputs;
+  Status (*invoke)();         // runs the model once on the data behind `inputs`
+};
+
+}  // namespace utensor
+
+// All models of a firmware, in the order they were listed (written by the converter as
+// utensor_models.cpp next to the generated models).
+extern const utensor::ModelDescriptor* const utensor_model_registry[];
+extern const size_t utensor_model_registry_size;
+
+#endif  // UTENSOR_MODEL_HPP

@@ -1,0 +1,116 @@
+"""The graph IR every stage of the converter shares.
+
+A `Graph` is what the readers produce and what passes, the memory planner and the emitter
+consume: tensors (dtype, shape, quantization, constant data) and operators in a valid
+execution order. It mirrors TFLite's model closely on purpose, so that int8 semantics carry
+over unchanged; it holds a single subgraph (TFLite subgraph 0).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+# IR dtype name -> (numpy dtype, C++ element type, runtime DType enumerator).
+DTYPES = {
+    "float32": (np.float32, "float", "f32"),
+    "int8": (np.int8, "int8_t", "i8"),
+    "uint8": (np.uint8, "uint8_t", "u8"),
+    "int16": (np.int16, "int16_t", "i16"),
+    "uint16": (np.uint16, "uint16_t", "u16"),
+    "int32": (np.int32, "int32_t", "i32"),
+    "uint32": (np.uint32, "uint32_t", "u32"),
+    "int64": (np.int64, "int64_t", "i64"),
+    "bool": (np.bool_, "bool", "b8"),
+}
+
+
+def numpy_dtype(dtype: str):
+    return np.dtype(DTYPES[dtype][0])
+
+
+def ctype(dtype: str) -> str:
+    return DTYPES[dtype][1]
+
+
+@dataclass
+class Quantization:
+    """Affine quantization: real = scale * (q - zero_point).
+
+    One entry per tensor (per-tensor) or one per slice along `axis` (per-channel).
+    """
+
+    scale: Tuple[float, ...]
+    zero_point: Tuple[int, ...]
+    axis: int = 0
+
+    @property
+    def per_channel(self) -> bool:
+        return len(self.scale) > 1
+
+
+@dataclass
+class Tensor:
+    index: int
+    name: str
+    dtype: str  # a key of DTYPES
+    shape: Tuple[int, ...]
+    quant: Optional[Quantization] = None
+    data: Optional[np.ndarray] = None  # constant (weights, biases, shapes): already typed and shaped
+    # Set by passes: this tensor shares storage with another (e.g. RESHAPE output aliases its input).
+    alias_of: Optional[int] = None
+
+    @property
+    def is_constant(self) -> bool:
+        return self.data is not None
+
+    @property
+    def num_elements(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def nbytes(self) -> int:
+        return self.num_elements * numpy_dtype(self.dtype).itemsize
+
+
+@dataclass
+class Operator:
+    index: int
+    op_type: str  # TFLite builtin operator name, e.g. "FULLY_CONNECTED"; custom ops: "CUSTOM:<name>"
+    inputs: List[int]  # tensor indices; -1 marks an omitted optional input
+    outputs: List[int]
+    # Builtin options with TFLite's field names in snake_case; enums as their names,
+    # e.g. {"fused_activation_function": "RELU", "padding": "SAME", "stride_w": 2}.
+    options: Dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+
+
+@dataclass
+class Graph:
+    name: str  # C++-safe model name (the class name derives from it)
+    tensors: List[Tensor]
+    operators: List[Operator]  # in execution order
+    inputs: List[int]
+    outputs: List[int]
+    source_path: str = ""
+    source_sha256: str = ""
+    description: str = ""
+
+    def tensor(self, index: int) -> Tensor:
+        return self.tensors[index]
+
+    def producers(self) -> Dict[int, int]:
+        """tensor index -> index of the operator writing it."""
+        return {t: op.index for op in self.operators for t in op.outputs}
+
+    def consumers(self) -> Dict[int, List[int]]:
+        """tensor index -> indices of the operators reading it, in execution order."""
+        result: Dict[int, List[int]] = {}
+        for op in self.operators:
+            for t in op.inputs:
+                if t >= 0:
+                    result.setdefault(t, []).append(op.index)
+        return result

@@ -1,0 +1,74 @@
+"""Operator lowering: from an IR operator to a call of a runtime kernel.
+
+Each supported TFLite operator has a lowering function
+
+    lower(op: ir.Operator, graph: ir.Graph) -> KernelCall
+
+that validates the operator completely (dtypes, shapes, options, quantization: anything the
+kernel cannot do raises `UnsupportedError` naming the operator, the offending option and
+what is supported) and precomputes everything the kernel needs (fixed-point multipliers,
+offsets, activation ranges, shapes). Kernels never validate at run time.
+
+`LOWERINGS` maps the TFLite operator name to its lowering. Every module of this package
+registers its operators with `register("NAME", fn)` when imported; all are imported here.
+"""
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from ..errors import UnsupportedError
+
+
+@dataclass
+class KernelCall:
+    """What the emitter needs to render one operator.
+
+    template: path of a jinja2 file under scripts/utensor/templates/ (e.g.
+        "ops/fully_connected.j2") defining two macros, `decl(c)` (file-scope C++: const
+        parameter structs, per-channel tables; may be empty) and `call(c)` (statements
+        inside invoke()). `c` is an `OpContext` (see emitter.py): c.p is `params` below,
+        c.ins / c.outs are TensorViews of the operator's inputs/outputs (None for an
+        omitted optional input), c.sym is a unique C++ identifier prefix for this operator
+        (e.g. "op3"), c.scratch is a `uint8_t*` C++ expression for the scratch buffer.
+    params: anything the template needs (numbers, lists, strings); no C++ text.
+    scratch_bytes: bytes of scratch the kernel needs, planned in the arena.
+    inplace: (input slot, output slot) whose buffers may be the same memory, if the
+        kernel supports it (elementwise ops).
+    """
+
+    template: str
+    params: Dict[str, Any] = field(default_factory=dict)
+    scratch_bytes: int = 0
+    inplace: Optional[Tuple[int, int]] = None
+
+
+LowerFn = Callable[..., KernelCall]
+LOWERINGS: Dict[str, LowerFn] = {}
+
+def register(op_type: str, fn: LowerFn) -> None:
+    LOWERINGS[op_type] = fn
+
+
+def _load_all() -> None:
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_load_all()
+
+
+def supported_ops():
+    return sorted(LOWERINGS)
+
+
+def lower(op, graph) -> KernelCall:
+    fn = LOWERINGS.get(op.op_type)
+    if fn is None:
+        raise UnsupportedError(
+            f"{graph.source_path or graph.name}: operator {op.op_type} (operator #{op.index}) is "
+            f"not supported by utensor. Supported operators: {', '.join(supported_ops())}."
+        )
+    return fn(op, graph)
