@@ -1,0 +1,47 @@
+// Host runner for generated models: the converter's tests compile a model with this file
+// and stream samples through it. For each sample it reads every input (in order, raw
+// little-endian bytes as the descriptor sizes them) from stdin, invokes the first model of
+// the registry and writes every output to stdout. It exits 0 at end of input, 2 on a
+// short read and 3 when invoke() fails.
+#include <stdio.h>
+
+#include "utensor/model.hpp"
+
+namespace {
+
+bool read_exactly(uint8_t* dst, size_t n, bool* eof_at_start) {
+  size_t got = 0;
+  while (got < n) {
+    size_t r = fread(dst + got, 1, n - got, stdin);
+    if (r == 0) {
+      *eof_at_start = (got == 0);
+      return false;
+    }
+    got += r;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main() {
+  if (utensor_model_registry_size == 0) return 4;
+  const utensor::ModelDescriptor& m = *utensor_model_registry[0];
+  for (;;) {
+    for (uint8_t i = 0; i < m.num_inputs; ++i) {
+      bool eof_at_start = false;
+      if (!read_exactly(m.inputs[i].data, m.inputs[i].bytes, &eof_at_start)) {
+        return (i == 0 && eof_at_start) ? 0 : 2;
+      }
+    }
+    utensor::Status s = m.invoke();
+    if (s != utensor::Status::ok) {
+      fprintf(stderr, "invoke failed: status %d\n", static_cast<int>(s));
+      return 3;
+    }
+    for (uint8_t i = 0; i < m.num_outputs; ++i) {
+      fwrite(m.outputs[i].data, 1, m.outputs[i].bytes, stdout);
+    }
+    fflush(stdout);
+  }
+}

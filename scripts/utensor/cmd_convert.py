@@ -1,0 +1,19 @@
+"""`utensor convert MODEL... -o DIR`: write the C++ sources of one or more models."""
+
+from . import convert
+
+
+def add_arguments(p):
+    p.add_argument("models", nargs="+", metavar="MODEL", help=".tflite file, .keras/.h5 file or SavedModel folder")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for <name>.hpp, <name>.cpp and utensor_models.cpp")
+    p.add_argument("--name", help="C++ name of the model (default: from the file name); one model only")
+    p.add_argument("--representative-data", metavar="FILE", help=".npy/.npz of sample inputs: quantize a Keras/SavedModel model to int8")
+
+
+def main(args) -> int:
+    conversions = convert.convert_to_directory(
+        args.models, args.output, name=args.name, representative_data=args.representative_data
+    )
+    for c in conversions:
+        print(c.summary())
+    return 0

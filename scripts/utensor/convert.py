@@ -1,0 +1,112 @@
+"""The converter pipeline, top to bottom: read -> passes -> lower -> plan -> emit -> write."""
+
+import collections
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+from . import emitter, naming, ops, passes, planner
+from .errors import UtensorError
+from .ir import Graph
+
+REGISTRY_FILE = "utensor_models.cpp"
+
+
+@dataclass
+class Conversion:
+    graph: Graph
+    calls: list
+    plan: planner.MemoryPlan
+    emitted: emitter.EmittedModel
+
+    def summary(self) -> str:
+        counts = collections.Counter(op.op_type for op in self.graph.operators)
+        kinds = ", ".join(f"{k} x{v}" if v > 1 else k for k, v in sorted(counts.items()))
+        return (
+            f"[utensor] {self.graph.name}: {len(self.graph.operators)} ops ({kinds}); "
+            f"arena {self.plan.arena_bytes:,} B (lower bound {self.plan.lower_bound:,} B); "
+            f"weights {self.emitted.weight_bytes:,} B"
+        )
+
+
+def read_model(path: str, name: Optional[str] = None, representative_data: Optional[str] = None) -> Graph:
+    """Read any supported model file into the IR."""
+    if not os.path.exists(path):
+        raise UtensorError(f"{path}: no such file or directory. Check the model path (paths in platformio.ini are relative to the project folder).")
+    name = naming.identifier(name) if name else naming.model_name_from_path(path)
+    lower = path.lower().rstrip("/\\")
+    if os.path.isdir(path) or lower.endswith((".keras", ".h5")):
+        from . import keras_reader  # needs TensorFlow; only this path imports it
+
+        return keras_reader.read_keras(path, name=name, representative_data=representative_data)
+    from .tflite import read_tflite
+
+    return read_tflite(path, name=name)
+
+
+def lower_graph(graph: Graph) -> list:
+    return [ops.lower(op, graph) for op in graph.operators]
+
+
+def convert_graph(graph: Graph) -> Conversion:
+    graph = passes.run_all(graph)
+    calls = lower_graph(graph)
+    plan = planner.plan_memory(graph, [c.scratch_bytes for c in calls], [c.inplace for c in calls])
+    emitted = emitter.emit_model(graph, calls, plan)
+    return Conversion(graph, calls, plan, emitted)
+
+
+def convert_file(path: str, name: Optional[str] = None, representative_data: Optional[str] = None) -> Conversion:
+    return convert_graph(read_model(path, name=name, representative_data=representative_data))
+
+
+def write_if_changed(path: str, text: str) -> bool:
+    """Atomically replace `path` with `text` unless it already holds exactly that."""
+    data = text.encode("utf-8")
+    try:
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return False
+    except OSError:
+        pass
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".utensor-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return True
+
+
+def convert_to_directory(
+    paths: Sequence[str],
+    out_dir: str,
+    name: Optional[str] = None,
+    representative_data: Optional[str] = None,
+) -> List[Conversion]:
+    """Convert every model first, then write: a bad model leaves the directory untouched."""
+    if name and len(paths) > 1:
+        raise UtensorError("--name applies to a single model; convert the models one by one to name each.")
+    conversions = [convert_file(p, name=name, representative_data=representative_data) for p in paths]
+    names = [c.graph.name for c in conversions]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UtensorError(
+            f"two models would both be named {', '.join(dupes)}: rename one of the files "
+            "(the C++ name derives from the file name)."
+        )
+    os.makedirs(out_dir, exist_ok=True)
+    for c in conversions:
+        write_if_changed(os.path.join(out_dir, c.emitted.header_name), c.emitted.header)
+        write_if_changed(os.path.join(out_dir, c.emitted.source_name), c.emitted.source)
+    write_if_changed(os.path.join(out_dir, REGISTRY_FILE), emitter.emit_registry(names))
+    return conversions

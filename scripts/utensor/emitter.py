@@ -1,0 +1,312 @@
+"""Emit C++ for a planned graph: `<name>.hpp`, `<name>.cpp`, and the model registry.
+
+All C++ text lives in jinja2 templates under templates/; this module builds the typed view
+model they render (TensorView, OpContext, ConstantArray) and formats numbers exactly.
+"""
+
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import jinja2
+import numpy as np
+
+from . import naming
+from .ir import Graph, Tensor, ctype, DTYPES
+from .ops import KernelCall
+from .planner import MemoryPlan
+from .version import VERSION_NUMBER, __version__
+
+TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+VALUES_PER_LINE = 16
+
+
+# ---- number formatting (exact) ----
+
+def cfloat(x) -> str:
+    """A float32 literal that parses back to exactly the same float32."""
+    f = np.float32(x)
+    if np.isnan(f):
+        return "NAN"
+    if np.isinf(f):
+        return "HUGE_VALF" if f > 0 else "(-HUGE_VALF)"
+    text = np.format_float_scientific(f, unique=True, trim="-")
+    mantissa, exponent = text.split("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    exp = int(exponent)
+    return f"{mantissa}f" if exp == 0 else f"{mantissa}e{exp}f"
+
+
+def cint(x) -> str:
+    """An integer literal of the right type, INT32_MIN/INT64_MIN safe."""
+    v = int(x)
+    if v == -(2**31):
+        return "(-2147483647 - 1)"
+    if v == -(2**63):
+        return "(-9223372036854775807LL - 1)"
+    if -(2**31) < v < 2**31:
+        return str(v)
+    if 2**31 <= v < 2**32:
+        return f"{v}u"
+    return f"{v}LL"
+
+
+def _literal(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (float, np.floating)):
+        return cfloat(v)
+    return cint(v)
+
+
+def carray(values, per_line: int = VALUES_PER_LINE, indent: str = "    ") -> str:
+    """Comma-separated literals, wrapped `per_line` to a line."""
+    flat = list(np.asarray(values).reshape(-1).tolist()) if isinstance(values, np.ndarray) else list(values)
+    lines = []
+    for i in range(0, len(flat), per_line):
+        lines.append(indent + ", ".join(_literal(v) for v in flat[i : i + per_line]) + ",")
+    return "\n".join(lines)
+
+
+# ---- the view model ----
+
+class TensorView:
+    """A tensor as templates see it. Reading .ptr of a constant marks it for emission."""
+
+    def __init__(self, tensor: Tensor, offset: Optional[int], used_constants: set):
+        self.index = tensor.index
+        self.name = tensor.name
+        self.dtype = tensor.dtype
+        self.ctype = ctype(tensor.dtype)
+        self.shape = tuple(tensor.shape)
+        self.num_elements = tensor.num_elements
+        self.nbytes = tensor.nbytes
+        self.quant = tensor.quant
+        self.is_constant = tensor.is_constant
+        self.data = tensor.data
+        self._offset = offset
+        self._used = used_constants
+
+    @property
+    def ptr(self) -> str:
+        if self.is_constant:
+            self._used.add(self.index)
+            return f"kT{self.index}"
+        return f"reinterpret_cast<{self.ctype}*>(arena + {self._offset})"
+
+    @property
+    def offset(self) -> Optional[int]:
+        return self._offset
+
+
+@dataclass
+class OpContext:
+    sym: str
+    op: object
+    p: dict
+    ins: List[Optional[TensorView]]
+    outs: List[TensorView]
+    scratch: str
+
+
+@dataclass
+class ConstantArray:
+    sym: str
+    name: str
+    ctype: str
+    shape: tuple
+    count: int
+    nbytes: int
+    body: str
+
+
+@dataclass
+class RenderedOp:
+    index: int
+    op_type: str
+    summary: str
+    decl: str
+    call: str
+
+
+@dataclass
+class TensorDesc:
+    name: str
+    accessor: str
+    member: str
+    dtype_enum: str
+    ctype: str
+    rank: int
+    shape: tuple
+    dims4: tuple
+    scale: str
+    zero_point: int
+    nbytes: int
+    offset: int
+
+
+@dataclass
+class EmittedModel:
+    header_name: str
+    source_name: str
+    header: str
+    source: str
+    weight_bytes: int
+    arena_bytes: int
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["cfloat"] = cfloat
+    env.filters["cint"] = cint
+    env.filters["carray"] = carray
+    return env
+
+
+_ENV = None
+
+
+def environment() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = _environment()
+    return _ENV
+
+
+def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: str) -> List[TensorDesc]:
+    descs = []
+    seen = set()
+    for pos, t_index in enumerate(indices):
+        t = graph.tensor(t_index)
+        base = naming.identifier(t.name or f"{kind}{pos}", prefix="t_")
+        accessor = f"{kind}_{base}"
+        while accessor in seen:
+            accessor += "_"
+        seen.add(accessor)
+        shape = tuple(t.shape) or (1,)
+        q = t.quant
+        descs.append(
+            TensorDesc(
+                name=t.name,
+                accessor=accessor,
+                member=f"{kind}{pos}_",
+                dtype_enum=DTYPES[t.dtype][2],
+                ctype=ctype(t.dtype),
+                rank=len(shape),
+                shape=shape,
+                dims4=tuple(shape) + (1,) * (4 - len(shape)),
+                scale=cfloat(q.scale[0]) if q and q.scale else "0.0f",
+                zero_point=int(q.zero_point[0]) if q and q.zero_point else 0,
+                nbytes=t.nbytes,
+                offset=plan.tensor_offset[t_index],
+            )
+        )
+    return descs
+
+
+def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan) -> EmittedModel:
+    env = environment()
+    used: set = set()
+    views: Dict[int, TensorView] = {}
+
+    def view(i: int) -> Optional[TensorView]:
+        if i < 0:
+            return None
+        if i not in views:
+            views[i] = TensorView(graph.tensor(i), plan.tensor_offset.get(i), used)
+        return views[i]
+
+    rendered: List[RenderedOp] = []
+    includes: List[str] = []
+    for step, (op, call) in enumerate(zip(graph.operators, calls)):
+        scratch = plan.scratch_offset.get(step)
+        ctx = OpContext(
+            sym=f"op{step}",
+            op=op,
+            p=call.params,
+            ins=[view(i) for i in op.inputs],
+            outs=[view(i) for i in op.outputs],
+            scratch=f"(arena + {scratch})" if scratch is not None else "nullptr",
+        )
+        module = env.get_template(call.template).module
+        for line in str(module.includes(ctx)).strip().splitlines():
+            if line.strip() and line.strip() not in includes:
+                includes.append(line.strip())
+        shapes = " x ".join(
+            "x".join(str(d) for d in graph.tensor(t).shape) for t in op.outputs
+        )
+        rendered.append(
+            RenderedOp(
+                index=op.index,
+                op_type=op.op_type,
+                summary=f"operator #{op.index} {op.op_type} -> {shapes}",
+                decl=str(module.decl(ctx)).strip(),
+                call=str(module.call(ctx)).strip(),
+            )
+        )
+
+    constants = []
+    for i in sorted(used):
+        t = graph.tensor(i)
+        data = np.ascontiguousarray(t.data, dtype=np.dtype(DTYPES[t.dtype][0]))
+        if data.dtype == np.bool_:
+            data = data.astype(np.uint8)
+        constants.append(
+            ConstantArray(
+                sym=f"kT{i}",
+                name=t.name,
+                ctype=ctype(t.dtype),
+                shape=tuple(t.shape),
+                count=max(1, data.size),
+                nbytes=t.nbytes,
+                body=carray(data if data.size else np.zeros(1, data.dtype)),
+            )
+        )
+    weight_bytes = sum(c.nbytes for c in constants)
+
+    cls = naming.class_name(graph.name)
+    inputs = _tensor_descs(graph, plan, graph.inputs, "input")
+    outputs = _tensor_descs(graph, plan, graph.outputs, "output")
+    src_base = os.path.basename(graph.source_path) if graph.source_path else graph.name
+    common = dict(
+        name=graph.name,
+        cls=cls,
+        version=__version__,
+        version_number=VERSION_NUMBER,
+        source=src_base,
+        sha256=graph.source_sha256,
+        arena_bytes=max(plan.arena_bytes, 16),
+        plan_lower_bound=plan.lower_bound,
+        weight_bytes=weight_bytes,
+        inputs=inputs,
+        outputs=outputs,
+        header_name=f"{graph.name}.hpp",
+        guard=f"UTENSOR_MODEL_{graph.name.upper()}_HPP",
+        num_ops=len(graph.operators),
+    )
+    header = env.get_template("model.hpp.j2").render(**common)
+    source = env.get_template("model.cpp.j2").render(
+        includes=includes, constants=constants, ops=rendered, **common
+    )
+    return EmittedModel(
+        header_name=f"{graph.name}.hpp",
+        source_name=f"{graph.name}.cpp",
+        header=header,
+        source=source,
+        weight_bytes=weight_bytes,
+        arena_bytes=common["arena_bytes"],
+    )
+
+
+def emit_registry(model_names: Sequence[str]) -> str:
+    return environment().get_template("registry.cpp.j2").render(
+        models=list(model_names), version=__version__
+    )
