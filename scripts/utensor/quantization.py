@@ -8,7 +8,7 @@ multiplier that differs in its last bit changes int8 outputs:
   the 2^31 overflow case, tiny multipliers flushed to 0).
 - `activation_range` / `activation_range_float`: CalculateActivationRangeQuantized and
   CalculateActivationRange.
-- `conv_multiplier` (per-tensor FULLY_CONNECTED; float32 product of the scales) and
+- `conv_multiplier` (per-tensor FULLY_CONNECTED) and
   `per_channel_multipliers` (conv/depthwise and per-channel FULLY_CONNECTED; double).
 """
 
@@ -75,9 +75,9 @@ def f32(x: float) -> np.float32:
 
 
 def conv_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> float:
-    """GetQuantizedConvolutionMultipler: float32 product of the input and filter scales,
-    widened to double, divided by the output scale in double (per-tensor FULLY_CONNECTED)."""
-    product = float(f32(input_scale) * f32(filter_scale))
+    """GetQuantizedConvolutionMultipler (per-tensor FULLY_CONNECTED): the float32 scales
+    widened to double, multiplied and divided in double."""
+    product = float(f32(input_scale)) * float(f32(filter_scale))
     return product / float(f32(output_scale))
 
 

@@ -1,0 +1,54 @@
+#ifndef UTENSOR_KERNELS_FULLY_CONNECTED_HPP
+#define UTENSOR_KERNELS_FULLY_CONNECTED_HPP
+
+// Fully connected layer as TFLite's FULLY_CONNECTED (reference semantics; int8 bit-exact).
+//
+// Layouts: input [BATCHES, ACCUM_DEPTH] (any shape whose elements are BATCHES rows of
+// ACCUM_DEPTH), filter [OUTPUT_DEPTH, ACCUM_DEPTH], bias [OUTPUT_DEPTH] (optional),
+// output [BATCHES, OUTPUT_DEPTH].
+// int8: acc = bias[o] + sum_d filter[o, d] * (input[b, d] + input_offset), then
+//   out = clamp(MultiplyByQuantizedMultiplier(acc, mult[o], shift[o]) + output_offset).
+// The converter may fold input_offset * sum_d filter[o, d] into the bias it passes (and
+// set input_offset to 0): the integer sum is the same, one multiply-add per MAC cheaper.
+// All values are computed by the converter (scripts/utensor/ops/fully_connected.py);
+// nothing is checked at run time.
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct FullyConnectedShape {
+  int32_t batches;
+  int32_t accum_depth;
+  int32_t output_depth;
+};
+
+struct FullyConnectedS8Params {
+  FullyConnectedShape shape;
+  int32_t input_offset;   // minus the input zero point (0 when folded into the bias)
+  int32_t output_offset;  // the output zero point, in [-128, 127]
+  // Per output channel when per_channel != 0 ([OUTPUT_DEPTH] entries), else one entry.
+  const int32_t* output_multiplier;  // Q31 in [2^30, 2^31) (0 for a zero scale)
+  const int32_t* output_shift;       // TFLite convention: > 0 shifts left
+  int32_t per_channel;
+  int32_t activation_min, activation_max;  // within [-128, 127]
+};
+
+struct FullyConnectedF32Params {
+  FullyConnectedShape shape;
+  float activation_min, activation_max;
+};
+
+/// int8 FC: input/filter/output int8, bias int32 [OUTPUT_DEPTH] or nullptr.
+void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
+                        const int8_t* filter, const int32_t* bias, int8_t* output);
+
+/// float32 FC: bias [OUTPUT_DEPTH] or nullptr; output clamped to the activation range.
+void fully_connected_f32(const FullyConnectedF32Params& params, const float* input,
+                         const float* filter, const float* bias, float* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_FULLY_CONNECTED_HPP

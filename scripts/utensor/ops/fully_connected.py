@@ -1,0 +1,107 @@
+"""Lowering of FULLY_CONNECTED (int8 per-tensor and per-channel weights, float32).
+
+Kernel: runtime/include/utensor/kernels/fully_connected.hpp. int8 requantization follows
+TFLite Micro's CalculateOpDataFullyConnected: per-tensor weights use
+GetQuantizedConvolutionMultipler, per-channel weights input * filter[c] / output in double;
+both through QuantizeMultiplier. With constant weights the input zero point is folded into
+the bias here (bias + (-input_zp) * sum of the weight row): the same integers, computed once.
+"""
+
+import numpy as np
+
+from ..ir import Graph, Operator
+from ..quantization import (
+    activation_range, activation_range_float, conv_multiplier, per_channel_multipliers,
+    quantize_multiplier,
+)
+from . import KernelCall, register
+from ._dense import activation, describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+
+SUPPORTED = "int8 input/weights/output with optional int32 bias, or float32 throughout"
+
+
+def _dtype(op, graph, x, w, bias, y) -> str:
+    combo = (x.dtype, w.dtype, bias.dtype if bias is not None else None, y.dtype)
+    if combo in (("int8", "int8", "int32", "int8"), ("int8", "int8", None, "int8")):
+        return "int8"
+    if combo in (("float32", "float32", "float32", "float32"), ("float32", "float32", None, "float32")):
+        return "float32"
+    if x.dtype == "float32" and w.dtype in ("int8", "uint8"):
+        raise unsupported(op, graph, f"hybrid quantization (float32 activations with {w.dtype} "
+                          f"weights) is not supported; supported: {SUPPORTED}. Convert the model "
+                          "with full-integer quantization (a representative dataset) or keep it "
+                          "float32.")
+    raise unsupported(op, graph, f"dtypes input/weights/bias/output {describe_dtypes([x, w, bias, y])} "
+                      f"are not supported; supported: {SUPPORTED}.")
+
+
+def _shape(op, graph, x, w, bias, y):
+    if len(w.shape) != 2:
+        raise unsupported(op, graph, f"weights tensor '{w.name}' has shape {list(w.shape)}; "
+                          "FULLY_CONNECTED needs 2-D weights [output depth, input depth].")
+    out_depth, depth = (int(d) for d in w.shape)
+    if depth <= 0 or x.num_elements % depth != 0:
+        raise malformed(op, graph, f"input '{x.name}' of shape {list(x.shape)} is not a whole "
+                        f"number of rows of {depth} (the weights' input depth).")
+    batches = x.num_elements // depth
+    if y.num_elements != batches * out_depth or (y.shape and y.shape[-1] != out_depth):
+        raise malformed(op, graph, f"output '{y.name}' has shape {list(y.shape)}; expected "
+                        f"{batches} rows of {out_depth}.")
+    if bias is not None and bias.num_elements != out_depth:
+        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} elements; "
+                        f"expected {out_depth}.")
+    return batches, depth, out_depth
+
+
+def _int8_params(op, graph, x, w, bias, y, out_depth) -> dict:
+    in_scale, in_zp = per_tensor(op, graph, x, "input")
+    out_scale, out_zp = per_tensor(op, graph, y, "output")
+    q = w.quant
+    if q is None or not q.scale:
+        raise unsupported(op, graph, f"weights tensor '{w.name}' is int8 without quantization "
+                          "parameters.")
+    if any(int(z) != 0 for z in q.zero_point):
+        raise unsupported(op, graph, f"weights tensor '{w.name}' has a non-zero zero point; "
+                          "TFLite int8 weights are symmetric (zero point 0). Re-quantize the "
+                          "model with the TFLite converter.")
+    if len(q.scale) == 1:
+        m, s = quantize_multiplier(conv_multiplier(in_scale, float(q.scale[0]), out_scale))
+        mult, shift, per_channel = [m], [s], False
+    elif len(q.scale) == out_depth and q.axis == 0:
+        mult, shift = per_channel_multipliers(in_scale, [float(v) for v in q.scale], out_scale)
+        per_channel = True
+    else:
+        raise unsupported(op, graph, f"weights tensor '{w.name}' has {len(q.scale)} scales along "
+                          f"axis {q.axis}; expected 1 or {out_depth} along axis 0.")
+    act_min, act_max = activation_range(activation(op, graph), "int8", out_scale, out_zp)
+    params = dict(input_offset=-in_zp, output_offset=out_zp, multipliers=mult, shifts=shift,
+                  per_channel=per_channel, act_min=act_min, act_max=act_max, folded_bias=None)
+    foldable = w.is_constant and (bias is None or bias.is_constant)
+    if foldable and in_zp != 0:
+        rows = np.asarray(w.data, dtype=np.int64).reshape(out_depth, -1).sum(axis=1)
+        base = np.zeros(out_depth, np.int64) if bias is None else np.asarray(bias.data, np.int64).reshape(-1)
+        folded = base + rows * (-in_zp)
+        # TFLite accumulates in int32; keep the fold only when it cannot change wrap-around.
+        if folded.min() >= -(2**31) and folded.max() < 2**31:
+            params["folded_bias"] = [int(v) for v in folded]
+            params["input_offset"] = 0
+    return params
+
+
+def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
+    (x, w, bias), (y,) = io_tensors(op, graph, 2, 3)
+    dtype = _dtype(op, graph, x, w, bias, y)
+    fmt = op.options.get("weights_format", "DEFAULT") or "DEFAULT"
+    if fmt != "DEFAULT":
+        raise unsupported(op, graph, f"weights_format {fmt} is not supported (only DEFAULT).")
+    batches, depth, out_depth = _shape(op, graph, x, w, bias, y)
+    params = dict(dtype=dtype, shape=[batches, depth, out_depth])
+    if dtype == "int8":
+        params.update(_int8_params(op, graph, x, w, bias, y, out_depth))
+    else:
+        lo, hi = activation_range_float(activation(op, graph))
+        params.update(act_min=lo, act_max=hi)
+    return KernelCall(template="ops/fully_connected.j2", params=params)
+
+
+register("FULLY_CONNECTED", lower_fully_connected)
