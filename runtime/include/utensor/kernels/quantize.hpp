@@ -1,0 +1,57 @@
+#ifndef UTENSOR_KERNELS_QUANTIZE_HPP
+#define UTENSOR_KERNELS_QUANTIZE_HPP
+
+// QUANTIZE and DEQUANTIZE as TFLite's reference kernels (bit-exact).
+//
+// All tensors are flat arrays of `size` elements (any shape). Values are computed by the
+// converter (scripts/utensor/ops/quantize.py); nothing is checked at run time.
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct QuantizeF32Params {
+  int32_t size;
+  double scale;  // the output scale, widened from float32: TFLite divides in double
+  int32_t zero_point;
+  int32_t output_min, output_max;  // range of the output type
+};
+
+struct RequantizeParams {
+  int32_t size;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier;  // input_scale / output_scale as QuantizeMultiplier
+  int32_t shift;
+  int32_t output_min, output_max;  // range of the output type
+};
+
+struct DequantizeParams {
+  int32_t size;
+  float scale;
+  int32_t zero_point;
+};
+
+/// float32 -> int8: out = clamp(round_half_away(x / scale) + zero_point).
+void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output);
+
+/// int8 -> int8 with a new scale / zero point (TFLite's Requantize).
+void requantize_s8_s8(const RequantizeParams& params, const int8_t* input, int8_t* output);
+
+/// uint8 -> int8 with a new scale / zero point (TFLite's Requantize).
+void requantize_u8_s8(const RequantizeParams& params, const uint8_t* input, int8_t* output);
+
+/// int8 -> uint8 with a new scale / zero point (TFLite's Requantize).
+void requantize_s8_u8(const RequantizeParams& params, const int8_t* input, uint8_t* output);
+
+/// int8 -> float32: out = scale * (x - zero_point).
+void dequantize_s8_f32(const DequantizeParams& params, const int8_t* input, float* output);
+
+/// uint8 -> float32: out = scale * (x - zero_point).
+void dequantize_u8_f32(const DequantizeParams& params, const uint8_t* input, float* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_QUANTIZE_HPP

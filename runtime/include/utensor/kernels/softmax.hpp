@@ -1,0 +1,41 @@
+#ifndef UTENSOR_KERNELS_SOFTMAX_HPP
+#define UTENSOR_KERNELS_SOFTMAX_HPP
+
+// SOFTMAX along the last dimension, as TFLite Micro's reference kernels.
+//
+// Layout: input and output [OUTER, DEPTH] (any shape; DEPTH is the last dimension).
+// int8 is computed exactly as TFLite's quantized reference softmax: input differences
+// from the row maximum scaled to Q5.26 by (input_multiplier, input_left_shift), gemmlowp's
+// fixed-point exp, a Q12.19 sum, its fixed-point reciprocal, output scale 1/256 with zero
+// point -128; differences below diff_min contribute nothing and output -128.
+// Values are computed by the converter (scripts/utensor/ops/softmax.py).
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct SoftmaxS8Params {
+  int32_t outer_size;
+  int32_t depth;
+  int32_t input_multiplier;  // beta * input_scale * 2^26 as QuantizeMultiplierGreaterThanOne
+  int32_t input_left_shift;  // >= 0
+  int32_t diff_min;          // -CalculateInputRadius(5, input_left_shift)
+};
+
+struct SoftmaxF32Params {
+  int32_t outer_size;
+  int32_t depth;
+  float beta;
+};
+
+/// int8 softmax: output scale 1/256, zero point -128.
+void softmax_s8(const SoftmaxS8Params& params, const int8_t* input, int8_t* output);
+
+/// float32 softmax: exp((x - max) * beta) / sum; output may alias the input.
+void softmax_f32(const SoftmaxF32Params& params, const float* input, float* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_SOFTMAX_HPP

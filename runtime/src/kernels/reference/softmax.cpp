@@ -1,0 +1,81 @@
+#include "utensor/kernels/softmax.hpp"
+
+#include <math.h>
+
+#include "utensor/kernels/fixedpoint.hpp"
+
+namespace utensor {
+namespace kernels {
+
+namespace {
+
+const int kScaledDiffIntegerBits = 5;
+const int kAccumulationIntegerBits = 12;
+
+// exp(beta * scale * diff) in Q0.31 for diff >= diff_min.
+inline int32_t exp_of_diff(const SoftmaxS8Params& p, int32_t diff) {
+  const int32_t rescaled =
+      MultiplyByQuantizedMultiplierGreaterThanOne(diff, p.input_multiplier, p.input_left_shift);
+  return ExpOnNegativeValues<kScaledDiffIntegerBits>(rescaled);
+}
+
+}  // namespace
+
+void softmax_s8(const SoftmaxS8Params& params, const int8_t* input, int8_t* output) {
+  const int32_t depth = params.depth;
+  for (int32_t i = 0; i < params.outer_size; ++i) {
+    const int8_t* in = input + i * depth;
+    int8_t* out = output + i * depth;
+    int32_t max_in_row = -128;
+    for (int32_t c = 0; c < depth; ++c) {
+      if (in[c] > max_in_row) max_in_row = in[c];
+    }
+
+    int32_t sum_of_exps = 0;  // Q12.19
+    for (int32_t c = 0; c < depth; ++c) {
+      const int32_t diff = static_cast<int32_t>(in[c]) - max_in_row;
+      if (diff >= params.diff_min) {
+        sum_of_exps += FixedPointRescale<kAccumulationIntegerBits, 0>(exp_of_diff(params, diff));
+      }
+    }
+
+    int num_bits_over_unit = 0;
+    const int32_t shifted_scale =
+        GetReciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
+    const int exponent = num_bits_over_unit + 31 - 8;
+
+    for (int32_t c = 0; c < depth; ++c) {
+      const int32_t diff = static_cast<int32_t>(in[c]) - max_in_row;
+      if (diff >= params.diff_min) {
+        const int32_t prob =
+            SaturatingRoundingDoublingHighMul(shifted_scale, exp_of_diff(params, diff));
+        const int32_t v = RoundingDivideByPOT(prob, exponent) - 128;
+        out[c] = static_cast<int8_t>(ClampI32(v, -128, 127));
+      } else {
+        out[c] = -128;
+      }
+    }
+  }
+}
+
+void softmax_f32(const SoftmaxF32Params& params, const float* input, float* output) {
+  const int32_t depth = params.depth;
+  for (int32_t i = 0; i < params.outer_size; ++i) {
+    const float* in = input + i * depth;
+    float* out = output + i * depth;
+    float max = in[0];
+    for (int32_t c = 1; c < depth; ++c) {
+      if (in[c] > max) max = in[c];
+    }
+    float sum = 0.f;
+    for (int32_t c = 0; c < depth; ++c) {
+      const float e = expf((in[c] - max) * params.beta);
+      out[c] = e;
+      sum += e;
+    }
+    for (int32_t c = 0; c < depth; ++c) out[c] = out[c] / sum;
+  }
+}
+
+}  // namespace kernels
+}  // namespace utensor

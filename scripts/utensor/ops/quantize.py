@@ -1,0 +1,55 @@
+"""Lowering of QUANTIZE (float32 -> int8, int8/uint8 requantization) and DEQUANTIZE
+(int8/uint8 -> float32).
+
+Kernels: runtime/include/utensor/kernels/quantize.hpp. As TFLite Micro's quantize_common.cc:
+requantization uses QuantizeMultiplier(input_scale / output_scale) in double; float
+quantization divides by the output scale in double and rounds half away from zero.
+"""
+
+from ..ir import Graph, Operator
+from ..quantization import INT_RANGES, f32, quantize_multiplier
+from . import KernelCall, register
+from ._dense import describe_dtypes, io_tensors, per_tensor, require_same_shape, unsupported
+
+REQUANTIZE = {("int8", "int8"): "s8_s8", ("uint8", "int8"): "u8_s8", ("int8", "uint8"): "s8_u8"}
+
+
+def lower_quantize(op: Operator, graph: Graph) -> KernelCall:
+    (x,), (y,) = io_tensors(op, graph, 1, 1)
+    require_same_shape(op, graph, x, y)
+    combo = (x.dtype, y.dtype)
+    if combo == ("float32", "int8"):
+        scale, zp = per_tensor(op, graph, y, "output")
+        lo, hi = INT_RANGES["int8"]
+        params = dict(kind="f32_s8", size=x.num_elements, scale=scale, zero_point=zp,
+                      out_min=lo, out_max=hi)
+        return KernelCall(template="ops/quantize.j2", params=params)
+    if combo in REQUANTIZE:
+        in_scale, in_zp = per_tensor(op, graph, x, "input")
+        out_scale, out_zp = per_tensor(op, graph, y, "output")
+        mult, shift = quantize_multiplier(float(f32(in_scale)) / float(f32(out_scale)))
+        lo, hi = INT_RANGES[y.dtype]
+        params = dict(kind=REQUANTIZE[combo], size=x.num_elements, input_zero_point=in_zp,
+                      output_zero_point=out_zp, multiplier=mult, shift=shift, out_min=lo,
+                      out_max=hi)
+        return KernelCall(template="ops/quantize.j2", params=params, inplace=(0, 0))
+    raise unsupported(op, graph, f"QUANTIZE from {x.dtype} to {y.dtype} is not supported; "
+                      "supported: float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8 "
+                      f"(got {describe_dtypes([x, y])}).")
+
+
+def lower_dequantize(op: Operator, graph: Graph) -> KernelCall:
+    (x,), (y,) = io_tensors(op, graph, 1, 1)
+    require_same_shape(op, graph, x, y)
+    if x.dtype not in ("int8", "uint8") or y.dtype != "float32":
+        raise unsupported(op, graph, f"DEQUANTIZE from {x.dtype} to {y.dtype} is not supported; "
+                          "supported: int8 or uint8 -> float32 (float16 weights: convert the "
+                          "model without float16 quantization).")
+    scale, zp = per_tensor(op, graph, x, "input")
+    params = dict(kind="s8_f32" if x.dtype == "int8" else "u8_f32", size=x.num_elements,
+                  scale=scale, zero_point=zp)
+    return KernelCall(template="ops/dequantize.j2", params=params)
+
+
+register("QUANTIZE", lower_quantize)
+register("DEQUANTIZE", lower_dequantize)
