@@ -1,0 +1,37 @@
+#ifndef UTENSOR_KERNELS_CONCATENATION_HPP
+#define UTENSOR_KERNELS_CONCATENATION_HPP
+
+// Concatenation along one axis, as TFLite's CONCATENATION (no requantization: int8
+// inputs share the output's scale and zero point).
+//
+// With the axis at position k, every tensor is viewed as [outer, axis_dim * inner] where
+// outer is the product of the dimensions before k: for each of the `outer` rows, the
+// output row is the inputs' rows one after the other.
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct ConcatenationParams {
+  int32_t num_inputs;
+  int32_t outer_size;
+  const int32_t* row_sizes;  // [num_inputs]: axis_dim(i) * inner, in elements
+};
+
+/// int8 concatenation: inputs[i] points at input i; the output must not alias any input.
+void concatenation_s8(const ConcatenationParams& params, const int8_t* const* inputs,
+                      int8_t* output);
+
+/// float32 concatenation.
+void concatenation_f32(const ConcatenationParams& params, const float* const* inputs,
+                       float* output);
+
+/// int32 concatenation.
+void concatenation_i32(const ConcatenationParams& params, const int32_t* const* inputs,
+                       int32_t* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_CONCATENATION_HPP

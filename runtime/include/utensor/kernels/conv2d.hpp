@@ -1,0 +1,56 @@
+#ifndef UTENSOR_KERNELS_CONV2D_HPP
+#define UTENSOR_KERNELS_CONV2D_HPP
+
+// 2-D convolution, NHWC, as TFLite's CONV_2D (reference semantics, bit-exact for int8).
+//
+// Layouts: input [N, H_IN, W_IN, C_IN], filter [C_OUT, KH, KW, C_IN / groups],
+// bias [C_OUT] (optional), output [N, H_OUT, W_OUT, C_OUT]. Grouped convolution (C_IN a
+// multiple of the filter's input depth) is supported: output channel `oc` reads input
+// channels of group oc / (C_OUT / groups).
+// Padding: input pixel (y, x) of output (oy, ox) and tap (ky, kx) is
+//   y = oy * stride_h - pad_top + ky * dilation_h (same for x); taps outside the image
+// contribute nothing (as if the input there were its zero point).
+// All values are computed by the converter (scripts/utensor/ops/conv.py); nothing is
+// checked at run time.
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct Conv2DShape {
+  int32_t batches;
+  int32_t input_height, input_width, input_channels;
+  int32_t filter_height, filter_width, filter_input_channels;
+  int32_t output_height, output_width, output_channels;
+  int32_t stride_height, stride_width;
+  int32_t dilation_height, dilation_width;
+  int32_t pad_top, pad_left;
+};
+
+struct Conv2DS8Params {
+  Conv2DShape shape;
+  int32_t input_offset;   // minus the input zero point, in [-127, 128]
+  int32_t output_offset;  // the output zero point, in [-128, 127]
+  const int32_t* output_multiplier;  // [C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)
+  const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
+  int32_t activation_min, activation_max;  // within [-128, 127]
+};
+
+struct Conv2DF32Params {
+  Conv2DShape shape;
+  float activation_min, activation_max;
+};
+
+/// int8 per-channel conv: input/filter/output int8, bias int32 [C_OUT] or nullptr.
+void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+               const int32_t* bias, int8_t* output);
+
+/// float32 conv: all tensors float32, bias [C_OUT] or nullptr; output clamped to the range.
+void conv2d_f32(const Conv2DF32Params& params, const float* input, const float* filter,
+                const float* bias, float* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_CONV2D_HPP

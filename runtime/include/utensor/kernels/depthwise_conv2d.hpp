@@ -1,0 +1,52 @@
+#ifndef UTENSOR_KERNELS_DEPTHWISE_CONV2D_HPP
+#define UTENSOR_KERNELS_DEPTHWISE_CONV2D_HPP
+
+// Depthwise 2-D convolution, NHWC, as TFLite's DEPTHWISE_CONV_2D (bit-exact for int8).
+//
+// Layouts: input [N, H_IN, W_IN, C_IN], filter [1, KH, KW, C_OUT] with
+// C_OUT = C_IN * depth_multiplier, bias [C_OUT] (optional), output [N, H_OUT, W_OUT, C_OUT].
+// Output channel oc = ic * depth_multiplier + m reads input channel ic only.
+// Padding and dilation as in conv2d.hpp. Values come from scripts/utensor/ops/conv.py.
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct DepthwiseConv2DShape {
+  int32_t batches;
+  int32_t input_height, input_width, input_channels;
+  int32_t depth_multiplier;
+  int32_t filter_height, filter_width;
+  int32_t output_height, output_width;
+  int32_t stride_height, stride_width;
+  int32_t dilation_height, dilation_width;
+  int32_t pad_top, pad_left;
+};
+
+struct DepthwiseConv2DS8Params {
+  DepthwiseConv2DShape shape;
+  int32_t input_offset;   // minus the input zero point
+  int32_t output_offset;  // the output zero point
+  const int32_t* output_multiplier;  // [C_OUT]
+  const int32_t* output_shift;       // [C_OUT], > 0 shifts left
+  int32_t activation_min, activation_max;
+};
+
+struct DepthwiseConv2DF32Params {
+  DepthwiseConv2DShape shape;
+  float activation_min, activation_max;
+};
+
+/// int8 per-channel depthwise conv: bias int32 [C_OUT] or nullptr.
+void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                         const int8_t* filter, const int32_t* bias, int8_t* output);
+
+/// float32 depthwise conv: bias [C_OUT] or nullptr; output clamped to the range.
+void depthwise_conv2d_f32(const DepthwiseConv2DF32Params& params, const float* input,
+                          const float* filter, const float* bias, float* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_DEPTHWISE_CONV2D_HPP

@@ -1,0 +1,57 @@
+#ifndef UTENSOR_KERNELS_MEAN_HPP
+#define UTENSOR_KERNELS_MEAN_HPP
+
+// Mean over a set of axes, as TFLite Micro's MEAN, for tensors of rank <= 5.
+//
+// The input shape is extended to rank 5 with leading 1s; reduce[d] != 0 marks the reduced
+// axes. The output is the input with those axes removed (or kept as 1: same layout),
+// in row-major order. Sums run over the input in row-major order, as TFLite's reduction.
+//
+// int8 has TFLite Micro's two paths:
+// - input and output with equal scale and zero point: the int32 sum of the raw values
+//   divided by the count, truncating toward zero (no rounding, no zero-point correction);
+// - otherwise: (sum - count * input_zp) requantized with `multiplier`/`shift` (which
+//   already include the 1/count factor, computed by the converter as QuantizedMeanOrSum
+//   does), plus the output zero point, saturated to int8.
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct MeanShape {
+  int32_t input_dims[5];
+  int32_t reduce[5];     // 1 for a reduced axis, 0 otherwise
+  int32_t output_count;  // elements of the output
+  int32_t reduce_count;  // elements averaged into each output (>= 1)
+};
+
+struct MeanS8Params {
+  MeanShape shape;
+  int32_t requantize;  // 0: equal quantization path, 1: requantizing path
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier;
+  int32_t shift;
+};
+
+struct MeanF32Params {
+  MeanShape shape;
+};
+
+/// Scratch bytes mean_s8 needs: one int32 per output element.
+inline int32_t mean_s8_scratch_bytes(int32_t output_count) {
+  return output_count * static_cast<int32_t>(sizeof(int32_t));
+}
+
+/// int8 mean; `scratch` holds mean_s8_scratch_bytes(output_count) bytes, 4-byte aligned.
+void mean_s8(const MeanS8Params& params, const int8_t* input, int8_t* output,
+             int32_t* scratch);
+
+/// float32 mean (sum in float32, then divided by the count).
+void mean_f32(const MeanF32Params& params, const float* input, float* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_MEAN_HPP

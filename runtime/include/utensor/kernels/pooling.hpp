@@ -1,0 +1,51 @@
+#ifndef UTENSOR_KERNELS_POOLING_HPP
+#define UTENSOR_KERNELS_POOLING_HPP
+
+// 2-D average and max pooling, NHWC, as TFLite's AVERAGE_POOL_2D / MAX_POOL_2D.
+//
+// Layouts: input [N, H_IN, W_IN, C], output [N, H_OUT, W_OUT, C]. The window of output
+// (oy, ox) starts at (oy * stride_h - pad_top, ox * stride_w - pad_left) and is clipped to
+// the image: padding is excluded from averages (TFLite semantics), so every window must
+// overlap the image (the converter guarantees it). int8 input and output share scale and
+// zero point; the average rounds half away from zero.
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct PoolShape {
+  int32_t batches;
+  int32_t input_height, input_width, channels;
+  int32_t filter_height, filter_width;
+  int32_t output_height, output_width;
+  int32_t stride_height, stride_width;
+  int32_t pad_top, pad_left;
+};
+
+struct PoolS8Params {
+  PoolShape shape;
+  int32_t activation_min, activation_max;  // within [-128, 127]
+};
+
+struct PoolF32Params {
+  PoolShape shape;
+  float activation_min, activation_max;
+};
+
+/// int8 average pooling (same quantization in and out).
+void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output);
+
+/// float32 average pooling.
+void average_pool2d_f32(const PoolF32Params& params, const float* input, float* output);
+
+/// int8 max pooling (same quantization in and out).
+void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output);
+
+/// float32 max pooling.
+void max_pool2d_f32(const PoolF32Params& params, const float* input, float* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_POOLING_HPP

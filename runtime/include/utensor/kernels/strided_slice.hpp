@@ -1,0 +1,35 @@
+#ifndef UTENSOR_KERNELS_STRIDED_SLICE_HPP
+#define UTENSOR_KERNELS_STRIDED_SLICE_HPP
+
+// Strided slice, as TFLite's STRIDED_SLICE, for tensors of rank <= 5.
+//
+// The converter resolves begin/end/strides and the masks exactly as TFLite does and
+// passes the result as an affine gather over a rank-5 output box:
+//   output[i0..i4] (row-major) = input[start + sum_d i_d * input_steps[d]]
+// where input_steps[d] = stride[d] * (input stride of axis d), possibly negative.
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+struct StridedSliceParams {
+  int32_t output_dims[5];
+  int32_t input_steps[5];
+  int32_t start;  // input element offset of output element 0
+};
+
+/// int8 strided slice (input and output share quantization).
+void strided_slice_s8(const StridedSliceParams& params, const int8_t* input, int8_t* output);
+
+/// float32 strided slice.
+void strided_slice_f32(const StridedSliceParams& params, const float* input, float* output);
+
+/// int32 strided slice.
+void strided_slice_i32(const StridedSliceParams& params, const int32_t* input,
+                       int32_t* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_STRIDED_SLICE_HPP

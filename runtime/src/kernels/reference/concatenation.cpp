@@ -1,0 +1,37 @@
+#include "utensor/kernels/concatenation.hpp"
+
+namespace utensor {
+namespace kernels {
+namespace {
+
+template <typename T>
+void concatenation_impl(const ConcatenationParams& p, const T* const* inputs, T* output) {
+  for (int32_t row = 0; row < p.outer_size; ++row) {
+    for (int32_t i = 0; i < p.num_inputs; ++i) {
+      const int32_t n = p.row_sizes[i];
+      const T* src = inputs[i] + row * n;
+      for (int32_t k = 0; k < n; ++k) output[k] = src[k];
+      output += n;
+    }
+  }
+}
+
+}  // namespace
+
+void concatenation_s8(const ConcatenationParams& params, const int8_t* const* inputs,
+                      int8_t* output) {
+  concatenation_impl(params, inputs, output);
+}
+
+void concatenation_f32(const ConcatenationParams& params, const float* const* inputs,
+                       float* output) {
+  concatenation_impl(params, inputs, output);
+}
+
+void concatenation_i32(const ConcatenationParams& params, const int32_t* const* inputs,
+                       int32_t* output) {
+  concatenation_impl(params, inputs, output);
+}
+
+}  // namespace kernels
+}  // namespace utensor

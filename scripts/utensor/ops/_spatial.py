@@ -1,0 +1,134 @@
+"""Helpers shared by the lowerings of kernels-conv (conv, pooling, pad, reduce, concat,
+transpose, slice): uniform error messages, dtype/quantization checks, TFLite's padding
+arithmetic.
+"""
+
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from ..errors import ModelFormatError, UnsupportedError
+from ..ir import Graph, Operator, Tensor
+from ..quantization import ACTIVATIONS
+
+PADDINGS = ("SAME", "VALID")
+
+
+def where(op: Operator, graph: Graph) -> str:
+    return f"{graph.source_path or graph.name}: operator #{op.index} {op.op_type}"
+
+
+def unsupported(op: Operator, graph: Graph, what: str) -> UnsupportedError:
+    return UnsupportedError(f"{where(op, graph)}: {what}")
+
+
+def malformed(op: Operator, graph: Graph, what: str) -> ModelFormatError:
+    return ModelFormatError(f"{where(op, graph)}: {what} The model file is inconsistent; "
+                            "re-export it with the TensorFlow Lite converter.")
+
+
+def io_tensors(op: Operator, graph: Graph, min_inputs: int, max_inputs: int,
+               outputs: int = 1) -> Tuple[List[Optional[Tensor]], List[Tensor]]:
+    """The operator's input tensors (None for omitted optional ones) and output tensors,
+    after checking their counts."""
+    if not (min_inputs <= len(op.inputs) <= max_inputs) or len(op.outputs) != outputs:
+        raise malformed(op, graph, f"has {len(op.inputs)} inputs and {len(op.outputs)} outputs; "
+                        f"expected {min_inputs}..{max_inputs} inputs and {outputs} output(s).")
+    ins = [graph.tensor(i) if i >= 0 else None for i in op.inputs]
+    for k in range(min_inputs):
+        if ins[k] is None:
+            raise malformed(op, graph, f"required input {k} is missing.")
+    return ins, [graph.tensor(i) for i in op.outputs]
+
+
+def describe_dtypes(tensors: Iterable[Optional[Tensor]]) -> str:
+    return "/".join(t.dtype if t is not None else "-" for t in tensors)
+
+
+def activation(op: Operator, graph: Graph) -> str:
+    act = op.options.get("fused_activation_function", "NONE") or "NONE"
+    if act not in ACTIVATIONS:
+        raise unsupported(op, graph, f"fused activation {act} is not supported (supported: "
+                          f"{', '.join(ACTIVATIONS)}). Apply the activation as a separate layer.")
+    return act
+
+
+def padding(op: Operator, graph: Graph) -> str:
+    pad = op.options.get("padding", "SAME")
+    if pad not in PADDINGS:
+        raise unsupported(op, graph, f"padding {pad} is not supported (SAME or VALID).")
+    return pad
+
+
+def positive_option(op: Operator, graph: Graph, name: str, default: int = 1) -> int:
+    value = op.options.get(name, default)
+    value = default if value is None else int(value)
+    if value < 1:
+        raise malformed(op, graph, f"option {name} is {value}; it must be at least 1.")
+    return value
+
+
+def out_size(pad: str, image: int, filt: int, stride: int, dilation: int) -> int:
+    """TFLite's ComputeOutSize."""
+    effective = (filt - 1) * dilation + 1
+    if pad == "SAME":
+        return (image + stride - 1) // stride
+    return (image + stride - effective) // stride
+
+
+def pad_before(stride: int, dilation: int, image: int, filt: int, out: int) -> int:
+    """TFLite's ComputePaddingWithOffset: the padding before the image; an odd total puts
+    the extra element after it (bottom/right)."""
+    effective = (filt - 1) * dilation + 1
+    total = max((out - 1) * stride + effective - image, 0)
+    return total // 2
+
+
+def spatial(op: Operator, graph: Graph, in_h: int, in_w: int, f_h: int, f_w: int,
+            stride_h: int, stride_w: int, dil_h: int = 1, dil_w: int = 1):
+    """(out_h, out_w, pad_top, pad_left) as TFLite's ComputePaddingHeightWidth."""
+    pad = padding(op, graph)
+    out_h = out_size(pad, in_h, f_h, stride_h, dil_h)
+    out_w = out_size(pad, in_w, f_w, stride_w, dil_w)
+    return (out_h, out_w, pad_before(stride_h, dil_h, in_h, f_h, out_h),
+            pad_before(stride_w, dil_w, in_w, f_w, out_w))
+
+
+def require_rank(op: Operator, graph: Graph, t: Tensor, rank: int, role: str) -> None:
+    if len(t.shape) != rank:
+        raise unsupported(op, graph, f"{role} tensor '{t.name}' has shape {list(t.shape)}; "
+                          f"only rank-{rank} tensors are supported here.")
+
+
+def require_shape(op: Operator, graph: Graph, t: Tensor, expected: Sequence[int]) -> None:
+    if tuple(t.shape) != tuple(expected):
+        raise malformed(op, graph, f"output tensor '{t.name}' has shape {list(t.shape)}, but the "
+                        f"operator computes {list(expected)}.")
+
+
+def per_tensor(op: Operator, graph: Graph, t: Tensor, role: str) -> Tuple[float, int]:
+    """(scale, zero_point) of a per-tensor quantized int8 tensor."""
+    q = t.quant
+    if q is None or not q.scale:
+        raise unsupported(op, graph, f"{role} tensor '{t.name}' is {t.dtype} without quantization "
+                          "parameters; only quantized int8 (TFLite full-integer quantization) is "
+                          "supported.")
+    if len(q.scale) != 1:
+        raise unsupported(op, graph, f"{role} tensor '{t.name}' is quantized per channel; only "
+                          "per-tensor quantization is supported for it.")
+    return float(q.scale[0]), int(q.zero_point[0]) if q.zero_point else 0
+
+
+def same_quant(a: Tensor, b: Tensor) -> bool:
+    if a.quant is None or b.quant is None:
+        return a.quant is None and b.quant is None
+    return (tuple(float(s) for s in a.quant.scale) == tuple(float(s) for s in b.quant.scale)
+            and tuple(a.quant.zero_point) == tuple(b.quant.zero_point))
+
+
+def constant_ints(op: Operator, graph: Graph, t: Optional[Tensor], role: str) -> List[int]:
+    """The values of a constant integer tensor (axes, paddings, begin/end/strides)."""
+    if t is None or not t.is_constant:
+        raise unsupported(op, graph, f"{role} must be a constant tensor (computed at run time "
+                          "is not supported).")
+    if t.dtype not in ("int32", "int64", "int16", "int8"):
+        raise malformed(op, graph, f"{role} tensor '{t.name}' has dtype {t.dtype}; expected int32.")
+    return [int(v) for v in t.data.reshape(-1).tolist()]

@@ -1,0 +1,143 @@
+"""Lowering of CONV_2D and DEPTHWISE_CONV_2D (int8 per-channel and float32).
+
+Kernels: runtime/include/utensor/kernels/{conv2d,depthwise_conv2d}.hpp. The int8
+requantization follows TFLite's PopulateConvolutionQuantizationParams: per output channel,
+input_scale * filter_scale[c] / output_scale in double, then QuantizeMultiplier.
+"""
+
+from typing import List, Tuple
+
+from ..ir import Graph, Operator, Tensor
+from ..quantization import activation_range, activation_range_float, per_channel_multipliers
+from . import KernelCall, register
+from ._spatial import (
+    activation, describe_dtypes, io_tensors, malformed, per_tensor, positive_option,
+    require_rank, require_shape, spatial, unsupported,
+)
+
+SUPPORTED_DTYPES = "int8 input/filter/output with int32 bias, or float32 throughout"
+
+
+def _check_dtypes(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, y: Tensor) -> str:
+    combo = (x.dtype, w.dtype, bias.dtype if bias is not None else None, y.dtype)
+    if combo in (("int8", "int8", "int32", "int8"), ("int8", "int8", None, "int8")):
+        return "int8"
+    if combo in (("float32", "float32", "float32", "float32"), ("float32", "float32", None, "float32")):
+        return "float32"
+    if x.dtype == "float32" and w.dtype in ("int8", "uint8"):
+        raise unsupported(op, graph, f"hybrid quantization (float32 activations with {w.dtype} "
+                          f"weights) is not supported; supported: {SUPPORTED_DTYPES}. Convert the "
+                          "model with full-integer quantization (a representative dataset) or "
+                          "keep it float32.")
+    raise unsupported(op, graph, f"dtypes input/filter/bias/output {describe_dtypes([x, w, bias, y])} "
+                      f"are not supported; supported: {SUPPORTED_DTYPES}.")
+
+
+def _int8_requant(op: Operator, graph: Graph, x: Tensor, w: Tensor, y: Tensor,
+                  out_channels: int, channel_axis: int) -> dict:
+    in_scale, in_zp = per_tensor(op, graph, x, "input")
+    out_scale, out_zp = per_tensor(op, graph, y, "output")
+    q = w.quant
+    if q is None or not q.scale:
+        raise unsupported(op, graph, f"filter tensor '{w.name}' is int8 without quantization "
+                          "parameters.")
+    if any(int(z) != 0 for z in q.zero_point):
+        raise unsupported(op, graph, f"filter tensor '{w.name}' has a non-zero zero point; TFLite "
+                          "int8 weights are symmetric (zero point 0). Re-quantize the model with "
+                          "the TFLite converter.")
+    if len(q.scale) == 1:
+        scales = [float(q.scale[0])] * out_channels
+    elif len(q.scale) == out_channels and q.axis == channel_axis:
+        scales = [float(s) for s in q.scale]
+    else:
+        raise unsupported(op, graph, f"filter tensor '{w.name}' has {len(q.scale)} scales along "
+                          f"axis {q.axis}; expected 1 or {out_channels} along axis {channel_axis} "
+                          "(one per output channel).")
+    mult, shift = per_channel_multipliers(in_scale, scales, out_scale)
+    act_min, act_max = activation_range(activation(op, graph), "int8", out_scale, out_zp)
+    return dict(input_offset=-in_zp, output_offset=out_zp, multipliers=mult, shifts=shift,
+                act_min=act_min, act_max=act_max)
+
+
+def _float_range(op: Operator, graph: Graph) -> dict:
+    lo, hi = activation_range_float(activation(op, graph))
+    return dict(act_min=lo, act_max=hi)
+
+
+def _strides(op: Operator, graph: Graph) -> Tuple[int, int, int, int]:
+    return (positive_option(op, graph, "stride_h"), positive_option(op, graph, "stride_w"),
+            positive_option(op, graph, "dilation_h_factor"),
+            positive_option(op, graph, "dilation_w_factor"))
+
+
+def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
+    (x, w, bias), (y,) = _inputs3(op, graph)
+    dtype = _check_dtypes(op, graph, x, w, bias, y)
+    for t, role in ((x, "input"), (w, "filter"), (y, "output")):
+        require_rank(op, graph, t, 4, role)
+    n, in_h, in_w, in_c = x.shape
+    out_c, f_h, f_w, f_c = w.shape
+    if f_c < 1 or in_c % f_c != 0 or out_c % (in_c // f_c) != 0:
+        raise malformed(op, graph, f"input depth {in_c} and filter shape {list(w.shape)} do not "
+                        "form a (grouped) convolution.")
+    if bias is not None and bias.num_elements != out_c:
+        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
+                        f"{out_c} output channels.")
+    stride_h, stride_w, dil_h, dil_w = _strides(op, graph)
+    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
+                                              stride_h, stride_w, dil_h, dil_w)
+    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    params = dict(
+        dtype=dtype,
+        shape=[n, in_h, in_w, in_c, f_h, f_w, f_c, out_h, out_w, out_c,
+               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
+    )
+    if dtype == "int8":
+        params.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=0))
+    else:
+        params.update(_float_range(op, graph))
+    return KernelCall(template="ops/conv2d.j2", params=params)
+
+
+def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
+    (x, w, bias), (y,) = _inputs3(op, graph)
+    dtype = _check_dtypes(op, graph, x, w, bias, y)
+    for t, role in ((x, "input"), (w, "filter"), (y, "output")):
+        require_rank(op, graph, t, 4, role)
+    n, in_h, in_w, in_c = x.shape
+    one, f_h, f_w, out_c = w.shape
+    # TFLite derives the multiplier from the shapes (the option is unreliable in old files).
+    if one != 1 or in_c < 1 or out_c % in_c != 0:
+        raise malformed(op, graph, f"filter shape {list(w.shape)} does not fit input depth "
+                        f"{in_c} (expected [1, KH, KW, {in_c} * depth_multiplier]).")
+    multiplier = out_c // in_c
+    if bias is not None and bias.num_elements != out_c:
+        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
+                        f"{out_c} output channels.")
+    stride_h, stride_w, dil_h, dil_w = _strides(op, graph)
+    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
+                                              stride_h, stride_w, dil_h, dil_w)
+    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    params = dict(
+        dtype=dtype,
+        shape=[n, in_h, in_w, in_c, multiplier, f_h, f_w, out_h, out_w,
+               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
+    )
+    if dtype == "int8":
+        params.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=3))
+    else:
+        params.update(_float_range(op, graph))
+    return KernelCall(template="ops/depthwise_conv2d.j2", params=params)
+
+
+def _inputs3(op: Operator, graph: Graph):
+    ins, outs = io_tensors(op, graph, 2, 3)
+    while len(ins) < 3:
+        ins.append(None)
+    return ins, outs
+
+
+register("CONV_2D", lower_conv2d)
+register("DEPTHWISE_CONV_2D", lower_depthwise_conv2d)
+
+__all__: List[str] = ["lower_conv2d", "lower_depthwise_conv2d"]

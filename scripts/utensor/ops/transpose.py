@@ -1,0 +1,42 @@
+"""Lowering of TRANSPOSE (int8, float32, int32; rank <= 6).
+
+Kernel: runtime/include/utensor/kernels/transpose.hpp: the permutation becomes, for each
+output axis, the input stride it walks.
+"""
+
+from ..ir import Graph, Operator
+from . import KernelCall, register
+from ._spatial import constant_ints, describe_dtypes, io_tensors, malformed, unsupported
+
+SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32"}
+MAX_RANK = 6
+
+
+def lower_transpose(op: Operator, graph: Graph) -> KernelCall:
+    (x, perm_t), (y,) = io_tensors(op, graph, 2, 2)
+    if x.dtype != y.dtype or x.dtype not in SUFFIX:
+        raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
+                          "supported; supported: int8, float32 or int32 (same in and out).")
+    rank = len(x.shape)
+    if rank > MAX_RANK:
+        raise unsupported(op, graph, f"input rank {rank} is not supported (at most {MAX_RANK}).")
+    perm = constant_ints(op, graph, perm_t, "the permutation input")
+    perm = [p + rank if p < 0 else p for p in perm]
+    if sorted(perm) != list(range(rank)):
+        raise malformed(op, graph, f"permutation {perm} is not a permutation of {rank} axes.")
+    expected = tuple(x.shape[p] for p in perm)
+    if tuple(y.shape) != expected:
+        raise malformed(op, graph, f"output shape {list(y.shape)} differs from the permuted "
+                        f"shape {list(expected)}.")
+    in_strides = [1] * rank
+    for d in range(rank - 2, -1, -1):
+        in_strides[d] = in_strides[d + 1] * x.shape[d + 1]
+    pad = MAX_RANK - rank
+    return KernelCall(
+        template="ops/transpose.j2",
+        params=dict(suffix=SUFFIX[x.dtype], dims=[1] * pad + list(expected),
+                    strides=[0] * pad + [in_strides[p] for p in perm]),
+    )
+
+
+register("TRANSPOSE", lower_transpose)
