@@ -1,0 +1,211 @@
+"""Running firmware on QEMU-emulated boards: the only Python that knows QEMU.
+
+Every run uses `-icount shift=0` (virtual time = executed instructions, in ns, so counter
+reads are deterministic) and semihosting (the firmware's exit code becomes QEMU's).
+
+- `run_foreground()`: UART on this terminal (PlatformIO `upload`).
+- `QemuSession`: QEMU detached, UART as a TCP server the caller connects to with pyserial
+  (`socket://127.0.0.1:PORT`); the guest only starts once a client connects, so no output
+  is lost.
+
+Stdlib only: PlatformIO's builder imports this module from its own Python.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from .boards import get_board
+from .errors import BoardError, HarnessError
+
+QEMU = "qemu-system-arm"
+# GNU timeout stops a QEMU whose parent died; the exit code it reports on expiry.
+TIMEOUT_EXIT_CODE = 124
+_WAITING_MARK = "waiting for connection"
+
+
+def _require(tool):
+    path = shutil.which(tool)
+    if not path:
+        raise BoardError(
+            "`%s` is not on PATH; it is needed to run firmware on emulated boards. "
+            "On Debian/Ubuntu: apt-get install %s."
+            % (tool, "qemu-system-arm" if tool == QEMU else "coreutils")
+        )
+    return path
+
+
+def qemu_command(board_id, elf_path, serial, extra_args=()):
+    """The qemu-system-arm argument list running elf_path with UART 0 on `serial`."""
+    board = get_board(board_id)
+    return [
+        QEMU,
+        "-machine", board.qemu_machine,
+        "-nodefaults",
+        "-nic", "none",
+        "-display", "none",
+        "-monitor", "none",
+        "-serial", serial,
+        "-semihosting-config", "enable=on,target=native",
+        "-icount", "shift=0",
+        "-kernel", os.path.abspath(elf_path),
+        *extra_args,
+    ]
+
+
+def _check_elf(elf_path):
+    if not os.path.isfile(elf_path):
+        raise BoardError("Firmware %s does not exist; build it first (pio run)." % elf_path)
+
+
+def run_foreground(board_id, elf_path, timeout_s=600.0, extra_args=()):
+    """Run the firmware with its UART on stdin/stdout; return the semihosting exit code
+    (124 when timeout_s elapsed first)."""
+    _check_elf(elf_path)
+    _require(QEMU)
+    cmd = ["timeout", "--kill-after=5", "%g" % timeout_s] + qemu_command(
+        board_id, elf_path, "stdio", extra_args)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 130
+
+
+def free_tcp_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class QemuSession:
+    """QEMU running one firmware in the background, its UART a TCP server on localhost.
+
+    with QemuSession("mps2_an386", "firmware.elf") as q:
+        ser = serial.serial_for_url(q.url)   # starts the guest
+        ...
+        code = q.wait(30)
+    """
+
+    def __init__(self, board_id, elf_path, timeout_s=600.0, extra_args=(), port=None):
+        self.board = get_board(board_id)
+        self.elf_path = elf_path
+        self.timeout_s = float(timeout_s)
+        self.extra_args = tuple(extra_args)
+        self.port = port
+        self.url = None
+        self.pid = None
+        self._proc = None
+        self._log_path = None
+        self._log_file = None
+        self._final_log = ""
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    @property
+    def log(self):
+        """What QEMU printed on stdout/stderr so far."""
+        if not self._log_path:
+            return self._final_log
+        try:
+            with open(self._log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def start(self, ready_timeout_s=30.0):
+        """Start QEMU detached; return once it waits for the serial client."""
+        if self._proc is not None and self._proc.poll() is None:
+            return self
+        _check_elf(self.elf_path)
+        _require(QEMU)
+        _require("timeout")
+        last_log = ""
+        for _ in range(3):  # a free port can be taken between probing and binding
+            port = self.port or free_tcp_port()
+            serial_spec = "tcp:127.0.0.1:%d,server=on,wait=on" % port
+            cmd = ["timeout", "--kill-after=5", "%g" % self.timeout_s] + qemu_command(
+                self.board.board_id, self.elf_path, serial_spec, self.extra_args)
+            fd, self._log_path = tempfile.mkstemp(prefix="utensor-qemu-", suffix=".log")
+            self._log_file = os.fdopen(fd, "wb")
+            self._proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=self._log_file,
+                stderr=subprocess.STDOUT, start_new_session=True)
+            self.pid = self._proc.pid
+            deadline = time.monotonic() + ready_timeout_s
+            while time.monotonic() < deadline:
+                if _WAITING_MARK in self.log:
+                    self.port = port
+                    self.url = "socket://127.0.0.1:%d" % port
+                    return self
+                if self._proc.poll() is not None:
+                    break
+                time.sleep(0.02)
+            last_log = self.log
+            self.stop()
+            if self.port:  # a port the caller chose: no point retrying another
+                break
+        raise HarnessError(
+            "QEMU (%s) did not start for %s: %s"
+            % (self.board.qemu_machine, self.elf_path,
+               last_log.strip() or "no output within %gs" % ready_timeout_s))
+
+    def wait(self, timeout_s):
+        """Wait for the firmware to exit; return its semihosting exit code.
+
+        Raises HarnessError when it is still running after timeout_s seconds."""
+        if self._proc is None:
+            raise HarnessError("QEMU session for %s was not started." % self.elf_path)
+        try:
+            code = self._proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise HarnessError(
+                "Firmware %s on %s did not exit within %gs."
+                % (self.elf_path, self.board.board_id, timeout_s)) from None
+        if code == TIMEOUT_EXIT_CODE:
+            raise HarnessError(
+                "Firmware %s on %s was stopped after the session limit of %gs."
+                % (self.elf_path, self.board.board_id, self.timeout_s))
+        return code
+
+    @property
+    def returncode(self):
+        return None if self._proc is None else self._proc.poll()
+
+    def stop(self):
+        """End this QEMU (only its own process group); idempotent."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                # start_new_session made `timeout` a group leader: its QEMU child is in it.
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        if self._log_path:
+            self._final_log = self.log
+            try:
+                os.remove(self._log_path)
+            except OSError:
+                pass
+            self._log_path = None
