@@ -1,0 +1,1 @@
+# Cortex-M firmware checks (no-heap link, size report): filled in below.
