@@ -191,10 +191,10 @@ class _Reader:
         shape = tuple(t.ints(TENSOR_SHAPE, "i32", "shape") or ())
         if any(d < 0 for d in shape):
             raise self.bad(f"{label} has a negative dimension in its shape {list(shape)}")
-        self.check_signature(t, shape, label)
         nbytes = math.prod(shape) * ir.numpy_dtype(dtype).itemsize
         if nbytes > MAX_TENSOR_BYTES:
             raise self.bad(f"{label} has shape {list(shape)}: {nbytes} bytes, more than 2**31")
+        self.check_signature(t, shape, label)
         if t.scalar(TENSOR_IS_VARIABLE, "bool", False, "is_variable"):
             raise self.unsupported(f"{label} is a variable (stateful) tensor",
                                    "utensor supports stateless models only; convert without stateful layers.")
