@@ -1,0 +1,78 @@
+#ifndef UTENSOR_KERNELS_ELEMENTWISE_HPP
+#define UTENSOR_KERNELS_ELEMENTWISE_HPP
+
+// Binary elementwise ops with NumPy-style broadcasting, as TFLite's ADD, SUB and MUL
+// (reference semantics; int8 bit-exact).
+//
+// Shapes: both inputs and the output are described in 6-D (leading dimensions padded
+// with 1). `dims` is the output shape; `stride1` / `stride2` are the element strides of
+// each input along each output dimension, 0 where that input is broadcast. When neither
+// input is broadcast the converter sets `broadcast` to 0 and the kernels run flat over
+// `size` elements.
+// int8 ADD/SUB (TFLite's general quantized path): each input is offset, shifted left by
+// `left_shift` (20), scaled by its multiplier (< 1) to a common scale, the two are added
+// (subtracted), rescaled by the output multiplier, offset and clamped.
+// int8 MUL: (x1 + offset1) * (x2 + offset2) rescaled by one multiplier, offset, clamped.
+// Values are computed by the converter (scripts/utensor/ops/elementwise.py).
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+static const int kBroadcastMaxRank = 6;
+
+struct BroadcastShape {
+  int32_t size;       // output elements
+  int32_t broadcast;  // 0: both inputs have the output's shape; flat loop
+  int32_t dims[kBroadcastMaxRank];
+  int32_t stride1[kBroadcastMaxRank];
+  int32_t stride2[kBroadcastMaxRank];
+};
+
+struct AddS8Params {
+  BroadcastShape shape;
+  int32_t input1_offset, input2_offset;  // minus the input zero points
+  int32_t output_offset;                 // the output zero point
+  int32_t left_shift;                    // 20 for int8
+  int32_t input1_multiplier, input1_shift;  // shifts <= 0
+  int32_t input2_multiplier, input2_shift;
+  int32_t output_multiplier, output_shift;
+  int32_t activation_min, activation_max;
+};
+
+struct MulS8Params {
+  BroadcastShape shape;
+  int32_t input1_offset, input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier, output_shift;  // TFLite convention: > 0 shifts left
+  int32_t activation_min, activation_max;
+};
+
+struct ElementwiseF32Params {
+  BroadcastShape shape;
+  float activation_min, activation_max;
+};
+
+/// int8 ADD: out = clamp(requant(in1) + requant(in2)); inputs may alias the output.
+void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);
+
+/// int8 SUB: out = clamp(requant(in1) - requant(in2)); inputs may alias the output.
+void sub_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);
+
+/// int8 MUL: out = clamp(requant((in1 + off1) * (in2 + off2))).
+void mul_s8(const MulS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);
+
+/// float32 ADD, clamped to the activation range.
+void add_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
+
+/// float32 SUB, clamped to the activation range.
+void sub_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
+
+/// float32 MUL, clamped to the activation range.
+void mul_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_ELEMENTWISE_HPP

@@ -1,0 +1,114 @@
+#include "utensor/kernels/elementwise.hpp"
+
+#include "utensor/kernels/fixedpoint.hpp"
+
+namespace utensor {
+namespace kernels {
+
+namespace {
+
+// Applies f to every output element, walking both inputs with the broadcast strides.
+template <typename T, typename F>
+void for_each_broadcast(const BroadcastShape& s, const T* a, const T* b, T* out, const F& f) {
+  if (!s.broadcast) {
+    for (int32_t i = 0; i < s.size; ++i) out[i] = f(a[i], b[i]);
+    return;
+  }
+  int32_t idx[kBroadcastMaxRank] = {0, 0, 0, 0, 0, 0};
+  int32_t off1 = 0;
+  int32_t off2 = 0;
+  for (int32_t i = 0; i < s.size; ++i) {
+    out[i] = f(a[off1], b[off2]);
+    // Odometer increment over the output dimensions, last one fastest.
+    for (int d = kBroadcastMaxRank - 1; d >= 0; --d) {
+      ++idx[d];
+      off1 += s.stride1[d];
+      off2 += s.stride2[d];
+      if (idx[d] < s.dims[d]) break;
+      off1 -= s.stride1[d] * s.dims[d];
+      off2 -= s.stride2[d] * s.dims[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+struct AddS8 {
+  const AddS8Params& p;
+  int32_t sign;  // +1 ADD, -1 SUB
+  int8_t operator()(int8_t x1, int8_t x2) const {
+    const int32_t shifted1 = (static_cast<int32_t>(x1) + p.input1_offset) * (1 << p.left_shift);
+    const int32_t shifted2 = (static_cast<int32_t>(x2) + p.input2_offset) * (1 << p.left_shift);
+    const int32_t scaled1 =
+        MultiplyByQuantizedMultiplierSmallerThanOneExp(shifted1, p.input1_multiplier, p.input1_shift);
+    const int32_t scaled2 =
+        MultiplyByQuantizedMultiplierSmallerThanOneExp(shifted2, p.input2_multiplier, p.input2_shift);
+    const int32_t raw = sign > 0 ? scaled1 + scaled2 : scaled1 - scaled2;
+    const int32_t out = MultiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.output_multiplier,
+                                                                       p.output_shift) +
+                        p.output_offset;
+    return static_cast<int8_t>(ClampI32(out, p.activation_min, p.activation_max));
+  }
+};
+
+struct MulS8 {
+  const MulS8Params& p;
+  int8_t operator()(int8_t x1, int8_t x2) const {
+    const int32_t prod =
+        (static_cast<int32_t>(x1) + p.input1_offset) * (static_cast<int32_t>(x2) + p.input2_offset);
+    const int32_t out =
+        MultiplyByQuantizedMultiplier(prod, p.output_multiplier, p.output_shift) + p.output_offset;
+    return static_cast<int8_t>(ClampI32(out, p.activation_min, p.activation_max));
+  }
+};
+
+inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+struct AddF32 {
+  const ElementwiseF32Params& p;
+  float operator()(float a, float b) const { return clampf(a + b, p.activation_min, p.activation_max); }
+};
+
+struct SubF32 {
+  const ElementwiseF32Params& p;
+  float operator()(float a, float b) const { return clampf(a - b, p.activation_min, p.activation_max); }
+};
+
+struct MulF32 {
+  const ElementwiseF32Params& p;
+  float operator()(float a, float b) const { return clampf(a * b, p.activation_min, p.activation_max); }
+};
+
+}  // namespace
+
+void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
+  const AddS8 f = {params, 1};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void sub_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
+  const AddS8 f = {params, -1};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void mul_s8(const MulS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
+  const MulS8 f = {params};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void add_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output) {
+  const AddF32 f = {params};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void sub_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output) {
+  const SubF32 f = {params};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void mul_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output) {
+  const MulF32 f = {params};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+}  // namespace kernels
+}  // namespace utensor

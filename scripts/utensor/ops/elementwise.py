@@ -1,0 +1,136 @@
+"""Lowering of ADD, SUB and MUL (int8 and float32, NumPy-style broadcasting up to 6-D).
+
+Kernels: runtime/include/utensor/kernels/elementwise.hpp. int8 parameters as TFLite
+Micro's CalculateOpDataAdd (double), CalculateOpDataSub (float32 arithmetic, as that file
+does) and CalculateOpDataMul (double).
+"""
+
+from typing import List, Sequence, Tuple
+
+from ..ir import Graph, Operator, Tensor
+from ..quantization import activation_range, activation_range_float, f32, quantize_multiplier
+from . import KernelCall, register
+from ._dense import activation, describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+
+MAX_RANK = 6
+ADD_LEFT_SHIFT = 20  # TFLite's int8 ADD/SUB headroom
+
+
+def broadcast_shape(op: Operator, graph: Graph, a: Tensor, b: Tensor, y: Tensor) -> dict:
+    """The kernel's BroadcastShape: 6-D output dims and per-input strides (0 = broadcast)."""
+    out = tuple(int(d) for d in y.shape)
+    if max(len(a.shape), len(b.shape), len(out)) > MAX_RANK:
+        raise unsupported(op, graph, f"tensors of rank above {MAX_RANK} are not supported "
+                          f"(shapes {list(a.shape)}, {list(b.shape)}).")
+    rank = len(out)
+    for t in (a, b):
+        if len(t.shape) > rank:
+            raise malformed(op, graph, f"input '{t.name}' of shape {list(t.shape)} has more "
+                            f"dimensions than the output {list(out)}.")
+    pad = (1,) * (MAX_RANK - rank)
+    dims = list(pad + out)
+    strides: List[List[int]] = []
+    for t in (a, b):
+        shape = (1,) * (MAX_RANK - len(t.shape)) + tuple(int(d) for d in t.shape)
+        contiguous = [1] * MAX_RANK
+        for d in range(MAX_RANK - 2, -1, -1):
+            contiguous[d] = contiguous[d + 1] * shape[d + 1]
+        s = []
+        for d in range(MAX_RANK):
+            if shape[d] == dims[d]:
+                s.append(contiguous[d] if dims[d] > 1 else 0)
+            elif shape[d] == 1:
+                s.append(0)
+            else:
+                raise malformed(op, graph, f"shapes {list(a.shape)} and {list(b.shape)} do not "
+                                f"broadcast to the output shape {list(out)}.")
+        strides.append(s)
+    broadcast = tuple(a.shape) != out or tuple(b.shape) != out
+    size = 1
+    for d in dims:
+        size *= d
+    return dict(size=size, broadcast=int(broadcast), dims=dims, stride1=strides[0], stride2=strides[1])
+
+
+def _smaller_than_one(op, graph, real: float, what: str) -> Tuple[int, int]:
+    mult, shift = quantize_multiplier(real)
+    if shift > 0:
+        raise unsupported(op, graph, f"the {what} rescaling factor {real:g} is not below one, "
+                          "which TFLite's int8 kernel requires; the quantization scales of this "
+                          "operator are unusual (re-quantize the model).")
+    return mult, shift
+
+
+def _add_sub_int8(op, graph, a, b, y, subtract: bool) -> dict:
+    s1, z1 = per_tensor(op, graph, a, "input 1")
+    s2, z2 = per_tensor(op, graph, b, "input 2")
+    so, zo = per_tensor(op, graph, y, "output")
+    if subtract:
+        # sub_common.cc computes these in float32 before widening.
+        twice_max = f32(2) * max(f32(s1), f32(s2))
+        real1 = float(f32(s1) / twice_max)
+        real2 = float(f32(s2) / twice_max)
+        real_out = float(twice_max / (f32(1 << ADD_LEFT_SHIFT) * f32(so)))
+    else:
+        twice_max = 2 * float(max(f32(s1), f32(s2)))
+        real1 = float(f32(s1)) / twice_max
+        real2 = float(f32(s2)) / twice_max
+        real_out = twice_max / ((1 << ADD_LEFT_SHIFT) * float(f32(so)))
+    m1, sh1 = _smaller_than_one(op, graph, real1, "input 1")
+    m2, sh2 = _smaller_than_one(op, graph, real2, "input 2")
+    mo, sho = _smaller_than_one(op, graph, real_out, "output")
+    lo, hi = activation_range(activation(op, graph), "int8", so, zo)
+    return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, left_shift=ADD_LEFT_SHIFT,
+                input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
+                output_multiplier=mo, output_shift=sho, act_min=lo, act_max=hi)
+
+
+def _mul_int8(op, graph, a, b, y) -> dict:
+    s1, z1 = per_tensor(op, graph, a, "input 1")
+    s2, z2 = per_tensor(op, graph, b, "input 2")
+    so, zo = per_tensor(op, graph, y, "output")
+    mult, shift = quantize_multiplier(float(f32(s1)) * float(f32(s2)) / float(f32(so)))
+    lo, hi = activation_range(activation(op, graph), "int8", so, zo)
+    return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, output_multiplier=mult,
+                output_shift=shift, act_min=lo, act_max=hi)
+
+
+def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
+    (a, b), (y,) = io_tensors(op, graph, 2, 2)
+    dtypes = (a.dtype, b.dtype, y.dtype)
+    if dtypes not in (("int8",) * 3, ("float32",) * 3):
+        raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} "
+                          "are not supported; supported: int8 or float32 throughout.")
+    dtype = y.dtype
+    params = dict(op=kind, dtype=dtype, shape=broadcast_shape(op, graph, a, b, y))
+    if dtype == "int8":
+        if kind == "mul":
+            params.update(_mul_int8(op, graph, a, b, y))
+        else:
+            params.update(_add_sub_int8(op, graph, a, b, y, subtract=(kind == "sub")))
+    else:
+        lo, hi = activation_range_float(activation(op, graph))
+        params.update(act_min=lo, act_max=hi)
+    inplace = None
+    if tuple(a.shape) == tuple(y.shape) and not a.is_constant:
+        inplace = (0, 0)
+    elif tuple(b.shape) == tuple(y.shape) and not b.is_constant:
+        inplace = (1, 0)
+    return KernelCall(template="ops/elementwise.j2", params=params, inplace=inplace)
+
+
+def lower_add(op: Operator, graph: Graph) -> KernelCall:
+    return _lower(op, graph, "add")
+
+
+def lower_sub(op: Operator, graph: Graph) -> KernelCall:
+    return _lower(op, graph, "sub")
+
+
+def lower_mul(op: Operator, graph: Graph) -> KernelCall:
+    return _lower(op, graph, "mul")
+
+
+register("ADD", lower_add)
+register("SUB", lower_sub)
+register("MUL", lower_mul)
