@@ -10,7 +10,6 @@ import hashlib
 import os
 import random
 import re
-import shutil
 import warnings
 
 import flatbuffers
@@ -18,8 +17,8 @@ import numpy as np
 import pytest
 
 import conftest
-from utensor.ir import numpy_dtype
 from utensor.errors import ModelFormatError, UnsupportedError, UtensorError
+from utensor.ir import numpy_dtype
 from utensor.tflite import name_from_path, read_tflite
 from utensor.tflite import gen_schema, schema
 
@@ -286,13 +285,13 @@ def test_truncated(tmp_path, cut):
 def test_empty_file(tmp_path):
     path = tmp_path / "empty.tflite"
     path.write_bytes(b"")
-    assert_format_error(path, "not a TensorFlow Lite model \\(the file is 0 bytes")
+    assert_format_error(path, "not a TensorFlow Lite model \\(the file is 0 bytes, too short")
 
 
 def test_text_file(tmp_path):
     path = tmp_path / "notes.tflite"
     path.write_text("model: kws\nlayers: 13\n" * 20)
-    assert_format_error(path, "lacks the 'TFL3' identifier")
+    assert_format_error(path, "not a TensorFlow Lite model \\(the file is 440 bytes, lacks the 'TFL3' identifier")
 
 
 def test_random_bytes(tmp_path):

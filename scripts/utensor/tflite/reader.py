@@ -93,9 +93,10 @@ def name_from_path(path: str) -> str:
 def check_name(name: str) -> str:
     """`name` if usable as a C++ identifier, else a UtensorError explaining why."""
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or "__" in name or name in _CPP_KEYWORDS:
+        example = name_from_path(name + ".x")
         raise UtensorError(
             f"model name {name!r} is not usable as a C++ identifier: use letters, digits and single "
-            f"underscores, starting with a letter, and not a C++ keyword (for example {name_from_path(name + '.x')!r}).")
+            f"underscores, starting with a letter, and not a C++ keyword (for example {example!r}).")
     return name
 
 
@@ -118,7 +119,7 @@ class _Reader:
         if size < 8 or self.data[4:8] != IDENTIFIER:
             detail = "too short to be one" if size < 8 else "lacks the 'TFL3' identifier"
             raise ModelFormatError(
-                f"{self.path}: not a TensorFlow Lite model (the file is {size} bytes and {detail}). "
+                f"{self.path}: not a TensorFlow Lite model (the file is {size} bytes, {detail}). "
                 "Pass a .tflite file produced by the TFLite converter.")
         model = self.buf.root("model")
         version = model.scalar(MODEL_VERSION, "u32", 0, "version")
