@@ -1,0 +1,197 @@
+"""utensor's PlatformIO library extra script (library.json -> build.extraScript).
+
+With `custom_utensor_models = a.tflite [b.keras ...]` in platformio.ini, converts the
+models to C++ before compiling, into $BUILD_DIR/utensor_gen/src, and compiles the result
+with the program. Without that option it does nothing (PlatformIO runs every library's
+extra script, used or not).
+
+Options (paths relative to the project):
+  custom_utensor_models               model files/folders, whitespace or newline separated
+  custom_utensor_representative_data  .npy/.npz passed as --representative-data
+  custom_utensor_python               interpreter for the converter (one with TensorFlow
+                                      for Keras/SavedModel input); default: PlatformIO's
+
+The conversion is skipped when a stamp of everything it depends on (model bytes, the
+converter's own sources, the options, the interpreter) is unchanged, so a second
+`pio run` converts and compiles nothing. On failure the converter's message is printed,
+the stamp deleted, the previous generated files left as they were, and the build stops.
+
+SCons provides `Import` and `DefaultEnvironment` in this script's globals.
+"""
+# pylint: disable=undefined-variable
+import hashlib
+import os
+import subprocess
+import sys
+
+GEN_DIR_NAME = "utensor_gen"
+STAMP_NAME = "utensor.stamp"
+OPTION_MODELS = "custom_utensor_models"
+OPTION_DATA = "custom_utensor_representative_data"
+OPTION_PYTHON = "custom_utensor_python"
+STAMP_FORMAT = "utensor-extra-script-1"
+
+
+def split_paths(value):
+    """Model paths from an option value, whitespace or newline separated."""
+    return (value or "").split()
+
+
+def _hash_path(digest, path):
+    """Feed a file's bytes, or a folder's relative names and bytes, into digest."""
+    if os.path.isdir(path):
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".pyc"):
+                    continue
+                full = os.path.join(root, name)
+                digest.update(os.path.relpath(full, path).replace(os.sep, "/").encode())
+                digest.update(b"\0")
+                _hash_file(digest, full)
+    else:
+        _hash_file(digest, path)
+
+
+def _hash_file(digest, path):
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(b"\0")
+
+
+def compute_stamp(models, data_file, python, generator_dir, output_dir):
+    """A digest of everything the generated sources depend on."""
+    digest = hashlib.sha256()
+    digest.update(STAMP_FORMAT.encode())
+    for label, value in (("python", python), ("python_real", os.path.realpath(python)),
+                         ("output", output_dir), ("data", data_file or "")):
+        digest.update(("%s=%s\n" % (label, value)).encode())
+    for model in models:
+        digest.update(("model=%s\n" % model).encode())
+        _hash_path(digest, model)
+    if data_file:
+        _hash_path(digest, data_file)
+    _hash_path(digest, generator_dir)
+    return digest.hexdigest()
+
+
+def converter_command(python, models, output_dir, data_file=None):
+    cmd = [python, "-m", "utensor", "convert"] + list(models) + ["-o", output_dir]
+    if data_file:
+        cmd += ["--representative-data", data_file]
+    return cmd
+
+
+def converter_environ(base_environ, scripts_dir):
+    """The converter's environment: our package first, none of PlatformIO's PYTHONPATH."""
+    environ = dict(base_environ)
+    environ.pop("PYTHONHOME", None)
+    environ["PYTHONPATH"] = scripts_dir
+    environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    return environ
+
+
+def read_stamp(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def write_stamp(path, value):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(value + "\n")
+    os.replace(tmp, path)
+
+
+def remove_file(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def generate(project_dir, build_dir, library_dir, models_option, data_option, python,
+             run=subprocess.run, out=sys.stdout, err=sys.stderr):
+    """Convert when needed. Returns (gen_src_dir, ok); prints the converter's output."""
+    scripts_dir = os.path.join(library_dir, "scripts")
+    gen_root = os.path.join(build_dir, GEN_DIR_NAME)
+    gen_src = os.path.join(gen_root, "src")
+    stamp_path = os.path.join(gen_root, STAMP_NAME)
+    models = [os.path.normpath(os.path.join(project_dir, p)) for p in split_paths(models_option)]
+    data_file = (os.path.normpath(os.path.join(project_dir, data_option.strip()))
+                 if data_option and data_option.strip() else None)
+
+    missing = [p for p in models + ([data_file] if data_file else []) if not os.path.exists(p)]
+    if missing:
+        remove_file(stamp_path)
+        err.write("[utensor] error: %s not found (paths in %s/%s are relative to the project "
+                  "folder %s).\n" % (", ".join(missing), OPTION_MODELS, OPTION_DATA, project_dir))
+        return gen_src, False
+
+    stamp = compute_stamp(models, data_file, python, os.path.join(scripts_dir, "utensor"),
+                          gen_src)
+    if read_stamp(stamp_path) == stamp and os.path.isdir(gen_src):
+        out.write("[utensor] generated sources up to date (%d model%s)\n"
+                  % (len(models), "" if len(models) == 1 else "s"))
+        return gen_src, True
+
+    os.makedirs(gen_src, exist_ok=True)
+    remove_file(stamp_path)
+    cmd = converter_command(python, models, gen_src, data_file)
+    try:
+        result = run(cmd, cwd=project_dir, env=converter_environ(os.environ, scripts_dir),
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
+    except OSError as exc:
+        err.write("[utensor] error: cannot run the converter with %s (%s). Set %s to a "
+                  "Python 3 interpreter.\n" % (python, exc, OPTION_PYTHON))
+        return gen_src, False
+    if result.stdout:
+        out.write(result.stdout if result.stdout.endswith("\n") else result.stdout + "\n")
+    if result.returncode != 0:
+        message = (result.stderr or "").strip() or "converter exited with code %d" % result.returncode
+        err.write("%s\n[utensor] model conversion failed: %s\n" % (message, " ".join(cmd)))
+        return gen_src, False
+    if result.stderr:
+        err.write(result.stderr)
+    write_stamp(stamp_path, stamp)
+    return gen_src, True
+
+
+def main():
+    Import("env")  # noqa: F821  (the library's environment)
+    project_option = env.GetProjectOption  # noqa: F821
+    models_option = project_option(OPTION_MODELS, "")
+    if not split_paths(models_option):
+        return
+    try:
+        Import("projenv")  # noqa: F821
+        project_env = projenv  # noqa: F821
+    except Exception:  # pylint: disable=broad-except
+        project_env = None  # e.g. IDE metadata runs without a project build env
+
+    default_env = DefaultEnvironment()  # noqa: F821
+    flag = "UTENSOR_GENERATED_%s" % env["PIOENV"]  # noqa: F821
+    gen_src = default_env.get(flag)
+    if gen_src is None:
+        Import("pio_lib_builder")  # noqa: F821
+        library_dir = pio_lib_builder.path  # noqa: F821
+        python = project_option(OPTION_PYTHON, "") or env.subst("$PYTHONEXE")  # noqa: F821
+        gen_src, ok = generate(
+            env.subst("$PROJECT_DIR"), env.subst("$BUILD_DIR"), library_dir,  # noqa: F821
+            models_option, project_option(OPTION_DATA, ""), python)
+        if not ok:
+            env.Exit(1)  # noqa: F821
+        default_env[flag] = gen_src
+        env.Append(CPPPATH=[gen_src])  # noqa: F821
+        env.BuildSources(os.path.join("$BUILD_DIR", GEN_DIR_NAME, "build"), gen_src)  # noqa: F821
+    else:
+        env.Append(CPPPATH=[gen_src])  # noqa: F821
+    if project_env is not None:
+        project_env.AppendUnique(CPPPATH=[gen_src])
+
+
+main()
