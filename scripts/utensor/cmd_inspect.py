@@ -1,0 +1,82 @@
+"""`utensor inspect MODEL`: operators, tensors and the memory plan of a model."""
+
+import os
+
+from . import convert
+from .ir import Graph
+
+
+def add_arguments(p):
+    p.add_argument("model", metavar="MODEL", help=".tflite file, .keras/.h5 file or SavedModel folder")
+    p.add_argument("--name", help="C++ name of the model (default: from the file name)")
+    p.add_argument("--plan-png", metavar="FILE", help="draw the memory plan (tensors over time and arena offset)")
+    p.add_argument("--representative-data", metavar="FILE", help=".npy/.npz inputs to quantize a Keras model")
+
+
+def macs(graph: Graph, op) -> int:
+    """Multiply-accumulates of the operator (0 for operators without a weighted sum)."""
+    out = graph.tensor(op.outputs[0])
+    if op.op_type == "FULLY_CONNECTED":
+        w = graph.tensor(op.inputs[1])
+        return (out.num_elements // max(w.shape[0], 1)) * w.shape[0] * w.shape[1]
+    if op.op_type == "CONV_2D":
+        w = graph.tensor(op.inputs[1])  # [C_OUT, KH, KW, C_IN]
+        return out.num_elements * w.shape[1] * w.shape[2] * w.shape[3]
+    if op.op_type == "DEPTHWISE_CONV_2D":
+        w = graph.tensor(op.inputs[1])  # [1, KH, KW, C_OUT]
+        return out.num_elements * w.shape[1] * w.shape[2]
+    return 0
+
+
+def layer_rows(conversion):
+    g, plan = conversion.graph, conversion.plan
+    rows = []
+    for step, op in enumerate(g.operators):
+        weights = sum(g.tensor(t).nbytes for t in op.inputs if t >= 0 and g.tensor(t).is_constant)
+        outs = [g.tensor(t) for t in op.outputs]
+        act = op.options.get("fused_activation_function", "")
+        rows.append(
+            dict(
+                index=op.index,
+                op=op.op_type + (f"+{act}" if act and act != "NONE" else ""),
+                shape=" ".join("x".join(map(str, t.shape)) + f" {t.dtype}" for t in outs),
+                macs=macs(g, op),
+                weights=weights,
+                offset=plan.tensor_offset.get(op.outputs[0], -1),
+                size=sum(t.nbytes for t in outs),
+                scratch=conversion.calls[step].scratch_bytes,
+            )
+        )
+    return rows
+
+
+def main(args) -> int:
+    conversion = convert.convert_file(args.model, name=args.name, representative_data=args.representative_data)
+    g, plan = conversion.graph, conversion.plan
+    print(f"model {g.name} ({os.path.basename(args.model)}, sha256 {g.source_sha256[:16]}...)")
+    header = f"{'#':>4}  {'operator':<28} {'output':<24} {'MACs':>11} {'weights B':>10} {'offset':>8} {'bytes':>8} {'scratch':>8}"
+    print(header)
+    print("-" * len(header))
+    rows = layer_rows(conversion)
+    for r in rows:
+        print(
+            f"{r['index']:>4}  {r['op']:<28} {r['shape']:<24} {r['macs']:>11,} {r['weights']:>10,} "
+            f"{r['offset']:>8} {r['size']:>8,} {r['scratch']:>8,}"
+        )
+    print("-" * len(header))
+    total_macs = sum(r["macs"] for r in rows)
+    print(f"operators {len(rows)}, MACs {total_macs:,}, weights {conversion.emitted.weight_bytes:,} B")
+    print(f"arena {plan.arena_bytes:,} B; lower bound of any plan {plan.lower_bound:,} B "
+          f"({plan.arena_bytes / max(plan.lower_bound, 1):.2f}x)")
+    for label, idx in (("input", g.inputs), ("output", g.outputs)):
+        for t in idx:
+            tensor = g.tensor(t)
+            q = tensor.quant
+            qtext = f", scale {q.scale[0]:.9g}, zero point {q.zero_point[0]}" if q else ""
+            print(f"{label} {tensor.name!r}: {tensor.dtype}[{', '.join(map(str, tensor.shape))}] at offset {plan.tensor_offset[t]}{qtext}")
+    if args.plan_png:
+        from .plan_plot import draw_plan
+
+        draw_plan(conversion, args.plan_png)
+        print(f"memory plan drawn to {args.plan_png}")
+    return 0
