@@ -46,9 +46,12 @@ class KernelCall:
 
 LowerFn = Callable[..., KernelCall]
 LOWERINGS: Dict[str, LowerFn] = {}
+# op type -> activation dtypes it supports, for `utensor ops` and the README matrix.
+DTYPES: Dict[str, Tuple[str, ...]] = {}
 
-def register(op_type: str, fn: LowerFn) -> None:
+def register(op_type: str, fn: LowerFn, dtypes: Tuple[str, ...] = ("int8", "float32")) -> None:
     LOWERINGS[op_type] = fn
+    DTYPES[op_type] = tuple(dtypes)
 
 
 def _load_all() -> None:
