@@ -186,8 +186,7 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
     seen = set()
     for pos, t_index in enumerate(indices):
         t = graph.tensor(t_index)
-        base = naming.identifier(t.name or f"{kind}{pos}", prefix="t_")
-        accessor = f"{kind}_{base}"
+        accessor = f"{kind}_{naming.tensor_accessor(t.name, pos)}"
         while accessor in seen:
             accessor += "_"
         seen.add(accessor)

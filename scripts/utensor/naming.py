@@ -39,3 +39,17 @@ def class_name(model_name: str) -> str:
     if name[0].isdigit():
         name = "M" + name
     return name
+
+
+# Names TensorFlow gives to signature tensors that say nothing about them.
+_MEANINGLESS_PREFIXES = ("StatefulPartitionedCall", "PartitionedCall", "Identity")
+
+
+def tensor_accessor(tensor_name: str, position: int) -> str:
+    """Accessor suffix for a model input/output: serving_default_x:0 -> x; else position."""
+    name = re.sub(r":\d+$", "", tensor_name or "")
+    if name.startswith("serving_default_"):
+        name = name[len("serving_default_"):]
+    if not name or name.startswith(_MEANINGLESS_PREFIXES) or len(name) > 40:
+        return str(position)
+    return identifier(name, prefix="t_")
