@@ -112,7 +112,10 @@ class CustomTestRunner(UnityTestRunner):
         ser = serial.serial_for_url(self._qemu.url, timeout=0.2)
         try:
             while not self.test_suite.is_finished():
-                data = ser.read(ser.in_waiting or 1)
+                try:
+                    data = ser.read(ser.in_waiting or 1)
+                except serial.SerialException:
+                    break  # QEMU exited and closed the socket: all output was read
                 if data:
                     self.on_testing_data_output(data)
                     continue
@@ -138,10 +141,12 @@ class CustomTestRunner(UnityTestRunner):
         failed = any(c.status == TestStatus.FAILED for c in self.test_suite.cases)
         if finished and (code == 0 or (code is not None and failed)):
             return
+        message = "%s%s" % (reason, "" if finished else " before printing the summary")
+        click.secho("[utensor] %s" % message, fg="red", err=True)
         self.test_suite.add_case(TestCase(
             name="%s:firmware" % self.test_suite.env_name,
             status=TestStatus.ERRORED,
-            message="%s%s" % (reason, "" if finished else " before printing the summary"),
+            message=message,
             stdout=self._qemu.log,
         ))
         if not finished:

@@ -1,0 +1,288 @@
+"""The QEMU dev-platform end to end: offline bootstrap, `pio run` for every board, the
+firmware in QEMU (UART text, exit code, instruction counter), `pio test` verdicts.
+
+Needs pio, arm-none-eabi-gcc and qemu-system-arm; skipped otherwise. About a minute on
+two cores: one temporary project builds all seven boards once.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+from utensor import boards, qemu  # noqa: E402
+from utensor.errors import BoardError, HarnessError  # noqa: E402
+
+PLATFORM_DIR = os.path.join(ROOT, "platformio", "platform")
+RUNTIME_INCLUDE = os.path.join(ROOT, "runtime", "include")
+TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm", "timeout")
+LOOP_ITERATIONS = 1000000
+
+needs_tools = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in TOOLS),
+    reason="needs %s on PATH" % ", ".join(TOOLS))
+
+# Cycles per SysTick tick under -icount shift=0: 1e9 / SysTick clock.
+TICK_INSTRUCTIONS = {b.board_id: 1e9 / b.systick_hz for b in boards.BOARDS.values()}
+
+FIRMWARE_MAIN = r"""
+#include <stdio.h>
+#include "utensor/port.hpp"
+
+/* 2 * n + 0 instructions: `subs` and `bne` per iteration. */
+static uint32_t timed_loop(uint32_t n) {
+  uint32_t t0 = utensor_port_cycles();
+  if (n) {
+    __asm__ volatile(".syntax unified\n1: subs %0, %0, #1\n\tbne 1b" : "+l"(n) : : "cc");
+  }
+  return utensor_port_cycles() - t0;
+}
+
+int main(void) {
+  volatile float f = 1.5f;
+  f = f * 3.0f;
+  printf("hello %s f=%d\n", UTENSOR_QEMU_BOARD, (int)(f * 10.0f));
+  uint32_t base = timed_loop(0);
+  uint32_t loop = timed_loop(ITERATIONS);
+  printf("counter base=%lu loop=%lu unit=%s\n", (unsigned long)base, (unsigned long)loop,
+         utensor_port_counter_unit());
+  /* Echo one byte from the host, or report a timeout. */
+  int c = utensor_port_read_byte(50);
+  printf("read=%d\n", c);
+  return 42;
+}
+"""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _run(cmd, cwd, env, timeout=600):
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=timeout, check=False)
+    result.stdout = _ANSI.sub("", result.stdout)
+    result.stderr = _ANSI.sub("", result.stderr)
+    return result
+
+
+@pytest.fixture(scope="module")
+def pio_env(tmp_path_factory):
+    """An environment with a fresh PlatformIO core dir, bootstrapped offline."""
+    core = tmp_path_factory.mktemp("pio_core")
+    env = dict(os.environ, PLATFORMIO_CORE_DIR=str(core), PLATFORMIO_NO_ANSI="1")
+    env.pop("PYTHONPATH", None)
+    result = _run([sys.executable, os.path.join(ROOT, "platformio", "bootstrap.py")],
+                  ROOT, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return env
+
+
+@pytest.fixture(scope="module")
+def firmware_project(tmp_path_factory, pio_env):
+    """A project with one env per board, built once with `pio run`."""
+    project = tmp_path_factory.mktemp("fw_project")
+    (project / "src").mkdir()
+    (project / "src" / "main.c").write_text(FIRMWARE_MAIN)
+    envs = "".join("\n[env:%s]\nboard = %s\n" % (b, b) for b in boards.board_ids())
+    (project / "platformio.ini").write_text(textwrap.dedent("""\
+        [env]
+        platform = symlink://%s
+        test_framework = custom
+        build_flags = -I%s -DITERATIONS=%d
+        """) % (PLATFORM_DIR, RUNTIME_INCLUDE, LOOP_ITERATIONS) + envs)
+    result = _run(["pio", "run", "-j", "2"], str(project), pio_env)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return project
+
+
+# -- boards.py / board JSONs / bootstrap ----------------------------------------------
+
+def test_unknown_board_lists_valid_ids():
+    with pytest.raises(BoardError) as info:
+        boards.get_board("mps2_an999")
+    for board_id in boards.board_ids():
+        assert board_id in str(info.value)
+
+
+def test_board_jsons_match_boards_table(tmp_path):
+    boards.write_board_jsons(str(tmp_path))
+    for board_id in boards.board_ids():
+        generated = (tmp_path / (board_id + ".json")).read_text()
+        with open(os.path.join(PLATFORM_DIR, "boards", board_id + ".json")) as f:
+            assert f.read() == generated, "run python -m utensor.boards --write-json"
+
+
+def test_memory_maps_of_small_boards():
+    nb = boards.get_board("netduinoplus2")
+    assert (nb.code.origin, nb.flash_bytes, nb.ram_bytes) == (0x08000000, 1 << 20, 128 << 10)
+    mb = boards.get_board("microbit")
+    assert (mb.code.origin, mb.flash_bytes, mb.ram.origin, mb.ram_bytes) == (
+        0, 256 << 10, 0x20000000, 16 << 10)
+
+
+@needs_tools
+def test_bootstrap_is_idempotent(tmp_path):
+    core = tmp_path / "core"
+    env = dict(os.environ, PLATFORMIO_CORE_DIR=str(core))
+    cmd = [sys.executable, os.path.join(ROOT, "platformio", "bootstrap.py"), "--skip-tools"]
+    first = _run(cmd, ROOT, env)
+    assert first.returncode == 0, first.stderr
+    assert "installed tool-scons 4.41101.0" in first.stdout
+    pkg = core / "packages" / "tool-scons"
+    assert (pkg / "SCons" / "__init__.py").is_file()
+    assert '"owner": "platformio"' in (pkg / ".piopm").read_text()
+    second = _run(cmd, ROOT, env)
+    assert second.returncode == 0 and "already installed" in second.stdout
+    # A damaged package is repaired, not trusted.
+    (pkg / "package.json").write_text("{}")
+    third = _run(cmd, ROOT, env)
+    assert third.returncode == 0 and "installed tool-scons" in third.stdout
+
+
+# -- firmware on every board ----------------------------------------------------------
+
+@needs_tools
+@pytest.mark.parametrize("board_id", boards.board_ids())
+def test_firmware_runs_in_qemu(firmware_project, board_id):
+    import serial  # pyserial, as PlatformIO uses
+
+    elf = firmware_project / ".pio" / "build" / board_id / "firmware.elf"
+    with qemu.QemuSession(board_id, str(elf), timeout_s=60) as session:
+        ser = serial.serial_for_url(session.url, timeout=10)
+        text = b""
+        while b"unit=" not in text or not text.endswith(b"\n"):
+            chunk = ser.read(1)
+            assert chunk, "no UART output; got %r; QEMU log: %s" % (text, session.log)
+            text += chunk
+        ser.write(b"Z")
+        while b"read=" not in text or not text.endswith(b"\n"):
+            chunk = ser.read(1)
+            assert chunk, "no echo line; got %r" % text
+            text += chunk
+        code = session.wait(30)
+        ser.close()
+    lines = text.decode().splitlines()
+    assert lines[0] == "hello %s f=45" % board_id
+    match = re.match(r"counter base=(\d+) loop=(\d+) unit=instructions", lines[1])
+    assert match, lines
+    base, loop = int(match.group(1)), int(match.group(2))
+    tick = TICK_INSTRUCTIONS[board_id]
+    # The loop executes exactly 2 * N instructions; the counter is exact to one tick.
+    assert abs((loop - base) - 2 * LOOP_ITERATIONS) <= tick + 1, (loop, base, tick)
+    assert base < 1000
+    assert lines[2] == "read=%d" % ord("Z")
+    assert code == 42
+
+
+@needs_tools
+def test_read_byte_times_out(firmware_project):
+    elf = firmware_project / ".pio" / "build" / "mps2_an386" / "firmware.elf"
+    import serial
+
+    with qemu.QemuSession("mps2_an386", str(elf), timeout_s=60) as session:
+        ser = serial.serial_for_url(session.url, timeout=10)
+        text = b""
+        while b"read=" not in text or not text.endswith(b"\n"):
+            chunk = ser.read(1)
+            assert chunk, text
+            text += chunk
+        assert session.wait(30) == 42
+        ser.close()
+    assert text.decode().splitlines()[-1] == "read=-1"
+
+
+@needs_tools
+def test_session_stop_is_idempotent_and_wait_times_out(firmware_project):
+    elf = firmware_project / ".pio" / "build" / "microbit" / "firmware.elf"
+    session = qemu.QemuSession("microbit", str(elf), timeout_s=60).start()
+    try:
+        # Nobody connected: the guest has not started, so it cannot exit.
+        with pytest.raises(HarnessError):
+            session.wait(0.5)
+    finally:
+        session.stop()
+        session.stop()
+    assert session.returncode is not None
+
+
+@needs_tools
+def test_upload_runs_firmware_and_reports_exit_code(firmware_project, pio_env):
+    result = _run(["pio", "run", "-e", "mps2_an385", "-t", "upload"],
+                  str(firmware_project), pio_env, timeout=120)
+    # The firmware returns 42: upload prints its UART output and fails with that code.
+    assert "hello mps2_an385 f=45" in result.stdout
+    assert result.returncode != 0
+    assert "exited with code 42" in result.stdout + result.stderr
+
+
+# -- pio test -------------------------------------------------------------------------
+
+UNIT_OK = r"""
+#include "utensor_unit.h"
+static void test_add(void) { UT_ASSERT_EQ_INT(4, 2 + 2); }
+static void test_truth(void) { UT_ASSERT(1 < 2); }
+int main(void) {
+  UT_BEGIN();
+  UT_RUN(test_add);
+  UT_RUN(test_truth);
+  return UT_END();
+}
+"""
+
+UNIT_FAIL = UNIT_OK.replace("UT_ASSERT_EQ_INT(4, 2 + 2)", "UT_ASSERT_EQ_INT(5, 2 + 2)")
+
+UNIT_CRASH = r"""
+#include "utensor_unit.h"
+static void test_fault(void) {
+  volatile uint32_t* bad = (volatile uint32_t*)0xFFFFFFF0u;  /* unmapped: bus fault */
+  UT_ASSERT(*bad == 0u);
+}
+int main(void) {
+  UT_BEGIN();
+  UT_RUN(test_fault);
+  return UT_END();
+}
+"""
+
+
+@needs_tools
+def test_pio_test_verdicts(tmp_path, pio_env):
+    project = tmp_path / "unit"
+    for name, code in (("test_ok", UNIT_OK), ("test_fail", UNIT_FAIL),
+                       ("test_crash", UNIT_CRASH)):
+        (project / "test" / name).mkdir(parents=True)
+        (project / "test" / name / "main.c").write_text(code)
+    (project / "src").mkdir()
+    shutil.copy(os.path.join(ROOT, "platformio", "test_custom_runner.py"),
+                project / "test" / "test_custom_runner.py")
+    (project / "platformio.ini").write_text(textwrap.dedent("""\
+        [env]
+        platform = symlink://%s
+        test_framework = custom
+        build_flags = -I%s
+
+        [env:mps2_an386]
+        board = mps2_an386
+        test_port = socket://127.0.0.1:%d
+        """) % (PLATFORM_DIR, RUNTIME_INCLUDE, qemu.free_tcp_port()))
+
+    ok = _run(["pio", "test", "-e", "mps2_an386", "-f", "test_ok"], str(project), pio_env)
+    assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-3000:]
+    assert "2 test cases: 2 succeeded" in ok.stdout
+
+    fail = _run(["pio", "test", "-e", "mps2_an386", "-f", "test_fail"], str(project), pio_env)
+    assert fail.returncode != 0
+    assert "test_add:FAIL: Expected 5 Was 4" in fail.stdout
+    assert "1 failed, 1 succeeded" in fail.stdout + fail.stderr  # failures go to stderr
+
+    crash = _run(["pio", "test", "-e", "mps2_an386", "-f", "test_crash"], str(project),
+                 pio_env)
+    assert crash.returncode != 0
+    assert "firmware exited with code 70 before printing the summary" in crash.stdout + crash.stderr
