@@ -1,0 +1,284 @@
+#include <string.h>
+
+#include "utensor/harness.hpp"
+#include "utensor/model.hpp"
+#include "utensor/version.hpp"
+
+// The board port API (runtime/include/utensor/port.hpp, provided per board).
+#if defined(__has_include)
+#if __has_include("utensor/port.hpp")
+#include "utensor/port.hpp"
+#define UTENSOR_HARNESS_HAVE_PORT_HPP 1
+#endif
+#endif
+#ifndef UTENSOR_HARNESS_HAVE_PORT_HPP
+extern "C" {
+void utensor_port_init(void);
+void utensor_port_write(const uint8_t* data, size_t n);
+int utensor_port_read_byte(uint32_t timeout_ms);
+uint32_t utensor_port_cycles(void);
+const char* utensor_port_counter_unit(void);
+void utensor_port_exit(int code);
+}
+#endif
+
+namespace utensor {
+namespace harness {
+namespace {
+
+const size_t kMaxName = 64;
+// Waiting for the first byte of a frame: any value works, the loop just polls again.
+const uint32_t kIdlePollMs = 1000;
+
+// Little-endian writer over a reply payload; never writes past kMaxPayload.
+class Writer {
+ public:
+  explicit Writer(uint8_t* p) : p_(p), n_(0) {}
+  void u8(uint32_t v) {
+    if (n_ < kMaxPayload) p_[n_++] = static_cast<uint8_t>(v);
+  }
+  void u16(uint32_t v) {
+    u8(v);
+    u8(v >> 8);
+  }
+  void u32(uint32_t v) {
+    u16(v & 0xFFFFu);
+    u16(v >> 16);
+  }
+  void f32(float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    u32(bits);
+  }
+  void str(const char* s) {
+    size_t len = s ? strlen(s) : 0;
+    if (len > kMaxName) len = kMaxName;
+    u8(static_cast<uint32_t>(len));
+    for (size_t i = 0; i < len; ++i) u8(static_cast<uint8_t>(s[i]));
+  }
+  uint8_t* tail() { return p_ + n_; }
+  void skip(size_t k) { n_ += k; }
+  size_t size() const { return n_; }
+
+ private:
+  uint8_t* p_;
+  size_t n_;
+};
+
+uint32_t get_u32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+struct Request {
+  uint8_t type;
+  uint8_t seq;
+  uint16_t length;
+  uint32_t crc;
+  const uint8_t* payload;
+};
+
+enum ReadResult { kFrameOk, kFrameNack };
+
+// Static, not on the stack: small boards have small stacks.
+uint8_t g_rx[kMaxFrame];
+uint8_t g_tx[kMaxFrame];
+uint8_t g_nack[kHeaderBytes + 1 + 4];
+// The last served request and its reply (in g_tx) for replaying retries.
+bool g_have_last = false;
+uint8_t g_last_seq = 0;
+uint32_t g_last_crc = 0;
+size_t g_last_reply_size = 0;
+
+void send_nack(uint8_t seq, uint8_t reason) {
+  size_t n = encode_frame(kNack, seq, &reason, 1, g_nack);
+  utensor_port_write(g_nack, n);
+}
+
+// Reads `n` bytes into `dst` with the inter-byte timeout; false if the line went quiet.
+bool read_exact(uint8_t* dst, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    int b = utensor_port_read_byte(kInterByteTimeoutMs);
+    if (b < 0) return false;
+    dst[i] = static_cast<uint8_t>(b);
+  }
+  return true;
+}
+
+// Blocks until a frame with a valid CRC arrives; NACKs damaged ones on the way.
+void read_frame(Request* req) {
+  for (;;) {
+    int b = utensor_port_read_byte(kIdlePollMs);
+    if (b != kSync0) continue;
+    // A stray A5 in garbage may be followed by the real sync: re-check each byte.
+    do {
+      b = utensor_port_read_byte(kInterByteTimeoutMs);
+    } while (b == kSync0);
+    if (b != kSync1) continue;
+    g_rx[0] = kSync0;
+    g_rx[1] = kSync1;
+    if (!read_exact(g_rx + 2, kHeaderBytes - 2)) {
+      send_nack(0, kNackTruncated);
+      continue;
+    }
+    uint8_t seq = g_rx[3];
+    uint16_t length = static_cast<uint16_t>(g_rx[4] | (g_rx[5] << 8));
+    if (length > kMaxPayload) {
+      send_nack(seq, kNackTooLong);
+      continue;
+    }
+    if (!read_exact(g_rx + kHeaderBytes, length + 4u)) {
+      send_nack(seq, kNackTruncated);
+      continue;
+    }
+    uint32_t crc = crc32(g_rx + 2, kHeaderBytes - 2 + length);
+    if (crc != get_u32(g_rx + kHeaderBytes + length)) {
+      send_nack(seq, kNackBadCrc);
+      continue;
+    }
+    req->type = g_rx[2];
+    req->seq = seq;
+    req->length = length;
+    req->crc = crc;
+    req->payload = g_rx + kHeaderBytes;
+    return;
+  }
+}
+
+// Error replies: a well-formed request the firmware cannot serve (the host does not retry).
+uint8_t error_reply(Writer* w, uint8_t code, const char* message) {
+  w->u8(code);
+  w->str(message);
+  return kError;
+}
+
+const ModelDescriptor* find_model(const uint8_t* payload, uint16_t length) {
+  if (length < 1 || payload[0] >= utensor_model_registry_size) return 0;
+  return utensor_model_registry[payload[0]];
+}
+
+uint8_t do_hello(Writer* w) {
+  w->u16(kProtocolVersion);
+  w->u32(UTENSOR_VERSION);
+  w->u16(kMaxPayload);
+  w->u16(static_cast<uint32_t>(utensor_model_registry_size));
+  w->str(utensor_port_counter_unit());
+  return kHello | kReplyFlag;
+}
+
+uint8_t do_model_info(const Request& r, Writer* w) {
+  const ModelDescriptor* m = find_model(r.payload, r.length);
+  if (!m) return error_reply(w, kErrBadModel, "model index");
+  w->u32(m->runtime_version);
+  w->u32(m->arena_bytes);
+  w->u32(m->weight_bytes);
+  w->u8(m->num_inputs);
+  w->u8(m->num_outputs);
+  w->str(m->source_sha256);
+  w->str(m->name);
+  return kModelInfo | kReplyFlag;
+}
+
+// The tensor a request addresses (payload: model, is_output, index), or 0.
+const TensorDescriptor* find_tensor(const ModelDescriptor* m, uint8_t is_output, uint8_t index) {
+  if (is_output) return index < m->num_outputs ? &m->outputs[index] : 0;
+  return index < m->num_inputs ? &m->inputs[index] : 0;
+}
+
+uint8_t do_tensor_info(const Request& r, Writer* w) {
+  const ModelDescriptor* m = find_model(r.payload, r.length);
+  if (!m) return error_reply(w, kErrBadModel, "model index");
+  if (r.length != 3) return error_reply(w, kErrBadPayload, "TENSOR_INFO length");
+  const TensorDescriptor* t = find_tensor(m, r.payload[1], r.payload[2]);
+  if (!t) return error_reply(w, kErrBadTensor, "tensor index");
+  uint8_t rank = t->rank <= kMaxRank ? t->rank : kMaxRank;
+  w->u8(static_cast<uint8_t>(t->dtype));
+  w->u8(rank);
+  for (uint8_t i = 0; i < rank; ++i) w->u32(static_cast<uint32_t>(t->dims[i]));
+  w->f32(t->scale);
+  w->u32(static_cast<uint32_t>(t->zero_point));
+  w->u32(t->bytes);
+  w->str(t->name);
+  return kTensorInfo | kReplyFlag;
+}
+
+uint8_t do_set_input(const Request& r, Writer* w) {
+  const ModelDescriptor* m = find_model(r.payload, r.length);
+  if (!m) return error_reply(w, kErrBadModel, "model index");
+  if (r.length < 6) return error_reply(w, kErrBadPayload, "SET_INPUT length");
+  const TensorDescriptor* t = find_tensor(m, 0, r.payload[1]);
+  if (!t) return error_reply(w, kErrBadTensor, "input index");
+  uint32_t offset = get_u32(r.payload + 2);
+  uint32_t n = r.length - 6u;
+  if (offset > t->bytes || n > t->bytes - offset) return error_reply(w, kErrBadRange, "SET_INPUT");
+  memcpy(t->data + offset, r.payload + 6, n);
+  return kSetInput | kReplyFlag;
+}
+
+uint8_t do_invoke(const Request& r, Writer* w) {
+  const ModelDescriptor* m = find_model(r.payload, r.length);
+  if (!m) return error_reply(w, kErrBadModel, "model index");
+  uint32_t start = utensor_port_cycles();
+  Status s = m->invoke();
+  uint32_t delta = utensor_port_cycles() - start;  // unsigned: correct across one wrap
+  w->u8(static_cast<uint8_t>(s));
+  w->u32(delta);
+  return kInvoke | kReplyFlag;
+}
+
+uint8_t do_get_output(const Request& r, Writer* w) {
+  const ModelDescriptor* m = find_model(r.payload, r.length);
+  if (!m) return error_reply(w, kErrBadModel, "model index");
+  if (r.length != 8) return error_reply(w, kErrBadPayload, "GET_OUTPUT length");
+  const TensorDescriptor* t = find_tensor(m, 1, r.payload[1]);
+  if (!t) return error_reply(w, kErrBadTensor, "output index");
+  uint32_t offset = get_u32(r.payload + 2);
+  uint32_t n = static_cast<uint32_t>(r.payload[6] | (r.payload[7] << 8));
+  if (n > kMaxPayload || offset > t->bytes || n > t->bytes - offset) {
+    return error_reply(w, kErrBadRange, "GET_OUTPUT");
+  }
+  memcpy(w->tail(), t->data + offset, n);
+  w->skip(n);
+  return kGetOutput | kReplyFlag;
+}
+
+}  // namespace
+
+int serve() {
+  utensor_port_init();
+  Request req;
+  for (;;) {
+    read_frame(&req);
+    if (g_have_last && req.seq == g_last_seq && req.crc == g_last_crc) {
+      // A retry of the request just served: its reply was lost or damaged on the way.
+      utensor_port_write(g_tx, g_last_reply_size);
+      continue;
+    }
+    Writer w(g_tx + kHeaderBytes);
+    uint8_t type;
+    switch (req.type) {
+      case kHello: type = do_hello(&w); break;
+      case kModelInfo: type = do_model_info(req, &w); break;
+      case kTensorInfo: type = do_tensor_info(req, &w); break;
+      case kSetInput: type = do_set_input(req, &w); break;
+      case kInvoke: type = do_invoke(req, &w); break;
+      case kGetOutput: type = do_get_output(req, &w); break;
+      case kBye: type = kBye | kReplyFlag; break;
+      default:
+        send_nack(req.seq, kNackUnknownType);
+        continue;
+    }
+    g_last_reply_size = encode_frame(type, req.seq, g_tx + kHeaderBytes, w.size(), g_tx);
+    g_have_last = true;
+    g_last_seq = req.seq;
+    g_last_crc = req.crc;
+    utensor_port_write(g_tx, g_last_reply_size);
+    if (req.type == kBye) {
+      utensor_port_exit(0);
+      return 0;
+    }
+  }
+}
+
+}  // namespace harness
+}  // namespace utensor

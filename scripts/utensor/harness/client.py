@@ -1,0 +1,330 @@
+"""Host side of the serial harness: talks to the firmware's `utensor::harness::serve()`.
+
+The same code drives a real board (`/dev/ttyACM0`, `COM3`) and an emulated one
+(`socket://127.0.0.1:PORT`): the URL goes to pyserial's `serial_for_url`.
+
+Every request is retried with the same sequence number when its reply is missing, damaged
+or NACKed; the firmware replays its stored reply instead of executing a retried request
+twice. After `retries` failed attempts the client raises `HarnessError`, so a damaged byte
+costs a retry and never a wrong result, and a silent board costs a bounded wait.
+"""
+
+import random
+import time
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import HarnessError
+from . import protocol as p
+
+
+@dataclass
+class TensorDesc:
+    index: int
+    name: str
+    dtype: str  # IR dtype name
+    numpy_dtype: str
+    shape: Tuple[int, ...]
+    scale: float
+    zero_point: int
+    bytes: int
+
+
+@dataclass
+class ModelDesc:
+    index: int
+    name: str
+    sha256: str
+    runtime_version: int
+    arena_bytes: int
+    weight_bytes: int
+    inputs: List[TensorDesc]
+    outputs: List[TensorDesc]
+
+
+@dataclass
+class BoardInfo:
+    protocol_version: int
+    runtime_version: int
+    counter_unit: str  # "instructions" | "cycles" | ...
+    models: List[ModelDesc]
+
+
+def _tensor_desc(index: int, t: p.TensorInfo) -> TensorDesc:
+    return TensorDesc(
+        index, t.name, t.dtype, t.numpy_dtype, tuple(t.shape), t.scale, t.zero_point, t.bytes
+    )
+
+
+class HarnessClient:
+    """One connection to a harness firmware.
+
+    url: any pyserial URL. timeout_s: how long one attempt waits for a reply (INVOKE waits
+    `invoke_timeout_s`, a model may run for seconds on an emulator). `serial` may be given
+    instead of a URL (an already open pyserial-like object), for tests and custom links.
+    """
+
+    def __init__(
+        self,
+        url: str = "",
+        timeout_s: float = 2.0,
+        *,
+        retries: int = 4,
+        invoke_timeout_s: float = 120.0,
+        baudrate: int = 115200,
+        serial=None,
+        open_timeout_s: float = 0.0,
+    ):
+        self.url = url
+        self.timeout_s = timeout_s
+        self.invoke_timeout_s = invoke_timeout_s
+        self.retries = retries
+        self.stats = {"retries": 0, "nacks": 0, "bad_frames": 0, "timeouts": 0}
+        self._seq = random.randrange(256)
+        self._decoder = p.Decoder()
+        self._info: Optional[BoardInfo] = None
+        self._port = serial if serial is not None else self._open(url, baudrate, open_timeout_s)
+
+    @staticmethod
+    def _open(url: str, baudrate: int, open_timeout_s: float):
+        import serial  # pyserial
+
+        deadline = time.monotonic() + open_timeout_s
+        while True:
+            try:
+                return serial.serial_for_url(url, baudrate=baudrate, timeout=0.05)
+            except (serial.SerialException, OSError, ValueError) as e:
+                if time.monotonic() >= deadline:
+                    raise HarnessError(
+                        f"cannot open the board's serial port {url!r}: {e}. Check the port "
+                        "name (`pio device list`), that no other program holds it, or, for "
+                        "QEMU, that the emulator is running and listening on that address."
+                    ) from None
+                time.sleep(0.1)
+
+    # ---- context management --------------------------------------------------------
+
+    def close(self) -> None:
+        if self._port is not None:
+            try:
+                self._port.close()
+            finally:
+                self._port = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---- transport -------------------------------------------------------------------
+
+    def _read_some(self) -> bytes:
+        try:
+            return self._port.read(max(1, self._port.in_waiting or 1))
+        except Exception as e:  # pyserial raises SerialException/OSError on a dead link
+            raise HarnessError(
+                f"the serial link {self.url or '(custom)'} failed while waiting for a reply: "
+                f"{e}. The board was disconnected or the emulator exited."
+            ) from None
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+            self._port.flush()
+        except Exception as e:
+            raise HarnessError(
+                f"cannot write to the serial link {self.url or '(custom)'}: {e}. The board "
+                "was disconnected or the emulator exited."
+            ) from None
+
+    def request(self, msg_type: int, payload: bytes = b"", timeout_s: Optional[float] = None):
+        """Send one request, return the reply payload; retries transport failures."""
+        if self._port is None:
+            raise HarnessError("the harness connection is closed")
+        self._seq = (self._seq + 1) & 0xFF
+        frame = p.encode_frame(msg_type, self._seq, payload)
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        name = p.request_name(msg_type)
+        problems: List[str] = []
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.stats["retries"] += 1
+            self._write(frame)
+            outcome, value = self._await_reply(msg_type, timeout)
+            if outcome == "reply":
+                return value
+            if outcome == "error":
+                code, message = p.decode_error(value)
+                meaning = p.ERROR_CODES.get(code, f"code {code}")
+                raise HarnessError(
+                    f"the firmware refused {name}: {meaning}"
+                    + (f" ({message})" if message else "")
+                    + ". The host and the firmware disagree about the model; rebuild and "
+                    "reflash the harness firmware for this model."
+                )
+            problems.append(value)
+        if all(x.startswith("no reply") for x in problems):
+            raise HarnessError(
+                f"the board on {self.url or '(custom link)'} did not answer {name} "
+                f"({self.retries + 1} attempts, {timeout:g} s each). Check that the harness "
+                "firmware is flashed and running, the port and baud rate are right, and "
+                "nothing else is reading the port."
+            )
+        raise HarnessError(
+            f"{name} failed {self.retries + 1} times on {self.url or '(custom link)'}: "
+            + "; ".join(problems)
+            + ". The serial link is too noisy, or the firmware speaks another protocol "
+            f"version (host: {p.PROTOCOL_VERSION}); reflash the harness firmware."
+        )
+
+    def _await_reply(self, msg_type: int, timeout: float):
+        deadline = time.monotonic() + timeout
+        stalled = False
+        while True:
+            data = self._read_some()
+            now = time.monotonic()
+            for ev in self._decoder.feed(data) if data else []:
+                if isinstance(ev, p.BadFrame):
+                    self.stats["bad_frames"] += 1
+                    self._resync()
+                    return "retry", f"damaged reply ({ev.reason})"
+                kind = p.frame_for_reply(ev, msg_type, self._seq)
+                if kind == "nack":
+                    self.stats["nacks"] += 1
+                    self._resync()
+                    return "retry", f"NACK ({p.describe_nack(ev.payload)})"
+                if kind in ("reply", "error"):
+                    return kind, ev.payload
+            if data and self._decoder.pending:
+                # A reply is arriving, so the firmware is done working: a frame stalled
+                # mid-way lost a byte and gets the short timeout, not INVOKE's long one.
+                deadline = min(deadline, now + self.timeout_s)
+                stalled = True
+            if now >= deadline:
+                self.stats["timeouts"] += 1
+                self._resync()
+                if stalled:
+                    return "retry", f"reply stalled mid-frame for {self.timeout_s:g} s"
+                return "retry", f"no reply within {timeout:g} s"
+
+    def _resync(self) -> None:
+        # Drop what is buffered: it belongs to the failed exchange; the retry's reply is
+        # recognized by its sequence number among anything that still arrives late.
+        self._decoder.clear()
+        try:
+            self._port.reset_input_buffer()
+        except Exception:
+            pass
+
+    # ---- messages --------------------------------------------------------------------
+
+    def hello(self) -> BoardInfo:
+        """Everything the firmware reports about itself and its models."""
+        h = self._decode(p.decode_hello, self.request(p.HELLO))
+        if h.protocol_version != p.PROTOCOL_VERSION:
+            raise HarnessError(
+                f"the firmware speaks harness protocol {h.protocol_version}, this host "
+                f"{p.PROTOCOL_VERSION}. Rebuild the firmware with this utensor version."
+            )
+        models = []
+        for m in range(h.num_models):
+            mi = self._decode(p.decode_model_info, self.request(p.MODEL_INFO, bytes([m])))
+            ins = [self._tensor(m, 0, i) for i in range(mi.num_inputs)]
+            outs = [self._tensor(m, 1, i) for i in range(mi.num_outputs)]
+            models.append(
+                ModelDesc(
+                    m, mi.name, mi.sha256, mi.runtime_version, mi.arena_bytes,
+                    mi.weight_bytes, ins, outs,
+                )
+            )
+        self._info = BoardInfo(h.protocol_version, h.runtime_version, h.counter_unit, models)
+        return self._info
+
+    def _tensor(self, model: int, is_output: int, index: int) -> TensorDesc:
+        payload = self.request(p.TENSOR_INFO, bytes([model, is_output, index]))
+        return _tensor_desc(index, self._decode(p.decode_tensor_info, payload))
+
+    @staticmethod
+    def _decode(fn, payload):
+        try:
+            return fn(payload)
+        except p.ProtocolError as e:
+            raise HarnessError(
+                f"the firmware sent a malformed reply: {e}. Host and firmware are from "
+                "different utensor versions; rebuild and reflash the harness firmware."
+            ) from None
+
+    def set_input(self, model: int, index: int, data: bytes) -> None:
+        for off, n in p.chunks(len(data), p.INPUT_CHUNK):
+            self.request(p.SET_INPUT, p.encode_set_input(model, index, off, data[off : off + n]))
+
+    def invoke(self, model: int) -> Tuple[int, int]:
+        """(status code, counter delta around the model's invoke())."""
+        payload = self.request(p.INVOKE, bytes([model]), timeout_s=self.invoke_timeout_s)
+        return self._decode(p.decode_invoke, payload)
+
+    def get_output(self, model: int, index: int, nbytes: int) -> bytes:
+        out = bytearray()
+        for off, n in p.chunks(nbytes, p.OUTPUT_CHUNK):
+            piece = self.request(p.GET_OUTPUT, p.encode_get_output(model, index, off, n))
+            if len(piece) != n:
+                raise HarnessError(
+                    f"GET_OUTPUT returned {len(piece)} bytes where {n} were asked; the "
+                    "firmware does not match this host. Reflash the harness firmware."
+                )
+            out += piece
+        return bytes(out)
+
+    def bye(self) -> None:
+        """Ask the firmware to exit (semihosting exit 0 on an emulator).
+
+        Best effort: the firmware exits right after replying, so a lost reply cannot be
+        recovered by a retry; the caller checks the exit code where it can see one.
+        """
+        retries, self.retries = self.retries, 0
+        try:
+            self.request(p.BYE)
+        except HarnessError:
+            pass
+        finally:
+            self.retries = retries
+
+    def run(self, model_index: int, inputs: Sequence[np.ndarray]) -> Tuple[List[np.ndarray], int]:
+        """Upload inputs, invoke once, download outputs.
+
+        Returns the outputs as numpy arrays (dtype and shape from the descriptor) and the
+        counter delta (instructions or cycles, see `hello().counter_unit`).
+        """
+        info = self._info or self.hello()
+        if not 0 <= model_index < len(info.models):
+            raise HarnessError(
+                f"model index {model_index} does not exist: the firmware has "
+                f"{len(info.models)} model(s)."
+            )
+        model = info.models[model_index]
+        if len(inputs) != len(model.inputs):
+            raise HarnessError(
+                f"model {model.name} takes {len(model.inputs)} input(s), {len(inputs)} given."
+            )
+        for desc, x in zip(model.inputs, inputs):
+            arr = np.ascontiguousarray(np.asarray(x), dtype=np.dtype(desc.numpy_dtype))
+            if arr.size * arr.itemsize != desc.bytes:
+                raise HarnessError(
+                    f"input {desc.name!r} of model {model.name} needs shape {desc.shape} "
+                    f"({desc.bytes} bytes); the given array has shape {np.shape(x)}."
+                )
+            self.set_input(model_index, desc.index, arr.tobytes())
+        status, counter = self.invoke(model_index)
+        if status != 0:
+            raise HarnessError(
+                f"model {model.name} returned runtime status {status} from invoke() on the "
+                "board (see utensor::Status in runtime/include/utensor/core/status.hpp)."
+            )
+        outputs = []
+        for desc in model.outputs:
+            raw = self.get_output(model_index, desc.index, desc.bytes)
+            outputs.append(np.frombuffer(raw, dtype=np.dtype(desc.numpy_dtype)).reshape(desc.shape))
+        return outputs, counter
