@@ -1,0 +1,171 @@
+"""Lowering of RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH and HARD_SWISH (int8, float32).
+
+Kernels: runtime/include/utensor/kernels/activations.hpp. For int8 each operator is a
+function of one int8 value, so this module evaluates TFLite Micro's reference kernel
+(its Prepare-time parameters and its fixed-point Eval, modelled bit for bit in
+_gemmlowp.py) for all 256 inputs and emits the table; the runtime only looks values up.
+"""
+
+import math
+from typing import Callable, List
+
+from ..ir import Graph, Operator
+from ..quantization import f32, multiply_by_quantized_multiplier, quantize_multiplier, quantize_value
+from . import KernelCall, register
+from . import _gemmlowp as g
+from ._dense import describe_dtypes, io_tensors, per_tensor, require_same_shape, unsupported
+
+INT8_VALUES = range(-128, 128)
+
+
+def _clamp8(v: int) -> int:
+    return max(-128, min(127, v))
+
+
+def relu_fn(si, zi, so, zo) -> Callable[[int], int]:
+    """CalculateReluOpData + ReluQuantized."""
+    mult, shift = quantize_multiplier(float(f32(si)) / float(f32(so)))
+    act_min = max(-128, zo)  # zero_point + roundf(0 / scale)
+    return lambda x: max(act_min, min(127, zo + multiply_by_quantized_multiplier(x - zi, mult, shift)))
+
+
+def relu6_fn(si, zi, so, zo) -> Callable[[int], int]:
+    """Relu6Prepare + Relu6Quantized: clamps in the input's quantization (TFLite Micro
+    ignores the output's scale and zero point here)."""
+    six = _clamp8(quantize_value(6.0, si, zi))
+    return lambda x: six if x > six else (zi if x < zi else x)
+
+
+def leaky_relu_fn(si, zi, so, zo, alpha) -> Callable[[int], int]:
+    """CalculateOpDataLeakyRelu (float32 arithmetic) + QuantizeLeakyRelu."""
+    m_alpha, s_alpha = quantize_multiplier(float(f32(f32(si) * f32(alpha)) / f32(so)))
+    m_id, s_id = quantize_multiplier(float(f32(si) / f32(so)))
+
+    def fn(x):
+        v = x - zi
+        if v >= 0:
+            return _clamp8(zo + multiply_by_quantized_multiplier(v, m_id, s_id))
+        return _clamp8(zo + multiply_by_quantized_multiplier(v, m_alpha, s_alpha))
+    return fn
+
+
+def _sigmoid_input_scaling(op, graph, si):
+    """TFLite's int8 LOGISTIC/TANH prepare: Q4.27 input multiplier from frexp (no
+    QuantizeMultiplier overflow handling) and the input radius."""
+    input_integer_bits = 4
+    q, left_shift = math.frexp(float(f32(si)) * (1 << (31 - input_integer_bits)))
+    mult = int(math.floor(abs(q) * (1 << 31) + 0.5))
+    if mult >= 1 << 31 or left_shift < 0:
+        raise unsupported(op, graph, f"input scale {si:g} is outside what TFLite's int8 "
+                          f"{op.op_type} kernel handles (multiplier {q} * 2^{left_shift}).")
+    radius = math.floor(((1 << input_integer_bits) - 1) * (1 << (31 - input_integer_bits))
+                        / (1 << left_shift))
+    return mult, left_shift, int(radius)
+
+
+def logistic_fn(op, graph, si, zi) -> Callable[[int], int]:
+    mult, shift, radius = _sigmoid_input_scaling(op, graph, si)
+
+    def fn(x):
+        v = x - zi
+        if v <= -radius:
+            return -128
+        if v >= radius:
+            return 127
+        q4 = multiply_by_quantized_multiplier(v, mult, shift)
+        return _clamp8(g.rounding_divide_by_pot(g.logistic(q4, 4), 31 - 8) - 128)
+    return fn
+
+
+def tanh_fn(op, graph, si, zi) -> Callable[[int], int]:
+    mult, shift, radius = _sigmoid_input_scaling(op, graph, si)
+
+    def fn(x):
+        v = x - zi
+        if v <= -radius:
+            return -128
+        if v >= radius:
+            return 127
+        q4 = multiply_by_quantized_multiplier(v, mult, shift)
+        return _clamp8(g.rounding_divide_by_pot(g.tanh(q4, 4), 31 - 7))
+    return fn
+
+
+def hard_swish_fn(op, graph, si, zi, so, zo) -> Callable[[int], int]:
+    """HardSwishPrepare (float32 arithmetic) + reference_ops::HardSwish<int8_t>."""
+    hires_input_scale = f32(1.0 / 128.0) * f32(si)
+    reluish_scale = f32(3.0) / f32(32768.0)
+    out_m32, out_exp = quantize_multiplier(float(hires_input_scale / f32(so)))
+    out_m16 = g.downscale_multiplier_to_int16(out_m32)
+    if out_exp > 0:
+        raise unsupported(op, graph, f"output scale {so:g} is too small for the input scale "
+                          f"{si:g} in TFLite's int8 HARD_SWISH (output multiplier above one).")
+    rel_m32, rel_exp = quantize_multiplier(float(hires_input_scale / reluish_scale))
+    rel_m16 = g.downscale_multiplier_to_int16(rel_m32)
+
+    def fn(x):
+        v = g.wrap_i16(x - zi)
+        hires = g.wrap_i16(v * (1 << 7))
+        preshift_out = g.srdhm16(hires, out_m16)
+        reluish = hires
+        if rel_exp > 0:
+            reluish = g.saturating_left_shift16(reluish, rel_exp - 1)
+        reluish = g.srdhm16(reluish, rel_m16)
+        if rel_exp > 0:
+            reluish = g.saturating_left_shift16(reluish, 1)
+        if rel_exp < 0:
+            reluish = g.rounding_divide_by_pot(reluish, -rel_exp)
+        reluish = (reluish + (1 << 15)) >> 1
+        pre = g.sdhm16(reluish, preshift_out)
+        out = g.wrap_i16(g.rounding_divide_by_pot(pre, -out_exp) + zo)
+        return _clamp8(out)
+    return fn
+
+
+def _table(fn: Callable[[int], int]) -> List[int]:
+    """The 256-entry table indexed by the input byte as uint8 (0..127, then -128..-1)."""
+    return [fn(b if b < 128 else b - 256) for b in range(256)]
+
+
+def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
+    (x,), (y,) = io_tensors(op, graph, 1, 1)
+    require_same_shape(op, graph, x, y)
+    if (x.dtype, y.dtype) == ("float32", "float32"):
+        alpha = float(op.options.get("alpha", 0.0) or 0.0) if kind == "leaky_relu" else 0.0
+        params = dict(dtype="float32", kind=kind, size=x.num_elements, alpha=alpha)
+        return KernelCall(template="ops/activations.j2", params=params, inplace=(0, 0))
+    if (x.dtype, y.dtype) != ("int8", "int8"):
+        raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
+                          "supported; supported: int8 -> int8 or float32 -> float32.")
+    si, zi = per_tensor(op, graph, x, "input")
+    so, zo = per_tensor(op, graph, y, "output")
+    if kind == "relu":
+        fn = relu_fn(si, zi, so, zo)
+    elif kind == "relu6":
+        fn = relu6_fn(si, zi, so, zo)
+    elif kind == "leaky_relu":
+        fn = leaky_relu_fn(si, zi, so, zo, float(op.options.get("alpha", 0.0) or 0.0))
+    elif kind == "logistic":
+        if zo != -128:
+            raise unsupported(op, graph, f"output '{y.name}' has zero point {zo}; int8 LOGISTIC "
+                              "needs zero point -128 and scale 1/256 (what the TFLite converter "
+                              "produces).")
+        fn = logistic_fn(op, graph, si, zi)
+    elif kind == "tanh":
+        if zo != 0:
+            raise unsupported(op, graph, f"output '{y.name}' has zero point {zo}; int8 TANH needs "
+                              "zero point 0 and scale 1/128 (what the TFLite converter produces).")
+        fn = tanh_fn(op, graph, si, zi)
+    else:
+        fn = hard_swish_fn(op, graph, si, zi, so, zo)
+    params = dict(dtype="int8", kind=kind, size=x.num_elements, table=_table(fn))
+    return KernelCall(template="ops/activations.j2", params=params, inplace=(0, 0))
+
+
+def _register(op_type: str, kind: str) -> None:
+    register(op_type, lambda op, graph: _lower(op, graph, kind))
+
+
+for _op_type, _kind in (("RELU", "relu"), ("RELU6", "relu6"), ("LEAKY_RELU", "leaky_relu"),
+                        ("LOGISTIC", "logistic"), ("TANH", "tanh"), ("HARD_SWISH", "hard_swish")):
+    _register(_op_type, _kind)
