@@ -1,9 +1,10 @@
 """Lowering of MEAN (int8 and float32), as TensorFlow Lite Micro computes it.
 
 Kernel: runtime/include/utensor/kernels/mean.hpp. int8 follows TFLite Micro's
-EvalIntegerMean: when input and output quantization are equal, the truncated average of
-the raw values; otherwise QuantizedMeanOrSum, whose multiplier folds in 1/count (computed
-here exactly as it does at run time).
+QuantizedMeanOrSum, whose multiplier folds in 1/count (computed here exactly as it does at
+run time). The tflite_micro this project tests against uses it for every int8 MEAN: older
+TFLM releases had a truncating path for equal input and output quantization, which
+test_ops_conv.py::test_mean_int8_equal_quantization shows is gone (it rounds).
 """
 
 from ..ir import Graph, Operator
@@ -63,11 +64,8 @@ def lower_mean(op: Operator, graph: Graph) -> KernelCall:
     if x.dtype == "int8":
         in_scale, in_zp = per_tensor(op, graph, x, "input")
         out_scale, out_zp = per_tensor(op, graph, y, "output")
-        # TFLite Micro compares the float32 scales and the zero points.
-        requantize = not (in_zp == out_zp and in_scale == out_scale)
-        mult, shift = mean_multiplier(in_scale, out_scale, count) if requantize else (0, 0)
-        params.update(requantize=int(requantize), input_zp=in_zp, output_zp=out_zp,
-                      multiplier=mult, shift=shift)
+        mult, shift = mean_multiplier(in_scale, out_scale, count)
+        params.update(input_zp=in_zp, output_zp=out_zp, multiplier=mult, shift=shift)
         scratch = 4 * y.num_elements
     return KernelCall(template="ops/mean.j2", params=params, scratch_bytes=scratch)
 

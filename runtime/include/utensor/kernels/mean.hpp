@@ -7,12 +7,10 @@
 // axes. The output is the input with those axes removed (or kept as 1: same layout),
 // in row-major order. Sums run over the input in row-major order, as TFLite's reduction.
 //
-// int8 has TFLite Micro's two paths:
-// - input and output with equal scale and zero point: the int32 sum of the raw values
-//   divided by the count, truncating toward zero (no rounding, no zero-point correction);
-// - otherwise: (sum - count * input_zp) requantized with `multiplier`/`shift` (which
-//   already include the 1/count factor, computed by the converter as QuantizedMeanOrSum
-//   does), plus the output zero point, saturated to int8.
+// int8 is TFLite Micro's QuantizedMeanOrSum (used for every int8 MEAN, equal input and
+// output quantization included): (sum - count * input_zp) requantized with
+// `multiplier`/`shift`, which already fold in the 1/count factor (computed by the
+// converter as QuantizedMeanOrSum does), plus the output zero point, saturated to int8.
 
 #include <stdint.h>
 
@@ -28,7 +26,6 @@ struct MeanShape {
 
 struct MeanS8Params {
   MeanShape shape;
-  int32_t requantize;  // 0: equal quantization path, 1: requantizing path
   int32_t input_zero_point;
   int32_t output_zero_point;
   int32_t multiplier;

@@ -45,12 +45,6 @@ void mean_s8(const MeanS8Params& params, const int8_t* input, int8_t* output,
   const MeanShape& s = params.shape;
   sum_into(s, input, scratch);
   const int32_t count = s.reduce_count;
-  if (!params.requantize) {
-    for (int32_t i = 0; i < s.output_count; ++i) {
-      output[i] = static_cast<int8_t>(scratch[i] / count);
-    }
-    return;
-  }
   for (int32_t i = 0; i < s.output_count; ++i) {
     const int32_t shifted = scratch[i] - params.input_zero_point * count;
     const int32_t v = MultiplyByQuantizedMultiplier(shifted, params.multiplier, params.shift) +
