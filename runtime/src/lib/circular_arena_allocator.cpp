@@ -6,6 +6,9 @@
 
 namespace utensor {
 
+const size_t CircularArenaAllocator::kAlign;
+const size_t CircularArenaAllocator::kBlockOverhead;
+
 namespace {
 const uint32_t kInUse = 1u;
 size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }

@@ -4,6 +4,8 @@
 
 namespace utensor {
 
+const size_t LinearArenaAllocator::kAlign;
+
 namespace {
 size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 }  // namespace

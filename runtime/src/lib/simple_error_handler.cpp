@@ -2,6 +2,8 @@
 
 namespace utensor {
 
+const size_t SimpleErrorHandler::kMaxEvents;
+
 void RingErrorHandler::record(const Event& e) {
   ++total_;
   if (capacity_ == 0) return;

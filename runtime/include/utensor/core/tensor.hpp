@@ -215,8 +215,8 @@ class Tensor {
   // Forwarders; on an empty handle: not_bound event, empty shape / DType::i8 / 0.
   const TensorShape& get_shape() const;
   DType get_type() const;
-  size_t num_elements() const { return t_ ? t_->num_elements() : 0; }
-  size_t num_bytes() const { return t_ ? t_->num_bytes() : 0; }
+  size_t num_elements() const { return t_ ? t_->num_elements() : (empty_access(), 0); }
+  size_t num_bytes() const { return t_ ? t_->num_bytes() : (empty_access(), 0); }
 
   template <typename... I>
   ElementRef operator()(I... idx) {

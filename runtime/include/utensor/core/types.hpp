@@ -28,15 +28,15 @@ size_t dtype_size(DType t);
 // The DType that stores a C++ type, for dtype-checked accessors: dtype_of<int8_t>::value.
 template <typename T>
 struct dtype_of;
-template <> struct dtype_of<int8_t> { static const DType value = DType::i8; };
-template <> struct dtype_of<uint8_t> { static const DType value = DType::u8; };
-template <> struct dtype_of<int16_t> { static const DType value = DType::i16; };
-template <> struct dtype_of<uint16_t> { static const DType value = DType::u16; };
-template <> struct dtype_of<int32_t> { static const DType value = DType::i32; };
-template <> struct dtype_of<uint32_t> { static const DType value = DType::u32; };
-template <> struct dtype_of<float> { static const DType value = DType::f32; };
-template <> struct dtype_of<int64_t> { static const DType value = DType::i64; };
-template <> struct dtype_of<bool> { static const DType value = DType::b8; };
+template <> struct dtype_of<int8_t> : std::integral_constant<DType, DType::i8> {};
+template <> struct dtype_of<uint8_t> : std::integral_constant<DType, DType::u8> {};
+template <> struct dtype_of<int16_t> : std::integral_constant<DType, DType::i16> {};
+template <> struct dtype_of<uint16_t> : std::integral_constant<DType, DType::u16> {};
+template <> struct dtype_of<int32_t> : std::integral_constant<DType, DType::i32> {};
+template <> struct dtype_of<uint32_t> : std::integral_constant<DType, DType::u32> {};
+template <> struct dtype_of<float> : std::integral_constant<DType, DType::f32> {};
+template <> struct dtype_of<int64_t> : std::integral_constant<DType, DType::i64> {};
+template <> struct dtype_of<bool> : std::integral_constant<DType, DType::b8> {};
 
 // Most dimensions a shape can have. Kept equal to kMaxRank of model.hpp.
 static const uint8_t kMaxShapeRank = 4;
@@ -62,7 +62,9 @@ class TensorShape {
   // Number of dimensions (0..4).
   uint8_t rank() const { return rank_; }
   // Size of dimension i; 1 for i >= rank() so code can treat every shape as 4-D.
-  uint32_t operator[](size_t i) const { return i < rank_ ? dims_[i] : 1u; }
+  uint32_t operator[](size_t i) const {
+    return i < rank_ && i < kMaxShapeRank ? dims_[i] : 1u;
+  }
   // Product of the dimensions (1 for a scalar).
   size_t num_elements() const {
     size_t n = 1;
