@@ -51,5 +51,5 @@ def lower_dequantize(op: Operator, graph: Graph) -> KernelCall:
     return KernelCall(template="ops/dequantize.j2", params=params)
 
 
-register("QUANTIZE", lower_quantize)
-register("DEQUANTIZE", lower_dequantize)
+register("QUANTIZE", lower_quantize, ("float32", "int8", "uint8"))
+register("DEQUANTIZE", lower_dequantize, ("int8", "uint8"))
