@@ -36,12 +36,15 @@ FIRMWARE_MAIN = r"""
 #include <stdio.h>
 #include "utensor/port.hpp"
 
-/* 2 * n + 0 instructions: `subs` and `bne` per iteration. */
-static uint32_t timed_loop(uint32_t n) {
+/* Counted twice: by utensor_port_cycles() and between two plugin marks. The loop body
+ * is 2 instructions (`subs`, `bne`), so n iterations cost exactly 2n more than n = 0. */
+static __attribute__((noinline)) uint32_t timed_loop(uint32_t n) {
   uint32_t t0 = utensor_port_cycles();
+  UTENSOR_PORT_ICOUNT_MARK();
   if (n) {
     __asm__ volatile(".syntax unified\n1: subs %0, %0, #1\n\tbne 1b" : "+l"(n) : : "cc");
   }
+  UTENSOR_PORT_ICOUNT_MARK();
   return utensor_port_cycles() - t0;
 }
 
@@ -154,7 +157,7 @@ def test_firmware_runs_in_qemu(firmware_project, board_id):
     import serial  # pyserial, as PlatformIO uses
 
     elf = firmware_project / ".pio" / "build" / board_id / "firmware.elf"
-    with qemu.QemuSession(board_id, str(elf), timeout_s=60) as session:
+    with qemu.QemuSession(board_id, str(elf), timeout_s=60, icount_plugin=True) as session:
         ser = serial.serial_for_url(session.url, timeout=10)
         text = b""
         while b"unit=" not in text or not text.endswith(b"\n"):
@@ -168,6 +171,7 @@ def test_firmware_runs_in_qemu(firmware_project, board_id):
             text += chunk
         code = session.wait(30)
         ser.close()
+        marks, total = session.icount()
     lines = text.decode().splitlines()
     assert lines[0] == "hello %s f=45" % board_id
     match = re.match(r"counter base=(\d+) loop=(\d+) unit=instructions", lines[1])
@@ -179,6 +183,12 @@ def test_firmware_runs_in_qemu(firmware_project, board_id):
     assert base < 1000
     assert lines[2] == "read=%d" % ord("Z")
     assert code == 42
+    # The plugin's count is exact: same path around both loops, 2 instructions per turn.
+    assert [m[0] for m in marks] == [0, 1, 2, 3], session.log
+    assert marks[3][2] - marks[1][2] == 2 * LOOP_ITERATIONS
+    assert total > marks[3][1]
+    # ...and the SysTick counter agrees with it to one tick (plus the read overhead).
+    assert abs((loop - base) - (marks[3][2] - marks[1][2])) <= tick + 1
 
 
 @needs_tools

@@ -11,7 +11,9 @@ reads are deterministic) and semihosting (the firmware's exit code becomes QEMU'
 Stdlib only: PlatformIO's builder imports this module from its own Python.
 """
 
+import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -57,6 +59,50 @@ def qemu_command(board_id, elf_path, serial, extra_args=()):
     ]
 
 
+PLUGIN_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "qemu_plugin", "icount.c")
+_MARK_RE = re.compile(r"^utensor-icount: mark (\d+) at (\d+) \(\+(\d+)\)$", re.M)
+_TOTAL_RE = re.compile(r"^utensor-icount: total (\d+)$", re.M)
+
+
+def icount_plugin_path():
+    """Build (once, cached by source hash) and return the exact instruction counter plugin.
+
+    QEMU's TCG plugin API counts every executed instruction; markers placed in the
+    firmware with UTENSOR_PORT_ICOUNT_MARK() report the count between them exactly,
+    where the SysTick-based utensor_port_cycles() is exact to one timer tick."""
+    with open(PLUGIN_SOURCE, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    out_dir = os.path.join(cache, "utensor", "qemu-plugin-" + digest)
+    library = os.path.join(out_dir, "libutensor_icount.so")
+    if os.path.isfile(library):
+        return library
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if not compiler:
+        raise BoardError("Building QEMU's instruction counter plugin needs a host C compiler "
+                         "(cc/gcc) on PATH; apt-get install gcc, or run without it.")
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = "%s.%d.tmp" % (library, os.getpid())
+    result = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", tmp, PLUGIN_SOURCE],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BoardError("Building %s failed:\n%s" % (PLUGIN_SOURCE, result.stderr.strip()))
+    os.replace(tmp, library)
+    return library
+
+
+def plugin_args():
+    """QEMU arguments loading the instruction counter plugin, its output on the log."""
+    return ("-plugin", icount_plugin_path(), "-d", "plugin")
+
+
+def parse_icount(log_text):
+    """(marks, total) from the plugin's lines in a QEMU log: marks as (index, at, delta)."""
+    marks = [tuple(int(g) for g in m.groups()) for m in _MARK_RE.finditer(log_text)]
+    total = _TOTAL_RE.search(log_text)
+    return marks, (int(total.group(1)) if total else None)
+
+
 def _check_elf(elf_path):
     if not os.path.isfile(elf_path):
         raise BoardError("Firmware %s does not exist; build it first (pio run)." % elf_path)
@@ -91,11 +137,12 @@ class QemuSession:
         code = q.wait(30)
     """
 
-    def __init__(self, board_id, elf_path, timeout_s=600.0, extra_args=(), port=None):
+    def __init__(self, board_id, elf_path, timeout_s=600.0, extra_args=(), port=None,
+                 icount_plugin=False):
         self.board = get_board(board_id)
         self.elf_path = elf_path
         self.timeout_s = float(timeout_s)
-        self.extra_args = tuple(extra_args)
+        self.extra_args = tuple(extra_args) + (plugin_args() if icount_plugin else ())
         self.port = port
         self.url = None
         self.pid = None
@@ -177,6 +224,10 @@ class QemuSession:
                 "Firmware %s on %s was stopped after the session limit of %gs."
                 % (self.elf_path, self.board.board_id, self.timeout_s))
         return code
+
+    def icount(self):
+        """The plugin's (marks, total) so far; needs icount_plugin=True."""
+        return parse_icount(self.log)
 
     @property
     def returncode(self):

@@ -49,4 +49,13 @@ void utensor_port_exit(int code);
 // Timeout value of utensor_port_read_byte() that waits without limit.
 #define UTENSOR_PORT_WAIT_FOREVER 0xFFFFFFFFu
 
+// Marks a point for QEMU's exact instruction counter plugin (scripts/utensor/qemu_plugin,
+// QemuSession(icount_plugin=True)): `mov r11, r11`, a no-op compilers never emit. Costs
+// one instruction on silicon; expands to nothing off Arm.
+#if defined(__arm__) || defined(__thumb__)
+#define UTENSOR_PORT_ICOUNT_MARK() __asm__ volatile("mov r11, r11" ::: "memory")
+#else
+#define UTENSOR_PORT_ICOUNT_MARK() ((void)0)
+#endif
+
 #endif  // UTENSOR_PORT_HPP
