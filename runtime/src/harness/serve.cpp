@@ -2,33 +2,14 @@
 
 #include "utensor/harness.hpp"
 #include "utensor/model.hpp"
-#include "utensor/version.hpp"
-
-// The board port API (runtime/include/utensor/port.hpp, provided per board).
-#if defined(__has_include)
-#if __has_include("utensor/port.hpp")
 #include "utensor/port.hpp"
-#define UTENSOR_HARNESS_HAVE_PORT_HPP 1
-#endif
-#endif
-#ifndef UTENSOR_HARNESS_HAVE_PORT_HPP
-extern "C" {
-void utensor_port_init(void);
-void utensor_port_write(const uint8_t* data, size_t n);
-int utensor_port_read_byte(uint32_t timeout_ms);
-uint32_t utensor_port_cycles(void);
-const char* utensor_port_counter_unit(void);
-void utensor_port_exit(int code);
-}
-#endif
+#include "utensor/version.hpp"
 
 namespace utensor {
 namespace harness {
 namespace {
 
 const size_t kMaxName = 64;
-// Waiting for the first byte of a frame: any value works, the loop just polls again.
-const uint32_t kIdlePollMs = 1000;
 
 // Little-endian writer over a reply payload; never writes past kMaxPayload.
 class Writer {
@@ -108,7 +89,7 @@ bool read_exact(uint8_t* dst, size_t n) {
 // Blocks until a frame with a valid CRC arrives; NACKs damaged ones on the way.
 void read_frame(Request* req) {
   for (;;) {
-    int b = utensor_port_read_byte(kIdlePollMs);
+    int b = utensor_port_read_byte(UTENSOR_PORT_WAIT_FOREVER);
     if (b != kSync0) continue;
     // A stray A5 in garbage may be followed by the real sync: re-check each byte.
     do {

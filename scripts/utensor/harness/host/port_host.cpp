@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utensor/port.hpp"
+
 namespace {
 int g_conn = -1;
 
@@ -66,7 +68,7 @@ int utensor_port_read_byte(uint32_t timeout_ms) {
   p.fd = g_conn;
   p.events = POLLIN;
   p.revents = 0;
-  int r = poll(&p, 1, static_cast<int>(timeout_ms));
+  int r = poll(&p, 1, timeout_ms == UTENSOR_PORT_WAIT_FOREVER ? -1 : static_cast<int>(timeout_ms));
   if (r == 0) return -1;
   if (r < 0) return errno == EINTR ? -1 : (die("poll"), -1);
   uint8_t b;

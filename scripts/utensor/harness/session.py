@@ -1,0 +1,125 @@
+"""One model on one board, ready to run: build, flash, connect, check, and clean up.
+
+Shared by `utensor run` and `utensor verify`:
+
+    with open_board("ad01_int8.tflite", "mps2_an386") as b:
+        outputs, counter = b.run([x])
+"""
+
+import contextlib
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
+
+from ..errors import HarnessError
+from .backends import QemuBackend, SerialBackend
+from .client import BoardInfo, HarnessClient, ModelDesc
+from .firmware import Firmware, build_firmware, is_emulated
+
+
+@dataclass
+class BoardSession:
+    board: str
+    client: HarnessClient
+    info: BoardInfo
+    model: ModelDesc
+    firmware: Optional[Firmware]
+
+    def run(self, inputs: Sequence[np.ndarray]):
+        return self.client.run(self.model.index, inputs)
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _find_model(info: BoardInfo, model_path: str, board: str) -> ModelDesc:
+    sha = file_sha256(model_path)
+    for m in info.models:
+        if m.sha256.lower() == sha:
+            return m
+    found = ", ".join(f"{m.name} ({m.sha256[:12]})" for m in info.models) or "none"
+    raise HarnessError(
+        f"the firmware on {board} was not built from {model_path} (sha256 {sha[:12]}...); "
+        f"it holds: {found}. Let utensor build and flash it (omit --no-flash), or flash a "
+        "harness firmware built for this model."
+    )
+
+
+@contextlib.contextmanager
+def open_board(
+    model_path: str,
+    board: str,
+    *,
+    port: Optional[str] = None,
+    flash: bool = True,
+    build_dir: Optional[str] = None,
+    platform: Optional[str] = None,
+    framework: Optional[str] = None,
+    timeout_s: Optional[float] = None,
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+):
+    """Yield a `BoardSession`; on exit say BYE and check the firmware ended cleanly."""
+    if not os.path.isfile(model_path):
+        raise HarnessError(f"{model_path}: no such model file.")
+    emulated = is_emulated(board) and port is None and platform is None
+    firmware = None
+    if flash or emulated:
+        ini = {"platform": platform, "framework": framework}
+        if port and not port.startswith(("socket://", "rfc2217://", "loop://")) and "://" not in port:
+            ini["upload_port"] = port
+        log(f"[utensor] building the harness firmware for {os.path.basename(model_path)} on {board} ...")
+        firmware = build_firmware([model_path], board, build_dir, **ini)
+        log(
+            f"[utensor] {firmware.elf}: flash {firmware.flash_bytes:,} B, "
+            f"static RAM {firmware.ram_bytes:,} B"
+        )
+    backend = QemuBackend(board) if emulated else SerialBackend(port, flash=flash)
+    client = None
+    ok = False
+    try:
+        url = backend.start(firmware)
+        # Emulators answer at once; a real board may need a moment after reset or upload.
+        if timeout_s is None:
+            timeout_s = 3.0 if emulated else 2.0
+        client = HarnessClient(url, timeout_s=timeout_s, open_timeout_s=0.0 if emulated else 5.0)
+        try:
+            info = client.hello()
+            model = _find_model(info, model_path, board)
+        except HarnessError as e:
+            detail = backend.describe_failure()
+            raise HarnessError(f"{e}{' ' + detail if detail else ''}") from None
+        try:
+            yield BoardSession(board, client, info, model, firmware)
+        except HarnessError as e:
+            detail = backend.describe_failure()
+            if detail:
+                raise HarnessError(f"{e} {detail}") from None
+            raise
+        ok = True
+    finally:
+        if client is not None:
+            if ok:
+                client.bye()
+            client.close()
+        if ok:
+            backend.finish()
+        else:
+            backend.close()
+
+
+def model_io_summary(model: ModelDesc) -> List[str]:
+    lines = []
+    for kind, tensors in (("input", model.inputs), ("output", model.outputs)):
+        for t in tensors:
+            q = f", scale {t.scale:g}, zero point {t.zero_point}" if t.scale else ""
+            lines.append(f"  {kind} {t.index} {t.name!r}: {t.dtype} {list(t.shape)}{q}")
+    return lines
