@@ -122,6 +122,8 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
     gen_src = os.path.join(gen_root, "src")
     stamp_path = os.path.join(gen_root, STAMP_NAME)
     models = [os.path.normpath(os.path.join(project_dir, p)) for p in split_paths(models_option)]
+    if os.sep in python or (os.altsep and os.altsep in python):
+        python = os.path.normpath(os.path.join(project_dir, python))  # relative to the project
     data_file = (os.path.normpath(os.path.join(project_dir, data_option.strip()))
                  if data_option and data_option.strip() else None)
 
