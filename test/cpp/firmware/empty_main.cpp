@@ -1,0 +1,2 @@
+// The baseline of the size report: the same startup and flags, no runtime.
+int main() { return 0; }
