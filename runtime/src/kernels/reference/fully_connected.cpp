@@ -2,6 +2,18 @@
 
 #include "utensor/kernels/fixedpoint.hpp"
 
+// The float kernel must round every product before adding it, as TFLite's reference
+// does on the host: a fused multiply-add (GCC contracts by default on FPUs that have one,
+// e.g. Cortex-M4F/M7/M33/M55) changes results by up to ~1e-5 relative on long sums.
+#if defined(__clang__)
+#define UTENSOR_NO_FP_CONTRACT
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#define UTENSOR_NO_FP_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define UTENSOR_NO_FP_CONTRACT
+#endif
+
 namespace utensor {
 namespace kernels {
 
@@ -37,6 +49,7 @@ void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* inpu
   }
 }
 
+UTENSOR_NO_FP_CONTRACT
 void fully_connected_f32(const FullyConnectedF32Params& params, const float* input,
                          const float* filter, const float* bias, float* output) {
   const int32_t batches = params.shape.batches;
