@@ -72,6 +72,7 @@ def main(args) -> int:
             counters.append(counter)
             _progress(i, len(samples), ok_so_far, counter, unit, start)
         retries = b.client.stats["retries"]
+        counter_source = b.counter_source
     fw = b.firmware
     all_comps = [c for comps in results for c in comps]
     passed = sum(all(c.ok for c in comps) for comps in results)
@@ -119,6 +120,7 @@ def main(args) -> int:
             "data_bytes": fw.data_bytes if fw else None,
             "bss_bytes": fw.bss_bytes if fw else None,
             "runtime_version": b.info.runtime_version,
+            "counter_source": counter_source,
             "serial_retries": retries,
         }
         with open(args.json, "w", encoding="utf-8") as f:

@@ -200,7 +200,10 @@ uint8_t do_invoke(const Request& r, Writer* w) {
   const ModelDescriptor* m = find_model(r.payload, r.length);
   if (!m) return error_reply(w, kErrBadModel, "model index");
   uint32_t start = utensor_port_cycles();
+  // Marks for QEMU's exact instruction counter: the host reads the count between them.
+  UTENSOR_PORT_ICOUNT_MARK();
   Status s = m->invoke();
+  UTENSOR_PORT_ICOUNT_MARK();
   uint32_t delta = utensor_port_cycles() - start;  // unsigned: correct across one wrap
   w->u8(static_cast<uint8_t>(s));
   w->u32(delta);

@@ -11,27 +11,45 @@ same `HarnessClient` on a pyserial URL.
 """
 
 import time
-from typing import Optional
+from typing import List, Optional
 
 from ..errors import HarnessError
 from .firmware import Firmware, run_pio
 
 
 class QemuBackend:
-    counter_hint = "instructions"
+    """QEMU with, when it can be built, the exact instruction counter plugin: the harness
+    firmware marks the start and end of every invoke(), and `exact_counts()` reads the
+    instructions executed between each pair of marks from QEMU's log."""
 
-    def __init__(self, board_id: str, session_timeout_s: float = 3600.0):
+    def __init__(self, board_id: str, session_timeout_s: float = 3600.0, exact_count: bool = True):
         self.board_id = board_id
         self.session_timeout_s = session_timeout_s
+        self.exact_count = exact_count
         self.session = None
 
     def start(self, firmware: Firmware) -> str:
         """Start the emulator; returns the serial URL (the guest starts on connect)."""
-        from ..qemu import QemuSession
+        from ..errors import BoardError
+        from ..qemu import QemuSession, icount_plugin_path
 
-        self.session = QemuSession(self.board_id, firmware.elf, timeout_s=self.session_timeout_s)
+        if self.exact_count:
+            try:
+                icount_plugin_path()
+            except BoardError:
+                self.exact_count = False  # no host C compiler: SysTick counts only
+        self.session = QemuSession(self.board_id, firmware.elf, timeout_s=self.session_timeout_s,
+                                   icount_plugin=self.exact_count)
         self.session.start()
         return self.session.url
+
+    def exact_counts(self) -> Optional[List[int]]:
+        """Instructions strictly between the marks around each invoke() so far, or None."""
+        if self.session is None or not self.exact_count:
+            return None
+        marks, _ = self.session.icount()
+        # Marks come in (before, after) pairs; the before-mark itself is not counted.
+        return [after[1] - before[1] - 1 for before, after in zip(marks[0::2], marks[1::2])]
 
     def finish(self, timeout_s: float = 30.0) -> None:
         """After BYE: wait for the firmware's exit and require code 0."""
@@ -82,6 +100,9 @@ class SerialBackend:
             # Boards reset after upload and USB CDC ports re-enumerate.
             time.sleep(self.settle_s)
         return self.port
+
+    def exact_counts(self) -> Optional[List[int]]:
+        return None
 
     def finish(self, timeout_s: float = 0.0) -> None:
         """A real board keeps running (halted) after BYE: nothing to wait for."""
