@@ -111,8 +111,9 @@ def plan_memory(graph: Graph, scratch_bytes: Sequence[int], inplace: Sequence[Op
     )
     tensor_offset = {t: b.offset for b in all_buffers for t in b.tensors}
     # aliases resolve to their root's offset
+    # (an alias nothing reads, of a root no live operator writes, has no storage)
     for tensor in graph.tensors:
-        if tensor.alias_of is not None:
+        if tensor.alias_of is not None and _root(graph, tensor.index) in tensor_offset:
             tensor_offset[tensor.index] = tensor_offset[_root(graph, tensor.index)]
     scratch_offset = {b.scratch_of: b.offset for b in all_buffers if b.scratch_of is not None}
     return MemoryPlan(arena, lower, all_buffers, tensor_offset, scratch_offset)
