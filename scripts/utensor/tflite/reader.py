@@ -353,6 +353,15 @@ class _Reader:
                     raise self.bad(f"operator {op.index} ({op.op_type}) reads tensor {i} "
                                    f"({tensors[i].name!r}), which is {why}")
             ready.update(op.outputs)
+        if not outputs:
+            raise self.bad("the subgraph has no outputs")
         for o in outputs:
             if o not in ready:
                 raise self.bad(f"graph output tensor {o} ({tensors[o].name!r}) is never written")
+        for role, indices in (("input", inputs), ("output", outputs)):
+            for i in indices:
+                if tensors[i].is_constant:
+                    raise self.unsupported(
+                        f"graph {role} tensor {i} ({tensors[i].name!r}) is a constant",
+                        "utensor needs graph inputs fed at run time and outputs computed by operators; "
+                        "re-export the model with the TensorFlow Lite converter.")
