@@ -114,7 +114,10 @@ def per_tensor(op: Operator, graph: Graph, t: Tensor, role: str) -> Tuple[float,
     if len(q.scale) != 1:
         raise unsupported(op, graph, f"{role} tensor '{t.name}' is quantized per channel; only "
                           "per-tensor quantization is supported for it.")
-    return float(q.scale[0]), int(q.zero_point[0]) if q.zero_point else 0
+    scale = float(q.scale[0])
+    if not scale > 0.0:
+        raise malformed(op, graph, f"{role} tensor '{t.name}' has quantization scale {scale}.")
+    return scale, int(q.zero_point[0]) if q.zero_point else 0
 
 
 def same_quant(a: Tensor, b: Tensor) -> bool:
