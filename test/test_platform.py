@@ -296,3 +296,34 @@ def test_pio_test_verdicts(tmp_path, pio_env):
                  pio_env)
     assert crash.returncode != 0
     assert "firmware exited with code 70 before printing the summary" in crash.stdout + crash.stderr
+
+
+@needs_tools
+@pytest.mark.parametrize("weights,arena,region,overflow", [
+    (300000, 1000, "FLASH", None),
+    (1000, 15000, "RAM", 15000 + 2048 - 16384),  # arena + default 2 KB stack reserve
+])
+def test_too_big_for_microbit_fails_at_link_time(tmp_path, pio_env, weights, arena, region,
+                                                 overflow):
+    project = tmp_path / "big"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "main.c").write_text(textwrap.dedent("""\
+        #include <stdint.h>
+        const uint8_t weights[%d] = {1};
+        static uint8_t arena[%d];
+        int main(void) {
+          volatile uint32_t i = 7;
+          arena[i] = weights[i];
+          return arena[weights[i + 1]];
+        }
+        """) % (weights, arena))
+    (project / "platformio.ini").write_text(
+        "[env:microbit]\nplatform = symlink://%s\nboard = microbit\n" % PLATFORM_DIR)
+    result = _run(["pio", "run"], str(project), pio_env)
+    assert result.returncode != 0
+    match = re.search(r"region `%s' overflowed by (\d+) bytes" % region,
+                      result.stdout + result.stderr)
+    assert match, result.stdout[-2000:] + result.stderr[-2000:]
+    if overflow is not None:
+        # .bss holds the arena plus a few bytes of board support state.
+        assert overflow <= int(match.group(1)) <= overflow + 256
