@@ -7,6 +7,8 @@ input_scale * filter_scale[c] / output_scale in double, then QuantizeMultiplier.
 
 from typing import List, Tuple
 
+import numpy as np
+
 from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range, activation_range_float, per_channel_multipliers
 from . import KernelCall, register
@@ -59,6 +61,21 @@ def _int8_requant(op: Operator, graph: Graph, x: Tensor, w: Tensor, y: Tensor,
                 act_min=act_min, act_max=act_max)
 
 
+def folded_bias(w: Tensor, bias, input_offset: int, channel_axis: int):
+    """bias + input_offset * (sum of each output channel's weights), as int32 values, or
+    None when the weights or bias are not constants. Lets the kernels skip adding the input
+    offset to every input of windows fully inside the image (same integer result)."""
+    if not w.is_constant or (bias is not None and not bias.is_constant):
+        return None
+    axes = tuple(a for a in range(w.data.ndim) if a != channel_axis)
+    sums = w.data.astype(np.int64).sum(axis=axes)
+    b = bias.data.astype(np.int64).reshape(-1) if bias is not None else 0
+    folded = b + int(input_offset) * sums
+    if np.any(folded < -(2**31)) or np.any(folded >= 2**31):
+        return None
+    return [int(v) for v in folded]
+
+
 def _float_range(op: Operator, graph: Graph) -> dict:
     lo, hi = activation_range_float(activation(op, graph))
     return dict(act_min=lo, act_max=hi)
@@ -94,6 +111,7 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     )
     if dtype == "int8":
         params.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=0))
+        params["folded_bias"] = folded_bias(w, bias, params["input_offset"], channel_axis=0)
     else:
         params.update(_float_range(op, graph))
     return KernelCall(template="ops/conv2d.j2", params=params)

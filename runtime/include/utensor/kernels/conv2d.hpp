@@ -35,6 +35,9 @@ struct Conv2DS8Params {
   const int32_t* output_multiplier;  // [C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)
   const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
   int32_t activation_min, activation_max;  // within [-128, 127]
+  // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
+  // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
+  const int32_t* folded_bias;
 };
 
 struct Conv2DF32Params {

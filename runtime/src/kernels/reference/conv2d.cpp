@@ -1,10 +1,84 @@
 #include "utensor/kernels/conv2d.hpp"
 
+#include <string.h>
+
 #include "utensor/kernels/fixedpoint.hpp"
 
 namespace utensor {
 namespace kernels {
 namespace {
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+// Cores with the DSP extension (M4, M7, M33, M55): two 16-bit multiply-accumulates per
+// SMLAD. Four int8 values of one word are sign-extended into two halfword pairs (bytes
+// 0,2 and 1,3); pairing inputs and weights the same way keeps every product intact.
+inline uint32_t load_u32(const int8_t* p) {
+  uint32_t v;
+  memcpy(&v, p, 4);  // one LDR: these cores allow unaligned word loads
+  return v;
+}
+inline uint32_t sxtb16(uint32_t v) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
+  return r;
+}
+inline uint32_t sxtb16_ror8(uint32_t v) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+#endif
+
+// acc0 += x . w0 and acc1 += x . w1 over n int8 values: two output channels share the
+// input loads. Integer sums are exact in any order, so this stays bit-exact.
+inline void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
+                    int32_t* acc0, int32_t* acc1) {
+  int32_t a0 = *acc0, a1 = *acc1;
+  int32_t i = 0;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t xv = load_u32(x + i);
+    const uint32_t x02 = sxtb16(xv), x13 = sxtb16_ror8(xv);
+    const uint32_t v0 = load_u32(w0 + i);
+    a0 = smlad(x02, sxtb16(v0), a0);
+    a0 = smlad(x13, sxtb16_ror8(v0), a0);
+    const uint32_t v1 = load_u32(w1 + i);
+    a1 = smlad(x02, sxtb16(v1), a1);
+    a1 = smlad(x13, sxtb16_ror8(v1), a1);
+  }
+#endif
+  for (; i < n; ++i) {
+    const int32_t xi = x[i];
+    a0 += xi * w0[i];
+    a1 += xi * w1[i];
+  }
+  *acc0 = a0;
+  *acc1 = a1;
+}
+
+inline int32_t dot_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t acc) {
+  int32_t i = 0;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t xv = load_u32(x + i);
+    const uint32_t wv = load_u32(w + i);
+    acc = smlad(sxtb16(xv), sxtb16(wv), acc);
+    acc = smlad(sxtb16_ror8(xv), sxtb16_ror8(wv), acc);
+  }
+#endif
+  for (; i < n; ++i) acc += static_cast<int32_t>(x[i]) * w[i];
+  return acc;
+}
+
+inline int8_t requantize(int32_t acc, const Conv2DS8Params& p, int32_t oc) {
+  acc = MultiplyByQuantizedMultiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
+  return static_cast<int8_t>(ClampI32(acc + p.output_offset, p.activation_min, p.activation_max));
+}
 
 // First and one-past-last filter taps whose input coordinate lies inside [0, size):
 // clipping the tap range once per output pixel keeps the bounds test out of the inner
@@ -29,8 +103,12 @@ void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* 
   const int32_t filters_per_group = s.output_channels / groups;
   const int32_t filter_row = s.filter_width * filter_depth;
   const int32_t filter_size = s.filter_height * filter_row;
+  const int32_t in_row_stride = s.input_width * s.input_channels;
+  // Windows fully inside the image take the fast path: the input offset is folded into
+  // folded_bias (sum over all taps), and each filter row is one contiguous dot product.
+  const bool fast = params.folded_bias != nullptr && groups == 1 && s.dilation_width == 1;
   for (int32_t b = 0; b < s.batches; ++b) {
-    const int8_t* in_batch = input + b * s.input_height * s.input_width * s.input_channels;
+    const int8_t* in_batch = input + b * s.input_height * in_row_stride;
     for (int32_t oy = 0; oy < s.output_height; ++oy) {
       const int32_t y0 = oy * s.stride_height - s.pad_top;
       int32_t ky_begin, ky_end;
@@ -39,6 +117,31 @@ void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* 
         const int32_t x0 = ox * s.stride_width - s.pad_left;
         int32_t kx_begin, kx_end;
         tap_range(x0, s.dilation_width, s.filter_width, s.input_width, &kx_begin, &kx_end);
+        if (fast && ky_begin == 0 && ky_end == s.filter_height && kx_begin == 0 &&
+            kx_end == s.filter_width) {
+          const int8_t* in_px = in_batch + y0 * in_row_stride + x0 * s.input_channels;
+          const int32_t in_tap_row = s.dilation_height * in_row_stride;
+          int32_t oc = 0;
+          for (; oc + 2 <= s.output_channels; oc += 2) {
+            const int8_t* f0 = filter + oc * filter_size;
+            int32_t acc0 = params.folded_bias[oc], acc1 = params.folded_bias[oc + 1];
+            for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+              dot2_s8(in_px + ky * in_tap_row, f0 + ky * filter_row,
+                      f0 + filter_size + ky * filter_row, filter_row, &acc0, &acc1);
+            }
+            *output++ = requantize(acc0, params, oc);
+            *output++ = requantize(acc1, params, oc + 1);
+          }
+          for (; oc < s.output_channels; ++oc) {
+            const int8_t* f = filter + oc * filter_size;
+            int32_t acc = params.folded_bias[oc];
+            for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+              acc = dot_s8(in_px + ky * in_tap_row, f + ky * filter_row, filter_row, acc);
+            }
+            *output++ = requantize(acc, params, oc);
+          }
+          continue;
+        }
         for (int32_t oc = 0; oc < s.output_channels; ++oc) {
           const int32_t group = oc / filters_per_group;
           const int8_t* f_oc = filter + oc * filter_size;
@@ -57,11 +160,7 @@ void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* 
             }
           }
           if (bias != nullptr) acc += bias[oc];
-          acc = MultiplyByQuantizedMultiplier(acc, params.output_multiplier[oc],
-                                              params.output_shift[oc]);
-          acc += params.output_offset;
-          *output++ = static_cast<int8_t>(ClampI32(acc, params.activation_min,
-                                                   params.activation_max));
+          *output++ = requantize(acc, params, oc);
         }
       }
     }
