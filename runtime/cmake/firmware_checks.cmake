@@ -35,7 +35,7 @@ endfunction()
 
 utensor_firmware(fw_empty "${UTENSOR_FW_DIR}/empty_main.cpp" OFF)
 utensor_firmware(fw_core_size "${UTENSOR_FW_DIR}/core_size_main.cpp" ON)
-utensor_firmware(fw_core_test "${UTENSOR_FW_DIR}/core_target_test.cpp" ON)
+utensor_firmware(fw_core_test "${UTENSOR_FW_DIR}/core_on_target.cpp" ON)
 # A firmware that calls malloc and new: its link must fail (the check can fail).
 utensor_firmware(fw_uses_heap "${UTENSOR_FW_DIR}/uses_heap_main.cpp" ON)
 set_target_properties(fw_uses_heap PROPERTIES EXCLUDE_FROM_ALL ON)
