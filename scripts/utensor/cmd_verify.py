@@ -119,6 +119,7 @@ def main(args) -> int:
             "text_bytes": fw.text_bytes if fw else None,
             "data_bytes": fw.data_bytes if fw else None,
             "bss_bytes": fw.bss_bytes if fw else None,
+            "stack_reserve_bytes": fw.stack_reserve_bytes if fw else None,
             "runtime_version": b.info.runtime_version,
             "counter_source": counter_source,
             "serial_retries": retries,

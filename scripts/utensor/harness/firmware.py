@@ -35,7 +35,8 @@ class Firmware:
     board: str
     text_bytes: int
     data_bytes: int
-    bss_bytes: int
+    bss_bytes: int  # zero-initialized data, the arena included; the stack reserve not
+    stack_reserve_bytes: int = 0  # the linker script's reserved stack section, if any
 
     @property
     def flash_bytes(self) -> int:
@@ -44,8 +45,8 @@ class Firmware:
 
     @property
     def ram_bytes(self) -> int:
-        """Statically allocated RAM: initialized data, zeroed data (the arena) and the
-        stack/heap reservations the linker script places in .bss-like sections."""
+        """Statically allocated RAM: initialized and zeroed data (the arena included),
+        without the stack the linker script reserves (see stack_reserve_bytes)."""
         return self.data_bytes + self.bss_bytes
 
     def sizes(self) -> Dict[str, int]:
@@ -55,6 +56,7 @@ class Firmware:
             "bss_bytes": self.bss_bytes,
             "flash_bytes": self.flash_bytes,
             "ram_bytes": self.ram_bytes,
+            "stack_reserve_bytes": self.stack_reserve_bytes,
         }
 
 
@@ -186,17 +188,32 @@ def run_pio(project_dir: str, targets: Sequence[str] = (), jobs: int = 2, verbos
     return proc.stdout
 
 
+STACK_SECTIONS = (".stack_reserve", ".stack", ".heap_stack")
+
+
 def elf_sizes(elf: str):
-    """(text, data, bss) of an ELF from `arm-none-eabi-size` (Berkeley format)."""
+    """(text, data, bss, stack reserve) of an ELF, from `arm-none-eabi-size -A`.
+
+    text: allocated read-only sections (code, vectors, constants); data: .data (its load
+    image also occupies flash); bss: zero-initialized sections without the stack reserve.
+    """
     size = shutil.which("arm-none-eabi-size") or shutil.which("size")
     if not size:
         raise HarnessError("`arm-none-eabi-size` is not on PATH (it comes with gcc-arm-none-eabi).")
-    out = subprocess.run([size, "-B", elf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    out = subprocess.run([size, "-A", elf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, check=False).stdout
-    m = re.search(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-fA-F]+\s+", out, re.M)
+    berkeley = subprocess.run([size, "-B", elf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, check=False).stdout
+    m = re.search(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-fA-F]+\s+", berkeley, re.M)
     if not m:
-        raise HarnessError(f"cannot read the section sizes of {elf}: {out.strip()}")
-    return tuple(int(x) for x in m.groups())
+        raise HarnessError(f"cannot read the section sizes of {elf}: {berkeley.strip()}")
+    text, data, bss = (int(x) for x in m.groups())
+    stack = 0
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in STACK_SECTIONS and parts[1].isdigit():
+            stack += int(parts[1])
+    return text, data, bss - stack if bss >= stack else bss, stack
 
 
 def build_firmware(
@@ -216,5 +233,5 @@ def build_firmware(
     elf = os.path.join(project, ".pio", "build", ENV_NAME, "firmware.elf")
     if not os.path.isfile(elf):
         raise HarnessError(f"`pio run` succeeded but {elf} does not exist.")
-    text, data, bss = elf_sizes(elf)
-    return Firmware(elf, project, board_id, text, data, bss)
+    text, data, bss, stack = elf_sizes(elf)
+    return Firmware(elf, project, board_id, text, data, bss, stack)
