@@ -1,5 +1,6 @@
 #include "utensor/kernels/fully_connected.hpp"
 
+#include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
 // The float kernel must round every product before adding it, as TFLite's reference
@@ -17,6 +18,7 @@
 namespace utensor {
 namespace kernels {
 
+#if !UTENSOR_KERNELS_DSP  // else runtime/src/kernels/arm/fully_connected_dsp.cpp
 void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
                         const int8_t* filter, const int32_t* bias, int8_t* output) {
   const int32_t batches = params.shape.batches;
@@ -48,6 +50,8 @@ void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* inpu
     }
   }
 }
+
+#endif  // !UTENSOR_KERNELS_DSP
 
 UTENSOR_NO_FP_CONTRACT
 void fully_connected_f32(const FullyConnectedF32Params& params, const float* input,
