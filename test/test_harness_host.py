@@ -252,7 +252,7 @@ def test_unreachable_port_is_a_harness_error():
 
 def test_failing_invoke_reports_the_status(board):
     with HarnessClient(board.url) as c:
-        with pytest.raises(HarnessError, match="toy_fail returned runtime status 10"):
+        with pytest.raises(HarnessError, match=r"toy_fail returned runtime status 10 \(unsupported\)"):
             c.run(1, [np.zeros(4, np.int8)])  # Status::unsupported is the 11th entry
 
 
@@ -345,3 +345,11 @@ def test_verify_cli_drives_a_running_board_by_url(sine_firmware, tmp_path, capsy
         assert board.proc.wait(5) == 0  # verify said BYE
     finally:
         board.stop()
+
+
+def test_port_for_an_emulated_board_needs_no_flash():
+    from utensor.harness.session import open_board
+
+    with pytest.raises(HarnessError, match="emulated board: utensor starts QEMU for it itself"):
+        with open_board(SINE, "mps2_an386", port="socket://127.0.0.1:9"):
+            pass

@@ -9,7 +9,9 @@ twice. After `retries` failed attempts the client raises `HarnessError`, so a da
 costs a retry and never a wrong result, and a silent board costs a bounded wait.
 """
 
+import os
 import random
+import re
 import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
@@ -56,6 +58,22 @@ def _tensor_desc(index: int, t: p.TensorInfo) -> TensorDesc:
     return TensorDesc(
         index, t.name, t.dtype, t.numpy_dtype, tuple(t.shape), t.scale, t.zero_point, t.bytes
     )
+
+
+STATUS_HEADER = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+    "runtime", "include", "utensor", "core", "status.hpp",
+)
+
+
+def status_name(code: int) -> str:
+    """The text of a utensor::Status value, read from the runtime's X-macro list."""
+    try:
+        with open(STATUS_HEADER, encoding="utf-8") as f:
+            names = re.findall(r'X\(\s*\w+\s*,\s*"([^"]*)"\s*\)', f.read())
+    except OSError:
+        names = []
+    return names[code] if 0 <= code < len(names) else "unknown status"
 
 
 def _quickack_setter(port):
@@ -349,8 +367,9 @@ class HarnessClient:
         status, counter = self.invoke(model_index)
         if status != 0:
             raise HarnessError(
-                f"model {model.name} returned runtime status {status} from invoke() on the "
-                "board (see utensor::Status in runtime/include/utensor/core/status.hpp)."
+                f"model {model.name} returned runtime status {status} ({status_name(status)}) "
+                "from invoke() on the board (utensor::Status, "
+                "runtime/include/utensor/core/status.hpp)."
             )
         outputs = []
         for desc in model.outputs:

@@ -93,6 +93,11 @@ def open_board(
     if not os.path.isfile(model_path):
         raise HarnessError(f"{model_path}: no such model file.")
     emulated = is_emulated(board) and port is None and platform is None
+    if is_emulated(board) and port is not None and flash:
+        raise HarnessError(
+            f"{board} is an emulated board: utensor starts QEMU for it itself (omit --port). "
+            "To use a QEMU you started with the harness firmware, add --no-flash."
+        )
     firmware = None
     if flash or emulated:
         ini = {"platform": platform, "framework": framework}
