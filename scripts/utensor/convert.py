@@ -61,29 +61,89 @@ def convert_file(path: str, name: Optional[str] = None, representative_data: Opt
     return convert_graph(read_model(path, name=name, representative_data=representative_data))
 
 
-def write_if_changed(path: str, text: str) -> bool:
-    """Atomically replace `path` with `text` unless it already holds exactly that."""
+TEMP_PREFIX = ".utensor-"
+TEMP_SUFFIX = ".tmp"
+
+
+def _stage(path: str, text: str) -> Optional[str]:
+    """Write `text` to a fsynced temporary file beside `path`; None if `path` already
+    holds exactly that. The temporary name carries our pid (see `remove_stale_temps`)."""
     data = text.encode("utf-8")
     try:
         with open(path, "rb") as f:
             if f.read() == data:
-                return False
+                return None
     except OSError:
         pass
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".utensor-", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         raise
+    return tmp
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def write_files(files: Sequence[tuple]) -> List[str]:
+    """Replace each (path, text) whose content differs, as close to all-or-nothing as a
+    file system allows: every new file is written and synced under a temporary name
+    first, then all are renamed over the old ones (each rename is atomic). Killed while
+    writing, the old files are intact; killed between renames, each file is whole (old
+    or new) and the next run, which the build triggers because its stamp is not yet
+    updated, finishes the job. Returns the paths replaced."""
+    staged = []
+    try:
+        for path, text in files:
+            tmp = _stage(path, text)
+            if tmp is not None:
+                staged.append((tmp, path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            _unlink(tmp)
+        raise
+    return [path for _, path in staged]
+
+
+def write_if_changed(path: str, text: str) -> bool:
+    """Atomically replace `path` with `text` unless it already holds exactly that."""
+    return bool(write_files([(path, text)]))
+
+
+def remove_stale_temps(directory: str) -> List[str]:
+    """Delete temporary files a killed converter left in `directory` (those of processes
+    still running are theirs: two builds may convert into one folder at once)."""
+    removed = []
+    for entry in os.listdir(directory):
+        if not (entry.startswith(TEMP_PREFIX) and entry.endswith(TEMP_SUFFIX)):
+            continue
+        pid = entry[len(TEMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        _unlink(os.path.join(directory, entry))
+        removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
     return True
 
 
@@ -104,9 +164,18 @@ def convert_to_directory(
             f"two models would both be named {', '.join(dupes)}: rename one of the files "
             "(the C++ name derives from the file name)."
         )
-    os.makedirs(out_dir, exist_ok=True)
+    files = []
     for c in conversions:
-        write_if_changed(os.path.join(out_dir, c.emitted.header_name), c.emitted.header)
-        write_if_changed(os.path.join(out_dir, c.emitted.source_name), c.emitted.source)
-    write_if_changed(os.path.join(out_dir, REGISTRY_FILE), emitter.emit_registry(names))
+        files.append((os.path.join(out_dir, c.emitted.header_name), c.emitted.header))
+        files.append((os.path.join(out_dir, c.emitted.source_name), c.emitted.source))
+    files.append((os.path.join(out_dir, REGISTRY_FILE), emitter.emit_registry(names)))
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        remove_stale_temps(out_dir)
+        write_files(files)
+    except OSError as e:
+        raise UtensorError(
+            f"cannot write the generated sources to {out_dir}: {e.strerror or e} "
+            f"({e.filename or out_dir}). Choose an output folder you can write to."
+        ) from None
     return conversions
