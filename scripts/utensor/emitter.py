@@ -38,6 +38,26 @@ def cfloat(x) -> str:
     return f"{mantissa}f" if exp == 0 else f"{mantissa}e{exp}f"
 
 
+def cstring(text: str) -> str:
+    """`text` escaped to sit between double quotes in C++ and, unchanged, in a comment.
+
+    Model files choose their tensor names: a quote, backslash, newline or `??/` trigraph
+    must not end a string literal or a comment early. Printable ASCII passes through;
+    every other byte of the UTF-8 becomes a 3-digit octal escape (never hex: a hex escape
+    would swallow the digits after it).
+    """
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        if ch in '"\\?':
+            out.append("\\" + ch)
+        elif 0x20 <= byte < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03o}")
+    return "".join(out)
+
+
 def cint(x) -> str:
     """An integer literal of the right type, INT32_MIN/INT64_MIN safe."""
     v = int(x)
@@ -194,7 +214,7 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
         q = t.quant
         descs.append(
             TensorDesc(
-                name=t.name,
+                name=cstring(t.name),
                 accessor=accessor,
                 member=f"{kind}{pos}_",
                 dtype_enum=DTYPES[t.dtype][2],
@@ -261,7 +281,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan) -> E
         constants.append(
             ConstantArray(
                 sym=f"kT{i}",
-                name=t.name,
+                name=cstring(t.name),
                 ctype=ctype(t.dtype),
                 shape=tuple(t.shape),
                 count=max(1, data.size),
@@ -280,7 +300,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan) -> E
         cls=cls,
         version=__version__,
         version_number=VERSION_NUMBER,
-        source=src_base,
+        source=cstring(src_base),
         sha256=graph.source_sha256,
         arena_bytes=max(plan.arena_bytes, 16),
         plan_lower_bound=plan.lower_bound,
