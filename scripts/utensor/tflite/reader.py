@@ -27,6 +27,7 @@ from .flatbuf import Buffer, FlatbufferError, Table
 IDENTIFIER = b"TFL3"
 SCHEMA_VERSION = 3
 MAX_TENSOR_BYTES = 2 ** 31
+MAX_NAME = 100  # characters of a model name
 
 # TensorType name -> IR dtype; the other TensorTypes are valid but unsupported.
 DTYPES = {
@@ -87,11 +88,15 @@ def name_from_path(path: str) -> str:
         ident = "m_" + ident if ident else "model"
     if ident in _CPP_KEYWORDS:
         ident += "_model"
-    return ident
+    # The name becomes file names (<name>.hpp): keep them far below the 255-byte limit.
+    return ident[:MAX_NAME].rstrip("_")
 
 
 def check_name(name: str) -> str:
     """`name` if usable as a C++ identifier, else a UtensorError explaining why."""
+    if len(name) > MAX_NAME:
+        raise UtensorError(f"model name {name[:20]!r}... is {len(name)} characters long; use at most {MAX_NAME} "
+                           "(it names the generated files and the C++ class).")
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or "__" in name or name in _CPP_KEYWORDS:
         example = name_from_path(name + ".x")
         raise UtensorError(
