@@ -593,3 +593,14 @@ def mutate(data: bytes, model_map: ModelMap, seed: int) -> Tuple[bytes, str]:
 
 def kind_of(description: str) -> str:
     return description.split(":", 1)[0]
+
+
+def rename_tensors(data: bytes, new_names: Dict[int, str]) -> bytes:
+    """A copy of the model `data` whose tensors (index -> name) carry new names."""
+    model_map = build_map(data)
+    d = bytearray(data)
+    for index, name in new_names.items():
+        pos = _name_field(d, model_map.tensors[index].table)
+        raw = name.encode("utf-8")
+        point(d, pos, append(d, struct.pack("<I", len(raw)) + raw + b"\0"))
+    return bytes(d)
