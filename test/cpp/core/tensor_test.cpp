@@ -302,3 +302,14 @@ TEST_F(TensorTest, ConstTensorReads) {
   EXPECT_EQ(v, 0x0201);
   EXPECT_EQ(c.get<uint8_t>(1), 2);
 }
+
+TEST_F(TensorTest, BoolReadsAnyNonZeroByteAsTrue) {
+  uint8_t buf[2] = {2, 0};
+  BufferTensor t({2}, DType::b8, buf);
+  bool a = t(0);
+  bool b = t(1);
+  EXPECT_TRUE(a);
+  EXPECT_FALSE(b);
+  t(1) = true;
+  EXPECT_EQ(buf[1], 1);
+}

@@ -12,6 +12,7 @@ namespace utensor {
 // may install its own with set_default_context(). None of the three is owned: they must
 // outlive their use. Unset members are nullptr: events are then dropped (callers still get
 // a Status) and allocation through a missing allocator fails with Status::out_of_memory.
+// Not thread-safe: use the runtime from one thread (or one at a time) per context.
 class Context {
  public:
   constexpr Context() : metadata_(nullptr), ram_data_(nullptr), error_handler_(nullptr) {}

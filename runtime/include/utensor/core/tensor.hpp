@@ -56,6 +56,19 @@ inline void to_little_endian(void* dst, const void* src, size_t n) {
   memcpy(dst, src, n);
 #endif
 }
+
+// A value of type T from its little-endian byte image; bool is any non-zero byte, so a
+// stray byte never becomes an invalid bool.
+template <typename T>
+inline T from_little_endian(const uint8_t* bytes) {
+  T value;
+  to_little_endian(&value, bytes, sizeof(T));
+  return value;
+}
+template <>
+inline bool from_little_endian<bool>(const uint8_t* bytes) {
+  return bytes[0] != 0;
+}
 }  // namespace detail
 
 // Read-only proxy for one element; converts to any arithmetic type by reading that many
@@ -67,10 +80,9 @@ class ConstElementRef {
   template <typename T,
             typename = typename std::enable_if<std::is_arithmetic<T>::value>::type>
   operator T() const {
-    T value = T();
     uint8_t bytes[sizeof(T)];
-    if (read_raw(bytes, sizeof(T)) == Status::ok) detail::to_little_endian(&value, bytes, sizeof(T));
-    return value;
+    if (read_raw(bytes, sizeof(T)) != Status::ok) return T();
+    return detail::from_little_endian<T>(bytes);
   }
   // Reads n bytes at the element; out_of_bounds (with an event) if they pass the end.
   Status read_raw(void* dst, size_t n) const;
