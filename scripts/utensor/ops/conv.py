@@ -143,6 +143,7 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     )
     if dtype == "int8":
         params.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=3))
+        params["folded_bias"] = folded_bias(w, bias, params["input_offset"], channel_axis=3)
     else:
         params.update(_float_range(op, graph))
     return KernelCall(template="ops/depthwise_conv2d.j2", params=params)

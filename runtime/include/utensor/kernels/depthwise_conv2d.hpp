@@ -31,6 +31,9 @@ struct DepthwiseConv2DS8Params {
   const int32_t* output_multiplier;  // [C_OUT]
   const int32_t* output_shift;       // [C_OUT], > 0 shifts left
   int32_t activation_min, activation_max;
+  // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
+  // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
+  const int32_t* folded_bias;
 };
 
 struct DepthwiseConv2DF32Params {

@@ -2,13 +2,14 @@
 
 #include <string.h>
 
+#include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
 namespace utensor {
 namespace kernels {
 namespace {
 
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#if UTENSOR_KERNELS_DSP
 // Cores with the DSP extension (M4, M7, M33, M55): two 16-bit multiply-accumulates per
 // SMLAD. Four int8 values of one word are sign-extended into two halfword pairs (bytes
 // 0,2 and 1,3); pairing inputs and weights the same way keeps every product intact.
@@ -32,7 +33,44 @@ inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
   __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
+inline uint32_t sadd16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+inline uint32_t halfword_pair(int32_t v) {
+  return (static_cast<uint32_t>(v) << 16) | (static_cast<uint32_t>(v) & 0xFFFFu);
+}
 #endif
+
+// As dot2_s8 with `offset` added to every input first: TFLite's sum of
+// w * (x + offset), used for windows clipped by the padding (no folded bias there).
+// x + offset stays within int16 (offset in [-127, 128]).
+inline void dot2_offset_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
+                           int32_t offset, int32_t* acc0, int32_t* acc1) {
+  int32_t a0 = *acc0, a1 = *acc1;
+  int32_t i = 0;
+#if UTENSOR_KERNELS_DSP
+  const uint32_t off2 = halfword_pair(offset);
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t xv = load_u32(x + i);
+    const uint32_t x02 = sadd16(sxtb16(xv), off2), x13 = sadd16(sxtb16_ror8(xv), off2);
+    const uint32_t v0 = load_u32(w0 + i);
+    a0 = smlad(x02, sxtb16(v0), a0);
+    a0 = smlad(x13, sxtb16_ror8(v0), a0);
+    const uint32_t v1 = load_u32(w1 + i);
+    a1 = smlad(x02, sxtb16(v1), a1);
+    a1 = smlad(x13, sxtb16_ror8(v1), a1);
+  }
+#endif
+  for (; i < n; ++i) {
+    const int32_t xi = x[i] + offset;
+    a0 += xi * w0[i];
+    a1 += xi * w1[i];
+  }
+  *acc0 = a0;
+  *acc1 = a1;
+}
 
 // acc0 += x . w0 and acc1 += x . w1 over n int8 values: two output channels share the
 // input loads. Integer sums are exact in any order, so this stays bit-exact.
@@ -40,7 +78,7 @@ inline void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t
                     int32_t* acc0, int32_t* acc1) {
   int32_t a0 = *acc0, a1 = *acc1;
   int32_t i = 0;
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#if UTENSOR_KERNELS_DSP
   for (; i + 4 <= n; i += 4) {
     const uint32_t xv = load_u32(x + i);
     const uint32_t x02 = sxtb16(xv), x13 = sxtb16_ror8(xv);
@@ -59,20 +97,6 @@ inline void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t
   }
   *acc0 = a0;
   *acc1 = a1;
-}
-
-inline int32_t dot_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t acc) {
-  int32_t i = 0;
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-  for (; i + 4 <= n; i += 4) {
-    const uint32_t xv = load_u32(x + i);
-    const uint32_t wv = load_u32(w + i);
-    acc = smlad(sxtb16(xv), sxtb16(wv), acc);
-    acc = smlad(sxtb16_ror8(xv), sxtb16_ror8(wv), acc);
-  }
-#endif
-  for (; i < n; ++i) acc += static_cast<int32_t>(x[i]) * w[i];
-  return acc;
 }
 
 inline int8_t requantize(int32_t acc, const Conv2DS8Params& p, int32_t oc) {
@@ -104,9 +128,12 @@ void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* 
   const int32_t filter_row = s.filter_width * filter_depth;
   const int32_t filter_size = s.filter_height * filter_row;
   const int32_t in_row_stride = s.input_width * s.input_channels;
-  // Windows fully inside the image take the fast path: the input offset is folded into
-  // folded_bias (sum over all taps), and each filter row is one contiguous dot product.
-  const bool fast = params.folded_bias != nullptr && groups == 1 && s.dilation_width == 1;
+  // Without groups or horizontal dilation, the taps of one filter row that fall inside the
+  // image are one contiguous run of input and of weights: one dot product per row. Windows
+  // fully inside the image use folded_bias (the input offset summed over all taps in
+  // advance); clipped windows add the offset to each input, as TFLite does.
+  const bool rows = groups == 1 && s.dilation_width == 1;
+  const int32_t out_pairs_end = s.output_channels & ~1;
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * in_row_stride;
     for (int32_t oy = 0; oy < s.output_height; ++oy) {
@@ -117,28 +144,42 @@ void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* 
         const int32_t x0 = ox * s.stride_width - s.pad_left;
         int32_t kx_begin, kx_end;
         tap_range(x0, s.dilation_width, s.filter_width, s.input_width, &kx_begin, &kx_end);
-        if (fast && ky_begin == 0 && ky_end == s.filter_height && kx_begin == 0 &&
-            kx_end == s.filter_width) {
-          const int8_t* in_px = in_batch + y0 * in_row_stride + x0 * s.input_channels;
+        if (rows) {
+          const bool inside = params.folded_bias != nullptr && ky_begin == 0 &&
+                              ky_end == s.filter_height && kx_begin == 0 &&
+                              kx_end == s.filter_width;
+          const int8_t* in_px = in_batch + y0 * in_row_stride + (x0 + kx_begin) * s.input_channels;
           const int32_t in_tap_row = s.dilation_height * in_row_stride;
-          int32_t oc = 0;
-          for (; oc + 2 <= s.output_channels; oc += 2) {
-            const int8_t* f0 = filter + oc * filter_size;
-            int32_t acc0 = params.folded_bias[oc], acc1 = params.folded_bias[oc + 1];
-            for (int32_t ky = 0; ky < s.filter_height; ++ky) {
-              dot2_s8(in_px + ky * in_tap_row, f0 + ky * filter_row,
-                      f0 + filter_size + ky * filter_row, filter_row, &acc0, &acc1);
+          const int32_t f_off = kx_begin * filter_depth;
+          const int32_t len = (kx_end - kx_begin) * filter_depth;
+          if (inside) {
+            for (int32_t oc = 0; oc < s.output_channels; oc += 2) {
+              // An odd last channel is paired with itself; only one result is kept.
+              const int32_t oc1 = oc < out_pairs_end ? oc + 1 : oc;
+              const int8_t* f0 = filter + oc * filter_size;
+              const int8_t* f1 = filter + oc1 * filter_size;
+              int32_t acc0 = params.folded_bias[oc], acc1 = params.folded_bias[oc1];
+              for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+                dot2_s8(in_px + ky * in_tap_row, f0 + ky * filter_row, f1 + ky * filter_row,
+                        len, &acc0, &acc1);
+              }
+              *output++ = requantize(acc0, params, oc);
+              if (oc1 != oc) *output++ = requantize(acc1, params, oc1);
             }
-            *output++ = requantize(acc0, params, oc);
-            *output++ = requantize(acc1, params, oc + 1);
-          }
-          for (; oc < s.output_channels; ++oc) {
-            const int8_t* f = filter + oc * filter_size;
-            int32_t acc = params.folded_bias[oc];
-            for (int32_t ky = 0; ky < s.filter_height; ++ky) {
-              acc = dot_s8(in_px + ky * in_tap_row, f + ky * filter_row, filter_row, acc);
+          } else {
+            for (int32_t oc = 0; oc < s.output_channels; oc += 2) {
+              const int32_t oc1 = oc < out_pairs_end ? oc + 1 : oc;
+              const int8_t* f0 = filter + oc * filter_size + f_off;
+              const int8_t* f1 = filter + oc1 * filter_size + f_off;
+              int32_t acc0 = bias != nullptr ? bias[oc] : 0;
+              int32_t acc1 = bias != nullptr ? bias[oc1] : 0;
+              for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+                dot2_offset_s8(in_px + ky * in_tap_row, f0 + ky * filter_row,
+                               f1 + ky * filter_row, len, params.input_offset, &acc0, &acc1);
+              }
+              *output++ = requantize(acc0, params, oc);
+              if (oc1 != oc) *output++ = requantize(acc1, params, oc1);
             }
-            *output++ = requantize(acc, params, oc);
           }
           continue;
         }

@@ -1,10 +1,99 @@
 #include "utensor/kernels/depthwise_conv2d.hpp"
 
+#include <string.h>
+
+#include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
 namespace utensor {
 namespace kernels {
 namespace {
+
+#if UTENSOR_KERNELS_DSP
+// DSP cores: four channels per word; SXTB16 splits them into halfword pairs (0,2) and
+// (1,3) and SMLABB/SMLATT multiply-accumulate the bottom/top halves separately.
+inline uint32_t load_u32(const int8_t* p) {
+  uint32_t v;
+  memcpy(&v, p, 4);  // one LDR: these cores allow unaligned word loads
+  return v;
+}
+inline uint32_t sxtb16(uint32_t v) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
+  return r;
+}
+inline uint32_t sxtb16_ror8(uint32_t v) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+#endif
+
+inline int8_t requantize(int32_t acc, const DepthwiseConv2DS8Params& p, int32_t oc) {
+  acc = MultiplyByQuantizedMultiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
+  return static_cast<int8_t>(ClampI32(acc + p.output_offset, p.activation_min, p.activation_max));
+}
+
+// One output pixel whose window lies inside the image, depth multiplier 1: channels in
+// blocks of four with the accumulators in registers; the input offset is already folded
+// into folded_bias, so each tap is a plain product. Integer sums: bit-exact in any order.
+void interior_pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_px0,
+                       const int8_t* filter, int8_t* out) {
+  const DepthwiseConv2DShape& s = p.shape;
+  const int32_t channels = s.input_channels;
+  const int32_t tap_x = s.dilation_width * channels;
+  const int32_t tap_y = s.dilation_height * s.input_width * channels;
+  int32_t c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    int32_t a0 = p.folded_bias[c], a1 = p.folded_bias[c + 1];
+    int32_t a2 = p.folded_bias[c + 2], a3 = p.folded_bias[c + 3];
+    const int8_t* f = filter + c;
+    for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+      const int8_t* x = in_px0 + ky * tap_y + c;
+      for (int32_t kx = 0; kx < s.filter_width; ++kx, x += tap_x, f += channels) {
+#if UTENSOR_KERNELS_DSP
+        const uint32_t xv = load_u32(x), fv = load_u32(f);
+        const uint32_t x02 = sxtb16(xv), f02 = sxtb16(fv);
+        const uint32_t x13 = sxtb16_ror8(xv), f13 = sxtb16_ror8(fv);
+        a0 = smlabb(x02, f02, a0);
+        a2 = smlatt(x02, f02, a2);
+        a1 = smlabb(x13, f13, a1);
+        a3 = smlatt(x13, f13, a3);
+#else
+        a0 += static_cast<int32_t>(x[0]) * f[0];
+        a1 += static_cast<int32_t>(x[1]) * f[1];
+        a2 += static_cast<int32_t>(x[2]) * f[2];
+        a3 += static_cast<int32_t>(x[3]) * f[3];
+#endif
+      }
+    }
+    out[c] = requantize(a0, p, c);
+    out[c + 1] = requantize(a1, p, c + 1);
+    out[c + 2] = requantize(a2, p, c + 2);
+    out[c + 3] = requantize(a3, p, c + 3);
+  }
+  for (; c < channels; ++c) {
+    int32_t acc = p.folded_bias[c];
+    const int8_t* f = filter + c;
+    for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+      const int8_t* x = in_px0 + ky * tap_y + c;
+      for (int32_t kx = 0; kx < s.filter_width; ++kx, x += tap_x, f += channels) {
+        acc += static_cast<int32_t>(*x) * *f;
+      }
+    }
+    out[c] = requantize(acc, p, c);
+  }
+}
 
 // Filter taps whose input coordinate lies inside [0, size) (see conv2d.cpp).
 inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size,
@@ -23,6 +112,7 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
                          const int8_t* filter, const int32_t* bias, int8_t* output) {
   const DepthwiseConv2DShape& s = params.shape;
   const int32_t out_channels = s.input_channels * s.depth_multiplier;
+  const bool fast = params.folded_bias != nullptr && s.depth_multiplier == 1;
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * s.input_width * s.input_channels;
     for (int32_t oy = 0; oy < s.output_height; ++oy) {
@@ -33,6 +123,13 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
         const int32_t x0 = ox * s.stride_width - s.pad_left;
         int32_t kx_begin, kx_end;
         tap_range(x0, s.dilation_width, s.filter_width, s.input_width, &kx_begin, &kx_end);
+        if (fast && ky_begin == 0 && ky_end == s.filter_height && kx_begin == 0 &&
+            kx_end == s.filter_width) {
+          interior_pixel_m1(params, in_batch + (y0 * s.input_width + x0) * s.input_channels,
+                            filter, output);
+          output += out_channels;
+          continue;
+        }
         for (int32_t oc = 0; oc < out_channels; ++oc) {
           const int32_t ic = oc / s.depth_multiplier;
           int32_t acc = 0;
@@ -47,11 +144,7 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
             }
           }
           if (bias != nullptr) acc += bias[oc];
-          acc = MultiplyByQuantizedMultiplier(acc, params.output_multiplier[oc],
-                                              params.output_shift[oc]);
-          acc += params.output_offset;
-          *output++ = static_cast<int8_t>(ClampI32(acc, params.activation_min,
-                                                   params.activation_max));
+          *output++ = requantize(acc, params, oc);
         }
       }
     }
