@@ -25,8 +25,6 @@ def _fmt(a: np.ndarray) -> str:
 
 
 def main(args) -> int:
-    from .reference import Reference
-
     model_bytes = cli_common.read_model_bytes(args.model)
     with open_board(args.model, args.board, **cli_common.session_options(args)) as b:
         m = b.model
@@ -39,7 +37,7 @@ def main(args) -> int:
             inputs = random_samples(m.inputs, 1, args.seed)[0]
         outputs, counter = b.run(inputs)
         unit = b.info.counter_unit
-    ref = Reference(model_bytes).invoke(inputs)
+    ref = cli_common.make_reference(model_bytes, args.model).invoke(inputs)
     all_ok = True
     for t, out, r in zip(m.outputs, outputs, ref):
         c = compare(out, r)

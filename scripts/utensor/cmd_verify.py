@@ -35,12 +35,10 @@ def _progress(i, n, ok_so_far, counter, unit, start):
 
 
 def main(args) -> int:
-    from .reference import Reference
-
     if args.samples < 0 or (args.samples == 0 and not args.input):
         print("utensor verify: --samples must be at least 1", file=sys.stderr)
         return 2
-    reference = Reference(cli_common.read_model_bytes(args.model))
+    reference = cli_common.make_reference(cli_common.read_model_bytes(args.model), args.model)
     results = []  # per sample: list of Comparison
     counters = []
     mismatch_lines = []

@@ -53,3 +53,20 @@ def save_outputs(path, outputs, names):
         np.save(path, outputs[0])
     else:
         np.savez(path, **{n or f"output_{i}": o for i, (n, o) in enumerate(zip(names, outputs))})
+
+
+def make_reference(model_bytes, model_path):
+    """The tflite_micro oracle for a model; retried with larger arenas, since the
+    interpreter's default arena is too small for some models (kws float32)."""
+    from .. import reference
+
+    last = None
+    for arena in (0, 4 << 20, 64 << 20):
+        try:
+            return reference.Reference(model_bytes, arena_size=arena)
+        except RuntimeError as e:  # tflite_micro reports allocation failures this way
+            last = e
+    raise UtensorError(
+        f"{model_path}: the TFLite Micro reference interpreter cannot load the model ({last}); "
+        "without the reference there is nothing to verify against."
+    )
