@@ -28,6 +28,9 @@ def add_board_arguments(p):
 
 
 def session_options(args):
+    """open_board() keyword arguments from the parsed command line; checks them first."""
+    if getattr(args, "input", None) and not os.path.isfile(args.input):
+        raise UtensorError(f"{args.input}: no such input file.")
     if args.no_flash and not args.port:
         raise UtensorError("--no-flash needs --port: the serial port of a board that already runs the firmware.")
     return dict(

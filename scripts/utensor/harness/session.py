@@ -98,10 +98,15 @@ def open_board(
             f"{board} is an emulated board: utensor starts QEMU for it itself (omit --port). "
             "To use a QEMU you started with the harness firmware, add --no-flash."
         )
+    if not emulated and port is None:
+        raise HarnessError(
+            f"board {board} is not emulated by utensor: give its serial port with --port "
+            "(e.g. /dev/ttyACM0; `pio device list` shows them)."
+        )
     firmware = None
     if flash or emulated:
         ini = {"platform": platform, "framework": framework}
-        if port and not port.startswith(("socket://", "rfc2217://", "loop://")) and "://" not in port:
+        if port and "://" not in port:  # a device path: PlatformIO uploads through it
             ini["upload_port"] = port
         log(f"[utensor] building the harness firmware for {os.path.basename(model_path)} on {board} ...")
         firmware = build_firmware([model_path], board, build_dir, **ini)
