@@ -44,57 +44,6 @@ inline int8_t requantize(int32_t acc, const DepthwiseConv2DS8Params& p, int32_t 
   return static_cast<int8_t>(ClampI32(acc + p.output_offset, p.activation_min, p.activation_max));
 }
 
-// One output pixel whose window lies inside the image, depth multiplier 1: channels in
-// blocks of four with the accumulators in registers; the input offset is already folded
-// into folded_bias, so each tap is a plain product. Integer sums: bit-exact in any order.
-void interior_pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_px0,
-                       const int8_t* filter, int8_t* out) {
-  const DepthwiseConv2DShape& s = p.shape;
-  const int32_t channels = s.input_channels;
-  const int32_t tap_x = s.dilation_width * channels;
-  const int32_t tap_y = s.dilation_height * s.input_width * channels;
-  int32_t c = 0;
-  for (; c + 4 <= channels; c += 4) {
-    int32_t a0 = p.folded_bias[c], a1 = p.folded_bias[c + 1];
-    int32_t a2 = p.folded_bias[c + 2], a3 = p.folded_bias[c + 3];
-    const int8_t* f = filter + c;
-    for (int32_t ky = 0; ky < s.filter_height; ++ky) {
-      const int8_t* x = in_px0 + ky * tap_y + c;
-      for (int32_t kx = 0; kx < s.filter_width; ++kx, x += tap_x, f += channels) {
-#if UTENSOR_KERNELS_DSP
-        const uint32_t xv = load_u32(x), fv = load_u32(f);
-        const uint32_t x02 = sxtb16(xv), f02 = sxtb16(fv);
-        const uint32_t x13 = sxtb16_ror8(xv), f13 = sxtb16_ror8(fv);
-        a0 = smlabb(x02, f02, a0);
-        a2 = smlatt(x02, f02, a2);
-        a1 = smlabb(x13, f13, a1);
-        a3 = smlatt(x13, f13, a3);
-#else
-        a0 += static_cast<int32_t>(x[0]) * f[0];
-        a1 += static_cast<int32_t>(x[1]) * f[1];
-        a2 += static_cast<int32_t>(x[2]) * f[2];
-        a3 += static_cast<int32_t>(x[3]) * f[3];
-#endif
-      }
-    }
-    out[c] = requantize(a0, p, c);
-    out[c + 1] = requantize(a1, p, c + 1);
-    out[c + 2] = requantize(a2, p, c + 2);
-    out[c + 3] = requantize(a3, p, c + 3);
-  }
-  for (; c < channels; ++c) {
-    int32_t acc = p.folded_bias[c];
-    const int8_t* f = filter + c;
-    for (int32_t ky = 0; ky < s.filter_height; ++ky) {
-      const int8_t* x = in_px0 + ky * tap_y + c;
-      for (int32_t kx = 0; kx < s.filter_width; ++kx, x += tap_x, f += channels) {
-        acc += static_cast<int32_t>(*x) * *f;
-      }
-    }
-    out[c] = requantize(acc, p, c);
-  }
-}
-
 // Filter taps whose input coordinate lies inside [0, size) (see conv2d.cpp).
 inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size,
                       int32_t* begin, int32_t* end) {
@@ -106,13 +55,97 @@ inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t si
   *end = e;
 }
 
+#if UTENSOR_KERNELS_DSP
+inline uint32_t sadd16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#endif
+
+// One output pixel, depth multiplier 1, taps [ky_begin, ky_end) x [kx_begin, kx_end) of
+// the window at input (y0, x0). Channels go in blocks of four with the accumulators in
+// registers. Inside == true: the window is whole and folded_bias already holds the input
+// offset times the weight sums; otherwise the offset is added to each input, as TFLite
+// does. Integer sums are exact in any order, so both are bit-exact.
+template <bool Inside>
+void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t y0,
+              int32_t x0, int32_t ky_begin, int32_t ky_end, int32_t kx_begin, int32_t kx_end,
+              const int8_t* filter, const int32_t* bias, int8_t* out) {
+  const DepthwiseConv2DShape& s = p.shape;
+  const int32_t channels = s.input_channels;
+  const int32_t tap_x = s.dilation_width * channels;
+  const int32_t tap_y = s.dilation_height * s.input_width * channels;
+  const int8_t* in0 = in_batch + ((y0 + ky_begin * s.dilation_height) * s.input_width +
+                                  x0 + kx_begin * s.dilation_width) * channels;
+  const int8_t* f0 = filter + (ky_begin * s.filter_width + kx_begin) * channels;
+  const int32_t f_row = s.filter_width * channels;
+  const int32_t n_kx = kx_end - kx_begin;
+  const int32_t offset = p.input_offset;
+#if UTENSOR_KERNELS_DSP
+  const uint32_t off2 = (static_cast<uint32_t>(offset) << 16) | (static_cast<uint32_t>(offset) & 0xFFFFu);
+#endif
+  int32_t c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    int32_t a0, a1, a2, a3;
+    if (Inside) {
+      a0 = p.folded_bias[c], a1 = p.folded_bias[c + 1];
+      a2 = p.folded_bias[c + 2], a3 = p.folded_bias[c + 3];
+    } else if (bias != nullptr) {
+      a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+    } else {
+      a0 = a1 = a2 = a3 = 0;
+    }
+    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+      const int8_t* x = in0 + (ky - ky_begin) * tap_y + c;
+      const int8_t* f = f0 + (ky - ky_begin) * f_row + c;
+      for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += channels) {
+#if UTENSOR_KERNELS_DSP
+        const uint32_t xv = load_u32(x), fv = load_u32(f);
+        uint32_t x02 = sxtb16(xv), x13 = sxtb16_ror8(xv);
+        if (!Inside) {
+          x02 = sadd16(x02, off2);
+          x13 = sadd16(x13, off2);
+        }
+        const uint32_t f02 = sxtb16(fv), f13 = sxtb16_ror8(fv);
+        a0 = smlabb(x02, f02, a0);
+        a2 = smlatt(x02, f02, a2);
+        a1 = smlabb(x13, f13, a1);
+        a3 = smlatt(x13, f13, a3);
+#else
+        const int32_t o = Inside ? 0 : offset;
+        a0 += (static_cast<int32_t>(x[0]) + o) * f[0];
+        a1 += (static_cast<int32_t>(x[1]) + o) * f[1];
+        a2 += (static_cast<int32_t>(x[2]) + o) * f[2];
+        a3 += (static_cast<int32_t>(x[3]) + o) * f[3];
+#endif
+      }
+    }
+    out[c] = requantize(a0, p, c);
+    out[c + 1] = requantize(a1, p, c + 1);
+    out[c + 2] = requantize(a2, p, c + 2);
+    out[c + 3] = requantize(a3, p, c + 3);
+  }
+  for (; c < channels; ++c) {
+    int32_t acc = Inside ? p.folded_bias[c] : (bias != nullptr ? bias[c] : 0);
+    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+      const int8_t* x = in0 + (ky - ky_begin) * tap_y + c;
+      const int8_t* f = f0 + (ky - ky_begin) * f_row + c;
+      for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += channels) {
+        acc += (static_cast<int32_t>(*x) + (Inside ? 0 : offset)) * *f;
+      }
+    }
+    out[c] = requantize(acc, p, c);
+  }
+}
+
 }  // namespace
 
 void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
                          const int8_t* filter, const int32_t* bias, int8_t* output) {
   const DepthwiseConv2DShape& s = params.shape;
   const int32_t out_channels = s.input_channels * s.depth_multiplier;
-  const bool fast = params.folded_bias != nullptr && s.depth_multiplier == 1;
+  const bool m1 = s.depth_multiplier == 1;
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * s.input_width * s.input_channels;
     for (int32_t oy = 0; oy < s.output_height; ++oy) {
@@ -123,10 +156,15 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
         const int32_t x0 = ox * s.stride_width - s.pad_left;
         int32_t kx_begin, kx_end;
         tap_range(x0, s.dilation_width, s.filter_width, s.input_width, &kx_begin, &kx_end);
-        if (fast && ky_begin == 0 && ky_end == s.filter_height && kx_begin == 0 &&
-            kx_end == s.filter_width) {
-          interior_pixel_m1(params, in_batch + (y0 * s.input_width + x0) * s.input_channels,
-                            filter, output);
+        if (m1) {
+          if (params.folded_bias != nullptr && ky_begin == 0 && ky_end == s.filter_height &&
+              kx_begin == 0 && kx_end == s.filter_width) {
+            pixel_m1<true>(params, in_batch, y0, x0, 0, s.filter_height, 0, s.filter_width,
+                           filter, bias, output);
+          } else {
+            pixel_m1<false>(params, in_batch, y0, x0, ky_begin, ky_end, kx_begin, kx_end,
+                            filter, bias, output);
+          }
           output += out_channels;
           continue;
         }
