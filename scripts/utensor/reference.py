@@ -16,15 +16,20 @@ from .errors import UtensorError
 
 @contextlib.contextmanager
 def _quiet_stdout():
+    """Silences file descriptors 1 and 2 (TFLM's MicroPrintf writes below Python)."""
     sys.stdout.flush()
-    saved = os.dup(1)
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
     try:
         with open(os.devnull, "wb") as devnull:
             os.dup2(devnull.fileno(), 1)
+            os.dup2(devnull.fileno(), 2)
         yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
 
 
 def _runtime():
@@ -53,7 +58,7 @@ class Reference:
     def _details(getter) -> List[dict]:
         """All input (or output) details: tflite_micro has no count, so probe past the end."""
         details = []
-        with _quiet_stdout():  # the probe past the last index prints a complaint to fd 1
+        with _quiet_stdout():  # the probe past the last index prints a complaint
             while True:
                 try:
                     details.append(getter(len(details)))
