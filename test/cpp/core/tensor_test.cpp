@@ -35,8 +35,9 @@ class TensorTest : public ::testing::Test {
 // The seed's tensor snippet: reading a wider type reads that many bytes, little-endian.
 TEST_F(TensorTest, SeedSnippetReadsTwoBytesLittleEndian) {
   uint8_t buf[4] = {0xde, 0xad, 0xbe, 0xef};
-  Tensor t = new BufferTensor({2, 2}, DType::u8, buf);
+  Tensor t = new BufferTensor({2, 2}, u8, buf);  // as the original wrote it
   ASSERT_TRUE(static_cast<bool>(t));
+  EXPECT_EQ(t.get_type(), DType::u8);
   uint16_t v = t(0, 0);
   EXPECT_EQ(v, 0xadde);
   uint8_t a = t(0, 1);

@@ -75,8 +75,10 @@ inline bool from_little_endian<bool>(const uint8_t* bytes) {
 // bytes at the element's address.
 class ConstElementRef {
  public:
+  // Element at `byte_offset` of `t` (detail::kInvalidOffset: an index error, reads give 0).
   ConstElementRef(const TensorInterface* t, size_t byte_offset)
       : tensor_(t), offset_(byte_offset) {}
+  // Reads sizeof(T) bytes at the element (little-endian); T() when refused.
   template <typename T,
             typename = typename std::enable_if<std::is_arithmetic<T>::value>::type>
   operator T() const {
@@ -97,7 +99,9 @@ class ConstElementRef {
 // Read-write proxy for one element; assigning a value of type T writes sizeof(T) bytes.
 class ElementRef : public ConstElementRef {
  public:
+  // Element at `byte_offset` of `t`.
   ElementRef(TensorInterface* t, size_t byte_offset) : ConstElementRef(t, byte_offset) {}
+  // Writes sizeof(T) bytes of `value` (little-endian) at the element, or nothing if refused.
   template <typename T,
             typename = typename std::enable_if<std::is_arithmetic<T>::value>::type>
   ElementRef& operator=(T value) {
@@ -108,6 +112,7 @@ class ElementRef : public ConstElementRef {
   }
   // Copies one element (dtype-sized) from another tensor element: t(0) = u(1).
   ElementRef& operator=(const ConstElementRef& other);
+  // Same as above (an element copy, not a rebinding of the proxy).
   ElementRef& operator=(const ElementRef& other) {
     return *this = static_cast<const ConstElementRef&>(other);
   }
@@ -118,7 +123,9 @@ class ElementRef : public ConstElementRef {
 
 class TensorInterface {
  public:
+  // A tensor of `shape` and `type`; storage is the kind's business.
   TensorInterface(const TensorShape& shape, DType type) : shape_(shape), type_(type) {}
+  // Virtual so an owning Tensor handle destroys the right kind.
   virtual ~TensorInterface() {}
 
   // Shape and element type.
@@ -131,6 +138,7 @@ class TensorInterface {
   // Contiguous row-major storage for kernels, or nullptr when this kind has none to give
   // (unallocated RamTensor; write_ptr() of a RomTensor, which also raises write_to_rom).
   virtual const void* read_ptr() const = 0;
+  // Writable storage, or nullptr (see above).
   virtual void* write_ptr() = 0;
 
   // Copies n bytes from byte `offset`; refuses (out_of_bounds event) if offset + n passes
@@ -177,9 +185,12 @@ class TensorInterface {
 
   // Storage from the default context's metadata allocator (see the contract above).
   static void* operator new(size_t bytes) noexcept;
+  // Returns the storage to the allocator it came from.
   static void operator delete(void* p) noexcept;
+  // Placement new: constructs at `where`, allocates nothing.
   static void* operator new(size_t, void* where) noexcept { return where; }
   static void operator delete(void*, void*) noexcept {}
+  // Arrays of tensors would need the heap: they do not compile.
   static void* operator new[](size_t) = delete;
   static void operator delete[](void*) = delete;
 
@@ -197,6 +208,7 @@ class TensorInterface {
 // empty handle raises a not_bound event and does nothing.
 class Tensor {
  public:
+  // An empty handle.
   Tensor() : t_(nullptr), owned_(false) {}
   // Takes ownership: `Tensor t = new BufferTensor(...)`. nullptr gives an empty handle.
   Tensor(TensorInterface* t) : t_(t), owned_(t != nullptr) {}
@@ -206,10 +218,12 @@ class Tensor {
     h.t_ = &t;
     return h;
   }
+  // Moves the reference (and ownership); `o` becomes empty.
   Tensor(Tensor&& o) : t_(o.t_), owned_(o.owned_) {
     o.t_ = nullptr;
     o.owned_ = false;
   }
+  // Releases the current object, then moves `o` in.
   Tensor& operator=(Tensor&& o);
   Tensor(const Tensor&) = delete;
   Tensor& operator=(const Tensor&) = delete;
@@ -219,6 +233,7 @@ class Tensor {
   void release();
   // The tensor object (nullptr when empty).
   TensorInterface* get() const { return t_; }
+  // Member access; the handle must not be empty.
   TensorInterface* operator->() const { return t_; }
   TensorInterface& operator*() const { return *t_; }
   // True when the handle refers to a tensor.

@@ -25,6 +25,16 @@ enum class DType : uint8_t {
 // Bytes per element of `t` (0 for an unknown value).
 size_t dtype_size(DType t);
 
+// The original uTensor's unqualified spellings: with `using namespace utensor;`,
+// `new BufferTensor({2, 2}, u8, buf)` compiles as its documentation wrote it.
+constexpr DType i8 = DType::i8;
+constexpr DType u8 = DType::u8;
+constexpr DType i16 = DType::i16;
+constexpr DType u16 = DType::u16;
+constexpr DType i32 = DType::i32;
+constexpr DType u32 = DType::u32;
+constexpr DType flt = DType::f32;
+
 // The DType that stores a C++ type, for dtype-checked accessors: dtype_of<int8_t>::value.
 template <typename T>
 struct dtype_of;
