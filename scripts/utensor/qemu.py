@@ -113,11 +113,16 @@ def run_foreground(board_id, elf_path, timeout_s=600.0, extra_args=()):
     (124 when timeout_s elapsed first)."""
     _check_elf(elf_path)
     _require(QEMU)
-    cmd = ["timeout", "--kill-after=5", "%g" % timeout_s] + qemu_command(
+    # --foreground keeps QEMU in the terminal's process group: it can read the keyboard
+    # and Ctrl-C reaches it (plain `timeout` moves it to a background group).
+    cmd = ["timeout", "--foreground", "--kill-after=5", "%g" % timeout_s] + qemu_command(
         board_id, elf_path, "stdio", extra_args)
+    proc = subprocess.Popen(cmd)
     try:
-        return subprocess.call(cmd)
+        return proc.wait()
     except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
         return 130
 
 
