@@ -33,7 +33,7 @@ SAMPLES = 4
 def _keras_model(build, input_shapes, seed):
     """A Keras functional model from `build(inputs) -> outputs`, weights seeded."""
     tf.keras.utils.set_random_seed(seed)
-    # Named so the converter's (alphabetical) input order is the order given here.
+    # Named in0, in1, ... so the representative data can address them by name.
     inputs = [tf.keras.Input(shape=s[1:], batch_size=s[0], name=f"in{i}")
               for i, s in enumerate(input_shapes)]
     outputs = build(*inputs)
@@ -53,8 +53,9 @@ def to_tflite(model, input_shapes, quantize, seed=0, io_type=None, ranges=None,
         def representative():
             rng = np.random.RandomState(seed)
             for _ in range(32):
-                yield [rng.uniform(lo, hi, size=s).astype(np.float32)
-                       for s, (lo, hi) in zip(input_shapes, ranges)]
+                # By name: the converted model's input order need not be the Keras order.
+                yield {f"in{i}": rng.uniform(lo, hi, size=s).astype(np.float32)
+                       for i, (s, (lo, hi)) in enumerate(zip(input_shapes, ranges))}
 
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = representative
@@ -139,6 +140,26 @@ def test_fully_connected_relu_n1_to_1_int8():
         8, activation=lambda x: ops.clip(x, -1.0, 1.0))(a), [(2, 12)], seed=3)
     tfl = to_tflite(model, [(2, 12)], quantize=True, seed=3)
     check(tfl, ["FULLY_CONNECTED"], seed=13)
+
+
+def _random_dense_case(seed):
+    """Seeded random FC shapes: batch, depth (not always a multiple of 4), units."""
+    rng = np.random.RandomState(seed)
+    shapes = [(int(rng.randint(1, 4)), int(rng.randint(1, 70))) for _ in range(3)]
+    units = [int(rng.randint(1, 40)) for _ in range(3)]
+    acts = [None, "relu", ops.relu6]
+
+    def build(*xs):
+        return [tf.keras.layers.Dense(u, activation=a)(x) for x, u, a in zip(xs, units, acts)]
+    return build, shapes
+
+
+@pytest.mark.parametrize("seed", [101, 102])
+def test_fully_connected_random_shapes_int8(seed):
+    build, shapes = _random_dense_case(seed)
+    model = _keras_model(build, shapes, seed=seed)
+    tfl = to_tflite(model, shapes, quantize=True, seed=seed, ranges=[(-3, 1), (0, 5), (-1, 1)])
+    check(tfl, ["FULLY_CONNECTED"], seed=seed)
 
 
 # ------------------------------------------------------------- QUANTIZE / DEQUANTIZE
@@ -244,6 +265,25 @@ def test_add_sub_mul_float32():
     model = _keras_model(_binary_branches, BINARY_SHAPES, seed=10)
     tfl = to_tflite(model, BINARY_SHAPES, quantize=False)
     check(tfl, ["ADD", "SUB", "MUL"], seed=20)
+
+
+def test_add_sub_5d_broadcast_random_shapes_int8():
+    """Rank-5 operands with seeded random broadcast patterns (TFLite's 6-D broadcast path).
+    Model inputs and outputs stay 2-D (the generated model API is up to 4-D); RESHAPE
+    makes the operands 5-D inside the graph."""
+    rng = np.random.RandomState(5)
+    full = [1] + [int(v) for v in rng.randint(2, 5, size=4)]
+    shapes5 = [tuple(full)] + [tuple(d if rng.rand() < 0.5 else 1 for d in full) for _ in range(2)]
+    flat = [(1, int(np.prod(s))) for s in shapes5]
+
+    def build(a, b, c):
+        a, b, c = (ops.reshape(x, s) for x, s in zip((a, b, c), shapes5))
+        outs = [ops.add(a, b), ops.subtract(c, a), ops.relu(ops.add(b, c))]
+        return [ops.reshape(o, (1, -1)) for o in outs]
+
+    model = _keras_model(build, flat, seed=27)
+    tfl = to_tflite(model, flat, quantize=True, seed=27, ranges=[(-1, 1), (-3, 2), (0, 4)])
+    check(tfl, ["ADD", "SUB"], seed=28)
 
 
 # ---------------------------------------------------------------------- activations
