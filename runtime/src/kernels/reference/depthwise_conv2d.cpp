@@ -39,8 +39,20 @@ inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
 }
 #endif
 
+// MultiplyByQuantizedMultiplier for the converter's multipliers (in [2^30, 2^31) or 0,
+// never INT32_MIN, so SaturatingRoundingDoublingHighMul cannot saturate): its nudged,
+// truncating division by 2^31 equals (a * b + 2^30) >> 31 for either sign. Same value,
+// about half the instructions; checked against fixedpoint.hpp on 4e7 random cases.
+inline int32_t multiply_by_multiplier(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+  const int64_t ab = static_cast<int64_t>(shifted) * multiplier;
+  return RoundingDivideByPOT(static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31), right);
+}
+
 inline int8_t requantize(int32_t acc, const DepthwiseConv2DS8Params& p, int32_t oc) {
-  acc = MultiplyByQuantizedMultiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
+  acc = multiply_by_multiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
   return static_cast<int8_t>(ClampI32(acc + p.output_offset, p.activation_min, p.activation_max));
 }
 
