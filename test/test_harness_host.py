@@ -217,6 +217,49 @@ def test_damaged_bytes_cost_a_retry_not_a_wrong_result(board, write_faults, read
     c.close()
 
 
+class NoisyLink(FaultySerial):
+    """Every written frame and every received chunk is damaged with probability `p`."""
+
+    def __init__(self, url, p, seed):
+        super().__init__(url)
+        self.rng = np.random.default_rng(seed)
+        self.p = p
+
+    def write(self, data):
+        data = bytearray(data)
+        if self.rng.random() < self.p:
+            pos = int(self.rng.integers(len(data)))
+            if self.rng.random() < 0.5:
+                data[pos] ^= 1 << int(self.rng.integers(8))
+            else:
+                del data[pos]
+            self.log.append("write")
+        return self.inner.write(bytes(data))
+
+    def read(self, n):
+        data = bytearray(self.inner.read(n))
+        if data and self.rng.random() < self.p:
+            pos = int(self.rng.integers(len(data)))
+            if self.rng.random() < 0.5:
+                data[pos] ^= 1 << int(self.rng.integers(8))
+            else:
+                del data[pos]
+            self.log.append("read")
+        return bytes(data)
+
+
+def test_random_line_noise_never_gives_a_wrong_result(board):
+    link = NoisyLink(board.url, p=0.03, seed=1234)
+    c = HarnessClient(serial=link, timeout_s=0.5, retries=8)
+    for seed in range(25):
+        inputs = toy_inputs(seed)
+        outputs, _ = c.run(0, inputs)
+        assert_toy_outputs(outputs, inputs)
+    assert len(link.log) >= 5, "too little noise to mean anything"
+    assert c.stats["retries"] >= len(link.log) // 2
+    c.close()
+
+
 def test_persistent_corruption_ends_in_harness_error(board):
     link = FaultySerial(board.url, {(p.MODEL_INFO, i): ("flip", 2) for i in range(10)})
     c = HarnessClient(serial=link, timeout_s=1.0, retries=3)

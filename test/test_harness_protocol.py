@@ -118,3 +118,16 @@ def test_reply_classification():
     assert p.frame_for_reply(p.Frame(p.HELLO | p.REPLY, 5, b""), p.INVOKE, seq) is None
     assert p.frame_for_reply(p.Frame(p.NACK, 77, b"\x01"), p.INVOKE, seq) == "nack"
     assert p.frame_for_reply(p.Frame(p.ERROR, 5, b"\x01\x00"), p.INVOKE, seq) == "error"
+
+
+def test_wanted_never_reads_past_the_current_frame():
+    d = p.Decoder()
+    frame = p.encode_frame(p.GET_OUTPUT | p.REPLY, 1, bytes(40))
+    assert d.wanted() == 6  # sync + header: no frame is shorter
+    d.feed(frame[:3])
+    assert d.wanted() == 3
+    d.feed(frame[3:6])
+    assert d.wanted() == len(frame) - 6
+    assert d.pending
+    events = d.feed(frame[6:])
+    assert len(events) == 1 and not d.pending and d.wanted() == 6

@@ -12,6 +12,8 @@ costs a retry and never a wrong result, and a silent board costs a bounded wait.
 import os
 import random
 import re
+import select
+import socket
 import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
@@ -76,29 +78,23 @@ def status_name(code: int) -> str:
     return names[code] if 0 <= code < len(names) else "unknown status"
 
 
-def _quickack_setter(port):
-    """For a TCP link (QEMU's socket://), a function re-arming Linux TCP_QUICKACK, or None.
-
-    QEMU writes the guest's UART byte by byte; with Nagle on its side and delayed ACKs on
-    ours, every reply would stall ~40 ms. Acknowledging at once makes a round trip take
-    a few ms (measured: HELLO 50 -> 4 ms, a 256-byte chunk 48 -> 7 ms). Linux resets the
-    flag on its own, hence re-armed after every read. pyserial keeps the socket in
-    `_socket`; anything else (a UART, another OS) gets None.
-    """
-    import socket
-
+def _tcp_socket(port):
+    """The socket under a pyserial socket:// link (pyserial keeps it in `_socket`), or None."""
     sock = getattr(port, "_socket", None)
-    flag = getattr(socket, "TCP_QUICKACK", None)
-    if not isinstance(sock, socket.socket) or flag is None:
-        return None
+    return sock if isinstance(sock, socket.socket) else None
 
-    def rearm():
+
+def _quickack(sock) -> None:
+    """Acknowledge received data at once (Linux TCP_QUICKACK; resets itself, so re-armed
+    after every receive). QEMU writes the guest's UART byte by byte; with Nagle on its side
+    and delayed ACKs on ours every reply would stall ~40 ms (measured on mps2_an386: HELLO
+    round trip 50 ms -> 4 ms)."""
+    flag = getattr(socket, "TCP_QUICKACK", None)
+    if flag is not None:
         try:
             sock.setsockopt(socket.IPPROTO_TCP, flag, 1)
         except OSError:
             pass
-
-    return rearm
 
 
 class HarnessClient:
@@ -129,7 +125,7 @@ class HarnessClient:
         self._decoder = p.Decoder()
         self._info: Optional[BoardInfo] = None
         self._port = serial if serial is not None else self._open(url, baudrate, open_timeout_s)
-        self._quickack = _quickack_setter(self._port)
+        self._sock = _tcp_socket(self._port)
 
     @staticmethod
     def _open(url: str, baudrate: int, open_timeout_s: float):
@@ -166,16 +162,36 @@ class HarnessClient:
     # ---- transport -------------------------------------------------------------------
 
     def _read_some(self) -> bytes:
+        """What arrives within ~50 ms (possibly nothing); never blocks longer."""
         try:
-            data = self._port.read(max(1, self._port.in_waiting or 1))
-            if data and self._quickack is not None:
-                self._quickack()
-            return data
+            if self._sock is not None:
+                return self._read_socket()
+            # Ask for no more than the current frame needs: a read waits until it has all
+            # the bytes asked for or its timeout expires.
+            return self._port.read(max(self._decoder.wanted(), self._port.in_waiting or 0))
+        except HarnessError:
+            raise
         except Exception as e:  # pyserial raises SerialException/OSError on a dead link
             raise HarnessError(
                 f"the serial link {self.url or '(custom)'} failed while waiting for a reply: "
                 f"{e}. The board was disconnected or the emulator exited."
             ) from None
+
+    def _read_socket(self) -> bytes:
+        ready, _, _ = select.select([self._sock], [], [], 0.05)
+        if not ready:
+            return b""
+        try:
+            data = self._sock.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return b""
+        if not data:
+            raise HarnessError(
+                f"the board closed the connection {self.url} (the emulator exited or the "
+                "firmware crashed)."
+            )
+        _quickack(self._sock)
+        return data
 
     def _write(self, data: bytes) -> None:
         try:

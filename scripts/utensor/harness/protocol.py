@@ -187,6 +187,16 @@ class Decoder:
     def clear(self) -> None:
         self._buf.clear()
 
+    def wanted(self) -> int:
+        """Bytes that can be read without reading past the frame being received: lets a
+        reader ask for whole frames (pyserial's socket:// reports readiness, not counts)."""
+        head = len(SYNC) + HEADER.size
+        if len(self._buf) < head:
+            return head - len(self._buf)
+        _, _, length = HEADER.unpack_from(self._buf, len(SYNC))
+        total = OVERHEAD + min(length, MAX_PAYLOAD)
+        return max(1, total - len(self._buf))
+
     @property
     def pending(self) -> bool:
         """True while part of a frame has been received."""
