@@ -99,6 +99,54 @@ inline void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t
   *acc1 = a1;
 }
 
+// acc[k] += (x + offset) . w_k for four output channels k whose weight rows are `stride`
+// apart: one input load feeds four channels. Offset == false skips the offset (windows
+// inside the image, whose bias already holds it).
+template <bool Offset>
+inline void dot4_s8(const int8_t* x, const int8_t* w, int32_t stride, int32_t n,
+                    int32_t offset, int32_t* acc) {
+  const int8_t* w0 = w;
+  const int8_t* w1 = w + stride;
+  const int8_t* w2 = w1 + stride;
+  const int8_t* w3 = w2 + stride;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  int32_t i = 0;
+#if UTENSOR_KERNELS_DSP
+  const uint32_t off2 = halfword_pair(offset);
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t xv = load_u32(x + i);
+    uint32_t x02 = sxtb16(xv), x13 = sxtb16_ror8(xv);
+    if (Offset) {
+      x02 = sadd16(x02, off2);
+      x13 = sadd16(x13, off2);
+    }
+    uint32_t v = load_u32(w0 + i);
+    a0 = smlad(x02, sxtb16(v), a0);
+    a0 = smlad(x13, sxtb16_ror8(v), a0);
+    v = load_u32(w1 + i);
+    a1 = smlad(x02, sxtb16(v), a1);
+    a1 = smlad(x13, sxtb16_ror8(v), a1);
+    v = load_u32(w2 + i);
+    a2 = smlad(x02, sxtb16(v), a2);
+    a2 = smlad(x13, sxtb16_ror8(v), a2);
+    v = load_u32(w3 + i);
+    a3 = smlad(x02, sxtb16(v), a3);
+    a3 = smlad(x13, sxtb16_ror8(v), a3);
+  }
+#endif
+  for (; i < n; ++i) {
+    const int32_t xi = x[i] + (Offset ? offset : 0);
+    a0 += xi * w0[i];
+    a1 += xi * w1[i];
+    a2 += xi * w2[i];
+    a3 += xi * w3[i];
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 // MultiplyByQuantizedMultiplier for the converter's multipliers (in [2^30, 2^31) or 0,
 // never INT32_MIN, so SaturatingRoundingDoublingHighMul cannot saturate): its nudged,
 // truncating division by 2^31 equals (a * b + 2^30) >> 31 for either sign. Same value,
@@ -164,8 +212,28 @@ void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* 
           const int32_t in_tap_row = s.dilation_height * in_row_stride;
           const int32_t f_off = kx_begin * filter_depth;
           const int32_t len = (kx_end - kx_begin) * filter_depth;
+          int32_t oc = 0;
+          for (; oc + 4 <= s.output_channels; oc += 4) {
+            int32_t acc[4];
+            const int8_t* f = filter + oc * filter_size;
+            if (inside) {
+              for (int k = 0; k < 4; ++k) acc[k] = params.folded_bias[oc + k];
+              for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+                dot4_s8<false>(in_px + ky * in_tap_row, f + ky * filter_row, filter_size, len,
+                               0, acc);
+              }
+            } else {
+              for (int k = 0; k < 4; ++k) acc[k] = bias != nullptr ? bias[oc + k] : 0;
+              for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+                dot4_s8<true>(in_px + ky * in_tap_row, f + f_off + ky * filter_row,
+                              filter_size, len, params.input_offset, acc);
+              }
+            }
+            for (int k = 0; k < 4; ++k) *output++ = requantize(acc[k], params, oc + k);
+          }
+          if (oc == s.output_channels) continue;
           if (inside) {
-            for (int32_t oc = 0; oc < s.output_channels; oc += 2) {
+            for (; oc < s.output_channels; oc += 2) {
               // An odd last channel is paired with itself; only one result is kept.
               const int32_t oc1 = oc < out_pairs_end ? oc + 1 : oc;
               const int8_t* f0 = filter + oc * filter_size;
@@ -179,7 +247,7 @@ void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* 
               if (oc1 != oc) *output++ = requantize(acc1, params, oc1);
             }
           } else {
-            for (int32_t oc = 0; oc < s.output_channels; oc += 2) {
+            for (; oc < s.output_channels; oc += 2) {
               const int32_t oc1 = oc < out_pairs_end ? oc + 1 : oc;
               const int8_t* f0 = filter + oc * filter_size + f_off;
               const int8_t* f1 = filter + oc1 * filter_size + f_off;
