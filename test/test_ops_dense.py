@@ -162,6 +162,27 @@ def test_fully_connected_random_shapes_int8(seed):
     check(tfl, ["FULLY_CONNECTED"], seed=seed)
 
 
+def _weights_as_inputs(m, schema):
+    """Turn every FULLY_CONNECTED weight tensor into a model input (no constant data), so
+    the converter cannot fold the input zero point into the bias: the kernels' own
+    input-offset path runs."""
+    sg = m.subgraphs[0]
+    fc = [i for i, c in enumerate(m.operatorCodes)
+          if max(c.builtinCode, c.deprecatedBuiltinCode) == schema.BuiltinOperator.FULLY_CONNECTED]
+    for op in sg.operators:
+        if op.opcodeIndex in fc:
+            w = op.inputs[1]
+            sg.tensors[w].buffer = 0
+            sg.inputs = list(sg.inputs) + [w]
+
+
+def test_fully_connected_int8_runtime_weights():
+    model = _keras_model(_dense_branches, DENSE_SHAPES, seed=31)
+    tfl = patch_model(to_tflite(model, DENSE_SHAPES, quantize=True, seed=31,
+                                ranges=[(0, 4), (-3, 0)]), _weights_as_inputs)
+    check(tfl, ["FULLY_CONNECTED"], seed=32)
+
+
 # ------------------------------------------------------------- QUANTIZE / DEQUANTIZE
 
 def _small_net(a):

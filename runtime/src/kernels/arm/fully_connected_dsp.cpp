@@ -4,7 +4,7 @@
 // exact in int32 whatever the order), hence the same bytes.
 #include "utensor/kernels/arch.hpp"
 
-#if UTENSOR_KERNELS_DSP
+#if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else fully_connected_mve.cpp
 
 #include <arm_acle.h>
 #include <string.h>

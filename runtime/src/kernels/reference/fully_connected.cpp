@@ -18,7 +18,7 @@
 namespace utensor {
 namespace kernels {
 
-#if !UTENSOR_KERNELS_DSP  // else runtime/src/kernels/arm/fully_connected_dsp.cpp
+#if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else runtime/src/kernels/arm/
 void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
                         const int8_t* filter, const int32_t* bias, int8_t* output) {
   const int32_t batches = params.shape.batches;
@@ -51,7 +51,7 @@ void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* inpu
   }
 }
 
-#endif  // !UTENSOR_KERNELS_DSP
+#endif  // !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE
 
 UTENSOR_NO_FP_CONTRACT
 void fully_connected_f32(const FullyConnectedF32Params& params, const float* input,
