@@ -231,7 +231,10 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
     return descs
 
 
-def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan) -> EmittedModel:
+def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
+               layer_hooks: bool = False) -> EmittedModel:
+    """layer_hooks: after every operator, call UTENSOR_LAYER_HOOK(index) when the build
+    defines that macro (`utensor bench` per-layer counts); off: the usual output."""
     env = environment()
     used: set = set()
     views: Dict[int, TensorView] = {}
@@ -313,7 +316,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan) -> E
     )
     header = env.get_template("model.hpp.j2").render(**common)
     source = env.get_template("model.cpp.j2").render(
-        includes=includes, constants=constants, ops=rendered, **common
+        includes=includes, constants=constants, ops=rendered, layer_hooks=layer_hooks, **common
     )
     return EmittedModel(
         header_name=f"{graph.name}.hpp",
