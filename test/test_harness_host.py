@@ -277,7 +277,7 @@ def test_silent_board_times_out_with_a_clear_error():
     t.start()
     url = f"socket://127.0.0.1:{srv.getsockname()[1]}"
     start = time.monotonic()
-    with HarnessClient(url, timeout_s=0.5, retries=2) as c:
+    with HarnessClient(url, timeout_s=0.5, retries=2, boot_s=1.0) as c:
         with pytest.raises(HarnessError, match="did not answer HELLO \\(3 attempts, 0.5 s each\\)"):
             c.hello()
     assert time.monotonic() - start < 5

@@ -9,6 +9,7 @@ twice. After `retries` failed attempts the client raises `HarnessError`, so a da
 costs a retry and never a wrong result, and a silent board costs a bounded wait.
 """
 
+import math
 import os
 import random
 import re
@@ -115,11 +116,13 @@ class HarnessClient:
         baudrate: int = 115200,
         serial=None,
         open_timeout_s: float = 0.0,
+        boot_s: float = 3.0,
     ):
         self.url = url
         self.timeout_s = timeout_s
         self.invoke_timeout_s = invoke_timeout_s
         self.retries = retries
+        self.boot_s = boot_s
         self.stats = {"retries": 0, "nacks": 0, "bad_frames": 0, "timeouts": 0}
         self._seq = random.randrange(256)
         self._decoder = p.Decoder()
@@ -203,16 +206,18 @@ class HarnessClient:
                 "was disconnected or the emulator exited."
             ) from None
 
-    def request(self, msg_type: int, payload: bytes = b"", timeout_s: Optional[float] = None):
+    def request(self, msg_type: int, payload: bytes = b"", timeout_s: Optional[float] = None,
+                retries: Optional[int] = None):
         """Send one request, return the reply payload; retries transport failures."""
         if self._port is None:
             raise HarnessError("the harness connection is closed")
         self._seq = (self._seq + 1) & 0xFF
         frame = p.encode_frame(msg_type, self._seq, payload)
         timeout = self.timeout_s if timeout_s is None else timeout_s
+        retries = self.retries if retries is None else retries
         name = p.request_name(msg_type)
         problems: List[str] = []
-        for attempt in range(self.retries + 1):
+        for attempt in range(retries + 1):
             if attempt:
                 self.stats["retries"] += 1
             self._write(frame)
@@ -232,12 +237,12 @@ class HarnessClient:
         if all(x.startswith("no reply") for x in problems):
             raise HarnessError(
                 f"the board on {self.url or '(custom link)'} did not answer {name} "
-                f"({self.retries + 1} attempts, {timeout:g} s each). Check that the harness "
+                f"({retries + 1} attempts, {timeout:g} s each). Check that the harness "
                 "firmware is flashed and running, the port and baud rate are right, and "
                 "nothing else is reading the port."
             )
         raise HarnessError(
-            f"{name} failed {self.retries + 1} times on {self.url or '(custom link)'}: "
+            f"{name} failed {retries + 1} times on {self.url or '(custom link)'}: "
             + "; ".join(problems)
             + ". The serial link is too noisy, or the firmware speaks another protocol "
             f"version (host: {p.PROTOCOL_VERSION}); reflash the harness firmware."
@@ -286,7 +291,11 @@ class HarnessClient:
 
     def hello(self) -> BoardInfo:
         """Everything the firmware reports about itself and its models."""
-        h = self._decode(p.decode_hello, self.request(p.HELLO))
+        # The first bytes can arrive before the firmware has enabled its UART (QEMU's
+        # STM32 USART drops them; a real board may still be booting): ask often at first.
+        quick = min(self.timeout_s, 0.5)
+        attempts = max(self.retries + 1, int(math.ceil(self.boot_s / quick)))
+        h = self._decode(p.decode_hello, self.request(p.HELLO, timeout_s=quick, retries=attempts - 1))
         if h.protocol_version != p.PROTOCOL_VERSION:
             raise HarnessError(
                 f"the firmware speaks harness protocol {h.protocol_version}, this host "
@@ -347,13 +356,10 @@ class HarnessClient:
         Best effort: the firmware exits right after replying, so a lost reply cannot be
         recovered by a retry; the caller checks the exit code where it can see one.
         """
-        retries, self.retries = self.retries, 0
         try:
-            self.request(p.BYE)
+            self.request(p.BYE, retries=0)
         except HarnessError:
             pass
-        finally:
-            self.retries = retries
 
     def run(self, model_index: int, inputs: Sequence[np.ndarray]) -> Tuple[List[np.ndarray], int]:
         """Upload inputs, invoke once, download outputs.
