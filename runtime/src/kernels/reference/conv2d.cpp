@@ -296,8 +296,15 @@ void conv2d_f32(const Conv2DF32Params& params, const float* input, const float* 
   const int32_t filters_per_group = s.output_channels / groups;
   const int32_t filter_row = s.filter_width * filter_depth;
   const int32_t filter_size = s.filter_height * filter_row;
+  const int32_t in_row_stride = s.input_width * s.input_channels;
+  const float lo = params.activation_min, hi = params.activation_max;
+  // Every output channel sums its products in TFLite's order (ky, kx, ic, then the bias),
+  // so float results match the reference bit for bit whatever the blocking; without groups
+  // or horizontal dilation the valid taps of a filter row are one contiguous run, and four
+  // output channels share each input load.
+  const bool rows = groups == 1 && s.dilation_width == 1;
   for (int32_t b = 0; b < s.batches; ++b) {
-    const float* in_batch = input + b * s.input_height * s.input_width * s.input_channels;
+    const float* in_batch = input + b * s.input_height * in_row_stride;
     for (int32_t oy = 0; oy < s.output_height; ++oy) {
       const int32_t y0 = oy * s.stride_height - s.pad_top;
       int32_t ky_begin, ky_end;
@@ -306,11 +313,40 @@ void conv2d_f32(const Conv2DF32Params& params, const float* input, const float* 
         const int32_t x0 = ox * s.stride_width - s.pad_left;
         int32_t kx_begin, kx_end;
         tap_range(x0, s.dilation_width, s.filter_width, s.input_width, &kx_begin, &kx_end);
-        for (int32_t oc = 0; oc < s.output_channels; ++oc) {
+        int32_t oc = 0;
+        if (rows) {
+          const float* in_px = in_batch + y0 * in_row_stride + (x0 + kx_begin) * s.input_channels;
+          const int32_t in_tap_row = s.dilation_height * in_row_stride;
+          const int32_t f_off = kx_begin * filter_depth;
+          const int32_t len = (kx_end - kx_begin) * filter_depth;
+          for (; oc + 4 <= s.output_channels; oc += 4) {
+            const float* w0 = filter + oc * filter_size + f_off;
+            const float* w1 = w0 + filter_size;
+            const float* w2 = w1 + filter_size;
+            const float* w3 = w2 + filter_size;
+            float t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f;
+            for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+              const float* x = in_px + ky * in_tap_row;
+              const int32_t r = ky * filter_row;
+              for (int32_t i = 0; i < len; ++i) {
+                const float xi = x[i];
+                t0 += xi * w0[r + i];
+                t1 += xi * w1[r + i];
+                t2 += xi * w2[r + i];
+                t3 += xi * w3[r + i];
+              }
+            }
+            const float t[4] = {t0, t1, t2, t3};
+            for (int k = 0; k < 4; ++k) {
+              const float v = t[k] + (bias != nullptr ? bias[oc + k] : 0.0f);
+              const float c = v < lo ? lo : v;
+              *output++ = c > hi ? hi : c;
+            }
+          }
+        }
+        for (; oc < s.output_channels; ++oc) {
           const int32_t group = oc / filters_per_group;
           const float* f_oc = filter + oc * filter_size;
-          // Same summation order as TFLite's reference (ky, kx, ic, then bias) so float
-          // results agree to the last bit where the compiler does not contract to FMA.
           float total = 0.0f;
           for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
             const int32_t y = y0 + ky * s.dilation_height;
@@ -322,9 +358,9 @@ void conv2d_f32(const Conv2DF32Params& params, const float* input, const float* 
               for (int32_t ic = 0; ic < filter_depth; ++ic) total += in_px[ic] * f_px[ic];
             }
           }
-          const float value = total + (bias != nullptr ? bias[oc] : 0.0f);
-          const float lo = value < params.activation_min ? params.activation_min : value;
-          *output++ = lo > params.activation_max ? params.activation_max : lo;
+          const float v = total + (bias != nullptr ? bias[oc] : 0.0f);
+          const float c = v < lo ? lo : v;
+          *output++ = c > hi ? hi : c;
         }
       }
     }

@@ -201,6 +201,54 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
   }
 }
 
+// One output pixel, depth multiplier 1, float: four channels at a time, each summing its
+// taps in TFLite's order (ky, kx, then the bias), so results are unchanged by the blocking.
+void pixel_m1_f32(const DepthwiseConv2DF32Params& p, const float* in_batch, int32_t y0,
+                  int32_t x0, int32_t ky_begin, int32_t ky_end, int32_t kx_begin,
+                  int32_t kx_end, const float* filter, const float* bias, float* out) {
+  const DepthwiseConv2DShape& s = p.shape;
+  const int32_t channels = s.input_channels;
+  const int32_t tap_x = s.dilation_width * channels;
+  const int32_t tap_y = s.dilation_height * s.input_width * channels;
+  const float* in0 = in_batch + ((y0 + ky_begin * s.dilation_height) * s.input_width +
+                                 x0 + kx_begin * s.dilation_width) * channels;
+  const float* f0 = filter + (ky_begin * s.filter_width + kx_begin) * channels;
+  const int32_t f_row = s.filter_width * channels;
+  const int32_t n_kx = kx_end - kx_begin;
+  const float lo = p.activation_min, hi = p.activation_max;
+  int32_t c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    float t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f;
+    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+      const float* x = in0 + (ky - ky_begin) * tap_y + c;
+      const float* f = f0 + (ky - ky_begin) * f_row + c;
+      for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += channels) {
+        t0 += x[0] * f[0];
+        t1 += x[1] * f[1];
+        t2 += x[2] * f[2];
+        t3 += x[3] * f[3];
+      }
+    }
+    const float t[4] = {t0, t1, t2, t3};
+    for (int k = 0; k < 4; ++k) {
+      const float v = t[k] + (bias != nullptr ? bias[c + k] : 0.0f);
+      const float a = v < lo ? lo : v;
+      out[c + k] = a > hi ? hi : a;
+    }
+  }
+  for (; c < channels; ++c) {
+    float total = 0.0f;
+    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+      const float* x = in0 + (ky - ky_begin) * tap_y + c;
+      const float* f = f0 + (ky - ky_begin) * f_row + c;
+      for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += channels) total += *x * *f;
+    }
+    const float v = total + (bias != nullptr ? bias[c] : 0.0f);
+    const float a = v < lo ? lo : v;
+    out[c] = a > hi ? hi : a;
+  }
+}
+
 void depthwise_conv2d_f32(const DepthwiseConv2DF32Params& params, const float* input,
                           const float* filter, const float* bias, float* output) {
   const DepthwiseConv2DShape& s = params.shape;
@@ -215,6 +263,12 @@ void depthwise_conv2d_f32(const DepthwiseConv2DF32Params& params, const float* i
         const int32_t x0 = ox * s.stride_width - s.pad_left;
         int32_t kx_begin, kx_end;
         tap_range(x0, s.dilation_width, s.filter_width, s.input_width, &kx_begin, &kx_end);
+        if (s.depth_multiplier == 1) {
+          pixel_m1_f32(params, in_batch, y0, x0, ky_begin, ky_end, kx_begin, kx_end, filter,
+                       bias, output);
+          output += out_channels;
+          continue;
+        }
         for (int32_t oc = 0; oc < out_channels; ++oc) {
           const int32_t ic = oc / s.depth_multiplier;
           // TFLite's reference order: taps (ky, kx), then the bias.
