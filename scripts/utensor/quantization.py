@@ -34,20 +34,33 @@ def round_half_away(x: float) -> int:
     return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
 
 
+class ScaleRangeError(ValueError):
+    """A rescale factor the int8 kernels cannot represent: the model's quantization
+    parameters are corrupt. `ops.lower` reports it naming the file and the operator."""
+
+
+MAX_SHIFT = 31  # kernels shift a uint32 left by up to `shift`: 32 or more is undefined
+
+
 def quantize_multiplier(real: float) -> Tuple[int, int]:
     """TFLite's QuantizeMultiplier: real ~= multiplier * 2^(shift - 31).
 
     Returns (multiplier in [2^30, 2^31) or 0, shift). Negative multipliers keep their sign
-    (TFLite allows them; none of our ops produce one).
+    (TFLite allows them; none of our ops produce one). A factor of 2^MAX_SHIFT or more, or
+    not finite, raises ScaleRangeError (TFLite would shift by 32+ bits: undefined).
     """
     real = float(real)
     if real == 0.0:
         return 0, 0
+    if not math.isfinite(real):
+        raise ScaleRangeError(f"rescale factor {real}")
     q, shift = math.frexp(real)
     q_fixed = round_half_away(q * (1 << 31))
     if q_fixed == (1 << 31):
         q_fixed //= 2
         shift += 1
+    if shift > MAX_SHIFT:
+        raise ScaleRangeError(f"rescale factor {real:g}, at least 2^{MAX_SHIFT}")
     if shift < -31:
         # Every bit would be shifted out: TFLite flushes such multipliers to zero.
         return 0, 0
@@ -58,7 +71,7 @@ def quantize_multiplier_greater_than_one(real: float) -> Tuple[int, int]:
     """TFLite's QuantizeMultiplierGreaterThanOne: (multiplier, left_shift >= 0)."""
     multiplier, shift = quantize_multiplier(real)
     if shift < 0:
-        raise ValueError(f"multiplier {real} is below one")
+        raise ScaleRangeError(f"rescale factor {real:g}, below one where it must be at least one")
     return multiplier, shift
 
 
@@ -66,7 +79,7 @@ def quantize_multiplier_smaller_than_one(real: float) -> Tuple[int, int]:
     """TFLite's QuantizeMultiplierSmallerThanOneExp: (multiplier, shift <= 0)."""
     multiplier, shift = quantize_multiplier(real)
     if shift > 0:
-        raise ValueError(f"multiplier {real} is not below one")
+        raise ScaleRangeError(f"rescale factor {real:g}, at least one where it must be below one")
     return multiplier, shift
 
 

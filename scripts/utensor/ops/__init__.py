@@ -18,7 +18,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from ..errors import UnsupportedError
+from ..errors import ModelFormatError, UnsupportedError
+from ..quantization import ScaleRangeError
 
 
 @dataclass
@@ -74,4 +75,11 @@ def lower(op, graph) -> KernelCall:
             f"{graph.source_path or graph.name}: operator {op.op_type} (operator #{op.index}) is "
             f"not supported by utensor. Supported operators: {', '.join(supported_ops())}."
         )
-    return fn(op, graph)
+    try:
+        return fn(op, graph)
+    except ScaleRangeError as e:
+        raise ModelFormatError(
+            f"{graph.source_path or graph.name}: operator #{op.index} {op.op_type}: its quantization scales "
+            f"give a {e}, which the int8 kernels cannot represent. The quantization parameters are corrupt; "
+            "re-export the model with the TensorFlow Lite converter."
+        ) from None
