@@ -65,6 +65,14 @@ def _int8_params(op, graph, x, w, bias, y, out_depth) -> dict:
                           "TFLite int8 weights are symmetric (zero point 0). Re-quantize the "
                           "model with the TFLite converter.")
     if len(q.scale) == 1:
+        # TFLM's GetQuantizedConvolutionMultipler refuses a bias scale (0 when absent) far
+        # from input scale * weight scale; so does utensor, rather than compute otherwise.
+        if bias is not None:
+            bias_scale = float(bias.quant.scale[0]) if bias.quant and bias.quant.scale else 0.0
+            product = conv_multiplier(in_scale, float(q.scale[0]), 1.0)
+            if abs(product - float(np.float32(bias_scale))) / float(np.float32(out_scale)) > 0.02:
+                raise malformed(op, graph, f"bias '{bias.name}' has scale {bias_scale:g}, but input scale "
+                                f"x weight scale is {product:g}; they must agree.")
         m, s = quantize_multiplier(conv_multiplier(in_scale, float(q.scale[0]), out_scale))
         mult, shift, per_channel = [m], [s], False
     elif len(q.scale) == out_depth and q.axis == 0:
