@@ -129,6 +129,12 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
         raise malformed(op, graph, f"filter shape {list(w.shape)} does not fit input depth "
                         f"{in_c} (expected [1, KH, KW, {in_c} * depth_multiplier]).")
     multiplier = out_c // in_c
+    # TFLite Micro's kernel loops over the option, not the shapes: a file where they
+    # disagree would make it read past the filter, so no answer is the right one.
+    option = op.options.get("depth_multiplier", multiplier)
+    if option != multiplier:
+        raise malformed(op, graph, f"option depth_multiplier is {option}, but {out_c} filter channels "
+                        f"over {in_c} input channels make it {multiplier}.")
     if bias is not None and bias.num_elements != out_c:
         raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
                         f"{out_c} output channels.")
