@@ -1,0 +1,29 @@
+"""Multiply-accumulates per operator, from shapes alone (what a layer must compute,
+whatever the kernel): the denominator of "MACs per instruction"."""
+
+import numpy as np
+
+from ..ir import Graph
+
+
+def _elements(shape) -> int:
+    return int(np.prod(shape)) if len(shape) else 1
+
+
+def operator_macs(graph: Graph, op) -> int:
+    """MACs of one operator; 0 for operators without multiply-accumulates (pooling,
+    elementwise, softmax, reshape...)."""
+    if not op.outputs or op.outputs[0] < 0:
+        return 0
+    out = graph.tensor(op.outputs[0]).shape
+    weights = graph.tensor(op.inputs[1]).shape if len(op.inputs) > 1 and op.inputs[1] >= 0 else ()
+    if op.op_type == "CONV_2D" and len(weights) == 4:
+        # filter [out_ch, kh, kw, in_ch / groups]: each output element reads one window.
+        return _elements(out) * weights[1] * weights[2] * weights[3]
+    if op.op_type == "DEPTHWISE_CONV_2D" and len(weights) == 4:
+        # filter [1, kh, kw, out_ch]: one window of one channel per output element.
+        return _elements(out) * weights[1] * weights[2]
+    if op.op_type == "FULLY_CONNECTED" and len(weights) == 2:
+        # weights [units, depth]: depth MACs per output element.
+        return _elements(out) * weights[1]
+    return 0

@@ -1,0 +1,84 @@
+"""`utensor bench MODEL... --board ID`: exact instructions per inference, arena, static
+RAM, peak stack and flash split of each model on one board, outputs checked against
+tflite_micro, side by side with TensorFlow Lite Micro's figures (utensor/bench/)."""
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+from .errors import UtensorError
+
+
+def add_arguments(p):
+    p.add_argument("models", nargs="*", metavar="MODEL", help=".tflite model files")
+    p.add_argument("--board", default="mps2_an386", metavar="ID",
+                   help="emulated board id (default mps2_an386)")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("--markdown", metavar="FILE", help="write the results as Markdown tables")
+    p.add_argument("--layers", action="store_true",
+                   help="also build a per-layer firmware: instructions and MACs per instruction per operator")
+    p.add_argument("--seed", type=int, default=0, help="seed of the benchmark input (default 0)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel compile jobs (default 2)")
+    p.add_argument("--render", nargs="+", metavar="JSON",
+                   help="no measuring: write --markdown from earlier --json files")
+
+
+def _commit():
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        out = subprocess.run(["git", "-C", repo, "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, check=False)
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=False)
+        return out.stdout.strip() + ("+uncommitted" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
+
+
+def main(args) -> int:
+    from .bench import report
+
+    if args.render:
+        runs = []
+        for path in args.render:
+            with open(path, encoding="utf-8") as f:
+                runs.append(json.load(f))
+        if not args.markdown:
+            print(report.markdown(runs))
+        else:
+            with open(args.markdown, "w", encoding="utf-8") as f:
+                f.write(report.markdown(runs))
+        return 0
+    if not args.models:
+        raise UtensorError("give at least one model file (or --render JSON...).")
+    for m in args.models:
+        if not os.path.isfile(m):
+            raise UtensorError(f"{m}: no such model file.")
+    from .bench.core import bench_model
+
+    results = []
+    failed = False
+    for m in args.models:
+        r = bench_model(m, args.board, layers=args.layers, seed=args.seed, jobs=args.jobs,
+                        log=lambda s: print(s, file=sys.stderr, flush=True))
+        results.append(r)
+        print(report.one_line(r), flush=True)
+        failed |= not (r["outputs_ok"] and r["repeatable"] and r["outputs_repeat"])
+    run = {
+        "board": args.board,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(),
+        "command": "utensor bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
+        "results": results,
+    }
+    print(report.markdown([run]))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(run, f, indent=2)
+            f.write("\n")
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(report.markdown([run]))
+    return 1 if failed else 0
