@@ -353,3 +353,40 @@ def test_int8_conv_lowering_values():
     assert p["multipliers"] == [int(np.floor(scale * 2**36 + 0.5))] * 3
     assert (p["act_min"], p["act_max"]) == (0, 127)
     assert p["shape"][-2:] == [1, 1]  # pad_top, pad_left of a 3x3 SAME conv
+
+
+# ---- on emulated boards: the Arm (DSP) inner loops, judged by tflite_micro -------------
+
+QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
+
+
+def mixed_branches():
+    return [
+        L.Conv2D(6, 3, strides=2, padding="same", activation="relu"),  # clipped windows
+        L.Conv2D(7, (3, 2), padding="valid"),  # odd channel count: a pair and a single
+        L.Conv2D(5, 1, padding="same"),
+        L.DepthwiseConv2D(3, padding="same", activation="relu6"),  # 4 channels: one block
+        L.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2),
+        L.AveragePooling2D(3, strides=2, padding="same"),
+    ]
+
+
+@pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
+                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.parametrize("board", ["mps2_an386", "mps2_an385"])  # M4 DSP path, M3 portable
+def test_int8_on_qemu_is_bit_exact(board, tmp_path):
+    import subprocess
+    import sys
+
+    shape = (1, 11, 10, 4)
+    b = to_tflite(branches(shape, mixed_branches, seed=21), [shape], "int8")
+    assert op_kinds(b) == {"CONV_2D:int8", "DEPTHWISE_CONV_2D:int8", "AVERAGE_POOL_2D:int8"}
+    path = tmp_path / "conv_mix_int8.tflite"
+    path.write_bytes(b)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.path.join(root, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board", board,
+                        "--samples", "4", "--seed", "3", "--build-dir", str(tmp_path / "build")],
+                       env=env, text=True, capture_output=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"PASS: conv_mix_int8 on {board}: 4/4 samples match; bit-exact" in r.stdout, r.stdout
