@@ -28,6 +28,7 @@ import tempfile
 import time
 import traceback
 
+import numpy as np
 import pytest
 
 import conftest
@@ -305,6 +306,73 @@ def test_converted_mutants_compile(campaign):
     assert len(sample) >= min(COMPILE_AT_LEAST, len(converted))
     assert not failures, f"{len(failures)} of {len(sample)} converted mutants do not compile; first:\n" + \
         "\n".join(f"{r['model']} seed {r['seed']} ({r['description']}) {src}:\n{out}" for r, src, out in failures[:2])
+
+
+# Differential check: converted mutants of the int8 models, built for the host under
+# ASan/UBSan, must give the same outputs as tflite_micro on the same mutant file.
+DIFF_SAMPLE = int(os.environ.get("UTENSOR_FUZZ_DIFF", "6"))
+DIFF_MODELS = ("kws_ref_model.tflite", "pretrainedResnet_quant.tflite", "ad01_int8.tflite")
+
+
+def _tflm_child(model_bytes, inputs, queue):
+    try:
+        from utensor.reference import Reference
+
+        queue.put(("ok", [np.asarray(o) for o in Reference(model_bytes).invoke(inputs)]))
+    except Exception as e:  # noqa: BLE001 - tflite_micro refusing the model
+        queue.put(("refused", repr(e)[:300]))
+
+
+def tflite_micro_outputs(model_bytes, inputs):
+    """("ok", outputs) or ("refused", why); in a forked child, since a hostile model may
+    crash the reference interpreter itself."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_tflm_child, args=(model_bytes, inputs, queue))
+    proc.start()
+    try:
+        return queue.get(timeout=120)
+    except Exception:  # noqa: BLE001 - no answer: it crashed or hung
+        return ("refused", f"tflite_micro died (exit code {proc.exitcode})")
+    finally:
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+
+
+def test_converted_mutants_match_tflite_micro(campaign):
+    models, results, root = campaign
+    pool = [r for r in results if r["outcome"] == "converted" and r["model"] in DIFF_MODELS and r["kind"] != "names"]
+    sample = pool[:: max(1, len(pool) // max(DIFF_SAMPLE, 1))][:DIFF_SAMPLE]
+    assert len(sample) == min(DIFF_SAMPLE, len(pool))
+    compared, mismatches = 0, []
+    for r in sample:
+        data, model_map = models[r["model"]]
+        mutant, _ = model_mutator.mutate(data, model_map, r["seed"])
+        work = os.path.join(root, f"diff{r['index']}")
+        os.makedirs(work)
+        path = os.path.join(work, "mutant.tflite")
+        with open(path, "wb") as f:
+            f.write(mutant)
+        model = hostbuild.HostModel(path, work_dir=work, sanitize=True)
+        rng = np.random.default_rng(r["seed"])
+        inputs = [rng.integers(-128, 128, size=t.shape, dtype=np.int8) if t.dtype == "int8"
+                  else rng.standard_normal(t.shape).astype(np.float32) for t in model.inputs]
+        status, reference = tflite_micro_outputs(mutant, [x.copy() for x in inputs])
+        ours = model.run([inputs])[0]  # a sanitizer report fails the run (UtensorError)
+        shutil.rmtree(work, ignore_errors=True)
+        if status != "ok":
+            continue  # tflite_micro is stricter about something utensor ignores; nothing to compare
+        compared += 1
+        for a, b in zip(ours, reference):
+            b = b.reshape(a.shape)
+            same = np.array_equal(a, b) if a.dtype != np.float32 else np.allclose(a, b, rtol=1e-5, atol=1e-6)
+            if not same:
+                mismatches.append(f"{r['model']} seed {r['seed']} ({r['description']})")
+    print(f"\ndifferential: {len(sample)} converted mutants built under ASan/UBSan, {compared} compared "
+          f"with tflite_micro, {len(mismatches)} mismatches")
+    assert not mismatches, mismatches
+    assert compared >= len(sample) // 2
 
 
 def test_mutants_are_deterministic():
