@@ -1,0 +1,111 @@
+"""The example projects a user copies (examples/*), built and tested as a user would:
+`pio run -t upload` (runs in QEMU) and `pio test -e mps2_an386`, on a copy of each
+example outside the repository. About a minute and a half on two cores.
+"""
+
+import importlib.util
+import os
+import re
+
+import pytest
+
+import piohelp
+
+EXAMPLES = os.path.join(piohelp.ROOT, "examples")
+
+
+@pytest.fixture(scope="module")
+def pio_env(tmp_path_factory):
+    return piohelp.bootstrap_core(tmp_path_factory.mktemp("pio_core"))
+
+
+def _project(tmp_path, name):
+    return piohelp.copy_example(name, str(tmp_path / name))
+
+
+def _pio(args, project, env):
+    return piohelp.run(["pio"] + args, project, env, timeout=900)
+
+
+@piohelp.needs_tools
+def test_hello_world(tmp_path, pio_env):
+    project = _project(tmp_path, "hello_world")
+    run = _pio(["run", "-e", "mps2_an386", "-t", "upload"], project, pio_env)
+    assert run.returncode == 0, piohelp.tail(run)
+    lines = [ln for ln in run.stdout.splitlines() if ln.startswith("x = ")]
+    assert len(lines) == 9
+    # y approximates sin(x) to a few hundredths (the model is a 16-unit regression).
+    for line in lines:
+        y, sin = re.search(r"y = +(-?\d+)/1000  sin\(x\) = +(-?\d+)/1000", line).groups()
+        assert abs(int(y) - int(sin)) < 150, line
+    test = _pio(["test", "-e", "mps2_an386"], project, pio_env)
+    assert test.returncode == 0, piohelp.tail(test)
+    assert "3 test cases: 3 succeeded" in test.stdout
+
+
+@piohelp.needs_tools
+def test_digits_cnn(tmp_path, pio_env):
+    project = _project(tmp_path, "digits_cnn")
+    with open(os.path.join(project, "include", "heldout.h")) as f:
+        header = f.read()
+    n = int(re.search(r"kNumHeldOut = (\d+);", header).group(1))
+    ref = int(re.search(r"kReferenceCorrect = (\d+);", header).group(1))
+    assert n == 360 and ref > 0.9 * n
+
+    run = _pio(["run", "-e", "mps2_an386", "-t", "upload"], project, pio_env)
+    assert run.returncode == 0, piohelp.tail(run)
+    predictions = re.findall(r"^image +\d+: label (\d) predicted (\d)", run.stdout, re.M)
+    assert len(predictions) == n
+    correct = sum(a == b for a, b in predictions)
+    assert "accuracy: %d/%d = " % (correct, n) in run.stdout
+    assert correct == ref  # the same predictions as TFLite Micro give the same accuracy
+
+    test = _pio(["test", "-e", "mps2_an386", "-v"], project, pio_env)
+    assert test.returncode == 0, piohelp.tail(test)
+    assert "test_predictions_equal_tflite_micro:PASS" in test.stdout
+    assert "digits accuracy on the board: %d/%d" % (ref, n) in test.stdout
+
+
+def test_digits_heldout_header_is_current(tmp_path, monkeypatch):
+    """include/heldout.h is what make_heldout.py writes for the checked-in model."""
+    pytest.importorskip("sklearn")
+    pytest.importorskip("tflite_micro")
+    folder = os.path.join(EXAMPLES, "digits_cnn")
+    monkeypatch.syspath_prepend(folder)
+    spec = importlib.util.spec_from_file_location("make_heldout", os.path.join(folder, "make_heldout.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "HEADER", str(tmp_path / "heldout.h"))
+    module.main()
+    with open(os.path.join(folder, "include", "heldout.h")) as f:
+        checked_in = f.read()
+    assert (tmp_path / "heldout.h").read_text() == checked_in, "rerun make_heldout.py"
+
+
+@piohelp.needs_tools
+def test_custom_operator(tmp_path, pio_env):
+    project = _project(tmp_path, "custom_operator")
+    run = _pio(["run", "-e", "mps2_an386", "-t", "upload"], project, pio_env)
+    assert run.returncode == 0, piohelp.tail(run)
+    assert "[utensor] dense_atan: 3 ops (CUSTOM:Atan, FULLY_CONNECTED x2)" in run.stdout
+    assert len(re.findall(r"^x = .* ->  y = ", run.stdout, re.M)) == 4
+    test = _pio(["test", "-e", "mps2_an386"], project, pio_env)
+    assert test.returncode == 0, piohelp.tail(test)
+    assert "2 test cases: 2 succeeded" in test.stdout
+
+
+@piohelp.needs_tools
+def test_custom_operator_without_the_option_names_it(tmp_path, pio_env):
+    project = _project(tmp_path, "custom_operator")
+    ini = os.path.join(project, "platformio.ini")
+    with open(ini) as f:
+        text = f.read()
+    with open(ini, "w") as f:
+        f.write(text.replace("custom_utensor_user_ops = Atan\n", ""))
+    run = _pio(["run", "-e", "mps2_an386"], project, pio_env)
+    assert run.returncode != 0
+    out = run.stdout + run.stderr
+    assert "operator CUSTOM:Atan (operator #1) is not supported by utensor" in out
+    assert "`custom_utensor_user_ops = Atan` in platformio.ini" in out
+    assert "utensor_user_op_Atan(const utensor::UserOpContext&)" in out
+    assert "Traceback" not in out
