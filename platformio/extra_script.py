@@ -10,6 +10,8 @@ Options (paths relative to the project):
   custom_utensor_representative_data  .npy/.npz passed as --representative-data
   custom_utensor_python               interpreter for the converter (one with TensorFlow
                                       for Keras/SavedModel input); default: PlatformIO's
+  custom_utensor_user_ops             operators the project implements, passed as
+                                      --user-op (see utensor/custom_op.hpp)
 
 The conversion is skipped when a stamp of everything it depends on (model bytes, the
 converter's own sources, the options, the interpreter) is unchanged, so a second
@@ -29,6 +31,7 @@ STAMP_NAME = "utensor.stamp"
 OPTION_MODELS = "custom_utensor_models"
 OPTION_DATA = "custom_utensor_representative_data"
 OPTION_PYTHON = "custom_utensor_python"
+OPTION_USER_OPS = "custom_utensor_user_ops"
 STAMP_FORMAT = "utensor-extra-script-1"
 
 
@@ -60,10 +63,12 @@ def _hash_file(digest, path):
     digest.update(b"\0")
 
 
-def compute_stamp(models, data_file, python, generator_dir, output_dir):
+def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops=()):
     """A digest of everything the generated sources depend on."""
     digest = hashlib.sha256()
     digest.update(STAMP_FORMAT.encode())
+    for name in user_ops:
+        digest.update(("user_op=%s\n" % name).encode())
     for label, value in (("python", python), ("python_real", os.path.realpath(python)),
                          ("output", output_dir), ("data", data_file or "")):
         digest.update(("%s=%s\n" % (label, value)).encode())
@@ -76,10 +81,12 @@ def compute_stamp(models, data_file, python, generator_dir, output_dir):
     return digest.hexdigest()
 
 
-def converter_command(python, models, output_dir, data_file=None):
+def converter_command(python, models, output_dir, data_file=None, user_ops=()):
     cmd = [python, "-m", "utensor", "convert"] + list(models) + ["-o", output_dir]
     if data_file:
         cmd += ["--representative-data", data_file]
+    for name in user_ops:
+        cmd += ["--user-op", name]
     return cmd
 
 
@@ -115,7 +122,7 @@ def remove_file(path):
 
 
 def generate(project_dir, build_dir, library_dir, models_option, data_option, python,
-             run=subprocess.run, out=sys.stdout, err=sys.stderr):
+             run=subprocess.run, out=sys.stdout, err=sys.stderr, user_ops_option=""):
     """Convert when needed. Returns (gen_src_dir, ok); prints the converter's output."""
     scripts_dir = os.path.join(library_dir, "scripts")
     gen_root = os.path.join(build_dir, GEN_DIR_NAME)
@@ -134,8 +141,9 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
                   "folder %s).\n" % (", ".join(missing), OPTION_MODELS, OPTION_DATA, project_dir))
         return gen_src, False
 
+    user_ops = split_paths(user_ops_option)
     stamp = compute_stamp(models, data_file, python, os.path.join(scripts_dir, "utensor"),
-                          gen_src)
+                          gen_src, user_ops)
     if read_stamp(stamp_path) == stamp and os.path.isdir(gen_src):
         out.write("[utensor] generated sources up to date (%d model%s)\n"
                   % (len(models), "" if len(models) == 1 else "s"))
@@ -143,7 +151,7 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
 
     os.makedirs(gen_src, exist_ok=True)
     remove_file(stamp_path)
-    cmd = converter_command(python, models, gen_src, data_file)
+    cmd = converter_command(python, models, gen_src, data_file, user_ops)
     try:
         result = run(cmd, cwd=project_dir, env=converter_environ(os.environ, scripts_dir),
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
@@ -184,7 +192,8 @@ def main():
         python = project_option(OPTION_PYTHON, "") or env.subst("$PYTHONEXE")  # noqa: F821
         gen_src, ok = generate(
             env.subst("$PROJECT_DIR"), env.subst("$BUILD_DIR"), library_dir,  # noqa: F821
-            models_option, project_option(OPTION_DATA, ""), python)
+            models_option, project_option(OPTION_DATA, ""), python,
+            user_ops_option=project_option(OPTION_USER_OPS, ""))
         if not ok:
             env.Exit(1)  # noqa: F821
         default_env[flag] = gen_src

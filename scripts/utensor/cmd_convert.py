@@ -8,11 +8,14 @@ def add_arguments(p):
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for <name>.hpp, <name>.cpp and utensor_models.cpp")
     p.add_argument("--name", help="C++ name of the model (default: from the file name); one model only")
     p.add_argument("--representative-data", metavar="FILE", help=".npy/.npz of sample inputs: quantize a Keras/SavedModel model to int8")
+    p.add_argument("--user-op", action="append", default=[], metavar="NAME",
+                   help="operator implemented by your project as utensor_user_op_NAME() (repeatable; see utensor/custom_op.hpp)")
 
 
 def main(args) -> int:
     conversions = convert.convert_to_directory(
-        args.models, args.output, name=args.name, representative_data=args.representative_data
+        args.models, args.output, name=args.name, representative_data=args.representative_data,
+        user_ops=args.user_op,
     )
     for c in conversions:
         print(c.summary())

@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence
 from . import emitter, naming, ops, passes, planner
 from .errors import UtensorError
 from .ir import Graph
+from .ops import custom
 
 REGISTRY_FILE = "utensor_models.cpp"
 
@@ -45,20 +46,21 @@ def read_model(path: str, name: Optional[str] = None, representative_data: Optio
     return read_tflite(path, name=name)
 
 
-def lower_graph(graph: Graph) -> list:
-    return [ops.lower(op, graph) for op in graph.operators]
+def lower_graph(graph: Graph, user_ops: Sequence[str] = ()) -> list:
+    return [custom.lower(op, graph, user_ops) for op in graph.operators]
 
 
-def convert_graph(graph: Graph) -> Conversion:
+def convert_graph(graph: Graph, user_ops: Sequence[str] = ()) -> Conversion:
     graph = passes.run_all(graph)
-    calls = lower_graph(graph)
+    calls = lower_graph(graph, user_ops)
     plan = planner.plan_memory(graph, [c.scratch_bytes for c in calls], [c.inplace for c in calls])
     emitted = emitter.emit_model(graph, calls, plan)
     return Conversion(graph, calls, plan, emitted)
 
 
-def convert_file(path: str, name: Optional[str] = None, representative_data: Optional[str] = None) -> Conversion:
-    return convert_graph(read_model(path, name=name, representative_data=representative_data))
+def convert_file(path: str, name: Optional[str] = None, representative_data: Optional[str] = None,
+                 user_ops: Sequence[str] = ()) -> Conversion:
+    return convert_graph(read_model(path, name=name, representative_data=representative_data), user_ops)
 
 
 TEMP_PREFIX = ".utensor-"
@@ -152,11 +154,15 @@ def convert_to_directory(
     out_dir: str,
     name: Optional[str] = None,
     representative_data: Optional[str] = None,
+    user_ops: Sequence[str] = (),
 ) -> List[Conversion]:
     """Convert every model first, then write: a bad model leaves the directory untouched."""
     if name and len(paths) > 1:
         raise UtensorError("--name applies to a single model; convert the models one by one to name each.")
-    conversions = [convert_file(p, name=name, representative_data=representative_data) for p in paths]
+    user_ops = custom.check_names(user_ops)
+    conversions = [convert_file(p, name=name, representative_data=representative_data, user_ops=user_ops)
+                   for p in paths]
+    custom.check_all_used(user_ops, [c.graph for c in conversions])
     names = [c.graph.name for c in conversions]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
