@@ -5,6 +5,7 @@ relative. Imported lazily: only `verify`, `run` and the tests need it.
 """
 
 import contextlib
+import ctypes
 import os
 import sys
 from typing import List, Sequence
@@ -26,10 +27,18 @@ def _quiet_stdout():
             os.dup2(devnull.fileno(), 2)
         yield
     finally:
+        _libc_fflush()  # C stdio buffers the complaint: flush it into /dev/null, not later
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
         for fd in saved:
             os.close(fd)
+
+
+def _libc_fflush() -> None:
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
 
 
 def _runtime():
