@@ -16,6 +16,7 @@ UTENSOR_FUZZ_MUTANTS=N runs N mutants (default 2000); UTENSOR_FUZZ_SEED=S shifts
 """
 
 import collections
+import faulthandler
 import glob
 import multiprocessing
 import os
@@ -149,6 +150,7 @@ def _alarm(signum, frame):
 
 
 def _worker(conn, models, jobs, work):
+    faulthandler.disable()  # a crash is reported by the parent, without pytest's stack dump
     signal.signal(signal.SIGALRM, _alarm)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     with open("/proc/self/statm") as f:
@@ -373,6 +375,47 @@ def test_converted_mutants_match_tflite_micro(campaign):
           f"with tflite_micro, {len(mismatches)} mismatches")
     assert not mismatches, mismatches
     assert compared >= len(sample) // 2
+
+
+def test_the_guards_catch_hangs_crashes_and_memory_blowups(tmp_path, monkeypatch):
+    """The campaign's own alarms work: a converter that hangs, allocates without bound,
+    raises something else, or leaves a file behind when it fails is reported."""
+    import test_fuzz_converter as me
+
+    monkeypatch.setattr(me, "SOFT_LIMIT_S", 1.0)
+    monkeypatch.setattr(me, "MEMORY_LIMIT", 256 << 20)
+    monkeypatch.setattr(me, "HARD_LIMIT_S", 3.0)
+
+    def misbehave(paths, out_dir, **kwargs):
+        behaviour = os.environ["UTENSOR_FUZZ_SELFTEST"]
+        if behaviour == "hang":
+            while True:
+                pass
+        if behaviour == "stuck":  # deaf to the alarm, like a loop inside C code
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
+            time.sleep(600)
+        if behaviour == "segfault":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if behaviour == "memory":
+            return bytearray(8 << 30)
+        if behaviour == "partial":
+            with open(os.path.join(out_dir, "mutant.cpp"), "w") as f:
+                f.write("// half")
+            raise UtensorError(f"{paths[0]}: refused after writing")
+        raise IndexError("a bug")
+
+    monkeypatch.setattr(convert, "convert_to_directory", misbehave)  # the forked workers inherit it
+    models = load_models()
+    outcomes = []
+    for behaviour in ("hang", "stuck", "segfault", "memory", "partial", "bug"):
+        monkeypatch.setenv("UTENSOR_FUZZ_SELFTEST", behaviour)
+        root = tmp_path / behaviour
+        root.mkdir()
+        [result] = run_campaign(plan(1, 0), models, str(root))
+        outcomes.append((behaviour, result["outcome"], bool(result["problems"])))
+    assert outcomes == [("hang", "hang", False), ("stuck", "hang", True),
+                        ("segfault", f"worker died (exit {-signal.SIGSEGV})", True), ("memory", "memory", False),
+                        ("partial", "error", True), ("bug", "crash", False)]
 
 
 def test_mutants_are_deterministic():
