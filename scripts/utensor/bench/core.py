@@ -53,7 +53,7 @@ def _check_runs(result: runner.RunResult, where: str) -> None:
 
 def _flash(mm: sizes.MemoryMap) -> dict:
     f = mm.flash
-    detail = {k: f.get(k) for k in ("bsp", "libc", "driver", "padding")}
+    detail = {k: f.get(k) for k in ("bsp", "libc", "driver", "bench_input", "padding")}
     return {
         "total": f.total,
         "weights": f.get("weights"),

@@ -7,7 +7,7 @@ object it came from, and the object to a category:
   model     the generated model (<name>.o, utensor_models.o); its constant arrays kT<n>
             are split off as "weights", its arena as "arena"
   runtime   the utensor library archive (runtime core, library, kernels)
-  driver    the benchmark's own main.o
+  driver    the benchmark's own main.o; its input arrays (section .rodata.utensor_bench_input) as "bench_input"
   bsp       board support (startup, UART, port)
   libc      toolchain libraries (newlib-nano, libgcc, libstdc++)
   padding   alignment fill between input sections and output sections
@@ -30,6 +30,7 @@ _OUT_RE = re.compile(r"^(\.[A-Za-z0-9_.]+)(?:\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F
 _IN_RE = re.compile(r"^\s+(?:(\S+)\s+)?0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+(\S.*))?$")
 _NAME_ONLY_RE = re.compile(r"^\s+(\S+)\s*$")
 _WEIGHT_RE = re.compile(r"^\.rodata\._ZN12_GLOBAL__N_1L?\d*kT\d+E$")
+_INPUT_RE = re.compile(r"^\.rodata\.utensor_bench_input$")
 _ARENA_RE = re.compile(r"^\.bss\._ZN12_GLOBAL__N_1\d*arenaE$")
 
 
@@ -109,6 +110,8 @@ def parse_map(text: str, model_name: str) -> MemoryMap:
                     category = "weights"
                 elif category == "model" and _ARENA_RE.match(name or ""):
                     category = "arena"
+                elif category == "driver" and _INPUT_RE.match(name or ""):
+                    category = "bench_input"
             entries[current].append((name, size, category))
             continue
         m = _NAME_ONLY_RE.match(line)
