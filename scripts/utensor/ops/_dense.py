@@ -2,6 +2,7 @@
 elementwise, activations): uniform error messages and dtype/quantization checks.
 """
 
+import math
 from typing import List, Optional, Sequence, Tuple
 
 from ..errors import ModelFormatError, UnsupportedError
@@ -59,7 +60,7 @@ def per_tensor(op: Operator, graph: Graph, t: Tensor, role: str) -> Tuple[float,
         raise unsupported(op, graph, f"{role} tensor '{t.name}' is quantized per channel; only "
                           "per-tensor quantization is supported for it.")
     scale = float(q.scale[0])
-    if not scale > 0.0:
+    if not (scale > 0.0 and math.isfinite(scale)):
         raise malformed(op, graph, f"{role} tensor '{t.name}' has quantization scale {scale}.")
     return scale, int(q.zero_point[0]) if q.zero_point else 0
 
@@ -78,3 +79,13 @@ def require_same_shape(op: Operator, graph: Graph, a: Tensor, b: Tensor) -> None
     if tuple(a.shape) != tuple(b.shape):
         raise malformed(op, graph, f"output tensor '{b.name}' has shape {list(b.shape)}, but the "
                         f"input '{a.name}' has shape {list(a.shape)}.")
+
+
+def float_option(op: Operator, graph: Graph, name: str, default: float) -> float:
+    """A numeric builtin option (e.g. SOFTMAX beta, LEAKY_RELU alpha) as a float."""
+    value = op.options.get(name, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise malformed(op, graph, f"option {name} is {value!r}; expected a number.")
+    return float(value)

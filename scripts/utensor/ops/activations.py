@@ -13,7 +13,9 @@ from ..ir import Graph, Operator
 from ..quantization import f32, multiply_by_quantized_multiplier, quantize_multiplier, quantize_value
 from . import KernelCall, register
 from . import _gemmlowp as g
-from ._dense import describe_dtypes, io_tensors, per_tensor, require_same_shape, unsupported
+from ._dense import (
+    describe_dtypes, float_option, io_tensors, per_tensor, require_same_shape, unsupported,
+)
 
 INT8_VALUES = range(-128, 128)
 
@@ -131,7 +133,7 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
     (x,), (y,) = io_tensors(op, graph, 1, 1)
     require_same_shape(op, graph, x, y)
     if (x.dtype, y.dtype) == ("float32", "float32"):
-        alpha = float(op.options.get("alpha", 0.0) or 0.0) if kind == "leaky_relu" else 0.0
+        alpha = float_option(op, graph, "alpha", 0.0) if kind == "leaky_relu" else 0.0
         params = dict(dtype="float32", kind=kind, size=x.num_elements, alpha=alpha)
         return KernelCall(template="ops/activations.j2", params=params, inplace=(0, 0))
     if (x.dtype, y.dtype) != ("int8", "int8"):
@@ -144,7 +146,7 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
     elif kind == "relu6":
         fn = relu6_fn(si, zi, so, zo)
     elif kind == "leaky_relu":
-        fn = leaky_relu_fn(si, zi, so, zo, float(op.options.get("alpha", 0.0) or 0.0))
+        fn = leaky_relu_fn(si, zi, so, zo, float_option(op, graph, "alpha", 0.0))
     elif kind == "logistic":
         if zo != -128:
             raise unsupported(op, graph, f"output '{y.name}' has zero point {zo}; int8 LOGISTIC "

@@ -7,6 +7,8 @@ both through QuantizeMultiplier. With constant weights the input zero point is f
 the bias here (bias + (-input_zp) * sum of the weight row): the same integers, computed once.
 """
 
+import math
+
 import numpy as np
 
 from ..ir import Graph, Operator

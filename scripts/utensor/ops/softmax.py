@@ -11,7 +11,9 @@ import math
 from ..ir import Graph, Operator
 from ..quantization import f32, quantize_multiplier
 from . import KernelCall, register
-from ._dense import describe_dtypes, io_tensors, malformed, per_tensor, require_same_shape, unsupported
+from ._dense import (
+    describe_dtypes, float_option, io_tensors, malformed, per_tensor, require_same_shape, unsupported,
+)
 
 SCALED_DIFF_INTEGER_BITS = 5
 
@@ -38,7 +40,7 @@ def lower_softmax(op: Operator, graph: Graph) -> KernelCall:
         raise malformed(op, graph, f"input '{x.name}' is a scalar; SOFTMAX needs at least 1 dimension.")
     depth = int(x.shape[-1])
     outer = x.num_elements // depth if depth else 0
-    beta = float(op.options.get("beta", 1.0))
+    beta = float_option(op, graph, "beta", 1.0)
     if (x.dtype, y.dtype) == ("float32", "float32"):
         params = dict(dtype="float32", outer=outer, depth=depth, beta=beta)
         return KernelCall(template="ops/softmax.j2", params=params, inplace=(0, 0))
