@@ -239,10 +239,12 @@ def _set_beta(beta):
     return edit
 
 
-@pytest.mark.parametrize("beta", [1.0, 0.37], ids=["beta1", "beta0.37"])
-def test_softmax_int8(beta):
+@pytest.mark.parametrize("beta,wide", [(1.0, 6.0), (0.37, 6.0), (1.0, 300.0)],
+                         ids=["beta1", "beta0.37", "wide_input_diff_min"])
+def test_softmax_int8(beta, wide):
+    """wide: input scale ~2.4, so differences below diff_min (-15) are dropped."""
     model = _keras_model(_softmax_branches, SOFTMAX_SHAPES, seed=7)
-    tfl = to_tflite(model, SOFTMAX_SHAPES, quantize=True, seed=7, ranges=[(-2, 2), (-6, 6)])
+    tfl = to_tflite(model, SOFTMAX_SHAPES, quantize=True, seed=7, ranges=[(-2, 2), (-wide, wide)])
     if beta != 1.0:
         tfl = patch_model(tfl, _set_beta(beta))
     check(tfl, ["SOFTMAX"], seed=17)
