@@ -5,6 +5,14 @@
 #include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
+// The inner loops below rely on their small helpers being inlined, which -Os (the usual
+// firmware setting) would otherwise not always do.
+#if defined(__GNUC__)
+#define UTENSOR_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define UTENSOR_HOT_INLINE inline
+#endif
+
 namespace utensor {
 namespace kernels {
 namespace {
@@ -13,32 +21,32 @@ namespace {
 // Cores with the DSP extension (M4, M7, M33, M55): two 16-bit multiply-accumulates per
 // SMLAD. Four int8 values of one word are sign-extended into two halfword pairs (bytes
 // 0,2 and 1,3); pairing inputs and weights the same way keeps every product intact.
-inline uint32_t load_u32(const int8_t* p) {
+UTENSOR_HOT_INLINE uint32_t load_u32(const int8_t* p) {
   uint32_t v;
   memcpy(&v, p, 4);  // one LDR: these cores allow unaligned word loads
   return v;
 }
-inline uint32_t sxtb16(uint32_t v) {
+UTENSOR_HOT_INLINE uint32_t sxtb16(uint32_t v) {
   uint32_t r;
   __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
   return r;
 }
-inline uint32_t sxtb16_ror8(uint32_t v) {
+UTENSOR_HOT_INLINE uint32_t sxtb16_ror8(uint32_t v) {
   uint32_t r;
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
 }
-inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
+UTENSOR_HOT_INLINE int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
   int32_t r;
   __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
-inline uint32_t sadd16(uint32_t a, uint32_t b) {
+UTENSOR_HOT_INLINE uint32_t sadd16(uint32_t a, uint32_t b) {
   uint32_t r;
   __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
   return r;
 }
-inline uint32_t halfword_pair(int32_t v) {
+UTENSOR_HOT_INLINE uint32_t halfword_pair(int32_t v) {
   return (static_cast<uint32_t>(v) << 16) | (static_cast<uint32_t>(v) & 0xFFFFu);
 }
 #endif
@@ -46,8 +54,9 @@ inline uint32_t halfword_pair(int32_t v) {
 // As dot2_s8 with `offset` added to every input first: TFLite's sum of
 // w * (x + offset), used for windows clipped by the padding (no folded bias there).
 // x + offset stays within int16 (offset in [-127, 128]).
-inline void dot2_offset_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
-                           int32_t offset, int32_t* acc0, int32_t* acc1) {
+UTENSOR_HOT_INLINE void dot2_offset_s8(const int8_t* x, const int8_t* w0, const int8_t* w1,
+                                       int32_t n, int32_t offset, int32_t* acc0,
+                                       int32_t* acc1) {
   int32_t a0 = *acc0, a1 = *acc1;
   int32_t i = 0;
 #if UTENSOR_KERNELS_DSP
@@ -74,8 +83,8 @@ inline void dot2_offset_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, 
 
 // acc0 += x . w0 and acc1 += x . w1 over n int8 values: two output channels share the
 // input loads. Integer sums are exact in any order, so this stays bit-exact.
-inline void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
-                    int32_t* acc0, int32_t* acc1) {
+UTENSOR_HOT_INLINE void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1,
+                                int32_t n, int32_t* acc0, int32_t* acc1) {
   int32_t a0 = *acc0, a1 = *acc1;
   int32_t i = 0;
 #if UTENSOR_KERNELS_DSP
@@ -103,8 +112,8 @@ inline void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t
 // apart: one input load feeds four channels. Offset == false skips the offset (windows
 // inside the image, whose bias already holds it).
 template <bool Offset>
-inline void dot4_s8(const int8_t* x, const int8_t* w, int32_t stride, int32_t n,
-                    int32_t offset, int32_t* acc) {
+UTENSOR_HOT_INLINE void dot4_s8(const int8_t* x, const int8_t* w, int32_t stride,
+                                int32_t n, int32_t offset, int32_t* acc) {
   const int8_t* w0 = w;
   const int8_t* w1 = w + stride;
   const int8_t* w2 = w1 + stride;
@@ -151,15 +160,20 @@ inline void dot4_s8(const int8_t* x, const int8_t* w, int32_t stride, int32_t n,
 // never INT32_MIN, so SaturatingRoundingDoublingHighMul cannot saturate): its nudged,
 // truncating division by 2^31 equals (a * b + 2^30) >> 31 for either sign. Same value,
 // about half the instructions; checked against fixedpoint.hpp on 4e7 random cases.
-inline int32_t multiply_by_multiplier(int32_t x, int32_t multiplier, int32_t shift) {
+UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
+                                                  int32_t shift) {
   const int32_t left = shift > 0 ? shift : 0;
   const int32_t right = shift > 0 ? 0 : -shift;
   const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
   const int64_t ab = static_cast<int64_t>(shifted) * multiplier;
-  return RoundingDivideByPOT(static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31), right);
+  const int32_t high = static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
+  // RoundingDivideByPOT(high, right), spelled out so that it is inlined at -Os too.
+  const int32_t mask = static_cast<int32_t>((INT64_C(1) << right) - 1);
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 
-inline int8_t requantize(int32_t acc, const Conv2DS8Params& p, int32_t oc) {
+UTENSOR_HOT_INLINE int8_t requantize(int32_t acc, const Conv2DS8Params& p, int32_t oc) {
   acc = multiply_by_multiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
   return static_cast<int8_t>(ClampI32(acc + p.output_offset, p.activation_min, p.activation_max));
 }

@@ -5,6 +5,14 @@
 #include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
+// The inner loops below rely on their small helpers being inlined, which -Os (the usual
+// firmware setting) would otherwise not always do.
+#if defined(__GNUC__)
+#define UTENSOR_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define UTENSOR_HOT_INLINE inline
+#endif
+
 namespace utensor {
 namespace kernels {
 namespace {
@@ -12,27 +20,27 @@ namespace {
 #if UTENSOR_KERNELS_DSP
 // DSP cores: four channels per word; SXTB16 splits them into halfword pairs (0,2) and
 // (1,3) and SMLABB/SMLATT multiply-accumulate the bottom/top halves separately.
-inline uint32_t load_u32(const int8_t* p) {
+UTENSOR_HOT_INLINE uint32_t load_u32(const int8_t* p) {
   uint32_t v;
   memcpy(&v, p, 4);  // one LDR: these cores allow unaligned word loads
   return v;
 }
-inline uint32_t sxtb16(uint32_t v) {
+UTENSOR_HOT_INLINE uint32_t sxtb16(uint32_t v) {
   uint32_t r;
   __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
   return r;
 }
-inline uint32_t sxtb16_ror8(uint32_t v) {
+UTENSOR_HOT_INLINE uint32_t sxtb16_ror8(uint32_t v) {
   uint32_t r;
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
 }
-inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+UTENSOR_HOT_INLINE int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
   int32_t r;
   __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
-inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+UTENSOR_HOT_INLINE int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   int32_t r;
   __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
@@ -43,15 +51,21 @@ inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
 // never INT32_MIN, so SaturatingRoundingDoublingHighMul cannot saturate): its nudged,
 // truncating division by 2^31 equals (a * b + 2^30) >> 31 for either sign. Same value,
 // about half the instructions; checked against fixedpoint.hpp on 4e7 random cases.
-inline int32_t multiply_by_multiplier(int32_t x, int32_t multiplier, int32_t shift) {
+UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
+                                                  int32_t shift) {
   const int32_t left = shift > 0 ? shift : 0;
   const int32_t right = shift > 0 ? 0 : -shift;
   const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
   const int64_t ab = static_cast<int64_t>(shifted) * multiplier;
-  return RoundingDivideByPOT(static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31), right);
+  const int32_t high = static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
+  // RoundingDivideByPOT(high, right), spelled out so that it is inlined at -Os too.
+  const int32_t mask = static_cast<int32_t>((INT64_C(1) << right) - 1);
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 
-inline int8_t requantize(int32_t acc, const DepthwiseConv2DS8Params& p, int32_t oc) {
+UTENSOR_HOT_INLINE int8_t requantize(int32_t acc, const DepthwiseConv2DS8Params& p,
+                                      int32_t oc) {
   acc = multiply_by_multiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
   return static_cast<int8_t>(ClampI32(acc + p.output_offset, p.activation_min, p.activation_max));
 }
@@ -68,7 +82,7 @@ inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t si
 }
 
 #if UTENSOR_KERNELS_DSP
-inline uint32_t sadd16(uint32_t a, uint32_t b) {
+UTENSOR_HOT_INLINE uint32_t sadd16(uint32_t a, uint32_t b) {
   uint32_t r;
   __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
   return r;
