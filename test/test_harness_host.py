@@ -303,10 +303,16 @@ def test_bad_requests_get_errors_not_retries(board):
     with HarnessClient(board.url, timeout_s=1.0) as c:
         with pytest.raises(HarnessError, match="no such model"):
             c.request(p.MODEL_INFO, bytes([7]))
+        # Before any HELLO the board has no session: arena requests are refused.
+        with pytest.raises(HarnessError, match="session lost"):
+            c.request(p.SET_INPUT, p.with_session(1, p.encode_set_input(0, 0, 0, b"abc")))
+        session = c.hello().session
+        with pytest.raises(HarnessError, match="session lost"):
+            c.request(p.INVOKE, p.with_session(session ^ 1, bytes([0])))
         with pytest.raises(HarnessError, match="outside the tensor"):
-            c.request(p.SET_INPUT, p.encode_set_input(0, 0, 998, b"abc"))
+            c.request(p.SET_INPUT, p.with_session(session, p.encode_set_input(0, 0, 998, b"abc")))
         with pytest.raises(HarnessError, match="outside the tensor"):
-            c.request(p.GET_OUTPUT, p.encode_get_output(0, 1, 0, 25))
+            c.request(p.GET_OUTPUT, p.with_session(session, p.encode_get_output(0, 1, 0, 25)))
         with pytest.raises(HarnessError, match="unknown message type"):
             c.request(0x42)
         assert c.stats["retries"] == c.retries  # only the unknown type was retried

@@ -75,8 +75,12 @@ def test_impossible_length_is_rejected_without_waiting():
 
 
 def test_hello_model_tensor_codecs_round_trip():
-    h = p.Hello(1, 100, 256, 2, "instructions")
+    h = p.Hello(2, 100, 256, 2, "instructions", 0xDEADBEEF)
     assert p.decode_hello(p.encode_hello(h)) == h
+    # A protocol-1 firmware's HELLO (no session) still decodes, so the host can name the
+    # version mismatch instead of reporting a malformed reply.
+    old = p.encode_hello(p.Hello(1, 100, 256, 2, "instructions"))[:-4]
+    assert p.decode_hello(old).protocol_version == 1
     m = p.ModelInfo(100, 12345, 270000, 1, 2, "ab" * 32, "ad01_int8")
     assert p.decode_model_info(p.encode_model_info(m)) == m
     t = p.TensorInfo(0, (1, 96, 96, 3), 0.5, -128, 27648, "input_1")
@@ -87,7 +91,7 @@ def test_hello_model_tensor_codecs_round_trip():
 
 
 def test_truncated_or_padded_payloads_raise_protocol_error():
-    payload = p.encode_hello(p.Hello(1, 100, 256, 1, "cycles"))
+    payload = p.encode_hello(p.Hello(2, 100, 256, 1, "cycles", 7))
     with pytest.raises(p.ProtocolError):
         p.decode_hello(payload[:-1])
     with pytest.raises(p.ProtocolError):
@@ -102,13 +106,14 @@ def test_names_are_truncated_to_the_firmware_limit():
 
 def test_chunking_covers_large_inputs_exactly():
     pieces = p.chunks(27648, p.INPUT_CHUNK)  # vww_96 input
-    assert pieces[0] == (0, 250) and sum(n for _, n in pieces) == 27648
-    assert all(off == i * 250 for i, (off, _) in enumerate(pieces))
-    assert p.chunks(0, 250) == []
+    assert pieces[0] == (0, 246) and sum(n for _, n in pieces) == 27648
+    assert all(off == i * 246 for i, (off, _) in enumerate(pieces))
+    assert p.chunks(0, 246) == []
     req = p.encode_set_input(1, 2, 500, b"abc")
     assert req == bytes([1, 2]) + struct.pack("<I", 500) + b"abc"
-    assert len(p.encode_frame(p.SET_INPUT, 0, p.encode_set_input(0, 0, 0, bytes(p.INPUT_CHUNK)))) \
-        == p.OVERHEAD + p.MAX_PAYLOAD
+    full = p.with_session(9, p.encode_set_input(0, 0, 0, bytes(p.INPUT_CHUNK)))
+    assert full[:4] == struct.pack("<I", 9)
+    assert len(p.encode_frame(p.SET_INPUT, 0, full)) == p.OVERHEAD + p.MAX_PAYLOAD
 
 
 def test_reply_classification():

@@ -11,6 +11,10 @@
 // types are NACKed, garbage is skipped up to the next sync, and a request that arrives
 // again with the seq and CRC of the last served one gets the stored reply without being
 // executed again (an INVOKE must not run twice: models may overwrite their inputs).
+// HELLO carries a host-chosen session number that the firmware keeps in RAM (zero after
+// boot); SET_INPUT, INVOKE and GET_OUTPUT repeat it and get kErrSession if it differs, so
+// a board that was reset mid-exchange (its inputs and outputs gone) is detected instead of
+// its stale or zeroed arena being read as a fresh result.
 //
 // Usage, a whole firmware:
 //   #include "utensor/harness.hpp"
@@ -22,14 +26,18 @@
 namespace utensor {
 namespace harness {
 
-static const uint16_t kProtocolVersion = 1;
+static const uint16_t kProtocolVersion = 2;
 static const uint16_t kMaxPayload = 256;
 static const uint8_t kSync0 = 0xA5;
 static const uint8_t kSync1 = 0x5A;
 static const size_t kHeaderBytes = 6;  // sync x2, type, seq, length u16
 static const size_t kMaxFrame = kHeaderBytes + kMaxPayload + 4;
 // A frame stalled this long mid-way is dropped and NACKed (a byte was lost on the wire).
-static const uint32_t kInterByteTimeoutMs = 250;
+// Overridable at build time (fault-injection tests shorten it to run more exchanges).
+#ifndef UTENSOR_HARNESS_INTERBYTE_MS
+#define UTENSOR_HARNESS_INTERBYTE_MS 250
+#endif
+static const uint32_t kInterByteTimeoutMs = UTENSOR_HARNESS_INTERBYTE_MS;
 
 enum MessageType : uint8_t {
   kHello = 0x01,
@@ -46,7 +54,13 @@ enum MessageType : uint8_t {
 
 enum NackReason : uint8_t { kNackBadCrc = 1, kNackUnknownType = 2, kNackTooLong = 3, kNackTruncated = 4 };
 
-enum ErrorCode : uint8_t { kErrBadModel = 1, kErrBadTensor = 2, kErrBadRange = 3, kErrBadPayload = 4 };
+enum ErrorCode : uint8_t {
+  kErrBadModel = 1,
+  kErrBadTensor = 2,
+  kErrBadRange = 3,
+  kErrBadPayload = 4,
+  kErrSession = 5,  // the request's session is not the board's: it was reset since HELLO
+};
 
 // CRC-32/IEEE of `n` bytes continuing from `crc` (start with 0), equal to zlib.crc32.
 uint32_t crc32(const uint8_t* data, size_t n, uint32_t crc = 0);

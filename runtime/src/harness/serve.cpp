@@ -70,6 +70,10 @@ bool g_have_last = false;
 uint8_t g_last_seq = 0;
 uint32_t g_last_crc = 0;
 size_t g_last_reply_size = 0;
+// The session the host announced in its last HELLO; 0 (never valid) until then, and again
+// after every reset, which is how the host learns that the board lost its state.
+uint32_t g_session = 0;
+const size_t kSessionBytes = 4;
 
 void send_nack(uint8_t seq, uint8_t reason) {
   size_t n = encode_frame(kNack, seq, &reason, 1, g_nack);
@@ -138,12 +142,14 @@ const ModelDescriptor* find_model(const uint8_t* payload, uint16_t length) {
   return utensor_model_registry[payload[0]];
 }
 
-uint8_t do_hello(Writer* w) {
+uint8_t do_hello(const Request& r, Writer* w) {
+  if (r.length == kSessionBytes) g_session = get_u32(r.payload);
   w->u16(kProtocolVersion);
   w->u32(UTENSOR_VERSION);
   w->u16(kMaxPayload);
   w->u16(static_cast<uint32_t>(utensor_model_registry_size));
   w->str(utensor_port_counter_unit());
+  w->u32(g_session);
   return kHello | kReplyFlag;
 }
 
@@ -226,6 +232,34 @@ uint8_t do_get_output(const Request& r, Writer* w) {
   return kGetOutput | kReplyFlag;
 }
 
+// Requests that touch the arena start with the session number: strips it from `r`, or
+// returns false if it is not the current session.
+bool take_session(Request* r) {
+  if (r->length < kSessionBytes || g_session == 0 || get_u32(r->payload) != g_session) return false;
+  r->payload += kSessionBytes;
+  r->length = static_cast<uint16_t>(r->length - kSessionBytes);
+  return true;
+}
+
+// Serves one request into `w`; returns the reply type, or 0 for an unknown request type.
+uint8_t dispatch(const Request& req, Writer* w) {
+  Request body = req;
+  if ((req.type == kSetInput || req.type == kInvoke || req.type == kGetOutput) &&
+      !take_session(&body)) {
+    return error_reply(w, kErrSession, "session lost: board reset since HELLO");
+  }
+  switch (req.type) {
+    case kHello: return do_hello(req, w);
+    case kModelInfo: return do_model_info(req, w);
+    case kTensorInfo: return do_tensor_info(req, w);
+    case kSetInput: return do_set_input(body, w);
+    case kInvoke: return do_invoke(body, w);
+    case kGetOutput: return do_get_output(body, w);
+    case kBye: return kBye | kReplyFlag;
+    default: return 0;
+  }
+}
+
 }  // namespace
 
 int serve() {
@@ -239,18 +273,10 @@ int serve() {
       continue;
     }
     Writer w(g_tx + kHeaderBytes);
-    uint8_t type;
-    switch (req.type) {
-      case kHello: type = do_hello(&w); break;
-      case kModelInfo: type = do_model_info(req, &w); break;
-      case kTensorInfo: type = do_tensor_info(req, &w); break;
-      case kSetInput: type = do_set_input(req, &w); break;
-      case kInvoke: type = do_invoke(req, &w); break;
-      case kGetOutput: type = do_get_output(req, &w); break;
-      case kBye: type = kBye | kReplyFlag; break;
-      default:
-        send_nack(req.seq, kNackUnknownType);
-        continue;
+    uint8_t type = dispatch(req, &w);
+    if (type == 0) {
+      send_nack(req.seq, kNackUnknownType);
+      continue;
     }
     g_last_reply_size = encode_frame(type, req.seq, g_tx + kHeaderBytes, w.size(), g_tx);
     g_have_last = true;

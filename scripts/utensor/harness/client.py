@@ -7,6 +7,11 @@ Every request is retried with the same sequence number when its reply is missing
 or NACKed; the firmware replays its stored reply instead of executing a retried request
 twice. After `retries` failed attempts the client raises `HarnessError`, so a damaged byte
 costs a retry and never a wrong result, and a silent board costs a bounded wait.
+
+A board reset mid-exchange (its session number gone, see protocol.py) raises `BoardReset`
+from the request that meets it; `run()` then says HELLO again, checks the board still holds
+the same models, and repeats the whole inference from the input upload (at most
+`reset_recoveries` times), so outputs always come from an invoke of this run's inputs.
 """
 
 import math
@@ -55,6 +60,11 @@ class BoardInfo:
     runtime_version: int
     counter_unit: str  # "instructions" | "cycles" | ...
     models: List[ModelDesc]
+    session: int = 0  # chosen by this host's last HELLO
+
+
+class BoardReset(HarnessError):
+    """The board lost its session (it was reset or restarted) in the middle of an exchange."""
 
 
 def _tensor_desc(index: int, t: p.TensorInfo) -> TensorDesc:
@@ -117,13 +127,16 @@ class HarnessClient:
         serial=None,
         open_timeout_s: float = 0.0,
         boot_s: float = 3.0,
+        reset_recoveries: int = 2,
     ):
         self.url = url
         self.timeout_s = timeout_s
         self.invoke_timeout_s = invoke_timeout_s
         self.retries = retries
         self.boot_s = boot_s
-        self.stats = {"retries": 0, "nacks": 0, "bad_frames": 0, "timeouts": 0}
+        self.reset_recoveries = reset_recoveries
+        self.stats = {"retries": 0, "nacks": 0, "bad_frames": 0, "timeouts": 0, "resets": 0}
+        self._session = 0
         self._seq = random.randrange(256)
         self._decoder = p.Decoder()
         self._info: Optional[BoardInfo] = None
@@ -227,6 +240,12 @@ class HarnessClient:
             if outcome == "error":
                 code, message = p.decode_error(value)
                 meaning = p.ERROR_CODES.get(code, f"code {code}")
+                if code == p.ERR_SESSION:
+                    raise BoardReset(
+                        f"the board on {self.url or '(custom link)'} answered {name} with "
+                        f"'{meaning}': it restarted (reset, power loss, watchdog or crash) "
+                        "after HELLO, so its inputs and outputs are gone."
+                    )
                 raise HarnessError(
                     f"the firmware refused {name}: {meaning}"
                     + (f" ({message})" if message else "")
@@ -295,12 +314,21 @@ class HarnessClient:
         # STM32 USART drops them; a real board may still be booting): ask often at first.
         quick = min(self.timeout_s, 0.5)
         attempts = max(self.retries + 1, int(math.ceil(self.boot_s / quick)))
-        h = self._decode(p.decode_hello, self.request(p.HELLO, timeout_s=quick, retries=attempts - 1))
+        session = random.randrange(1, 1 << 32)
+        h = self._decode(p.decode_hello, self.request(
+            p.HELLO, p.SESSION.pack(session), timeout_s=quick, retries=attempts - 1))
         if h.protocol_version != p.PROTOCOL_VERSION:
             raise HarnessError(
                 f"the firmware speaks harness protocol {h.protocol_version}, this host "
                 f"{p.PROTOCOL_VERSION}. Rebuild the firmware with this utensor version."
             )
+        if h.session != session:
+            raise HarnessError(
+                f"the firmware did not take the session of this HELLO ({h.session:#x}, "
+                f"{session:#x} sent); it does not implement protocol {p.PROTOCOL_VERSION} "
+                "correctly. Rebuild and reflash the harness firmware."
+            )
+        self._session = session
         models = []
         for m in range(h.num_models):
             mi = self._decode(p.decode_model_info, self.request(p.MODEL_INFO, bytes([m])))
@@ -312,7 +340,7 @@ class HarnessClient:
                     mi.weight_bytes, ins, outs,
                 )
             )
-        self._info = BoardInfo(h.protocol_version, h.runtime_version, h.counter_unit, models)
+        self._info = BoardInfo(h.protocol_version, h.runtime_version, h.counter_unit, models, session)
         return self._info
 
     def _tensor(self, model: int, is_output: int, index: int) -> TensorDesc:
@@ -331,17 +359,20 @@ class HarnessClient:
 
     def set_input(self, model: int, index: int, data: bytes) -> None:
         for off, n in p.chunks(len(data), p.INPUT_CHUNK):
-            self.request(p.SET_INPUT, p.encode_set_input(model, index, off, data[off : off + n]))
+            self.request(p.SET_INPUT, p.with_session(
+                self._session, p.encode_set_input(model, index, off, data[off : off + n])))
 
     def invoke(self, model: int) -> Tuple[int, int]:
         """(status code, counter delta around the model's invoke())."""
-        payload = self.request(p.INVOKE, bytes([model]), timeout_s=self.invoke_timeout_s)
+        payload = self.request(p.INVOKE, p.with_session(self._session, bytes([model])),
+                               timeout_s=self.invoke_timeout_s)
         return self._decode(p.decode_invoke, payload)
 
     def get_output(self, model: int, index: int, nbytes: int) -> bytes:
         out = bytearray()
         for off, n in p.chunks(nbytes, p.OUTPUT_CHUNK):
-            piece = self.request(p.GET_OUTPUT, p.encode_get_output(model, index, off, n))
+            piece = self.request(p.GET_OUTPUT, p.with_session(
+                self._session, p.encode_get_output(model, index, off, n)))
             if len(piece) != n:
                 raise HarnessError(
                     f"GET_OUTPUT returned {len(piece)} bytes where {n} were asked; the "
@@ -365,8 +396,31 @@ class HarnessClient:
         """Upload inputs, invoke once, download outputs.
 
         Returns the outputs as numpy arrays (dtype and shape from the descriptor) and the
-        counter delta (instructions or cycles, see `hello().counter_unit`).
+        counter delta (instructions or cycles, see `hello().counter_unit`). A board reset
+        on the way is recovered by a new HELLO and a complete re-run (see `BoardReset`).
         """
+        for attempt in range(self.reset_recoveries + 1):
+            try:
+                return self._run_once(model_index, inputs)
+            except BoardReset:
+                if attempt == self.reset_recoveries:
+                    raise
+                self.stats["resets"] += 1
+                self._rehello()
+        raise AssertionError("unreachable")
+
+    def _rehello(self) -> None:
+        """HELLO again after a reset; the board must still hold the same models."""
+        before = self._info
+        after = self.hello()
+        if before is not None and [(m.name, m.sha256) for m in before.models] != \
+                [(m.name, m.sha256) for m in after.models]:
+            raise HarnessError(
+                f"the board on {self.url or '(custom link)'} was reset and now runs other "
+                "models than before; another firmware was flashed during the run."
+            )
+
+    def _run_once(self, model_index: int, inputs: Sequence[np.ndarray]):
         info = self._info or self.hello()
         if not 0 <= model_index < len(info.models):
             raise HarnessError(

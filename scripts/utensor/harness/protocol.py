@@ -12,15 +12,16 @@ The CRC is CRC-32/IEEE (zlib's) over type, seq, length and payload. Payloads are
 
 Requests and replies (a reply's type is the request's type | 0x80, same seq):
 
-    HELLO        ()                               -> protocol u16, runtime version u32,
-                                                     max payload u16, models u16, counter unit str
+    HELLO        session u32                      -> protocol u16, runtime version u32,
+                                                     max payload u16, models u16, counter unit str,
+                                                     session u32 (the board's, after this HELLO)
     MODEL_INFO   model u8                         -> runtime version u32, arena u32, weights u32,
                                                      inputs u8, outputs u8, sha256 str, name str
     TENSOR_INFO  model u8, is_output u8, index u8 -> dtype u8, rank u8, dims i32*rank, scale f32,
                                                      zero point i32, bytes u32, name str
-    SET_INPUT    model u8, index u8, offset u32, data -> ()
-    INVOKE       model u8                         -> status u8, counter delta u32
-    GET_OUTPUT   model u8, index u8, offset u32, length u16 -> data
+    SET_INPUT    session u32, model u8, index u8, offset u32, data -> ()
+    INVOKE       session u32, model u8            -> status u8, counter delta u32
+    GET_OUTPUT   session u32, model u8, index u8, offset u32, length u16 -> data
     BYE          ()                               -> () and the firmware exits with code 0
 
 `str` is a u8 length and that many bytes (UTF-8, truncated by the firmware to 64 bytes).
@@ -32,6 +33,12 @@ The firmware remembers the seq and CRC of the last request it served together wi
 reply: a request that arrives again unchanged (the host retrying after a lost or damaged
 reply) gets the stored reply, and is not executed twice. This matters for INVOKE, whose
 model may overwrite its own inputs in the arena.
+
+Sessions (protocol 2): the host picks a non-zero random session number per HELLO; the
+firmware keeps it in RAM, where a reset puts it back to 0. SET_INPUT, INVOKE and GET_OUTPUT
+start with the session and get ERROR `ERR_SESSION` when it is not the board's, so a board
+reset between uploading inputs and reading outputs is detected (the host re-does HELLO and
+the whole inference) and never yields the zeroed or stale arena as a result.
 """
 
 import struct
@@ -39,7 +46,7 @@ import zlib
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 SYNC = b"\xa5\x5a"
 HEADER = struct.Struct("<BBH")  # type, seq, length (after the sync bytes)
 CRC = struct.Struct("<I")
@@ -85,17 +92,20 @@ ERR_BAD_MODEL = 1
 ERR_BAD_TENSOR = 2
 ERR_BAD_RANGE = 3
 ERR_BAD_PAYLOAD = 4
+ERR_SESSION = 5
 ERROR_CODES = {
     ERR_BAD_MODEL: "no such model",
     ERR_BAD_TENSOR: "no such tensor",
     ERR_BAD_RANGE: "offset/length outside the tensor",
     ERR_BAD_PAYLOAD: "malformed payload",
+    ERR_SESSION: "session lost (the board was reset since HELLO)",
 }
 
 # Largest data chunk in one SET_INPUT request (the rest of the payload is its header).
+SESSION = struct.Struct("<I")
 SET_INPUT_HEADER = struct.Struct("<BBI")
 GET_OUTPUT_REQUEST = struct.Struct("<BBIH")
-INPUT_CHUNK = MAX_PAYLOAD - SET_INPUT_HEADER.size
+INPUT_CHUNK = MAX_PAYLOAD - SESSION.size - SET_INPUT_HEADER.size
 OUTPUT_CHUNK = MAX_PAYLOAD
 
 # runtime DType enumerator value -> (IR dtype name, numpy dtype string). Append only.
@@ -245,20 +255,31 @@ class Hello:
     max_payload: int
     num_models: int
     counter_unit: str
+    session: int = 0
 
 
 def encode_hello(h: Hello) -> bytes:
-    return struct.pack(
-        "<HIHH", h.protocol_version, h.runtime_version, h.max_payload, h.num_models
-    ) + encode_string(h.counter_unit)
+    return (
+        struct.pack("<HIHH", h.protocol_version, h.runtime_version, h.max_payload, h.num_models)
+        + encode_string(h.counter_unit)
+        + SESSION.pack(h.session)
+    )
 
 
 def decode_hello(payload: bytes) -> Hello:
     r = _Reader(payload, "HELLO")
     proto, runtime, max_payload, models = r.take("HIHH")
     unit = r.string()
+    if proto != PROTOCOL_VERSION and r.pos == len(payload):
+        return Hello(proto, runtime, max_payload, models, unit)  # protocol 1: no session
+    session = r.take("I")
     r.done()
-    return Hello(proto, runtime, max_payload, models, unit)
+    return Hello(proto, runtime, max_payload, models, unit, session)
+
+
+def with_session(session: int, payload: bytes) -> bytes:
+    """A SET_INPUT, INVOKE or GET_OUTPUT payload prefixed with its session number."""
+    return SESSION.pack(session) + payload
 
 
 @dataclass
