@@ -64,7 +64,8 @@ def test_flash_split_sums_to_the_elf(result):
                               text=True, check=True).stdout.splitlines()[1].split()
     text, data = int(size_out[0]), int(size_out[1])
     assert f["total"] == text + data == elf["flash"]
-    parts = f["weights"] + f["generated_code"] + f["runtime_kernels"] + f["board_support_libc"]
+    parts = (f["weights"] + f["generated_code"] + f["runtime_kernels"] + f["board_support_libc"]
+             + f["bench_input"])
     assert parts == f["total"]
     assert f["board_support_libc"] == sum(f["board_support_libc_detail"].values())
     # Weights: the converter's figure, and the kT<n> arrays the ELF's symbol table holds.
@@ -72,6 +73,7 @@ def test_flash_split_sums_to_the_elf(result):
     kt = sum(n for name, n in syms.items() if re.fullmatch(r"\(anonymous namespace\)::kT\d+", name))
     assert f["weights"] == result["weight_bytes"] == kt == 264192
     assert 0 < f["runtime_kernels"] and 0 < f["generated_code"] and f["board_support_libc_detail"]["bsp"] > 0
+    assert f["bench_input"] == 640  # the int8[1, 640] input the firmware carries
 
 
 @needs_tools

@@ -28,8 +28,8 @@ def one_line(r: dict) -> str:
 def main_table(results: List[dict]) -> List[str]:
     lines = [
         "| model | instructions | arena B (lower bound) | model RAM B | static RAM B | peak stack B "
-        "| flash B | weights | generated code | runtime+kernels | board+libc | vs tflite_micro |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| flash B | weights | generated code | runtime+kernels | board+libc | bench input | vs tflite_micro |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         f, ram = r["flash"], r["ram"]
@@ -38,7 +38,7 @@ def main_table(results: List[dict]) -> List[str]:
             f"| {r['model']} | {_n(r['instructions'])} | {_n(r['arena_bytes'])} ({_n(r['arena_lower_bound'])}) "
             f"| {_n(ram['model_ram'])} | {_n(ram['static_total'])} | {_n(ram['peak_stack'])} "
             f"| {_n(f['total'])} | {_n(f['weights'])} | {_n(f['generated_code'])} "
-            f"| {_n(f['runtime_kernels'])} | {_n(f['board_support_libc'])} | {verdict} |")
+            f"| {_n(f['runtime_kernels'])} | {_n(f['board_support_libc'])} | {_n(f.get('bench_input', 0))} | {verdict} |")
     return lines
 
 
