@@ -1,0 +1,62 @@
+"""The Arm variants of the dense kernels on emulated cores, against tflite_micro.
+
+The host conformance tests (test_ops_dense.py) run the portable reference kernels; the
+Arm-optimized FULLY_CONNECTED variants are chosen at build time for the target core
+(runtime/include/utensor/kernels/arch.hpp), so they are checked here on QEMU boards with
+`utensor verify`: mps2_an385 (Cortex-M3: reference), mps2_an386 (Cortex-M4F: DSP/SMLAD),
+mps3_an547 (Cortex-M55: Helium/MVE). The model mixes folded and unfolded input offsets,
+per-channel weights, depths that are not multiples of 4 or 16 and odd output counts.
+
+Needs pio, arm-none-eabi-gcc and qemu-system-arm (skipped otherwise); about a minute.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from test_ops_dense import DENSE_SHAPES, _dense_branches, _keras_model, patch_model, to_tflite
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
+
+pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
+                                reason="needs %s" % ", ".join(TOOLS))
+
+
+def _first_weights_as_inputs(count):
+    """Make the weights of the first `count` FULLY_CONNECTED operators model inputs, so
+    their input offset stays in the kernel (not folded into the bias)."""
+    def edit(m, schema):
+        sg = m.subgraphs[0]
+        fc = [i for i, c in enumerate(m.operatorCodes)
+              if max(c.builtinCode, c.deprecatedBuiltinCode) == schema.BuiltinOperator.FULLY_CONNECTED]
+        done = 0
+        for op in sg.operators:
+            if op.opcodeIndex in fc and done < count:
+                sg.tensors[op.inputs[1]].buffer = 0
+                sg.inputs = list(sg.inputs) + [op.inputs[1]]
+                done += 1
+    return edit
+
+
+@pytest.fixture(scope="module")
+def fc_model(tmp_path_factory):
+    model = _keras_model(_dense_branches, DENSE_SHAPES, seed=41)
+    tfl = to_tflite(model, DENSE_SHAPES, quantize=True, seed=41, ranges=[(0, 4), (-3, 1)],
+                    per_channel_dense=True)
+    path = tmp_path_factory.mktemp("fc_qemu") / "fc_variants.tflite"
+    path.write_bytes(patch_model(tfl, _first_weights_as_inputs(2)))
+    return str(path)
+
+
+@pytest.mark.parametrize("board", ["mps2_an385", "mps2_an386", "mps3_an547"])
+def test_fully_connected_variants_bit_exact_on_qemu(fc_model, board, tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", fc_model, "--board", board,
+                        "--samples", "5", "--seed", "3", "--build-dir", str(tmp_path)],
+                       env=env, text=True, capture_output=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"PASS: fc_variants on {board}: 5/5 samples match; bit-exact" in r.stdout, r.stdout
