@@ -56,9 +56,13 @@ int main(void) {
   uint32_t loop = timed_loop(ITERATIONS);
   printf("counter base=%lu loop=%lu unit=%s\n", (unsigned long)base, (unsigned long)loop,
          utensor_port_counter_unit());
-  /* Echo one byte from the host, or report a timeout. */
-  int c = utensor_port_read_byte(50);
+  /* One byte from the host (generous timeout: the host may be slow), then a read that
+   * must time out after 20 ms of board time = 20,000,000 instructions. */
+  int c = utensor_port_read_byte(10000);
   printf("read=%d\n", c);
+  uint32_t t0 = utensor_port_cycles();
+  int t = utensor_port_read_byte(20);
+  printf("timeout=%d waited=%lu\n", t, (unsigned long)(utensor_port_cycles() - t0));
   return 42;
 }
 """
@@ -67,9 +71,9 @@ int main(void) {
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _run(cmd, cwd, env, timeout=600):
+def _run(cmd, cwd, env, timeout=600, stdin_text=""):
     result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=timeout, check=False)
+                            input=stdin_text, timeout=timeout, check=False)
     result.stdout = _ANSI.sub("", result.stdout)
     result.stderr = _ANSI.sub("", result.stderr)
     return result
@@ -158,54 +162,42 @@ def test_firmware_runs_in_qemu(firmware_project, board_id):
 
     elf = firmware_project / ".pio" / "build" / board_id / "firmware.elf"
     with qemu.QemuSession(board_id, str(elf), timeout_s=60, icount_plugin=True) as session:
-        ser = serial.serial_for_url(session.url, timeout=10)
+        ser = serial.serial_for_url(session.url, timeout=60)
         text = b""
         while b"unit=" not in text or not text.endswith(b"\n"):
             chunk = ser.read(1)
             assert chunk, "no UART output; got %r; QEMU log: %s" % (text, session.log)
             text += chunk
         ser.write(b"Z")
-        while b"read=" not in text or not text.endswith(b"\n"):
+        while b"waited=" not in text or not text.endswith(b"\n"):
             chunk = ser.read(1)
-            assert chunk, "no echo line; got %r" % text
+            assert chunk, "no echo/timeout lines; got %r" % text
             text += chunk
-        code = session.wait(30)
+        code = session.wait(60)
         ser.close()
         marks, total = session.icount()
+        log = session.log
     lines = text.decode().splitlines()
-    assert lines[0] == "hello %s f=45" % board_id
+    context = "UART: %r\nQEMU log: %s" % (text, log)
+    assert lines[0] == "hello %s f=45" % board_id, context
     match = re.match(r"counter base=(\d+) loop=(\d+) unit=instructions", lines[1])
-    assert match, lines
+    assert match, context
     base, loop = int(match.group(1)), int(match.group(2))
     tick = TICK_INSTRUCTIONS[board_id]
     # The loop executes exactly 2 * N instructions; the counter is exact to one tick.
-    assert abs((loop - base) - 2 * LOOP_ITERATIONS) <= tick + 1, (loop, base, tick)
-    assert base < 1000
-    assert lines[2] == "read=%d" % ord("Z")
-    assert code == 42
+    assert abs((loop - base) - 2 * LOOP_ITERATIONS) <= tick + 1, context
+    assert base < 1000, context
+    assert lines[2] == "read=%d" % ord("Z"), context
+    match = re.match(r"timeout=-1 waited=(\d+)$", lines[3])
+    assert match, context
+    assert 20000000 <= int(match.group(1)) <= 20000000 + 1000, context
+    assert code == 42, context
     # The plugin's count is exact: same path around both loops, 2 instructions per turn.
-    assert [m[0] for m in marks] == [0, 1, 2, 3], session.log
-    assert marks[3][2] - marks[1][2] == 2 * LOOP_ITERATIONS
-    assert total > marks[3][1]
+    assert [m[0] for m in marks] == [0, 1, 2, 3], context
+    assert marks[3][2] - marks[1][2] == 2 * LOOP_ITERATIONS, context
+    assert total > marks[3][1], context
     # ...and the SysTick counter agrees with it to one tick (plus the read overhead).
     assert abs((loop - base) - (marks[3][2] - marks[1][2])) <= tick + 1
-
-
-@needs_tools
-def test_read_byte_times_out(firmware_project):
-    elf = firmware_project / ".pio" / "build" / "mps2_an386" / "firmware.elf"
-    import serial
-
-    with qemu.QemuSession("mps2_an386", str(elf), timeout_s=60) as session:
-        ser = serial.serial_for_url(session.url, timeout=10)
-        text = b""
-        while b"read=" not in text or not text.endswith(b"\n"):
-            chunk = ser.read(1)
-            assert chunk, text
-            text += chunk
-        assert session.wait(30) == 42
-        ser.close()
-    assert text.decode().splitlines()[-1] == "read=-1"
 
 
 @needs_tools
@@ -225,9 +217,11 @@ def test_session_stop_is_idempotent_and_wait_times_out(firmware_project):
 @needs_tools
 def test_upload_runs_firmware_and_reports_exit_code(firmware_project, pio_env):
     result = _run(["pio", "run", "-e", "mps2_an385", "-t", "upload"],
-                  str(firmware_project), pio_env, timeout=120)
-    # The firmware returns 42: upload prints its UART output and fails with that code.
+                  str(firmware_project), pio_env, timeout=120, stdin_text="Z")
+    # The UART is this terminal: output printed, keyboard input read by the firmware,
+    # whose exit code (42) fails the upload.
     assert "hello mps2_an385 f=45" in result.stdout
+    assert "read=90" in result.stdout
     assert result.returncode != 0
     assert "exited with code 42" in result.stdout + result.stderr
 
