@@ -1,7 +1,7 @@
 """utensor's `pio test` runner (QEMU boards and real ones). Copy to test/ unchanged.
 
-Finds the utensor library ($UTENSOR_DIR, the project's libdeps, or the QEMU dev-platform
-it names) and loads platformio/test_runner.py from it.
+Finds the utensor library ($UTENSOR_DIR, the project's installed libdeps, a local
+lib_deps entry, or the QEMU dev-platform it names) and loads its platformio/test_runner.py.
 """
 import glob
 import os
@@ -12,10 +12,14 @@ from platformio.project.config import ProjectConfig
 _project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _roots = [os.environ.get("UTENSOR_DIR", "")]
 _roots += glob.glob(os.path.join(_project, ".pio", "libdeps", "*", "utensor*"))
-for _env in ProjectConfig.get_instance(os.path.join(_project, "platformio.ini")).envs():
-    _platform = ProjectConfig.get_instance().get("env:" + _env, "platform", "")
+_config = ProjectConfig.get_instance(os.path.join(_project, "platformio.ini"))
+for _env in _config.envs():
+    _platform = _config.get("env:" + _env, "platform", "")
     if _platform.startswith(("symlink://", "file://")):
         _roots.append(os.path.join(_platform.split("://", 1)[1], "..", ".."))
+    for _dep in _config.get("env:" + _env, "lib_deps", []):
+        if _dep.startswith(("symlink://", "file://")):
+            _roots.append(_dep.split("://", 1)[1])
 for _root in _roots:
     _path = os.path.join(_root, "platformio", "test_runner.py")
     if _root and os.path.isfile(_path):
