@@ -418,6 +418,60 @@ def test_the_guards_catch_hangs_crashes_and_memory_blowups(tmp_path, monkeypatch
                         ("partial", "error", True), ("bug", "crash", False)]
 
 
+# Failures the fuzzing found, rebuilt by hand so they stay pinned whatever the seeds do.
+# Each: (model, edit(data bytearray, map), expected message or None for "converts").
+def _set_scale(tensor, k, value):
+    return lambda d, m: model_mutator.put(d, m.tensors[tensor].scale.elem_pos(k), "f32", value)
+
+
+def _set_option(op, name, value):
+    def edit(d, m):
+        [field] = [f for f in m.operators[op].options if f.name == name]
+        model_mutator.put(d, field.pos, field.kind, value)
+    return edit
+
+
+def _set_outputs(values):
+    return lambda d, m: model_mutator.point(d, m.sg_outputs.field_pos, model_mutator.append(
+        d, model_mutator.vector_bytes("i32", values)))
+
+
+FOUND = [
+    # planner KeyError: a RESHAPE output aliasing a tensor no live operator writes
+    ("kws_ref_model.tflite", _set_outputs([22]), None),
+    ("kws_ref_model.tflite", _set_outputs([]), "invalid TensorFlow Lite model: the subgraph has no outputs"),
+    ("kws_ref_model.tflite", _set_outputs([17]), r"graph output tensor 17 \(.*\) is a constant"),
+    # ZeroDivisionError in the conv lowering
+    ("kws_ref_model.tflite", _set_scale(23, 0, 0.0), "has quantization scale 0.0"),
+    # a 2^100 rescale: undefined shift in the kernel (UBSan), tflite_micro silently computed garbage
+    ("vww_96_int8.tflite", _set_scale(5, 3, 1e30), "DEPTHWISE_CONV_2D: its quantization scales give a rescale "
+     "factor .* at least 2\\^31, which the int8 kernels cannot represent"),
+    # tflite_micro refuses; utensor used to convert
+    ("ad01_int8.tflite", _set_scale(13, 0, 1e-30), "FULLY_CONNECTED: bias .* has scale .* they must agree"),
+    # tflite_micro loops over the option: different outputs from the same file
+    ("kws_ref_model.tflite", _set_option(1, "depth_multiplier", 4), "option depth_multiplier is 4, but 64 filter "
+     "channels over 64 input channels make it 1"),
+]
+
+
+@pytest.mark.parametrize("model,edit,expected", FOUND, ids=[
+    "dead-alias", "no-outputs", "constant-output", "zero-scale", "huge-rescale", "bias-scale", "depth-multiplier"])
+def test_fuzzing_findings_stay_fixed(tmp_path, model, edit, expected):
+    data = open(os.path.join(conftest.MODELS_DIR, model), "rb").read()
+    d = bytearray(data)
+    edit(d, model_mutator.build_map(data))
+    path = str(tmp_path / "found.tflite")
+    with open(path, "wb") as f:
+        f.write(bytes(d))
+    if expected is None:
+        convert.convert_to_directory([path], str(tmp_path / "out"))
+        return
+    with pytest.raises(UtensorError, match=expected) as info:
+        convert.convert_to_directory([path], str(tmp_path / "out"))
+    assert path in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
 def test_mutants_are_deterministic():
     models = load_models()
     data, model_map = models["kws_ref_model.tflite"]
