@@ -160,7 +160,8 @@ def test_second_run_in_same_build_only_adds_include_path(setup):
     assert env2.cpppath == [str(build / "utensor_gen" / "src")]
 
 
-@pytest.mark.parametrize("change", ["model bytes", "generator source", "option", "python"])
+@pytest.mark.parametrize("change", ["model bytes", "generator source", "option", "python",
+                                    "user ops"])
 def test_reconverts_when_an_input_changes(setup, change):
     library, project, _, make, runs = setup
     options = {"custom_utensor_models": "models/a.tflite"}
@@ -172,6 +173,8 @@ def test_reconverts_when_an_input_changes(setup, change):
     elif change == "option":
         (project / "data.npy").write_bytes(b"npy")
         options = dict(options, custom_utensor_representative_data="data.npy")
+    elif change == "user ops":
+        options = dict(options, custom_utensor_user_ops="MY_GELU\n  MY_NORM")
     else:
         other_python = project / "python-link"
         other_python.symlink_to(sys.executable)
@@ -181,6 +184,8 @@ def test_reconverts_when_an_input_changes(setup, change):
     assert len(runs()) == 2
     if change == "option":
         assert "'--representative-data', '%s'" % (project / "data.npy") in runs()[1]
+    if change == "user ops":
+        assert "'--user-op', 'MY_GELU', '--user-op', 'MY_NORM'" in runs()[1]
 
 
 def test_failure_stops_build_and_keeps_previous_sources(setup):
