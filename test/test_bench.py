@@ -26,7 +26,7 @@ needs_tools = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def result():
-    return bench_model(MODEL, BOARD, log=lambda s: None)
+    return bench_model(MODEL, BOARD, layers=True, log=lambda s: None)
 
 
 def _nm(elf):
@@ -102,6 +102,18 @@ def test_ratios_against_tflm(result):
 
 
 @needs_tools
+def test_per_layer_counts(result):
+    lay = result["per_layer"]
+    assert [row["op"] for row in lay["layers"]] == ["FULLY_CONNECTED"] * 10
+    assert sum(row["macs"] for row in lay["layers"]) == result["macs"]
+    assert all(row["instructions"] > row["macs"] // 4 for row in lay["layers"])
+    # The hooked build differs from the plain one only by the hooks: a call, the mark and
+    # a return per layer, a few instructions each.
+    assert 0 < lay["hook_overhead_total"] <= 8 * len(lay["layers"])
+    assert lay["sum_instructions"] == sum(r["instructions"] for r in lay["layers"]) + lay["tail_instructions"]
+
+
+@needs_tools
 def test_markdown_and_render(result, tmp_path):
     run = {"board": BOARD, "date": "d", "commit": "c", "command": "utensor bench x", "results": [result]}
     js = tmp_path / "r.json"
@@ -111,6 +123,7 @@ def test_markdown_and_render(result, tmp_path):
     text = md.read_text()
     assert f"| ad01_int8 | {result['instructions']:,} |" in text
     assert "| 1,952,250 |" in text and "bit-exact" in text
+    assert "per layer" in text and "| 9 | FULLY_CONNECTED | 1x640 |" in text
 
 
 MAP_SNIPPET = """\
@@ -123,7 +136,7 @@ Linker script and memory map
 .text           0x000000c0       0x40
  .text.main     0x000000c0       0x10 .pio/build/bench/src/main.o
  .text._ZN7utensor7kernels18fully_connected_s8E
-                0x000000d0       0x20 .pio/build/bench/lib261/libmain.a(fully_connected.o)
+                0x000000d0       0x20 .pio/build/bench/lib8a1/libutensor.a(fully_connected.o)
  *fill*         0x000000f0        0x2 
  .text.memcpy   0x000000f2        0xe /usr/lib/gcc/arm-none-eabi/12.2.1/libc_nano.a(lib_a-memcpy.o)
                 0x000000f2                memcpy

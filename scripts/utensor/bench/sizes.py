@@ -57,7 +57,8 @@ def classify(obj: str, model_objects) -> str:
     base = re.sub(r"^.*/", "", path)
     if "/utensor_gen/" in path or ("/src/" in path and base in model_objects):
         return "model"
-    if re.search(r"/lib\d+/[^/]*\.a\(", path) or re.search(r"/lib\d+/", path):
+    # PlatformIO builds each library into .pio/build/<env>/lib<hex id>/lib<name>.a.
+    if re.search(r"\.pio/build/[^/]+/lib[0-9a-f]+/", path):
         return "runtime"
     if "/utensor_bsp/" in path:
         return "bsp"
