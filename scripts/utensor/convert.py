@@ -67,6 +67,12 @@ TEMP_PREFIX = ".utensor-"
 TEMP_SUFFIX = ".tmp"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _stage(path: str, text: str) -> Optional[str]:
     """Write `text` to a fsynced temporary file beside `path`; None if `path` already
     holds exactly that. The temporary name carries our pid (see `remove_stale_temps`)."""
@@ -84,6 +90,7 @@ def _stage(path: str, text: str) -> Optional[str]:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; sources are ordinary files
     except BaseException:
         _unlink(tmp)
         raise
