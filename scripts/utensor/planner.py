@@ -3,9 +3,9 @@
 Buffers are the non-constant tensors (an alias shares its root's buffer) and each
 operator's scratch. A buffer is live from the operator that writes it (graph inputs: from
 the start) to the last operator that reads it (graph outputs: to the end). Two buffers
-live at the same time never overlap. Placement is greedy by size, largest first, each at
-the lowest aligned offset free during its whole lifetime (the classic approach of TFLite
-Micro's greedy planner). The plan also reports the lower bound no placement can beat:
+live at the same time never overlap. Placement is first-fit (each buffer at the lowest
+aligned offset free during its whole lifetime) in several orders, keeping the best: TFLite
+Micro's greedy planner is the largest-first one. The plan also reports the lower bound no placement can beat:
 the largest total size of buffers live at one step.
 """
 
@@ -103,7 +103,7 @@ def plan_memory(graph: Graph, scratch_bytes: Sequence[int], inplace: Sequence[Op
         if size > 0:
             all_buffers.append(Buffer(name=f"scratch{step}", size=size, first=step, last=step, scratch_of=step))
 
-    _place_greedy(all_buffers)
+    _place_best(all_buffers)
     arena = max((_align(b.offset + b.size) for b in all_buffers), default=0)
     lower = max(
         (sum(b.size for b in all_buffers if b.first <= s <= b.last) for s in range(-1, n_ops + 1)),
@@ -146,9 +146,32 @@ def _merge_inplace(graph: Graph, buffers: Dict[int, Buffer], inplace) -> None:
                 buffers[root] = src
 
 
-def _place_greedy(bufs: List[Buffer]) -> None:
+# Orders in which buffers are placed first-fit. No single order wins on every graph
+# (largest-first suits chains, definition order suits MobileNet-like graphs), so the
+# planner tries each and keeps the smallest arena; ties keep the earlier order.
+PLACEMENT_ORDERS = (
+    ("largest first", lambda b: (-b.size, b.first, b.name)),
+    ("definition order", lambda b: (b.first, -b.size, b.name)),
+    ("longest lifetime first", lambda b: (-(b.last - b.first), -b.size, b.name)),
+    ("largest area first", lambda b: (-(b.size * (b.last - b.first + 1)), b.first, b.name)),
+)
+
+
+def _place_best(bufs: List[Buffer]) -> None:
+    best = None
+    for _, key in PLACEMENT_ORDERS:
+        _place_first_fit(bufs, key)
+        arena = max((_align(b.offset + b.size) for b in bufs), default=0)
+        if best is None or arena < best[0]:
+            best = (arena, [b.offset for b in bufs])
+    for b, offset in zip(bufs, best[1]):
+        b.offset = offset
+
+
+def _place_first_fit(bufs: List[Buffer], key) -> None:
+    """Place buffers in `key` order, each at the lowest aligned offset free for its lifetime."""
     placed: List[Buffer] = []
-    for b in sorted(bufs, key=lambda x: (-x.size, x.first, x.name)):
+    for b in sorted(bufs, key=key):
         candidates = sorted(
             (p for p in placed if _lifetimes_overlap(p, b)), key=lambda p: p.offset
         )
