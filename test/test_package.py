@@ -6,6 +6,7 @@ About 40 s on two cores.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -102,3 +103,30 @@ def test_example_builds_and_passes_from_the_tarball(tarball, tmp_path):
     test = piohelp.run(["pio", "test", "-e", "mps2_an386"], str(project), env, timeout=900)
     assert test.returncode == 0, piohelp.tail(test)
     assert "3 test cases: 3 succeeded" in test.stdout
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "root CMakeLists.txt includes runtime/cmake/firmware_checks.cmake whenever it cross "
+    "compiles, also as a subdirectory of a user's project, and those checks need "
+    "test/cpp/firmware, which the package does not ship; runtime-core: include them only "
+    "when utensor is the top-level project. Remove this mark then."))
+@pytest.mark.skipif(any(shutil.which(t) is None for t in ("cmake", "arm-none-eabi-g++")),
+                    reason="needs cmake and arm-none-eabi-g++")
+def test_cmake_project_builds_from_the_tarball(tarball, tmp_path):
+    unpacked = tmp_path / "utensor_unpacked"
+    unpacked.mkdir()
+    with tarfile.open(tarball) as tar:
+        tar.extractall(unpacked)
+    source = tmp_path / "cmake_mps2"
+    shutil.copytree(os.path.join(ROOT, "examples", "cmake_mps2"), source)
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    configure = piohelp.run(
+        ["cmake", "-S", str(source), "-B", str(tmp_path / "build"),
+         "-DCMAKE_TOOLCHAIN_FILE=%s" % (unpacked / "runtime" / "cmake" / "arm-none-eabi.cmake"),
+         "-DUTENSOR_DIR=%s" % unpacked, "-DUTENSOR_PYTHON=%s" % sys.executable],
+        str(source), env)
+    assert configure.returncode == 0, piohelp.tail(configure)
+    build = piohelp.run(["cmake", "--build", str(tmp_path / "build"), "-j2"], str(source), env)
+    assert build.returncode == 0, piohelp.tail(build)
+    assert (tmp_path / "build" / "sine_app.elf").is_file()
