@@ -22,7 +22,8 @@ def add_arguments(p):
     p.add_argument("--seed", type=int, default=0, help="seed of the benchmark input (default 0)")
     p.add_argument("--jobs", type=int, default=2, help="parallel compile jobs (default 2)")
     p.add_argument("--render", nargs="+", metavar="JSON",
-                   help="no measuring: write --markdown from earlier --json files")
+                   help="no measuring: write the whole benchmark document (BENCHMARKS.md) to "
+                        "--markdown (or print it) from earlier --json files, one per board")
 
 
 def _commit():
@@ -45,11 +46,12 @@ def main(args) -> int:
         for path in args.render:
             with open(path, encoding="utf-8") as f:
                 runs.append(json.load(f))
+        text = report.document(runs)
         if not args.markdown:
-            print(report.markdown(runs))
+            print(text)
         else:
             with open(args.markdown, "w", encoding="utf-8") as f:
-                f.write(report.markdown(runs))
+                f.write(text)
         return 0
     if not args.models:
         raise UtensorError("give at least one model file (or --render JSON...).")

@@ -109,3 +109,107 @@ def markdown(runs: List[dict]) -> str:
         for r in results:
             out += layer_table(r)
     return "\n".join(out) + "\n"
+
+
+def goals(results: List[dict]) -> List[str]:
+    """Issue 5's RAM and flash goals per model, met or by how much not, and whether the
+    structure of the model (plan lower bound, weight bytes) allows them at all."""
+    lines = []
+    for r in results:
+        v = r.get("vs_tflm")
+        if not v:
+            continue
+        t = v["tflm"]
+        ram, goal = r["ram"]["model_ram"], v["ram_goal_bytes"]
+        if ram <= goal:
+            ram_text = f"RAM {ram:,} B <= goal {goal:,} B: **met** ({v['ram_vs_tflm_arena']:.2f} x TFLM's arena)."
+        else:
+            bound = r["arena_lower_bound"]
+            why = (f"the plan's own lower bound ({bound:,} B: the largest set of buffers that must be "
+                   "live together) is above the goal, so no placement of these buffers reaches it; it takes "
+                   "operators that keep fewer bytes live (in-place depthwise/1x1 convolution with a small "
+                   "row buffer, in-place ADD, operator order)"
+                   if bound > goal else
+                   f"the plan's lower bound ({bound:,} B) is below the goal: a better placement of the same buffers may reach it")
+            ram_text = (f"RAM {ram:,} B vs goal {goal:,} B: **not met**, {ram - goal:,} B over "
+                        f"({v['ram_vs_tflm_arena']:.2f} x TFLM's arena); {why}.")
+        fl, fgoal = v["flash_ours"], (t["runtime_flash_bytes"] + t["flatbuffer_bytes"]) // 2
+        w = r["flash"]["weights"]
+        if fl <= fgoal:
+            flash_text = f"flash {fl:,} B <= goal {fgoal:,} B: **met** ({v['flash_vs_tflm']:.2f})."
+        else:
+            why = (f"the int8 weights alone ({w:,} B) exceed the goal, so it is out of reach without "
+                   "compressing the weights themselves"
+                   if w > fgoal else
+                   f"weights take {w:,} B, leaving {fgoal - w:,} B for code; generated code "
+                   f"{r['flash']['generated_code']:,} B (mostly per-channel bias/multiplier/shift tables) "
+                   f"and runtime+kernels {r['flash']['runtime_kernels']:,} B are over that")
+            flash_text = (f"flash {fl:,} B vs goal {fgoal:,} B: **not met**, {fl - fgoal:,} B over "
+                          f"({v['flash_vs_tflm']:.2f}); {why}.")
+        lines.append(f"- **{r['model']}**: {ram_text} {flash_text}")
+    return lines
+
+
+DEFINITIONS = """\
+What each number is (all from the firmware `utensor bench` builds: the model converted by
+the library's own PlatformIO extra script, exactly as a user's `pio run` does, and a small
+driver as `main.cpp`):
+
+- **instructions**: executed guest instructions between two marks around `invoke()`,
+  counted exactly by the QEMU TCG plugin `scripts/utensor/qemu_plugin/icount.c`, with
+  interrupts off (no SysTick handler inside). The firmware runs the model twice on the same
+  input and a run is accepted only if both counts are equal. The plugin itself is
+  calibrated in `test/test_platform.py` (a loop of 1,000,000 two-instruction turns counts
+  exactly 2,000,000).
+- **arena**: the model's one static buffer for activations and scratch (`kArenaBytes` of
+  the generated descriptor; equal to the `arena` symbol in the ELF). **lower bound**: the
+  largest set of buffers the plan must keep live together.
+- **model RAM** (issue 5's "our RAM"): the arena plus any static RAM the generated model
+  and the runtime add besides it (today: none). **static RAM**: everything in `.data` +
+  `.bss` of the firmware (model RAM plus board support and libc). The stack is not
+  static RAM: **peak stack** is the high-water mark during `invoke()`, measured by painting
+  the free stack with a pattern before and finding the lowest overwritten word after.
+- **flash** = `.vectors` + `.text` + `.rodata` + `.ARM.exidx` + `.init_array` + the load
+  image of `.data` (= `arm-none-eabi-size` text + data), attributed byte for byte from the
+  linker map: **weights** (the model's constant arrays `kT<n>`), **generated code** (the
+  rest of the generated model's objects: `run()`, per-channel bias/multiplier/shift tables,
+  the descriptor), **runtime+kernels** (the utensor library archive: only the kernels the
+  model calls are linked), **board+libc** (startup, UART, port, newlib-nano, libgcc, the
+  driver, alignment), **bench input** (the driver's input array, not part of a product).
+- **vs tflite_micro**: the outputs of the benchmark input (numpy `default_rng(0)`, sample
+  0 of `utensor verify --seed 0`) compared with the `tflite_micro` interpreter's.
+- **TFLM figures**: measured for issue 5 (TFLM at its default flags: runtime -Os, kernels
+  -O2; same QEMU; exact counts). On the M7 TFLM's counts are practically the M4's; on the
+  M55 the optimized column is TFLM + CMSIS-NN with Helium. **our flash** in the ratio =
+  weights + generated code + runtime+kernels, against TFLM's flash without the model plus
+  the model's flatbuffer; board support and libc are left out on our side (about 2 KB).
+  **our RAM** against TFLM's arena on target (TFLM's own ~560 B of static RAM is not
+  counted on its side, none is on ours). *tflite_micro host arena* is what the `tflite_micro`
+  Python package's allocator records on this 64-bit host: its head (activations) is the
+  planned part comparable with our arena; its tail (persistent structures) is larger than
+  on a 32-bit target.
+"""
+
+
+def document(runs: List[dict]) -> str:
+    """BENCHMARKS.md: definitions, the issue 5 goals, then every run's tables."""
+    out = ["# Benchmarks", "",
+           "Generated by `utensor bench` (scripts/utensor/bench/). Do not edit by hand: re-run the "
+           "commands below.", ""]
+    out += ["## Commands", "", "```sh"]
+    for run in runs:
+        out.append(run.get("command", "utensor bench"))
+    out += ["utensor bench --render " + " ".join(f"bench-{run['board']}.json" for run in runs)
+            + " --markdown BENCHMARKS.md", "```", ""]
+    out += ["Each run from a clean checkout of the commit shown (`git worktree add --detach DIR "
+            "COMMIT`, `PYTHONPATH=DIR/scripts python3 -m utensor ...`).", ""]
+    out += ["Runs: " + "; ".join(f"{run['board']} {run.get('date', '?')}, commit {run.get('commit', '?')}"
+                                 for run in runs), ""]
+    out += ["## Definitions", "", DEFINITIONS]
+    for run in runs:
+        g = goals(run["results"])
+        if g and run["board"] == "mps2_an386":
+            out += ["## Issue 5 goals on mps2_an386 (RAM <= 0.6 x TFLM arena; flash <= 0.5 x TFLM runtime + flatbuffer)", ""]
+            out += g + [""]
+    out += ["## Results", "", markdown(runs)]
+    return "\n".join(out)
