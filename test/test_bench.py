@@ -187,3 +187,13 @@ def test_one_line_report_names_the_numbers():
          "flash": {"total": 9, "weights": 1, "generated_code": 2, "runtime_kernels": 3, "board_support_libc": 3}}
     line = report.one_line(r)
     assert "1,234,567 instructions (repeatable)" in line and "bit-exact" in line
+
+
+def test_cli_refuses_bad_arguments(capsys):
+    assert cli.main(["bench"]) == 1
+    assert "at least one model" in capsys.readouterr().err
+    assert cli.main(["bench", "no_such_model.tflite"]) == 1
+    assert "no_such_model.tflite: no such model file" in capsys.readouterr().err
+    assert cli.main(["bench", MODEL, "--board", "nucleo_f446re"]) == 1
+    err = capsys.readouterr().err
+    assert "not one of utensor's emulated boards" in err and "mps2_an386" in err

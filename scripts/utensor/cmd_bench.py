@@ -55,6 +55,13 @@ def main(args) -> int:
         return 0
     if not args.models:
         raise UtensorError("give at least one model file (or --render JSON...).")
+    from .boards import BOARDS, board_ids
+
+    if args.board not in BOARDS:
+        raise UtensorError(
+            f"board {args.board!r} is not one of utensor's emulated boards ({', '.join(board_ids())}): "
+            "`utensor bench` counts instructions exactly under QEMU. On a real board, "
+            "`utensor verify --board ID --port PORT` reports the board's cycle counter.")
     for m in args.models:
         if not os.path.isfile(m):
             raise UtensorError(f"{m}: no such model file.")
