@@ -4,6 +4,7 @@ import os
 
 from . import convert
 from .ir import Graph
+from .ops import custom
 
 
 def add_arguments(p):
@@ -11,6 +12,8 @@ def add_arguments(p):
     p.add_argument("--name", help="C++ name of the model (default: from the file name)")
     p.add_argument("--plan-png", metavar="FILE", help="draw the memory plan (tensors over time and arena offset)")
     p.add_argument("--representative-data", metavar="FILE", help=".npy/.npz inputs to quantize a Keras model")
+    p.add_argument("--user-op", action="append", default=[], metavar="NAME",
+                   help="operator implemented by your project (as for convert)")
 
 
 def macs(graph: Graph, op) -> int:
@@ -51,7 +54,8 @@ def layer_rows(conversion):
 
 
 def main(args) -> int:
-    conversion = convert.convert_file(args.model, name=args.name, representative_data=args.representative_data)
+    conversion = convert.convert_file(args.model, name=args.name, representative_data=args.representative_data,
+                                      user_ops=custom.check_names(args.user_op))
     g, plan = conversion.graph, conversion.plan
     print(f"model {g.name} ({os.path.basename(args.model)}, sha256 {g.source_sha256[:16]}...)")
     header = f"{'#':>4}  {'operator':<28} {'output':<24} {'MACs':>11} {'weights B':>10} {'offset':>8} {'bytes':>8} {'scratch':>8}"
