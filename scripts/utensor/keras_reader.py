@@ -63,7 +63,7 @@ def keras_to_tflite(path: str, representative_data: Optional[str] = None) -> byt
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-    with _captured_stderr() as log:
+    with _captured_output() as log:
         try:
             return bytes(converter.convert())
         except Exception as e:  # pylint: disable=broad-except  # TF raises many kinds
@@ -81,7 +81,7 @@ def import_tensorflow(path: str):
     """TensorFlow, or a UtensorError naming the interpreter to use instead."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        with _captured_stderr():  # TF logs its CPU features at import, whatever the level
+        with _captured_output():  # TF logs its CPU features at import, whatever the level
             import tensorflow as tf  # pylint: disable=import-outside-toplevel
     except ImportError as e:
         raise UtensorError(
@@ -132,7 +132,7 @@ def _converter(tf, path: str):
                 "saved_model.pb. Export one with model.export(folder) (Keras 3) or "
                 "tf.saved_model.save, or give a .keras/.h5/.tflite file.")
         try:
-            with _captured_stderr():
+            with _captured_output():
                 converter = tf.lite.TFLiteConverter.from_saved_model(path)
                 inputs = _saved_model_inputs(tf, path)
             return converter, inputs
@@ -144,7 +144,7 @@ def _converter(tf, path: str):
     except ImportError:
         keras = tf.keras
     try:
-        with _captured_stderr():
+        with _captured_output():
             model = keras.models.load_model(path, compile=False)
     except Exception as e:  # pylint: disable=broad-except
         raise ModelFormatError(
@@ -236,7 +236,7 @@ def _last_lines(text: str, count: int = 4) -> str:
 
 
 @contextlib.contextmanager
-def _captured_stderr():
+def _captured_output():
     """Collect what TensorFlow writes to fd 1 and 2 (progress chatter, MLIR errors), so
     the converter's own output stays a short summary."""
     sys.stdout.flush()
