@@ -16,12 +16,21 @@
 
 #include <stdint.h>
 
+// The small helpers run once or more per output element; at -Os (the usual embedded
+// setting) GCC otherwise keeps them as out-of-line calls, which costs more than the
+// arithmetic itself.
+#if defined(__GNUC__)
+#define UTENSOR_FP_INLINE inline __attribute__((always_inline))
+#else
+#define UTENSOR_FP_INLINE inline
+#endif
+
 namespace utensor {
 namespace kernels {
 
 /// Round-to-nearest high 32 bits of 2*a*b; saturates the single overflow case
 /// a == b == INT32_MIN to INT32_MAX (gemmlowp's SaturatingRoundingDoublingHighMul).
-inline int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
+UTENSOR_FP_INLINE int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
   const bool overflow = a == b && a == INT32_MIN;
   const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
   const int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
@@ -32,7 +41,7 @@ inline int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
 }
 
 /// x / 2^exponent rounded to nearest, ties away from zero; exponent in [0, 31].
-inline int32_t RoundingDivideByPOT(int32_t x, int exponent) {
+UTENSOR_FP_INLINE int32_t RoundingDivideByPOT(int32_t x, int exponent) {
   const int32_t mask = static_cast<int32_t>((INT64_C(1) << exponent) - 1);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
@@ -42,7 +51,7 @@ inline int32_t RoundingDivideByPOT(int32_t x, int exponent) {
 /// x * 2^Exponent with saturation for Exponent > 0, RoundingDivideByPOT for Exponent < 0
 /// (gemmlowp's SaturatingRoundingMultiplyByPOT).
 template <int Exponent>
-inline int32_t SaturatingRoundingMultiplyByPOT(int32_t x) {
+UTENSOR_FP_INLINE int32_t SaturatingRoundingMultiplyByPOT(int32_t x) {
   if (Exponent > 0) {
     // Exponent is a compile-time constant; the clamps keep the unused branch well-formed.
     const int e = Exponent > 0 ? Exponent : 0;
@@ -57,7 +66,7 @@ inline int32_t SaturatingRoundingMultiplyByPOT(int32_t x) {
 
 /// x * multiplier * 2^shift with TFLite's double rounding: multiplier in [2^30, 2^31)
 /// (or 0), shift in [-31, 30] as produced by quantization.quantize_multiplier.
-inline int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift) {
+UTENSOR_FP_INLINE int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift) {
   const int left_shift = shift > 0 ? shift : 0;
   const int right_shift = shift > 0 ? 0 : -shift;
   // Unsigned shift: TFLite writes x * (1 << left_shift), which wraps on the same bits.
@@ -67,14 +76,14 @@ inline int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int 
 
 /// Multiplier >= 1 variant used by softmax: SRDHM(x * 2^left_shift, multiplier),
 /// left_shift >= 0.
-inline int32_t MultiplyByQuantizedMultiplierGreaterThanOne(int32_t x, int32_t multiplier,
+UTENSOR_FP_INLINE int32_t MultiplyByQuantizedMultiplierGreaterThanOne(int32_t x, int32_t multiplier,
                                                            int left_shift) {
   const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left_shift);
   return SaturatingRoundingDoublingHighMul(shifted, multiplier);
 }
 
 /// Multiplier < 1 variant: RoundingDivideByPOT(SRDHM(x, multiplier), -shift), shift <= 0.
-inline int32_t MultiplyByQuantizedMultiplierSmallerThanOneExp(int32_t x, int32_t multiplier,
+UTENSOR_FP_INLINE int32_t MultiplyByQuantizedMultiplierSmallerThanOneExp(int32_t x, int32_t multiplier,
                                                               int shift) {
   return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x, multiplier), -shift);
 }
@@ -96,12 +105,12 @@ inline int CountLeadingZeros(uint32_t x) {
 
 /// Rescales raw Q(SrcBits) to Q(DstBits) fixed point (gemmlowp's Rescale).
 template <int DstBits, int SrcBits>
-inline int32_t FixedPointRescale(int32_t raw) {
+UTENSOR_FP_INLINE int32_t FixedPointRescale(int32_t raw) {
   return SaturatingRoundingMultiplyByPOT<SrcBits - DstBits>(raw);
 }
 
 /// (a + b) / 2 rounded away from zero, without overflow (gemmlowp's RoundingHalfSum).
-inline int32_t RoundingHalfSum(int32_t a, int32_t b) {
+UTENSOR_FP_INLINE int32_t RoundingHalfSum(int32_t a, int32_t b) {
   const int64_t sum = static_cast<int64_t>(a) + static_cast<int64_t>(b);
   const int64_t sign = sum >= 0 ? 1 : -1;
   return static_cast<int32_t>((sum + sign) / 2);
@@ -182,7 +191,7 @@ inline int32_t GetReciprocal(int32_t x, int x_integer_digits, int* num_bits_over
 }
 
 /// Clamps v to [lo, hi].
-inline int32_t ClampI32(int32_t v, int32_t lo, int32_t hi) {
+UTENSOR_FP_INLINE int32_t ClampI32(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 

@@ -35,7 +35,7 @@ void for_each_broadcast(const BroadcastShape& s, const T* a, const T* b, T* out,
 struct AddS8 {
   const AddS8Params& p;
   int32_t sign;  // +1 ADD, -1 SUB
-  int8_t operator()(int8_t x1, int8_t x2) const {
+  UTENSOR_FP_INLINE int8_t operator()(int8_t x1, int8_t x2) const {
     const int32_t shifted1 = (static_cast<int32_t>(x1) + p.input1_offset) * (1 << p.left_shift);
     const int32_t shifted2 = (static_cast<int32_t>(x2) + p.input2_offset) * (1 << p.left_shift);
     const int32_t scaled1 =
@@ -52,7 +52,7 @@ struct AddS8 {
 
 struct MulS8 {
   const MulS8Params& p;
-  int8_t operator()(int8_t x1, int8_t x2) const {
+  UTENSOR_FP_INLINE int8_t operator()(int8_t x1, int8_t x2) const {
     const int32_t prod =
         (static_cast<int32_t>(x1) + p.input1_offset) * (static_cast<int32_t>(x2) + p.input2_offset);
     const int32_t out =
@@ -65,17 +65,17 @@ inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi 
 
 struct AddF32 {
   const ElementwiseF32Params& p;
-  float operator()(float a, float b) const { return clampf(a + b, p.activation_min, p.activation_max); }
+  UTENSOR_FP_INLINE float operator()(float a, float b) const { return clampf(a + b, p.activation_min, p.activation_max); }
 };
 
 struct SubF32 {
   const ElementwiseF32Params& p;
-  float operator()(float a, float b) const { return clampf(a - b, p.activation_min, p.activation_max); }
+  UTENSOR_FP_INLINE float operator()(float a, float b) const { return clampf(a - b, p.activation_min, p.activation_max); }
 };
 
 struct MulF32 {
   const ElementwiseF32Params& p;
-  float operator()(float a, float b) const { return clampf(a * b, p.activation_min, p.activation_max); }
+  UTENSOR_FP_INLINE float operator()(float a, float b) const { return clampf(a * b, p.activation_min, p.activation_max); }
 };
 
 }  // namespace
