@@ -191,6 +191,33 @@ inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t si
   *end = e;
 }
 
+// Pointwise convolution (1x1, stride 1, no padding): every window is one pixel inside the
+// image, so the layer is a plain matrix product. Kept out of line so that it does not
+// disturb the register allocation of the general loop.
+void pointwise_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                  int8_t* output) {
+  const Conv2DShape& s = params.shape;
+  const int32_t out_pairs_end = s.output_channels & ~1;
+  const int32_t pixels = s.batches * s.input_height * s.input_width;
+  const int32_t depth = s.input_channels;
+  for (int32_t px = 0; px < pixels; ++px, input += depth) {
+    int32_t oc = 0;
+    for (; oc + 4 <= s.output_channels; oc += 4) {
+      int32_t acc[4] = {params.folded_bias[oc], params.folded_bias[oc + 1],
+                        params.folded_bias[oc + 2], params.folded_bias[oc + 3]};
+      dot4_s8<false>(input, filter + oc * depth, depth, depth, 0, acc);
+      for (int k = 0; k < 4; ++k) *output++ = requantize(acc[k], params, oc + k);
+    }
+    for (; oc < s.output_channels; oc += 2) {
+      const int32_t oc1 = oc < out_pairs_end ? oc + 1 : oc;
+      int32_t acc0 = params.folded_bias[oc], acc1 = params.folded_bias[oc1];
+      dot2_s8(input, filter + oc * depth, filter + oc1 * depth, depth, &acc0, &acc1);
+      *output++ = requantize(acc0, params, oc);
+      if (oc1 != oc) *output++ = requantize(acc1, params, oc1);
+    }
+  }
+}
+
 }  // namespace
 
 void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
@@ -208,6 +235,15 @@ void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* 
   // advance); clipped windows add the offset to each input, as TFLite does.
   const bool rows = groups == 1 && s.dilation_width == 1;
   const int32_t out_pairs_end = s.output_channels & ~1;
+  // Shallow pointwise layers are dominated by per-pixel overhead, which the matrix-product
+  // loop avoids; with deeper inputs the general loop below measured faster (GCC 12, M4).
+  if (rows && params.folded_bias != nullptr && s.input_channels <= 16 &&
+      s.filter_height == 1 && s.filter_width == 1 &&
+      s.stride_height == 1 && s.stride_width == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+      s.output_height == s.input_height && s.output_width == s.input_width) {
+    pointwise_s8(params, input, filter, output);
+    return;
+  }
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * in_row_stride;
     for (int32_t oy = 0; oy < s.output_height; ++oy) {
