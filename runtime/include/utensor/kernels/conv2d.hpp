@@ -12,6 +12,13 @@
 // contribute nothing (as if the input there were its zero point).
 // All values are computed by the converter (scripts/utensor/ops/conv.py); nothing is
 // checked at run time.
+//
+// Speed: without groups or horizontal dilation each filter row is one contiguous dot
+// product (four output channels per input load); windows inside the image skip the input
+// offset thanks to folded_bias; 1x1 layers over shallow inputs run as a matrix product. On
+// cores with the DSP extension (kernels/arch.hpp) the int8 dot products use SXTB16/SMLAD.
+// None of this changes a result: integer sums are exact in any order, and every float
+// output keeps TFLite's summation order.
 
 #include <stdint.h>
 
