@@ -284,6 +284,18 @@ def test_add_sub_mul_int8():
     check(tfl, ["ADD", "SUB", "MUL"], seed=19)
 
 
+def test_add_sub_large_int8():
+    """Tensors of >= 1024 elements: ADD/SUB use the converter's rescaling tables."""
+    shapes = [(1, 16, 16, 8), (1, 16, 16, 8), (1, 1, 16, 8)]
+
+    def build(a, b, c):
+        return [ops.add(a, b), ops.relu(ops.subtract(b, a)), ops.add(a, c), ops.subtract(c, b)]
+
+    model = _keras_model(build, shapes, seed=33)
+    tfl = to_tflite(model, shapes, quantize=True, seed=33, ranges=[(-1, 1), (-7, 3), (0, 2)])
+    check(tfl, ["ADD", "SUB"], seed=34)
+
+
 def test_add_sub_mul_float32():
     model = _keras_model(_binary_branches, BINARY_SHAPES, seed=10)
     tfl = to_tflite(model, BINARY_SHAPES, quantize=False)

@@ -8,12 +8,18 @@ does) and CalculateOpDataMul (double).
 from typing import List, Sequence, Tuple
 
 from ..ir import Graph, Operator, Tensor
-from ..quantization import activation_range, activation_range_float, f32, quantize_multiplier
+from ..quantization import (
+    activation_range, activation_range_float, f32, multiply_by_quantized_multiplier,
+    quantize_multiplier,
+)
 from . import KernelCall, register
 from ._dense import activation, describe_dtypes, io_tensors, malformed, per_tensor, unsupported
 
 MAX_RANK = 6
 ADD_LEFT_SHIFT = 20  # TFLite's int8 ADD/SUB headroom
+# From this many output elements on, ADD/SUB look each input's rescaling up in a
+# 256-entry int32 table (1 KiB of flash per input) instead of computing it per element.
+TABLE_MIN_ELEMENTS = 1024
 
 
 def broadcast_shape(op: Operator, graph: Graph, a: Tensor, b: Tensor, y: Tensor) -> dict:
@@ -82,7 +88,19 @@ def _add_sub_int8(op, graph, a, b, y, subtract: bool) -> dict:
     lo, hi = activation_range(activation(op, graph), "int8", so, zo)
     return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, left_shift=ADD_LEFT_SHIFT,
                 input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
-                output_multiplier=mo, output_shift=sho, act_min=lo, act_max=hi)
+                output_multiplier=mo, output_shift=sho, act_min=lo, act_max=hi,
+                input1_table=None, input2_table=None)
+
+
+def rescale_table(offset: int, multiplier: int, shift: int) -> list:
+    """The kernel's per-input ADD/SUB rescaling for every int8 value, indexed by the byte
+    as uint8: MultiplyByQuantizedMultiplierSmallerThanOneExp((x + offset) << 20, ...)."""
+    values = []
+    for b in range(256):
+        x = b if b < 128 else b - 256
+        values.append(multiply_by_quantized_multiplier((x + offset) * (1 << ADD_LEFT_SHIFT),
+                                                       multiplier, shift))
+    return values
 
 
 def _mul_int8(op, graph, a, b, y) -> dict:
@@ -108,6 +126,13 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
             params.update(_mul_int8(op, graph, a, b, y))
         else:
             params.update(_add_sub_int8(op, graph, a, b, y, subtract=(kind == "sub")))
+            if params["shape"]["size"] >= TABLE_MIN_ELEMENTS:
+                params["input1_table"] = rescale_table(params["input1_offset"],
+                                                       params["input1_multiplier"],
+                                                       params["input1_shift"])
+                params["input2_table"] = rescale_table(params["input2_offset"],
+                                                       params["input2_multiplier"],
+                                                       params["input2_shift"])
     else:
         lo, hi = activation_range_float(activation(op, graph))
         params.update(act_min=lo, act_max=hi)

@@ -39,6 +39,11 @@ struct AddS8Params {
   int32_t input2_multiplier, input2_shift;
   int32_t output_multiplier, output_shift;
   int32_t activation_min, activation_max;
+  // Optional [256] tables of each input's rescaled value (the first two steps above for
+  // every int8 value, indexed by the byte as uint8_t), precomputed by the converter for
+  // large tensors; nullptr to compute them per element. Same integers either way.
+  const int32_t* input1_table;
+  const int32_t* input2_table;
 };
 
 struct MulS8Params {

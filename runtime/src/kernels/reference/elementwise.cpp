@@ -50,6 +50,21 @@ struct AddS8 {
   }
 };
 
+// ADD/SUB with both inputs' rescaling looked up (the converter's tables).
+struct AddS8Table {
+  const AddS8Params& p;
+  int32_t sign;
+  UTENSOR_FP_INLINE int8_t operator()(int8_t x1, int8_t x2) const {
+    const int32_t scaled1 = p.input1_table[static_cast<uint8_t>(x1)];
+    const int32_t scaled2 = p.input2_table[static_cast<uint8_t>(x2)];
+    const int32_t raw = sign > 0 ? scaled1 + scaled2 : scaled1 - scaled2;
+    const int32_t out = MultiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.output_multiplier,
+                                                                       p.output_shift) +
+                        p.output_offset;
+    return static_cast<int8_t>(ClampI32(out, p.activation_min, p.activation_max));
+  }
+};
+
 struct MulS8 {
   const MulS8Params& p;
   UTENSOR_FP_INLINE int8_t operator()(int8_t x1, int8_t x2) const {
@@ -81,13 +96,23 @@ struct MulF32 {
 }  // namespace
 
 void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
-  const AddS8 f = {params, 1};
-  for_each_broadcast(params.shape, input1, input2, output, f);
+  if (params.input1_table && params.input2_table) {
+    const AddS8Table f = {params, 1};
+    for_each_broadcast(params.shape, input1, input2, output, f);
+  } else {
+    const AddS8 f = {params, 1};
+    for_each_broadcast(params.shape, input1, input2, output, f);
+  }
 }
 
 void sub_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
-  const AddS8 f = {params, -1};
-  for_each_broadcast(params.shape, input1, input2, output, f);
+  if (params.input1_table && params.input2_table) {
+    const AddS8Table f = {params, -1};
+    for_each_broadcast(params.shape, input1, input2, output, f);
+  } else {
+    const AddS8 f = {params, -1};
+    for_each_broadcast(params.shape, input1, input2, output, f);
+  }
 }
 
 void mul_s8(const MulS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
