@@ -65,3 +65,58 @@ def test_scratch_is_live_only_during_its_operator():
     s0, s1 = plan.scratch_offset[0], plan.scratch_offset[1]
     assert s0 == s1  # the two scratch areas never live together
     assert plan.overlapping_pairs() == []
+
+
+# ---- in-place convolutions (row streaming) ----
+
+def test_staging_rows_follow_the_flush_rule():
+    row = 320  # 5 x 64 int8
+    # 3x3 stride 1 SAME over itself: row r may land only once row r+1's window (rows r..)
+    # no longer needs input row r-1's place: one row of lag plus the row being computed.
+    assert planner.staging_rows_needed(25, row, 25, row, 1, 1, 0) == 2
+    # 1x1: row r's destination is input row r, read by nothing later.
+    assert planner.staging_rows_needed(25, row, 25, row, 1, 0, 0) == 1
+    # 3x3 stride 2 halving H and W: the output row lands far below the rows still read.
+    assert planner.staging_rows_needed(48, 2 * row, 24, row, 2, 0, 0) == 1
+    # an expanding 1x1 with the input at the top of the output: no lag either.
+    assert planner.staging_rows_needed(24, row, 24, 2 * row, 1, 0, -24 * row) == 1
+
+
+def _conv_chain(n_layers, h=16, w=4, c=32):
+    """input -> n x (3x3 stride-1 SAME depthwise) -> output, batch 1."""
+    act = (1, h, w, c)
+    tensors = [Tensor(0, "x", "int8", act)]
+    ops = []
+    for k in range(n_layers):
+        wt = Tensor(len(tensors), f"w{k}", "int8", (1, 3, 3, c), data=np.zeros((1, 3, 3, c), np.int8))
+        tensors.append(wt)
+        out = Tensor(len(tensors), f"y{k}", "int8", act)
+        tensors.append(out)
+        src = 0 if k == 0 else tensors[-3].index
+        ops.append(Operator(k, "DEPTHWISE_CONV_2D", [src, wt.index], [out.index],
+                            {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1}))
+    return Graph("chain", tensors, ops, [0], [tensors[-1].index])
+
+
+def test_streamed_chain_needs_one_activation_plus_staging():
+    g = _conv_chain(4)
+    act = 16 * 4 * 32
+    plain = planner.plan_memory(g, [0] * 4, [None] * 4)
+    streamed = planner.plan_memory(g, [0] * 4, [None] * 4, [True] * 4)
+    assert plain.arena_bytes == 2 * act
+    assert streamed.arena_bytes == act + 2 * 4 * 32  # one activation and two staged rows
+    # Inputs are consumed by invoke(), as in TFLite Micro: the first layer overwrites it too.
+    assert set(streamed.streamed) == {0, 1, 2, 3}
+    for step, s in streamed.streamed.items():
+        op = g.operators[step]
+        assert streamed.tensor_offset[op.inputs[0]] == streamed.tensor_offset[op.outputs[0]]
+        assert s.staging_rows == 2 and s.out_row_elems == 4 * 32
+    assert streamed.overlapping_pairs() == []
+
+
+def test_streaming_is_refused_when_the_input_lives_on():
+    g = _conv_chain(2)
+    g.outputs = [1 + 1, g.outputs[0]]  # the first layer's output is also a graph output
+    plan = planner.plan_memory(g, [0, 0], [None, None], [True, True])
+    assert plan.streamed == {}
+    assert plan.overlapping_pairs() == []

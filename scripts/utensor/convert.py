@@ -53,7 +53,9 @@ def lower_graph(graph: Graph, user_ops: Sequence[str] = ()) -> list:
 def convert_graph(graph: Graph, user_ops: Sequence[str] = ()) -> Conversion:
     graph = passes.run_all(graph)
     calls = lower_graph(graph, user_ops)
-    plan = planner.plan_memory(graph, [c.scratch_bytes for c in calls], [c.inplace for c in calls])
+    plan = planner.plan_memory(
+        graph, [c.scratch_bytes for c in calls], [c.inplace for c in calls], [c.row_streaming for c in calls]
+    )
     emitted = emitter.emit_model(graph, calls, plan)
     return Conversion(graph, calls, plan, emitted)
 

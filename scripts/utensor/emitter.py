@@ -259,7 +259,11 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
             scratch=f"(arena + {scratch})" if scratch is not None else "nullptr",
         )
         module = env.get_template(call.template).module
-        for line in str(module.includes(ctx)).strip().splitlines():
+        streamed = plan.streamed.get(step)
+        op_includes = str(module.includes(ctx)).strip().splitlines()
+        if streamed is not None:
+            op_includes.append('#include "utensor/kernels/row_stream.hpp"')
+        for line in op_includes:
             if line.strip() and line.strip() not in includes:
                 includes.append(line.strip())
         shapes = " x ".join(
@@ -271,7 +275,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
                 op_type=op.op_type,
                 summary=f"operator #{op.index} {op.op_type} -> {shapes}",
                 decl=str(module.decl(ctx)).strip(),
-                call=str(module.call(ctx)).strip(),
+                call=_render_call(env, module, ctx, streamed),
             )
         )
 
@@ -326,6 +330,16 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         weight_bytes=weight_bytes,
         arena_bytes=common["arena_bytes"],
     )
+
+
+def _render_call(env, module, ctx: OpContext, streamed) -> str:
+    if streamed is None:
+        return str(module.call(ctx)).strip()
+    # In place: the same kernel call, once per output row, through run_rows_in_place.
+    band_call = str(module.call_with(ctx, "band_params", "band_in", "band_out")).strip()
+    return env.get_template("row_stream.j2").render(
+        c=ctx, s=streamed, band_call=band_call, input=ctx.ins[0], output=ctx.outs[0]
+    ).strip()
 
 
 def emit_registry(model_names: Sequence[str]) -> str:

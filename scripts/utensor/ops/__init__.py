@@ -37,12 +37,18 @@ class KernelCall:
     scratch_bytes: bytes of scratch the kernel needs, planned in the arena.
     inplace: (input slot, output slot) whose buffers may be the same memory, if the
         kernel supports it (elementwise ops).
+    row_streaming: the operator is a batch-1 NHWC window operator (CONV_2D,
+        DEPTHWISE_CONV_2D) whose kernel honours any consistent band of its shape
+        (input_height, pad_top, output_height) and whose template defines
+        `call_with(c, params, input, output)`; the planner may then run it in place
+        (planner.py, kernels/row_stream.hpp).
     """
 
     template: str
     params: Dict[str, Any] = field(default_factory=dict)
     scratch_bytes: int = 0
     inplace: Optional[Tuple[int, int]] = None
+    row_streaming: bool = False
 
 
 LowerFn = Callable[..., KernelCall]

@@ -114,7 +114,7 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
         params["folded_bias"] = folded_bias(w, bias, params["input_offset"], channel_axis=0)
     else:
         params.update(_float_range(op, graph))
-    return KernelCall(template="ops/conv2d.j2", params=params)
+    return KernelCall(template="ops/conv2d.j2", params=params, row_streaming=n == 1)
 
 
 def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
@@ -152,7 +152,7 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
         params["folded_bias"] = folded_bias(w, bias, params["input_offset"], channel_axis=3)
     else:
         params.update(_float_range(op, graph))
-    return KernelCall(template="ops/depthwise_conv2d.j2", params=params)
+    return KernelCall(template="ops/depthwise_conv2d.j2", params=params, row_streaming=x.shape[0] == 1)
 
 
 def _inputs3(op: Operator, graph: Graph):
