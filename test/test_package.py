@@ -105,11 +105,6 @@ def test_example_builds_and_passes_from_the_tarball(tarball, tmp_path):
     assert "3 test cases: 3 succeeded" in test.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "root CMakeLists.txt includes runtime/cmake/firmware_checks.cmake whenever it cross "
-    "compiles, also as a subdirectory of a user's project, and those checks need "
-    "test/cpp/firmware, which the package does not ship; runtime-core: include them only "
-    "when utensor is the top-level project. Remove this mark then."))
 @pytest.mark.skipif(any(shutil.which(t) is None for t in ("cmake", "arm-none-eabi-g++")),
                     reason="needs cmake and arm-none-eabi-g++")
 def test_cmake_project_builds_from_the_tarball(tarball, tmp_path):
