@@ -81,6 +81,12 @@ inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t si
   *end = e;
 }
 
+
+// One output pixel, depth multiplier 1, taps [ky_begin, ky_end) x [kx_begin, kx_end) of
+// the window at input (y0, x0). Channels go in blocks of four with the accumulators in
+// registers. Inside == true: the window is whole and folded_bias already holds the input
+// offset times the weight sums; otherwise the offset is added to each input, as TFLite
+// does. Integer sums are exact in any order, so both are bit-exact.
 #if UTENSOR_KERNELS_DSP
 UTENSOR_HOT_INLINE uint32_t sadd16(uint32_t a, uint32_t b) {
   uint32_t r;
@@ -89,12 +95,38 @@ UTENSOR_HOT_INLINE uint32_t sadd16(uint32_t a, uint32_t b) {
 }
 #endif
 
-// One output pixel, depth multiplier 1, taps [ky_begin, ky_end) x [kx_begin, kx_end) of
-// the window at input (y0, x0). Channels go in blocks of four with the accumulators in
-// registers. Inside == true: the window is whole and folded_bias already holds the input
-// offset times the weight sums; otherwise the offset is added to each input, as TFLite
-// does. Integer sums are exact in any order, so both are bit-exact.
+// One tap for four channels: acc_k += (x_k [+ offset]) * f_k. `off` is the input offset,
+// as a halfword pair on DSP cores.
+#if UTENSOR_KERNELS_DSP
 template <bool Inside>
+UTENSOR_HOT_INLINE void tap4(const int8_t* x, const int8_t* f, uint32_t off, int32_t* a0,
+                             int32_t* a1, int32_t* a2, int32_t* a3) {
+  const uint32_t xv = load_u32(x), fv = load_u32(f);
+  uint32_t x02 = sxtb16(xv), x13 = sxtb16_ror8(xv);
+  if (!Inside) {
+    x02 = sadd16(x02, off);
+    x13 = sadd16(x13, off);
+  }
+  const uint32_t f02 = sxtb16(fv), f13 = sxtb16_ror8(fv);
+  *a0 = smlabb(x02, f02, *a0);
+  *a2 = smlatt(x02, f02, *a2);
+  *a1 = smlabb(x13, f13, *a1);
+  *a3 = smlatt(x13, f13, *a3);
+}
+#else
+template <bool Inside>
+UTENSOR_HOT_INLINE void tap4(const int8_t* x, const int8_t* f, int32_t off, int32_t* a0,
+                             int32_t* a1, int32_t* a2, int32_t* a3) {
+  const int32_t o = Inside ? 0 : off;
+  *a0 += (static_cast<int32_t>(x[0]) + o) * f[0];
+  *a1 += (static_cast<int32_t>(x[1]) + o) * f[1];
+  *a2 += (static_cast<int32_t>(x[2]) + o) * f[2];
+  *a3 += (static_cast<int32_t>(x[3]) + o) * f[3];
+}
+#endif
+
+// KW == 3: the caller guarantees kx_end - kx_begin == 3 (loop unrolled); 0: any width.
+template <bool Inside, int KW>
 void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t y0,
               int32_t x0, int32_t ky_begin, int32_t ky_end, int32_t kx_begin, int32_t kx_end,
               const int8_t* filter, const int32_t* bias, int8_t* out) {
@@ -109,7 +141,9 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   const int32_t n_kx = kx_end - kx_begin;
   const int32_t offset = p.input_offset;
 #if UTENSOR_KERNELS_DSP
-  const uint32_t off2 = (static_cast<uint32_t>(offset) << 16) | (static_cast<uint32_t>(offset) & 0xFFFFu);
+  const uint32_t off = (static_cast<uint32_t>(offset) << 16) | (static_cast<uint32_t>(offset) & 0xFFFFu);
+#else
+  const int32_t off = offset;
 #endif
   int32_t c = 0;
   for (; c + 4 <= channels; c += 4) {
@@ -125,26 +159,14 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
     for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
       const int8_t* x = in0 + (ky - ky_begin) * tap_y + c;
       const int8_t* f = f0 + (ky - ky_begin) * f_row + c;
-      for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += channels) {
-#if UTENSOR_KERNELS_DSP
-        const uint32_t xv = load_u32(x), fv = load_u32(f);
-        uint32_t x02 = sxtb16(xv), x13 = sxtb16_ror8(xv);
-        if (!Inside) {
-          x02 = sadd16(x02, off2);
-          x13 = sadd16(x13, off2);
+      if (KW == 3) {  // the common 3-wide window, unrolled
+        tap4<Inside>(x, f, off, &a0, &a1, &a2, &a3);
+        tap4<Inside>(x + tap_x, f + channels, off, &a0, &a1, &a2, &a3);
+        tap4<Inside>(x + 2 * tap_x, f + 2 * channels, off, &a0, &a1, &a2, &a3);
+      } else {
+        for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += channels) {
+          tap4<Inside>(x, f, off, &a0, &a1, &a2, &a3);
         }
-        const uint32_t f02 = sxtb16(fv), f13 = sxtb16_ror8(fv);
-        a0 = smlabb(x02, f02, a0);
-        a2 = smlatt(x02, f02, a2);
-        a1 = smlabb(x13, f13, a1);
-        a3 = smlatt(x13, f13, a3);
-#else
-        const int32_t o = Inside ? 0 : offset;
-        a0 += (static_cast<int32_t>(x[0]) + o) * f[0];
-        a1 += (static_cast<int32_t>(x[1]) + o) * f[1];
-        a2 += (static_cast<int32_t>(x[2]) + o) * f[2];
-        a3 += (static_cast<int32_t>(x[3]) + o) * f[3];
-#endif
       }
     }
     out[c] = requantize(a0, p, c);
@@ -185,11 +207,19 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
         if (m1) {
           if (params.folded_bias != nullptr && ky_begin == 0 && ky_end == s.filter_height &&
               kx_begin == 0 && kx_end == s.filter_width) {
-            pixel_m1<true>(params, in_batch, y0, x0, 0, s.filter_height, 0, s.filter_width,
-                           filter, bias, output);
+            if (s.filter_width == 3) {
+              pixel_m1<true, 3>(params, in_batch, y0, x0, 0, s.filter_height, 0, 3, filter,
+                                bias, output);
+            } else {
+              pixel_m1<true, 0>(params, in_batch, y0, x0, 0, s.filter_height, 0,
+                                s.filter_width, filter, bias, output);
+            }
+          } else if (kx_end - kx_begin == 3) {
+            pixel_m1<false, 3>(params, in_batch, y0, x0, ky_begin, ky_end, kx_begin, kx_end,
+                               filter, bias, output);
           } else {
-            pixel_m1<false>(params, in_batch, y0, x0, ky_begin, ky_end, kx_begin, kx_end,
-                            filter, bias, output);
+            pixel_m1<false, 0>(params, in_batch, y0, x0, ky_begin, ky_end, kx_begin, kx_end,
+                               filter, bias, output);
           }
           output += out_channels;
           continue;
