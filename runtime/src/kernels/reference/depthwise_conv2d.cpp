@@ -141,7 +141,8 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   const int32_t n_kx = kx_end - kx_begin;
   const int32_t offset = p.input_offset;
 #if UTENSOR_KERNELS_DSP
-  const uint32_t off = (static_cast<uint32_t>(offset) << 16) | (static_cast<uint32_t>(offset) & 0xFFFFu);
+  const uint32_t off =
+      (static_cast<uint32_t>(offset) << 16) | (static_cast<uint32_t>(offset) & 0xFFFFu);
 #else
   const int32_t off = offset;
 #endif
