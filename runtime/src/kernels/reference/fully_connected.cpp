@@ -53,23 +53,55 @@ void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* inpu
 
 #endif  // !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE
 
+namespace {
+
+inline float clamp_f32(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+// Dot products of x with two weight rows over n elements, each summed in order. A leaf
+// function so its few live values stay in registers at -Os.
+UTENSOR_NO_FP_CONTRACT __attribute__((noinline)) void dot2_f32(const float* x, const float* w0,
+                                                              const float* w1, int32_t n,
+                                                              float* total0_out,
+                                                              float* total1_out) {
+  float total0 = 0.f;
+  float total1 = 0.f;
+  for (; n > 0; --n) {
+    const float xv = *x++;
+    total0 += xv * *w0++;
+    total1 += xv * *w1++;
+  }
+  *total0_out = total0;
+  *total1_out = total1;
+}
+
+}  // namespace
+
+// Two output rows per pass share each input load; every row still sums its products in
+// TFLite's order (d = 0, 1, ...), so results are unchanged.
 UTENSOR_NO_FP_CONTRACT
 void fully_connected_f32(const FullyConnectedF32Params& params, const float* input,
                          const float* filter, const float* bias, float* output) {
-  const int32_t batches = params.shape.batches;
   const int32_t depth = params.shape.accum_depth;
   const int32_t out_depth = params.shape.output_depth;
-  for (int32_t b = 0; b < batches; ++b) {
-    const float* in_row = input + b * depth;
-    for (int32_t o = 0; o < out_depth; ++o) {
-      const float* w_row = filter + o * depth;
-      // Summation order as TFLite's reference kernel, so rounding matches closely.
+  const float lo = params.activation_min;
+  const float hi = params.activation_max;
+  for (int32_t b = 0; b < params.shape.batches; ++b) {
+    const float* x = input + b * depth;
+    float* out = output + b * out_depth;
+    int32_t o = 0;
+    for (; o + 2 <= out_depth; o += 2) {
+      const float* w0 = filter + o * depth;
+      float total0;
+      float total1;
+      dot2_f32(x, w0, w0 + depth, depth, &total0, &total1);
+      out[o] = clamp_f32(total0 + (bias ? bias[o] : 0.0f), lo, hi);
+      out[o + 1] = clamp_f32(total1 + (bias ? bias[o + 1] : 0.0f), lo, hi);
+    }
+    if (o < out_depth) {
+      const float* w0 = filter + o * depth;
       float total = 0.f;
-      for (int32_t d = 0; d < depth; ++d) total += in_row[d] * w_row[d];
-      const float v = total + (bias ? bias[o] : 0.0f);
-      output[b * out_depth + o] =
-          v < params.activation_min ? params.activation_min
-                                    : (v > params.activation_max ? params.activation_max : v);
+      for (int32_t d = 0; d < depth; ++d) total += x[d] * w0[d];
+      out[o] = clamp_f32(total + (bias ? bias[o] : 0.0f), lo, hi);
     }
   }
 }
