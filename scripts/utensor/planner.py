@@ -16,6 +16,11 @@ Groups are then placed first-fit (each at the lowest aligned offset free during 
 lifetime) in several orders, keeping the best; TFLite Micro's greedy planner is the
 largest-first one. The plan also reports a lower bound for the chosen grouping: the
 largest total size of buffers live at one step.
+
+With `guard_bytes` (`utensor convert --guard`), every buffer is planned that many bytes
+longer: the tail is a canary zone no other buffer uses while its owner is live, which the
+generated code paints and checks after each layer (runtime/include/utensor/guard.hpp).
+Row streaming is then off (its overlapping buffers would cover each other's canaries).
 """
 
 from dataclasses import dataclass, field
@@ -46,6 +51,7 @@ class Buffer:
     scratch_of: Optional[int] = None  # operator position, for scratch buffers
     staging_of: Optional[int] = None  # operator position, for row-streaming staging buffers
     offset: int = -1
+    guard: int = 0  # canary bytes at the end of `size` (guarded plans only)
 
 
 @dataclass
@@ -68,6 +74,7 @@ class MemoryPlan:
     # (buffer name, buffer name) pairs allowed to share bytes: they never hold live data
     # in the same place at the same time (in-place operators).
     allowed_overlaps: List[Tuple[str, str]] = field(default_factory=list)
+    guard_bytes: int = 0  # canary bytes after every buffer (0: no guard)
 
     def overlapping_pairs(self):
         """Pairs of buffers live at the same step that share bytes without being an
@@ -130,6 +137,7 @@ def plan_memory(
     scratch_bytes: Sequence[int],
     inplace: Sequence[Optional[tuple]],
     row_streaming: Optional[Sequence[bool]] = None,
+    guard_bytes: int = 0,
 ) -> MemoryPlan:
     """Plan the arena. scratch_bytes[k], inplace[k] and row_streaming[k] come from the
     lowering of operator k.
@@ -139,7 +147,10 @@ def plan_memory(
     compares streaming no layer, every candidate, and two greedy passes in execution order
     (keeping a layer if the whole plan shrinks; or does not grow), then drops layers from
     the best while that helps. Ties go to fewer streamed layers (each costs a row copy).
+    guard_bytes > 0 plans a canary zone after every buffer (see the module docstring).
     """
+    if guard_bytes:
+        return _plan(graph, scratch_bytes, inplace, (), guard_bytes)
     candidates = [k for k, ok in enumerate(row_streaming or ()) if ok]
     plans = [_plan(graph, scratch_bytes, inplace, ()), _plan(graph, scratch_bytes, inplace, candidates)]
     for keep_ties in (False, True):
@@ -170,7 +181,7 @@ def _drop_while_better(graph: Graph, scratch_bytes, inplace, best: MemoryPlan) -
     return best
 
 
-def _plan(graph: Graph, scratch_bytes, inplace, stream_steps: Sequence[int]) -> MemoryPlan:
+def _plan(graph: Graph, scratch_bytes, inplace, stream_steps: Sequence[int], guard_bytes: int = 0) -> MemoryPlan:
     n_ops = len(graph.operators)
     buffers = _tensor_buffers(graph, n_ops)
     _merge_inplace(graph, buffers, inplace)
@@ -190,6 +201,10 @@ def _plan(graph: Graph, scratch_bytes, inplace, stream_steps: Sequence[int]) -> 
             extra.append(Buffer(name=f"scratch{step}", size=size, first=step, last=step, scratch_of=step))
     for b in extra:
         groups[id(b)] = _Group(b)
+    if guard_bytes:
+        for b in unique + extra:
+            b.size += guard_bytes
+            b.guard = guard_bytes
 
     placed = list({id(g): g for g in groups.values()}.values())
     offsets = _place_best(placed)
@@ -212,7 +227,8 @@ def _plan(graph: Graph, scratch_bytes, inplace, stream_steps: Sequence[int]) -> 
     for b in extra:
         if b.staging_of is not None:
             streamed[b.staging_of].staging_offset = b.offset
-    return MemoryPlan(arena, lower, all_buffers, tensor_offset, scratch_offset, streamed, allowed)
+    return MemoryPlan(arena, lower, all_buffers, tensor_offset, scratch_offset, streamed, allowed,
+                      guard_bytes)
 
 
 def _tensor_buffers(graph: Graph, n_ops: int) -> Dict[int, Buffer]:
