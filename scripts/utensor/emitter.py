@@ -148,6 +148,18 @@ class RenderedOp:
     summary: str
     decl: str
     call: str
+    guard_paint: Sequence[int] = ()  # canary offsets painted before the call (guarded plans)
+    guard_check: Sequence[int] = ()  # canary offsets checked after it
+
+
+def _guard_offsets(plan: MemoryPlan, n_ops: int):
+    """Canaries painted at the start, and per step the canaries painted before and checked
+    after the operator (see runtime/include/utensor/guard.hpp)."""
+    canary = {id(b): b.offset + b.size - b.guard for b in plan.buffers}
+    start = sorted(canary[id(b)] for b in plan.buffers if b.first < 0)
+    paint = [sorted(canary[id(b)] for b in plan.buffers if b.first == k) for k in range(n_ops)]
+    check = [sorted(canary[id(b)] for b in plan.buffers if b.first <= k <= b.last) for k in range(n_ops)]
+    return start, paint, check
 
 
 @dataclass
@@ -248,6 +260,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
 
     rendered: List[RenderedOp] = []
     includes: List[str] = []
+    guarded = plan.guard_bytes > 0
+    guard_start, guard_paint, guard_check = _guard_offsets(plan, len(graph.operators))
     for step, (op, call) in enumerate(zip(graph.operators, calls)):
         scratch = plan.scratch_offset.get(step)
         ctx = OpContext(
@@ -276,6 +290,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
                 summary=f"operator #{op.index} {op.op_type} -> {shapes}",
                 decl=str(module.decl(ctx)).strip(),
                 call=_render_call(env, module, ctx, streamed),
+                guard_paint=guard_paint[step] if guarded else (),
+                guard_check=guard_check[step] if guarded else (),
             )
         )
 
@@ -320,7 +336,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
     )
     header = env.get_template("model.hpp.j2").render(**common)
     source = env.get_template("model.cpp.j2").render(
-        includes=includes, constants=constants, ops=rendered, layer_hooks=layer_hooks, **common
+        includes=includes, constants=constants, ops=rendered, layer_hooks=layer_hooks,
+        arena_guard=guarded, guard_start=guard_start, **common
     )
     return EmittedModel(
         header_name=f"{graph.name}.hpp",
