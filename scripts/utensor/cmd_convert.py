@@ -10,12 +10,14 @@ def add_arguments(p):
     p.add_argument("--representative-data", metavar="FILE", help=".npy/.npz of sample inputs: quantize a Keras/SavedModel model to int8")
     p.add_argument("--user-op", action="append", default=[], metavar="NAME",
                    help="operator implemented by your project as utensor_user_op_NAME() (repeatable; see utensor/custom_op.hpp)")
+    p.add_argument("--guard", action="store_true",
+                   help="canaries between arena buffers, checked after every layer (build with -DUTENSOR_ARENA_GUARD; see utensor/guard.hpp)")
 
 
 def main(args) -> int:
     conversions = convert.convert_to_directory(
         args.models, args.output, name=args.name, representative_data=args.representative_data,
-        user_ops=args.user_op,
+        user_ops=args.user_op, guard=args.guard,
     )
     for c in conversions:
         print(c.summary())

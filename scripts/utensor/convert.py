@@ -50,19 +50,25 @@ def lower_graph(graph: Graph, user_ops: Sequence[str] = ()) -> list:
     return [custom.lower(op, graph, user_ops) for op in graph.operators]
 
 
-def convert_graph(graph: Graph, user_ops: Sequence[str] = ()) -> Conversion:
+GUARD_BYTES = 16  # canary after every arena buffer with --guard (utensor/guard.hpp kCanaryBytes)
+
+
+def convert_graph(graph: Graph, user_ops: Sequence[str] = (), guard: bool = False) -> Conversion:
+    """guard: plan canaries between arena buffers and emit their checks (--guard)."""
     graph = passes.run_all(graph)
     calls = lower_graph(graph, user_ops)
     plan = planner.plan_memory(
-        graph, [c.scratch_bytes for c in calls], [c.inplace for c in calls], [c.row_streaming for c in calls]
+        graph, [c.scratch_bytes for c in calls], [c.inplace for c in calls], [c.row_streaming for c in calls],
+        guard_bytes=GUARD_BYTES if guard else 0,
     )
     emitted = emitter.emit_model(graph, calls, plan)
     return Conversion(graph, calls, plan, emitted)
 
 
 def convert_file(path: str, name: Optional[str] = None, representative_data: Optional[str] = None,
-                 user_ops: Sequence[str] = ()) -> Conversion:
-    return convert_graph(read_model(path, name=name, representative_data=representative_data), user_ops)
+                 user_ops: Sequence[str] = (), guard: bool = False) -> Conversion:
+    return convert_graph(read_model(path, name=name, representative_data=representative_data), user_ops,
+                         guard=guard)
 
 
 TEMP_PREFIX = ".utensor-"
@@ -164,12 +170,14 @@ def convert_to_directory(
     name: Optional[str] = None,
     representative_data: Optional[str] = None,
     user_ops: Sequence[str] = (),
+    guard: bool = False,
 ) -> List[Conversion]:
     """Convert every model first, then write: a bad model leaves the directory untouched."""
     if name and len(paths) > 1:
         raise UtensorError("--name applies to a single model; convert the models one by one to name each.")
     user_ops = custom.check_names(user_ops)
-    conversions = [convert_file(p, name=name, representative_data=representative_data, user_ops=user_ops)
+    conversions = [convert_file(p, name=name, representative_data=representative_data, user_ops=user_ops,
+                                guard=guard)
                    for p in paths]
     custom.check_all_used(user_ops, [c.graph for c in conversions])
     names = [c.graph.name for c in conversions]
