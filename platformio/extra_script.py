@@ -12,6 +12,9 @@ Options (paths relative to the project):
                                       for Keras/SavedModel input); default: PlatformIO's
   custom_utensor_user_ops             operators the project implements, passed as
                                       --user-op (see utensor/custom_op.hpp)
+  custom_utensor_guard                yes: arena canaries checked after every layer
+                                      (--guard, and -DUTENSOR_ARENA_GUARD for the build;
+                                      on as well when build_flags define that macro)
 
 The conversion is skipped when a stamp of everything it depends on (model bytes, the
 converter's own sources, the options, the interpreter) is unchanged, so a second
@@ -32,6 +35,8 @@ OPTION_MODELS = "custom_utensor_models"
 OPTION_DATA = "custom_utensor_representative_data"
 OPTION_PYTHON = "custom_utensor_python"
 OPTION_USER_OPS = "custom_utensor_user_ops"
+OPTION_GUARD = "custom_utensor_guard"
+GUARD_MACRO = "UTENSOR_ARENA_GUARD"
 STAMP_FORMAT = "utensor-extra-script-1"
 
 
@@ -63,10 +68,12 @@ def _hash_file(digest, path):
     digest.update(b"\0")
 
 
-def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops=()):
+def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops=(), guard=False):
     """A digest of everything the generated sources depend on."""
     digest = hashlib.sha256()
     digest.update(STAMP_FORMAT.encode())
+    if guard:
+        digest.update(b"guard\n")
     for name in user_ops:
         digest.update(("user_op=%s\n" % name).encode())
     for label, value in (("python", python), ("python_real", os.path.realpath(python)),
@@ -81,8 +88,10 @@ def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops
     return digest.hexdigest()
 
 
-def converter_command(python, models, output_dir, data_file=None, user_ops=()):
+def converter_command(python, models, output_dir, data_file=None, user_ops=(), guard=False):
     cmd = [python, "-m", "utensor", "convert"] + list(models) + ["-o", output_dir]
+    if guard:
+        cmd += ["--guard"]
     if data_file:
         cmd += ["--representative-data", data_file]
     for name in user_ops:
@@ -122,7 +131,7 @@ def remove_file(path):
 
 
 def generate(project_dir, build_dir, library_dir, models_option, data_option, python,
-             run=subprocess.run, out=sys.stdout, err=sys.stderr, user_ops_option=""):
+             run=subprocess.run, out=sys.stdout, err=sys.stderr, user_ops_option="", guard=False):
     """Convert when needed. Returns (gen_src_dir, ok); prints the converter's output."""
     scripts_dir = os.path.join(library_dir, "scripts")
     gen_root = os.path.join(build_dir, GEN_DIR_NAME)
@@ -143,7 +152,7 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
 
     user_ops = split_paths(user_ops_option)
     stamp = compute_stamp(models, data_file, python, os.path.join(scripts_dir, "utensor"),
-                          gen_src, user_ops)
+                          gen_src, user_ops, guard)
     if read_stamp(stamp_path) == stamp and os.path.isdir(gen_src):
         out.write("[utensor] generated sources up to date (%d model%s)\n"
                   % (len(models), "" if len(models) == 1 else "s"))
@@ -151,7 +160,7 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
 
     os.makedirs(gen_src, exist_ok=True)
     remove_file(stamp_path)
-    cmd = converter_command(python, models, gen_src, data_file, user_ops)
+    cmd = converter_command(python, models, gen_src, data_file, user_ops, guard)
     try:
         result = run(cmd, cwd=project_dir, env=converter_environ(os.environ, scripts_dir),
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
@@ -169,6 +178,16 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
         err.write(result.stderr)
     write_stamp(stamp_path, stamp)
     return gen_src, True
+
+
+def guard_enabled(guard_option, build_flags):
+    """custom_utensor_guard = yes, or build_flags defining UTENSOR_ARENA_GUARD (the plan
+    must have the canaries the macro checks, so the macro alone turns the option on)."""
+    if str(guard_option).strip().lower() in ("yes", "true", "1", "on"):
+        return True
+    flags = " ".join(build_flags) if isinstance(build_flags, (list, tuple)) else str(build_flags or "")
+    return any(f.startswith("-D" + GUARD_MACRO) and f[2 + len(GUARD_MACRO):][:1] in ("", "=")
+               for f in flags.split())
 
 
 def main():
@@ -190,19 +209,27 @@ def main():
         Import("pio_lib_builder")  # noqa: F821
         library_dir = pio_lib_builder.path  # noqa: F821
         python = project_option(OPTION_PYTHON, "") or env.subst("$PYTHONEXE")  # noqa: F821
+        guard = guard_enabled(project_option(OPTION_GUARD, ""), project_option("build_flags", []))
         gen_src, ok = generate(
             env.subst("$PROJECT_DIR"), env.subst("$BUILD_DIR"), library_dir,  # noqa: F821
             models_option, project_option(OPTION_DATA, ""), python,
-            user_ops_option=project_option(OPTION_USER_OPS, ""))
+            user_ops_option=project_option(OPTION_USER_OPS, ""), guard=guard)
         if not ok:
             env.Exit(1)  # noqa: F821
         default_env[flag] = gen_src
         env.Append(CPPPATH=[gen_src])  # noqa: F821
+        if guard:
+            default_env[flag + "_GUARD"] = True
+            env.Append(CPPDEFINES=[GUARD_MACRO])  # noqa: F821
         env.BuildSources(os.path.join("$BUILD_DIR", GEN_DIR_NAME, "build"), gen_src)  # noqa: F821
     else:
         env.Append(CPPPATH=[gen_src])  # noqa: F821
+    if default_env.get(flag + "_GUARD"):
+        env.AppendUnique(CPPDEFINES=[GUARD_MACRO])  # noqa: F821
     if project_env is not None:
         project_env.AppendUnique(CPPPATH=[gen_src])
+        if default_env.get(flag + "_GUARD"):
+            project_env.AppendUnique(CPPDEFINES=[GUARD_MACRO])
 
 
 main()
