@@ -144,3 +144,21 @@ def test_convert_cli_guard_option(tmp_path, capsys):
     guarded = (tmp_path / "g" / "sine_int8.cpp").read_text()
     plain = (tmp_path / "p" / "sine_int8.cpp").read_text()
     assert "utensor::guard::check" in guarded and "guard" not in plain.replace("include guard", "")
+
+
+def test_extra_script_turns_the_guard_on():
+    """custom_utensor_guard = yes, or the macro in build_flags, converts with --guard."""
+    script = os.path.join(ROOT, "platformio", "extra_script.py")
+    g = {"__name__": "utensor_extra_script", "Import": lambda *a: None}
+    with open(script, encoding="utf-8") as f:
+        source = f.read().replace("\nmain()\n", "\n")  # definitions only
+    exec(compile(source, script, "exec"), g)  # noqa: S102
+    on = g["guard_enabled"]
+    assert on("yes", []) and on("", ["-O2 -DUTENSOR_ARENA_GUARD"]) and on("", "-DUTENSOR_ARENA_GUARD=1")
+    assert not on("", ["-DUTENSOR_ARENA_GUARDIAN"]) and not on("no", [])
+    cmd = g["converter_command"]("py", ["m.tflite"], "out", guard=True)
+    assert cmd[-1] == "--guard"
+    assert "--guard" not in g["converter_command"]("py", ["m.tflite"], "out")
+    stamp = g["compute_stamp"]
+    args = ([], None, "py", os.path.join(ROOT, "scripts", "utensor", "templates"), "out")
+    assert stamp(*args) != stamp(*args, guard=True)
