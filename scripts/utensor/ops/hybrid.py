@@ -1,0 +1,115 @@
+"""Lowering of hybrid ("dynamic range quantized") CONV_2D: float32 input and output, int8
+weights, float32 bias, as TensorFlow's dynamic-range converter writes them
+(`converter.optimizations = [tf.lite.Optimize.DEFAULT]` without a representative dataset).
+
+Kernel: runtime/include/utensor/kernels/conv2d_hybrid.hpp, TFLite's conv.cc EvalHybrid
+(per-tensor weights: symmetric input quantization) and EvalHybridPerChannel (per-channel
+weights: asymmetric input quantization). As in TFLite, weights with one scale per output
+channel but all scales equal take the per-tensor path. TensorFlow Lite Micro cannot run
+these models; the reference is tf.lite.Interpreter's builtin kernels.
+
+`lower_conv2d_hybrid` is called by ops/conv.py when it meets float32 input with int8
+weights; it validates everything the kernel relies on.
+"""
+
+import math
+from typing import List
+
+import numpy as np
+
+from ..ir import Graph, Operator, Tensor
+from ..quantization import activation_range_float
+from . import KernelCall
+from ._spatial import (
+    activation, describe_dtypes, malformed, positive_option, require_rank, require_shape,
+    spatial, unsupported,
+)
+
+SUPPORTED = ("float32 input and output, int8 filter (symmetric: zero point 0; one scale or one per "
+             "output channel), float32 bias or none")
+
+
+def is_hybrid(x: Tensor, w: Tensor) -> bool:
+    """True for float32 activations with integer weights (TFLite's is_hybrid test)."""
+    return x.dtype == "float32" and w.dtype in ("int8", "uint8")
+
+
+def _filter_scales(op: Operator, graph: Graph, w: Tensor, out_c: int) -> List[float]:
+    q = w.quant
+    if q is None or not q.scale:
+        raise unsupported(op, graph, f"filter tensor '{w.name}' is int8 without quantization "
+                          "parameters; a hybrid convolution needs the filter's scale.")
+    if any(int(z) != 0 for z in q.zero_point):
+        raise unsupported(op, graph, f"filter tensor '{w.name}' has a non-zero zero point; hybrid "
+                          "weights are symmetric (zero point 0). Re-convert the model with the "
+                          "TFLite converter.")
+    if len(q.scale) != 1 and not (len(q.scale) == out_c and q.axis == 0):
+        raise unsupported(op, graph, f"filter tensor '{w.name}' has {len(q.scale)} scales along "
+                          f"axis {q.axis}; expected 1 or {out_c} along axis 0 (one per output channel).")
+    scales = [float(np.float32(s)) for s in q.scale]
+    if not all(math.isfinite(s) and s > 0 for s in scales):
+        raise malformed(op, graph, f"filter tensor '{w.name}' has a zero, negative or non-finite scale.")
+    return scales
+
+
+def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, y: Tensor) -> KernelCall:
+    if w.dtype != "int8":
+        raise unsupported(op, graph, f"hybrid quantization with {w.dtype} weights is not supported; "
+                          f"supported: {SUPPORTED}. Re-convert with a current TensorFlow (its "
+                          "dynamic-range quantization writes int8 weights).")
+    if y.dtype != "float32" or (bias is not None and bias.dtype != "float32"):
+        raise unsupported(op, graph, f"dtypes input/filter/bias/output {describe_dtypes([x, w, bias, y])} "
+                          f"are not a hybrid convolution utensor supports; supported: {SUPPORTED}.")
+    if not w.is_constant:
+        raise unsupported(op, graph, f"filter tensor '{w.name}' is not a constant; hybrid "
+                          "convolution needs constant weights.")
+    if bias is not None and not bias.is_constant:
+        raise unsupported(op, graph, f"bias tensor '{bias.name}' is not a constant.")
+    for t, role in ((x, "input"), (w, "filter"), (y, "output")):
+        require_rank(op, graph, t, 4, role)
+    n, in_h, in_w, in_c = x.shape
+    out_c, f_h, f_w, f_c = w.shape
+    if min(n, in_h, in_w, in_c, out_c, f_h, f_w, f_c) < 1:
+        raise malformed(op, graph, f"input shape {list(x.shape)} or filter shape {list(w.shape)} "
+                        "has an empty dimension.")
+    if f_c != in_c:
+        # TFLite refuses grouped hybrid convolution too ("Group convolution currently not
+        # supported for hybrid kernel").
+        raise unsupported(op, graph, f"filter depth {f_c} differs from input depth {in_c} (a grouped "
+                          "convolution); hybrid convolution supports no groups, as in TFLite.")
+    if bias is not None and bias.num_elements != out_c:
+        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
+                        f"{out_c} output channels.")
+    stride_h = positive_option(op, graph, "stride_h")
+    stride_w = positive_option(op, graph, "stride_w")
+    dil_h = positive_option(op, graph, "dilation_h_factor")
+    dil_w = positive_option(op, graph, "dilation_w_factor")
+    if (dil_h, dil_w) != (1, 1):
+        raise unsupported(op, graph, f"dilation {dil_h}x{dil_w} is not supported for hybrid "
+                          "convolution (only 1x1). Keep the layer float32 or quantize the model "
+                          "fully (a representative dataset).")
+    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
+                                              stride_h, stride_w, dil_h, dil_w)
+    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    scales = _filter_scales(op, graph, w, out_c)
+    # TFLite's Prepare: per-channel only when the scales actually differ.
+    per_channel = any(s != scales[0] for s in scales)
+    act_min, act_max = activation_range_float(activation(op, graph))
+    image = in_h * in_w * in_c
+    if n * image >= 2**31:
+        raise unsupported(op, graph, f"input of {n * image} elements is too large.")
+    params = dict(
+        shape=[n, in_h, in_w, in_c, f_h, f_w, f_c, out_h, out_w, out_c,
+               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
+        filter_scale=scales if per_channel else scales[:1],
+        per_channel=per_channel,
+        act_min=act_min,
+        act_max=act_max,
+    )
+    # Scratch: per batch a float factor and an int32 offset, then the int8 copy of the input
+    # (conv2d_hybrid_scratch_bytes in the header).
+    return KernelCall(template="ops/conv2d_hybrid.j2", params=params,
+                      scratch_bytes=n * 8 + n * image)
+
+
+__all__ = ["is_hybrid", "lower_conv2d_hybrid"]
