@@ -19,34 +19,51 @@ namespace utensor {
 namespace kernels {
 
 #if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else runtime/src/kernels/arm/
+namespace {
+
+// Sums of w0[d] * (x[d] + offset) and w1[d] * (x[d] + offset) over n elements: two rows
+// per pass share each input load. A leaf function so its few live values stay in
+// registers at -Os (where the inlined loop spilled).
+__attribute__((noinline)) void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1,
+                                       int32_t n, int32_t offset, int32_t* acc0_io,
+                                       int32_t* acc1_io) {
+  int32_t acc0 = *acc0_io;
+  int32_t acc1 = *acc1_io;
+  for (; n > 0; --n) {
+    const int32_t xv = static_cast<int32_t>(*x++) + offset;
+    acc0 += static_cast<int32_t>(*w0++) * xv;
+    acc1 += static_cast<int32_t>(*w1++) * xv;
+  }
+  *acc0_io = acc0;
+  *acc1_io = acc1;
+}
+
+inline int8_t requantize(const FullyConnectedS8Params& p, int32_t acc, int32_t o) {
+  const int ch = p.per_channel ? o : 0;
+  const int32_t v =
+      MultiplyByQuantizedMultiplier(acc, p.output_multiplier[ch], p.output_shift[ch]) +
+      p.output_offset;
+  return static_cast<int8_t>(ClampI32(v, p.activation_min, p.activation_max));
+}
+
+}  // namespace
+
 void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
                         const int8_t* filter, const int32_t* bias, int8_t* output) {
-  const int32_t batches = params.shape.batches;
   const int32_t depth = params.shape.accum_depth;
   const int32_t out_depth = params.shape.output_depth;
-  const int32_t input_offset = params.input_offset;
-  for (int32_t b = 0; b < batches; ++b) {
-    const int8_t* in_row = input + b * depth;
-    for (int32_t o = 0; o < out_depth; ++o) {
-      const int8_t* w_row = filter + o * depth;
-      int32_t acc = 0;
-      if (input_offset == 0) {
-        // The converter folded the input offset into the bias (or the zero point is 0).
-        for (int32_t d = 0; d < depth; ++d) {
-          acc += static_cast<int32_t>(w_row[d]) * static_cast<int32_t>(in_row[d]);
-        }
-      } else {
-        for (int32_t d = 0; d < depth; ++d) {
-          acc += static_cast<int32_t>(w_row[d]) * (static_cast<int32_t>(in_row[d]) + input_offset);
-        }
-      }
-      if (bias) acc += bias[o];
-      const int ch = params.per_channel ? o : 0;
-      int32_t v = MultiplyByQuantizedMultiplier(acc, params.output_multiplier[ch],
-                                                params.output_shift[ch]);
-      v += params.output_offset;
-      output[b * out_depth + o] =
-          static_cast<int8_t>(ClampI32(v, params.activation_min, params.activation_max));
+  for (int32_t b = 0; b < params.shape.batches; ++b) {
+    const int8_t* x = input + b * depth;
+    int8_t* out = output + b * out_depth;
+    for (int32_t o = 0; o < out_depth; o += 2) {
+      // An odd last row is paired with itself: computed twice, stored once.
+      const bool pair = o + 1 < out_depth;
+      const int8_t* w0 = filter + o * depth;
+      int32_t acc0 = bias ? bias[o] : 0;
+      int32_t acc1 = (bias && pair) ? bias[o + 1] : 0;
+      dot2_s8(x, w0, pair ? w0 + depth : w0, depth, params.input_offset, &acc0, &acc1);
+      out[o] = requantize(params, acc0, o);
+      if (pair) out[o + 1] = requantize(params, acc1, o + 1);
     }
   }
 }
