@@ -121,6 +121,8 @@ def main(args) -> int:
             "runtime_version": b.info.runtime_version,
             "counter_source": counter_source,
             "serial_retries": retries,
+            "reference": getattr(reference, "name", "TensorFlow Lite Micro"),
+            "reference_note": getattr(reference, "note", ""),
         }
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)

@@ -1,5 +1,10 @@
 """The oracle: TensorFlow Lite Micro's interpreter (`tflite_micro` from PyPI).
 
+`TFLiteReference` is the fallback for models TFLite Micro cannot run (hybrid, i.e.
+dynamic-range quantized, models such as kws_ref_model_float32): TensorFlow Lite's
+interpreter with its builtin kernels, without the default XNNPACK delegate (which computes
+hybrid layers differently from TFLite's own kernels).
+
 int8 outputs of utensor must equal these byte for byte; float outputs within 1e-5
 relative. Imported lazily: only `verify`, `run` and the tests need it.
 """
@@ -56,6 +61,9 @@ def _runtime():
 class Reference:
     """A tflite_micro interpreter over one model, reused across samples."""
 
+    name = "TensorFlow Lite Micro"
+    note = ""  # why this reference was chosen, when it is not the usual one
+
     def __init__(self, model_bytes: bytes, arena_size: int = 0):
         runtime = _runtime()
         kwargs = {"arena_size": arena_size} if arena_size else {}
@@ -86,3 +94,40 @@ class Reference:
 def reference_outputs(model_path: str, inputs: Sequence[np.ndarray]) -> List[np.ndarray]:
     with open(model_path, "rb") as f:
         return Reference(f.read()).invoke(inputs)
+
+
+class TFLiteReference:
+    """tf.lite.Interpreter (builtin kernels, no default delegates) over one model; the same
+    interface as Reference. Needs TensorFlow."""
+
+    name = "TensorFlow Lite"
+    note = ""
+
+    def __init__(self, model_bytes: bytes):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import warnings
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
+                import tensorflow as tf
+                self._interp = tf.lite.Interpreter(
+                    model_content=model_bytes,
+                    experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+                )
+        except ImportError as e:
+            raise UtensorError(f"TensorFlow is not installed ({e}); it is the reference for models "
+                               "TFLite Micro cannot run. Install it with `pip install tensorflow-cpu`.") from None
+        self._interp.allocate_tensors()
+        self.input_details = self._interp.get_input_details()
+        self.output_details = self._interp.get_output_details()
+
+    def invoke(self, inputs: Sequence[np.ndarray]) -> List[np.ndarray]:
+        for d, x in zip(self.input_details, inputs):
+            self._interp.set_tensor(d["index"], np.asarray(x, dtype=d["dtype"]).reshape(d["shape"]))
+        self._interp.invoke()
+        return [np.array(self._interp.get_tensor(d["index"])) for d in self.output_details]
+
+
+def tensorflow_available() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("tensorflow") is not None

@@ -69,6 +69,16 @@ def make_reference(model_bytes, model_path):
             return reference.Reference(model_bytes, arena_size=arena)
         except RuntimeError as e:  # tflite_micro reports allocation failures this way
             last = e
+    if reference.tensorflow_available():
+        # Hybrid (dynamic-range quantized) models: TFLite Micro has no kernels for them.
+        try:
+            ref = reference.TFLiteReference(model_bytes)
+        except (RuntimeError, ValueError) as e:
+            raise UtensorError(f"{model_path}: neither TFLite Micro ({last}) nor TensorFlow Lite ({e}) "
+                               "can run the model; there is nothing to verify against.") from None
+        ref.note = f"tflite_micro cannot run this model: {last}"
+        print(f"reference: {ref.name} ({ref.note})", flush=True)
+        return ref
     raise UtensorError(
         f"{model_path}: the TFLite Micro reference interpreter cannot load the model ({last}); "
         "without the reference there is nothing to verify against."
