@@ -36,3 +36,17 @@ def test_carray_wraps_lines():
     assert len(lines) == 3
     assert lines[0].strip().startswith("0, 1, 2")
     assert lines[-1].strip().endswith("39,")
+
+
+def test_model_inputs_above_rank_4_are_refused_with_the_limit():
+    import pytest
+
+    from utensor import convert
+    from utensor.errors import UnsupportedError
+    from utensor.ir import Graph, Operator, Tensor
+
+    x = Tensor(0, "x5d", "float32", (1, 2, 2, 2, 2))
+    y = Tensor(1, "y", "float32", (1, 2, 2, 2, 2))
+    g = Graph("rank5", [x, y], [Operator(0, "RELU", [0], [1])], [0], [1], source_path="rank5.tflite")
+    with pytest.raises(UnsupportedError, match=r"rank5.tflite: model input 'x5d' has rank 5 .* up to 4 dimensions"):
+        convert.convert_graph(g)

@@ -13,12 +13,14 @@ import numpy as np
 
 from . import naming
 from .ir import Graph, Tensor, ctype, DTYPES
+from .errors import UnsupportedError
 from .ops import KernelCall
 from .planner import MemoryPlan
 from .version import VERSION_NUMBER, __version__
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 VALUES_PER_LINE = 16
+MAX_IO_RANK = 4  # utensor::TensorShape and TensorDescriptor::dims (runtime/include/utensor/model.hpp)
 
 
 # ---- number formatting (exact) ----
@@ -223,6 +225,13 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
             accessor += "_"
         seen.add(accessor)
         shape = tuple(t.shape) or (1,)
+        if len(shape) > MAX_IO_RANK:
+            raise UnsupportedError(
+                f"{graph.source_path or graph.name}: model {kind} '{t.name}' has rank {len(shape)} "
+                f"(shape {list(shape)}); utensor's tensors and model descriptor hold up to "
+                f"{MAX_IO_RANK} dimensions. Reshape it to at most {MAX_IO_RANK} dimensions in the model "
+                "(inside the graph, higher ranks are fine where the operators support them)."
+            )
         q = t.quant
         descs.append(
             TensorDesc(
