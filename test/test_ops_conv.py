@@ -111,6 +111,7 @@ def conv_branches():
         L.Conv2D(3, 3, dilation_rate=2, padding="same", activation="relu"),
         L.Conv2D(7, (2, 4), strides=3, padding="same"),
         L.Conv2D(4, 3, groups=2, padding="same"),  # grouped: filter depth = C_IN / 2
+        L.Conv2D(16, 3, strides=2, padding="same", activation="relu"),  # windowed int8 path
     ]
 
 
@@ -126,7 +127,8 @@ def test_conv2d(dtype):
 def test_conv2d_batch2_single_channel(dtype):
     shape = (2, 9, 7, 1)
     layers = lambda: [L.Conv2D(4, (4, 3), strides=(1, 2), padding="same", activation="relu"),
-                      L.Conv2D(2, 2, padding="valid")]
+                      L.Conv2D(2, 2, padding="valid"),
+                      L.Conv2D(18, (5, 3), padding="same")]  # windowed int8 path, batch 2
     b = to_tflite(branches(shape, layers, seed=3), [shape], dtype)
     assert_matches_reference(b, samples=2, seed=4)
 
@@ -336,8 +338,10 @@ def test_unsupported_fused_activation_is_named():
         lower(op, g)
 
 
-def test_hybrid_conv_is_refused():
-    g, op = _graph("CONV_2D", "float32", "int8", {"padding": "SAME", "stride_h": 1, "stride_w": 1})
+def test_hybrid_depthwise_conv_is_refused():
+    # (Hybrid CONV_2D goes to ops/hybrid.py; hybrid DEPTHWISE_CONV_2D is not supported.)
+    g, op = _graph("DEPTHWISE_CONV_2D", "float32", "int8",
+                   {"padding": "SAME", "stride_h": 1, "stride_w": 1})
     with pytest.raises(UnsupportedError, match="hybrid quantization"):
         lower(op, g)
 
@@ -365,6 +369,7 @@ def mixed_branches():
         L.Conv2D(6, 3, strides=2, padding="same", activation="relu"),  # clipped windows
         L.Conv2D(7, (3, 2), padding="valid"),  # odd channel count: a pair and a single
         L.Conv2D(5, 1, padding="same"),
+        L.Conv2D(17, (4, 3), strides=(2, 1), padding="same"),  # windowed: 4 blocks + 1
         L.DepthwiseConv2D(3, padding="same", activation="relu6"),  # 4 channels: one block
         L.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2),
         L.AveragePooling2D(3, strides=2, padding="same"),

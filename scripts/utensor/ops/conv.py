@@ -20,6 +20,15 @@ from ._spatial import (
 
 SUPPORTED_DTYPES = "int8 input/filter/output with int32 bias, or float32 throughout"
 
+# int8 conv windows whose filter rows are shorter than this (bytes: KW * C_IN) are copied
+# into scratch and reduced as one dot product (conv2d_s8's windowed path): row-by-row
+# setup would dominate. Measured on mps2_an386 (first layers of KWS, VWW, ResNet-8).
+# Copying a window pays off only over enough output channels (VWW's first layer, 8
+# channels, is faster without).
+WINDOWED_MAX_ROW = 16
+WINDOWED_MAX_BYTES = 1024
+WINDOWED_MIN_CHANNELS = 16
+
 
 def _check_dtypes(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, y: Tensor) -> str:
     combo = (x.dtype, w.dtype, bias.dtype if bias is not None else None, y.dtype)
@@ -117,7 +126,15 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
         params["folded_bias"] = folded_bias(w, bias, params["input_offset"], channel_axis=0)
     else:
         params.update(_float_range(op, graph))
-    return KernelCall(template="ops/conv2d.j2", params=params, row_streaming=n == 1)
+    scratch = 0
+    window = f_h * f_w * f_c
+    if (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
+            and f_w * f_c < WINDOWED_MAX_ROW and window <= WINDOWED_MAX_BYTES
+            and out_c >= WINDOWED_MIN_CHANNELS):
+        scratch = (window + 3) // 4 * 4
+    params["windowed"] = scratch > 0
+    return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
+                      row_streaming=n == 1)
 
 
 def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:

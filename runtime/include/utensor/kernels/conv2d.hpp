@@ -15,7 +15,8 @@
 //
 // Speed: without groups or horizontal dilation each filter row is one contiguous dot
 // product (four output channels per input load); windows inside the image skip the input
-// offset thanks to folded_bias; 1x1 layers over shallow inputs run as a matrix product. On
+// offset thanks to folded_bias; 1x1 layers over shallow inputs run as a matrix product;
+// small windows (given scratch) are copied once and reduced by long dot products. On
 // cores with the DSP extension (kernels/arch.hpp) the int8 dot products use SXTB16/SMLAD.
 // None of this changes a result: integer sums are exact in any order, and every float
 // output keeps TFLite's summation order.
@@ -52,9 +53,16 @@ struct Conv2DF32Params {
   float activation_min, activation_max;
 };
 
+/// Bytes of `scratch` that select conv2d_s8's windowed path: one window, KH * KW * C_IN.
+inline int32_t conv2d_s8_window_bytes(const Conv2DShape& shape) {
+  return shape.filter_height * shape.filter_width * shape.input_channels;
+}
+
 /// int8 per-channel conv: input/filter/output int8, bias int32 [C_OUT] or nullptr.
+/// `scratch`: nullptr, or conv2d_s8_window_bytes() bytes to copy each window into (for
+/// small windows; requires folded_bias and no groups) - the result is the same.
 void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
-               const int32_t* bias, int8_t* output);
+               const int32_t* bias, int8_t* output, int8_t* scratch);
 
 /// float32 conv: all tensors float32, bias [C_OUT] or nullptr; output clamped to the range.
 void conv2d_f32(const Conv2DF32Params& params, const float* input, const float* filter,
