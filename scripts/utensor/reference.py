@@ -64,10 +64,19 @@ class Reference:
     name = "TensorFlow Lite Micro"
     note = ""  # why this reference was chosen, when it is not the usual one
 
+    # tflite_micro's default arena is too small for some single large layers; a model whose
+    # tensors do not fit it is retried with this much before giving up.
+    LARGE_ARENA = 64 * 1024 * 1024
+
     def __init__(self, model_bytes: bytes, arena_size: int = 0):
         runtime = _runtime()
-        kwargs = {"arena_size": arena_size} if arena_size else {}
-        self._interp = runtime.Interpreter.from_bytes(model_bytes, **kwargs)
+        try:
+            kwargs = {"arena_size": arena_size} if arena_size else {}
+            self._interp = runtime.Interpreter.from_bytes(model_bytes, **kwargs)
+        except RuntimeError:
+            if arena_size >= self.LARGE_ARENA:
+                raise
+            self._interp = runtime.Interpreter.from_bytes(model_bytes, arena_size=self.LARGE_ARENA)
         self.input_details = self._details(self._interp.get_input_details)
         self.output_details = self._details(self._interp.get_output_details)
 
