@@ -12,7 +12,8 @@
 //       factor = range / 127, q = clamp(round(x * (127 / range)), -127, 127), offset 0;
 //       an all-zero image quantizes to 0 with factor 1;
 //     - asymmetric (per-channel weights, AsymmetricQuantizeFloats): min/max widened to
-//       include 0, scale and nudged zero point in double, q = clamp(round(zp + x / scale)).
+//       include 0, their difference in float, scale and nudged zero point in double,
+//       factor = float(scale), q = clamp(round(zp + x * (1 / factor)), -128, 127).
 //  2. int32 sum over the window of filter * (q - offset); taps outside the image add 0.
 //  3. out = float(sum) * (factor * filter_scale) (per-tensor) or
 //     float(sum) * factor * filter_scale[c] (per-channel), + bias[c], clamped.
