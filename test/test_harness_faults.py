@@ -213,7 +213,8 @@ def test_frozen_board_ends_in_a_timeout_error(board, reference):
             elapsed = time.monotonic() - start
             assert proxy.freezes == 1
             c.close()
-        print(f"[faults] frozen board ({how}): HarnessError after {elapsed:.2f} s (configured: 4 attempts x 0.5 s)")
+        print(f"[faults] frozen board ({how}): HarnessError after {elapsed:.2f} s "
+              "(configured: 4 attempts x 0.5 s)")
         assert elapsed < 4 * 0.5 + 0.5
         board.restart()
 
@@ -360,7 +361,8 @@ def test_qemu_board_under_faults(qemu_firmware, reference):
                 c.run(0, [np.full(shape, 2, np.int8)])
             elapsed = time.monotonic() - start
             c.close()
-        print(f"[faults] frozen QEMU (SIGSTOP): HarnessError after {elapsed:.2f} s (configured: 3 attempts x 0.5 s)")
+        print(f"[faults] frozen QEMU (SIGSTOP): HarnessError after {elapsed:.2f} s "
+              "(configured: 3 attempts x 0.5 s)")
         assert elapsed < 3 * 0.5 + 0.5
     finally:
         board.stop()

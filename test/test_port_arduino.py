@@ -7,7 +7,6 @@ Not tested here: a real Arduino core's Serial and USB CDC, and DWT on silicon.""
 
 import os
 import shutil
-import struct
 import subprocess
 
 import numpy as np
