@@ -12,7 +12,7 @@ import numpy as np
 from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range, activation_range_float, per_channel_multipliers
 from . import KernelCall, register
-from .hybrid import is_hybrid, lower_conv2d_hybrid
+from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._spatial import (
     activation, describe_dtypes, io_tensors, malformed, per_tensor, positive_option,
     require_rank, require_shape, spatial, unsupported,
@@ -139,6 +139,8 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
 
 def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = _inputs3(op, graph)
+    if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
+        return lower_depthwise_conv2d_hybrid(op, graph, x, w, bias, y)
     dtype = _check_dtypes(op, graph, x, w, bias, y)
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
