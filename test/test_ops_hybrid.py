@@ -1,4 +1,5 @@
-"""Hybrid (dynamic-range quantized) CONV_2D: float32 activations, int8 weights.
+"""Hybrid (dynamic-range quantized) CONV_2D and DEPTHWISE_CONV_2D: float32 activations,
+int8 weights.
 
 TensorFlow Lite Micro cannot run these models ("Hybrid models are not supported on TFLite
 Micro"), so the reference here is TensorFlow Lite's interpreter with its builtin kernels
@@ -44,13 +45,13 @@ def _dynamic_range(layers, input_shape, seed=0, batch=1, per_channel=True):
     return conv.convert()
 
 
-def _hybrid_conv_scales(tflite_bytes):
-    """Number of filter scales of each hybrid CONV_2D (float input, int8 filter)."""
+def _hybrid_conv_scales(tflite_bytes, op_name="CONV_2D"):
+    """Number of distinct filter scales of each hybrid `op_name` (float input, int8 filter)."""
     interp = tf.lite.Interpreter(model_content=tflite_bytes)
     details = {d["index"]: d for d in interp.get_tensor_details()}
     found = []
     for op in interp._get_ops_details():
-        if op["op_name"] == "CONV_2D":
+        if op["op_name"] == op_name:
             x, w = details[op["inputs"][0]], details[op["inputs"][1]]
             if x["dtype"] == np.float32 and w["dtype"] == np.int8:
                 found.append(len(set(w["quantization_parameters"]["scales"].tolist())))
@@ -136,14 +137,37 @@ def test_tflite_micro_cannot_run_hybrid():
         Reference(model, arena_size=4 << 20)
 
 
-def test_hybrid_depthwise_is_refused_clearly():
-    # Hybrid DEPTHWISE_CONV_2D is not implemented: refused with the operator named.
-    model = _dynamic_range([L.DepthwiseConv2D(3, depth_multiplier=16, padding="same")], (6, 6, 8))
+DEPTHWISE_CASES = {
+    "3x3_same_m16": ((6, 6, 8), [L.DepthwiseConv2D(3, depth_multiplier=16, padding="same")]),
+    "5x3_valid_stride2_m4_relu": ((11, 9, 32), [L.DepthwiseConv2D((5, 3), strides=2, depth_multiplier=4,
+                                                                  padding="valid", activation="relu")]),
+    "3x3_same_stride2_c128_relu6": ((8, 7, 128), [L.DepthwiseConv2D(3, strides=2, padding="same",
+                                                                    activation="relu6")]),
+    "conv_then_depthwise": ((8, 6, 16), [L.Conv2D(128, 1, activation="relu"),
+                                         L.DepthwiseConv2D(3, padding="same")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEPTHWISE_CASES))
+def test_hybrid_depthwise_matches_tflite(name):
+    shape, layers = DEPTHWISE_CASES[name]
+    model = _dynamic_range(layers, shape)
+    scales = _hybrid_conv_scales(model, "DEPTHWISE_CONV_2D")
+    assert scales and all(s > 1 for s in scales), scales  # per-channel, as TF writes them
+    _check(model)
+
+
+def test_hybrid_depthwise_per_tensor_is_refused():
+    # One filter scale: TFLite's kernel indexes a scale per channel; refused, named.
+    model = _dynamic_range([L.DepthwiseConv2D(3, depth_multiplier=16, padding="same")], (6, 6, 8),
+                           per_channel=False)
+    assert _hybrid_conv_scales(model, "DEPTHWISE_CONV_2D") == [1]
     work = tempfile.mkdtemp(prefix="utensor-hybrid-")
     path = os.path.join(work, "dw.tflite")
     with open(path, "wb") as f:
         f.write(model)
-    with pytest.raises(UnsupportedError, match="DEPTHWISE_CONV_2D.*hybrid"):
+    with pytest.raises(UnsupportedError, match="dw.tflite: operator #0 DEPTHWISE_CONV_2D: hybrid "
+                                               "quantization with a single filter scale"):
         HostModel(path, work_dir=work)
 
 

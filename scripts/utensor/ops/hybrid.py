@@ -1,15 +1,16 @@
-"""Lowering of hybrid ("dynamic range quantized") CONV_2D: float32 input and output, int8
-weights, float32 bias, as TensorFlow's dynamic-range converter writes them
+"""Lowering of hybrid ("dynamic range quantized") CONV_2D and DEPTHWISE_CONV_2D: float32
+input and output, int8 weights, float32 bias, as TensorFlow's dynamic-range converter writes them
 (`converter.optimizations = [tf.lite.Optimize.DEFAULT]` without a representative dataset).
 
 Kernel: runtime/include/utensor/kernels/conv2d_hybrid.hpp, TFLite's conv.cc EvalHybrid
 (per-tensor weights: symmetric input quantization) and EvalHybridPerChannel (per-channel
-weights: asymmetric input quantization). As in TFLite, weights with one scale per output
-channel but all scales equal take the per-tensor path. TensorFlow Lite Micro cannot run
+weights: asymmetric input quantization). As in TFLite, conv weights with one scale per
+output channel but all scales equal take the per-tensor path; hybrid DEPTHWISE_CONV_2D
+(depthwise_conv.cc EvalHybridPerChannel) always quantizes its input asymmetrically. TensorFlow Lite Micro cannot run
 these models; the reference is tf.lite.Interpreter's builtin kernels.
 
-`lower_conv2d_hybrid` is called by ops/conv.py when it meets float32 input with int8
-weights; it validates everything the kernel relies on.
+`lower_conv2d_hybrid` / `lower_depthwise_conv2d_hybrid` are called by ops/conv.py when it
+meets float32 input with int8 weights; they validate everything the kernels rely on.
 """
 
 import math
@@ -34,7 +35,7 @@ def is_hybrid(x: Tensor, w: Tensor) -> bool:
     return x.dtype == "float32" and w.dtype in ("int8", "uint8")
 
 
-def _filter_scales(op: Operator, graph: Graph, w: Tensor, out_c: int) -> List[float]:
+def _filter_scales(op: Operator, graph: Graph, w: Tensor, out_c: int, axis: int = 0) -> List[float]:
     q = w.quant
     if q is None or not q.scale:
         raise unsupported(op, graph, f"filter tensor '{w.name}' is int8 without quantization "
@@ -43,16 +44,17 @@ def _filter_scales(op: Operator, graph: Graph, w: Tensor, out_c: int) -> List[fl
         raise unsupported(op, graph, f"filter tensor '{w.name}' has a non-zero zero point; hybrid "
                           "weights are symmetric (zero point 0). Re-convert the model with the "
                           "TFLite converter.")
-    if len(q.scale) != 1 and not (len(q.scale) == out_c and q.axis == 0):
+    if len(q.scale) != 1 and not (len(q.scale) == out_c and q.axis == axis):
         raise unsupported(op, graph, f"filter tensor '{w.name}' has {len(q.scale)} scales along "
-                          f"axis {q.axis}; expected 1 or {out_c} along axis 0 (one per output channel).")
+                          f"axis {q.axis}; expected 1 or {out_c} along axis {axis} (one per output "
+                          "channel).")
     scales = [float(np.float32(s)) for s in q.scale]
     if not all(math.isfinite(s) and s > 0 for s in scales):
         raise malformed(op, graph, f"filter tensor '{w.name}' has a zero, negative or non-finite scale.")
     return scales
 
 
-def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, y: Tensor) -> KernelCall:
+def _check_tensors(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, y: Tensor) -> None:
     if w.dtype != "int8":
         raise unsupported(op, graph, f"hybrid quantization with {w.dtype} weights is not supported; "
                           f"supported: {SUPPORTED}. Re-convert with a current TensorFlow (its "
@@ -67,6 +69,29 @@ def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, 
         raise unsupported(op, graph, f"bias tensor '{bias.name}' is not a constant.")
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
+
+
+def _strides(op: Operator, graph: Graph):
+    stride_h = positive_option(op, graph, "stride_h")
+    stride_w = positive_option(op, graph, "stride_w")
+    dil_h = positive_option(op, graph, "dilation_h_factor")
+    dil_w = positive_option(op, graph, "dilation_w_factor")
+    if (dil_h, dil_w) != (1, 1):
+        raise unsupported(op, graph, f"dilation {dil_h}x{dil_w} is not supported for hybrid "
+                          "convolution (only 1x1). Keep the layer float32 or quantize the model "
+                          "fully (a representative dataset).")
+    return stride_h, stride_w, dil_h, dil_w
+
+
+def _image_elements(op: Operator, graph: Graph, x: Tensor) -> int:
+    n, in_h, in_w, in_c = x.shape
+    if n * in_h * in_w * in_c >= 2**31:
+        raise unsupported(op, graph, f"input of {n * in_h * in_w * in_c} elements is too large.")
+    return in_h * in_w * in_c
+
+
+def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, y: Tensor) -> KernelCall:
+    _check_tensors(op, graph, x, w, bias, y)
     n, in_h, in_w, in_c = x.shape
     out_c, f_h, f_w, f_c = w.shape
     if min(n, in_h, in_w, in_c, out_c, f_h, f_w, f_c) < 1:
@@ -80,14 +105,7 @@ def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, 
     if bias is not None and bias.num_elements != out_c:
         raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
                         f"{out_c} output channels.")
-    stride_h = positive_option(op, graph, "stride_h")
-    stride_w = positive_option(op, graph, "stride_w")
-    dil_h = positive_option(op, graph, "dilation_h_factor")
-    dil_w = positive_option(op, graph, "dilation_w_factor")
-    if (dil_h, dil_w) != (1, 1):
-        raise unsupported(op, graph, f"dilation {dil_h}x{dil_w} is not supported for hybrid "
-                          "convolution (only 1x1). Keep the layer float32 or quantize the model "
-                          "fully (a representative dataset).")
+    stride_h, stride_w, dil_h, dil_w = _strides(op, graph)
     out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
                                               stride_h, stride_w, dil_h, dil_w)
     require_shape(op, graph, y, (n, out_h, out_w, out_c))
@@ -95,10 +113,9 @@ def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, 
     # TFLite's Prepare: per-channel only when the scales actually differ.
     per_channel = any(s != scales[0] for s in scales)
     act_min, act_max = activation_range_float(activation(op, graph))
-    image = in_h * in_w * in_c
-    if n * image >= 2**31:
-        raise unsupported(op, graph, f"input of {n * image} elements is too large.")
+    image = _image_elements(op, graph, x)
     params = dict(
+        kind="conv2d",
         shape=[n, in_h, in_w, in_c, f_h, f_w, f_c, out_h, out_w, out_c,
                stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
         filter_scale=scales if per_channel else scales[:1],
@@ -112,4 +129,50 @@ def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, 
                       scratch_bytes=n * 8 + n * image)
 
 
-__all__ = ["is_hybrid", "lower_conv2d_hybrid"]
+def lower_depthwise_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias,
+                                  y: Tensor) -> KernelCall:
+    _check_tensors(op, graph, x, w, bias, y)
+    n, in_h, in_w, in_c = x.shape
+    one, f_h, f_w, out_c = w.shape
+    if min(n, in_h, in_w, in_c, f_h, f_w, out_c) < 1:
+        raise malformed(op, graph, f"input shape {list(x.shape)} or filter shape {list(w.shape)} "
+                        "has an empty dimension.")
+    if one != 1 or out_c % in_c != 0:
+        raise malformed(op, graph, f"filter shape {list(w.shape)} does not fit input depth "
+                        f"{in_c} (expected [1, KH, KW, {in_c} * depth_multiplier]).")
+    multiplier = out_c // in_c
+    option = op.options.get("depth_multiplier", multiplier)
+    if option != multiplier:
+        raise malformed(op, graph, f"option depth_multiplier is {option}, but {out_c} filter channels "
+                        f"over {in_c} input channels make it {multiplier}.")
+    if bias is not None and bias.num_elements != out_c:
+        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
+                        f"{out_c} output channels.")
+    stride_h, stride_w, dil_h, dil_w = _strides(op, graph)
+    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
+                                              stride_h, stride_w, dil_h, dil_w)
+    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    scales = _filter_scales(op, graph, w, out_c, axis=3)
+    if len(scales) != out_c:
+        # TFLite's kernel indexes one scale per channel; with a single scale its results
+        # match no consistent arithmetic (measured), so there is nothing to reproduce.
+        raise unsupported(op, graph, f"hybrid quantization with a single filter scale (per-tensor "
+                          f"weights) is not supported for DEPTHWISE_CONV_2D; supported: {out_c} "
+                          "scales, one per output channel (TensorFlow's default per-channel "
+                          "dynamic-range quantization).")
+    act_min, act_max = activation_range_float(activation(op, graph))
+    image = _image_elements(op, graph, x)
+    params = dict(
+        kind="depthwise_conv2d",
+        shape=[n, in_h, in_w, in_c, multiplier, f_h, f_w, out_h, out_w,
+               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
+        filter_scale=scales,
+        per_channel=True,
+        act_min=act_min,
+        act_max=act_max,
+    )
+    return KernelCall(template="ops/conv2d_hybrid.j2", params=params,
+                      scratch_bytes=n * 8 + n * image)
+
+
+__all__ = ["is_hybrid", "lower_conv2d_hybrid", "lower_depthwise_conv2d_hybrid"]

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "utensor/kernels/conv2d.hpp"
+#include "utensor/kernels/depthwise_conv2d.hpp"
 
 namespace utensor {
 namespace kernels {
@@ -50,6 +51,21 @@ inline size_t conv2d_hybrid_scratch_bytes(int32_t batches, int32_t image_element
 /// `scratch` (4-byte aligned) holds conv2d_hybrid_scratch_bytes(N, H_IN*W_IN*C_IN) bytes.
 void conv2d_hybrid(const Conv2DHybridParams& params, const float* input, const int8_t* filter,
                    const float* bias, float* output, uint8_t* scratch);
+
+// Hybrid DEPTHWISE_CONV_2D (TFLite's depthwise_conv.cc EvalHybridPerChannel): always the
+// asymmetric input quantization; out = (float(sum) * filter_scale[c]) * factor + bias[c],
+// clamped. Filter [1, KH, KW, C_IN * depth_multiplier]; same scratch as conv2d_hybrid.
+struct DepthwiseConv2DHybridParams {
+  DepthwiseConv2DShape shape;
+  const float* filter_scale;  // [C_OUT]
+  float activation_min, activation_max;
+};
+
+/// Hybrid depthwise conv: float32 input/output, int8 filter, float32 bias [C_OUT] or
+/// nullptr; `scratch` (4-byte aligned) holds conv2d_hybrid_scratch_bytes(N, H_IN*W_IN*C_IN).
+void depthwise_conv2d_hybrid(const DepthwiseConv2DHybridParams& params, const float* input,
+                             const int8_t* filter, const float* bias, float* output,
+                             uint8_t* scratch);
 
 }  // namespace kernels
 }  // namespace utensor
