@@ -162,3 +162,40 @@ def test_extra_script_turns_the_guard_on():
     stamp = g["compute_stamp"]
     args = ([], None, "py", os.path.join(ROOT, "scripts", "utensor", "templates"), "out")
     assert stamp(*args) != stamp(*args, guard=True)
+
+
+def test_guarded_model_on_qemu_through_platformio(tmp_path):
+    """`custom_utensor_guard = yes` in a PlatformIO project: built for mps2_an386 (the
+    generated #error proves the macro reached the model), served by the harness firmware,
+    all 256 inputs of the sine model equal tflite_micro's."""
+    if shutil.which("pio") is None or shutil.which("qemu-system-arm") is None:
+        pytest.skip("needs pio and qemu-system-arm")
+    from utensor.harness.client import HarnessClient
+    from utensor.harness.firmware import PLATFORM_DIR, REPO, run_pio
+    from utensor.qemu import QemuSession
+    from utensor.reference import Reference
+
+    sine = os.path.join(ROOT, "examples", "hello_world", "models", "sine_int8.tflite")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "platformio.ini").write_text(
+        "[env:harness]\n"
+        f"platform = symlink://{PLATFORM_DIR}\nboard = mps2_an386\nlib_deps = symlink://{REPO}\n"
+        f"custom_utensor_models = {sine}\ncustom_utensor_guard = yes\ntest_framework = custom\n")
+    (tmp_path / "src" / "main.cpp").write_text(
+        '#include "utensor/harness.hpp"\nint main() { return utensor::harness::serve(); }\n')
+    run_pio(str(tmp_path))
+    gen = tmp_path / ".pio" / "build" / "harness" / "utensor_gen" / "src" / "sine_int8.cpp"
+    assert "utensor::guard::check" in gen.read_text()
+    with open(sine, "rb") as f:
+        ref = Reference(f.read())
+    elf = str(tmp_path / ".pio" / "build" / "harness" / "firmware.elf")
+    with QemuSession("mps2_an386", elf, timeout_s=300) as q:
+        with HarnessClient(q.url) as c:
+            (m,) = c.hello().models
+            assert m.arena_bytes == 64  # 32 B unguarded: the canaries are planned
+            for v in range(-128, 128):
+                x = np.full(m.inputs[0].shape, v, np.int8)
+                (out,), _ = c.run(0, [x])
+                np.testing.assert_array_equal(out, ref.invoke([x])[0])
+            c.bye()
+        assert q.wait(10) == 0
