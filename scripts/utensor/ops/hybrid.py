@@ -134,6 +134,14 @@ def lower_depthwise_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tens
     _check_tensors(op, graph, x, w, bias, y)
     n, in_h, in_w, in_c = x.shape
     one, f_h, f_w, out_c = w.shape
+    scales = _filter_scales(op, graph, w, out_c, axis=3)
+    if len(scales) != out_c:
+        # TFLite's kernel indexes one scale per channel; with a single scale its results
+        # match no consistent arithmetic (measured), so there is nothing to reproduce.
+        raise unsupported(op, graph, f"hybrid quantization with a single filter scale (per-tensor "
+                          f"weights) is not supported for DEPTHWISE_CONV_2D; supported: {out_c} "
+                          "scales, one per output channel (TensorFlow's default per-channel "
+                          "dynamic-range quantization).")
     if min(n, in_h, in_w, in_c, f_h, f_w, out_c) < 1:
         raise malformed(op, graph, f"input shape {list(x.shape)} or filter shape {list(w.shape)} "
                         "has an empty dimension.")
@@ -152,14 +160,6 @@ def lower_depthwise_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tens
     out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
                                               stride_h, stride_w, dil_h, dil_w)
     require_shape(op, graph, y, (n, out_h, out_w, out_c))
-    scales = _filter_scales(op, graph, w, out_c, axis=3)
-    if len(scales) != out_c:
-        # TFLite's kernel indexes one scale per channel; with a single scale its results
-        # match no consistent arithmetic (measured), so there is nothing to reproduce.
-        raise unsupported(op, graph, f"hybrid quantization with a single filter scale (per-tensor "
-                          f"weights) is not supported for DEPTHWISE_CONV_2D; supported: {out_c} "
-                          "scales, one per output channel (TensorFlow's default per-channel "
-                          "dynamic-range quantization).")
     act_min, act_max = activation_range_float(activation(op, graph))
     image = _image_elements(op, graph, x)
     params = dict(
