@@ -6,7 +6,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from . import emitter, naming, ops, passes, planner
+from . import emitter, naming, passes, planner
 from .errors import UtensorError
 from .ir import Graph
 from .ops import custom

@@ -1,54 +1,13 @@
-"""Helpers shared by the lowerings of kernels-conv (conv, pooling, pad, reduce, concat,
-transpose, slice): uniform error messages, dtype/quantization checks, TFLite's padding
-arithmetic.
+"""Helpers shared by the spatial lowerings (conv, pooling, pad, reduce, concat, transpose,
+slice): TFLite's padding arithmetic and shape checks, on top of _common's messages.
 """
 
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
-from ..errors import ModelFormatError, UnsupportedError
 from ..ir import Graph, Operator, Tensor
-from ..quantization import ACTIVATIONS
+from ._common import malformed, unsupported
 
 PADDINGS = ("SAME", "VALID")
-
-
-def where(op: Operator, graph: Graph) -> str:
-    return f"{graph.source_path or graph.name}: operator #{op.index} {op.op_type}"
-
-
-def unsupported(op: Operator, graph: Graph, what: str) -> UnsupportedError:
-    return UnsupportedError(f"{where(op, graph)}: {what}")
-
-
-def malformed(op: Operator, graph: Graph, what: str) -> ModelFormatError:
-    return ModelFormatError(f"{where(op, graph)}: {what} The model file is inconsistent; "
-                            "re-export it with the TensorFlow Lite converter.")
-
-
-def io_tensors(op: Operator, graph: Graph, min_inputs: int, max_inputs: int,
-               outputs: int = 1) -> Tuple[List[Optional[Tensor]], List[Tensor]]:
-    """The operator's input tensors (None for omitted optional ones) and output tensors,
-    after checking their counts."""
-    if not (min_inputs <= len(op.inputs) <= max_inputs) or len(op.outputs) != outputs:
-        raise malformed(op, graph, f"has {len(op.inputs)} inputs and {len(op.outputs)} outputs; "
-                        f"expected {min_inputs}..{max_inputs} inputs and {outputs} output(s).")
-    ins = [graph.tensor(i) if i >= 0 else None for i in op.inputs]
-    for k in range(min_inputs):
-        if ins[k] is None:
-            raise malformed(op, graph, f"required input {k} is missing.")
-    return ins, [graph.tensor(i) for i in op.outputs]
-
-
-def describe_dtypes(tensors: Iterable[Optional[Tensor]]) -> str:
-    return "/".join(t.dtype if t is not None else "-" for t in tensors)
-
-
-def activation(op: Operator, graph: Graph) -> str:
-    act = op.options.get("fused_activation_function", "NONE") or "NONE"
-    if act not in ACTIVATIONS:
-        raise unsupported(op, graph, f"fused activation {act} is not supported (supported: "
-                          f"{', '.join(ACTIVATIONS)}). Apply the activation as a separate layer.")
-    return act
 
 
 def padding(op: Operator, graph: Graph) -> str:
@@ -102,22 +61,6 @@ def require_shape(op: Operator, graph: Graph, t: Tensor, expected: Sequence[int]
     if tuple(t.shape) != tuple(expected):
         raise malformed(op, graph, f"output tensor '{t.name}' has shape {list(t.shape)}, but the "
                         f"operator computes {list(expected)}.")
-
-
-def per_tensor(op: Operator, graph: Graph, t: Tensor, role: str) -> Tuple[float, int]:
-    """(scale, zero_point) of a per-tensor quantized int8 tensor."""
-    q = t.quant
-    if q is None or not q.scale:
-        raise unsupported(op, graph, f"{role} tensor '{t.name}' is {t.dtype} without quantization "
-                          "parameters; only quantized int8 (TFLite full-integer quantization) is "
-                          "supported.")
-    if len(q.scale) != 1:
-        raise unsupported(op, graph, f"{role} tensor '{t.name}' is quantized per channel; only "
-                          "per-tensor quantization is supported for it.")
-    scale = float(q.scale[0])
-    if not scale > 0.0:
-        raise malformed(op, graph, f"{role} tensor '{t.name}' has quantization scale {scale}.")
-    return scale, int(q.zero_point[0]) if q.zero_point else 0
 
 
 def same_quant(a: Tensor, b: Tensor) -> bool:

@@ -13,9 +13,8 @@ from ..ir import Graph, Operator
 from ..quantization import f32, multiply_by_quantized_multiplier, quantize_multiplier, quantize_value
 from . import KernelCall, register
 from . import _gemmlowp as g
-from ._dense import (
-    describe_dtypes, float_option, io_tensors, per_tensor, require_same_shape, unsupported,
-)
+from ._common import describe_dtypes, per_tensor, unsupported
+from ._dense import float_option, io_tensors, require_same_shape
 
 INT8_VALUES = range(-128, 128)
 

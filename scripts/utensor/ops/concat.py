@@ -7,7 +7,7 @@ quantization), and a fused activation is not supported.
 
 from ..ir import Graph, Operator
 from . import KernelCall, register
-from ._spatial import describe_dtypes, malformed, unsupported
+from ._common import describe_dtypes, malformed, unsupported
 
 SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32"}
 

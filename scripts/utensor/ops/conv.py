@@ -13,10 +13,8 @@ from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range, activation_range_float, per_channel_multipliers
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
-from ._spatial import (
-    activation, describe_dtypes, io_tensors, malformed, per_tensor, positive_option,
-    require_rank, require_shape, spatial, unsupported,
-)
+from ._common import activation, describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+from ._spatial import positive_option, require_rank, require_shape, spatial
 
 SUPPORTED_DTYPES = "int8 input/filter/output with int32 bias, or float32 throughout"
 

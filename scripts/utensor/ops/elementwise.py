@@ -5,7 +5,7 @@ Micro's CalculateOpDataAdd (double), CalculateOpDataSub (float32 arithmetic, as 
 does) and CalculateOpDataMul (double).
 """
 
-from typing import List, Sequence, Tuple
+from typing import List, Tuple
 
 from ..ir import Graph, Operator, Tensor
 from ..quantization import (
@@ -13,7 +13,8 @@ from ..quantization import (
     quantize_multiplier,
 )
 from . import KernelCall, register
-from ._dense import activation, describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+from ._common import activation, describe_dtypes, malformed, per_tensor, unsupported
+from ._dense import io_tensors
 
 MAX_RANK = 6
 ADD_LEFT_SHIFT = 20  # TFLite's int8 ADD/SUB headroom

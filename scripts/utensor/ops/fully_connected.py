@@ -7,7 +7,6 @@ both through QuantizeMultiplier. With constant weights the input zero point is f
 the bias here (bias + (-input_zp) * sum of the weight row): the same integers, computed once.
 """
 
-import math
 
 import numpy as np
 
@@ -17,7 +16,8 @@ from ..quantization import (
     quantize_multiplier,
 )
 from . import KernelCall, register
-from ._dense import activation, describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+from ._common import activation, describe_dtypes, malformed, per_tensor, unsupported
+from ._dense import io_tensors
 
 SUPPORTED = "int8 input/weights/output with optional int32 bias, or float32 throughout"
 

@@ -21,10 +21,8 @@ import numpy as np
 from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range_float
 from . import KernelCall
-from ._spatial import (
-    activation, describe_dtypes, malformed, positive_option, require_rank, require_shape,
-    spatial, unsupported,
-)
+from ._common import activation, describe_dtypes, malformed, unsupported
+from ._spatial import positive_option, require_rank, require_shape, spatial
 
 SUPPORTED = ("float32 input and output, int8 filter (symmetric: zero point 0; one scale or one per "
              "output channel), float32 bias or none")

@@ -7,9 +7,8 @@ TFLite Micro.
 
 from ..ir import Graph, Operator
 from . import KernelCall, register
-from ._spatial import (
-    constant_ints, describe_dtypes, io_tensors, malformed, per_tensor, same_quant, unsupported,
-)
+from ._common import describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+from ._spatial import constant_ints, same_quant
 
 DTYPES = {"int8": "s8", "float32": "f32", "int32": "i32"}
 MAX_RANK = 5

@@ -7,10 +7,8 @@ input and output must share scale and zero point (as TFLite's converter produces
 from ..ir import Graph, Operator
 from ..quantization import activation_range, activation_range_float
 from . import KernelCall, register
-from ._spatial import (
-    activation, describe_dtypes, io_tensors, per_tensor, positive_option, require_rank,
-    require_shape, same_quant, spatial, unsupported,
-)
+from ._common import activation, describe_dtypes, io_tensors, per_tensor, unsupported
+from ._spatial import positive_option, require_rank, require_shape, same_quant, spatial
 
 
 def _lower_pool(op: Operator, graph: Graph, kind: str) -> KernelCall:

@@ -9,7 +9,8 @@ quantization divides by the output scale in double and rounds half away from zer
 from ..ir import Graph, Operator
 from ..quantization import INT_RANGES, f32, quantize_multiplier
 from . import KernelCall, register
-from ._dense import describe_dtypes, io_tensors, per_tensor, require_same_shape, unsupported
+from ._common import describe_dtypes, per_tensor, unsupported
+from ._dense import io_tensors, require_same_shape
 
 REQUANTIZE = {("int8", "int8"): "s8_s8", ("uint8", "int8"): "u8_s8", ("int8", "uint8"): "s8_u8"}
 

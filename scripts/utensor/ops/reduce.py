@@ -10,9 +10,8 @@ test_ops_conv.py::test_mean_int8_equal_quantization shows is gone (it rounds).
 from ..ir import Graph, Operator
 from ..quantization import quantize_multiplier
 from . import KernelCall, register
-from ._spatial import (
-    constant_ints, describe_dtypes, io_tensors, malformed, per_tensor, unsupported,
-)
+from ._common import describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+from ._spatial import constant_ints
 
 MAX_RANK = 5
 MAX_REDUCED_AXES = 2  # TFLite Micro's kMaxNumberOfReducedAxis

@@ -11,9 +11,8 @@ import math
 from ..ir import Graph, Operator
 from ..quantization import f32, quantize_multiplier
 from . import KernelCall, register
-from ._dense import (
-    describe_dtypes, float_option, io_tensors, malformed, per_tensor, require_same_shape, unsupported,
-)
+from ._common import describe_dtypes, malformed, per_tensor, unsupported
+from ._dense import float_option, io_tensors, require_same_shape
 
 SCALED_DIFF_INTEGER_BITS = 5
 

@@ -6,7 +6,8 @@ output axis, the input stride it walks.
 
 from ..ir import Graph, Operator
 from . import KernelCall, register
-from ._spatial import constant_ints, describe_dtypes, io_tensors, malformed, unsupported
+from ._common import describe_dtypes, io_tensors, malformed, unsupported
+from ._spatial import constant_ints
 
 SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32"}
 MAX_RANK = 6
