@@ -143,7 +143,9 @@ def test_convert_cli_guard_option(tmp_path, capsys):
     assert main(["convert", sine, "-o", str(tmp_path / "p")]) == 0
     guarded = (tmp_path / "g" / "sine_int8.cpp").read_text()
     plain = (tmp_path / "p" / "sine_int8.cpp").read_text()
-    assert "utensor::guard::check" in guarded and "guard" not in plain.replace("include guard", "")
+    assert "utensor::guard::check" in guarded and "utensor::guard" not in plain
+    # the plain sources refuse a build that expects the guard
+    assert "#ifdef UTENSOR_ARENA_GUARD\n#error" in plain
 
 
 def test_extra_script_turns_the_guard_on():
