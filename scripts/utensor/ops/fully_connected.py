@@ -16,6 +16,7 @@ from ..quantization import (
     quantize_multiplier,
 )
 from . import KernelCall, register
+from .hybrid import is_hybrid, lower_fully_connected_hybrid
 from ._common import activation, describe_dtypes, malformed, per_tensor, unsupported
 from ._dense import io_tensors
 
@@ -100,6 +101,8 @@ def _int8_params(op, graph, x, w, bias, y, out_depth) -> dict:
 
 def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = io_tensors(op, graph, 2, 3)
+    if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
+        return lower_fully_connected_hybrid(op, graph, x, w, bias, y)
     dtype = _dtype(op, graph, x, w, bias, y)
     fmt = op.options.get("weights_format", "DEFAULT") or "DEFAULT"
     if fmt != "DEFAULT":
