@@ -1,5 +1,5 @@
-"""Hybrid (dynamic-range quantized) CONV_2D and DEPTHWISE_CONV_2D: float32 activations,
-int8 weights.
+"""Hybrid (dynamic-range quantized) CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: float32
+activations, int8 weights.
 
 TensorFlow Lite Micro cannot run these models ("Hybrid models are not supported on TFLite
 Micro"), so the reference here is TensorFlow Lite's interpreter with its builtin kernels
@@ -169,6 +169,47 @@ def test_hybrid_depthwise_per_tensor_is_refused():
     with pytest.raises(UnsupportedError, match="dw.tflite: operator #0 DEPTHWISE_CONV_2D: hybrid "
                                                "quantization with a single filter scale"):
         HostModel(path, work_dir=work)
+
+
+def _hybrid_fc_info(tflite_bytes):
+    """(weights dtype, distinct scales, asymmetric_quantize_inputs) of each FULLY_CONNECTED."""
+    import utensor.tflite.reader as reader
+    work = tempfile.mkdtemp(prefix="utensor-hybrid-")
+    path = os.path.join(work, "m.tflite")
+    with open(path, "wb") as f:
+        f.write(tflite_bytes)
+    g = reader.read_tflite(path)
+    out = []
+    for op in g.operators:
+        if op.op_type == "FULLY_CONNECTED":
+            w = g.tensor(op.inputs[1])
+            out.append((w.dtype, len(set(w.quant.scale)) if w.quant else 0,
+                        bool(op.options.get("asymmetric_quantize_inputs"))))
+    return out
+
+
+FC_CASES = {
+    # name: (input shape, layers, batch, per_channel)
+    "flatten_640_to_5": ((8, 8, 10), [L.Flatten(), L.Dense(5)], 1, True),
+    "300_relu": ((300,), [L.Dense(300, activation="relu")], 1, True),
+    "per_tensor_64_to_40": ((64,), [L.Dense(40)], 1, False),
+    "batch3_relu6": ((32,), [L.Dense(64, activation="relu6")], 3, True),
+    "two_layers": ((48,), [L.Dense(64, activation="relu"), L.Dense(32)], 1, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FC_CASES))
+def test_hybrid_fully_connected_matches_tflite(name):
+    shape, layers, batch, per_channel = FC_CASES[name]
+    model = _dynamic_range(layers, shape, batch=batch, per_channel=per_channel)
+    info = _hybrid_fc_info(model)
+    assert info and all(dt == "int8" and asym for dt, _, asym in info), info
+    assert all((n > 1) == per_channel for _, n, _ in info), info
+    rng = np.random.RandomState(7)
+    in_shape = (batch,) + shape
+    samples = [[rng.uniform(-1, 1, size=in_shape).astype(np.float32)] for _ in range(3)]
+    samples.append([np.zeros(in_shape, np.float32)])  # TFLite's all-zero shortcut: bias only
+    _check(model, inputs=samples)
 
 
 @pytest.mark.skipif(not os.path.isfile(KWS_FLOAT), reason="MLPerf Tiny models not present")

@@ -173,4 +173,61 @@ def lower_depthwise_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tens
                       scratch_bytes=n * 8 + n * image)
 
 
-__all__ = ["is_hybrid", "lower_conv2d_hybrid", "lower_depthwise_conv2d_hybrid"]
+def lower_fully_connected_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias,
+                                 y: Tensor) -> KernelCall:
+    """FULLY_CONNECTED as TFLite's fully_connected.cc EvalHybridDense: each input row
+    quantized on its own (asymmetric_quantize_inputs picks the method), then
+    bias + float(sum) * scale, activation. Runs on the conv2d_hybrid kernel as a 1x1
+    convolution over a 1x1 image per row (the same integers and float expressions)."""
+    if w.dtype != "int8":
+        raise unsupported(op, graph, f"hybrid quantization with {w.dtype} weights is not supported; "
+                          f"supported: {SUPPORTED}.")
+    if y.dtype != "float32" or (bias is not None and bias.dtype != "float32"):
+        raise unsupported(op, graph, f"dtypes input/weights/bias/output {describe_dtypes([x, w, bias, y])} "
+                          f"are not a hybrid FULLY_CONNECTED utensor supports; supported: {SUPPORTED}.")
+    if not w.is_constant or (bias is not None and not bias.is_constant):
+        raise unsupported(op, graph, f"weights '{w.name}' or bias are not constants; hybrid "
+                          "FULLY_CONNECTED needs constant weights.")
+    fmt = op.options.get("weights_format", "DEFAULT") or "DEFAULT"
+    if fmt != "DEFAULT":
+        raise unsupported(op, graph, f"weights_format {fmt} is not supported (only DEFAULT).")
+    if len(w.shape) != 2:
+        raise unsupported(op, graph, f"weights tensor '{w.name}' has shape {list(w.shape)}; "
+                          "FULLY_CONNECTED needs 2-D weights [output depth, input depth].")
+    units, depth = (int(d) for d in w.shape)
+    if units < 1 or depth < 1 or x.num_elements % depth != 0 or x.num_elements == 0:
+        raise malformed(op, graph, f"input '{x.name}' of shape {list(x.shape)} is not a whole "
+                        f"number of rows of {depth} (the weights' input depth).")
+    batches = x.num_elements // depth
+    if y.num_elements != batches * units or (y.shape and y.shape[-1] != units):
+        raise malformed(op, graph, f"output '{y.name}' has shape {list(y.shape)}; expected "
+                        f"{batches} rows of {units}.")
+    if bias is not None and bias.num_elements != units:
+        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} elements; "
+                        f"expected {units}.")
+    if x.num_elements >= 2**31:
+        raise unsupported(op, graph, f"input of {x.num_elements} elements is too large.")
+    scales = _filter_scales(op, graph, w, units, axis=0)
+    asymmetric = bool(op.options.get("asymmetric_quantize_inputs", False))
+    distinct = any(s != scales[0] for s in scales)
+    if distinct and not asymmetric:
+        raise unsupported(op, graph, "per-channel weights with symmetric input quantization "
+                          "(asymmetric_quantize_inputs false) are not supported; TensorFlow's "
+                          "dynamic-range converter writes asymmetric_quantize_inputs true.")
+    act_min, act_max = activation_range_float(activation(op, graph))
+    params = dict(
+        kind="conv2d",
+        shape=[batches, 1, 1, depth, 1, 1, depth, 1, 1, units, 1, 1, 1, 1, 0, 0],
+        # The asymmetric kernel path computes scale = factor * filter_scale[c] per output:
+        # with one weight scale that is TFLite's (factor * filter scale) exactly.
+        filter_scale=(scales if len(scales) == units else scales * units) if asymmetric else scales[:1],
+        per_channel=asymmetric,
+        act_min=act_min,
+        act_max=act_max,
+    )
+    return KernelCall(template="ops/conv2d_hybrid.j2", params=params,
+                      scratch_bytes=batches * 8 + batches * depth)
+
+
+__all__ = ["is_hybrid", "lower_conv2d_hybrid", "lower_depthwise_conv2d_hybrid",
+           "lower_fully_connected_hybrid"]
