@@ -12,6 +12,8 @@ import jinja2
 import numpy as np
 
 from . import naming
+from .cformat import carray, cfloat, cint, cstring
+
 from .ir import Graph, Tensor, ctype, DTYPES
 from .errors import UnsupportedError
 from .ops import KernelCall
@@ -19,76 +21,7 @@ from .planner import MemoryPlan
 from .version import VERSION_NUMBER, __version__
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-VALUES_PER_LINE = 16
 MAX_IO_RANK = 4  # utensor::TensorShape and TensorDescriptor::dims (runtime/include/utensor/model.hpp)
-
-
-# ---- number formatting (exact) ----
-
-def cfloat(x) -> str:
-    """A float32 literal that parses back to exactly the same float32."""
-    f = np.float32(x)
-    if np.isnan(f):
-        return "NAN"
-    if np.isinf(f):
-        return "HUGE_VALF" if f > 0 else "(-HUGE_VALF)"
-    text = np.format_float_scientific(f, unique=True, trim="-")
-    mantissa, exponent = text.split("e")
-    if "." not in mantissa:
-        mantissa += ".0"
-    exp = int(exponent)
-    return f"{mantissa}f" if exp == 0 else f"{mantissa}e{exp}f"
-
-
-def cstring(text: str) -> str:
-    """`text` escaped to sit between double quotes in C++ and, unchanged, in a comment.
-
-    Model files choose their tensor names: a quote, backslash, newline or `??/` trigraph
-    must not end a string literal or a comment early. Printable ASCII passes through;
-    every other byte of the UTF-8 becomes a 3-digit octal escape (never hex: a hex escape
-    would swallow the digits after it).
-    """
-    out = []
-    for byte in text.encode("utf-8"):
-        ch = chr(byte)
-        if ch in '"\\?':
-            out.append("\\" + ch)
-        elif 0x20 <= byte < 0x7F:
-            out.append(ch)
-        else:
-            out.append(f"\\{byte:03o}")
-    return "".join(out)
-
-
-def cint(x) -> str:
-    """An integer literal of the right type, INT32_MIN/INT64_MIN safe."""
-    v = int(x)
-    if v == -(2**31):
-        return "(-2147483647 - 1)"
-    if v == -(2**63):
-        return "(-9223372036854775807LL - 1)"
-    if -(2**31) < v < 2**31:
-        return str(v)
-    if 2**31 <= v < 2**32:
-        return f"{v}u"
-    return f"{v}LL"
-
-
-def _literal(v) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return "true" if v else "false"
-    if isinstance(v, (float, np.floating)):
-        return cfloat(v)
-    return cint(v)
-
-
-def carray(values, per_line: int = VALUES_PER_LINE, indent: str = "    ") -> str:
-    """Comma-separated literals, wrapped `per_line` to a line."""
-    flat = list(np.asarray(values).reshape(-1).tolist()) if isinstance(values, np.ndarray) else list(values)
-    lines = []
-    for i in range(0, len(flat), per_line):
-        lines.append(indent + ", ".join(_literal(v) for v in flat[i : i + per_line]) + ",")
-    return "\n".join(lines)
 
 
 # ---- the view model ----

@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterable, List, Sequence
 
 from ..errors import UnsupportedError, UtensorError
 from ..ir import Graph, Operator
+from ..cformat import cstring
 from . import LOWERINGS, KernelCall
 
 OPTION = "custom_utensor_user_ops"
@@ -83,13 +84,13 @@ def lower_user_op(op: Operator, graph: Graph, name: str) -> KernelCall:
         ins.append(None if i < 0 else _check_rank(graph, op, i))
     for i in op.outputs:
         _check_rank(graph, op, i)
-    options = [dict(row, key_c=c_string(row["key"]), s_c=c_string(row["s"]))
+    options = [dict(row, key_c=cstring(row["key"]), s_c=cstring(row["s"]))
                for row in _option_params(op)]
     params = dict(
         name=name,
         function=FUNCTION_PREFIX + name,
         options=options,
-        tensor_names={i: c_string(graph.tensor(i).name) for i in list(op.inputs) + list(op.outputs)
+        tensor_names={i: cstring(graph.tensor(i).name) for i in list(op.inputs) + list(op.outputs)
                       if i >= 0},
         custom_options=list(op.options.get("custom_options", b"") or b""),
     )
@@ -140,14 +141,3 @@ def _flexbuffer_map(data: bytes, fmt) -> Dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def c_string(text: str) -> str:
-    """A C string literal body for `text` (escapes quotes, backslashes, non-printables)."""
-    out = []
-    for ch in text:
-        if ch in "\\\"":
-            out.append("\\" + ch)
-        elif 32 <= ord(ch) < 127 and ch != "?":
-            out.append(ch)
-        else:
-            out.extend("\\%03o" % b for b in ch.encode("utf-8"))
-    return "".join(out)
