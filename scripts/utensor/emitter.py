@@ -4,6 +4,7 @@ All C++ text lives in jinja2 templates under templates/; this module builds the 
 model they render (TensorView, OpContext, ConstantArray) and formats numbers exactly.
 """
 
+import hashlib
 import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
@@ -274,9 +275,18 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         outputs=outputs,
         header_name=f"{graph.name}.hpp",
         guard=f"UTENSOR_MODEL_{graph.name.upper()}_HPP",
+        header_id_macro=f"UTENSOR_MODEL_{graph.name.upper()}_HEADER_ID",
         num_ops=len(graph.operators),
     )
-    header = env.get_template("model.hpp.j2").render(**common)
+    # The .cpp checks it was generated with the header beside it (a conversion killed
+    # between the two renames would otherwise pair a new header with an old source). The
+    # id hashes the header's own text, so it changes only when the header does and
+    # includers recompile no more often than before.
+    placeholder = "0x0000000000000000ull"
+    header = env.get_template("model.hpp.j2").render(header_id=placeholder, **common)
+    header_id = "0x" + hashlib.sha256(header.encode("utf-8")).hexdigest()[:16] + "ull"
+    header = header.replace(placeholder, header_id)
+    common["header_id"] = header_id
     source = env.get_template("model.cpp.j2").render(
         includes=includes, constants=constants, ops=rendered, layer_hooks=layer_hooks,
         arena_guard=guarded, guard_start=guard_start, **common
