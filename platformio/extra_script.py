@@ -25,12 +25,14 @@ SCons provides `Import` and `DefaultEnvironment` in this script's globals.
 """
 # pylint: disable=undefined-variable
 import hashlib
+import json
 import os
 import subprocess
 import sys
 
 GEN_DIR_NAME = "utensor_gen"
 STAMP_NAME = "utensor.stamp"
+MANIFEST_NAME = "utensor_models.json"  # written by the converter (convert.MANIFEST_FILE)
 OPTION_MODELS = "custom_utensor_models"
 OPTION_DATA = "custom_utensor_representative_data"
 OPTION_PYTHON = "custom_utensor_python"
@@ -180,6 +182,32 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
     return gen_src, True
 
 
+def check_board_budget(gen_src, board_id, flash_bytes, ram_bytes):
+    """A message when the models cannot fit the board (their weights alone exceed its
+    flash, or their arenas its RAM), else None. Code and stack come on top: a model that
+    passes here can still overflow at link time, where the linker names the region."""
+    try:
+        with open(os.path.join(gen_src, MANIFEST_NAME), encoding="utf-8") as f:
+            models = json.load(f)["models"]
+    except (OSError, ValueError, KeyError):
+        return None  # an older converter's output: the linker still checks
+    weights = sum(int(m["weight_bytes"]) for m in models)
+    arena = sum(int(m["arena_bytes"]) for m in models)
+    names = ", ".join(m["name"] for m in models)
+    problems = []
+    if flash_bytes and weights > flash_bytes:
+        problems.append("%s B of flash for weights alone, the board has %s B"
+                        % (format(weights, ","), format(flash_bytes, ",")))
+    if ram_bytes and arena > ram_bytes:
+        problems.append("%s B of RAM for the arena alone, the board has %s B"
+                        % (format(arena, ","), format(ram_bytes, ",")))
+    if not problems:
+        return None
+    return ("[utensor] error: %s does not fit board %s: it needs %s. Use a smaller model "
+            "(fewer or narrower layers, int8 instead of float32) or a board with more "
+            "memory." % (names, board_id, "; ".join(problems)))
+
+
 def guard_enabled(guard_option, build_flags):
     """custom_utensor_guard = yes, or build_flags defining UTENSOR_ARENA_GUARD (the plan
     must have the canaries the macro checks, so the macro alone turns the option on)."""
@@ -215,6 +243,13 @@ def main():
             models_option, project_option(OPTION_DATA, ""), python,
             user_ops_option=project_option(OPTION_USER_OPS, ""), guard=guard)
         if not ok:
+            env.Exit(1)  # noqa: F821
+        board = env.BoardConfig()  # noqa: F821
+        too_big = check_board_budget(gen_src, env.subst("$BOARD"),  # noqa: F821
+                                     int(board.get("upload.maximum_size", 0) or 0),
+                                     int(board.get("upload.maximum_ram_size", 0) or 0))
+        if too_big:
+            sys.stderr.write(too_big + "\n")
             env.Exit(1)  # noqa: F821
         default_env[flag] = gen_src
         env.Append(CPPPATH=[gen_src])  # noqa: F821

@@ -43,13 +43,16 @@ class FakeEnv(dict):
         super().__init__(PIOENV="fake", **kw)
         self.options = options
         self.vars = {"$PROJECT_DIR": project_dir, "$BUILD_DIR": build_dir,
-                     "$PYTHONEXE": sys.executable}
+                     "$PYTHONEXE": sys.executable, "$BOARD": "fakeboard"}
         self.cpppath = []
         self.built = []
         self.exit_code = None
 
     def GetProjectOption(self, name, default=None):
         return self.options.get(name, default)
+
+    def BoardConfig(self):
+        return self.get("board_config", {})
 
     def subst(self, text):
         return self.vars.get(text, text)
@@ -270,3 +273,37 @@ def test_real_project_converts_once_and_runs(tmp_path):
     upload = pio("run", "-t", "upload")
     assert upload.returncode == 0, upload.stdout[-3000:] + upload.stderr[-3000:]
     assert "status=0 arena=32" in upload.stdout
+
+
+def _script_functions():
+    g = {"__name__": "utensor_extra_script", "Import": lambda *a: None}
+    with open(SCRIPT, encoding="utf-8") as f:
+        exec(compile(f.read().replace("\nmain()\n", "\n"), SCRIPT, "exec"), g)  # noqa: S102
+    return g
+
+
+def test_board_budget_names_the_models_and_both_numbers(tmp_path):
+    check = _script_functions()["check_board_budget"]
+    (tmp_path / "utensor_models.json").write_text(
+        '{"models": [{"name": "ad01_int8", "arena_bytes": 768, "weight_bytes": 264192}]}')
+    assert check(str(tmp_path), "nucleo_f446re", 512 * 1024, 128 * 1024) is None
+    msg = check(str(tmp_path), "microbit", 262144, 16384)
+    assert msg == ("[utensor] error: ad01_int8 does not fit board microbit: it needs 264,192 B of "
+                   "flash for weights alone, the board has 262,144 B. Use a smaller model (fewer or "
+                   "narrower layers, int8 instead of float32) or a board with more memory.")
+    assert "768 B of RAM for the arena alone, the board has 512 B" in check(str(tmp_path), "tiny", 0, 512)
+    assert check(str(tmp_path / "missing"), "microbit", 1, 1) is None  # no manifest: the linker checks
+
+
+def test_model_too_big_for_the_board_stops_the_build_before_linking(tmp_path):
+    """ad01_int8 (264,192 B of weights) on the 256 KB microbit: refused with the numbers."""
+    models_dir = os.path.join(os.path.dirname(ROOT), "shared", "models", "mlperf_tiny")
+    r = subprocess.run(
+        [sys.executable, "-m", "utensor", "verify", os.path.join(models_dir, "ad01_int8.tflite"),
+         "--board", "microbit", "--samples", "1", "--build-dir", str(tmp_path / "fw")],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "scripts")),
+        capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1
+    assert ("ad01_int8 does not fit board microbit: it needs 264,192 B of flash for weights alone, "
+            "the board has 262,144 B") in r.stdout + r.stderr
+    assert "Linking" not in r.stdout + r.stderr  # stopped before compiling and linking

@@ -1,6 +1,7 @@
 """The converter pipeline, top to bottom: read -> passes -> lower -> plan -> emit -> write."""
 
 import collections
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -9,9 +10,12 @@ from typing import List, Optional, Sequence
 from . import emitter, naming, passes, planner
 from .errors import UtensorError
 from .ir import Graph
+from .version import __version__
 from .ops import custom
 
 REGISTRY_FILE = "utensor_models.cpp"
+# What the build tools need to know without compiling (the extra script's board budget).
+MANIFEST_FILE = "utensor_models.json"
 
 
 @dataclass
@@ -112,6 +116,21 @@ def _unlink(path: str) -> None:
         pass
 
 
+def manifest(conversions: Sequence[Conversion]) -> str:
+    """The models' memory needs, as JSON (deterministic: no paths, no times)."""
+    models = [
+        {
+            "name": c.graph.name,
+            "source": os.path.basename(c.graph.source_path),
+            "sha256": c.graph.source_sha256,
+            "arena_bytes": c.emitted.arena_bytes,
+            "weight_bytes": c.emitted.weight_bytes,
+        }
+        for c in conversions
+    ]
+    return json.dumps({"utensor_version": __version__, "models": models}, indent=2) + "\n"
+
+
 def write_files(files: Sequence[tuple]) -> List[str]:
     """Replace each (path, text) whose content differs, as close to all-or-nothing as a
     file system allows: every new file is written and synced under a temporary name
@@ -192,6 +211,7 @@ def convert_to_directory(
         files.append((os.path.join(out_dir, c.emitted.header_name), c.emitted.header))
         files.append((os.path.join(out_dir, c.emitted.source_name), c.emitted.source))
     files.append((os.path.join(out_dir, REGISTRY_FILE), emitter.emit_registry(names)))
+    files.append((os.path.join(out_dir, MANIFEST_FILE), manifest(conversions)))
     try:
         os.makedirs(out_dir, exist_ok=True)
         remove_stale_temps(out_dir)
