@@ -70,7 +70,7 @@ def main(args) -> int:
     print("-" * len(header))
     total_macs = sum(r["macs"] for r in rows)
     print(f"operators {len(rows)}, MACs {total_macs:,}, weights {conversion.emitted.weight_bytes:,} B")
-    print(f"arena {plan.arena_bytes:,} B; lower bound of any plan {plan.lower_bound:,} B "
+    print(f"arena {plan.arena_bytes:,} B; lower bound (largest total of buffers live at one step) {plan.lower_bound:,} B "
           f"({plan.arena_bytes / max(plan.lower_bound, 1):.2f}x)")
     for label, idx in (("input", g.inputs), ("output", g.outputs)):
         for t in idx:
