@@ -358,18 +358,17 @@ def test_activations_float32():
 
 # ---------------------------------------------------------------------- unsupported
 
-def test_hybrid_fully_connected_is_refused(tmp_path):
-    """Dynamic-range quantization (float activations, int8 weights) fails in the converter,
-    naming the operator and the fix."""
+def test_hybrid_fully_connected_goes_to_the_hybrid_kernel(tmp_path):
+    """Dynamic-range quantization (float activations, int8 weights) converts through the
+    hybrid lowering (its results are checked against tf.lite in test_ops_hybrid.py)."""
     model = _keras_model(lambda a: tf.keras.layers.Dense(300)(a), [(1, 300)], seed=25)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     path = tmp_path / "hybrid.tflite"
     path.write_bytes(converter.convert())
-    with pytest.raises(UnsupportedError) as err:
-        convert.convert_file(str(path))
-    msg = str(err.value)
-    assert "FULLY_CONNECTED" in msg and "hybrid" in msg and "hybrid.tflite" in msg
+    conversion = convert.convert_file(str(path))
+    assert "conv2d_hybrid" in conversion.emitted.source
+    assert [c.template for c in conversion.calls] == ["ops/conv2d_hybrid.j2"]
 
 
 def test_int8_softmax_with_wrong_output_scale_is_refused(tmp_path):
