@@ -5,6 +5,10 @@
 #include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
+#if UTENSOR_KERNELS_MVE
+#include <arm_mve.h>
+#endif
+
 // The inner loops below rely on their small helpers being inlined, which -Os (the usual
 // firmware setting) would otherwise not always do.
 #if defined(__GNUC__)
@@ -51,12 +55,49 @@ UTENSOR_HOT_INLINE uint32_t halfword_pair(int32_t v) {
 }
 #endif
 
+#if UTENSOR_KERNELS_MVE
+// Helium (M55): sixteen multiply-accumulates per VMLADAVA; the tail of a run is handled by
+// predication (masked lanes load as zero). With an input offset, sum w * (x + offset) is
+// computed as sum w * x + offset * sum w: the same integer, without widening the inputs.
+template <int K, bool Offset>
+UTENSOR_HOT_INLINE void dot_mve(const int8_t* x, const int8_t* w, int32_t stride, int32_t n,
+                                int32_t offset, int32_t* acc) {
+  int32_t a[K], ws[K];
+  for (int k = 0; k < K; ++k) {
+    a[k] = acc[k];
+    ws[k] = 0;
+  }
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n - i));
+    const int8x16_t xv = vldrbq_z_s8(x + i, p);
+    for (int k = 0; k < K; ++k) {
+      const int8x16_t wv = vldrbq_z_s8(w + k * stride + i, p);
+      a[k] = vmladavaq_s8(a[k], xv, wv);
+      if (Offset) ws[k] = vaddvaq_s8(ws[k], wv);
+    }
+  }
+  for (int k = 0; k < K; ++k) acc[k] = Offset ? a[k] + offset * ws[k] : a[k];
+}
+#endif
+
 // As dot2_s8 with `offset` added to every input first: TFLite's sum of
 // w * (x + offset), used for windows clipped by the padding (no folded bias there).
 // x + offset stays within int16 (offset in [-127, 128]).
 UTENSOR_HOT_INLINE void dot2_offset_s8(const int8_t* x, const int8_t* w0, const int8_t* w1,
                                        int32_t n, int32_t offset, int32_t* acc0,
                                        int32_t* acc1) {
+#if UTENSOR_KERNELS_MVE
+  if (w1 == w0) {
+    dot_mve<1, true>(x, w0, 0, n, offset, acc0);
+    *acc1 = *acc0;
+  } else {
+    int32_t acc[2] = {*acc0, *acc1};
+    dot_mve<2, true>(x, w0, static_cast<int32_t>(w1 - w0), n, offset, acc);
+    *acc0 = acc[0];
+    *acc1 = acc[1];
+  }
+  return;
+#endif
   int32_t a0 = *acc0, a1 = *acc1;
   int32_t i = 0;
 #if UTENSOR_KERNELS_DSP
@@ -85,6 +126,18 @@ UTENSOR_HOT_INLINE void dot2_offset_s8(const int8_t* x, const int8_t* w0, const 
 // input loads. Integer sums are exact in any order, so this stays bit-exact.
 UTENSOR_HOT_INLINE void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1,
                                 int32_t n, int32_t* acc0, int32_t* acc1) {
+#if UTENSOR_KERNELS_MVE
+  if (w1 == w0) {
+    dot_mve<1, false>(x, w0, 0, n, 0, acc0);
+    *acc1 = *acc0;
+  } else {
+    int32_t acc[2] = {*acc0, *acc1};
+    dot_mve<2, false>(x, w0, static_cast<int32_t>(w1 - w0), n, 0, acc);
+    *acc0 = acc[0];
+    *acc1 = acc[1];
+  }
+  return;
+#endif
   int32_t a0 = *acc0, a1 = *acc1;
   int32_t i = 0;
 #if UTENSOR_KERNELS_DSP
@@ -114,6 +167,10 @@ UTENSOR_HOT_INLINE void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t*
 template <bool Offset>
 UTENSOR_HOT_INLINE void dot4_s8(const int8_t* x, const int8_t* w, int32_t stride,
                                 int32_t n, int32_t offset, int32_t* acc) {
+#if UTENSOR_KERNELS_MVE
+  dot_mve<4, Offset>(x, w, stride, n, offset, acc);
+  return;
+#endif
   const int8_t* w0 = w;
   const int8_t* w1 = w + stride;
   const int8_t* w2 = w1 + stride;

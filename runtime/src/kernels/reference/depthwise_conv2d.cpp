@@ -5,6 +5,10 @@
 #include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
+#if UTENSOR_KERNELS_MVE
+#include <arm_mve.h>
+#endif
+
 // The inner loops below rely on their small helpers being inlined, which -Os (the usual
 // firmware setting) would otherwise not always do.
 #if defined(__GNUC__)
@@ -125,6 +129,58 @@ UTENSOR_HOT_INLINE void tap4(const int8_t* x, const int8_t* f, int32_t off, int3
 }
 #endif
 
+#if UTENSOR_KERNELS_MVE
+// requantize() for four channels [c, c + 4) of which `pred` selects the valid ones, as
+// CMSIS-NN's MVE requantization: VQRDMULH is SaturatingRoundingDoublingHighMul, and the
+// sign fixup before the rounding VRSHL gives RoundingDivideByPOT's round-half-away.
+UTENSOR_HOT_INLINE int32x4_t requantize4(int32x4_t acc, const DepthwiseConv2DS8Params& p,
+                                         int32_t c, mve_pred16_t pred) {
+  const int32x4_t mult = vldrwq_z_s32(p.output_multiplier + c, pred);
+  const int32x4_t shift = vldrwq_z_s32(p.output_shift + c, pred);
+  const int32x4_t zero = vdupq_n_s32(0);
+  const int32x4_t right = vminq_s32(shift, zero);  // minus the right shift
+  int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
+  v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
+  v = vaddq_n_s32(vrshlq_s32(v, right), p.output_offset);
+  return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p.activation_min)), vdupq_n_s32(p.activation_max));
+}
+
+// pixel_m1 on Helium: four channels per vector (int8 widened to int32 lanes by the load),
+// one multiply and one add per tap (MVE has no vector-by-vector integer VMLA); the
+// channel tail is predicated.
+template <bool Inside, int KW>
+void pixel_m1_mve(const DepthwiseConv2DS8Params& p, const int8_t* in0, int32_t tap_x,
+                  int32_t tap_y, const int8_t* f0, int32_t f_row, int32_t n_ky, int32_t n_kx,
+                  const int32_t* bias, int8_t* out) {
+  const int32_t channels = p.shape.input_channels;
+  const int32_t offset = p.input_offset;
+  for (int32_t c = 0; c < channels; c += 4) {
+    const mve_pred16_t pred = vctp32q(static_cast<uint32_t>(channels - c));
+    int32x4_t acc;
+    if (Inside) {
+      acc = vldrwq_z_s32(p.folded_bias + c, pred);
+    } else if (bias != nullptr) {
+      acc = vldrwq_z_s32(bias + c, pred);
+    } else {
+      acc = vdupq_n_s32(0);
+    }
+    const int8_t* xr = in0 + c;
+    const int8_t* fr = f0 + c;
+    for (int32_t ky = 0; ky < n_ky; ++ky, xr += tap_y, fr += f_row) {
+      const int32_t n = KW == 3 ? 3 : n_kx;
+      const int8_t* x = xr;
+      const int8_t* f = fr;
+      for (int32_t k = 0; k < n; ++k, x += tap_x, f += channels) {
+        int32x4_t xv = vldrbq_z_s32(x, pred);
+        if (!Inside) xv = vaddq_n_s32(xv, offset);
+        acc = vaddq_s32(acc, vmulq_s32(xv, vldrbq_z_s32(f, pred)));
+      }
+    }
+    vstrbq_p_s32(out + c, requantize4(acc, p, c, pred), pred);
+  }
+}
+#endif
+
 // KW == 3: the caller guarantees kx_end - kx_begin == 3 (loop unrolled); 0: any width.
 template <bool Inside, int KW>
 void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t y0,
@@ -139,6 +195,11 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   const int8_t* f0 = filter + (ky_begin * s.filter_width + kx_begin) * channels;
   const int32_t f_row = s.filter_width * channels;
   const int32_t n_kx = kx_end - kx_begin;
+#if UTENSOR_KERNELS_MVE
+  pixel_m1_mve<Inside, KW>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, n_kx, bias,
+                           out);
+  return;
+#endif
   const int32_t offset = p.input_offset;
 #if UTENSOR_KERNELS_DSP
   const uint32_t off =
