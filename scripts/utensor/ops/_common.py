@@ -64,3 +64,17 @@ def per_tensor(op: Operator, graph: Graph, t: Tensor, role: str) -> Tuple[float,
     if not (scale > 0.0 and math.isfinite(scale)):
         raise malformed(op, graph, f"{role} tensor '{t.name}' has quantization scale {scale}.")
     return scale, int(q.zero_point[0]) if q.zero_point else 0
+
+
+def weighted_dtype(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias: Optional[Tensor],
+                   y: Tensor, supported: str) -> str:
+    """"int8" or "float32": the arithmetic of a weighted operator (convolution, fully
+    connected) from its input/weights/bias/output dtypes. Hybrid models (float32
+    activations, integer weights) are dispatched to ops/hybrid.py before this is asked."""
+    combo = (x.dtype, w.dtype, bias.dtype if bias is not None else None, y.dtype)
+    if combo in (("int8", "int8", "int32", "int8"), ("int8", "int8", None, "int8")):
+        return "int8"
+    if combo in (("float32", "float32", "float32", "float32"), ("float32", "float32", None, "float32")):
+        return "float32"
+    raise unsupported(op, graph, f"dtypes input/weights/bias/output {describe_dtypes([x, w, bias, y])} "
+                      f"are not supported; supported: {supported}.")

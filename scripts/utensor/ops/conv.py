@@ -13,10 +13,11 @@ from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range, activation_range_float, per_channel_multipliers
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
-from ._common import activation, describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
 from ._spatial import positive_option, require_rank, require_shape, spatial
 
-SUPPORTED_DTYPES = "int8 input/filter/output with int32 bias, or float32 throughout"
+SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, or float32 "
+                    "activations with int8 filters (hybrid)")
 
 # int8 conv windows whose filter rows are shorter than this (bytes: KW * C_IN) are copied
 # into scratch and reduced as one dot product (conv2d_s8's windowed path): row-by-row
@@ -26,21 +27,6 @@ SUPPORTED_DTYPES = "int8 input/filter/output with int32 bias, or float32 through
 WINDOWED_MAX_ROW = 16
 WINDOWED_MAX_BYTES = 1024
 WINDOWED_MIN_CHANNELS = 16
-
-
-def _check_dtypes(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, y: Tensor) -> str:
-    combo = (x.dtype, w.dtype, bias.dtype if bias is not None else None, y.dtype)
-    if combo in (("int8", "int8", "int32", "int8"), ("int8", "int8", None, "int8")):
-        return "int8"
-    if combo in (("float32", "float32", "float32", "float32"), ("float32", "float32", None, "float32")):
-        return "float32"
-    if x.dtype == "float32" and w.dtype in ("int8", "uint8"):
-        raise unsupported(op, graph, f"hybrid quantization (float32 activations with {w.dtype} "
-                          f"weights) is not supported; supported: {SUPPORTED_DTYPES}. Convert the "
-                          "model with full-integer quantization (a representative dataset) or "
-                          "keep it float32.")
-    raise unsupported(op, graph, f"dtypes input/filter/bias/output {describe_dtypes([x, w, bias, y])} "
-                      f"are not supported; supported: {SUPPORTED_DTYPES}.")
 
 
 def _int8_requant(op: Operator, graph: Graph, x: Tensor, w: Tensor, y: Tensor,
@@ -99,7 +85,7 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = _inputs3(op, graph)
     if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
         return lower_conv2d_hybrid(op, graph, x, w, bias, y)
-    dtype = _check_dtypes(op, graph, x, w, bias, y)
+    dtype = weighted_dtype(op, graph, x, w, bias, y, SUPPORTED_DTYPES)
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
     n, in_h, in_w, in_c = x.shape
@@ -139,7 +125,7 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = _inputs3(op, graph)
     if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
         return lower_depthwise_conv2d_hybrid(op, graph, x, w, bias, y)
-    dtype = _check_dtypes(op, graph, x, w, bias, y)
+    dtype = weighted_dtype(op, graph, x, w, bias, y, SUPPORTED_DTYPES)
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
     n, in_h, in_w, in_c = x.shape

@@ -17,25 +17,13 @@ from ..quantization import (
 )
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_fully_connected_hybrid
-from ._common import activation, describe_dtypes, malformed, per_tensor, unsupported
+from ._common import activation, malformed, per_tensor, unsupported, weighted_dtype
 from ._dense import io_tensors
 
-SUPPORTED = "int8 input/weights/output with optional int32 bias, or float32 throughout"
-
-
-def _dtype(op, graph, x, w, bias, y) -> str:
-    combo = (x.dtype, w.dtype, bias.dtype if bias is not None else None, y.dtype)
-    if combo in (("int8", "int8", "int32", "int8"), ("int8", "int8", None, "int8")):
-        return "int8"
-    if combo in (("float32", "float32", "float32", "float32"), ("float32", "float32", None, "float32")):
-        return "float32"
-    if x.dtype == "float32" and w.dtype in ("int8", "uint8"):
-        raise unsupported(op, graph, f"hybrid quantization (float32 activations with {w.dtype} "
-                          f"weights) is not supported; supported: {SUPPORTED}. Convert the model "
-                          "with full-integer quantization (a representative dataset) or keep it "
-                          "float32.")
-    raise unsupported(op, graph, f"dtypes input/weights/bias/output {describe_dtypes([x, w, bias, y])} "
-                      f"are not supported; supported: {SUPPORTED}.")
+SUPPORTED = (
+    "int8 input/weights/output with optional int32 bias, float32 throughout, or float32 "
+    "activations with int8 weights (hybrid)"
+)
 
 
 def _shape(op, graph, x, w, bias, y):
@@ -103,7 +91,7 @@ def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = io_tensors(op, graph, 2, 3)
     if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
         return lower_fully_connected_hybrid(op, graph, x, w, bias, y)
-    dtype = _dtype(op, graph, x, w, bias, y)
+    dtype = weighted_dtype(op, graph, x, w, bias, y, SUPPORTED)
     fmt = op.options.get("weights_format", "DEFAULT") or "DEFAULT"
     if fmt != "DEFAULT":
         raise unsupported(op, graph, f"weights_format {fmt} is not supported (only DEFAULT).")
