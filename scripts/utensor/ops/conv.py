@@ -117,6 +117,13 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
             and out_c >= WINDOWED_MIN_CHANNELS):
         scratch = (window + 3) // 4 * 4
     params["windowed"] = scratch > 0
+    # Layers without groups over a multiple of 4 input channels (pointwise: the bulk of
+    # KWS/VWW MACs; ResNet's 3x3) run as a GEMM over pairs of output pixels whose windows
+    # are widened to int16 in scratch (conv2d_s8_gemm; the portable build ignores it).
+    params["gemm"] = (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
+                      and in_c % 4 == 0 and not params["windowed"])
+    if params["gemm"]:
+        scratch = (4 * f_h * f_w * in_c + 15) // 16 * 16
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 

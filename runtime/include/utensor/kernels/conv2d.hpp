@@ -64,6 +64,18 @@ inline int32_t conv2d_s8_window_bytes(const Conv2DShape& shape) {
 void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                const int32_t* bias, int8_t* output, int8_t* scratch);
 
+/// Bytes of `scratch` conv2d_s8_gemm needs: two windows of KH * KW * C_IN values as int16.
+inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
+  return 4 * shape.filter_height * shape.filter_width * shape.input_channels;
+}
+
+/// conv2d_s8 for a layer without groups, with C_IN a multiple of 4 and folded_bias set,
+/// given conv2d_s8_gemm_bytes() of 4-byte aligned `scratch`: on DSP cores the windows of
+/// two output pixels are widened to int16 once and multiplied by two output channels at a
+/// time (SMLAD); elsewhere the same as conv2d_s8. Same result either way.
+void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                    const int32_t* bias, int8_t* output, int8_t* scratch);
+
 /// float32 conv: all tensors float32, bias [C_OUT] or nullptr; output clamped to the range.
 void conv2d_f32(const Conv2DF32Params& params, const float* input, const float* filter,
                 const float* bias, float* output);
