@@ -378,7 +378,7 @@ def mixed_branches():
 
 @pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
                     reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
-@pytest.mark.parametrize("board", ["mps2_an386", "mps2_an385"])  # M4 DSP path, M3 portable
+@pytest.mark.parametrize("board", ["mps2_an386", "mps2_an385", "mps3_an547"])  # DSP, portable, MVE
 def test_int8_on_qemu_is_bit_exact(board, tmp_path):
     import subprocess
     import sys

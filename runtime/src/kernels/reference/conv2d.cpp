@@ -59,24 +59,69 @@ UTENSOR_HOT_INLINE uint32_t halfword_pair(int32_t v) {
 // Helium (M55): sixteen multiply-accumulates per VMLADAVA; the tail of a run is handled by
 // predication (masked lanes load as zero). With an input offset, sum w * (x + offset) is
 // computed as sum w * x + offset * sum w: the same integer, without widening the inputs.
+// K (1, 2 or 4) weight rows `stride` apart, spelled out with scalar accumulators (GCC 12
+// keeps an accumulator array in memory); whole vectors unpredicated, then one predicated
+// tail.
 template <int K, bool Offset>
 UTENSOR_HOT_INLINE void dot_mve(const int8_t* x, const int8_t* w, int32_t stride, int32_t n,
                                 int32_t offset, int32_t* acc) {
-  int32_t a[K], ws[K];
-  for (int k = 0; k < K; ++k) {
-    a[k] = acc[k];
-    ws[k] = 0;
-  }
-  for (int32_t i = 0; i < n; i += 16) {
-    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n - i));
-    const int8x16_t xv = vldrbq_z_s8(x + i, p);
-    for (int k = 0; k < K; ++k) {
-      const int8x16_t wv = vldrbq_z_s8(w + k * stride + i, p);
-      a[k] = vmladavaq_s8(a[k], xv, wv);
-      if (Offset) ws[k] = vaddvaq_s8(ws[k], wv);
+  const int8_t* w0 = w;
+  const int8_t* w1 = w + stride;
+  const int8_t* w2 = w + 2 * stride;
+  const int8_t* w3 = w + 3 * stride;
+  int32_t a0 = acc[0], a1 = K > 1 ? acc[1] : 0, a2 = K > 2 ? acc[2] : 0,
+          a3 = K > 2 ? acc[3] : 0;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int32_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const int8x16_t xv = vldrbq_s8(x + i);
+    const int8x16_t v0 = vldrbq_s8(w0 + i);
+    a0 = vmladavaq_s8(a0, xv, v0);
+    if (Offset) s0 = vaddvaq_s8(s0, v0);
+    if (K > 1) {
+      const int8x16_t v1 = vldrbq_s8(w1 + i);
+      a1 = vmladavaq_s8(a1, xv, v1);
+      if (Offset) s1 = vaddvaq_s8(s1, v1);
+    }
+    if (K > 2) {
+      const int8x16_t v2 = vldrbq_s8(w2 + i);
+      const int8x16_t v3 = vldrbq_s8(w3 + i);
+      a2 = vmladavaq_s8(a2, xv, v2);
+      a3 = vmladavaq_s8(a3, xv, v3);
+      if (Offset) {
+        s2 = vaddvaq_s8(s2, v2);
+        s3 = vaddvaq_s8(s3, v3);
+      }
     }
   }
-  for (int k = 0; k < K; ++k) acc[k] = Offset ? a[k] + offset * ws[k] : a[k];
+  if (i < n) {  // masked lanes load as zero and add nothing
+    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n - i));
+    const int8x16_t xv = vldrbq_z_s8(x + i, p);
+    const int8x16_t v0 = vldrbq_z_s8(w0 + i, p);
+    a0 = vmladavaq_s8(a0, xv, v0);
+    if (Offset) s0 = vaddvaq_s8(s0, v0);
+    if (K > 1) {
+      const int8x16_t v1 = vldrbq_z_s8(w1 + i, p);
+      a1 = vmladavaq_s8(a1, xv, v1);
+      if (Offset) s1 = vaddvaq_s8(s1, v1);
+    }
+    if (K > 2) {
+      const int8x16_t v2 = vldrbq_z_s8(w2 + i, p);
+      const int8x16_t v3 = vldrbq_z_s8(w3 + i, p);
+      a2 = vmladavaq_s8(a2, xv, v2);
+      a3 = vmladavaq_s8(a3, xv, v3);
+      if (Offset) {
+        s2 = vaddvaq_s8(s2, v2);
+        s3 = vaddvaq_s8(s3, v3);
+      }
+    }
+  }
+  acc[0] = a0 + offset * s0;
+  if (K > 1) acc[1] = a1 + offset * s1;
+  if (K > 2) {
+    acc[2] = a2 + offset * s2;
+    acc[3] = a3 + offset * s3;
+  }
 }
 #endif
 
@@ -443,6 +488,78 @@ void gemm_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* fi
 }
 #endif
 
+#if UTENSOR_KERNELS_MVE
+// requantize() for four channels [c, c + 4), as CMSIS-NN's MVE requantization: VQRDMULH is
+// SaturatingRoundingDoublingHighMul, and the sign fixup before the rounding VRSHL gives
+// RoundingDivideByPOT's round-half-away.
+UTENSOR_HOT_INLINE int32x4_t requantize4(int32x4_t acc, const Conv2DS8Params& p, int32_t c) {
+  const int32x4_t mult = vldrwq_s32(p.output_multiplier + c);
+  const int32x4_t shift = vldrwq_s32(p.output_shift + c);
+  const int32x4_t zero = vdupq_n_s32(0);
+  const int32x4_t right = vminq_s32(shift, zero);  // minus the right shift
+  int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
+  v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
+  v = vaddq_n_s32(vrshlq_s32(v, right), p.output_offset);
+  return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p.activation_min)), vdupq_n_s32(p.activation_max));
+}
+
+// Convolution as a GEMM on Helium: each output pixel's window (the input itself for a
+// pointwise layer, else copied to `scratch` with the input zero point in the padding,
+// which contributes zero with folded_bias) is multiplied by four output channels at a
+// time (dot_mve), and the four results are requantized and stored as one vector.
+void gemm_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+             int8_t* output, int8_t* scratch) {
+  const Conv2DShape& s = params.shape;
+  const int32_t depth = s.input_channels;
+  const int32_t window = s.filter_height * s.filter_width * depth;
+  const int32_t out_c = s.output_channels;
+  const bool direct = s.filter_height == 1 && s.filter_width == 1 && s.pad_top == 0 &&
+                      s.pad_left == 0;
+  const int8x16_t pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
+  for (int32_t b = 0; b < s.batches; ++b) {
+    const int8_t* in_batch = input + b * s.input_height * s.input_width * depth;
+    for (int32_t oy = 0; oy < s.output_height; ++oy) {
+      const int32_t y0 = oy * s.stride_height - s.pad_top;
+      for (int32_t ox = 0; ox < s.output_width; ++ox) {
+        const int32_t x0 = ox * s.stride_width - s.pad_left;
+        const int8_t* win;
+        if (direct) {
+          win = in_batch + (y0 * s.input_width + x0) * depth;
+        } else {
+          int8_t* w = scratch;
+          for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+            const int32_t y = y0 + ky * s.dilation_height;
+            const bool row_in = y >= 0 && y < s.input_height;
+            for (int32_t kx = 0; kx < s.filter_width; ++kx, w += depth) {
+              const int32_t x = x0 + kx * s.dilation_width;
+              const bool in = row_in && x >= 0 && x < s.input_width;
+              const int8_t* src = in_batch + (y * s.input_width + x) * depth;
+              for (int32_t c = 0; c < depth; c += 16) {
+                const mve_pred16_t p = vctp8q(static_cast<uint32_t>(depth - c));
+                vstrbq_p_s8(w + c, in ? vldrbq_z_s8(src + c, p) : pad, p);
+              }
+            }
+          }
+          win = scratch;
+        }
+        int32_t oc = 0;
+        for (; oc + 4 <= out_c; oc += 4, output += 4) {
+          int32_t acc[4] = {params.folded_bias[oc], params.folded_bias[oc + 1],
+                            params.folded_bias[oc + 2], params.folded_bias[oc + 3]};
+          dot_mve<4, false>(win, filter + oc * window, window, window, 0, acc);
+          vstrbq_s32(output, requantize4(vldrwq_s32(acc), params, oc));
+        }
+        for (; oc < out_c; ++oc) {
+          int32_t acc = params.folded_bias[oc];
+          dot_mve<1, false>(win, filter + oc * window, 0, window, 0, &acc);
+          *output++ = requantize(acc, params, oc);
+        }
+      }
+    }
+  }
+}
+#endif
+
 }  // namespace
 
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
@@ -450,6 +567,9 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
 #if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE
   (void)bias;  // folded_bias holds it
   gemm_s8(params, input, filter, output, reinterpret_cast<uint32_t*>(scratch));
+#elif UTENSOR_KERNELS_MVE
+  (void)bias;
+  gemm_s8(params, input, filter, output, scratch);
 #else
   (void)scratch;
   conv2d_s8(params, input, filter, bias, output, nullptr);
