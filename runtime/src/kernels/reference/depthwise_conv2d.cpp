@@ -145,37 +145,52 @@ UTENSOR_HOT_INLINE int32x4_t requantize4(int32x4_t acc, const DepthwiseConv2DS8P
   return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p.activation_min)), vdupq_n_s32(p.activation_max));
 }
 
-// pixel_m1 on Helium: four channels per vector (int8 widened to int32 lanes by the load),
-// one multiply and one add per tap (MVE has no vector-by-vector integer VMLA); the
-// channel tail is predicated.
-template <bool Inside, int KW>
+// One block of four channels of pixel_m1 on Helium: int8 widened to int32 lanes by the
+// load, one multiply and one add per tap (MVE has no vector-by-vector integer VMLA).
+// Pred: the block is the channel tail (masked lanes load as zero). KH/KW == 3: a whole
+// 3x3 window, fully unrolled; 0: any tap counts.
+template <bool Inside, bool Pred, int KH, int KW>
+UTENSOR_HOT_INLINE int32x4_t taps_mve(int32x4_t acc, const int8_t* xr, const int8_t* fr,
+                                      int32_t tap_x, int32_t tap_y, int32_t channels,
+                                      int32_t f_row, int32_t n_ky, int32_t n_kx,
+                                      int32_t offset, mve_pred16_t pred) {
+  const int32_t ny = KH == 3 ? 3 : n_ky;
+  const int32_t nx = KW == 3 ? 3 : n_kx;
+#pragma GCC unroll 3
+  for (int32_t ky = 0; ky < ny; ++ky, xr += tap_y, fr += f_row) {
+    const int8_t* x = xr;
+    const int8_t* f = fr;
+#pragma GCC unroll 3
+    for (int32_t k = 0; k < nx; ++k, x += tap_x, f += channels) {
+      int32x4_t xv = Pred ? vldrbq_z_s32(x, pred) : vldrbq_s32(x);
+      const int32x4_t fv = Pred ? vldrbq_z_s32(f, pred) : vldrbq_s32(f);
+      if (!Inside) xv = vaddq_n_s32(xv, offset);
+      acc = vaddq_s32(acc, vmulq_s32(xv, fv));
+    }
+  }
+  return acc;
+}
+
+template <bool Inside, int KH, int KW>
 void pixel_m1_mve(const DepthwiseConv2DS8Params& p, const int8_t* in0, int32_t tap_x,
                   int32_t tap_y, const int8_t* f0, int32_t f_row, int32_t n_ky, int32_t n_kx,
                   const int32_t* bias, int8_t* out) {
   const int32_t channels = p.shape.input_channels;
   const int32_t offset = p.input_offset;
-  for (int32_t c = 0; c < channels; c += 4) {
+  const int32_t* init = Inside ? p.folded_bias : bias;
+  int32_t c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    const mve_pred16_t all = vctp32q(4);
+    int32x4_t acc = init != nullptr ? vldrwq_s32(init + c) : vdupq_n_s32(0);
+    acc = taps_mve<Inside, false, KH, KW>(acc, in0 + c, f0 + c, tap_x, tap_y, channels, f_row,
+                                          n_ky, n_kx, offset, all);
+    vstrbq_s32(out + c, requantize4(acc, p, c, all));
+  }
+  if (c < channels) {
     const mve_pred16_t pred = vctp32q(static_cast<uint32_t>(channels - c));
-    int32x4_t acc;
-    if (Inside) {
-      acc = vldrwq_z_s32(p.folded_bias + c, pred);
-    } else if (bias != nullptr) {
-      acc = vldrwq_z_s32(bias + c, pred);
-    } else {
-      acc = vdupq_n_s32(0);
-    }
-    const int8_t* xr = in0 + c;
-    const int8_t* fr = f0 + c;
-    for (int32_t ky = 0; ky < n_ky; ++ky, xr += tap_y, fr += f_row) {
-      const int32_t n = KW == 3 ? 3 : n_kx;
-      const int8_t* x = xr;
-      const int8_t* f = fr;
-      for (int32_t k = 0; k < n; ++k, x += tap_x, f += channels) {
-        int32x4_t xv = vldrbq_z_s32(x, pred);
-        if (!Inside) xv = vaddq_n_s32(xv, offset);
-        acc = vaddq_s32(acc, vmulq_s32(xv, vldrbq_z_s32(f, pred)));
-      }
-    }
+    int32x4_t acc = init != nullptr ? vldrwq_z_s32(init + c, pred) : vdupq_n_s32(0);
+    acc = taps_mve<Inside, true, KH, KW>(acc, in0 + c, f0 + c, tap_x, tap_y, channels, f_row,
+                                         n_ky, n_kx, offset, pred);
     vstrbq_p_s32(out + c, requantize4(acc, p, c, pred), pred);
   }
 }
@@ -196,8 +211,12 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   const int32_t f_row = s.filter_width * channels;
   const int32_t n_kx = kx_end - kx_begin;
 #if UTENSOR_KERNELS_MVE
-  pixel_m1_mve<Inside, KW>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, n_kx, bias,
-                           out);
+  if (KW == 3 && ky_end - ky_begin == 3) {
+    pixel_m1_mve<Inside, 3, KW>(p, in0, tap_x, tap_y, f0, f_row, 3, n_kx, bias, out);
+  } else {
+    pixel_m1_mve<Inside, 0, KW>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, n_kx, bias,
+                                out);
+  }
   return;
 #endif
   const int32_t offset = p.input_offset;
