@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from .harness import cli_common
+from .harness import cli_common, layers
 from .harness.compare import FLOAT_REL_TOL, compare
 from .harness.inputs import load_samples, random_samples
 from .harness.session import open_board
@@ -24,6 +24,12 @@ def add_arguments(p):
                    help="inputs: one sample or a batch along axis 0 (.npz: one array per input, "
                         "named after the input tensors); default: seeded random data")
     p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("--layers", action="store_true",
+                   help="build a debug firmware that captures every operator's output and compare "
+                        "each layer with the reference on the first sample(s); names the first "
+                        "layer that differs")
+    p.add_argument("--layer-samples", type=int, default=1, metavar="K",
+                   help="with --layers: how many of the samples are checked layer by layer (default 1)")
 
 
 def _progress(i, n, ok_so_far, counter, unit, start):
@@ -38,11 +44,17 @@ def main(args) -> int:
     if args.samples < 0 or (args.samples == 0 and not args.input):
         print("utensor verify: --samples must be at least 1", file=sys.stderr)
         return 2
-    reference = cli_common.make_reference(cli_common.read_model_bytes(args.model), args.model)
+    if args.layers and args.layer_samples < 1:
+        print("utensor verify: --layer-samples must be at least 1", file=sys.stderr)
+        return 2
+    model_bytes = cli_common.read_model_bytes(args.model)
+    reference = cli_common.make_reference(model_bytes, args.model)
     results = []  # per sample: list of Comparison
     counters = []
     mismatch_lines = []
-    with open_board(args.model, args.board, **cli_common.session_options(args)) as b:
+    layer_failure = None  # (sample, LayerResult) of the first differing layer
+    layer_report = []
+    with open_board(args.model, args.board, layers=args.layers, **cli_common.session_options(args)) as b:
         m = b.model
         unit = b.info.counter_unit
         if args.input:
@@ -51,6 +63,8 @@ def main(args) -> int:
             samples = random_samples(m.inputs, args.samples, args.seed)
         source = args.input or f"random inputs, seed {args.seed}"
         print(f"verify {m.name} on {args.board}: {len(samples)} samples ({source})", flush=True)
+        if args.layers:
+            layer_failure, layer_report = _check_layers(b, model_bytes, args, samples)
         start = time.monotonic()
         ok_so_far = True
         for i, inputs in enumerate(samples):
@@ -87,6 +101,11 @@ def main(args) -> int:
     sizes = f"arena {m.arena_bytes:,} B, weights {m.weight_bytes:,} B"
     if fw is not None:
         sizes += f", flash {fw.flash_bytes:,} B, static RAM {fw.ram_bytes:,} B"
+    if layer_failure is not None:
+        sample, r = layer_failure
+        print(f"FAIL: {m.name} on {args.board}: first differing layer is layer {r.layer.index}, "
+              f"operator #{r.layer.op_index} {r.layer.op_type} (output {r.layer.output.name!r}, sample "
+              f"{sample}); the layers before it match. {layers.describe(r)}")
     print(
         f"{'PASS' if all_ok else 'FAIL'}: {m.name} on {args.board}: {passed}/{len(results)} samples "
         f"match; {rule}; {per_inf:,} {unit}/inference (min {min(counters):,}, max "
@@ -124,7 +143,37 @@ def main(args) -> int:
             "reference": getattr(reference, "name", "TensorFlow Lite Micro"),
             "reference_note": getattr(reference, "note", ""),
         }
+        if args.layers:
+            report["layers"] = layer_report
+            report["first_differing_layer"] = (
+                {"sample": layer_failure[0], "layer": layer_failure[1].layer.index,
+                 "op_index": layer_failure[1].layer.op_index, "op_type": layer_failure[1].layer.op_type}
+                if layer_failure else None)
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)
             f.write("\n")
-    return 0 if all_ok else 1
+    return 0 if all_ok and layer_failure is None else 1
+
+
+def _check_layers(b, model_bytes, args, samples):
+    """Per-layer check of the first --layer-samples samples; prints a table per sample.
+    Returns ((sample, LayerResult) of the first differing layer or None, JSON rows)."""
+    ref = layers.LayerReference(model_bytes, args.model)
+    table = b.client.layers(b.model.index)
+    first = None
+    rows = []
+    for i, inputs in enumerate(samples[: args.layer_samples]):
+        results = layers.check_layers(b, ref, inputs, table)
+        print(f"layers of {b.model.name}, sample {i} ({len(results)} operator outputs, reference "
+              f"{ref.name}):", flush=True)
+        for line in layers.table(results):
+            print(line)
+        failed = layers.first_failure(results)
+        if failed is not None and first is None:
+            first = (i, failed)
+        rows += [{"sample": i, "layer": r.layer.index, "op_index": r.layer.op_index, "op_type": r.layer.op_type,
+                  "tensor": r.layer.output.name, "shape": list(r.shape), "ok": r.ok,
+                  "bit_exact": r.comparison.exact, "mismatches": r.comparison.mismatches,
+                  "max_abs_error": r.comparison.max_abs_error, "max_rel_error": r.comparison.max_rel_error}
+                 for r in results]
+    return first, rows

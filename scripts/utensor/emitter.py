@@ -186,10 +186,44 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
     return descs
 
 
+@dataclass
+class LayerDesc:
+    step: int
+    op_index: int
+    tensor_index: int
+    op_type: str
+    t: TensorDesc
+
+
+def _layer_descs(graph: Graph, plan: MemoryPlan) -> List[LayerDesc]:
+    """Every operator output (`utensor verify --layers`); ranks above 4 folded into the
+    first dimension, names cut to the 64 bytes the harness reports."""
+    layers = []
+    for step, op in enumerate(graph.operators):
+        for t_index in op.outputs:
+            t = graph.tensor(t_index)
+            shape = tuple(t.shape) or (1,)
+            if len(shape) > MAX_IO_RANK:
+                shape = (int(np.prod(shape[:len(shape) - MAX_IO_RANK + 1])),) + shape[len(shape) - MAX_IO_RANK + 1:]
+            q = t.quant
+            desc = TensorDesc(
+                name=cstring(t.name[:64]), accessor="", member="", dtype_enum=DTYPES[t.dtype][2],
+                ctype=ctype(t.dtype), rank=len(shape), shape=shape, dims4=shape + (1,) * (4 - len(shape)),
+                scale=cfloat(q.scale[0]) if q and q.scale else "0.0f",
+                zero_point=int(q.zero_point[0]) if q and q.zero_point else 0,
+                nbytes=t.nbytes, offset=plan.tensor_offset[t_index],
+            )
+            layers.append(LayerDesc(step, op.index, t_index, cstring(op.op_type), desc))
+    return layers
+
+
 def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
-               layer_hooks: bool = False) -> EmittedModel:
+               layer_hooks: bool = False, layer_table: bool = False) -> EmittedModel:
     """layer_hooks: after every operator, call UTENSOR_LAYER_HOOK(index) when the build
-    defines that macro (`utensor bench` per-layer counts); off: the usual output."""
+    defines that macro (`utensor bench` per-layer counts); off: the usual output.
+    layer_table: also describe every operator output as utensor_layers_<name> (see
+    utensor/layer_table.hpp; implies layer_hooks)."""
+    layer_hooks = layer_hooks or layer_table
     env = environment()
     used: set = set()
     views: Dict[int, TensorView] = {}
@@ -289,6 +323,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
     common["header_id"] = header_id
     source = env.get_template("model.cpp.j2").render(
         includes=includes, constants=constants, ops=rendered, layer_hooks=layer_hooks,
+        layer_table=layer_table, layers=_layer_descs(graph, plan) if layer_table else [],
         arena_guard=guarded, guard_start=guard_start, **common
     )
     return EmittedModel(

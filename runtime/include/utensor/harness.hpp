@@ -47,6 +47,10 @@ enum MessageType : uint8_t {
   kInvoke = 0x05,
   kGetOutput = 0x06,
   kBye = 0x07,
+  // Only in the per-layer debug firmware (UTENSOR_HARNESS_LAYERS); NACKed elsewhere.
+  kLayerInfo = 0x08,
+  kInvokeLayer = 0x09,
+  kGetCapture = 0x0A,
   kReplyFlag = 0x80,
   kError = 0x7E,
   kNack = 0x7F,
@@ -74,5 +78,11 @@ int serve();
 
 }  // namespace harness
 }  // namespace utensor
+
+#ifdef UTENSOR_HARNESS_LAYERS
+// The per-layer debug firmware's UTENSOR_LAYER_HOOK: copies the layer INVOKE_LAYER selected
+// into utensor_layer_capture[] once operator `step` of the invoked model has run.
+extern "C" void utensor_harness_layer_done(int step);
+#endif
 
 #endif  // UTENSOR_HARNESS_HPP

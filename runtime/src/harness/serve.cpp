@@ -1,6 +1,9 @@
 #include <string.h>
 
 #include "utensor/harness.hpp"
+#ifdef UTENSOR_HARNESS_LAYERS
+#include "utensor/layer_table.hpp"
+#endif
 #include "utensor/model.hpp"
 #include "utensor/port.hpp"
 #include "utensor/version.hpp"
@@ -232,6 +235,83 @@ uint8_t do_get_output(const Request& r, Writer* w) {
   return kGetOutput | kReplyFlag;
 }
 
+#ifdef UTENSOR_HARNESS_LAYERS
+// The capture armed by INVOKE_LAYER: the hook copies layer g_capture_layer's output when
+// its step runs during that invoke; g_capture_size stays 0 if the step never ran.
+const LayerDescriptor* g_capture_layer = 0;
+uint32_t g_capture_size = 0;
+
+uint16_t get_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+
+// The layer a request addresses (payload: model u8, layer u16), or 0.
+const LayerDescriptor* find_layer(const Request& r, uint16_t* count) {
+  *count = 0;
+  if (r.length != 3 || r.payload[0] >= utensor_layer_registry_size) return 0;
+  const LayerTable* t = utensor_layer_registry[r.payload[0]];
+  *count = t->num_layers;
+  uint16_t k = get_u16(r.payload + 1);
+  return k < t->num_layers ? &t->layers[k] : 0;
+}
+
+// Reply: layer count u16, then, for an existing layer, step u16, op index u16, tensor
+// index u32, op type str and the output as in TENSOR_INFO.
+uint8_t do_layer_info(const Request& r, Writer* w) {
+  if (!find_model(r.payload, r.length)) return error_reply(w, kErrBadModel, "model index");
+  if (r.length != 3) return error_reply(w, kErrBadPayload, "LAYER_INFO length");
+  uint16_t count;
+  const LayerDescriptor* l = find_layer(r, &count);
+  w->u16(count);
+  if (!l) return kLayerInfo | kReplyFlag;
+  const TensorDescriptor& t = l->output;
+  uint8_t rank = t.rank <= kMaxRank ? t.rank : kMaxRank;
+  w->u16(l->step);
+  w->u16(l->op_index);
+  w->u32(l->tensor_index);
+  w->str(l->op_type);
+  w->u8(static_cast<uint8_t>(t.dtype));
+  w->u8(rank);
+  for (uint8_t i = 0; i < rank; ++i) w->u32(static_cast<uint32_t>(t.dims[i]));
+  w->f32(t.scale);
+  w->u32(static_cast<uint32_t>(t.zero_point));
+  w->u32(t.bytes);
+  w->str(t.name);
+  return kLayerInfo | kReplyFlag;
+}
+
+// INVOKE that also captures one layer: reply as INVOKE plus the captured bytes u32.
+uint8_t do_invoke_layer(const Request& r, Writer* w) {
+  const ModelDescriptor* m = find_model(r.payload, r.length);
+  if (!m) return error_reply(w, kErrBadModel, "model index");
+  uint16_t count;
+  const LayerDescriptor* l = find_layer(r, &count);
+  if (!l) return error_reply(w, kErrBadTensor, "layer index");
+  if (l->output.bytes > utensor_layer_capture_bytes) return error_reply(w, kErrBadRange, "capture buffer");
+  g_capture_layer = l;
+  g_capture_size = 0;
+  uint32_t start = utensor_port_cycles();
+  Status s = m->invoke();
+  uint32_t delta = utensor_port_cycles() - start;
+  g_capture_layer = 0;
+  w->u8(static_cast<uint8_t>(s));
+  w->u32(delta);
+  w->u32(g_capture_size);
+  return kInvokeLayer | kReplyFlag;
+}
+
+// GET_CAPTURE offset u32, length u16 -> that part of the last capture.
+uint8_t do_get_capture(const Request& r, Writer* w) {
+  if (r.length != 6) return error_reply(w, kErrBadPayload, "GET_CAPTURE length");
+  uint32_t offset = get_u32(r.payload);
+  uint32_t n = get_u16(r.payload + 4);
+  if (n > kMaxPayload || offset > g_capture_size || n > g_capture_size - offset) {
+    return error_reply(w, kErrBadRange, "GET_CAPTURE");
+  }
+  memcpy(w->tail(), utensor_layer_capture + offset, n);
+  w->skip(n);
+  return kGetCapture | kReplyFlag;
+}
+#endif  // UTENSOR_HARNESS_LAYERS
+
 // Requests that touch the arena start with the session number: strips it from `r`, or
 // returns false if it is not the current session.
 bool take_session(Request* r) {
@@ -244,8 +324,11 @@ bool take_session(Request* r) {
 // Serves one request into `w`; returns the reply type, or 0 for an unknown request type.
 uint8_t dispatch(const Request& req, Writer* w) {
   Request body = req;
-  if ((req.type == kSetInput || req.type == kInvoke || req.type == kGetOutput) &&
-      !take_session(&body)) {
+  bool arena = req.type == kSetInput || req.type == kInvoke || req.type == kGetOutput;
+#ifdef UTENSOR_HARNESS_LAYERS
+  arena = arena || req.type == kInvokeLayer || req.type == kGetCapture;
+#endif
+  if (arena && !take_session(&body)) {
     return error_reply(w, kErrSession, "session lost: board reset since HELLO");
   }
   switch (req.type) {
@@ -255,6 +338,11 @@ uint8_t dispatch(const Request& req, Writer* w) {
     case kSetInput: return do_set_input(body, w);
     case kInvoke: return do_invoke(body, w);
     case kGetOutput: return do_get_output(body, w);
+#ifdef UTENSOR_HARNESS_LAYERS
+    case kLayerInfo: return do_layer_info(req, w);
+    case kInvokeLayer: return do_invoke_layer(body, w);
+    case kGetCapture: return do_get_capture(body, w);
+#endif
     case kBye: return kBye | kReplyFlag;
     default: return 0;
   }
@@ -292,3 +380,12 @@ int serve() {
 
 }  // namespace harness
 }  // namespace utensor
+
+#ifdef UTENSOR_HARNESS_LAYERS
+extern "C" void utensor_harness_layer_done(int step) {
+  const utensor::LayerDescriptor* l = utensor::harness::g_capture_layer;
+  if (!l || step != l->step) return;
+  memcpy(utensor_layer_capture, l->output.data, l->output.bytes);
+  utensor::harness::g_capture_size = l->output.bytes;
+}
+#endif

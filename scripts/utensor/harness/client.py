@@ -63,6 +63,18 @@ class BoardInfo:
     session: int = 0  # chosen by this host's last HELLO
 
 
+@dataclass
+class LayerDesc:
+    """One operator output of the per-layer debug firmware (LAYER_INFO)."""
+
+    index: int  # position in the firmware's layer table
+    step: int
+    op_index: int
+    tensor_index: int
+    op_type: str
+    output: TensorDesc
+
+
 class BoardReset(HarnessError):
     """The board lost its session (it was reset or restarted) in the middle of an exchange."""
 
@@ -420,7 +432,76 @@ class HarnessClient:
                 "models than before; another firmware was flashed during the run."
             )
 
-    def _run_once(self, model_index: int, inputs: Sequence[np.ndarray]):
+    # ---- per-layer capture (debug firmware only) -------------------------------------
+
+    def layers(self, model_index: int) -> List[LayerDesc]:
+        """The layer table of a model in the per-layer debug firmware."""
+        result: List[LayerDesc] = []
+        count = 1
+        while len(result) < count:
+            payload = self._layer_request(p.LAYER_INFO, p.encode_layer_request(model_index, len(result)))
+            count, info = self._decode(p.decode_layer_info, payload)
+            if info is None:
+                break
+            result.append(LayerDesc(len(result), info.step, info.op_index, info.tensor_index,
+                                    info.op_type, _tensor_desc(0, info.output)))
+        return result
+
+    def _layer_request(self, msg_type: int, payload: bytes, **kw):
+        try:
+            return self.request(msg_type, payload, **kw)
+        except HarnessError as e:
+            if "unknown message type" not in str(e):
+                raise
+            raise HarnessError(
+                f"the firmware on {self.url or '(custom link)'} does not capture layers: it is "
+                "the default harness firmware. Let `utensor verify --layers` build and flash the "
+                "per-layer debug firmware (omit --no-flash)."
+            ) from None
+
+    def run_layer(self, model_index: int, inputs: Sequence[np.ndarray], layer: LayerDesc) -> np.ndarray:
+        """Upload inputs, invoke once capturing `layer`'s output, and download it (a
+        board reset on the way is recovered as in `run`)."""
+        for attempt in range(self.reset_recoveries + 1):
+            try:
+                return self._run_layer_once(model_index, inputs, layer)
+            except BoardReset:
+                if attempt == self.reset_recoveries:
+                    raise
+                self.stats["resets"] += 1
+                self._rehello()
+        raise AssertionError("unreachable")
+
+    def _run_layer_once(self, model_index: int, inputs, layer: LayerDesc) -> np.ndarray:
+        model = self._upload_inputs(model_index, inputs)
+        payload = self._layer_request(
+            p.INVOKE_LAYER, p.with_session(self._session, p.encode_layer_request(model_index, layer.index)),
+            timeout_s=self.invoke_timeout_s)
+        status, _, captured = self._decode(p.decode_invoke_layer, payload)
+        self._check_status(model, status)
+        out = layer.output
+        if captured != out.bytes:
+            raise HarnessError(
+                f"the board captured {captured} bytes of layer {layer.index} (operator "
+                f"#{layer.op_index} {layer.op_type}) where {out.bytes} were expected: its "
+                "operator did not run. Rebuild the per-layer debug firmware."
+            )
+        raw = bytearray()
+        for off, n in p.chunks(out.bytes, p.OUTPUT_CHUNK):
+            raw += self.request(p.GET_CAPTURE, p.with_session(self._session, p.encode_get_capture(off, n)))
+        if len(raw) != out.bytes:
+            raise HarnessError(f"GET_CAPTURE returned {len(raw)} bytes where {out.bytes} were asked.")
+        return np.frombuffer(bytes(raw), dtype=np.dtype(out.numpy_dtype))
+
+    def _check_status(self, model: ModelDesc, status: int) -> None:
+        if status != 0:
+            raise HarnessError(
+                f"model {model.name} returned runtime status {status} ({status_name(status)}) "
+                "from invoke() on the board (utensor::Status, "
+                "runtime/include/utensor/core/status.hpp)."
+            )
+
+    def _upload_inputs(self, model_index: int, inputs: Sequence[np.ndarray]) -> ModelDesc:
         info = self._info or self.hello()
         if not 0 <= model_index < len(info.models):
             raise HarnessError(
@@ -440,13 +521,12 @@ class HarnessClient:
                     f"({desc.bytes} bytes); the given array has shape {np.shape(x)}."
                 )
             self.set_input(model_index, desc.index, arr.tobytes())
+        return model
+
+    def _run_once(self, model_index: int, inputs: Sequence[np.ndarray]):
+        model = self._upload_inputs(model_index, inputs)
         status, counter = self.invoke(model_index)
-        if status != 0:
-            raise HarnessError(
-                f"model {model.name} returned runtime status {status} ({status_name(status)}) "
-                "from invoke() on the board (utensor::Status, "
-                "runtime/include/utensor/core/status.hpp)."
-            )
+        self._check_status(model, status)
         outputs = []
         for desc in model.outputs:
             raw = self.get_output(model_index, desc.index, desc.bytes)

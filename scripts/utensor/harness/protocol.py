@@ -24,6 +24,15 @@ Requests and replies (a reply's type is the request's type | 0x80, same seq):
     GET_OUTPUT   session u32, model u8, index u8, offset u32, length u16 -> data
     BYE          ()                               -> () and the firmware exits with code 0
 
+Only the per-layer debug firmware (`utensor verify --layers`, built with
+UTENSOR_HARNESS_LAYERS) serves these; the default firmware NACKs them as unknown types:
+
+    LAYER_INFO   model u8, layer u16              -> layers u16, and for an existing layer:
+                                                     step u16, op index u16, tensor index u32,
+                                                     op type str, then the output as TENSOR_INFO
+    INVOKE_LAYER session u32, model u8, layer u16 -> status u8, counter delta u32, captured u32
+    GET_CAPTURE  session u32, offset u32, length u16 -> data (of the last INVOKE_LAYER's capture)
+
 `str` is a u8 length and that many bytes (UTF-8, truncated by the firmware to 64 bytes).
 Besides the replies, the firmware may send NACK (reason u8: the frame was damaged or of an
 unknown type; the host retries the same request) or ERROR (code u8, message str: the request
@@ -61,6 +70,9 @@ SET_INPUT = 0x04
 INVOKE = 0x05
 GET_OUTPUT = 0x06
 BYE = 0x07
+LAYER_INFO = 0x08
+INVOKE_LAYER = 0x09
+GET_CAPTURE = 0x0A
 REPLY = 0x80
 NACK = 0x7F
 ERROR = 0x7E
@@ -73,6 +85,9 @@ REQUEST_NAMES = {
     INVOKE: "INVOKE",
     GET_OUTPUT: "GET_OUTPUT",
     BYE: "BYE",
+    LAYER_INFO: "LAYER_INFO",
+    INVOKE_LAYER: "INVOKE_LAYER",
+    GET_CAPTURE: "GET_CAPTURE",
 }
 
 # NACK reasons.
@@ -365,6 +380,52 @@ def decode_invoke(payload: bytes) -> Tuple[int, int]:
     status, delta = r.take("BI")
     r.done()
     return status, delta
+
+
+@dataclass
+class LayerInfo:
+    step: int
+    op_index: int
+    tensor_index: int
+    op_type: str
+    output: TensorInfo
+
+
+def encode_layer_info(count: int, layer: Optional[LayerInfo]) -> bytes:
+    head = struct.pack("<H", count)
+    if layer is None:
+        return head
+    return (head + struct.pack("<HHI", layer.step, layer.op_index, layer.tensor_index)
+            + encode_string(layer.op_type) + encode_tensor_info(layer.output))
+
+
+def decode_layer_info(payload: bytes) -> Tuple[int, Optional[LayerInfo]]:
+    """(number of layers, the asked layer or None past the end)."""
+    r = _Reader(payload, "LAYER_INFO")
+    count = r.take("H")
+    if r.pos == len(payload):
+        return count, None
+    step, op_index, tensor_index = r.take("HHI")
+    op_type = r.string()
+    output = decode_tensor_info(payload[r.pos:])
+    return count, LayerInfo(step, op_index, tensor_index, op_type, output)
+
+
+def encode_layer_request(model: int, layer: int) -> bytes:
+    """The payload of LAYER_INFO, and of INVOKE_LAYER after its session."""
+    return struct.pack("<BH", model, layer)
+
+
+def decode_invoke_layer(payload: bytes) -> Tuple[int, int, int]:
+    """(status code, counter delta, captured bytes)."""
+    r = _Reader(payload, "INVOKE_LAYER")
+    status, delta, captured = r.take("BII")
+    r.done()
+    return status, delta, captured
+
+
+def encode_get_capture(offset: int, length: int) -> bytes:
+    return struct.pack("<IH", offset, length)
 
 
 def decode_error(payload: bytes) -> Tuple[int, str]:

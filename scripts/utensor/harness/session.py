@@ -88,8 +88,13 @@ def open_board(
     framework: Optional[str] = None,
     timeout_s: Optional[float] = None,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+    layers: bool = False,
+    graph_transform: Optional[Callable] = None,
 ):
-    """Yield a `BoardSession`; on exit say BYE and check the firmware ended cleanly."""
+    """Yield a `BoardSession`; on exit say BYE and check the firmware ended cleanly.
+
+    layers: build the per-layer debug firmware instead (harness/layer_firmware.py);
+    graph_transform: applied to its graph before conversion (tests break a layer with it)."""
     if not os.path.isfile(model_path):
         raise HarnessError(f"{model_path}: no such model file.")
     emulated = is_emulated(board) and port is None and platform is None
@@ -108,8 +113,14 @@ def open_board(
         ini = {"platform": platform, "framework": framework}
         if port and "://" not in port:  # a device path: PlatformIO uploads through it
             ini["upload_port"] = port
-        log(f"[utensor] building the harness firmware for {os.path.basename(model_path)} on {board} ...")
-        firmware = build_firmware([model_path], board, build_dir, **ini)
+        kind = "per-layer debug harness" if layers else "harness"
+        log(f"[utensor] building the {kind} firmware for {os.path.basename(model_path)} on {board} ...")
+        if layers:
+            from .layer_firmware import build_layer_firmware
+
+            firmware = build_layer_firmware(model_path, board, build_dir, graph_transform=graph_transform, **ini)
+        else:
+            firmware = build_firmware([model_path], board, build_dir, **ini)
         log(
             f"[utensor] {firmware.elf}: flash {firmware.flash_bytes:,} B, "
             f"static RAM {firmware.ram_bytes:,} B"
