@@ -270,7 +270,7 @@ UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
   const int64_t ab = static_cast<int64_t>(shifted) * multiplier;
   const int32_t high = static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
   // RoundingDivideByPOT(high, right), spelled out so that it is inlined at -Os too.
-  const int32_t mask = static_cast<int32_t>((INT64_C(1) << right) - 1);
+  const int32_t mask = static_cast<int32_t>((UINT32_C(1) << right) - 1u);  // right <= 31
   const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
@@ -459,8 +459,10 @@ UTENSOR_HOT_INLINE void gemm_2x2(const uint32_t* xs, const int8_t* w0, const int
 // once into `scratch`, then every pair of output channels accumulates both pixels over
 // the whole window (the filter's [KH, KW, C_IN] order is the window's). An odd last
 // pixel or channel goes through the pair loop with a duplicate whose result is dropped.
-void gemm_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+void gemm_s8(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
              int8_t* output, uint32_t* scratch) {
+  // A local copy: the assembly's memory clobber would otherwise reload every parameter.
+  const Conv2DS8Params params = params_in;
   const Conv2DShape& s = params.shape;
   const int32_t window = s.filter_height * s.filter_width * s.input_channels;
   const int32_t quads = window / 4;
@@ -503,58 +505,120 @@ UTENSOR_HOT_INLINE int32x4_t requantize4(int32x4_t acc, const Conv2DS8Params& p,
   return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p.activation_min)), vdupq_n_s32(p.activation_max));
 }
 
-// Convolution as a GEMM on Helium: each output pixel's window (the input itself for a
-// pointwise layer, else copied to `scratch` with the input zero point in the padding,
-// which contributes zero with folded_bias) is multiplied by four output channels at a
-// time (dot_mve), and the four results are requantized and stored as one vector.
-void gemm_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+// requantize() for four pixels of output channel `oc` (scalar multiplier and shift).
+UTENSOR_HOT_INLINE int32x4_t requantize_pixels(int32x4_t acc, const Conv2DS8Params& p,
+                                               int32_t oc) {
+  const int32_t shift = p.output_shift[oc];
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  int32x4_t v = vqrdmulhq_n_s32(vshlq_r_s32(acc, left), p.output_multiplier[oc]);
+  if (right > 0) v = vqaddq_s32(v, vshrq_n_s32(v, 31));  // round half away from zero
+  v = vaddq_n_s32(vrshlq_n_s32(v, -right), p.output_offset);
+  return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p.activation_min)), vdupq_n_s32(p.activation_max));
+}
+
+// Convolution as a GEMM on Helium, CMSIS-NN's scheme: four output pixels at a time, whose
+// windows are the input itself for a pointwise layer, else copied to `scratch` with the
+// input zero point in the padding (which contributes zero with folded_bias); each output
+// channel's weights are loaded once for the four windows (VMLADAVA, 16 multiply-adds),
+// and the four results are requantized as one vector and scattered to their pixels.
+void gemm_s8(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
              int8_t* output, int8_t* scratch) {
+  // A local copy: the assembly's memory clobber would otherwise reload every parameter.
+  const Conv2DS8Params params = params_in;
   const Conv2DShape& s = params.shape;
   const int32_t depth = s.input_channels;
   const int32_t window = s.filter_height * s.filter_width * depth;
   const int32_t out_c = s.output_channels;
+  const int32_t pixels = s.batches * s.output_height * s.output_width;
   const bool direct = s.filter_height == 1 && s.filter_width == 1 && s.pad_top == 0 &&
                       s.pad_left == 0;
   const int8x16_t pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
-  for (int32_t b = 0; b < s.batches; ++b) {
-    const int8_t* in_batch = input + b * s.input_height * s.input_width * depth;
-    for (int32_t oy = 0; oy < s.output_height; ++oy) {
+  const uint32x4_t out_offsets = vmulq_n_u32(vidupq_n_u32(0, 1), static_cast<uint32_t>(out_c));
+  const int32_t whole = window & ~15;
+  const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(window - whole));
+  for (int32_t px = 0; px < pixels; px += 4) {
+    const int32_t n = pixels - px < 4 ? pixels - px : 4;
+    const int8_t* win[4];
+    for (int32_t j = 0; j < 4; ++j) {
+      const int32_t pj = px + (j < n ? j : n - 1);
+      const int32_t ox = pj % s.output_width;
+      const int32_t rest = pj / s.output_width;
+      const int32_t oy = rest % s.output_height;
+      const int8_t* in_batch =
+          input + (rest / s.output_height) * s.input_height * s.input_width * depth;
       const int32_t y0 = oy * s.stride_height - s.pad_top;
-      for (int32_t ox = 0; ox < s.output_width; ++ox) {
-        const int32_t x0 = ox * s.stride_width - s.pad_left;
-        const int8_t* win;
-        if (direct) {
-          win = in_batch + (y0 * s.input_width + x0) * depth;
-        } else {
-          int8_t* w = scratch;
-          for (int32_t ky = 0; ky < s.filter_height; ++ky) {
-            const int32_t y = y0 + ky * s.dilation_height;
-            const bool row_in = y >= 0 && y < s.input_height;
-            for (int32_t kx = 0; kx < s.filter_width; ++kx, w += depth) {
-              const int32_t x = x0 + kx * s.dilation_width;
-              const bool in = row_in && x >= 0 && x < s.input_width;
-              const int8_t* src = in_batch + (y * s.input_width + x) * depth;
-              for (int32_t c = 0; c < depth; c += 16) {
-                const mve_pred16_t p = vctp8q(static_cast<uint32_t>(depth - c));
-                vstrbq_p_s8(w + c, in ? vldrbq_z_s8(src + c, p) : pad, p);
-              }
-            }
+      const int32_t x0 = ox * s.stride_width - s.pad_left;
+      if (direct) {
+        win[j] = in_batch + (y0 * s.input_width + x0) * depth;
+        continue;
+      }
+      int8_t* w = scratch + j * window;
+      win[j] = w;
+      for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+        const int32_t y = y0 + ky * s.dilation_height;
+        const bool row_in = y >= 0 && y < s.input_height;
+        for (int32_t kx = 0; kx < s.filter_width; ++kx, w += depth) {
+          const int32_t x = x0 + kx * s.dilation_width;
+          const bool in = row_in && x >= 0 && x < s.input_width;
+          const int8_t* src = in_batch + (y * s.input_width + x) * depth;
+          for (int32_t c = 0; c < depth; c += 16) {
+            const mve_pred16_t p = vctp8q(static_cast<uint32_t>(depth - c));
+            vstrbq_p_s8(w + c, in ? vldrbq_z_s8(src + c, p) : pad, p);
           }
-          win = scratch;
-        }
-        int32_t oc = 0;
-        for (; oc + 4 <= out_c; oc += 4, output += 4) {
-          int32_t acc[4] = {params.folded_bias[oc], params.folded_bias[oc + 1],
-                            params.folded_bias[oc + 2], params.folded_bias[oc + 3]};
-          dot_mve<4, false>(win, filter + oc * window, window, window, 0, acc);
-          vstrbq_s32(output, requantize4(vldrwq_s32(acc), params, oc));
-        }
-        for (; oc < out_c; ++oc) {
-          int32_t acc = params.folded_bias[oc];
-          dot_mve<1, false>(win, filter + oc * window, 0, window, 0, &acc);
-          *output++ = requantize(acc, params, oc);
         }
       }
+    }
+    const int8_t* x0 = win[0];
+    const int8_t* x1 = win[1];
+    const int8_t* x2 = win[2];
+    const int8_t* x3 = win[3];
+    const mve_pred16_t keep = vctp32q(static_cast<uint32_t>(n));
+    int8_t* out = output + px * out_c;
+    const int8_t* w = filter;
+    for (int32_t oc = 0; oc < out_c; ++oc, w += window) {
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      const int8_t* p0 = x0;
+      const int8_t* p1 = x1;
+      const int8_t* p2 = x2;
+      const int8_t* p3 = x3;
+      const int8_t* pw = w;
+      if (whole > 0) {
+        // Assembly: GCC 12 spills the five pointers of this loop to the stack. VMLADAVA
+        // accumulates into an even register ("Te").
+        int32_t count = whole >> 4;
+        __asm__ volatile(
+            "1:\n\t"
+            "vldrb.8 q0, [%[pw]], #16\n\t"
+            "vldrb.8 q1, [%[p0]], #16\n\t"
+            "vmladava.s8 %[a0], q1, q0\n\t"
+            "vldrb.8 q1, [%[p1]], #16\n\t"
+            "vmladava.s8 %[a1], q1, q0\n\t"
+            "vldrb.8 q1, [%[p2]], #16\n\t"
+            "vmladava.s8 %[a2], q1, q0\n\t"
+            "vldrb.8 q1, [%[p3]], #16\n\t"
+            "vmladava.s8 %[a3], q1, q0\n\t"
+            "subs %[count], %[count], #1\n\t"
+            "bne 1b\n\t"
+            : [a0] "+Te"(a0), [a1] "+Te"(a1), [a2] "+Te"(a2), [a3] "+Te"(a3), [p0] "+r"(p0),
+              [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [pw] "+r"(pw), [count] "+r"(count)
+            :
+            : "q0", "q1", "cc", "memory");
+      }
+      if (whole < window) {  // masked lanes load as zero and add nothing
+        const int8x16_t wv = vldrbq_z_s8(pw, tail);
+        a0 = vmladavaq_s8(a0, vldrbq_z_s8(p0, tail), wv);
+        a1 = vmladavaq_s8(a1, vldrbq_z_s8(p1, tail), wv);
+        a2 = vmladavaq_s8(a2, vldrbq_z_s8(p2, tail), wv);
+        a3 = vmladavaq_s8(a3, vldrbq_z_s8(p3, tail), wv);
+      }
+      int32x4_t acc = vdupq_n_s32(a0);
+      acc = vsetq_lane_s32(a1, acc, 1);
+      acc = vsetq_lane_s32(a2, acc, 2);
+      acc = vsetq_lane_s32(a3, acc, 3);
+      acc = vaddq_n_s32(acc, params.folded_bias[oc]);
+      vstrbq_scatter_offset_p_s32(out + oc, out_offsets, requantize_pixels(acc, params, oc),
+                                  keep);
     }
   }
 }
