@@ -71,6 +71,41 @@ def test_default_generated_code_has_no_layer_table():
     assert f"arena + {off}}}}}," in table.source
 
 
+def _layer():
+    from utensor.harness.client import LayerDesc, TensorDesc
+    return LayerDesc(0, 0, 0, 7, "CONV_2D", TensorDesc(0, "t", "float32", "<f4", (4,), 0.0, 0, 16))
+
+
+def test_float_layers_are_judged_against_the_layer_range():
+    ref = np.array([4.0, -2.0, 1e-4, 0.5], np.float32)
+    ulp = ref.copy()
+    ulp[2] = np.nextafter(ulp[2], np.float32(1))  # per element 1e-7 relative ...
+    ulp[2] += np.float32(3e-7)  # ... plus 3e-7 absolute: 7.5e-8 of the range 4.0
+    r = layers.judge(_layer(), ulp, ref)
+    assert r.ok and not r.comparison.exact and r.range_error < 1e-7
+    assert not r.comparison.ok  # the per-element rule of the model outputs would flag it
+    assert "of the layer's range" in layers.describe(r)
+    off = ref.copy()
+    off[1] += np.float32(1e-4)  # 2.5e-5 of the range: beyond 1e-5
+    r = layers.judge(_layer(), off, ref)
+    assert not r.ok and abs(r.range_error - 2.5e-5) < 1e-6
+    assert "ERROR at pos 1: Act: " in layers.describe(r)
+    nan = ref.copy()
+    nan[0] = np.nan
+    assert not layers.judge(_layer(), nan, ref).ok
+    assert layers.describe(layers.judge(_layer(), ref.copy(), ref)) == "match (bit-exact)"
+
+
+def test_integer_layers_must_be_bit_exact():
+    ref = np.array([-128, 0, 5, 127], np.int8)
+    b = ref.copy()
+    b[2] = 6
+    r = layers.judge(_layer(), b, ref)
+    assert not r.ok
+    assert layers.describe(r) == "DIFFERS: 1 of 4 elements, max abs error 1; ERROR at pos 2: Act: 6 Ref: 5"
+    assert layers.judge(_layer(), ref.copy(), ref).ok
+
+
 def test_capture_buffer_is_sized_to_the_largest_layer(tmp_path):
     c = layer_firmware.write_layer_sources(str(tmp_path), SINE)
     text = (tmp_path / layer_firmware.LAYER_REGISTRY_FILE).read_text()

@@ -174,6 +174,7 @@ def _check_layers(b, model_bytes, args, samples):
         rows += [{"sample": i, "layer": r.layer.index, "op_index": r.layer.op_index, "op_type": r.layer.op_type,
                   "tensor": r.layer.output.name, "shape": list(r.shape), "ok": r.ok,
                   "bit_exact": r.comparison.exact, "mismatches": r.comparison.mismatches,
-                  "max_abs_error": r.comparison.max_abs_error, "max_rel_error": r.comparison.max_rel_error}
+                  "max_abs_error": r.comparison.max_abs_error, "max_rel_error": r.comparison.max_rel_error,
+                  "range_error": r.range_error if np.isfinite(r.range_error) else None}
                  for r in results]
     return first, rows
