@@ -117,11 +117,12 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
             and out_c >= WINDOWED_MIN_CHANNELS):
         scratch = (window + 3) // 4 * 4
     params["windowed"] = scratch > 0
-    # Layers without groups over a multiple of 4 input channels (pointwise: the bulk of
-    # KWS/VWW MACs; ResNet's 3x3) run as a GEMM over pairs of output pixels whose windows
-    # are widened to int16 in scratch (conv2d_s8_gemm; the portable build ignores it).
-    params["gemm"] = (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
-                      and in_c % 4 == 0 and not params["windowed"])
+    # Layers without groups (pointwise: the bulk of KWS/VWW MACs; ResNet's 3x3) run as a
+    # GEMM over groups of output pixels whose windows are copied to scratch
+    # (conv2d_s8_gemm: 4 bytes per window element). Helium takes any depth; the DSP GEMM
+    # needs C_IN % 4 == 0 and otherwise, like the portable build, uses the windowed path
+    # (the condition above) or the row loops.
+    params["gemm"] = dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
     if params["gemm"]:
         scratch = (4 * f_h * f_w * in_c + 15) // 16 * 16
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,

@@ -628,15 +628,24 @@ void gemm_s8(const Conv2DS8Params& params_in, const int8_t* input, const int8_t*
 
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch) {
-#if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE
+#if UTENSOR_KERNELS_MVE
   (void)bias;  // folded_bias holds it
-  gemm_s8(params, input, filter, output, reinterpret_cast<uint32_t*>(scratch));
-#elif UTENSOR_KERNELS_MVE
-  (void)bias;
   gemm_s8(params, input, filter, output, scratch);
 #else
-  (void)scratch;
-  conv2d_s8(params, input, filter, bias, output, nullptr);
+  const Conv2DShape& s = params.shape;
+#if UTENSOR_KERNELS_DSP
+  if (s.input_channels % 4 == 0) {  // whole words per tap to widen
+    gemm_s8(params, input, filter, output, reinterpret_cast<uint32_t*>(scratch));
+    return;
+  }
+#endif
+  // Short filter rows over enough output channels: the window copy pays (the converter
+  // used to choose this path itself; the scratch holds a window).
+  if (s.filter_width * s.input_channels < 16 && s.output_channels >= 16) {
+    windowed_s8(params, input, filter, output, scratch);
+  } else {
+    conv2d_s8(params, input, filter, bias, output, nullptr);
+  }
 #endif
 }
 

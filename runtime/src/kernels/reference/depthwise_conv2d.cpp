@@ -63,7 +63,7 @@ UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
   const int64_t ab = static_cast<int64_t>(shifted) * multiplier;
   const int32_t high = static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
   // RoundingDivideByPOT(high, right), spelled out so that it is inlined at -Os too.
-  const int32_t mask = static_cast<int32_t>((INT64_C(1) << right) - 1);
+  const int32_t mask = static_cast<int32_t>((UINT32_C(1) << right) - 1u);  // right <= 31
   const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
