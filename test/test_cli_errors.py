@@ -148,5 +148,6 @@ def test_good_model_still_converts(tmp_path):
     proc = cli("convert", KWS, "-o", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("[utensor] kws_ref_model: ") and "CONV_2D x5" in proc.stdout
-    assert sorted(os.listdir(tmp_path / "out")) == ["kws_ref_model.cpp", "kws_ref_model.hpp", "utensor_models.cpp"]
+    assert sorted(os.listdir(tmp_path / "out")) == [
+        "kws_ref_model.cpp", "kws_ref_model.hpp", "utensor_models.cpp", "utensor_models.json"]
     np.testing.assert_equal(proc.stderr, "")

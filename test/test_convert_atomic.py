@@ -25,7 +25,7 @@ from utensor.errors import UtensorError
 KWS = os.path.join(conftest.MODELS_DIR, "kws_ref_model.tflite")
 AD01 = os.path.join(conftest.MODELS_DIR, "ad01_int8.tflite")
 AD01_FP32 = os.path.join(conftest.MODELS_DIR, "ad01_fp32.tflite")
-FILES = ("net.hpp", "net.cpp", convert.REGISTRY_FILE)
+FILES = ("net.hpp", "net.cpp", *convert.SHARED_FILES)
 ENV = dict(os.environ, PYTHONPATH=os.path.join(conftest.REPO, "scripts"))
 
 
@@ -98,7 +98,8 @@ DYING_CLI = textwrap.dedent("""
 """)
 
 
-# The registry is the same for both versions (one model named `net`): two files change.
+# The registry is the same for both versions (one model named `net`); the header, the
+# source and the manifest change.
 @pytest.mark.parametrize("mode,n", [("write", 0), ("write", 1), ("replace", 0), ("replace", 1)])
 def test_killed_mid_write_keeps_whole_files_and_next_run_regenerates(tmp_path, versions, mode, n):
     old, new = versions
@@ -120,7 +121,7 @@ def test_killed_mid_write_keeps_whole_files_and_next_run_regenerates(tmp_path, v
         # Killed between renames: the first n files are new, the others old, all whole.
         changed = [name for name in FILES if finals[name] != old[name]]
         assert len(changed) == n
-        assert len(temps(out)) == 2 - n
+        assert len(temps(out)) == sum(old[f] != new[f] for f in FILES) - n
     # Nothing was written outside the output folder.
     assert [p for p in tree(str(tmp_path)) if not p.startswith("out")] == [p for p in before if not p.startswith("out")]
 
@@ -210,7 +211,7 @@ def test_model_name_never_leaves_the_output_dir(tmp_path, name):
         assert not out.exists()
         return
     assert tree(str(tmp_path)) == sorted([f"a/out/{f}" for f in (
-        c.emitted.header_name, c.emitted.source_name, convert.REGISTRY_FILE)])
+        c.emitted.header_name, c.emitted.source_name, *convert.SHARED_FILES)])
 
 
 def test_long_model_file_name_is_a_clean_error(tmp_path):
@@ -233,7 +234,7 @@ def test_hostile_tensor_and_file_names_compile(tmp_path):
     before = tree(str(tmp_path))
     [c] = convert.convert_to_directory([str(src)], str(out))
     assert sorted(p for p in tree(str(tmp_path)) if p not in before) == sorted(
-        [f"out/{c.emitted.header_name}", f"out/{c.emitted.source_name}", f"out/{convert.REGISTRY_FILE}"])
+        [f"out/{f}" for f in (c.emitted.header_name, c.emitted.source_name, *convert.SHARED_FILES)])
     # The names reach the descriptor byte for byte: compile, run, print them back.
     main = tmp_path / "names.cpp"
     main.write_text(textwrap.dedent(f"""

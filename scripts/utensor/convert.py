@@ -16,6 +16,8 @@ from .ops import custom
 REGISTRY_FILE = "utensor_models.cpp"
 # What the build tools need to know without compiling (the extra script's board budget).
 MANIFEST_FILE = "utensor_models.json"
+# Written once per conversion, besides each model's <name>.hpp and <name>.cpp.
+SHARED_FILES = (REGISTRY_FILE, MANIFEST_FILE)
 
 
 @dataclass
