@@ -119,12 +119,11 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     params["windowed"] = scratch > 0
     # Layers without groups (pointwise: the bulk of KWS/VWW MACs; ResNet's 3x3) run as a
     # GEMM over groups of output pixels whose windows are copied to scratch
-    # (conv2d_s8_gemm: 4 bytes per window element). Helium takes any depth; the DSP GEMM
-    # needs C_IN % 4 == 0 and otherwise, like the portable build, uses the windowed path
-    # (the condition above) or the row loops.
+    # (conv2d_s8_gemm: 4 bytes per window element, 6 when C_IN % 4 != 0). The portable
+    # build uses the windowed path (the condition above) or the row loops instead.
     params["gemm"] = dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
-    if params["gemm"]:
-        scratch = (4 * f_h * f_w * in_c + 15) // 16 * 16
+    if params["gemm"]:  # the DSP GEMM also keeps int8 copies of the windows when C_IN % 4
+        scratch = ((4 if in_c % 4 == 0 else 6) * window + 15) // 16 * 16
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 

@@ -412,6 +412,33 @@ void widen_window(const Conv2DS8Params& params, const int8_t* input, int32_t px,
   }
 }
 
+// The int8 window of output pixel `px` (linear index over batches, rows, columns) copied to
+// `dst`, taps outside the image holding the input zero point (zero with folded_bias).
+void copy_window(const Conv2DS8Params& params, const int8_t* input, int32_t px, int8_t* dst) {
+  const Conv2DShape& s = params.shape;
+  const int32_t depth = s.input_channels;
+  const int32_t ox = px % s.output_width;
+  const int32_t rest = px / s.output_width;
+  const int32_t oy = rest % s.output_height;
+  const int8_t* in_batch = input + (rest / s.output_height) * s.input_height * s.input_width * depth;
+  const int32_t y0 = oy * s.stride_height - s.pad_top;
+  const int32_t x0 = ox * s.stride_width - s.pad_left;
+  const int8_t pad = static_cast<int8_t>(-params.input_offset);
+  for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+    const int32_t y = y0 + ky * s.dilation_height;
+    const bool row_in = y >= 0 && y < s.input_height;
+    for (int32_t kx = 0; kx < s.filter_width; ++kx, dst += depth) {
+      const int32_t x = x0 + kx * s.dilation_width;
+      if (row_in && x >= 0 && x < s.input_width) {
+        const int8_t* src = in_batch + (y * s.input_width + x) * depth;
+        for (int32_t c = 0; c < depth; ++c) dst[c] = src[c];
+      } else {
+        for (int32_t c = 0; c < depth; ++c) dst[c] = pad;
+      }
+    }
+  }
+}
+
 // Two output channels (weight rows w0, w1) by two pixels over `quads` widened quads of
 // `xs`: acc = {oc0 px a, oc0 px b, oc1 px a, oc1 px b}. Each SXTB16 of a weight word feeds
 // two SMLADs. Written in assembly because GCC 12 spills this 13-register loop to the
@@ -459,6 +486,10 @@ UTENSOR_HOT_INLINE void gemm_2x2(const uint32_t* xs, const int8_t* w0, const int
 // once into `scratch`, then every pair of output channels accumulates both pixels over
 // the whole window (the filter's [KH, KW, C_IN] order is the window's). An odd last
 // pixel or channel goes through the pair loop with a duplicate whose result is dropped.
+// With C_IN % 4 != 0 ("flat": taps are not whole words) the int8 windows are copied first
+// (after the widened area) and widened as one run; the last window % 4 values are added
+// from the copies. Scratch: 4 * window bytes, 6 * window when flat.
+template <bool Flat>
 void gemm_s8(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
              int8_t* output, uint32_t* scratch) {
   // A local copy: the assembly's memory clobber would otherwise reload every parameter.
@@ -466,19 +497,38 @@ void gemm_s8(const Conv2DS8Params& params_in, const int8_t* input, const int8_t*
   const Conv2DShape& s = params.shape;
   const int32_t window = s.filter_height * s.filter_width * s.input_channels;
   const int32_t quads = window / 4;
+  const int32_t whole = quads * 4;
+  const bool flat = Flat;
+  int8_t* const copy_a = reinterpret_cast<int8_t*>(scratch + 4 * quads);
+  int8_t* const copy_b = copy_a + window;
   const int32_t out_c = s.output_channels;
   const int32_t pixels = s.batches * s.output_height * s.output_width;
   for (int32_t px = 0; px < pixels; px += 2) {
     const bool pair = px + 1 < pixels;
-    widen_window(params, input, px, scratch);
-    widen_window(params, input, pair ? px + 1 : px, scratch + 2);
+    if (flat) {
+      copy_window(params, input, px, copy_a);
+      copy_window(params, input, pair ? px + 1 : px, copy_b);
+      widen(copy_a, quads, scratch);
+      widen(copy_b, quads, scratch + 2);
+    } else {
+      widen_window(params, input, px, scratch);
+      widen_window(params, input, pair ? px + 1 : px, scratch + 2);
+    }
     int8_t* out_a = output + px * out_c;
     int8_t* out_b = out_a + out_c;
     for (int32_t oc = 0; oc < out_c; oc += 2) {
       const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
       int32_t acc[4] = {params.folded_bias[oc], params.folded_bias[oc], params.folded_bias[oc1],
                         params.folded_bias[oc1]};
-      gemm_2x2(scratch, filter + oc * window, filter + oc1 * window, quads, acc);
+      const int8_t* w0 = filter + oc * window;
+      const int8_t* w1 = filter + oc1 * window;
+      gemm_2x2(scratch, w0, w1, quads, acc);
+      for (int32_t i = whole; Flat && i < window; ++i) {
+        acc[0] += copy_a[i] * w0[i];
+        acc[1] += copy_b[i] * w0[i];
+        acc[2] += copy_a[i] * w1[i];
+        acc[3] += copy_b[i] * w1[i];
+      }
       out_a[oc] = requantize(acc[0], params, oc);
       if (pair) out_b[oc] = requantize(acc[1], params, oc);
       if (oc1 != oc) {
@@ -631,14 +681,19 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
 #if UTENSOR_KERNELS_MVE
   (void)bias;  // folded_bias holds it
   gemm_s8(params, input, filter, output, scratch);
+#elif UTENSOR_KERNELS_DSP
+  // Copying windows whose taps are not whole words pays only over enough output channels
+  // (measured on VWW's first layer, 8 channels: the row loops are faster).
+  uint32_t* const words = reinterpret_cast<uint32_t*>(scratch);
+  if (params.shape.input_channels % 4 == 0) {
+    gemm_s8<false>(params, input, filter, output, words);
+  } else if (params.shape.output_channels >= 16) {
+    gemm_s8<true>(params, input, filter, output, words);
+  } else {
+    conv2d_s8(params, input, filter, bias, output, nullptr);
+  }
 #else
   const Conv2DShape& s = params.shape;
-#if UTENSOR_KERNELS_DSP
-  if (s.input_channels % 4 == 0) {  // whole words per tap to widen
-    gemm_s8(params, input, filter, output, reinterpret_cast<uint32_t*>(scratch));
-    return;
-  }
-#endif
   // Short filter rows over enough output channels: the window copy pays (the converter
   // used to choose this path itself; the scratch holds a window).
   if (s.filter_width * s.input_channels < 16 && s.output_channels >= 16) {

@@ -68,6 +68,19 @@ UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 
+// The output parameters held in locals: every int8 output store may alias the parameter
+// struct, so reading them through it reloads them after each store.
+struct OutputQuant {
+  const int32_t* multiplier;
+  const int32_t* shift;
+  int32_t offset, lo, hi;
+};
+
+UTENSOR_HOT_INLINE int8_t requantize(int32_t acc, const OutputQuant& q, int32_t oc) {
+  acc = multiply_by_multiplier(acc, q.multiplier[oc], q.shift[oc]);
+  return static_cast<int8_t>(ClampI32(acc + q.offset, q.lo, q.hi));
+}
+
 UTENSOR_HOT_INLINE int8_t requantize(int32_t acc, const DepthwiseConv2DS8Params& p,
                                       int32_t oc) {
   acc = multiply_by_multiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
@@ -220,6 +233,9 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   return;
 #endif
   const int32_t offset = p.input_offset;
+  const OutputQuant q = {p.output_multiplier, p.output_shift, p.output_offset,
+                         p.activation_min, p.activation_max};
+  const int32_t* const folded_bias = p.folded_bias;
 #if UTENSOR_KERNELS_DSP
   const uint32_t off =
       (static_cast<uint32_t>(offset) << 16) | (static_cast<uint32_t>(offset) & 0xFFFFu);
@@ -230,8 +246,8 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   for (; c + 4 <= channels; c += 4) {
     int32_t a0, a1, a2, a3;
     if (Inside) {
-      a0 = p.folded_bias[c], a1 = p.folded_bias[c + 1];
-      a2 = p.folded_bias[c + 2], a3 = p.folded_bias[c + 3];
+      a0 = folded_bias[c], a1 = folded_bias[c + 1];
+      a2 = folded_bias[c + 2], a3 = folded_bias[c + 3];
     } else if (bias != nullptr) {
       a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
     } else {
@@ -250,13 +266,13 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
         }
       }
     }
-    out[c] = requantize(a0, p, c);
-    out[c + 1] = requantize(a1, p, c + 1);
-    out[c + 2] = requantize(a2, p, c + 2);
-    out[c + 3] = requantize(a3, p, c + 3);
+    out[c] = requantize(a0, q, c);
+    out[c + 1] = requantize(a1, q, c + 1);
+    out[c + 2] = requantize(a2, q, c + 2);
+    out[c + 3] = requantize(a3, q, c + 3);
   }
   for (; c < channels; ++c) {
-    int32_t acc = Inside ? p.folded_bias[c] : (bias != nullptr ? bias[c] : 0);
+    int32_t acc = Inside ? folded_bias[c] : (bias != nullptr ? bias[c] : 0);
     for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
       const int8_t* x = in0 + (ky - ky_begin) * tap_y + c;
       const int8_t* f = f0 + (ky - ky_begin) * f_row + c;
@@ -264,7 +280,7 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
         acc += (static_cast<int32_t>(*x) + (Inside ? 0 : offset)) * *f;
       }
     }
-    out[c] = requantize(acc, p, c);
+    out[c] = requantize(acc, q, c);
   }
 }
 
