@@ -130,7 +130,7 @@ def run_mutant(models, job, work: str) -> dict:
         if after_out != before_out:
             problems.append(f"output directory changed after a failed conversion: {sorted(before_out)} -> {sorted(after_out)}")
     else:
-        expected = {"mutant.hpp", "mutant.cpp", convert.REGISTRY_FILE}
+        expected = {"mutant.hpp", "mutant.cpp", *convert.SHARED_FILES}
         if set(after_out) != expected:
             problems.append(f"output directory holds {sorted(after_out)}, expected {sorted(expected)}")
     if snapshot(in_dir) != before_in or snapshot(work) != before_cwd:
@@ -176,8 +176,8 @@ def run_campaign(jobs, models, root: str):
         for sub in ("in", "out"):
             os.makedirs(os.path.join(work, sub), exist_ok=True)
         # Something generated before, which a failing conversion must leave alone.
-        for name, text in (("mutant.hpp", "// previous\n"), ("mutant.cpp", "// previous\n"),
-                           (convert.REGISTRY_FILE, "// previous\n")):
+        for name, text in [("mutant.hpp", "// previous\n"), ("mutant.cpp", "// previous\n")] + [
+                (shared, "// previous\n") for shared in convert.SHARED_FILES]:
             with open(os.path.join(work, "out", name), "w") as f:
                 f.write(text)
         parent, child = ctx.Pipe(duplex=False)
