@@ -175,7 +175,7 @@ def _inputs3(op: Operator, graph: Graph):
     return ins, outs
 
 
-register("CONV_2D", lower_conv2d)
-register("DEPTHWISE_CONV_2D", lower_depthwise_conv2d)
+register("CONV_2D", lower_conv2d, dtypes=("int8", "float32", "hybrid"))
+register("DEPTHWISE_CONV_2D", lower_depthwise_conv2d, dtypes=("int8", "float32", "hybrid"))
 
 __all__: List[str] = ["lower_conv2d", "lower_depthwise_conv2d"]

@@ -105,4 +105,4 @@ def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
     return KernelCall(template="ops/fully_connected.j2", params=params)
 
 
-register("FULLY_CONNECTED", lower_fully_connected)
+register("FULLY_CONNECTED", lower_fully_connected, dtypes=("int8", "float32", "hybrid"))
