@@ -126,9 +126,10 @@ def goals(results: List[dict]) -> List[str]:
         else:
             bound = r["arena_lower_bound"]
             why = (f"the plan's own lower bound ({bound:,} B: the largest set of buffers that must be "
-                   "live together) is above the goal, so no placement of these buffers reaches it; it takes "
-                   "operators that keep fewer bytes live (in-place depthwise/1x1 convolution with a small "
-                   "row buffer, in-place ADD, operator order)"
+                   "live together, convolutions already run in place) is above the goal, so no placement of "
+                   "these buffers reaches it; what remains live is a whole activation another branch still "
+                   "needs (a residual input) beside the layer computing from it, and going lower takes "
+                   "fusing consecutive layers with a rolling row buffer"
                    if bound > goal else
                    f"the plan's lower bound ({bound:,} B) is below the goal: a better placement of the same buffers may reach it")
             ram_text = (f"RAM {ram:,} B vs goal {goal:,} B: **not met**, {ram - goal:,} B over "
