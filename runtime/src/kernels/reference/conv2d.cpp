@@ -3,53 +3,21 @@
 #include <string.h>
 
 #include "utensor/kernels/arch.hpp"
+#include "utensor/kernels/detail/kernel_util.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
 #if UTENSOR_KERNELS_MVE
 #include <arm_mve.h>
 #endif
 
-// The inner loops below rely on their small helpers being inlined, which -Os (the usual
-// firmware setting) would otherwise not always do.
-#if defined(__GNUC__)
-#define UTENSOR_HOT_INLINE inline __attribute__((always_inline))
-#else
-#define UTENSOR_HOT_INLINE inline
-#endif
-
 namespace utensor {
 namespace kernels {
 namespace {
 
+using namespace detail;  // NOLINT: the kernels' shared helpers
+
 #if UTENSOR_KERNELS_DSP
-// Cores with the DSP extension (M4, M7, M33, M55): two 16-bit multiply-accumulates per
-// SMLAD. Four int8 values of one word are sign-extended into two halfword pairs (bytes
-// 0,2 and 1,3); pairing inputs and weights the same way keeps every product intact.
-UTENSOR_HOT_INLINE uint32_t load_u32(const int8_t* p) {
-  uint32_t v;
-  memcpy(&v, p, 4);  // one LDR: these cores allow unaligned word loads
-  return v;
-}
-UTENSOR_HOT_INLINE uint32_t sxtb16(uint32_t v) {
-  uint32_t r;
-  __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
-  return r;
-}
-UTENSOR_HOT_INLINE uint32_t sxtb16_ror8(uint32_t v) {
-  uint32_t r;
-  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-  return r;
-}
-UTENSOR_HOT_INLINE int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
-  int32_t r;
-  __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
-}
-UTENSOR_HOT_INLINE uint32_t sadd16(uint32_t a, uint32_t b) {
-  uint32_t r;
-  __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-}
+// `v` in both halfwords (for SMLAD against a pair of int16 values).
 UTENSOR_HOT_INLINE uint32_t halfword_pair(int32_t v) {
   return (static_cast<uint32_t>(v) << 16) | (static_cast<uint32_t>(v) & 0xFFFFu);
 }
@@ -258,40 +226,12 @@ UTENSOR_HOT_INLINE void dot4_s8(const int8_t* x, const int8_t* w, int32_t stride
   acc[3] = a3;
 }
 
-// MultiplyByQuantizedMultiplier for the converter's multipliers (in [2^30, 2^31) or 0,
-// never INT32_MIN, so SaturatingRoundingDoublingHighMul cannot saturate): its nudged,
-// truncating division by 2^31 equals (a * b + 2^30) >> 31 for either sign. Same value,
-// about half the instructions; checked against fixedpoint.hpp on 4e7 random cases.
-UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
-                                                  int32_t shift) {
-  const int32_t left = shift > 0 ? shift : 0;
-  const int32_t right = shift > 0 ? 0 : -shift;
-  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
-  const int64_t ab = static_cast<int64_t>(shifted) * multiplier;
-  const int32_t high = static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
-  // RoundingDivideByPOT(high, right), spelled out so that it is inlined at -Os too.
-  const int32_t mask = static_cast<int32_t>((UINT32_C(1) << right) - 1u);  // right <= 31
-  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
-}
 
 UTENSOR_HOT_INLINE int8_t requantize(int32_t acc, const Conv2DS8Params& p, int32_t oc) {
   acc = multiply_by_multiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
   return static_cast<int8_t>(ClampI32(acc + p.output_offset, p.activation_min, p.activation_max));
 }
 
-// First and one-past-last filter taps whose input coordinate lies inside [0, size):
-// clipping the tap range once per output pixel keeps the bounds test out of the inner
-// loops while visiting exactly the taps TFLite's reference visits, in the same order.
-inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size,
-                      int32_t* begin, int32_t* end) {
-  int32_t b = 0;
-  while (b < taps && origin + b * dilation < 0) ++b;
-  int32_t e = taps;
-  while (e > b && origin + (e - 1) * dilation >= size) --e;
-  *begin = b;
-  *end = e;
-}
 
 // Pointwise convolution (1x1, stride 1, no padding): every window is one pixel inside the
 // image, so the layer is a plain matrix product. Kept out of line so that it does not

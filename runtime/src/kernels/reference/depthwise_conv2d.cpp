@@ -3,70 +3,18 @@
 #include <string.h>
 
 #include "utensor/kernels/arch.hpp"
+#include "utensor/kernels/detail/kernel_util.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
 #if UTENSOR_KERNELS_MVE
 #include <arm_mve.h>
 #endif
 
-// The inner loops below rely on their small helpers being inlined, which -Os (the usual
-// firmware setting) would otherwise not always do.
-#if defined(__GNUC__)
-#define UTENSOR_HOT_INLINE inline __attribute__((always_inline))
-#else
-#define UTENSOR_HOT_INLINE inline
-#endif
-
 namespace utensor {
 namespace kernels {
 namespace {
 
-#if UTENSOR_KERNELS_DSP
-// DSP cores: four channels per word; SXTB16 splits them into halfword pairs (0,2) and
-// (1,3) and SMLABB/SMLATT multiply-accumulate the bottom/top halves separately.
-UTENSOR_HOT_INLINE uint32_t load_u32(const int8_t* p) {
-  uint32_t v;
-  memcpy(&v, p, 4);  // one LDR: these cores allow unaligned word loads
-  return v;
-}
-UTENSOR_HOT_INLINE uint32_t sxtb16(uint32_t v) {
-  uint32_t r;
-  __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
-  return r;
-}
-UTENSOR_HOT_INLINE uint32_t sxtb16_ror8(uint32_t v) {
-  uint32_t r;
-  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-  return r;
-}
-UTENSOR_HOT_INLINE int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
-  int32_t r;
-  __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
-}
-UTENSOR_HOT_INLINE int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
-  int32_t r;
-  __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
-}
-#endif
-
-// MultiplyByQuantizedMultiplier for the converter's multipliers (in [2^30, 2^31) or 0,
-// never INT32_MIN, so SaturatingRoundingDoublingHighMul cannot saturate): its nudged,
-// truncating division by 2^31 equals (a * b + 2^30) >> 31 for either sign. Same value,
-// about half the instructions; checked against fixedpoint.hpp on 4e7 random cases.
-UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
-                                                  int32_t shift) {
-  const int32_t left = shift > 0 ? shift : 0;
-  const int32_t right = shift > 0 ? 0 : -shift;
-  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
-  const int64_t ab = static_cast<int64_t>(shifted) * multiplier;
-  const int32_t high = static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
-  // RoundingDivideByPOT(high, right), spelled out so that it is inlined at -Os too.
-  const int32_t mask = static_cast<int32_t>((UINT32_C(1) << right) - 1u);  // right <= 31
-  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
-}
+using namespace detail;  // NOLINT: the kernels' shared helpers
 
 // The output parameters held in locals: every int8 output store may alias the parameter
 // struct, so reading them through it reloads them after each store.
@@ -86,31 +34,6 @@ UTENSOR_HOT_INLINE int8_t requantize(int32_t acc, const DepthwiseConv2DS8Params&
   acc = multiply_by_multiplier(acc, p.output_multiplier[oc], p.output_shift[oc]);
   return static_cast<int8_t>(ClampI32(acc + p.output_offset, p.activation_min, p.activation_max));
 }
-
-// Filter taps whose input coordinate lies inside [0, size) (see conv2d.cpp).
-inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size,
-                      int32_t* begin, int32_t* end) {
-  int32_t b = 0;
-  while (b < taps && origin + b * dilation < 0) ++b;
-  int32_t e = taps;
-  while (e > b && origin + (e - 1) * dilation >= size) --e;
-  *begin = b;
-  *end = e;
-}
-
-
-// One output pixel, depth multiplier 1, taps [ky_begin, ky_end) x [kx_begin, kx_end) of
-// the window at input (y0, x0). Channels go in blocks of four with the accumulators in
-// registers. Inside == true: the window is whole and folded_bias already holds the input
-// offset times the weight sums; otherwise the offset is added to each input, as TFLite
-// does. Integer sums are exact in any order, so both are bit-exact.
-#if UTENSOR_KERNELS_DSP
-UTENSOR_HOT_INLINE uint32_t sadd16(uint32_t a, uint32_t b) {
-  uint32_t r;
-  __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-}
-#endif
 
 // One tap for four channels: acc_k += (x_k [+ offset]) * f_k. `off` is the input offset,
 // as a halfword pair on DSP cores.
@@ -209,6 +132,11 @@ void pixel_m1_mve(const DepthwiseConv2DS8Params& p, const int8_t* in0, int32_t t
 }
 #endif
 
+// One output pixel, depth multiplier 1, taps [ky_begin, ky_end) x [kx_begin, kx_end) of
+// the window at input (y0, x0). Channels go in blocks of four with the accumulators in
+// registers. Inside == true: the window is whole and folded_bias already holds the input
+// offset times the weight sums; otherwise the offset is added to each input, as TFLite
+// does. Integer sums are exact in any order, so both are bit-exact.
 // KW == 3: the caller guarantees kx_end - kx_begin == 3 (loop unrolled); 0: any width.
 template <bool Inside, int KW>
 void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t y0,

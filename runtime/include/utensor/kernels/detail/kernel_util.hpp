@@ -1,0 +1,106 @@
+#ifndef UTENSOR_KERNELS_DETAIL_KERNEL_UTIL_HPP
+#define UTENSOR_KERNELS_DETAIL_KERNEL_UTIL_HPP
+
+// Helpers the convolution kernels share (not a user API): forced inlining, the DSP
+// extension's SIMD instructions, the converter-multiplier requantization and window
+// clipping. Kept in one place so the kernels cannot drift apart.
+
+#include <stdint.h>
+#include <string.h>
+
+#include "utensor/kernels/arch.hpp"
+
+// The inner loops rely on their small helpers being inlined, which -Os (the usual firmware
+// setting) would otherwise not always do.
+#if defined(__GNUC__)
+#define UTENSOR_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define UTENSOR_HOT_INLINE inline
+#endif
+
+namespace utensor {
+namespace kernels {
+namespace detail {
+
+#if UTENSOR_KERNELS_DSP
+// Cores with the DSP extension (M4, M7, M33, M55). Four int8 values of one word are
+// sign-extended into two halfword pairs (bytes 0,2 and 1,3) by SXTB16; pairing inputs and
+// weights the same way keeps every product intact.
+
+/// Four int8 values as one word (one LDR: these cores allow unaligned word loads).
+UTENSOR_HOT_INLINE uint32_t load_u32(const int8_t* p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+/// Bytes 0 and 2 of `v`, sign-extended to two halfwords.
+UTENSOR_HOT_INLINE uint32_t sxtb16(uint32_t v) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
+  return r;
+}
+/// Bytes 1 and 3 of `v`, sign-extended to two halfwords.
+UTENSOR_HOT_INLINE uint32_t sxtb16_ror8(uint32_t v) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+/// acc + a.lo * b.lo + a.hi * b.hi (signed halfwords).
+UTENSOR_HOT_INLINE int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+/// acc + a.lo * b.lo (signed halfwords).
+UTENSOR_HOT_INLINE int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+/// acc + a.hi * b.hi (signed halfwords).
+UTENSOR_HOT_INLINE int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+/// Halfword-wise a + b (two independent 16-bit additions).
+UTENSOR_HOT_INLINE uint32_t sadd16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#endif  // UTENSOR_KERNELS_DSP
+
+/// MultiplyByQuantizedMultiplier for the converter's multipliers (in [2^30, 2^31) or 0,
+/// never INT32_MIN, so SaturatingRoundingDoublingHighMul cannot saturate): its nudged,
+/// truncating division by 2^31 equals (a * b + 2^30) >> 31 for either sign. Same value,
+/// about half the instructions; checked against fixedpoint.hpp on 4e7 random cases.
+UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+  const int64_t ab = static_cast<int64_t>(shifted) * multiplier;
+  const int32_t high = static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
+  // RoundingDivideByPOT(high, right), spelled out so that it is inlined at -Os too.
+  const int32_t mask = static_cast<int32_t>((UINT32_C(1) << right) - 1u);  // right <= 31
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+/// Filter taps [*begin, *end) whose input coordinate origin + tap * dilation lies inside
+/// [0, size): the part of a window not in the padding.
+inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t* begin,
+                      int32_t* end) {
+  int32_t b = 0;
+  while (b < taps && origin + b * dilation < 0) ++b;
+  int32_t e = taps;
+  while (e > b && origin + (e - 1) * dilation >= size) --e;
+  *begin = b;
+  *end = e;
+}
+
+}  // namespace detail
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_DETAIL_KERNEL_UTIL_HPP
