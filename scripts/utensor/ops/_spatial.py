@@ -2,7 +2,7 @@
 slice): TFLite's padding arithmetic and shape checks, on top of _common's messages.
 """
 
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from ..ir import Graph, Operator, Tensor
 from ._common import malformed, unsupported
@@ -78,3 +78,40 @@ def constant_ints(op: Operator, graph: Graph, t: Optional[Tensor], role: str) ->
     if t.dtype not in ("int32", "int64", "int16", "int8"):
         raise malformed(op, graph, f"{role} tensor '{t.name}' has dtype {t.dtype}; expected int32.")
     return [int(v) for v in t.data.reshape(-1).tolist()]
+
+
+def strides(op: Operator, graph: Graph) -> Tuple[int, int, int, int]:
+    """(stride_h, stride_w, dilation_h, dilation_w) of a window operator, each at least 1."""
+    return (positive_option(op, graph, "stride_h"), positive_option(op, graph, "stride_w"),
+            positive_option(op, graph, "dilation_h_factor"),
+            positive_option(op, graph, "dilation_w_factor"))
+
+
+def depthwise_geometry(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias: Optional[Tensor],
+                       y: Tensor) -> List[int]:
+    """The DepthwiseConv2DShape of a rank-4 depthwise convolution, after checking the filter,
+    the depth_multiplier option, the bias and the output against each other: [N, H_IN,
+    W_IN, C_IN, multiplier, KH, KW, H_OUT, W_OUT, stride_h, stride_w, dil_h, dil_w,
+    pad_top, pad_left]."""
+    n, in_h, in_w, in_c = x.shape
+    one, f_h, f_w, out_c = w.shape
+    # TFLite derives the multiplier from the shapes (the option is unreliable in old files).
+    if one != 1 or in_c < 1 or out_c % in_c != 0:
+        raise malformed(op, graph, f"filter shape {list(w.shape)} does not fit input depth "
+                        f"{in_c} (expected [1, KH, KW, {in_c} * depth_multiplier]).")
+    multiplier = out_c // in_c
+    # TFLite Micro's kernel loops over the option, not the shapes: a file where they
+    # disagree would make it read past the filter, so no answer is the right one.
+    option = op.options.get("depth_multiplier", multiplier)
+    if option != multiplier:
+        raise malformed(op, graph, f"option depth_multiplier is {option}, but {out_c} filter channels "
+                        f"over {in_c} input channels make it {multiplier}.")
+    if bias is not None and bias.num_elements != out_c:
+        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
+                        f"{out_c} output channels.")
+    stride_h, stride_w, dil_h, dil_w = strides(op, graph)
+    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
+                                              stride_h, stride_w, dil_h, dil_w)
+    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    return [n, in_h, in_w, in_c, multiplier, f_h, f_w, out_h, out_w,
+            stride_h, stride_w, dil_h, dil_w, pad_top, pad_left]

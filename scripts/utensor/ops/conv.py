@@ -5,7 +5,7 @@ requantization follows TFLite's PopulateConvolutionQuantizationParams: per outpu
 input_scale * filter_scale[c] / output_scale in double, then QuantizeMultiplier.
 """
 
-from typing import List, Tuple
+from typing import List
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from ..quantization import activation_range, activation_range_float, per_channel
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
-from ._spatial import positive_option, require_rank, require_shape, spatial
+from ._spatial import depthwise_geometry, require_rank, require_shape, spatial, strides
 
 SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, or float32 "
                     "activations with int8 filters (hybrid)")
@@ -75,12 +75,6 @@ def _float_range(op: Operator, graph: Graph) -> dict:
     return dict(act_min=lo, act_max=hi)
 
 
-def _strides(op: Operator, graph: Graph) -> Tuple[int, int, int, int]:
-    return (positive_option(op, graph, "stride_h"), positive_option(op, graph, "stride_w"),
-            positive_option(op, graph, "dilation_h_factor"),
-            positive_option(op, graph, "dilation_w_factor"))
-
-
 def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = _inputs3(op, graph)
     if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
@@ -96,7 +90,7 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     if bias is not None and bias.num_elements != out_c:
         raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
                         f"{out_c} output channels.")
-    stride_h, stride_w, dil_h, dil_w = _strides(op, graph)
+    stride_h, stride_w, dil_h, dil_w = strides(op, graph)
     out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
                                               stride_h, stride_w, dil_h, dil_w)
     require_shape(op, graph, y, (n, out_h, out_w, out_c))
@@ -135,30 +129,10 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     dtype = weighted_dtype(op, graph, x, w, bias, y, SUPPORTED_DTYPES)
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
-    n, in_h, in_w, in_c = x.shape
-    one, f_h, f_w, out_c = w.shape
-    # TFLite derives the multiplier from the shapes (the option is unreliable in old files).
-    if one != 1 or in_c < 1 or out_c % in_c != 0:
-        raise malformed(op, graph, f"filter shape {list(w.shape)} does not fit input depth "
-                        f"{in_c} (expected [1, KH, KW, {in_c} * depth_multiplier]).")
-    multiplier = out_c // in_c
-    # TFLite Micro's kernel loops over the option, not the shapes: a file where they
-    # disagree would make it read past the filter, so no answer is the right one.
-    option = op.options.get("depth_multiplier", multiplier)
-    if option != multiplier:
-        raise malformed(op, graph, f"option depth_multiplier is {option}, but {out_c} filter channels "
-                        f"over {in_c} input channels make it {multiplier}.")
-    if bias is not None and bias.num_elements != out_c:
-        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
-                        f"{out_c} output channels.")
-    stride_h, stride_w, dil_h, dil_w = _strides(op, graph)
-    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
-                                              stride_h, stride_w, dil_h, dil_w)
-    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    out_c = w.shape[3]
     params = dict(
         dtype=dtype,
-        shape=[n, in_h, in_w, in_c, multiplier, f_h, f_w, out_h, out_w,
-               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
+        shape=depthwise_geometry(op, graph, x, w, bias, y),
     )
     if dtype == "int8":
         params.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=3))

@@ -22,7 +22,7 @@ from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range_float
 from . import KernelCall
 from ._common import activation, describe_dtypes, malformed, unsupported
-from ._spatial import positive_option, require_rank, require_shape, spatial
+from ._spatial import depthwise_geometry, positive_option, require_rank, require_shape, spatial
 
 SUPPORTED = ("float32 input and output, int8 filter (symmetric: zero point 0; one scale or one per "
              "output channel), float32 bias or none")
@@ -143,27 +143,13 @@ def lower_depthwise_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tens
     if min(n, in_h, in_w, in_c, f_h, f_w, out_c) < 1:
         raise malformed(op, graph, f"input shape {list(x.shape)} or filter shape {list(w.shape)} "
                         "has an empty dimension.")
-    if one != 1 or out_c % in_c != 0:
-        raise malformed(op, graph, f"filter shape {list(w.shape)} does not fit input depth "
-                        f"{in_c} (expected [1, KH, KW, {in_c} * depth_multiplier]).")
-    multiplier = out_c // in_c
-    option = op.options.get("depth_multiplier", multiplier)
-    if option != multiplier:
-        raise malformed(op, graph, f"option depth_multiplier is {option}, but {out_c} filter channels "
-                        f"over {in_c} input channels make it {multiplier}.")
-    if bias is not None and bias.num_elements != out_c:
-        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
-                        f"{out_c} output channels.")
-    stride_h, stride_w, dil_h, dil_w = _strides(op, graph)
-    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
-                                              stride_h, stride_w, dil_h, dil_w)
-    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    _strides(op, graph)  # refuses dilation, which the hybrid kernel does not do
+    shape = depthwise_geometry(op, graph, x, w, bias, y)
     act_min, act_max = activation_range_float(activation(op, graph))
     image = _image_elements(op, graph, x)
     params = dict(
         kind="depthwise_conv2d",
-        shape=[n, in_h, in_w, in_c, multiplier, f_h, f_w, out_h, out_w,
-               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
+        shape=shape,
         filter_scale=scales,
         per_channel=True,
         act_min=act_min,
