@@ -87,6 +87,39 @@ UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 
+/// One output channel's requantization in the form the converter proves exact for a
+/// layer (scripts/utensor/ops/_requant.py, which also states the conditions): for every
+/// accumulator the layer can produce, |acc| * 2^pre_shift < 2^31 and post_shift in [1, 22].
+/// Then SaturatingRoundingDoublingHighMul(acc << left, m) is one rounding high multiply of
+/// acc << (left + 1), and RoundingDivideByPOT plus the zero point is one add, one
+/// sign correction and one arithmetic shift. Laid out for a single LDM of 4 words.
+struct FastRequant {
+  int32_t multiplier;  // Q31 in [2^30, 2^31), or 0
+  int32_t pre_shift;   // TFLite's left shift + 1 (the doubling of the doubling high multiply)
+  int32_t post_shift;  // TFLite's right shift, in [1, 22]
+  int32_t offset;      // 2^(post_shift - 1) + output zero point * 2^post_shift
+};
+
+/// (a * b + 2^31) >> 32 (SMMULR); exact for all int32 a, b.
+UTENSOR_HOT_INLINE int32_t rounding_high_mul(int32_t a, int32_t b) {
+#if UTENSOR_KERNELS_DSP
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return static_cast<int32_t>((static_cast<int64_t>(a) * b + (INT64_C(1) << 31)) >> 32);
+#endif
+}
+
+/// multiply_by_multiplier(acc, m, shift) + output zero point, for an accumulator within
+/// the bound the converter proved for `q`; not yet clamped to the activation range.
+UTENSOR_HOT_INLINE int32_t fast_requantize(int32_t acc, const FastRequant& q) {
+  const int32_t x = rounding_high_mul(
+      static_cast<int32_t>(static_cast<uint32_t>(acc) << q.pre_shift), q.multiplier);
+  // Round half away from zero: negative values round their halves down, one less nudge.
+  return (x + q.offset - static_cast<int32_t>(static_cast<uint32_t>(x) >> 31)) >> q.post_shift;
+}
+
 /// Filter taps [*begin, *end) whose input coordinate origin + tap * dilation lies inside
 /// [0, size): the part of a window not in the padding.
 inline void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t* begin,

@@ -1,0 +1,58 @@
+"""The per-channel constants of the kernels' fast requantization (kernel_util.hpp's
+FastRequant), and the proof that it equals TFLite's MultiplyByQuantizedMultiplier for the
+layer.
+
+TFLite: y = RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(acc << left, m), right)
++ zero_point. With m in [2^30, 2^31) (never INT32_MIN: no saturation) the doubling high
+multiply is (acc * 2^left * m + 2^30) >> 31, which is SMMULR((acc << (left + 1)), m) as long
+as acc << (left + 1) fits in int32. For right >= 1, RoundingDivideByPOT(x, right) + zp is
+(x + 2^(right-1) + zp * 2^right - (x < 0)) >> right, as long as that sum fits in int32.
+
+So the fast form is used only when the converter can bound every accumulator the layer can
+produce (`acc_bound`: from the bias and the weights, for any int8 input) and every
+channel's right shift is in [1, 22]; otherwise `fast_requant` returns None and the kernel
+keeps the general form. The identity is checked exhaustively over edge cases in
+test/test_requant.py against quantization.multiply_by_quantized_multiplier.
+"""
+
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+MAX_POST_SHIFT = 22  # |x| < 2^30 and |offset| <= 2^21 + 128 * 2^22 keep the sum in int32
+
+
+def accumulator_bound(weights: np.ndarray, bias, channel_axis: int, input_range: int = 255) -> List[int]:
+    """Per output channel, the largest |acc| any input can produce: |bias| + sum |w| *
+    input_range, where input_range bounds |input - input_zero_point| (255 for int8)."""
+    axes = tuple(a for a in range(weights.ndim) if a != channel_axis)
+    sums = np.abs(weights.astype(np.int64)).sum(axis=axes) * int(input_range)
+    b = np.abs(np.asarray(bias, dtype=np.int64).reshape(-1)) if bias is not None else 0
+    return [int(v) for v in (sums + b)]
+
+
+def fast_requant(multipliers: Sequence[int], shifts: Sequence[int], output_zero_point: int,
+                 acc_bounds: Sequence[int]) -> Optional[List[List[int]]]:
+    """[multiplier, pre_shift, post_shift, offset] per channel, or None when the fast form is
+    not provably exact for these accumulators (see the module docstring)."""
+    table = []
+    for m, shift, bound in zip(multipliers, shifts, acc_bounds):
+        m, shift, bound = int(m), int(shift), int(bound)
+        if m < 0:
+            return None
+        left = max(shift, 0)
+        right = max(-shift, 0)
+        pre = left + 1
+        if not 1 <= right <= MAX_POST_SHIFT or bound * (1 << pre) >= 2**31:
+            return None
+        offset = (1 << (right - 1)) + int(output_zero_point) * (1 << right)
+        table.append([m, pre, right, offset])
+    return table
+
+
+def fast_requantize(acc: int, entry: Sequence[int]) -> int:
+    """The kernels' fast_requantize in Python (before the activation clamp), for tests."""
+    m, pre, post, offset = (int(v) for v in entry)
+    a = ((acc << pre) + 2**31) % 2**32 - 2**31
+    x = (a * m + (1 << 31)) >> 32
+    return (x + offset - (1 if x < 0 else 0)) >> post
