@@ -124,6 +124,12 @@ def test_markdown_and_render(result, tmp_path):
     assert f"| ad01_int8 | {result['instructions']:,} |" in text
     assert "| 1,952,250 |" in text and "bit-exact" in text
     assert "per layer" in text and "| 9 | FULLY_CONNECTED | 1x640 |" in text
+    # issue 6's goal: 0.6 x TFLM + CMSIS-NN's 582,928 instructions on this board
+    goal_line = next(l for l in text.splitlines() if l.startswith("- **ad01_int8**: ") and "goal 349,757" in l)
+    met = result["instructions"] <= 349_757
+    assert ("**met**" in goal_line) == met and ("**not met**" in goal_line) == (not met)
+    if not met:
+        assert "FULLY_CONNECTED" in goal_line  # names where the instructions go
 
 
 MAP_SNIPPET = """\
