@@ -33,14 +33,15 @@ import argparse
 import dataclasses
 import importlib.util
 import json
+import math
 import os
 import sys
 from typing import Callable, List, Optional
 
-import numpy as np
-
 from ..errors import UtensorError
-from . import layers as layer_mod
+
+# numpy, tflite-micro and the harness are imported where used, so that an interpreter
+# without them gets an error event naming the package, not a bare traceback.
 
 TRANSFORM_VARIABLE = "UTENSOR_LAYER_CHECK_TRANSFORM"
 EXIT_MISMATCH = 1
@@ -109,17 +110,21 @@ def tensor_names(model_path: str) -> List[str]:
     return [n.split(";", 1)[0] + ";..." if ";" in n else n for n in names]
 
 
-def _layer_event(model: str, sample: int, r: layer_mod.LayerResult, status: str, tensor: str) -> dict:
+def _layer_event(model: str, sample: int, r, status: str, tensor: str) -> dict:
+    """The "layer" event of r, a harness.layers.LayerResult."""
+    from . import layers as layer_mod
+
     c = r.comparison
     return dict(model=model, sample=sample, layer=r.layer.index, op_index=r.layer.op_index,
                 op_type=r.layer.op_type, tensor=tensor, shape=_shape(r.shape),
                 status=status, ok=r.ok, bit_exact=bool(c.exact), mismatches=int(c.mismatches),
-                elements=int(np.prod(r.shape)), max_abs_error=float(c.max_abs_error),
+                elements=math.prod(r.shape), max_abs_error=float(c.max_abs_error),
                 result=layer_mod.describe(r))
 
 
 def check_model(session, model_path: str, board: str, samples: int, seed: int) -> bool:
     """Emit the model's layer events and verdict; True when every layer matches."""
+    from . import layers as layer_mod
     from .inputs import random_samples
     from .session import find_model
 
@@ -206,6 +211,12 @@ def main(argv=None) -> int:
         return run(args)
     except UtensorError as e:
         emit("error", text=str(e))
+        return EXIT_ERROR
+    except ImportError as e:
+        emit("error", text=(
+            f"{sys.executable} cannot import {e.name or e}, which the per-layer check needs: install "
+            "utensor's requirements into it (pip install numpy jinja2 pyserial tflite-micro) or name "
+            "an interpreter that has them with custom_utensor_python."))
         return EXIT_ERROR
 
 
