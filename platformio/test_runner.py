@@ -162,7 +162,9 @@ class CustomTestRunner(UnityTestRunner):
     def stage_testing(self):
         if not self._layers_only():
             self._test_firmware()
-        if self._layer_samples() and not self.options.without_testing:
+        # The check flashes its own firmware: not with --without-uploading/-testing.
+        if (self._layer_samples() and not self.options.without_testing
+                and not self.options.without_uploading):
             self._check_layers_once()
 
     def _test_firmware(self):
