@@ -254,3 +254,22 @@ def test_debug_sources_of_several_models(tmp_path):
     layer_firmware.write_layer_sources(str(src), [SINE])
     assert sorted(os.listdir(src)) == ["main.cpp", "sine_int8.cpp", "sine_int8.hpp",
                                        "utensor_layers.cpp", "utensor_models.cpp"]
+
+
+def test_keras_models_are_checked_as_the_tflite_they_convert_to(tmp_path):
+    """Board and reference must run one model: a .keras file becomes <name>.tflite (the
+    name the converter gives it, so the generated class is the same), .tflite stays."""
+    pytest.importorskip("tensorflow")
+    keras = pytest.importorskip("keras")
+    from utensor.harness.layer_check import tflite_models
+    from utensor.tflite import read_tflite
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu")])
+    path = str(tmp_path / "tiny-net.keras")
+    model.save(path)
+    out = tmp_path / "models"
+    converted, same = tflite_models([path, SINE], None, str(out))
+    assert converted == str(out / "tiny_net.tflite") and same == SINE
+    graph = read_tflite(converted)
+    assert graph.name == "tiny_net" and [op.op_type for op in graph.operators] == ["FULLY_CONNECTED"]
