@@ -39,7 +39,7 @@ def transform(graph):
     bias.data = (bias.data.astype(np.int64) + 100000).astype(bias.data.dtype)
 """
 
-CASE = re.compile(r"^(?P<model>\w+): layer (?P<layer>\d+) \(operator #(?P<op>\d+) (?P<type>\w+), "
+CASE = re.compile(r"^(?P<model>\w+): (?:sample (?P<sample>\d+), )?layer (?P<layer>\d+) \(operator #(?P<op>\d+) (?P<type>\w+), "
                   r"output '(?P<tensor>[^']*)', (?P<shape>[0-9x]+)\): (?P<result>.*)\t\[(?P<status>\w+)\]$")
 
 
@@ -138,13 +138,19 @@ def test_a_broken_layer_fails_and_is_named(tmp_path, pio_env):
 
 @piohelp.needs_tools
 def test_a_project_without_tests_runs_only_the_layer_check(tmp_path, pio_env):
-    """Only test/test_custom_runner.py: no firmware test is built, the check still runs."""
-    project = _project(tmp_path, suites=())
+    """Only test/test_custom_runner.py: no firmware test is built, the check still runs;
+    here on two random inputs per model (custom_utensor_layers = 2)."""
+    project = _project(tmp_path, layers="2", suites=())
     result = _pio_test(project, pio_env)
     assert result.returncode == 0, piohelp.tail(result)
-    assert len(_cases(result.stdout)) == 9
+    cases = _cases(result.stdout)
+    assert [(c["model"], c["sample"], c["layer"]) for c in cases] == [
+        (model, str(sample), str(layer)) for model, n in (("sine_int8", 3), ("digits_cnn", 6))
+        for sample in range(2) for layer in range(n)]
+    assert all(c["status"] == "PASSED" for c in cases)
+    assert "PASS: digits_cnn on mps2_an386: all 6 layers match TensorFlow Lite Micro (bit-exact; 2 random inputs" in result.stdout
     assert "Building & starting QEMU" not in result.stdout
-    assert "9 test cases: 9 succeeded" in result.stdout
+    assert "18 test cases: 18 succeeded" in result.stdout
 
 
 @piohelp.needs_tools

@@ -134,10 +134,12 @@ def check_model(session, model_path: str, board: str, samples: int, seed: int) -
         reference = layer_mod.LayerReference(f.read(), model_path)
     table = session.client.layers(model.index)
     names = tensor_names(model_path)
+    exact = True
     emit("model", model=model.name, layers=len(table), samples=samples, seed=seed, reference=reference.name)
     for i, inputs in enumerate(random_samples(model.inputs, samples, seed)):
         results = layer_mod.check_layers(session, reference, inputs, table)
         failed = layer_mod.first_failure(results)
+        exact = exact and all(r.comparison.exact for r in results)
         for r in results:
             status = "passed" if r.ok else "failed"
             if failed is not None and r.layer.index > failed.layer.index:
@@ -152,10 +154,9 @@ def check_model(session, model_path: str, board: str, samples: int, seed: int) -
                 f"layer{'' if before == 1 else 's'} before it match{'es' if before == 1 else ''}. "
                 f"{layer_mod.describe(failed)}"))
             return False
-    exact = "bit-exact" if all(r.comparison.exact for r in results) else "within tolerance"
     emit("verdict", model=model.name, ok=True, text=(
         f"PASS: {model.name} on {board}: all {len(table)} layers match {reference.name} "
-        f"({exact}; {samples} random input{'' if samples == 1 else 's'}, seed {seed})"))
+        f"({'bit-exact' if exact else 'within tolerance'}; {samples} random input{'' if samples == 1 else 's'}, seed {seed})"))
     return True
 
 
