@@ -147,11 +147,12 @@ def check_model(session, model_path: str, board: str, samples: int, seed: int) -
             emit("layer", **_layer_event(model.name, i, r, status, names[r.layer.tensor_index]))
         if failed is not None:
             before = failed.layer.index
+            earlier = ("it is the model's first layer" if before == 0 else
+                       "the layer before it matches" if before == 1 else f"the {before} layers before it match")
             emit("verdict", model=model.name, ok=False, text=(
                 f"FAIL: {model.name} on {board}: first differing layer is layer {failed.layer.index}, "
                 f"operator #{failed.layer.op_index} {failed.layer.op_type}, output tensor "
-                f"{names[failed.layer.tensor_index]!r} ({_shape(failed.shape)}, sample {i}); the {before} "
-                f"layer{'' if before == 1 else 's'} before it match{'es' if before == 1 else ''}. "
+                f"{names[failed.layer.tensor_index]!r} ({_shape(failed.shape)}, sample {i}); {earlier}. "
                 f"{layer_mod.describe(failed)}"))
             return False
     emit("verdict", model=model.name, ok=True, text=(
