@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 from ..errors import BoardError, HarnessError, UtensorError
 
@@ -120,7 +120,10 @@ def platformio_ini(
     framework: Optional[str] = None,
     upload_port: Optional[str] = None,
     build_flags: Sequence[str] = (),
+    extra_options: Sequence[Tuple[str, str]] = (),
 ) -> str:
+    """extra_options: (name, value) pairs added to the env as they are, e.g. a user's
+    board_build.* settings (a value with newlines becomes an indented multi-line value)."""
     if platform is None and not is_emulated(board_id):
         platform = real_board_platform(board_id)
         if platform is None:
@@ -152,6 +155,8 @@ def platformio_ini(
     ]
     if models:
         lines.append(f"custom_utensor_models =\n    {models}")
+    for name, value in extra_options:
+        lines.append(f"{name} = " + "\n    ".join(str(value).splitlines()))
     lines += ["test_framework = custom"]
     if build_flags:
         lines.append("build_flags = " + " ".join(build_flags))

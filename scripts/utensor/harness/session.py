@@ -63,7 +63,7 @@ def file_sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def _find_model(info: BoardInfo, model_path: str, board: str) -> ModelDesc:
+def find_model(info: BoardInfo, model_path: str, board: str) -> ModelDesc:
     sha = file_sha256(model_path)
     for m in info.models:
         if m.sha256.lower() == sha:
@@ -90,11 +90,13 @@ def open_board(
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
     layers: bool = False,
     graph_transform: Optional[Callable] = None,
+    firmware: Optional[Firmware] = None,
 ):
     """Yield a `BoardSession`; on exit say BYE and check the firmware ended cleanly.
 
     layers: build the per-layer debug firmware instead (harness/layer_firmware.py);
-    graph_transform: applied to its graph before conversion (tests break a layer with it)."""
+    graph_transform: applied to its graph before conversion (tests break a layer with it);
+    firmware: an already built firmware to flash or emulate (nothing is built)."""
     if not os.path.isfile(model_path):
         raise HarnessError(f"{model_path}: no such model file.")
     emulated = is_emulated(board) and port is None and platform is None
@@ -108,8 +110,7 @@ def open_board(
             f"board {board} is not emulated by utensor: give its serial port with --port "
             "(e.g. /dev/ttyACM0; `pio device list` shows them)."
         )
-    firmware = None
-    if flash or emulated:
+    if firmware is None and (flash or emulated):
         ini = {"platform": platform, "framework": framework}
         if port and "://" not in port:  # a device path: PlatformIO uploads through it
             ini["upload_port"] = port
@@ -136,7 +137,7 @@ def open_board(
         client = HarnessClient(url, timeout_s=timeout_s, open_timeout_s=0.0 if emulated else 5.0)
         try:
             info = client.hello()
-            model = _find_model(info, model_path, board)
+            model = find_model(info, model_path, board)
         except HarnessError as e:
             detail = backend.describe_failure()
             raise HarnessError(f"{e}{' ' + detail if detail else ''}") from None
