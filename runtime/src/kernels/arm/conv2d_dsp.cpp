@@ -1,0 +1,286 @@
+// int8 CONV_2D as a GEMM for cores with the DSP extension (M4, M7, M33): conv2d_s8_gemm.
+// Same contract and the same integers as the reference kernel (integer sums are exact in
+// any order), hence the same bytes; the general conv2d_s8 stays in reference/conv2d.cpp.
+//
+// Scheme: the windows of four output pixels are widened to int16 once (im2col) into
+// `scratch`, interleaved per quad of window values as [p0 x02, p0 x13, p1 x02, ... p3 x13]
+// (SXTB16 / SXTB16 ROR 8 order); every output channel then loads each weight word once,
+// widens it once and feeds eight SMLADs for the four pixels (13 instructions per 16
+// multiply-adds). Leftover pixels (1 or 2) run one at a time over two channels.
+// A window whose length is not a multiple of 4 ends with one "tail quad": the last four
+// window values with the ones already counted zeroed, matched to the last weight word of
+// the filter row (never read past a filter row).
+#include "utensor/kernels/arch.hpp"
+
+#if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else reference/conv2d.cpp
+
+#include "utensor/kernels/conv2d.hpp"
+#include "utensor/kernels/detail/kernel_util.hpp"
+
+namespace utensor {
+namespace kernels {
+namespace {
+
+using namespace detail;  // NOLINT: the kernels' shared helpers
+
+// Words per quad of window values in the four-pixel layout.
+constexpr int32_t kQuadWords = 8;
+
+// `v` in both halfwords (the widened form of a padding value).
+UTENSOR_HOT_INLINE uint32_t halfword_pair(int32_t v) {
+  return (static_cast<uint32_t>(v) << 16) | (static_cast<uint32_t>(v) & 0xFFFFu);
+}
+
+// Widens `quads` quads of int8 values at `src` into pixel slot words starting at `dst`
+// (stride kQuadWords); returns the next quad's words.
+UTENSOR_HOT_INLINE uint32_t* widen_run(const int8_t* src, int32_t quads, uint32_t* dst) {
+  for (int32_t q = 0; q < quads; ++q, src += 4, dst += kQuadWords) {
+    const uint32_t v = load_u32(src);
+    dst[0] = sxtb16(v);
+    dst[1] = sxtb16_ror8(v);
+  }
+  return dst;
+}
+
+// Per-call constants of the GEMM.
+struct Gemm {
+  int32_t window;   // KH * KW * C_IN values per output pixel
+  int32_t quads;    // whole quads of the window
+  int32_t tail;     // window % 4: values in the tail quad (0: none)
+  int32_t out_c;
+  int32_t pixels;   // output pixels of this call (batches * rows * columns)
+  uint32_t pad;     // the input zero point in both halfwords (contributes zero)
+  int8_t* bytes;    // int8 window copy (C_IN % 4 != 0), after the widened words
+};
+
+// First input row and column of output pixel `px` (linear over batches, rows, columns),
+// and the start of its batch.
+UTENSOR_HOT_INLINE const int8_t* window_origin(const Conv2DShape& s, const int8_t* input,
+                                               int32_t px, int32_t* y0, int32_t* x0) {
+  const int32_t ox = px % s.output_width;
+  const int32_t rest = px / s.output_width;
+  const int32_t oy = rest % s.output_height;
+  *y0 = oy * s.stride_height - s.pad_top;
+  *x0 = ox * s.stride_width - s.pad_left;
+  return input + (rest / s.output_height) * s.input_height * s.input_width * s.input_channels;
+}
+
+// im2col of output pixel `px` into the pixel slot starting at `dst`: taps outside the
+// image hold the input zero point, which contributes exactly zero with folded_bias.
+void widen_window(const Conv2DS8Params& params, const Gemm& g, const int8_t* input, int32_t px,
+                  uint32_t* dst) {
+  const Conv2DShape& s = params.shape;
+  const int32_t depth = s.input_channels;
+  int32_t y0, x0;
+  const int8_t* in_batch = window_origin(s, input, px, &y0, &x0);
+  if (depth % 4 == 0) {  // whole quads per tap: widened straight from the input
+    const int32_t tap_quads = depth / 4;
+    for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+      const int32_t y = y0 + ky * s.dilation_height;
+      const bool row_in = y >= 0 && y < s.input_height;
+      for (int32_t kx = 0; kx < s.filter_width; ++kx) {
+        const int32_t x = x0 + kx * s.dilation_width;
+        if (row_in && x >= 0 && x < s.input_width) {
+          dst = widen_run(in_batch + (y * s.input_width + x) * depth, tap_quads, dst);
+        } else {
+          for (int32_t q = 0; q < tap_quads; ++q, dst += kQuadWords) dst[0] = dst[1] = g.pad;
+        }
+      }
+    }
+    return;
+  }
+  // Taps of 1 to 3 bytes: copy the window as int8 first, then widen it as one run.
+  int8_t* b = g.bytes;
+  const int8_t pad = static_cast<int8_t>(-params.input_offset);
+  for (int32_t ky = 0; ky < s.filter_height; ++ky) {
+    const int32_t y = y0 + ky * s.dilation_height;
+    const bool row_in = y >= 0 && y < s.input_height;
+    for (int32_t kx = 0; kx < s.filter_width; ++kx) {
+      const int32_t x = x0 + kx * s.dilation_width;
+      if (row_in && x >= 0 && x < s.input_width) {
+        const int8_t* src = in_batch + (y * s.input_width + x) * depth;
+        for (int32_t c = 0; c < depth; ++c) *b++ = src[c];
+      } else {
+        for (int32_t c = 0; c < depth; ++c) *b++ = pad;
+      }
+    }
+  }
+  dst = widen_run(g.bytes, g.quads, dst);
+  if (g.tail != 0) {  // the last four values, the 4 - tail already counted set to zero
+    const uint32_t v = load_u32(g.bytes + g.window - 4) & (~0u << (8 * (4 - g.tail)));
+    dst[0] = sxtb16(v);
+    dst[1] = sxtb16_ror8(v);
+  }
+}
+
+// acc[p] += window of pixel slot p . w over `quads` quads, for the four slots of `xs`.
+// Assembly: GCC 12 spills this 13-register loop; the four input words of two pixels come
+// in one LDM (pinned to r0-r3, as LDM's register list is ordered). Two quads per pass;
+// an odd count enters at the second step.
+UTENSOR_HOT_INLINE const uint32_t* dot_4px(const uint32_t* xs, const int8_t* w, int32_t quads,
+                                           int32_t* a) {
+  register uint32_t x0 __asm__("r0");
+  register uint32_t x1 __asm__("r1");
+  register uint32_t x2 __asm__("r2");
+  register uint32_t x3 __asm__("r3");
+  int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+  const uint32_t* const end = xs + kQuadWords * quads;
+  uint32_t wv, wl;
+#define UTENSOR_DOT_4PX_STEP                 \
+  "ldr %[wv], [%[w]], #4\n\t"                \
+  "ldmia %[xs]!, {r0-r3}\n\t"                \
+  "sxtb16 %[wl], %[wv]\n\t"                  \
+  "sxtb16 %[wv], %[wv], ror #8\n\t"          \
+  "smlad %[a0], %[x0], %[wl], %[a0]\n\t"     \
+  "smlad %[a0], %[x1], %[wv], %[a0]\n\t"     \
+  "smlad %[a1], %[x2], %[wl], %[a1]\n\t"     \
+  "smlad %[a1], %[x3], %[wv], %[a1]\n\t"     \
+  "ldmia %[xs]!, {r0-r3}\n\t"                \
+  "smlad %[a2], %[x0], %[wl], %[a2]\n\t"     \
+  "smlad %[a2], %[x1], %[wv], %[a2]\n\t"     \
+  "smlad %[a3], %[x2], %[wl], %[a3]\n\t"     \
+  "smlad %[a3], %[x3], %[wv], %[a3]\n\t"
+  __asm__ volatile(
+      "sub %[wv], %[end], %[xs]\n\t"
+      "tst %[wv], #32\n\t"
+      "bne 2f\n\t"
+      "1:\n\t" UTENSOR_DOT_4PX_STEP
+      "2:\n\t" UTENSOR_DOT_4PX_STEP
+      "cmp %[xs], %[end]\n\t"
+      "bne 1b\n\t"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xs] "+r"(xs),
+        [w] "+r"(w), [wv] "=&r"(wv), [wl] "=&r"(wl), [x0] "=&r"(x0), [x1] "=&r"(x1),
+        [x2] "=&r"(x2), [x3] "=&r"(x3)
+      : [end] "r"(end)
+      : "cc", "memory");
+#undef UTENSOR_DOT_4PX_STEP
+  a[0] = a0;
+  a[1] = a1;
+  a[2] = a2;
+  a[3] = a3;
+  return xs;
+}
+
+// Output channel `oc`'s requantization: TFLite's general form, or (params.fast_requant,
+// proven exact for the layer by the converter) kernel_util's fast one.
+struct Requant {
+  FastRequant fast;
+  int32_t shift;
+  bool use_fast;
+  int32_t lo, hi;
+
+  UTENSOR_HOT_INLINE Requant(const Conv2DS8Params& p, int32_t oc)
+      : shift(p.output_shift[oc]), use_fast(p.fast_requant != 0),
+        lo(p.activation_min), hi(p.activation_max) {
+    fast.multiplier = p.output_multiplier[oc];
+    // The converter accepts the fast form only for right shifts of 1 to 22: TFLite's left
+    // shift is then 0, and pre_shift is its doubling alone.
+    fast.pre_shift = 1;
+    fast.post_shift = -shift;
+    fast.offset = use_fast ? (1 << (fast.post_shift - 1)) + p.output_offset * (1 << fast.post_shift)
+                           : p.output_offset;
+  }
+  UTENSOR_HOT_INLINE int8_t operator()(int32_t acc) const {
+    int32_t v = use_fast ? fast_requantize(acc, fast)
+                         : multiply_by_multiplier(acc, fast.multiplier, shift) + fast.offset;
+    v = v < lo ? lo : v;
+    return static_cast<int8_t>(v > hi ? hi : v);
+  }
+};
+
+// Four pixel slots of `xs` times every output channel; results to the `n` (3 or 4) pixels
+// at `out` (row stride out_c).
+void gemm_4px(const Conv2DS8Params& params, const Gemm& g, const uint32_t* xs,
+              const int8_t* filter, int8_t* out, int32_t n) {
+  const int32_t oc_stride = g.out_c;
+  const int8_t* w = filter;
+  for (int32_t oc = 0; oc < g.out_c; ++oc, w += g.window, ++out) {
+    const int32_t b = params.folded_bias[oc];
+    int32_t a[4] = {b, b, b, b};
+    const uint32_t* t = dot_4px(xs, w, g.quads, a);
+    if (g.tail != 0) {
+      const uint32_t v = load_u32(w + g.window - 4);
+      const uint32_t lo = sxtb16(v), hi = sxtb16_ror8(v);
+      for (int p = 0; p < 4; ++p) a[p] = smlad(t[2 * p + 1], hi, smlad(t[2 * p], lo, a[p]));
+    }
+    const Requant rq(params, oc);
+    out[0] = rq(a[0]);
+    out[oc_stride] = rq(a[1]);
+    out[2 * oc_stride] = rq(a[2]);
+    if (n == 4) out[3 * oc_stride] = rq(a[3]);
+  }
+}
+
+// acc0 += x . w0 and acc1 += x . w1 over `quads` quads of pixel slot 0 of `x`.
+UTENSOR_HOT_INLINE const uint32_t* dot_1px(const uint32_t* x, const int8_t* w0, const int8_t* w1,
+                                           int32_t quads, int32_t* acc0, int32_t* acc1) {
+  int32_t a0 = *acc0, a1 = *acc1;
+  for (const uint32_t* end = x + kQuadWords * quads; x != end; x += kQuadWords, w0 += 4, w1 += 4) {
+    const uint32_t v0 = load_u32(w0), v1 = load_u32(w1);
+    const uint32_t x02 = x[0], x13 = x[1];
+    a0 = smlad(x13, sxtb16_ror8(v0), smlad(x02, sxtb16(v0), a0));
+    a1 = smlad(x13, sxtb16_ror8(v1), smlad(x02, sxtb16(v1), a1));
+  }
+  *acc0 = a0;
+  *acc1 = a1;
+  return x;
+}
+
+// One pixel (slot 0 of `xs`) times every output channel, two channels per pass.
+void gemm_1px(const Conv2DS8Params& params, const Gemm& g, const uint32_t* xs,
+              const int8_t* filter, int8_t* out) {
+  for (int32_t oc = 0; oc < g.out_c; oc += 2) {
+    const int32_t oc1 = oc + 1 < g.out_c ? oc + 1 : oc;  // an odd last channel: itself
+    const int8_t* w0 = filter + oc * g.window;
+    const int8_t* w1 = filter + oc1 * g.window;
+    int32_t a0 = params.folded_bias[oc], a1 = params.folded_bias[oc1];
+    const uint32_t* t = dot_1px(xs, w0, w1, g.quads, &a0, &a1);
+    if (g.tail != 0) {  // the row's last word: its extra values meet zeros
+      const uint32_t v0 = load_u32(w0 + g.window - 4), v1 = load_u32(w1 + g.window - 4);
+      a0 = smlad(t[1], sxtb16_ror8(v0), smlad(t[0], sxtb16(v0), a0));
+      a1 = smlad(t[1], sxtb16_ror8(v1), smlad(t[0], sxtb16(v1), a1));
+    }
+    out[oc] = Requant(params, oc)(a0);
+    if (oc1 != oc) out[oc1] = Requant(params, oc1)(a1);
+  }
+}
+
+}  // namespace
+
+void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
+                    const int32_t* bias, int8_t* output, int8_t* scratch) {
+  // A local copy: the assembly's memory clobber would otherwise reload every parameter.
+  const Conv2DS8Params params = params_in;
+  const Conv2DShape& s = params.shape;
+  Gemm g;
+  g.window = s.filter_height * s.filter_width * s.input_channels;
+  if (g.window < 4) {  // no whole weight word per filter row: the general loops
+    conv2d_s8(params, input, filter, bias, output, nullptr);
+    return;
+  }
+  g.quads = g.window / 4;
+  g.tail = g.window % 4;
+  g.out_c = s.output_channels;
+  g.pixels = s.batches * s.output_height * s.output_width;
+  g.pad = halfword_pair(-params.input_offset);
+  uint32_t* const xs = reinterpret_cast<uint32_t*>(scratch);
+  g.bytes = reinterpret_cast<int8_t*>(xs + kQuadWords * (g.quads + (g.tail != 0 ? 1 : 0)));
+  int32_t px = 0;
+  for (; px + 3 <= g.pixels; px += 4) {
+    // Three pixels left: the fourth slot repeats the third, its results dropped.
+    const int32_t n = px + 4 <= g.pixels ? 4 : 3;
+    for (int32_t j = 0; j < 4; ++j) {
+      widen_window(params, g, input, px + (j < n ? j : n - 1), xs + 2 * j);
+    }
+    gemm_4px(params, g, xs, filter, output + px * g.out_c, n);
+  }
+  for (; px < g.pixels; ++px) {
+    widen_window(params, g, input, px, xs);
+    gemm_1px(params, g, xs, filter, output + px * g.out_c);
+  }
+}
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE
