@@ -116,7 +116,9 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     # GEMM over groups of output pixels whose windows are copied to scratch
     # (conv2d_s8_gemm). The portable
     # build uses the windowed path (the condition above) or the row loops instead.
-    params["gemm"] = dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
+    # (The GEMM reads whole weight words: windows of at least 4 values.)
+    params["gemm"] = (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
+                      and window >= 4)
     if params["gemm"]:  # conv2d_s8_gemm_bytes: four widened windows (+ an int8 one)
         gemm_bytes = 32 * ((window + 3) // 4) + (window if in_c % 4 else 0)
         scratch = (gemm_bytes + 15) // 16 * 16

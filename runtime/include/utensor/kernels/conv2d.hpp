@@ -76,10 +76,10 @@ inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
   return 32 * ((window + 3) / 4) + (shape.input_channels % 4 != 0 ? window : 0);
 }
 
-/// conv2d_s8 for a layer without groups and with folded_bias set, given
-/// conv2d_s8_gemm_bytes() of 4-byte aligned `scratch`: on DSP cores the windows of four
-/// output pixels are widened to int16 once and each weight word feeds all four (SMLAD);
-/// elsewhere the same as conv2d_s8. Same result either way.
+/// conv2d_s8 for a layer without groups, with folded_bias set and a window (KH * KW * C_IN)
+/// of at least 4 values, given conv2d_s8_gemm_bytes() of 4-byte aligned `scratch`: on DSP
+/// cores the windows of four output pixels are widened to int16 once and each weight word
+/// feeds all four (SMLAD); elsewhere the same as conv2d_s8. Same result either way.
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch);
 

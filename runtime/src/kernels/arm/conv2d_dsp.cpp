@@ -14,6 +14,8 @@
 
 #if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else reference/conv2d.cpp
 
+#include <stddef.h>
+
 #include "utensor/kernels/conv2d.hpp"
 #include "utensor/kernels/detail/kernel_util.hpp"
 
@@ -161,6 +163,137 @@ UTENSOR_HOT_INLINE const uint32_t* dot_4px(const uint32_t* xs, const int8_t* w, 
   return xs;
 }
 
+// Everything gemm4_fast needs, by offset (the assembly reads fields by these numbers).
+struct Gemm4Ctx {
+  const uint32_t* xs;     // 0: four widened windows (kQuadWords words per quad)
+  const int8_t* filter;   // 4: weights [out_c][window]
+  const int32_t* bias;    // 8: folded bias [out_c]
+  const int32_t* mult;    // 12: [out_c]
+  const int32_t* shift;   // 16: [out_c], right shifts of 1 to 22 (negative)
+  int8_t* out;            // 20: channel 0 of the block's first pixel
+  int32_t s1, s2, s3;     // 24, 28, 32: byte offsets of pixels 1-3's outputs
+  int32_t k_end;          // 36: 4 * out_c
+  const uint32_t* end;    // 40: xs + kQuadWords * quads
+  int32_t tail_back;      // 44: 4 - window % 4, or 0 without a tail quad
+  int32_t out_zp;         // 48
+  int32_t lo, hi;         // 52, 56: activation range
+  int32_t clamp;          // 60: nonzero unless the range is all of int8
+  int32_t odd;            // 64: quads % 2
+};
+static_assert(offsetof(Gemm4Ctx, s1) == 24 && offsetof(Gemm4Ctx, end) == 40 &&
+                  offsetof(Gemm4Ctx, odd) == 64,
+              "gemm4_fast reads Gemm4Ctx by these offsets");
+
+// One quad of the four pixels in r0-r3 (two LDMs) against the next weight word (r11):
+// accumulators r4-r7, xs in r10.
+#define UTENSOR_GEMM4_STEP                 \
+  "ldr r8, [r11], #4\n\t"                  \
+  "ldmia r10!, {r0-r3}\n\t"                \
+  "sxtb16 r9, r8\n\t"                      \
+  "sxtb16 r8, r8, ror #8\n\t"              \
+  "smlad r4, r0, r9, r4\n\t"               \
+  "smlad r4, r1, r8, r4\n\t"               \
+  "smlad r5, r2, r9, r5\n\t"               \
+  "smlad r5, r3, r8, r5\n\t"               \
+  "ldmia r10!, {r0-r3}\n\t"                \
+  "smlad r6, r0, r9, r6\n\t"               \
+  "smlad r6, r1, r8, r6\n\t"               \
+  "smlad r7, r2, r9, r7\n\t"               \
+  "smlad r7, r3, r8, r7\n\t"
+// fast_requantize of accumulator `a` (multiplier r8, post shift r9, offset r10), then
+// saturated to int8.
+#define UTENSOR_GEMM4_REQUANT(a)           \
+  "lsl " a ", " a ", #1\n\t"               \
+  "smmulr " a ", " a ", r8\n\t"            \
+  "add r0, r10, " a "\n\t"                 \
+  "sub " a ", r0, " a ", lsr #31\n\t"      \
+  "asr " a ", " a ", r9\n\t"               \
+  "ssat " a ", #8, " a "\n\t"
+#define UTENSOR_GEMM4_CLAMP(a)             \
+  "cmp " a ", r2\n\t"                      \
+  "it lt\n\t"                              \
+  "movlt " a ", r2\n\t"                    \
+  "cmp " a ", r3\n\t"                      \
+  "it gt\n\t"                              \
+  "movgt " a ", r3\n\t"
+
+// Every output channel of a four-pixel block with the fast requantization: the dot
+// products (13 instructions per 16 multiply-adds) and the requantization, all in
+// registers. A whole function in assembly because the loop needs 13 registers and the
+// per-channel work several more: GCC spilled the difference on every channel.
+// Frame: [sp] = 4 * channel, [sp, #4] = the channel's output byte of pixel 0.
+extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Gemm4Ctx* /*ctx*/) {
+  __asm__ volatile(
+      ".syntax unified\n\t"
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #8\n\t"
+      "mov lr, r0\n\t"
+      "movs r1, #0\n\t"
+      "ldr r0, [lr, #20]\n\t"
+      "strd r1, r0, [sp]\n\t"
+      "ldr r11, [lr, #4]\n\t"
+      "ldr r12, [lr, #40]\n\t"
+      "1:\n\t"  // channel loop
+      "ldr r1, [sp]\n\t"
+      "ldr r0, [lr, #8]\n\t"
+      "ldr r4, [r0, r1]\n\t"
+      "mov r5, r4\n\t"
+      "mov r6, r4\n\t"
+      "mov r7, r4\n\t"
+      "ldr r10, [lr]\n\t"
+      "ldr r0, [lr, #64]\n\t"
+      "cbnz r0, 3f\n\t"
+      "2:\n\t" UTENSOR_GEMM4_STEP
+      "3:\n\t" UTENSOR_GEMM4_STEP
+      "cmp r10, r12\n\t"
+      "bne 2b\n\t"
+      "ldr r0, [lr, #44]\n\t"
+      "cbz r0, 4f\n\t"
+      "sub r11, r11, r0\n\t"  // the tail quad: the row's last word
+      UTENSOR_GEMM4_STEP
+      "4:\n\t"
+      "ldr r1, [sp]\n\t"
+      "ldr r0, [lr, #12]\n\t"
+      "ldr r8, [r0, r1]\n\t"
+      "ldr r0, [lr, #16]\n\t"
+      "ldr r9, [r0, r1]\n\t"
+      "adds r1, r1, #4\n\t"
+      "str r1, [sp]\n\t"
+      "rsb r9, r9, #0\n\t"     // post shift
+      "ldr r0, [lr, #48]\n\t"
+      "lsl r10, r0, r9\n\t"    // zero point << post
+      "movs r0, #1\n\t"
+      "lsl r0, r0, r9\n\t"
+      "add r10, r10, r0, lsr #1\n\t"  // + 2^(post - 1)
+      UTENSOR_GEMM4_REQUANT("r4") UTENSOR_GEMM4_REQUANT("r5")
+      UTENSOR_GEMM4_REQUANT("r6") UTENSOR_GEMM4_REQUANT("r7")
+      "ldr r0, [lr, #60]\n\t"
+      "cbz r0, 5f\n\t"
+      "ldrd r2, r3, [lr, #52]\n\t"
+      UTENSOR_GEMM4_CLAMP("r4") UTENSOR_GEMM4_CLAMP("r5")
+      UTENSOR_GEMM4_CLAMP("r6") UTENSOR_GEMM4_CLAMP("r7")
+      "5:\n\t"
+      "ldr r0, [sp, #4]\n\t"
+      "ldr r1, [lr, #24]\n\t"
+      "strb r4, [r0]\n\t"
+      "strb r5, [r0, r1]\n\t"
+      "ldr r1, [lr, #28]\n\t"
+      "strb r6, [r0, r1]\n\t"
+      "ldr r1, [lr, #32]\n\t"
+      "strb r7, [r0, r1]\n\t"
+      "adds r0, r0, #1\n\t"
+      "str r0, [sp, #4]\n\t"
+      "ldr r0, [sp]\n\t"
+      "ldr r1, [lr, #36]\n\t"
+      "cmp r0, r1\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #8\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef UTENSOR_GEMM4_STEP
+#undef UTENSOR_GEMM4_REQUANT
+#undef UTENSOR_GEMM4_CLAMP
+
 // Output channel `oc`'s requantization: TFLite's general form, or (params.fast_requant,
 // proven exact for the layer by the converter) kernel_util's fast one.
 struct Requant {
@@ -253,11 +386,8 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   const Conv2DS8Params params = params_in;
   const Conv2DShape& s = params.shape;
   Gemm g;
+  (void)bias;  // folded_bias holds it
   g.window = s.filter_height * s.filter_width * s.input_channels;
-  if (g.window < 4) {  // no whole weight word per filter row: the general loops
-    conv2d_s8(params, input, filter, bias, output, nullptr);
-    return;
-  }
   g.quads = g.window / 4;
   g.tail = g.window % 4;
   g.out_c = s.output_channels;
@@ -265,6 +395,22 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   g.pad = halfword_pair(-params.input_offset);
   uint32_t* const xs = reinterpret_cast<uint32_t*>(scratch);
   g.bytes = reinterpret_cast<int8_t*>(xs + kQuadWords * (g.quads + (g.tail != 0 ? 1 : 0)));
+  Gemm4Ctx ctx;
+  ctx.xs = xs;
+  ctx.filter = filter;
+  ctx.bias = params.folded_bias;
+  ctx.mult = params.output_multiplier;
+  ctx.shift = params.output_shift;
+  ctx.s1 = g.out_c;
+  ctx.s2 = 2 * g.out_c;
+  ctx.k_end = 4 * g.out_c;
+  ctx.end = xs + kQuadWords * g.quads;
+  ctx.tail_back = g.tail != 0 ? 4 - g.tail : 0;
+  ctx.out_zp = params.output_offset;
+  ctx.lo = params.activation_min;
+  ctx.hi = params.activation_max;
+  ctx.clamp = ctx.lo > -128 || ctx.hi < 127;
+  ctx.odd = g.quads & 1;
   int32_t px = 0;
   for (; px + 3 <= g.pixels; px += 4) {
     // Three pixels left: the fourth slot repeats the third, its results dropped.
@@ -272,7 +418,13 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
     for (int32_t j = 0; j < 4; ++j) {
       widen_window(params, g, input, px + (j < n ? j : n - 1), xs + 2 * j);
     }
-    gemm_4px(params, g, xs, filter, output + px * g.out_c, n);
+    if (params.fast_requant != 0) {
+      ctx.out = output + px * g.out_c;
+      ctx.s3 = (n == 4 ? 3 : 2) * g.out_c;  // three pixels: the copy rewrites the third
+      utensor_conv2d_gemm4_fast(&ctx);
+    } else {
+      gemm_4px(params, g, xs, filter, output + px * g.out_c, n);
+    }
   }
   for (; px < g.pixels; ++px) {
     widen_window(params, g, input, px, xs);
