@@ -25,7 +25,7 @@ namespace {
 
 using namespace detail;  // NOLINT: the kernels' shared helpers
 
-// Words per quad of window values in the four-pixel layout.
+// Words per quad of window values in the four-pixel layout (a five-pixel block has 10).
 constexpr int32_t kQuadWords = 8;
 
 // `v` in both halfwords (the widened form of a padding value).
@@ -34,9 +34,10 @@ UTENSOR_HOT_INLINE uint32_t halfword_pair(int32_t v) {
 }
 
 // Widens `quads` quads of int8 values at `src` into pixel slot words starting at `dst`
-// (stride kQuadWords); returns the next quad's words.
-UTENSOR_HOT_INLINE uint32_t* widen_run(const int8_t* src, int32_t quads, uint32_t* dst) {
-  for (int32_t q = 0; q < quads; ++q, src += 4, dst += kQuadWords) {
+// (`qw` words per quad); returns the next quad's words.
+UTENSOR_HOT_INLINE uint32_t* widen_run(const int8_t* src, int32_t quads, int32_t qw,
+                                       uint32_t* dst) {
+  for (int32_t q = 0; q < quads; ++q, src += 4, dst += qw) {
     const uint32_t v = load_u32(src);
     dst[0] = sxtb16(v);
     dst[1] = sxtb16_ror8(v);
@@ -52,6 +53,7 @@ struct Gemm {
   int32_t out_c;
   int32_t pixels;   // output pixels of this call (batches * rows * columns)
   uint32_t pad;     // the input zero point in both halfwords (contributes zero)
+  int32_t qw;       // words per quad in the block being widened: 2 * its pixels
   int8_t* bytes;    // int8 window copy (C_IN % 4 != 0), after the widened words
 };
 
@@ -83,9 +85,9 @@ void widen_window(const Conv2DS8Params& params, const Gemm& g, const int8_t* inp
       for (int32_t kx = 0; kx < s.filter_width; ++kx) {
         const int32_t x = x0 + kx * s.dilation_width;
         if (row_in && x >= 0 && x < s.input_width) {
-          dst = widen_run(in_batch + (y * s.input_width + x) * depth, tap_quads, dst);
+          dst = widen_run(in_batch + (y * s.input_width + x) * depth, tap_quads, g.qw, dst);
         } else {
-          for (int32_t q = 0; q < tap_quads; ++q, dst += kQuadWords) dst[0] = dst[1] = g.pad;
+          for (int32_t q = 0; q < tap_quads; ++q, dst += g.qw) dst[0] = dst[1] = g.pad;
         }
       }
     }
@@ -107,7 +109,7 @@ void widen_window(const Conv2DS8Params& params, const Gemm& g, const int8_t* inp
       }
     }
   }
-  dst = widen_run(g.bytes, g.quads, dst);
+  dst = widen_run(g.bytes, g.quads, g.qw, dst);
   if (g.tail != 0) {  // the last four values, the 4 - tail already counted set to zero
     const uint32_t v = load_u32(g.bytes + g.window - 4) & (~0u << (8 * (4 - g.tail)));
     dst[0] = sxtb16(v);
@@ -179,9 +181,10 @@ struct Gemm4Ctx {
   int32_t lo, hi;         // 52, 56: activation range
   int32_t clamp;          // 60: nonzero unless the range is all of int8
   int32_t odd;            // 64: quads % 2
+  int32_t s4;             // 68: byte offset of pixel 4's outputs (five-pixel blocks)
 };
 static_assert(offsetof(Gemm4Ctx, s1) == 24 && offsetof(Gemm4Ctx, end) == 40 &&
-                  offsetof(Gemm4Ctx, odd) == 64,
+                  offsetof(Gemm4Ctx, odd) == 64 && offsetof(Gemm4Ctx, s4) == 68,
               "gemm4_fast reads Gemm4Ctx by these offsets");
 
 // One quad of the four pixels in r0-r3 (two LDMs) against the next weight word (r11):
@@ -290,6 +293,114 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
       "add sp, sp, #8\n\t"
       "pop {r4-r11, pc}\n\t");
 }
+
+// One quad of five pixels (10 words: two LDMs and an LDRD into r0-r3) against the next
+// weight word (r12): accumulators r4-r8, xs in r11.
+#define UTENSOR_GEMM5_STEP                 \
+  "ldr r9, [r12], #4\n\t"                  \
+  "ldmia r11!, {r0-r3}\n\t"                \
+  "sxtb16 r10, r9\n\t"                     \
+  "sxtb16 r9, r9, ror #8\n\t"              \
+  "smlad r4, r0, r10, r4\n\t"              \
+  "smlad r4, r1, r9, r4\n\t"               \
+  "smlad r5, r2, r10, r5\n\t"              \
+  "smlad r5, r3, r9, r5\n\t"               \
+  "ldmia r11!, {r0-r3}\n\t"                \
+  "smlad r6, r0, r10, r6\n\t"              \
+  "smlad r6, r1, r9, r6\n\t"               \
+  "smlad r7, r2, r10, r7\n\t"              \
+  "smlad r7, r3, r9, r7\n\t"               \
+  "ldrd r0, r1, [r11], #8\n\t"             \
+  "smlad r8, r0, r10, r8\n\t"              \
+  "smlad r8, r1, r9, r8\n\t"
+// As UTENSOR_GEMM4_REQUANT with the multiplier in r9, post shift r10, offset r11.
+#define UTENSOR_GEMM5_REQUANT(a)           \
+  "lsl " a ", " a ", #1\n\t"               \
+  "smmulr " a ", " a ", r9\n\t"            \
+  "add r0, r11, " a "\n\t"                 \
+  "sub " a ", r0, " a ", lsr #31\n\t"      \
+  "asr " a ", " a ", r10\n\t"              \
+  "ssat " a ", #8, " a "\n\t"
+
+// utensor_conv2d_gemm4_fast for a block of five pixels (a row of five, or the fifth
+// pixel of a row of 4k + 1): 16 instructions per 20 multiply-adds, all 14 registers in
+// the loop, the context pointer on the stack.
+// Frame: [sp] = 4 * channel, [sp, #4] = the channel's output byte of pixel 0, [sp, #8] = ctx.
+extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Gemm4Ctx* /*ctx*/) {
+  __asm__ volatile(
+      ".syntax unified\n\t"
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #12\n\t"
+      "movs r1, #0\n\t"
+      "ldr r2, [r0, #20]\n\t"
+      "strd r1, r2, [sp]\n\t"
+      "str r0, [sp, #8]\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "1:\n\t"  // channel loop
+      "ldr lr, [sp, #8]\n\t"
+      "ldr r1, [sp]\n\t"
+      "ldr r0, [lr, #8]\n\t"
+      "ldr r4, [r0, r1]\n\t"
+      "mov r5, r4\n\t"
+      "mov r6, r4\n\t"
+      "mov r7, r4\n\t"
+      "mov r8, r4\n\t"
+      "ldr r11, [lr]\n\t"
+      "ldr r0, [lr, #64]\n\t"
+      "ldr lr, [lr, #40]\n\t"
+      "cbnz r0, 3f\n\t"
+      "2:\n\t" UTENSOR_GEMM5_STEP
+      "3:\n\t" UTENSOR_GEMM5_STEP
+      "cmp r11, lr\n\t"
+      "bne 2b\n\t"
+      "ldr lr, [sp, #8]\n\t"
+      "ldr r0, [lr, #44]\n\t"
+      "cbz r0, 4f\n\t"
+      "sub r12, r12, r0\n\t"  // the tail quad: the row's last word
+      UTENSOR_GEMM5_STEP
+      "4:\n\t"
+      "ldr r1, [sp]\n\t"
+      "ldr r0, [lr, #12]\n\t"
+      "ldr r9, [r0, r1]\n\t"
+      "ldr r0, [lr, #16]\n\t"
+      "ldr r10, [r0, r1]\n\t"
+      "adds r1, r1, #4\n\t"
+      "str r1, [sp]\n\t"
+      "rsb r10, r10, #0\n\t"
+      "ldr r0, [lr, #48]\n\t"
+      "lsl r11, r0, r10\n\t"
+      "movs r0, #1\n\t"
+      "lsl r0, r0, r10\n\t"
+      "add r11, r11, r0, lsr #1\n\t"
+      UTENSOR_GEMM5_REQUANT("r4") UTENSOR_GEMM5_REQUANT("r5") UTENSOR_GEMM5_REQUANT("r6")
+      UTENSOR_GEMM5_REQUANT("r7") UTENSOR_GEMM5_REQUANT("r8")
+      "ldr r0, [lr, #60]\n\t"
+      "cbz r0, 5f\n\t"
+      "ldrd r2, r3, [lr, #52]\n\t"
+      UTENSOR_GEMM4_CLAMP("r4") UTENSOR_GEMM4_CLAMP("r5") UTENSOR_GEMM4_CLAMP("r6")
+      UTENSOR_GEMM4_CLAMP("r7") UTENSOR_GEMM4_CLAMP("r8")
+      "5:\n\t"
+      "ldr r0, [sp, #4]\n\t"
+      "ldr r1, [lr, #24]\n\t"
+      "strb r4, [r0]\n\t"
+      "strb r5, [r0, r1]\n\t"
+      "ldr r1, [lr, #28]\n\t"
+      "strb r6, [r0, r1]\n\t"
+      "ldr r1, [lr, #32]\n\t"
+      "strb r7, [r0, r1]\n\t"
+      "ldr r1, [lr, #68]\n\t"
+      "strb r8, [r0, r1]\n\t"
+      "adds r0, r0, #1\n\t"
+      "str r0, [sp, #4]\n\t"
+      "ldr r0, [sp]\n\t"
+      "ldr r1, [lr, #36]\n\t"
+      "cmp r0, r1\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #12\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef UTENSOR_GEMM5_STEP
+#undef UTENSOR_GEMM5_REQUANT
 #undef UTENSOR_GEMM4_STEP
 #undef UTENSOR_GEMM4_REQUANT
 #undef UTENSOR_GEMM4_CLAMP
@@ -393,8 +504,11 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   g.out_c = s.output_channels;
   g.pixels = s.batches * s.output_height * s.output_width;
   g.pad = halfword_pair(-params.input_offset);
+  // 4k + 1 pixels (KWS's rows of five): one five-pixel block, then blocks of four.
+  const bool five = params.fast_requant != 0 && g.pixels >= 5 && g.pixels % 4 == 1;
   uint32_t* const xs = reinterpret_cast<uint32_t*>(scratch);
-  g.bytes = reinterpret_cast<int8_t*>(xs + kQuadWords * (g.quads + (g.tail != 0 ? 1 : 0)));
+  g.bytes = reinterpret_cast<int8_t*>(
+      xs + (five ? 10 : kQuadWords) * (g.quads + (g.tail != 0 ? 1 : 0)));
   Gemm4Ctx ctx;
   ctx.xs = xs;
   ctx.filter = filter;
@@ -411,7 +525,19 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   ctx.hi = params.activation_max;
   ctx.clamp = ctx.lo > -128 || ctx.hi < 127;
   ctx.odd = g.quads & 1;
+  ctx.s3 = 3 * g.out_c;
+  ctx.s4 = 4 * g.out_c;
   int32_t px = 0;
+  if (five) {
+    g.qw = 10;
+    for (int32_t j = 0; j < 5; ++j) widen_window(params, g, input, j, xs + 2 * j);
+    ctx.end = xs + 10 * g.quads;
+    ctx.out = output;
+    utensor_conv2d_gemm5_fast(&ctx);
+    ctx.end = xs + kQuadWords * g.quads;
+    px = 5;
+  }
+  g.qw = kQuadWords;
   for (; px + 3 <= g.pixels; px += 4) {
     // Three pixels left: the fourth slot repeats the third, its results dropped.
     const int32_t n = px + 4 <= g.pixels ? 4 : 3;
