@@ -14,7 +14,7 @@ from ..quantization import activation_range, activation_range_float, per_channel
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
-from ._requant import accumulator_bound, fast_requant
+from ._requant import accumulator_bound, split_fast_requant
 from ._spatial import depthwise_geometry, require_rank, require_shape, spatial, strides
 
 SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, or float32 "
@@ -123,14 +123,15 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
         five = (n * out_h * out_w) % 4 == 1 or (n == 1 and out_w % 4 == 1)
         gemm_bytes = (40 if five else 32) * ((window + 3) // 4) + (window if in_c % 4 else 0)
         scratch = (gemm_bytes + 15) // 16 * 16
-    # Kernels may use kernel_util's fast requantization where it is provably exact (one
-    # flag: its constants follow from the multipliers and shifts already emitted).
+    # Kernels may use kernel_util's fast requantization, the zero point added after the
+    # shift, where it is provably exact (one flag: its constants follow from the
+    # multipliers and shifts already emitted).
     params["fast_requant"] = False
     if dtype == "int8" and params["folded_bias"] is not None:
-        table = fast_requant(params["multipliers"], params["shifts"], params["output_offset"],
-                             accumulator_bound(w.data, bias.data if bias is not None else None,
-                                               channel_axis=0))
-        params["fast_requant"] = table is not None and all(pre == 1 for _, pre, _, _ in table)
+        bounds = accumulator_bound(w.data, bias.data if bias is not None else None,
+                                   channel_axis=0)
+        params["fast_requant"] = split_fast_requant(params["multipliers"], params["shifts"],
+                                                    bounds)
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 

@@ -46,9 +46,11 @@ struct Conv2DS8Params {
   // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
   // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
   const int32_t* folded_bias;
-  // Nonzero when the converter proved kernel_util.hpp's fast requantization exact for
-  // every accumulator of the layer (scripts/utensor/ops/_requant.py): then every channel
-  // has a right shift of 1 to 22 and no left shift. Kernels may ignore it.
+  // Nonzero when the converter proved kernel_util.hpp's fast_requantize with offset
+  // 2^(right shift - 1), the zero point added after the shift, exact for every
+  // accumulator of the layer (split_fast_requant in scripts/utensor/ops/_requant.py):
+  // then no channel has a left shift, and each has a right shift of 1 to 31 or a zero
+  // multiplier. Kernels may ignore it.
   int32_t fast_requant;
 };
 

@@ -203,14 +203,14 @@ static_assert(offsetof(Gemm4Ctx, s1) == 24 && offsetof(Gemm4Ctx, end) == 40 &&
   "smlad r6, r1, r8, r6\n\t"               \
   "smlad r7, r2, r9, r7\n\t"               \
   "smlad r7, r3, r8, r7\n\t"
-// fast_requantize of accumulator `a` (multiplier r8, post shift r9, offset r10), then
-// saturated to int8.
+// The fast requantization of accumulator `a` (see Requant: 2m - 2^32 in r8, post shift
+// r9, offset r10), plus the zero point (r1), saturated to int8.
 #define UTENSOR_GEMM4_REQUANT(a)           \
-  "lsl " a ", " a ", #1\n\t"               \
-  "smmulr " a ", " a ", r8\n\t"            \
+  "smmlar " a ", " a ", r8, " a "\n\t"     \
   "add r0, r10, " a "\n\t"                 \
   "sub " a ", r0, " a ", lsr #31\n\t"      \
   "asr " a ", " a ", r9\n\t"               \
+  "add " a ", " a ", r1\n\t"               \
   "ssat " a ", #8, " a "\n\t"
 #define UTENSOR_GEMM4_CLAMP(a)             \
   "cmp " a ", r2\n\t"                      \
@@ -257,17 +257,23 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
       "4:\n\t"
       "ldr r1, [sp]\n\t"
       "ldr r0, [lr, #12]\n\t"
-      "ldr r8, [r0, r1]\n\t"
+      "ldr r2, [r0, r1]\n\t"
       "ldr r0, [lr, #16]\n\t"
       "ldr r9, [r0, r1]\n\t"
       "adds r1, r1, #4\n\t"
       "str r1, [sp]\n\t"
+      "cbnz r2, 6f\n\t"  // a zero multiplier: x = 0, the zero point
+      "movs r4, #0\n\t"
+      "movs r5, #0\n\t"
+      "movs r6, #0\n\t"
+      "movs r7, #0\n\t"
+      "6:\n\t"
+      "lsl r8, r2, #1\n\t"    // 2m - 2^32, as int32
       "rsb r9, r9, #0\n\t"     // post shift
-      "ldr r0, [lr, #48]\n\t"
-      "lsl r10, r0, r9\n\t"    // zero point << post
       "movs r0, #1\n\t"
       "lsl r0, r0, r9\n\t"
-      "add r10, r10, r0, lsr #1\n\t"  // + 2^(post - 1)
+      "lsr r10, r0, #1\n\t"   // 2^(post - 1), or 0 for post 0 (zero multiplier)
+      "ldr r1, [lr, #48]\n\t"  // zero point
       UTENSOR_GEMM4_REQUANT("r4") UTENSOR_GEMM4_REQUANT("r5")
       UTENSOR_GEMM4_REQUANT("r6") UTENSOR_GEMM4_REQUANT("r7")
       "ldr r0, [lr, #60]\n\t"
@@ -315,11 +321,11 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
   "smlad r8, r1, r9, r8\n\t"
 // As UTENSOR_GEMM4_REQUANT with the multiplier in r9, post shift r10, offset r11.
 #define UTENSOR_GEMM5_REQUANT(a)           \
-  "lsl " a ", " a ", #1\n\t"               \
-  "smmulr " a ", " a ", r9\n\t"            \
+  "smmlar " a ", " a ", r9, " a "\n\t"     \
   "add r0, r11, " a "\n\t"                 \
   "sub " a ", r0, " a ", lsr #31\n\t"      \
   "asr " a ", " a ", r10\n\t"              \
+  "add " a ", " a ", r1\n\t"               \
   "ssat " a ", #8, " a "\n\t"
 
 // utensor_conv2d_gemm4_fast for a block of five pixels (a row of five, or the fifth
@@ -361,17 +367,24 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
       "4:\n\t"
       "ldr r1, [sp]\n\t"
       "ldr r0, [lr, #12]\n\t"
-      "ldr r9, [r0, r1]\n\t"
+      "ldr r2, [r0, r1]\n\t"
       "ldr r0, [lr, #16]\n\t"
       "ldr r10, [r0, r1]\n\t"
       "adds r1, r1, #4\n\t"
       "str r1, [sp]\n\t"
+      "cbnz r2, 6f\n\t"
+      "movs r4, #0\n\t"
+      "movs r5, #0\n\t"
+      "movs r6, #0\n\t"
+      "movs r7, #0\n\t"
+      "mov r8, #0\n\t"
+      "6:\n\t"
+      "lsl r9, r2, #1\n\t"
       "rsb r10, r10, #0\n\t"
-      "ldr r0, [lr, #48]\n\t"
-      "lsl r11, r0, r10\n\t"
       "movs r0, #1\n\t"
       "lsl r0, r0, r10\n\t"
-      "add r11, r11, r0, lsr #1\n\t"
+      "lsr r11, r0, #1\n\t"
+      "ldr r1, [lr, #48]\n\t"
       UTENSOR_GEMM5_REQUANT("r4") UTENSOR_GEMM5_REQUANT("r5") UTENSOR_GEMM5_REQUANT("r6")
       UTENSOR_GEMM5_REQUANT("r7") UTENSOR_GEMM5_REQUANT("r8")
       "ldr r0, [lr, #60]\n\t"
@@ -405,28 +418,36 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
 #undef UTENSOR_GEMM4_REQUANT
 #undef UTENSOR_GEMM4_CLAMP
 
-// Output channel `oc`'s requantization: TFLite's general form, or (params.fast_requant,
-// proven exact for the layer by the converter) kernel_util's fast one.
+// Output channel `oc`'s requantization: TFLite's general form, or, where the converter
+// proved it exact for the layer (params.fast_requant; split_fast_requant in
+// scripts/utensor/ops/_requant.py, which derives it), the fast one: the doubling high
+// multiply as acc + the rounded high half of acc * (2m - 2^32) (SMMLAR: no shift before
+// the multiply, so no bound on acc for it), then RoundingDivideByPOT as one add, one sign
+// correction and one shift, then the zero point.
 struct Requant {
-  FastRequant fast;
-  int32_t shift;
+  int32_t multiplier, shift, zero_point;
+  uint32_t twice;  // 2m - 2^32 as int32 bits
+  int32_t offset;  // 2^(post - 1), 0 for post 0
   bool use_fast;
   int32_t lo, hi;
 
   UTENSOR_HOT_INLINE Requant(const Conv2DS8Params& p, int32_t oc)
-      : shift(p.output_shift[oc]), use_fast(p.fast_requant != 0),
-        lo(p.activation_min), hi(p.activation_max) {
-    fast.multiplier = p.output_multiplier[oc];
-    // The converter accepts the fast form only for right shifts of 1 to 22: TFLite's left
-    // shift is then 0, and pre_shift is its doubling alone.
-    fast.pre_shift = 1;
-    fast.post_shift = -shift;
-    fast.offset = use_fast ? (1 << (fast.post_shift - 1)) + p.output_offset * (1 << fast.post_shift)
-                           : p.output_offset;
-  }
+      : multiplier(p.output_multiplier[oc]), shift(p.output_shift[oc]),
+        zero_point(p.output_offset), twice(static_cast<uint32_t>(multiplier) << 1),
+        offset((1 << (-shift > 0 ? -shift : 0)) >> 1), use_fast(p.fast_requant != 0),
+        lo(p.activation_min), hi(p.activation_max) {}
   UTENSOR_HOT_INLINE int8_t operator()(int32_t acc) const {
-    int32_t v = use_fast ? fast_requantize(acc, fast)
-                         : multiply_by_multiplier(acc, fast.multiplier, shift) + fast.offset;
+    int32_t v;
+    if (use_fast) {
+      int32_t x = 0;  // a zero multiplier: the zero point
+      if (multiplier != 0) {
+        __asm__("smmlar %0, %1, %2, %1" : "=r"(x) : "r"(acc), "r"(twice));
+      }
+      v = ((x + offset - static_cast<int32_t>(static_cast<uint32_t>(x) >> 31)) >> -shift) +
+          zero_point;
+    } else {
+      v = multiply_by_multiplier(acc, multiplier, shift) + zero_point;
+    }
     v = v < lo ? lo : v;
     return static_cast<int8_t>(v > hi ? hi : v);
   }
