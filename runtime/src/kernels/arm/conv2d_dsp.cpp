@@ -15,6 +15,7 @@
 #if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else reference/conv2d.cpp
 
 #include <stddef.h>
+#include <string.h>
 
 #include "utensor/kernels/conv2d.hpp"
 #include "utensor/kernels/detail/kernel_util.hpp"
@@ -70,22 +71,30 @@ UTENSOR_HOT_INLINE const int8_t* window_origin(const Conv2DShape& s, const int8_
 }
 
 // im2col of output pixel `px` into the pixel slot starting at `dst`: taps outside the
-// image hold the input zero point, which contributes exactly zero with folded_bias.
+// image hold the input zero point, which contributes exactly zero with folded_bias. A
+// filter row inside the image (without horizontal dilation) is one contiguous run.
 void widen_window(const Conv2DS8Params& params, const Gemm& g, const int8_t* input, int32_t px,
                   uint32_t* dst) {
   const Conv2DShape& s = params.shape;
   const int32_t depth = s.input_channels;
   int32_t y0, x0;
   const int8_t* in_batch = window_origin(s, input, px, &y0, &x0);
+  const bool cols_in = s.dilation_width == 1 && x0 >= 0 && x0 + s.filter_width <= s.input_width;
+  const int32_t run = s.filter_width * depth;  // bytes of a filter row
   if (depth % 4 == 0) {  // whole quads per tap: widened straight from the input
     const int32_t tap_quads = depth / 4;
     for (int32_t ky = 0; ky < s.filter_height; ++ky) {
       const int32_t y = y0 + ky * s.dilation_height;
       const bool row_in = y >= 0 && y < s.input_height;
+      const int8_t* src_row = in_batch + y * s.input_width * depth;
+      if (row_in && cols_in) {
+        dst = widen_run(src_row + x0 * depth, run / 4, g.qw, dst);
+        continue;
+      }
       for (int32_t kx = 0; kx < s.filter_width; ++kx) {
         const int32_t x = x0 + kx * s.dilation_width;
         if (row_in && x >= 0 && x < s.input_width) {
-          dst = widen_run(in_batch + (y * s.input_width + x) * depth, tap_quads, g.qw, dst);
+          dst = widen_run(src_row + x * depth, tap_quads, g.qw, dst);
         } else {
           for (int32_t q = 0; q < tap_quads; ++q, dst += g.qw) dst[0] = dst[1] = g.pad;
         }
@@ -93,16 +102,26 @@ void widen_window(const Conv2DS8Params& params, const Gemm& g, const int8_t* inp
     }
     return;
   }
-  // Taps of 1 to 3 bytes: copy the window as int8 first, then widen it as one run.
+  // Taps of 1 to 3 bytes: copy the window as int8 first (rows inside the image a word at
+  // a time), then widen it as one run.
   int8_t* b = g.bytes;
   const int8_t pad = static_cast<int8_t>(-params.input_offset);
   for (int32_t ky = 0; ky < s.filter_height; ++ky) {
     const int32_t y = y0 + ky * s.dilation_height;
     const bool row_in = y >= 0 && y < s.input_height;
+    const int8_t* src_row = in_batch + y * s.input_width * depth;
+    if (row_in && cols_in) {
+      const int8_t* src = src_row + x0 * depth;
+      int32_t i = 0;
+      for (; i + 4 <= run; i += 4) memcpy(b + i, src + i, 4);
+      for (; i < run; ++i) b[i] = src[i];
+      b += run;
+      continue;
+    }
     for (int32_t kx = 0; kx < s.filter_width; ++kx) {
       const int32_t x = x0 + kx * s.dilation_width;
       if (row_in && x >= 0 && x < s.input_width) {
-        const int8_t* src = in_batch + (y * s.input_width + x) * depth;
+        const int8_t* src = src_row + x * depth;
         for (int32_t c = 0; c < depth; ++c) *b++ = src[c];
       } else {
         for (int32_t c = 0; c < depth; ++c) *b++ = pad;
