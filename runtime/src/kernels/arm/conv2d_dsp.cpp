@@ -55,6 +55,7 @@ struct Gemm {
   int32_t pixels;   // output pixels of this call (batches * rows * columns)
   uint32_t pad;     // the input zero point in both halfwords (contributes zero)
   int32_t qw;       // words per quad in the block being widened: 2 * its pixels
+  bool direct;      // output pixel i's window is input pixel i (pointwise, C_IN % 4 == 0)
   int8_t* bytes;    // int8 window copy (C_IN % 4 != 0), after the widened words
 };
 
@@ -133,6 +134,16 @@ void widen_window(const Conv2DS8Params& params, const Gemm& g, const int8_t* inp
     const uint32_t v = load_u32(g.bytes + g.window - 4) & (~0u << (8 * (4 - g.tail)));
     dst[0] = sxtb16(v);
     dst[1] = sxtb16_ror8(v);
+  }
+}
+
+// widen_window, or for a direct layer the input pixel itself.
+UTENSOR_HOT_INLINE void widen_pixel(const Conv2DS8Params& params, const Gemm& g,
+                                    const int8_t* input, int32_t px, uint32_t* dst) {
+  if (g.direct) {
+    widen_run(input + px * g.window, g.quads, g.qw, dst);
+  } else {
+    widen_window(params, g, input, px, dst);
   }
 }
 
@@ -544,6 +555,14 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   g.out_c = s.output_channels;
   g.pixels = s.batches * s.output_height * s.output_width;
   g.pad = halfword_pair(-params.input_offset);
+  // Output pixel i reads input pixel i: 1x1, no padding, unit horizontal stride, and
+  // consecutive input rows (unit vertical stride, or the single row of a row-streamed
+  // call, whose input may continue below it).
+  g.direct = s.filter_height == 1 && s.filter_width == 1 && s.input_channels % 4 == 0 &&
+             s.stride_width == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+             s.output_width == s.input_width &&
+             (s.stride_height == 1 || s.output_height == 1) &&
+             (s.batches == 1 || s.output_height == s.input_height);
   // 4k + 1 pixels (KWS's rows of five): one five-pixel block, then blocks of four.
   const bool five = params.fast_requant != 0 && g.pixels >= 5 && g.pixels % 4 == 1;
   uint32_t* const xs = reinterpret_cast<uint32_t*>(scratch);
@@ -570,7 +589,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   int32_t px = 0;
   if (five) {
     g.qw = 10;
-    for (int32_t j = 0; j < 5; ++j) widen_window(params, g, input, j, xs + 2 * j);
+    for (int32_t j = 0; j < 5; ++j) widen_pixel(params, g, input, j, xs + 2 * j);
     ctx.end = xs + 10 * g.quads;
     ctx.out = output;
     utensor_conv2d_gemm5_fast(&ctx);
@@ -582,7 +601,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
     // Three pixels left: the fourth slot repeats the third, its results dropped.
     const int32_t n = px + 4 <= g.pixels ? 4 : 3;
     for (int32_t j = 0; j < 4; ++j) {
-      widen_window(params, g, input, px + (j < n ? j : n - 1), xs + 2 * j);
+      widen_pixel(params, g, input, px + (j < n ? j : n - 1), xs + 2 * j);
     }
     if (params.fast_requant != 0) {
       ctx.out = output + px * g.out_c;
@@ -593,7 +612,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
     }
   }
   for (; px < g.pixels; ++px) {
-    widen_window(params, g, input, px, xs);
+    widen_pixel(params, g, input, px, xs);
     gemm_1px(params, g, xs, filter, output + px * g.out_c);
   }
 }
