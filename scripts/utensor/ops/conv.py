@@ -119,9 +119,8 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     # (The GEMM reads whole weight words: windows of at least 4 values.)
     params["gemm"] = (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
                       and window >= 4)
-    if params["gemm"]:  # conv2d_s8_gemm_bytes: four or five widened windows (+ an int8 one)
-        five = (n * out_h * out_w) % 4 == 1 or (n == 1 and out_w % 4 == 1)
-        gemm_bytes = (40 if five else 32) * ((window + 3) // 4) + (window if in_c % 4 else 0)
+    if params["gemm"]:  # conv2d_s8_gemm_bytes: five widened windows (+ an int8 one)
+        gemm_bytes = 40 * ((window + 3) // 4) + (window if in_c % 4 else 0)
         scratch = (gemm_bytes + 15) // 16 * 16
     # Kernels may use kernel_util's fast requantization, the zero point added after the
     # shift, where it is provably exact (one flag: its constants follow from the

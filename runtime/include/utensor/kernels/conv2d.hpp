@@ -70,15 +70,12 @@ inline int32_t conv2d_s8_window_bytes(const Conv2DShape& shape) {
 void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                const int32_t* bias, int8_t* output, int8_t* scratch);
 
-/// Bytes of `scratch` conv2d_s8_gemm needs: the windows of four output pixels widened to
-/// int16 (in whole quads of values, a partial last quad counting as whole), five when a
-/// call can cover 4k + 1 pixels (the whole layer, or one row of a batch-1 layer), plus one
-/// int8 window when C_IN % 4 != 0.
+/// Bytes of `scratch` conv2d_s8_gemm needs: the windows of five output pixels widened to
+/// int16 (in whole quads of values, a partial last quad counting as whole), plus one int8
+/// window when C_IN % 4 != 0.
 inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
   const int32_t window = shape.filter_height * shape.filter_width * shape.input_channels;
-  const int32_t pixels = shape.batches * shape.output_height * shape.output_width;
-  const bool five = pixels % 4 == 1 || (shape.batches == 1 && shape.output_width % 4 == 1);
-  return (five ? 40 : 32) * ((window + 3) / 4) + (shape.input_channels % 4 != 0 ? window : 0);
+  return 40 * ((window + 3) / 4) + (shape.input_channels % 4 != 0 ? window : 0);
 }
 
 /// conv2d_s8 for a layer without groups, with folded_bias set and a window (KH * KW * C_IN)

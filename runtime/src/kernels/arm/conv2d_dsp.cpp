@@ -563,11 +563,16 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
              s.output_width == s.input_width &&
              (s.stride_height == 1 || s.output_height == 1) &&
              (s.batches == 1 || s.output_height == s.input_height);
-  // 4k + 1 pixels (KWS's rows of five): one five-pixel block, then blocks of four.
-  const bool five = params.fast_requant != 0 && g.pixels >= 5 && g.pixels % 4 == 1;
+  // Blocks of five pixels (fewer instructions per multiply-add and per output than blocks
+  // of four), as many as leave a multiple of four: P = 5b + 4a.
+  int32_t fives = 0;
+  if (params.fast_requant != 0) {
+    fives = g.pixels / 5;
+    const int32_t fewer = fives - ((fives - g.pixels) & 3);
+    if (fewer >= 0) fives = fewer;
+  }
   uint32_t* const xs = reinterpret_cast<uint32_t*>(scratch);
-  g.bytes = reinterpret_cast<int8_t*>(
-      xs + (five ? 10 : kQuadWords) * (g.quads + (g.tail != 0 ? 1 : 0)));
+  g.bytes = reinterpret_cast<int8_t*>(xs + 10 * (g.quads + (g.tail != 0 ? 1 : 0)));
   Gemm4Ctx ctx;
   ctx.xs = xs;
   ctx.filter = filter;
@@ -587,14 +592,15 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   ctx.s3 = 3 * g.out_c;
   ctx.s4 = 4 * g.out_c;
   int32_t px = 0;
-  if (five) {
+  if (fives > 0) {
     g.qw = 10;
-    for (int32_t j = 0; j < 5; ++j) widen_pixel(params, g, input, j, xs + 2 * j);
     ctx.end = xs + 10 * g.quads;
-    ctx.out = output;
-    utensor_conv2d_gemm5_fast(&ctx);
+    for (; px < 5 * fives; px += 5) {
+      for (int32_t j = 0; j < 5; ++j) widen_pixel(params, g, input, px + j, xs + 2 * j);
+      ctx.out = output + px * g.out_c;
+      utensor_conv2d_gemm5_fast(&ctx);
+    }
     ctx.end = xs + kQuadWords * g.quads;
-    px = 5;
   }
   g.qw = kQuadWords;
   for (; px + 3 <= g.pixels; px += 4) {
