@@ -2,11 +2,14 @@
 // Same contract and the same integers as the reference kernel (integer sums are exact in
 // any order), hence the same bytes; the general conv2d_s8 stays in reference/conv2d.cpp.
 //
-// Scheme: the windows of four output pixels are widened to int16 once (im2col) into
-// `scratch`, interleaved per quad of window values as [p0 x02, p0 x13, p1 x02, ... p3 x13]
-// (SXTB16 / SXTB16 ROR 8 order); every output channel then loads each weight word once,
-// widens it once and feeds eight SMLADs for the four pixels (13 instructions per 16
-// multiply-adds). Leftover pixels (1 or 2) run one at a time over two channels.
+// Scheme: the windows of a block of five (or four) output pixels are widened to int16
+// once (im2col) into `scratch`, interleaved per quad of window values as
+// [p0 x02, p0 x13, p1 x02, ..., p4 x13] (SXTB16 / SXTB16 ROR 8 order); every output
+// channel then loads each weight word once, widens it once and feeds ten (eight) SMLADs,
+// 16 instructions per 20 multiply-adds (13 per 16). The channel loop, requantization
+// included, is one assembly function per block size (it needs every register). Leftover
+// pixels (1 or 2) run one at a time over two channels; layers whose fast requantization
+// the converter could not prove use C loops with TFLite's general form.
 // A window whose length is not a multiple of 4 ends with one "tail quad": the last four
 // window values with the ones already counted zeroed, matched to the last weight word of
 // the filter row (never read past a filter row).
