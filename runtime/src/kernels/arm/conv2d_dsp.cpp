@@ -214,27 +214,28 @@ UTENSOR_HOT_INLINE const uint32_t* dot_4px(const uint32_t* xs, const int8_t* w, 
   return xs;
 }
 
-// Everything gemm4_fast needs, by offset (the assembly reads fields by these numbers).
-struct Gemm4Ctx {
-  const uint32_t* xs;     // 0: four widened windows (kQuadWords words per quad)
-  const int8_t* filter;   // 4: weights [out_c][window]
-  const int32_t* bias;    // 8: folded bias [out_c]
-  const int32_t* mult;    // 12: [out_c]
-  const int32_t* shift;   // 16: [out_c], right shifts of 1 to 22 (negative)
-  int8_t* out;            // 20: channel 0 of the block's first pixel
-  int32_t s1, s2, s3;     // 24, 28, 32: byte offsets of pixels 1-3's outputs
-  int32_t k_end;          // 36: 4 * out_c
-  const uint32_t* end;    // 40: xs + kQuadWords * quads
-  int32_t tail_back;      // 44: 4 - window % 4, or 0 without a tail quad
-  int32_t out_zp;         // 48
-  int32_t lo, hi;         // 52, 56: activation range
-  int32_t clamp;          // 60: nonzero unless the range is all of int8
-  int32_t odd;            // 64: quads % 2
-  int32_t s4;             // 68: byte offset of pixel 4's outputs (five-pixel blocks)
+// Everything the assembly GEMM functions need, by offset (they read and advance fields by
+// these numbers).
+struct GemmCtx {
+  int32_t s1, s2, s3, s4;  // 0-12: byte offsets of pixels 1-4's outputs from pixel 0's
+  const uint32_t* xs;      // 16: the widened windows (2 * pixels words per quad)
+  const int8_t* filter;    // 20: weights [out_c][window]
+  const int32_t* bias;     // 24: the next channel's folded bias (advanced)
+  const int32_t* mult;     // 28: the next channel's multiplier (advanced)
+  const int32_t* shift;    // 32: the next channel's shift, -(1 to 31) or 0 (advanced)
+  int8_t* out;             // 36: the next channel's output byte of pixel 0 (advanced)
+  const uint32_t* end;     // 40: the end of the widened whole quads
+  int32_t tail_back;       // 44: 4 - window % 4, or 0 without a tail quad
+  int32_t out_zp;          // 48
+  int32_t lo, hi;          // 52, 56: activation range
+  int32_t clamp;           // 60: nonzero unless the range is all of int8
+  int32_t odd;             // 64: whole quads % 2
+  int32_t channels;        // 68: channels left (counted down)
 };
-static_assert(offsetof(Gemm4Ctx, s1) == 24 && offsetof(Gemm4Ctx, end) == 40 &&
-                  offsetof(Gemm4Ctx, odd) == 64 && offsetof(Gemm4Ctx, s4) == 68,
-              "gemm4_fast reads Gemm4Ctx by these offsets");
+static_assert(offsetof(GemmCtx, xs) == 16 && offsetof(GemmCtx, bias) == 24 &&
+                  offsetof(GemmCtx, out) == 36 && offsetof(GemmCtx, end) == 40 &&
+                  offsetof(GemmCtx, out_zp) == 48 && offsetof(GemmCtx, channels) == 68,
+              "the assembly reads GemmCtx by these offsets");
 
 // One quad of the four pixels in r0-r3 (two LDMs) against the next weight word (r11):
 // accumulators r4-r7, xs in r10.
@@ -273,26 +274,21 @@ static_assert(offsetof(Gemm4Ctx, s1) == 24 && offsetof(Gemm4Ctx, end) == 40 &&
 // products (13 instructions per 16 multiply-adds) and the requantization, all in
 // registers. A whole function in assembly because the loop needs 13 registers and the
 // per-channel work several more: GCC spilled the difference on every channel.
-// Frame: [sp] = 4 * channel, [sp, #4] = the channel's output byte of pixel 0.
-extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Gemm4Ctx* /*ctx*/) {
+extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const GemmCtx* /*ctx*/) {
   __asm__ volatile(
       ".syntax unified\n\t"
       "push {r4-r11, lr}\n\t"
-      "sub sp, sp, #8\n\t"
       "mov lr, r0\n\t"
-      "movs r1, #0\n\t"
-      "ldr r0, [lr, #20]\n\t"
-      "strd r1, r0, [sp]\n\t"
-      "ldr r11, [lr, #4]\n\t"
+      "ldr r11, [lr, #20]\n\t"
       "ldr r12, [lr, #40]\n\t"
       "1:\n\t"  // channel loop
-      "ldr r1, [sp]\n\t"
-      "ldr r0, [lr, #8]\n\t"
-      "ldr r4, [r0, r1]\n\t"
+      "ldr r0, [lr, #24]\n\t"
+      "ldr r4, [r0], #4\n\t"
+      "str r0, [lr, #24]\n\t"
       "mov r5, r4\n\t"
       "mov r6, r4\n\t"
       "mov r7, r4\n\t"
-      "ldr r10, [lr]\n\t"
+      "ldr r10, [lr, #16]\n\t"
       "ldr r0, [lr, #64]\n\t"
       "cbnz r0, 3f\n\t"
       "2:\n\t" UTENSOR_GEMM4_STEP
@@ -304,13 +300,10 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
       "sub r11, r11, r0\n\t"  // the tail quad: the row's last word
       UTENSOR_GEMM4_STEP
       "4:\n\t"
-      "ldr r1, [sp]\n\t"
-      "ldr r0, [lr, #12]\n\t"
-      "ldr r2, [r0, r1]\n\t"
-      "ldr r0, [lr, #16]\n\t"
-      "ldr r9, [r0, r1]\n\t"
-      "adds r1, r1, #4\n\t"
-      "str r1, [sp]\n\t"
+      "ldrd r0, r1, [lr, #28]\n\t"
+      "ldr r2, [r0], #4\n\t"
+      "ldr r9, [r1], #4\n\t"
+      "strd r0, r1, [lr, #28]\n\t"
       "cbnz r2, 6f\n\t"  // a zero multiplier: x = 0, the zero point
       "movs r4, #0\n\t"
       "movs r5, #0\n\t"
@@ -318,7 +311,7 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
       "movs r7, #0\n\t"
       "6:\n\t"
       "lsl r8, r2, #1\n\t"    // 2m - 2^32, as int32
-      "rsb r9, r9, #0\n\t"     // post shift
+      "rsb r9, r9, #0\n\t"    // post shift
       "movs r0, #1\n\t"
       "lsl r0, r0, r9\n\t"
       "lsr r10, r0, #1\n\t"   // 2^(post - 1), or 0 for post 0 (zero multiplier)
@@ -331,21 +324,18 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
       UTENSOR_GEMM4_CLAMP("r4") UTENSOR_GEMM4_CLAMP("r5")
       UTENSOR_GEMM4_CLAMP("r6") UTENSOR_GEMM4_CLAMP("r7")
       "5:\n\t"
-      "ldr r0, [sp, #4]\n\t"
-      "ldr r1, [lr, #24]\n\t"
+      "ldr r0, [lr, #36]\n\t"
+      "ldmia lr, {r1-r3}\n\t"  // s1, s2, s3
       "strb r4, [r0]\n\t"
       "strb r5, [r0, r1]\n\t"
-      "ldr r1, [lr, #28]\n\t"
-      "strb r6, [r0, r1]\n\t"
-      "ldr r1, [lr, #32]\n\t"
-      "strb r7, [r0, r1]\n\t"
+      "strb r6, [r0, r2]\n\t"
+      "strb r7, [r0, r3]\n\t"
       "adds r0, r0, #1\n\t"
-      "str r0, [sp, #4]\n\t"
-      "ldr r0, [sp]\n\t"
-      "ldr r1, [lr, #36]\n\t"
-      "cmp r0, r1\n\t"
+      "str r0, [lr, #36]\n\t"
+      "ldr r0, [lr, #68]\n\t"
+      "subs r0, r0, #1\n\t"
+      "str r0, [lr, #68]\n\t"
       "bne 1b\n\t"
-      "add sp, sp, #8\n\t"
       "pop {r4-r11, pc}\n\t");
 }
 
@@ -380,27 +370,24 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
 // utensor_conv2d_gemm4_fast for a block of five pixels (a row of five, or the fifth
 // pixel of a row of 4k + 1): 16 instructions per 20 multiply-adds, all 14 registers in
 // the loop, the context pointer on the stack.
-// Frame: [sp] = 4 * channel, [sp, #4] = the channel's output byte of pixel 0, [sp, #8] = ctx.
-extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Gemm4Ctx* /*ctx*/) {
+// Frame: [sp] = ctx.
+extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const GemmCtx* /*ctx*/) {
   __asm__ volatile(
       ".syntax unified\n\t"
       "push {r4-r11, lr}\n\t"
-      "sub sp, sp, #12\n\t"
-      "movs r1, #0\n\t"
-      "ldr r2, [r0, #20]\n\t"
-      "strd r1, r2, [sp]\n\t"
-      "str r0, [sp, #8]\n\t"
-      "ldr r12, [r0, #4]\n\t"
+      "sub sp, sp, #8\n\t"
+      "str r0, [sp]\n\t"
+      "ldr r12, [r0, #20]\n\t"
       "1:\n\t"  // channel loop
-      "ldr lr, [sp, #8]\n\t"
-      "ldr r1, [sp]\n\t"
-      "ldr r0, [lr, #8]\n\t"
-      "ldr r4, [r0, r1]\n\t"
+      "ldr lr, [sp]\n\t"
+      "ldr r0, [lr, #24]\n\t"
+      "ldr r4, [r0], #4\n\t"
+      "str r0, [lr, #24]\n\t"
       "mov r5, r4\n\t"
       "mov r6, r4\n\t"
       "mov r7, r4\n\t"
       "mov r8, r4\n\t"
-      "ldr r11, [lr]\n\t"
+      "ldr r11, [lr, #16]\n\t"
       "ldr r0, [lr, #64]\n\t"
       "ldr lr, [lr, #40]\n\t"
       "cbnz r0, 3f\n\t"
@@ -408,19 +395,16 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
       "3:\n\t" UTENSOR_GEMM5_STEP
       "cmp r11, lr\n\t"
       "bne 2b\n\t"
-      "ldr lr, [sp, #8]\n\t"
+      "ldr lr, [sp]\n\t"
       "ldr r0, [lr, #44]\n\t"
       "cbz r0, 4f\n\t"
       "sub r12, r12, r0\n\t"  // the tail quad: the row's last word
       UTENSOR_GEMM5_STEP
       "4:\n\t"
-      "ldr r1, [sp]\n\t"
-      "ldr r0, [lr, #12]\n\t"
-      "ldr r2, [r0, r1]\n\t"
-      "ldr r0, [lr, #16]\n\t"
-      "ldr r10, [r0, r1]\n\t"
-      "adds r1, r1, #4\n\t"
-      "str r1, [sp]\n\t"
+      "ldrd r0, r1, [lr, #28]\n\t"
+      "ldr r2, [r0], #4\n\t"
+      "ldr r10, [r1], #4\n\t"
+      "strd r0, r1, [lr, #28]\n\t"
       "cbnz r2, 6f\n\t"
       "movs r4, #0\n\t"
       "movs r5, #0\n\t"
@@ -442,23 +426,20 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
       UTENSOR_GEMM4_CLAMP("r4") UTENSOR_GEMM4_CLAMP("r5") UTENSOR_GEMM4_CLAMP("r6")
       UTENSOR_GEMM4_CLAMP("r7") UTENSOR_GEMM4_CLAMP("r8")
       "5:\n\t"
-      "ldr r0, [sp, #4]\n\t"
-      "ldr r1, [lr, #24]\n\t"
+      "ldr r0, [lr, #36]\n\t"
+      "ldmia lr, {r1-r3, r9}\n\t"  // s1, s2, s3, s4
       "strb r4, [r0]\n\t"
       "strb r5, [r0, r1]\n\t"
-      "ldr r1, [lr, #28]\n\t"
-      "strb r6, [r0, r1]\n\t"
-      "ldr r1, [lr, #32]\n\t"
-      "strb r7, [r0, r1]\n\t"
-      "ldr r1, [lr, #68]\n\t"
-      "strb r8, [r0, r1]\n\t"
+      "strb r6, [r0, r2]\n\t"
+      "strb r7, [r0, r3]\n\t"
+      "strb r8, [r0, r9]\n\t"
       "adds r0, r0, #1\n\t"
-      "str r0, [sp, #4]\n\t"
-      "ldr r0, [sp]\n\t"
-      "ldr r1, [lr, #36]\n\t"
-      "cmp r0, r1\n\t"
+      "str r0, [lr, #36]\n\t"
+      "ldr r0, [lr, #68]\n\t"
+      "subs r0, r0, #1\n\t"
+      "str r0, [lr, #68]\n\t"
       "bne 1b\n\t"
-      "add sp, sp, #12\n\t"
+      "add sp, sp, #8\n\t"
       "pop {r4-r11, pc}\n\t");
 }
 #undef UTENSOR_GEMM5_STEP
@@ -559,6 +540,16 @@ void gemm_1px(const Conv2DS8Params& params, const Gemm& g, const uint32_t* xs,
   }
 }
 
+// Rewinds the per-channel fields of `ctx` for a block whose outputs start at `out`.
+UTENSOR_HOT_INLINE void start_block(const Conv2DS8Params& params, const Gemm& g, int8_t* out,
+                                    GemmCtx* ctx) {
+  ctx->bias = params.folded_bias;
+  ctx->mult = params.output_multiplier;
+  ctx->shift = params.output_shift;
+  ctx->out = out;
+  ctx->channels = g.out_c;
+}
+
 }  // namespace
 
 void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
@@ -592,36 +583,31 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   }
   uint32_t* const xs = reinterpret_cast<uint32_t*>(scratch);
   g.bytes = reinterpret_cast<int8_t*>(xs + 10 * (g.quads + (g.tail != 0 ? 1 : 0)));
-  Gemm4Ctx ctx;
-  ctx.xs = xs;
-  ctx.filter = filter;
-  ctx.bias = params.folded_bias;
-  ctx.mult = params.output_multiplier;
-  ctx.shift = params.output_shift;
+  GemmCtx ctx;
   ctx.s1 = g.out_c;
   ctx.s2 = 2 * g.out_c;
-  ctx.k_end = 4 * g.out_c;
-  ctx.end = xs + kQuadWords * g.quads;
+  ctx.s3 = 3 * g.out_c;
+  ctx.s4 = 4 * g.out_c;
+  ctx.xs = xs;
+  ctx.filter = filter;
   ctx.tail_back = g.tail != 0 ? 4 - g.tail : 0;
   ctx.out_zp = params.output_offset;
   ctx.lo = params.activation_min;
   ctx.hi = params.activation_max;
   ctx.clamp = ctx.lo > -128 || ctx.hi < 127;
   ctx.odd = g.quads & 1;
-  ctx.s3 = 3 * g.out_c;
-  ctx.s4 = 4 * g.out_c;
   int32_t px = 0;
   if (fives > 0) {
     g.qw = 10;
     ctx.end = xs + 10 * g.quads;
     for (; px < 5 * fives; px += 5) {
       for (int32_t j = 0; j < 5; ++j) widen_pixel(params, g, input, px + j, xs + 2 * j);
-      ctx.out = output + px * g.out_c;
+      start_block(params, g, output + px * g.out_c, &ctx);
       utensor_conv2d_gemm5_fast(&ctx);
     }
-    ctx.end = xs + kQuadWords * g.quads;
   }
   g.qw = kQuadWords;
+  ctx.end = xs + kQuadWords * g.quads;
   for (; px + 3 <= g.pixels; px += 4) {
     // Three pixels left: the fourth slot repeats the third, its results dropped.
     const int32_t n = px + 4 <= g.pixels ? 4 : 3;
@@ -629,7 +615,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
       widen_pixel(params, g, input, px + (j < n ? j : n - 1), xs + 2 * j);
     }
     if (params.fast_requant != 0) {
-      ctx.out = output + px * g.out_c;
+      start_block(params, g, output + px * g.out_c, &ctx);
       ctx.s3 = (n == 4 ? 3 : 2) * g.out_c;  // three pixels: the copy rewrites the third
       utensor_conv2d_gemm4_fast(&ctx);
     } else {
