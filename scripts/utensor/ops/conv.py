@@ -114,17 +114,15 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     params["windowed"] = scratch > 0
     # Layers without groups (pointwise: the bulk of KWS/VWW MACs; ResNet's 3x3) run as a
     # GEMM over groups of output pixels whose windows are copied to scratch
-    # (conv2d_s8_gemm). The portable
-    # build uses the windowed path (the condition above) or the row loops instead.
-    # (The GEMM reads whole weight words: windows of at least 4 values.)
+    # (conv2d_s8_gemm; it reads whole weight words: windows of at least 4 values). The
+    # portable build uses the windowed path (the condition above) or the row loops instead.
     params["gemm"] = (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
                       and window >= 4)
     if params["gemm"]:  # conv2d_s8_gemm_bytes: five widened windows (+ an int8 one)
         gemm_bytes = 40 * ((window + 3) // 4) + (window if in_c % 4 else 0)
         scratch = (gemm_bytes + 15) // 16 * 16
-    # Kernels may use kernel_util's fast requantization, the zero point added after the
-    # shift, where it is provably exact (one flag: its constants follow from the
-    # multipliers and shifts already emitted).
+    # The DSP GEMM's fast requantization where it is provably exact (one flag: its
+    # constants follow from the multipliers and shifts already emitted).
     params["fast_requant"] = False
     if dtype == "int8" and params["folded_bias"] is not None:
         bounds = accumulator_bound(w.data, bias.data if bias is not None else None,

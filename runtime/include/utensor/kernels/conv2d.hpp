@@ -46,8 +46,8 @@ struct Conv2DS8Params {
   // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
   // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
   const int32_t* folded_bias;
-  // Nonzero when the converter proved kernel_util.hpp's fast_requantize with offset
-  // 2^(right shift - 1), the zero point added after the shift, exact for every
+  // Nonzero when the converter proved the DSP GEMM's fast requantization (SMMLAR for the
+  // doubling high multiply, one rounding shift, then the zero point) exact for every
   // accumulator of the layer (split_fast_requant in scripts/utensor/ops/_requant.py):
   // then no channel has a left shift, and each has a right shift of 1 to 31 or a zero
   // multiplier. Kernels may ignore it.
@@ -80,8 +80,9 @@ inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
 
 /// conv2d_s8 for a layer without groups, with folded_bias set and a window (KH * KW * C_IN)
 /// of at least 4 values, given conv2d_s8_gemm_bytes() of 4-byte aligned `scratch`: on DSP
-/// cores the windows of four output pixels are widened to int16 once and each weight word
-/// feeds all four (SMLAD); elsewhere the same as conv2d_s8. Same result either way.
+/// cores the windows of five (or four) output pixels are widened to int16 once and each
+/// weight word feeds all of them (SMLAD); elsewhere the same as conv2d_s8. Same result
+/// either way.
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch);
 
