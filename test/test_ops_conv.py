@@ -395,3 +395,47 @@ def test_int8_on_qemu_is_bit_exact(board, tmp_path):
                        env=env, text=True, capture_output=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"PASS: conv_mix_int8 on {board}: 4/4 samples match; bit-exact" in r.stdout, r.stdout
+
+
+def gemm_branches():
+    big = tf.keras.initializers.RandomUniform(-20.0, 20.0, seed=5)
+    return [
+        # 3 input channels: int8 window copies, a 27-value window (tail quad), 35 pixels
+        # (the last block of three repeats a pixel)
+        L.Conv2D(8, 3, strides=2, padding="same", activation="relu"),
+        L.Conv2D(6, 3, padding="valid"),  # 77 pixels = 4k + 1: a five-pixel block
+        L.Conv2D(7, (3, 4), padding="valid"),  # 70 pixels: two single pixels, odd channels
+        L.Conv2D(5, 1),  # a 3-value window: the general loops
+        # a 12-value window over 3 channels, then pointwise over 8 (rows of 13 = 4k + 1)
+        lambda x: L.Conv2D(12, 1)(L.Conv2D(8, (2, 2), padding="same")(x)),
+        # large weights into a RELU6 output: effective scales above 1 (a left shift), so
+        # the general requantization; 117 pixels = 4k + 1 without the five-pixel block
+        L.Conv2D(4, (1, 2), padding="same", activation="relu6", kernel_initializer=big),
+    ]
+
+
+@pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
+                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.parametrize("board", ["mps2_an386", "mps2_an500", "mps2_an385"])  # M4, M7, portable
+def test_int8_conv_gemm_paths_on_qemu_are_bit_exact(board, tmp_path):
+    # Every path of the DSP convolution GEMM (arm/conv2d_dsp.cpp) against tflite_micro.
+    import subprocess
+    import sys
+
+    shape = (1, 9, 13, 3)
+    wide = lambda rng, s: rng.uniform(-100, 100, s).astype(np.float32)  # noqa: E731
+    b = to_tflite(branches(shape, gemm_branches, seed=4), [shape], "int8", rep=wide)
+    assert op_kinds(b) == {"CONV_2D:int8"}
+    g = read_graph(b)
+    lowered = [lower(op, g).params for op in g.operators]
+    assert any(not p["fast_requant"] for p in lowered)  # the general requantization
+    assert sum(p["fast_requant"] for p in lowered) >= 5
+    path = tmp_path / "conv_gemm_int8.tflite"
+    path.write_bytes(b)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.path.join(root, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board", board,
+                        "--samples", "4", "--seed", "5", "--build-dir", str(tmp_path / "build")],
+                       env=env, text=True, capture_output=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"PASS: conv_gemm_int8 on {board}: 4/4 samples match; bit-exact" in r.stdout, r.stdout

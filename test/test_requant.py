@@ -5,7 +5,8 @@ wherever fast_requant accepts a layer, and it refuses where the identity could b
 import numpy as np
 import pytest
 
-from utensor.ops._requant import accumulator_bound, fast_requant, fast_requantize
+from utensor.ops._requant import (accumulator_bound, fast_requant, fast_requantize,
+                                  split_fast_requant, split_fast_requantize)
 from utensor.quantization import multiply_by_quantized_multiplier, quantize_multiplier
 
 
@@ -62,3 +63,38 @@ def test_accumulator_bound_covers_any_int8_input():
         zp = int(rng.integers(-128, 128))
         acc = (w.astype(np.int64) * (x - zp)).sum(axis=(1, 2, 3)) + bias
         assert np.all(np.abs(acc) <= bounds)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_split_form_equals_tflite_for_every_right_shift(seed):
+    # The zero point added after the shift: right shifts up to 31 (tiny scales, as in
+    # VWW's deeper layers), accumulators up to 2^30 and zero multipliers (dead channels,
+    # shift 0) stay exact.
+    rng = np.random.default_rng(100 + seed)
+    cases = [(0, 0), (0, -5)]
+    for _ in range(200):
+        real = float(np.exp(rng.uniform(np.log(1e-9), np.log(0.49))))
+        cases.append(quantize_multiplier(real))
+    for m, shift in cases:
+        bound = int(rng.integers(1, 2**31 - 2**30 - 2))
+        zp = int(rng.integers(-128, 128))
+        assert split_fast_requant([m], [shift], [bound]), (m, shift, bound)
+        step = 1 << max(0, -shift)
+        accs = [0, 1, -1, bound, -bound, bound - 1, -bound + 1]
+        accs += [int(v) for v in rng.integers(-bound, bound + 1, 200)]
+        for a in list(accs):
+            accs += [a + d for d in (-step // 2, step // 2) if abs(a + d) <= bound]
+        for acc in accs:
+            want = multiply_by_quantized_multiplier(acc, m, shift) + zp
+            assert split_fast_requantize(acc, m, shift, zp) == want, (acc, m, shift, zp)
+
+
+def test_split_form_refused_where_it_could_break():
+    m, _ = quantize_multiplier(0.3)
+    top = (1 << 31) - 1
+    assert not split_fast_requant([top], [-31], [top])  # x + 2^30 could overflow
+    assert split_fast_requant([1876368393], [-31], [2**30 + 128])  # a dead VWW channel
+    assert not split_fast_requant([m], [0], [100])      # no right shift
+    assert not split_fast_requant([m], [1], [100])      # a left shift
+    assert not split_fast_requant([m], [-32], [100])
+    assert split_fast_requant([0, m], [0, -31], [100, 100])

@@ -56,3 +56,38 @@ def fast_requantize(acc: int, entry: Sequence[int]) -> int:
     a = ((acc << pre) + 2**31) % 2**32 - 2**31
     x = (a * m + (1 << 31)) >> 32
     return (x + offset - (1 if x < 0 else 0)) >> post
+
+
+def split_fast_requant(multipliers: Sequence[int], shifts: Sequence[int],
+                       acc_bounds: Sequence[int]) -> bool:
+    """Whether the DSP convolution's fast requantization is exact for every channel and
+    every accumulator within acc_bounds. Per channel with multiplier m in [2^30, 2^31):
+      x = SMMLAR(acc, 2m - 2^32, acc) = (acc * 2^32 + acc * (2m - 2^32) + 2^31) >> 32
+        = (acc * m + 2^30) >> 31 = SaturatingRoundingDoublingHighMul(acc, m)
+    for every int32 acc (no shift before the multiply, hence no bound on acc for it), then
+      y = ((x + 2^(right - 1) - (x < 0)) >> right) + zero point = RoundingDivideByPOT + zp
+    which needs no left shift, right in [1, 31] and x + 2^(right - 1) < 2^31, where
+    |x| <= |acc| * m / 2^31 + 1. A zero multiplier (a zero scale) gives the zero point: the
+    kernel clears such a channel's accumulators (x = 0) and any right shift, 0 included,
+    keeps 0."""
+    for m, shift, bound in zip(multipliers, shifts, acc_bounds):
+        m, shift, bound = int(m), int(shift), int(bound)
+        if m == 0:
+            continue
+        right = -shift
+        if not (1 << 30) <= m < (1 << 31) or not 1 <= right <= 31:
+            return False
+        if bound >= 2**31 or (bound * m >> 31) + 1 + (1 << (right - 1)) >= 2**31:
+            return False
+    return True
+
+
+def split_fast_requantize(acc: int, multiplier: int, shift: int, zero_point: int) -> int:
+    """The DSP convolution's fast requantization in Python (before the clamp), for tests."""
+    m, post = int(multiplier), -int(shift)
+    if m == 0:
+        x = 0
+    else:
+        product = (acc << 32) + acc * (2 * m - 2**32) + 2**31
+        x = ((product >> 32) + 2**31) % 2**32 - 2**31  # SMMLAR keeps bits 63:32
+    return ((x + ((1 << post) >> 1) - (1 if x < 0 else 0)) >> post) + int(zero_point)

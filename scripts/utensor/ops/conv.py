@@ -14,6 +14,7 @@ from ..quantization import activation_range, activation_range_float, per_channel
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
+from ._requant import accumulator_bound, split_fast_requant
 from ._spatial import depthwise_geometry, require_rank, require_shape, spatial, strides
 
 SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, or float32 "
@@ -113,11 +114,21 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     params["windowed"] = scratch > 0
     # Layers without groups (pointwise: the bulk of KWS/VWW MACs; ResNet's 3x3) run as a
     # GEMM over groups of output pixels whose windows are copied to scratch
-    # (conv2d_s8_gemm: 4 bytes per window element, 6 when C_IN % 4 != 0). The portable
-    # build uses the windowed path (the condition above) or the row loops instead.
-    params["gemm"] = dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
-    if params["gemm"]:  # the DSP GEMM also keeps int8 copies of the windows when C_IN % 4
-        scratch = ((4 if in_c % 4 == 0 else 6) * window + 15) // 16 * 16
+    # (conv2d_s8_gemm; it reads whole weight words: windows of at least 4 values). The
+    # portable build uses the windowed path (the condition above) or the row loops instead.
+    params["gemm"] = (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
+                      and window >= 4)
+    if params["gemm"]:  # conv2d_s8_gemm_bytes: five widened windows (+ an int8 one)
+        gemm_bytes = 40 * ((window + 3) // 4) + (window if in_c % 4 else 0)
+        scratch = (gemm_bytes + 15) // 16 * 16
+    # The DSP GEMM's fast requantization where it is provably exact (one flag: its
+    # constants follow from the multipliers and shifts already emitted).
+    params["fast_requant"] = False
+    if dtype == "int8" and params["folded_bias"] is not None:
+        bounds = accumulator_bound(w.data, bias.data if bias is not None else None,
+                                   channel_axis=0)
+        params["fast_requant"] = split_fast_requant(params["multipliers"], params["shifts"],
+                                                    bounds)
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 

@@ -46,6 +46,12 @@ struct Conv2DS8Params {
   // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
   // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
   const int32_t* folded_bias;
+  // Nonzero when the converter proved the DSP GEMM's fast requantization (SMMLAR for the
+  // doubling high multiply, one rounding shift, then the zero point) exact for every
+  // accumulator of the layer (split_fast_requant in scripts/utensor/ops/_requant.py):
+  // then no channel has a left shift, and each has a right shift of 1 to 31 or a zero
+  // multiplier. Kernels may ignore it.
+  int32_t fast_requant;
 };
 
 struct Conv2DF32Params {
@@ -64,15 +70,19 @@ inline int32_t conv2d_s8_window_bytes(const Conv2DShape& shape) {
 void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                const int32_t* bias, int8_t* output, int8_t* scratch);
 
-/// Bytes of `scratch` conv2d_s8_gemm needs: two windows of KH * KW * C_IN values as int16.
+/// Bytes of `scratch` conv2d_s8_gemm needs: the windows of five output pixels widened to
+/// int16 (in whole quads of values, a partial last quad counting as whole), plus one int8
+/// window when C_IN % 4 != 0.
 inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
-  return 4 * shape.filter_height * shape.filter_width * shape.input_channels;
+  const int32_t window = shape.filter_height * shape.filter_width * shape.input_channels;
+  return 40 * ((window + 3) / 4) + (shape.input_channels % 4 != 0 ? window : 0);
 }
 
-/// conv2d_s8 for a layer without groups, with C_IN a multiple of 4 and folded_bias set,
-/// given conv2d_s8_gemm_bytes() of 4-byte aligned `scratch`: on DSP cores the windows of
-/// two output pixels are widened to int16 once and multiplied by two output channels at a
-/// time (SMLAD); elsewhere the same as conv2d_s8. Same result either way.
+/// conv2d_s8 for a layer without groups, with folded_bias set and a window (KH * KW * C_IN)
+/// of at least 4 values, given conv2d_s8_gemm_bytes() of 4-byte aligned `scratch`: on DSP
+/// cores the windows of five (or four) output pixels are widened to int16 once and each
+/// weight word feeds all of them (SMLAD); elsewhere the same as conv2d_s8. Same result
+/// either way.
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch);
 

@@ -310,184 +310,6 @@ void windowed_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t
   }
 }
 
-#if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE
-// Widens `quads` * 4 int8 channels to int16 in SMLAD order: per four channels the words
-// (x0, x2) and (x1, x3), matching SXTB16 / SXTB16 ROR 8 of the weights. Words of the two
-// pixels of a GEMM step are interleaved ([a02 a13 b02 b13] per quad), hence the stride 4.
-UTENSOR_HOT_INLINE uint32_t* widen(const int8_t* x, int32_t quads, uint32_t* dst) {
-  for (int32_t q = 0; q < quads; ++q, x += 4, dst += 4) {
-    const uint32_t v = load_u32(x);
-    dst[0] = sxtb16(v);
-    dst[1] = sxtb16_ror8(v);
-  }
-  return dst;
-}
-
-// im2col of output pixel `px` (linear index over batches, rows, columns) into `dst`
-// (interleaved as in widen): taps outside the image hold the input zero point, which
-// contributes exactly zero with folded_bias.
-void widen_window(const Conv2DS8Params& params, const int8_t* input, int32_t px,
-                  uint32_t* dst) {
-  const Conv2DShape& s = params.shape;
-  const int32_t quads = s.input_channels / 4;
-  const int32_t ox = px % s.output_width;
-  const int32_t rest = px / s.output_width;
-  const int32_t oy = rest % s.output_height;
-  const int32_t b = rest / s.output_height;
-  const int8_t* in_batch = input + b * s.input_height * s.input_width * s.input_channels;
-  const int32_t y0 = oy * s.stride_height - s.pad_top;
-  const int32_t x0 = ox * s.stride_width - s.pad_left;
-  const uint32_t pad = halfword_pair(-params.input_offset);
-  for (int32_t ky = 0; ky < s.filter_height; ++ky) {
-    const int32_t y = y0 + ky * s.dilation_height;
-    const bool row_in = y >= 0 && y < s.input_height;
-    for (int32_t kx = 0; kx < s.filter_width; ++kx) {
-      const int32_t x = x0 + kx * s.dilation_width;
-      if (row_in && x >= 0 && x < s.input_width) {
-        dst = widen(in_batch + (y * s.input_width + x) * s.input_channels, quads, dst);
-      } else {
-        for (int32_t q = 0; q < quads; ++q, dst += 4) dst[0] = dst[1] = pad;
-      }
-    }
-  }
-}
-
-// The int8 window of output pixel `px` (linear index over batches, rows, columns) copied to
-// `dst`, taps outside the image holding the input zero point (zero with folded_bias).
-void copy_window(const Conv2DS8Params& params, const int8_t* input, int32_t px, int8_t* dst) {
-  const Conv2DShape& s = params.shape;
-  const int32_t depth = s.input_channels;
-  const int32_t ox = px % s.output_width;
-  const int32_t rest = px / s.output_width;
-  const int32_t oy = rest % s.output_height;
-  const int8_t* in_batch = input + (rest / s.output_height) * s.input_height * s.input_width * depth;
-  const int32_t y0 = oy * s.stride_height - s.pad_top;
-  const int32_t x0 = ox * s.stride_width - s.pad_left;
-  const int8_t pad = static_cast<int8_t>(-params.input_offset);
-  for (int32_t ky = 0; ky < s.filter_height; ++ky) {
-    const int32_t y = y0 + ky * s.dilation_height;
-    const bool row_in = y >= 0 && y < s.input_height;
-    for (int32_t kx = 0; kx < s.filter_width; ++kx, dst += depth) {
-      const int32_t x = x0 + kx * s.dilation_width;
-      if (row_in && x >= 0 && x < s.input_width) {
-        const int8_t* src = in_batch + (y * s.input_width + x) * depth;
-        for (int32_t c = 0; c < depth; ++c) dst[c] = src[c];
-      } else {
-        for (int32_t c = 0; c < depth; ++c) dst[c] = pad;
-      }
-    }
-  }
-}
-
-// Two output channels (weight rows w0, w1) by two pixels over `quads` widened quads of
-// `xs`: acc = {oc0 px a, oc0 px b, oc1 px a, oc1 px b}. Each SXTB16 of a weight word feeds
-// two SMLADs. Written in assembly because GCC 12 spills this 13-register loop to the
-// stack (more than doubling its instructions); 19 instructions per 16 multiply-adds.
-UTENSOR_HOT_INLINE void gemm_2x2(const uint32_t* xs, const int8_t* w0, const int8_t* w1,
-                                 int32_t quads, int32_t* acc) {
-  if (quads == 0) return;
-  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-  const uint32_t* end = xs + 4 * quads;
-  uint32_t lo0, hi0, lo1, hi1, x;
-#define UTENSOR_GEMM_2X2_STEP                 \
-  "ldr %[hi0], [%[w0]], #4\n\t"               \
-  "ldr %[hi1], [%[w1]], #4\n\t"               \
-  "sxtb16 %[lo0], %[hi0]\n\t"                 \
-  "sxtb16 %[hi0], %[hi0], ror #8\n\t"         \
-  "sxtb16 %[lo1], %[hi1]\n\t"                 \
-  "sxtb16 %[hi1], %[hi1], ror #8\n\t"         \
-  "ldr %[x], [%[xs]], #4\n\t"                 \
-  "smlad %[a00], %[x], %[lo0], %[a00]\n\t"    \
-  "smlad %[a10], %[x], %[lo1], %[a10]\n\t"    \
-  "ldr %[x], [%[xs]], #4\n\t"                 \
-  "smlad %[a00], %[x], %[hi0], %[a00]\n\t"    \
-  "smlad %[a10], %[x], %[hi1], %[a10]\n\t"    \
-  "ldr %[x], [%[xs]], #4\n\t"                 \
-  "smlad %[a01], %[x], %[lo0], %[a01]\n\t"    \
-  "smlad %[a11], %[x], %[lo1], %[a11]\n\t"    \
-  "ldr %[x], [%[xs]], #4\n\t"                 \
-  "smlad %[a01], %[x], %[hi0], %[a01]\n\t"    \
-  "smlad %[a11], %[x], %[hi1], %[a11]\n\t"
-  // Two quads per loop pass (one compare and branch per 32 multiply-adds); an odd count
-  // enters at the second step (bit 4 of the byte length: 16 bytes per quad).
-  __asm__ volatile(
-      "sub %[x], %[end], %[xs]\n\t"
-      "tst %[x], #16\n\t"
-      "bne 2f\n\t"
-      "1:\n\t" UTENSOR_GEMM_2X2_STEP
-      "2:\n\t" UTENSOR_GEMM_2X2_STEP
-      "cmp %[xs], %[end]\n\t"
-      "bne 1b\n\t"
-      : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xs] "+r"(xs),
-        [w0] "+r"(w0), [w1] "+r"(w1), [lo0] "=&r"(lo0), [hi0] "=&r"(hi0), [lo1] "=&r"(lo1),
-        [hi1] "=&r"(hi1), [x] "=&r"(x)
-      : [end] "r"(end)
-      : "cc", "memory");
-#undef UTENSOR_GEMM_2X2_STEP
-  acc[0] = a00;
-  acc[1] = a01;
-  acc[2] = a10;
-  acc[3] = a11;
-}
-
-// Convolution as a GEMM (CMSIS-NN's scheme): the windows of two output pixels are widened
-// once into `scratch`, then every pair of output channels accumulates both pixels over
-// the whole window (the filter's [KH, KW, C_IN] order is the window's). An odd last
-// pixel or channel goes through the pair loop with a duplicate whose result is dropped.
-// With C_IN % 4 != 0 ("flat": taps are not whole words) the int8 windows are copied first
-// (after the widened area) and widened as one run; the last window % 4 values are added
-// from the copies. Scratch: 4 * window bytes, 6 * window when flat.
-template <bool Flat>
-void gemm_s8(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
-             int8_t* output, uint32_t* scratch) {
-  // A local copy: the assembly's memory clobber would otherwise reload every parameter.
-  const Conv2DS8Params params = params_in;
-  const Conv2DShape& s = params.shape;
-  const int32_t window = s.filter_height * s.filter_width * s.input_channels;
-  const int32_t quads = window / 4;
-  const int32_t whole = quads * 4;
-  const bool flat = Flat;
-  int8_t* const copy_a = reinterpret_cast<int8_t*>(scratch + 4 * quads);
-  int8_t* const copy_b = copy_a + window;
-  const int32_t out_c = s.output_channels;
-  const int32_t pixels = s.batches * s.output_height * s.output_width;
-  for (int32_t px = 0; px < pixels; px += 2) {
-    const bool pair = px + 1 < pixels;
-    if (flat) {
-      copy_window(params, input, px, copy_a);
-      copy_window(params, input, pair ? px + 1 : px, copy_b);
-      widen(copy_a, quads, scratch);
-      widen(copy_b, quads, scratch + 2);
-    } else {
-      widen_window(params, input, px, scratch);
-      widen_window(params, input, pair ? px + 1 : px, scratch + 2);
-    }
-    int8_t* out_a = output + px * out_c;
-    int8_t* out_b = out_a + out_c;
-    for (int32_t oc = 0; oc < out_c; oc += 2) {
-      const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
-      int32_t acc[4] = {params.folded_bias[oc], params.folded_bias[oc], params.folded_bias[oc1],
-                        params.folded_bias[oc1]};
-      const int8_t* w0 = filter + oc * window;
-      const int8_t* w1 = filter + oc1 * window;
-      gemm_2x2(scratch, w0, w1, quads, acc);
-      for (int32_t i = whole; Flat && i < window; ++i) {
-        acc[0] += copy_a[i] * w0[i];
-        acc[1] += copy_b[i] * w0[i];
-        acc[2] += copy_a[i] * w1[i];
-        acc[3] += copy_b[i] * w1[i];
-      }
-      out_a[oc] = requantize(acc[0], params, oc);
-      if (pair) out_b[oc] = requantize(acc[1], params, oc);
-      if (oc1 != oc) {
-        out_a[oc1] = requantize(acc[2], params, oc1);
-        if (pair) out_b[oc1] = requantize(acc[3], params, oc1);
-      }
-    }
-  }
-}
-#endif
-
 #if UTENSOR_KERNELS_MVE
 // requantize() for four channels [c, c + 4), as CMSIS-NN's MVE requantization: VQRDMULH is
 // SaturatingRoundingDoublingHighMul, and the sign fixup before the rounding VRSHL gives
@@ -624,22 +446,12 @@ void gemm_s8(const Conv2DS8Params& params_in, const int8_t* input, const int8_t*
 
 }  // namespace
 
+#if !UTENSOR_KERNELS_DSP || UTENSOR_KERNELS_MVE  // else arm/conv2d_dsp.cpp
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch) {
 #if UTENSOR_KERNELS_MVE
   (void)bias;  // folded_bias holds it
   gemm_s8(params, input, filter, output, scratch);
-#elif UTENSOR_KERNELS_DSP
-  // Copying windows whose taps are not whole words pays only over enough output channels
-  // (measured on VWW's first layer, 8 channels: the row loops are faster).
-  uint32_t* const words = reinterpret_cast<uint32_t*>(scratch);
-  if (params.shape.input_channels % 4 == 0) {
-    gemm_s8<false>(params, input, filter, output, words);
-  } else if (params.shape.output_channels >= 16) {
-    gemm_s8<true>(params, input, filter, output, words);
-  } else {
-    conv2d_s8(params, input, filter, bias, output, nullptr);
-  }
 #else
   const Conv2DShape& s = params.shape;
   // Short filter rows over enough output channels: the window copy pays (the converter
@@ -651,6 +463,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   }
 #endif
 }
+#endif
 
 void conv2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                const int32_t* bias, int8_t* output, int8_t* scratch) {
