@@ -70,6 +70,14 @@ def folded_bias(w: Tensor, bias, input_offset: int, channel_axis: int):
     return [int(v) for v in folded]
 
 
+def mve_gemm_scratch_bytes(window: int, in_c: int) -> int:
+    """Scratch of the Helium conv2d_s8_gemm (kernels/arm/conv2d_mve.cpp): four windows
+    padded to 16 bytes, interleaved; plus one contiguous window to interleave from when
+    C_IN % 16 != 0 and a window spans several 16-byte chunks."""
+    padded = (window + 15) // 16 * 16
+    return 4 * padded + (padded if in_c % 16 != 0 and padded > 16 else 0)
+
+
 def _float_range(op: Operator, graph: Graph) -> dict:
     lo, hi = activation_range_float(activation(op, graph))
     return dict(act_min=lo, act_max=hi)
@@ -118,6 +126,9 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     params["gemm"] = dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
     if params["gemm"]:  # the DSP GEMM also keeps int8 copies of the windows when C_IN % 4
         scratch = ((4 if in_c % 4 == 0 else 6) * window + 15) // 16 * 16
+        scratch = max(scratch, mve_gemm_scratch_bytes(window, in_c))
+    if dtype == "int8":
+        params["right_shifts_only"] = all(int(v) <= -1 for v in params["shifts"])
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 

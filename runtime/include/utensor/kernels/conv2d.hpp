@@ -46,6 +46,9 @@ struct Conv2DS8Params {
   // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
   // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
   const int32_t* folded_bias;
+  // 1 when every output_shift is <= -1 (right shifts only): lets the Helium kernel skip
+  // the per-channel shift tests. 0 is always correct.
+  int32_t right_shifts_only;
 };
 
 struct Conv2DF32Params {
