@@ -137,104 +137,192 @@ struct Cursor {
   }
 };
 
-// ---- multiply-accumulate ------------------------------------------------------------
-// One step: the weights of both channels, then each pixel's 16 bytes against both.
-#define UTENSOR_MVE_STEP_4X2(OP)       \
-  "vldrb.8 q0, [%[w0]], #16\n\t"       \
-  "vldrb.8 q1, [%[w1]], #16\n\t"       \
-  "vldrb.8 q2, [%[x]], #16\n\t"        \
-  OP " %[a0], q2, q0\n\t"              \
-  OP " %[b0], q2, q1\n\t"              \
-  "vldrb.8 q3, [%[x]], #16\n\t"        \
-  OP " %[a1], q3, q0\n\t"              \
-  OP " %[b1], q3, q1\n\t"              \
-  "vldrb.8 q2, [%[x]], #16\n\t"        \
-  OP " %[a2], q2, q0\n\t"              \
-  OP " %[b2], q2, q1\n\t"              \
-  "vldrb.8 q3, [%[x]], #16\n\t"        \
-  OP " %[a3], q3, q0\n\t"              \
-  OP " %[b3], q3, q1\n\t"
-
-// Accumulators of a 4-pixel x 2-channel pass: a* channel 0, b* channel 1, pixels 0..3.
-struct Acc4x2 {
-  int32_t a0, a1, a2, a3, b0, b1, b2, b3;
+// ---- four pixels by two channels: the assembly loop -----------------------------------
+// What utensor_conv2d_mve_pairs_* read (offsets fixed by the assembly below). The first
+// five words are the loop's moving state (one LDM / STM per pass).
+struct PairLoop {
+  const int32_t* bias;   // 0: folded_bias of the pass's first channel
+  const int32_t* mult;   // 4
+  const int32_t* shift;  // 8
+  int8_t* out;           // 12: pixel 0, channel oc
+  int32_t pairs;         // 16: passes left (>= 1)
+  const int8_t* x;       // 20: the four interleaved windows
+  int32_t window;        // 24: weight row length (0: both channels of a pass are one)
+  int32_t n;             // 28: window / 16 - 1 (whole 16-byte steps after the first)
+  const int8_t* w;       // 32: weights of the first channel
+  int32_t zero_point;    // 36
+  int32_t clamp;         // 40: 0 when the activation range is [-128, 127]
+  int32_t lo, hi;        // 44, 48
+  uint32_t tail;         // 52: predicate of the window's last window % 16 bytes
+  uint32_t store;        // 56: predicate of the 16-bit lanes to store
+  int32_t unused;        // 60
+  uint16_t offsets[8];   // 64: lane 2 i + c -> byte offset of pixel i, channel c
 };
 
-// The window products of the interleaved windows at `x` with weight rows w0 and w1:
-// `whole` full 16-byte steps, then (kTail) one step whose weights are masked by `tail`.
-// Assembly: VMLADAVA needs even accumulator registers, and GCC 12 spills a loop of this
-// many live values written with intrinsics.
-template <bool kTail>
-UTENSOR_HOT_INLINE Acc4x2 mac_4x2(const int8_t* x, const int8_t* w0, const int8_t* w1,
-                                  int32_t whole, mve_pred16_t tail) {
-  Acc4x2 r;
-  if (!kTail || whole > 0) {
-    // The first step sets the accumulators; the rest run two steps per loop pass (an odd
-    // count first does one; LSRS leaves the pair count's zero flag for the BEQ).
-    int32_t n = whole - 1;
-    __asm__ volatile(
-        UTENSOR_MVE_STEP_4X2("vmladav.s8")
-        "lsrs %[n], %[n], #1\n\t"
-        "bcc 3f\n\t"
-        UTENSOR_MVE_STEP_4X2("vmladava.s8")
-        "3:\n\t"
-        "beq 2f\n\t"
-        "1:\n\t"
-        UTENSOR_MVE_STEP_4X2("vmladava.s8")
-        UTENSOR_MVE_STEP_4X2("vmladava.s8")
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
-        "2:\n\t"
-        : [a0] "=&Te"(r.a0), [a1] "=&Te"(r.a1), [a2] "=&Te"(r.a2), [a3] "=&Te"(r.a3),
-          [b0] "=&Te"(r.b0), [b1] "=&Te"(r.b1), [b2] "=&Te"(r.b2), [b3] "=&Te"(r.b3),
-          [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [n] "+r"(n)
-        :
-        : "q0", "q1", "q2", "q3", "cc", "memory");
-    if (!kTail) return r;
-  }
-  const int8x16_t v0 = vldrbq_z_s8(w0, tail);
-  const int8x16_t v1 = vldrbq_z_s8(w1, tail);
-  if (whole > 0) {
-    __asm__ volatile(
-        "vldrb.8 q2, [%[x]], #16\n\t"
-        "vmladava.s8 %[a0], q2, %q[v0]\n\t"
-        "vmladava.s8 %[b0], q2, %q[v1]\n\t"
-        "vldrb.8 q3, [%[x]], #16\n\t"
-        "vmladava.s8 %[a1], q3, %q[v0]\n\t"
-        "vmladava.s8 %[b1], q3, %q[v1]\n\t"
-        "vldrb.8 q2, [%[x]], #16\n\t"
-        "vmladava.s8 %[a2], q2, %q[v0]\n\t"
-        "vmladava.s8 %[b2], q2, %q[v1]\n\t"
-        "vldrb.8 q3, [%[x]]\n\t"
-        "vmladava.s8 %[a3], q3, %q[v0]\n\t"
-        "vmladava.s8 %[b3], q3, %q[v1]\n\t"
-        : [a0] "+Te"(r.a0), [a1] "+Te"(r.a1), [a2] "+Te"(r.a2), [a3] "+Te"(r.a3),
-          [b0] "+Te"(r.b0), [b1] "+Te"(r.b1), [b2] "+Te"(r.b2), [b3] "+Te"(r.b3),
-          [x] "+r"(x)
-        : [v0] "w"(v0), [v1] "w"(v1)
-        : "q2", "q3", "memory");
-  } else {
-    __asm__ volatile(
-        "vldrb.8 q2, [%[x]], #16\n\t"
-        "vmladav.s8 %[a0], q2, %q[v0]\n\t"
-        "vmladav.s8 %[b0], q2, %q[v1]\n\t"
-        "vldrb.8 q3, [%[x]], #16\n\t"
-        "vmladav.s8 %[a1], q3, %q[v0]\n\t"
-        "vmladav.s8 %[b1], q3, %q[v1]\n\t"
-        "vldrb.8 q2, [%[x]], #16\n\t"
-        "vmladav.s8 %[a2], q2, %q[v0]\n\t"
-        "vmladav.s8 %[b2], q2, %q[v1]\n\t"
-        "vldrb.8 q3, [%[x]]\n\t"
-        "vmladav.s8 %[a3], q3, %q[v0]\n\t"
-        "vmladav.s8 %[b3], q3, %q[v1]\n\t"
-        : [a0] "=&Te"(r.a0), [a1] "=&Te"(r.a1), [a2] "=&Te"(r.a2), [a3] "=&Te"(r.a3),
-          [b0] "=&Te"(r.b0), [b1] "=&Te"(r.b1), [b2] "=&Te"(r.b2), [b3] "=&Te"(r.b3),
-          [x] "+r"(x)
-        : [v0] "w"(v0), [v1] "w"(v1)
-        : "q2", "q3", "memory");
-  }
-  return r;
+extern "C" {
+// One per window shape (whole steps only / whole steps and a tail / a tail only) and
+// requantization (right shifts only / any shifts).
+void utensor_conv2d_mve_pairs_w(PairLoop* loop);
+void utensor_conv2d_mve_pairs_wt(PairLoop* loop);
+void utensor_conv2d_mve_pairs_t(PairLoop* loop);
+void utensor_conv2d_mve_pairs_w_any(PairLoop* loop);
+void utensor_conv2d_mve_pairs_wt_any(PairLoop* loop);
+void utensor_conv2d_mve_pairs_t_any(PairLoop* loop);
 }
+
+// Register use: accumulators in the even registers VMLADAVA requires (pixel 0..3 of the
+// first channel in r0, r4, r8, r12; of the second in r2, r6, r10, lr), r1 the windows,
+// r3 / r5 the two weight rows, r7 the step count, r9 the PairLoop, r11 the next pass's
+// weights. Per 16-byte step: two weight loads, four window loads, eight VMLADAVA.
+// Requantization: VQRDMULH, sign fixup, VRSHL per channel vector; both vectors narrowed
+// to int16 lanes (saturating) with the zero point added, saturated or clamped to int8,
+// and stored with one predicated byte scatter.
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    ".macro UT_XSTEP op\n"
+    "  vldrb.u8 q2, [r1], #16\n"
+    "  \\op r0, q2, q0\n"
+    "  \\op r2, q2, q1\n"
+    "  vldrb.u8 q3, [r1], #16\n"
+    "  \\op r4, q3, q0\n"
+    "  \\op r6, q3, q1\n"
+    "  vldrb.u8 q2, [r1], #16\n"
+    "  \\op r8, q2, q0\n"
+    "  \\op r10, q2, q1\n"
+    "  vldrb.u8 q3, [r1], #16\n"
+    "  \\op r12, q3, q0\n"
+    "  \\op lr, q3, q1\n"
+    ".endm\n"
+    ".macro UT_STEP op\n"
+    "  vldrb.u8 q0, [r3], #16\n"
+    "  vldrb.u8 q1, [r5], #16\n"
+    "  UT_XSTEP \\op\n"
+    ".endm\n"
+    ".macro UT_TAIL op\n"
+    "  ldr r7, [r9, #52]\n"
+    "  vmsr p0, r7\n"
+    "  vpstt\n"
+    "  vldrbt.u8 q0, [r3]\n"
+    "  vldrbt.u8 q1, [r5]\n"
+    "  UT_XSTEP \\op\n"
+    ".endm\n"
+    // whole: 1 with whole steps; tail: 1 with a tail step; any: 1 for any shifts
+    ".macro UT_PAIRS name, whole, tail, any\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global \\name\n"
+    "  .type \\name, %function\n"
+    "  .thumb_func\n"
+    "\\name:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d13}\n"
+    "  mov r9, r0\n"
+    "  add r0, r9, #64\n"
+    "  vldrh.u16 q4, [r0]\n"
+    "  ldr r11, [r9, #32]\n"
+    "1:\n"
+    "  ldrd r1, r5, [r9, #20]\n"
+    "  ldr r7, [r9, #28]\n"
+    "  mov r3, r11\n"
+    "  add r5, r11\n"
+    "  rsb r11, r3, r5, lsl #1\n"
+    "  .if \\whole\n"
+    "  UT_STEP vmladav.s8\n"
+    "  lsrs r7, r7, #1\n"
+    "  bcc 3f\n"
+    "  UT_STEP vmladava.s8\n"
+    "3:\n"
+    "  beq 2f\n"
+    "4:\n"
+    "  UT_STEP vmladava.s8\n"
+    "  UT_STEP vmladava.s8\n"
+    "  subs r7, r7, #1\n"
+    "  bne 4b\n"
+    "2:\n"
+    "  .if \\tail\n"
+    "  UT_TAIL vmladava.s8\n"
+    "  .endif\n"
+    "  .else\n"
+    "  UT_TAIL vmladav.s8\n"
+    "  .endif\n"
+    "  vmov q5[2], q5[0], r0, r8\n"
+    "  vmov q5[3], q5[1], r4, r12\n"
+    "  vmov q6[2], q6[0], r2, r10\n"
+    "  vmov q6[3], q6[1], r6, lr\n"
+    "  ldm r9, {r0, r2, r4, r6, r8}\n"
+    "  ldrd r10, r12, [r0], #8\n"
+    "  vadd.i32 q5, q5, r10\n"
+    "  vadd.i32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r2], #8\n"
+    "  .if \\any\n"
+    "  ldrd r1, r3, [r4], #8\n"
+    "  bic r5, r1, r1, asr #31\n"
+    "  bic r7, r3, r3, asr #31\n"
+    "  vshl.s32 q5, r5\n"
+    "  vshl.s32 q6, r7\n"
+    "  vqrdmulh.s32 q5, q5, r10\n"
+    "  vqrdmulh.s32 q6, q6, r12\n"
+    "  and r1, r1, r1, asr #31\n"
+    "  and r3, r3, r3, asr #31\n"
+    "  vdup.32 q0, r1\n"
+    "  vdup.32 q1, r3\n"
+    "  vand q0, q0, q5\n"
+    "  vand q1, q1, q6\n"
+    "  vshr.s32 q0, q0, #31\n"
+    "  vshr.s32 q1, q1, #31\n"
+    "  vadd.i32 q5, q5, q0\n"
+    "  vadd.i32 q6, q6, q1\n"
+    "  vrshl.s32 q5, r1\n"
+    "  vrshl.s32 q6, r3\n"
+    "  .else\n"
+    "  vqrdmulh.s32 q5, q5, r10\n"
+    "  vqrdmulh.s32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r4], #8\n"
+    "  vshr.s32 q0, q5, #31\n"
+    "  vshr.s32 q1, q6, #31\n"
+    "  vadd.i32 q5, q5, q0\n"
+    "  vadd.i32 q6, q6, q1\n"
+    "  vrshl.s32 q5, r10\n"
+    "  vrshl.s32 q6, r12\n"
+    "  .endif\n"
+    "  vqmovnb.s32 q0, q5\n"
+    "  vqmovnt.s32 q0, q6\n"
+    "  ldrd r10, r12, [r9, #36]\n"
+    "  vqadd.s16 q0, q0, r10\n"
+    "  cmp r12, #0\n"
+    "  bne 7f\n"
+    "  vqmovnb.s16 q1, q0\n"
+    "8:\n"
+    "  ldr r12, [r9, #56]\n"
+    "  vmsr p0, r12\n"
+    "  vpst\n"
+    "  vstrbt.16 q1, [r6, q4]\n"
+    "  adds r6, r6, #2\n"
+    "  subs r8, r8, #1\n"
+    "  stm r9, {r0, r2, r4, r6, r8}\n"
+    "  bne 1b\n"
+    "  vpop {d8-d13}\n"
+    "  pop {r4-r11, pc}\n"
+    "7:\n"
+    "  ldrd r10, r12, [r9, #44]\n"
+    "  vdup.16 q1, r10\n"
+    "  vmax.s16 q0, q0, q1\n"
+    "  vdup.16 q1, r12\n"
+    "  vmin.s16 q1, q0, q1\n"
+    "  b 8b\n"
+    "  .size \\name, . - \\name\n"
+    ".endm\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_w, 1, 0, 0\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_wt, 1, 1, 0\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_t, 0, 1, 0\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_w_any, 1, 0, 1\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_wt_any, 1, 1, 1\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_t_any, 0, 1, 1\n"
+    ".purgem UT_PAIRS\n"
+    ".purgem UT_TAIL\n"
+    ".purgem UT_STEP\n"
+    ".purgem UT_XSTEP\n");
 
 // {a, b, c, d} as one vector: two VMOVs of two lanes each (GCC 12 uses four).
 UTENSOR_HOT_INLINE int32x4_t lanes(int32_t a, int32_t b, int32_t c, int32_t d) {
@@ -244,61 +332,6 @@ UTENSOR_HOT_INLINE int32x4_t lanes(int32_t a, int32_t b, int32_t c, int32_t d) {
           : [v] "=&w"(v)
           : [a] "r"(a), [b] "r"(b), [c] "r"(c), [d] "r"(d));
   return v;
-}
-
-// The per-call constants of the 4 x 2 pass.
-struct Pass {
-  const int32_t* bias;  // folded_bias
-  const int32_t* mult;
-  const int32_t* shift;
-  int32_t window;  // KH * KW * C_IN: weight row length
-  int32_t whole;   // window / 16
-  mve_pred16_t tail;
-  bool right_only;  // every shift <= -1
-  bool full_range;  // activation range [-128, 127]: the clamp is a saturating narrowing
-  int16_t zero_point, lo, hi;
-  uint16x8_t offsets;  // 16-bit lane 2 i + c -> pixel i, channel c
-};
-
-// Output channels oc and oc + 1 (weights w0, w1; `pred` masks the lanes to store) of the
-// four interleaved windows at `x`, into `out` (the first pixel's channel oc).
-template <bool kTail>
-UTENSOR_HOT_INLINE void pass_4x2(const Pass& k, const int8_t* x, const int8_t* w0,
-                                 const int8_t* w1, int32_t oc, int32_t oc1, int8_t* out,
-                                 mve_pred16_t pred) {
-  const Acc4x2 r = mac_4x2<kTail>(x, w0, w1, k.whole, k.tail);
-  int32x4_t va = vaddq_n_s32(lanes(r.a0, r.a1, r.a2, r.a3), k.bias[oc]);
-  int32x4_t vb = vaddq_n_s32(lanes(r.b0, r.b1, r.b2, r.b3), k.bias[oc1]);
-  if (k.right_only) {
-    va = mve_multiply_by_multiplier_right(va, k.mult[oc], k.shift[oc]);
-    vb = mve_multiply_by_multiplier_right(vb, k.mult[oc1], k.shift[oc1]);
-  } else {
-    va = mve_multiply_by_multiplier(va, k.mult[oc], k.shift[oc]);
-    vb = mve_multiply_by_multiplier(vb, k.mult[oc1], k.shift[oc1]);
-  }
-  // Saturating to int16 before the zero point and the clamp keeps every int8 result.
-  int16x8_t h = vqaddq_n_s16(vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(va), va), vb),
-                             k.zero_point);
-  if (k.full_range) {  // int8 saturation into the low byte of each lane, the byte stored
-    h = vreinterpretq_s16_s8(vqmovnbq_s16(vreinterpretq_s8_s16(h), h));
-  } else {
-    h = vminq_s16(vmaxq_s16(h, vdupq_n_s16(k.lo)), vdupq_n_s16(k.hi));
-  }
-  vstrbq_scatter_offset_p_s16(out, k.offsets, h, pred);
-}
-
-template <bool kTail>
-void channels_4x2(const Pass& k, const int8_t* x, const int8_t* filter, int32_t out_c,
-                  int8_t* out, mve_pred16_t pred) {
-  const int8_t* w = filter;
-  int32_t oc = 0;
-  for (; oc + 2 <= out_c; oc += 2, w += 2 * k.window) {
-    pass_4x2<kTail>(k, x, w, w + k.window, oc, oc + 1, out + oc, pred);
-  }
-  if (oc < out_c) {  // an odd last channel, paired with itself; only lanes 2 i stored
-    pass_4x2<kTail>(k, x, w, w, oc, oc, out + oc,
-                    static_cast<mve_pred16_t>(pred & 0x3333));
-  }
 }
 
 // One pixel's contiguous window `x` by four output channels at a time.
@@ -382,21 +415,33 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   int8_t* const flat = scratch + 4 * padded;
   const int8x16_t pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
 
-  Pass k;
-  k.bias = params.folded_bias;
-  k.mult = params.output_multiplier;
-  k.shift = params.output_shift;
-  k.window = window;
-  k.whole = window >> 4;
-  k.tail = vctp8q(static_cast<uint32_t>(window & 15));
-  k.right_only = params.right_shifts_only != 0;
-  k.full_range = params.activation_min == -128 && params.activation_max == 127;
-  k.zero_point = static_cast<int16_t>(params.output_offset);
-  k.lo = static_cast<int16_t>(params.activation_min);
-  k.hi = static_cast<int16_t>(params.activation_max);
-  const uint16x8_t lane = vidupq_n_u16(0, 1);
-  k.offsets = vaddq_u16(vmulq_n_u16(vshrq_n_u16(lane, 1), static_cast<uint16_t>(out_c)),
-                        vandq_u16(lane, vdupq_n_u16(1)));
+  PairLoop loop;
+  loop.x = scratch;
+  loop.window = window;
+  loop.n = (window >> 4) - 1;
+  loop.zero_point = params.output_offset;
+  loop.clamp = params.activation_min != -128 || params.activation_max != 127;
+  loop.lo = params.activation_min;
+  loop.hi = params.activation_max;
+  loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
+  loop.unused = 0;
+  for (int32_t i = 0; i < 8; ++i) {
+    loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
+  }
+  const bool any = params.right_shifts_only == 0;
+  void (*const run)(PairLoop*) =
+      window < 16 ? (any ? utensor_conv2d_mve_pairs_t_any : utensor_conv2d_mve_pairs_t)
+      : window & 15 ? (any ? utensor_conv2d_mve_pairs_wt_any : utensor_conv2d_mve_pairs_wt)
+                    : (any ? utensor_conv2d_mve_pairs_w_any : utensor_conv2d_mve_pairs_w);
+  const int32_t pairs = out_c >> 1;
+  // An odd last channel runs as a pass of itself twice (window 0), from copies of its
+  // constants so that no table is read past its end; its second lanes are not stored.
+  int32_t last[6] = {0, 0, 0, 0, 0, 0};
+  if (out_c & 1) {
+    last[0] = last[1] = params.folded_bias[out_c - 1];
+    last[2] = last[3] = params.output_multiplier[out_c - 1];
+    last[4] = last[5] = params.output_shift[out_c - 1];
+  }
 
   Cursor at = {0, 0, 0};
   int32_t px = 0;
@@ -428,11 +473,28 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       }
     }
     int8_t* out = output + px * out_c;
-    const mve_pred16_t pred = vctp16q(static_cast<uint32_t>(2 * n));
-    if (window & 15) {
-      channels_4x2<true>(k, scratch, filter, out_c, out, pred);
-    } else {
-      channels_4x2<false>(k, scratch, filter, out_c, out, pred);
+    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
+    loop.store = store;
+    if (pairs > 0) {
+      loop.bias = params.folded_bias;
+      loop.mult = params.output_multiplier;
+      loop.shift = params.output_shift;
+      loop.out = out;
+      loop.pairs = pairs;
+      loop.window = window;
+      loop.w = filter;
+      run(&loop);
+    }
+    if (out_c & 1) {
+      loop.bias = last;
+      loop.mult = last + 2;
+      loop.shift = last + 4;
+      loop.out = out + out_c - 1;
+      loop.pairs = 1;
+      loop.window = 0;
+      loop.w = filter + (out_c - 1) * window;
+      loop.store = store & 0x3333u;
+      run(&loop);
     }
   }
   for (; px < pixels; ++px, at.next(s)) {
