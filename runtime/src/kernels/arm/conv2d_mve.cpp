@@ -123,6 +123,28 @@ void gather(const Conv2DShape& s, const int8_t* in_batch, int32_t y0, int32_t x0
   }
 }
 
+// The window of an output pixel whose taps are all inside the image, without horizontal
+// dilation (most pixels): KH runs of `row` input bytes, `tap_row` apart, from `src`.
+template <bool kBlocks>
+UTENSOR_HOT_INLINE void gather_inside(const int8_t* src, int32_t tap_row, int32_t kh,
+                                      int32_t row, int8_t* dst, int32_t pitch) {
+  if (kBlocks) {
+    for (int32_t ky = 0; ky < kh; ++ky, src += tap_row) {
+      const int8_t* p = src;
+      for (int32_t len = row; len > 0; len -= 16, p += 16, dst += pitch) {
+        vstrbq_s8(dst, vldrbq_s8(p));
+      }
+    }
+  } else if (row <= 16) {  // contiguous: one predicated copy per row
+    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(row));
+    for (int32_t ky = 0; ky < kh; ++ky, src += tap_row, dst += row) {
+      vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+    }
+  } else {
+    for (int32_t ky = 0; ky < kh; ++ky, src += tap_row) put_run(dst, 16, ky * row, src, row);
+  }
+}
+
 // Output pixels in order (batch, row, column) with their window origins.
 struct Cursor {
   int32_t b, oy, ox;
@@ -414,6 +436,13 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   const bool direct = blocks || padded == 16;
   int8_t* const flat = scratch + 4 * padded;
   const int8x16_t pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
+  // Window origins (y0, x0) with 0 <= y0 < y_lim and 0 <= x0 < x_lim have every tap inside.
+  const int32_t in_row = s.input_width * depth;
+  const int32_t row = s.filter_width * depth;
+  const int32_t tap_row = s.dilation_height * in_row;
+  const int32_t y_lim = s.input_height - (s.filter_height - 1) * s.dilation_height;
+  const int32_t x_lim = s.input_width - (s.filter_width - 1) * s.dilation_width;
+  const bool interior = s.dilation_width == 1 && y_lim > 0 && x_lim > 0;
 
   PairLoop loop;
   loop.x = scratch;
@@ -462,8 +491,17 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
         const int8_t* in_batch = input + at.b * in_image;
         const int32_t y0 = at.oy * s.stride_height - s.pad_top;
         const int32_t x0 = at.ox * s.stride_width - s.pad_left;
+        const bool inside = interior && static_cast<uint32_t>(y0) < static_cast<uint32_t>(y_lim) &&
+                            static_cast<uint32_t>(x0) < static_cast<uint32_t>(x_lim);
+        const int8_t* src = in_batch + y0 * in_row + x0 * depth;
         if (blocks) {
-          gather<true>(s, in_batch, y0, x0, pad, dst, 64);
+          if (inside) {
+            gather_inside<true>(src, tap_row, s.filter_height, row, dst, 64);
+          } else {
+            gather<true>(s, in_batch, y0, x0, pad, dst, 64);
+          }
+        } else if (inside) {
+          gather_inside<false>(src, tap_row, s.filter_height, row, direct ? dst : flat, 16);
         } else {
           gather<false>(s, in_batch, y0, x0, pad, direct ? dst : flat, direct ? 64 : 16);
         }
@@ -507,8 +545,17 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       const int8_t* in_batch = input + at.b * in_image;
       const int32_t y0 = at.oy * s.stride_height - s.pad_top;
       const int32_t x0 = at.ox * s.stride_width - s.pad_left;
+      const bool inside = interior && static_cast<uint32_t>(y0) < static_cast<uint32_t>(y_lim) &&
+                          static_cast<uint32_t>(x0) < static_cast<uint32_t>(x_lim);
+      const int8_t* src = in_batch + y0 * in_row + x0 * depth;
       if (blocks) {
-        gather<true>(s, in_batch, y0, x0, pad, scratch, 16);
+        if (inside) {
+          gather_inside<true>(src, tap_row, s.filter_height, row, scratch, 16);
+        } else {
+          gather<true>(s, in_batch, y0, x0, pad, scratch, 16);
+        }
+      } else if (inside) {
+        gather_inside<false>(src, tap_row, s.filter_height, row, scratch, 16);
       } else {
         gather<false>(s, in_batch, y0, x0, pad, scratch, 16);
       }
