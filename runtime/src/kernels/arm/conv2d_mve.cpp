@@ -183,7 +183,9 @@ struct PairLoop {
 
 extern "C" {
 // One per window shape (whole steps only / whole steps and a tail / a tail only) and
-// requantization (right shifts only / any shifts).
+// case: the plain loops require right shifts only, the activation range [-128, 127] and
+// every lane stored (four pixels, two channels); the _any loops take any shifts, the
+// clamp and the store predicate.
 void utensor_conv2d_mve_pairs_w(PairLoop* loop);
 void utensor_conv2d_mve_pairs_wt(PairLoop* loop);
 void utensor_conv2d_mve_pairs_t(PairLoop* loop);
@@ -310,6 +312,7 @@ __asm__(
     "  .endif\n"
     "  vqmovnb.s32 q0, q5\n"
     "  vqmovnt.s32 q0, q6\n"
+    "  .if \\any\n"
     "  ldrd r10, r12, [r9, #36]\n"
     "  vqadd.s16 q0, q0, r10\n"
     "  cmp r12, #0\n"
@@ -320,12 +323,19 @@ __asm__(
     "  vmsr p0, r12\n"
     "  vpst\n"
     "  vstrbt.16 q1, [r6, q4]\n"
+    "  .else\n"
+    "  ldr r10, [r9, #36]\n"
+    "  vqadd.s16 q0, q0, r10\n"
+    "  vqmovnb.s16 q1, q0\n"
+    "  vstrb.16 q1, [r6, q4]\n"
+    "  .endif\n"
     "  adds r6, r6, #2\n"
     "  subs r8, r8, #1\n"
     "  stm r9, {r0, r2, r4, r6, r8}\n"
     "  bne 1b\n"
     "  vpop {d8-d13}\n"
     "  pop {r4-r11, pc}\n"
+    "  .if \\any\n"
     "7:\n"
     "  ldrd r10, r12, [r9, #44]\n"
     "  vdup.16 q1, r10\n"
@@ -333,6 +343,7 @@ __asm__(
     "  vdup.16 q1, r12\n"
     "  vmin.s16 q1, q0, q1\n"
     "  b 8b\n"
+    "  .endif\n"
     "  .size \\name, . - \\name\n"
     ".endm\n"
     "UT_PAIRS utensor_conv2d_mve_pairs_w, 1, 0, 0\n"
@@ -457,11 +468,14 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   for (int32_t i = 0; i < 8; ++i) {
     loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
   }
-  const bool any = params.right_shifts_only == 0;
-  void (*const run)(PairLoop*) =
-      window < 16 ? (any ? utensor_conv2d_mve_pairs_t_any : utensor_conv2d_mve_pairs_t)
-      : window & 15 ? (any ? utensor_conv2d_mve_pairs_wt_any : utensor_conv2d_mve_pairs_wt)
-                    : (any ? utensor_conv2d_mve_pairs_w_any : utensor_conv2d_mve_pairs_w);
+  void (*const run_any)(PairLoop*) = window < 16      ? utensor_conv2d_mve_pairs_t_any
+                                     : window & 15 ? utensor_conv2d_mve_pairs_wt_any
+                                                   : utensor_conv2d_mve_pairs_w_any;
+  void (*const run_plain)(PairLoop*) =
+      params.right_shifts_only == 0 || loop.clamp ? run_any
+      : window < 16                               ? utensor_conv2d_mve_pairs_t
+      : window & 15                               ? utensor_conv2d_mve_pairs_wt
+                                                  : utensor_conv2d_mve_pairs_w;
   const int32_t pairs = out_c >> 1;
   // An odd last channel runs as a pass of itself twice (window 0), from copies of its
   // constants so that no table is read past its end; its second lanes are not stored.
@@ -521,7 +535,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       loop.pairs = pairs;
       loop.window = window;
       loop.w = filter;
-      run(&loop);
+      (n == 4 ? run_plain : run_any)(&loop);
     }
     if (out_c & 1) {
       loop.bias = last;
@@ -532,7 +546,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       loop.window = 0;
       loop.w = filter + (out_c - 1) * window;
       loop.store = store & 0x3333u;
-      run(&loop);
+      run_any(&loop);
     }
   }
   for (; px < pixels; ++px, at.next(s)) {
