@@ -129,11 +129,10 @@ template <bool kBlocks>
 UTENSOR_HOT_INLINE void gather_inside(const int8_t* src, int32_t tap_row, int32_t kh,
                                       int32_t row, int8_t* dst, int32_t pitch) {
   if (kBlocks) {
+    const int32_t chunks = row >> 4;
     for (int32_t ky = 0; ky < kh; ++ky, src += tap_row) {
       const int8_t* p = src;
-      for (int32_t len = row; len > 0; len -= 16, p += 16, dst += pitch) {
-        vstrbq_s8(dst, vldrbq_s8(p));
-      }
+      for (int32_t c = 0; c < chunks; ++c, p += 16, dst += pitch) vstrbq_s8(dst, vldrbq_s8(p));
     }
   } else if (row <= 16) {  // contiguous: one predicated copy per row
     const mve_pred16_t p = vctp8q(static_cast<uint32_t>(row));
@@ -454,6 +453,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   const int32_t y_lim = s.input_height - (s.filter_height - 1) * s.dilation_height;
   const int32_t x_lim = s.input_width - (s.filter_width - 1) * s.dilation_width;
   const bool interior = s.dilation_width == 1 && y_lim > 0 && x_lim > 0;
+  const int32_t x_step = s.stride_width * depth;
 
   PairLoop loop;
   loop.x = scratch;
@@ -490,38 +490,69 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   int32_t px = 0;
   for (; pixels - px >= 3; px += 4) {
     const int32_t n = pixels - px < 4 ? pixels - px : 4;
-    for (int32_t j = 0; j < n; ++j, at.next(s)) {
-      int8_t* dst = scratch + 16 * j;
-      if (pointwise) {
-        const int8_t* src = input + (px + j) * depth;
+    // Four pixels of one output row whose windows are all inside the image (most groups):
+    // window origins stride_width * C_IN apart, no per-pixel tests.
+    const int32_t y0 = at.oy * s.stride_height - s.pad_top;
+    const int32_t x0 = at.ox * s.stride_width - s.pad_left;
+    if (!pointwise && n == 4 && at.ox + 4 <= s.output_width && interior &&
+        static_cast<uint32_t>(y0) < static_cast<uint32_t>(y_lim) &&
+        static_cast<uint32_t>(x0) < static_cast<uint32_t>(x_lim) &&
+        static_cast<uint32_t>(x0 + 3 * s.stride_width) < static_cast<uint32_t>(x_lim)) {
+      const int8_t* src = input + at.b * in_image + y0 * in_row + x0 * depth;
+      for (int32_t j = 0; j < 4; ++j, src += x_step) {
+        int8_t* dst = scratch + 16 * j;
         if (blocks) {
-          put_blocks(dst, 64, 0, src, depth);
+          gather_inside<true>(src, tap_row, s.filter_height, row, dst, 64);
         } else if (direct) {
-          put_run(dst, 64, 0, src, depth);
+          gather_inside<false>(src, tap_row, s.filter_height, row, dst, 16);
         } else {
-          put_run(flat, 16, 0, src, depth);
-        }
-      } else {
-        const int8_t* in_batch = input + at.b * in_image;
-        const int32_t y0 = at.oy * s.stride_height - s.pad_top;
-        const int32_t x0 = at.ox * s.stride_width - s.pad_left;
-        const bool inside = interior && static_cast<uint32_t>(y0) < static_cast<uint32_t>(y_lim) &&
-                            static_cast<uint32_t>(x0) < static_cast<uint32_t>(x_lim);
-        const int8_t* src = in_batch + y0 * in_row + x0 * depth;
-        if (blocks) {
-          if (inside) {
-            gather_inside<true>(src, tap_row, s.filter_height, row, dst, 64);
-          } else {
-            gather<true>(s, in_batch, y0, x0, pad, dst, 64);
-          }
-        } else if (inside) {
-          gather_inside<false>(src, tap_row, s.filter_height, row, direct ? dst : flat, 16);
-        } else {
-          gather<false>(s, in_batch, y0, x0, pad, direct ? dst : flat, direct ? 64 : 16);
+          gather_inside<false>(src, tap_row, s.filter_height, row, flat, 16);
+          for (int32_t t = 0; t < padded; t += 16) vstrbq_s8(dst + 4 * t, vldrbq_s8(flat + t));
         }
       }
-      if (!direct) {  // interleave the contiguous window
-        for (int32_t t = 0; t < padded; t += 16) vstrbq_s8(dst + 4 * t, vldrbq_s8(flat + t));
+      at.ox += 4;
+      if (at.ox == s.output_width) {
+        at.ox = 0;
+        if (++at.oy == s.output_height) {
+          at.oy = 0;
+          ++at.b;
+        }
+      }
+    } else {
+      for (int32_t j = 0; j < n; ++j, at.next(s)) {
+        int8_t* dst = scratch + 16 * j;
+        if (pointwise) {
+          const int8_t* src = input + (px + j) * depth;
+          if (blocks) {
+            put_blocks(dst, 64, 0, src, depth);
+          } else if (direct) {
+            put_run(dst, 64, 0, src, depth);
+          } else {
+            put_run(flat, 16, 0, src, depth);
+          }
+        } else {
+          const int8_t* in_batch = input + at.b * in_image;
+          const int32_t py = at.oy * s.stride_height - s.pad_top;
+          const int32_t px0 = at.ox * s.stride_width - s.pad_left;
+          const bool inside = interior &&
+                              static_cast<uint32_t>(py) < static_cast<uint32_t>(y_lim) &&
+                              static_cast<uint32_t>(px0) < static_cast<uint32_t>(x_lim);
+          const int8_t* src = in_batch + py * in_row + px0 * depth;
+          if (blocks) {
+            if (inside) {
+              gather_inside<true>(src, tap_row, s.filter_height, row, dst, 64);
+            } else {
+              gather<true>(s, in_batch, py, px0, pad, dst, 64);
+            }
+          } else if (inside) {
+            gather_inside<false>(src, tap_row, s.filter_height, row, direct ? dst : flat, 16);
+          } else {
+            gather<false>(s, in_batch, py, px0, pad, direct ? dst : flat, direct ? 64 : 16);
+          }
+        }
+        if (!direct) {  // interleave the contiguous window
+          for (int32_t t = 0; t < padded; t += 16) vstrbq_s8(dst + 4 * t, vldrbq_s8(flat + t));
+        }
       }
     }
     int8_t* out = output + px * out_c;
