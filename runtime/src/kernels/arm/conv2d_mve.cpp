@@ -124,7 +124,7 @@ void gather(const Conv2DShape& s, const int8_t* in_batch, int32_t y0, int32_t x0
 }
 
 // The window of an output pixel whose taps are all inside the image, without horizontal
-// dilation (most pixels): KH runs of `row` input bytes, `tap_row` apart, from `src`.
+// dilation (most pixels): KH (>= 1) runs of `row` input bytes, `tap_row` apart, from `src`.
 template <bool kBlocks>
 UTENSOR_HOT_INLINE void gather_inside(const int8_t* src, int32_t tap_row, int32_t kh,
                                       int32_t row, int8_t* dst, int32_t pitch) {
@@ -134,11 +134,24 @@ UTENSOR_HOT_INLINE void gather_inside(const int8_t* src, int32_t tap_row, int32_
       const int8_t* p = src;
       for (int32_t c = 0; c < chunks; ++c, p += 16, dst += pitch) vstrbq_s8(dst, vldrbq_s8(p));
     }
-  } else if (row <= 16) {  // contiguous: one predicated copy per row
-    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(row));
-    for (int32_t ky = 0; ky < kh; ++ky, src += tap_row, dst += row) {
-      vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
-    }
+  } else if (row <= 16) {
+    // Contiguous: one predicated copy per row. Assembly: GCC 12 moves the predicate
+    // through a core register around every predicated instruction of such a loop.
+    int8x16_t v;
+    __asm__ volatile(
+        "vctp.8 %[row]\n\t"
+        "1:\n\t"
+        "vpst\n\t"
+        "vldrbt.u8 %q[v], [%[src]]\n\t"
+        "vpst\n\t"
+        "vstrbt.8 %q[v], [%[dst]]\n\t"
+        "add %[src], %[src], %[tap_row]\n\t"
+        "add %[dst], %[dst], %[row]\n\t"
+        "subs %[kh], %[kh], #1\n\t"
+        "bne 1b\n\t"
+        : [v] "=&w"(v), [src] "+r"(src), [dst] "+r"(dst), [kh] "+r"(kh)
+        : [row] "r"(row), [tap_row] "r"(tap_row)
+        : "cc", "memory");
   } else {
     for (int32_t ky = 0; ky < kh; ++ky, src += tap_row) put_run(dst, 16, ky * row, src, row);
   }
