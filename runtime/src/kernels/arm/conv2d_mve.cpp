@@ -33,28 +33,15 @@ using namespace detail;  // NOLINT: the kernels' shared helpers
 
 // ---- im2col -----------------------------------------------------------------------
 // A window is written as 16-byte chunks `pitch` bytes apart: pitch 16 is a contiguous
-// window, pitch 64 the interleaved layout of a group of four pixels (chunk offsets must
-// then be multiples of 16, i.e. runs start at multiples of 16).
+// window, pitch 64 the interleaved layout of a group of four pixels (then runs must start
+// at multiples of 16, or the window fit one chunk).
 
-// `len` bytes of `src` (a multiple of 16) to window offset k (a multiple of 16).
-UTENSOR_HOT_INLINE void put_blocks(int8_t* dst, int32_t pitch, int32_t k, const int8_t* src,
-                                   int32_t len) {
-  int8_t* d = dst + (k >> 4) * pitch;
-  for (; len > 0; len -= 16, src += 16, d += pitch) vstrbq_s8(d, vldrbq_s8(src));
-}
-
-UTENSOR_HOT_INLINE void fill_blocks(int8_t* dst, int32_t pitch, int32_t k, int8x16_t pad,
-                                    int32_t len) {
-  int8_t* d = dst + (k >> 4) * pitch;
-  for (; len > 0; len -= 16, d += pitch) vstrbq_s8(d, pad);
-}
-
-// Any `len` bytes to any window offset k: contiguous (pitch 16), or a window that fits one
-// chunk (k + len <= 16).
+// `len` bytes to window offset k: contiguous (pitch 16), runs starting at multiples of 16
+// (C_IN % 16 == 0), or a window that fits one chunk.
 UTENSOR_HOT_INLINE void put_run(int8_t* dst, int32_t pitch, int32_t k, const int8_t* src,
                                 int32_t len) {
   int8_t* d = dst + (k >> 4) * pitch + (k & 15);
-  for (; len > 0; len -= 16, src += 16, d += 16) {
+  for (; len > 0; len -= 16, src += 16, d += pitch) {
     const mve_pred16_t p = vctp8q(static_cast<uint32_t>(len));
     vstrbq_p_s8(d, vldrbq_z_s8(src, p), p);
   }
@@ -63,12 +50,11 @@ UTENSOR_HOT_INLINE void put_run(int8_t* dst, int32_t pitch, int32_t k, const int
 UTENSOR_HOT_INLINE void fill_run(int8_t* dst, int32_t pitch, int32_t k, int8x16_t pad,
                                  int32_t len) {
   int8_t* d = dst + (k >> 4) * pitch + (k & 15);
-  for (; len > 0; len -= 16, d += 16) vstrbq_p_s8(d, pad, vctp8q(static_cast<uint32_t>(len)));
+  for (; len > 0; len -= 16, d += pitch) vstrbq_p_s8(d, pad, vctp8q(static_cast<uint32_t>(len)));
 }
 
 // The window of the output pixel whose window origin is (y0, x0) in `in_batch`, written
-// with put/fill (blocks when every run is whole 16-byte chunks: C_IN % 16 == 0).
-template <bool kBlocks>
+// with put_run / fill_run (taps outside the image: the input zero point).
 void gather(const Conv2DShape& s, const int8_t* in_batch, int32_t y0, int32_t x0,
             int8x16_t pad, int8_t* dst, int32_t pitch) {
   const int32_t depth = s.input_channels;
@@ -80,42 +66,22 @@ void gather(const Conv2DShape& s, const int8_t* in_batch, int32_t y0, int32_t x0
   for (int32_t ky = 0; ky < s.filter_height; ++ky, k += row) {
     const int32_t y = y0 + ky * s.dilation_height;
     if (y < 0 || y >= s.input_height) {
-      if (kBlocks) {
-        fill_blocks(dst, pitch, k, pad, row);
-      } else {
-        fill_run(dst, pitch, k, pad, row);
-      }
+      fill_run(dst, pitch, k, pad, row);
       continue;
     }
     const int8_t* src = in_batch + y * in_row;
     if (s.dilation_width == 1) {  // the taps inside the image are one run of input
       const int32_t before = kx_begin * depth;
       const int32_t inside = (kx_end - kx_begin) * depth;
-      const int32_t after = row - before - inside;
-      const int8_t* run = src + (x0 + kx_begin) * depth;
-      if (kBlocks) {
-        fill_blocks(dst, pitch, k, pad, before);
-        put_blocks(dst, pitch, k + before, run, inside);
-        fill_blocks(dst, pitch, k + before + inside, pad, after);
-      } else {
-        fill_run(dst, pitch, k, pad, before);
-        put_run(dst, pitch, k + before, run, inside);
-        fill_run(dst, pitch, k + before + inside, pad, after);
-      }
+      fill_run(dst, pitch, k, pad, before);
+      put_run(dst, pitch, k + before, src + (x0 + kx_begin) * depth, inside);
+      fill_run(dst, pitch, k + before + inside, pad, row - before - inside);
       continue;
     }
     for (int32_t kx = 0; kx < s.filter_width; ++kx) {
-      const int32_t x = x0 + kx * s.dilation_width;
       const int32_t kk = k + kx * depth;
-      const bool in = kx >= kx_begin && kx < kx_end;
-      if (kBlocks) {
-        if (in) {
-          put_blocks(dst, pitch, kk, src + x * depth, depth);
-        } else {
-          fill_blocks(dst, pitch, kk, pad, depth);
-        }
-      } else if (in) {
-        put_run(dst, pitch, kk, src + x * depth, depth);
+      if (kx >= kx_begin && kx < kx_end) {
+        put_run(dst, pitch, kk, src + (x0 + kx * s.dilation_width) * depth, depth);
       } else {
         fill_run(dst, pitch, kk, pad, depth);
       }
@@ -182,28 +148,25 @@ struct PairLoop {
   int32_t pairs;         // 16: passes left (>= 1)
   const int8_t* x;       // 20: the four interleaved windows
   int32_t window;        // 24: weight row length (0: both channels of a pass are one)
-  int32_t n;             // 28: window / 16 - 1 (whole 16-byte steps after the first)
+  int32_t n;             // 28: window / 16 - 1 (whole 16-byte steps after the first; -1: none)
   const int8_t* w;       // 32: weights of the first channel
   int32_t zero_point;    // 36
   int32_t clamp;         // 40: 0 when the activation range is [-128, 127]
   int32_t lo, hi;        // 44, 48
-  uint32_t tail;         // 52: predicate of the window's last window % 16 bytes
+  uint32_t tail;         // 52: predicate of the window's last window % 16 bytes (0: none)
   uint32_t store;        // 56: predicate of the 16-bit lanes to store
   int32_t unused;        // 60
   uint16_t offsets[8];   // 64: lane 2 i + c -> byte offset of pixel i, channel c
 };
 
 extern "C" {
-// One per window shape (whole steps only / whole steps and a tail / a tail only) and
-// case: the plain loops require right shifts only, the activation range [-128, 127] and
-// every lane stored (four pixels, two channels); the _any loops take any shifts, the
-// clamp and the store predicate.
+// The plain loops take windows of whole 16-byte steps (_w) or any window (_wt: a tail,
+// or a tail only with n = -1) and require right shifts only, the activation range
+// [-128, 127] and every lane stored (four pixels, two channels); _any takes any window,
+// any shifts, the clamp and the store predicate (a few more instructions per pass).
 void utensor_conv2d_mve_pairs_w(PairLoop* loop);
 void utensor_conv2d_mve_pairs_wt(PairLoop* loop);
-void utensor_conv2d_mve_pairs_t(PairLoop* loop);
-void utensor_conv2d_mve_pairs_w_any(PairLoop* loop);
-void utensor_conv2d_mve_pairs_wt_any(PairLoop* loop);
-void utensor_conv2d_mve_pairs_t_any(PairLoop* loop);
+void utensor_conv2d_mve_pairs_any(PairLoop* loop);
 }
 
 // Register use: accumulators in the even registers VMLADAVA requires (pixel 0..3 of the
@@ -237,14 +200,18 @@ __asm__(
     ".endm\n"
     ".macro UT_TAIL op\n"
     "  ldr r7, [r9, #52]\n"
+    "  UT_TAILP \\op\n"
+    ".endm\n"
+    ".macro UT_TAILP op\n"  // the tail predicate already in r7
     "  vmsr p0, r7\n"
     "  vpstt\n"
     "  vldrbt.u8 q0, [r3]\n"
     "  vldrbt.u8 q1, [r5]\n"
     "  UT_XSTEP \\op\n"
     ".endm\n"
-    // whole: 1 with whole steps; tail: 1 with a tail step; any: 1 for any shifts
-    ".macro UT_PAIRS name, whole, tail, any\n"
+    // shape: 0 whole steps only, 1 whole steps and a tail, 2 either, or a tail only (tested
+    // per pass); any: 1 for any shifts, the clamp and the store predicate
+    ".macro UT_PAIRS name, shape, any\n"
     "  .text\n"
     "  .align 2\n"
     "  .global \\name\n"
@@ -263,7 +230,10 @@ __asm__(
     "  mov r3, r11\n"
     "  add r5, r11\n"
     "  rsb r11, r3, r5, lsl #1\n"
-    "  .if \\whole\n"
+    "  .if \\shape == 2\n"
+    "  cmp r7, #0\n"
+    "  blt 5f\n"
+    "  .endif\n"
     "  UT_STEP vmladav.s8\n"
     "  lsrs r7, r7, #1\n"
     "  bcc 3f\n"
@@ -276,11 +246,18 @@ __asm__(
     "  subs r7, r7, #1\n"
     "  bne 4b\n"
     "2:\n"
-    "  .if \\tail\n"
+    "  .if \\shape == 1\n"
     "  UT_TAIL vmladava.s8\n"
     "  .endif\n"
-    "  .else\n"
+    "  .if \\shape == 2\n"
+    "  ldr r7, [r9, #52]\n"
+    "  cmp r7, #0\n"
+    "  beq 6f\n"
+    "  UT_TAILP vmladava.s8\n"
+    "  b 6f\n"
+    "5:\n"
     "  UT_TAIL vmladav.s8\n"
+    "6:\n"
     "  .endif\n"
     "  vmov q5[2], q5[0], r0, r8\n"
     "  vmov q5[3], q5[1], r4, r12\n"
@@ -358,13 +335,11 @@ __asm__(
     "  .endif\n"
     "  .size \\name, . - \\name\n"
     ".endm\n"
-    "UT_PAIRS utensor_conv2d_mve_pairs_w, 1, 0, 0\n"
-    "UT_PAIRS utensor_conv2d_mve_pairs_wt, 1, 1, 0\n"
-    "UT_PAIRS utensor_conv2d_mve_pairs_t, 0, 1, 0\n"
-    "UT_PAIRS utensor_conv2d_mve_pairs_w_any, 1, 0, 1\n"
-    "UT_PAIRS utensor_conv2d_mve_pairs_wt_any, 1, 1, 1\n"
-    "UT_PAIRS utensor_conv2d_mve_pairs_t_any, 0, 1, 1\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_w, 0, 0\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_wt, 2, 0\n"
+    "UT_PAIRS utensor_conv2d_mve_pairs_any, 2, 1\n"
     ".purgem UT_PAIRS\n"
+    ".purgem UT_TAILP\n"
     ".purgem UT_TAIL\n"
     ".purgem UT_STEP\n"
     ".purgem UT_XSTEP\n");
@@ -439,6 +414,50 @@ bool is_pointwise(const Conv2DShape& s) {
          (s.batches == 1 || s.output_height == s.input_height);
 }
 
+// The layer's window geometry, for the gathers below.
+struct Windows {
+  const Conv2DShape* s;
+  const int8_t* input;
+  int32_t depth, in_image, in_row, row, tap_row;
+  // Window origins (y0, x0) with 0 <= y0 < y_lim and 0 <= x0 < x_lim have every tap inside.
+  int32_t y_lim, x_lim;
+  bool interior;  // no horizontal dilation and some such origins
+  bool blocks;    // C_IN % 16 == 0: runs of whole chunks
+  int8x16_t pad;  // the input zero point
+};
+
+// The in-image window whose first row starts at `src`, to dst (chunks `pitch` apart when
+// blocks; else contiguous, or a single chunk). Out of line: one copy for every caller.
+__attribute__((noinline)) void rows_to(const Windows& g, const int8_t* src, int8_t* dst,
+                                       int32_t pitch) {
+  if (g.blocks) {
+    gather_inside<true>(src, g.tap_row, g.s->filter_height, g.row, dst, pitch);
+  } else {
+    gather_inside<false>(src, g.tap_row, g.s->filter_height, g.row, dst, pitch);
+  }
+}
+
+// The window of output pixel `at` to dst, as rows_to; taps in the padding hold the input
+// zero point.
+__attribute__((noinline)) void window_to(const Windows& g, const Cursor& at, int8_t* dst,
+                                         int32_t pitch) {
+  const Conv2DShape& s = *g.s;
+  const int8_t* in_batch = g.input + at.b * g.in_image;
+  const int32_t y0 = at.oy * s.stride_height - s.pad_top;
+  const int32_t x0 = at.ox * s.stride_width - s.pad_left;
+  if (g.interior && static_cast<uint32_t>(y0) < static_cast<uint32_t>(g.y_lim) &&
+      static_cast<uint32_t>(x0) < static_cast<uint32_t>(g.x_lim)) {
+    rows_to(g, in_batch + y0 * g.in_row + x0 * g.depth, dst, pitch);
+  } else {
+    gather(s, in_batch, y0, x0, g.pad, dst, pitch);
+  }
+}
+
+// A contiguous window as pixel slot `dst` of the interleaved layout.
+UTENSOR_HOT_INLINE void interleave(const int8_t* flat, int8_t* dst, int32_t padded) {
+  for (int32_t t = 0; t < padded; t += 16) vstrbq_s8(dst + 4 * t, vldrbq_s8(flat + t));
+}
+
 }  // namespace
 
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
@@ -450,22 +469,25 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   const int32_t padded = (window + 15) & ~15;
   const int32_t out_c = s.output_channels;
   const int32_t pixels = s.batches * s.output_height * s.output_width;
-  const int32_t in_image = s.input_height * s.input_width * depth;
   const bool pointwise = is_pointwise(s);
-  // Runs of whole chunks: written straight into the interleaved layout; otherwise each
+  Windows g;
+  g.s = &s;
+  g.input = input;
+  g.depth = depth;
+  g.in_image = s.input_height * s.input_width * depth;
+  g.in_row = s.input_width * depth;
+  g.row = s.filter_width * depth;
+  g.tap_row = s.dilation_height * g.in_row;
+  g.y_lim = s.input_height - (s.filter_height - 1) * s.dilation_height;
+  g.x_lim = s.input_width - (s.filter_width - 1) * s.dilation_width;
+  g.interior = s.dilation_width == 1 && g.y_lim > 0 && g.x_lim > 0;
+  g.blocks = depth % 16 == 0;
+  g.pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
+  // Runs of whole chunks are written straight into the interleaved layout; otherwise each
   // window is gathered contiguously after the four and then interleaved (unless it is a
   // single chunk, which is both layouts at once).
-  const bool blocks = depth % 16 == 0;
-  const bool direct = blocks || padded == 16;
+  const bool direct = g.blocks || padded == 16;
   int8_t* const flat = scratch + 4 * padded;
-  const int8x16_t pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
-  // Window origins (y0, x0) with 0 <= y0 < y_lim and 0 <= x0 < x_lim have every tap inside.
-  const int32_t in_row = s.input_width * depth;
-  const int32_t row = s.filter_width * depth;
-  const int32_t tap_row = s.dilation_height * in_row;
-  const int32_t y_lim = s.input_height - (s.filter_height - 1) * s.dilation_height;
-  const int32_t x_lim = s.input_width - (s.filter_width - 1) * s.dilation_width;
-  const bool interior = s.dilation_width == 1 && y_lim > 0 && x_lim > 0;
   const int32_t x_step = s.stride_width * depth;
 
   PairLoop loop;
@@ -481,14 +503,10 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   for (int32_t i = 0; i < 8; ++i) {
     loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
   }
-  void (*const run_any)(PairLoop*) = window < 16      ? utensor_conv2d_mve_pairs_t_any
-                                     : window & 15 ? utensor_conv2d_mve_pairs_wt_any
-                                                   : utensor_conv2d_mve_pairs_w_any;
-  void (*const run_plain)(PairLoop*) =
-      params.right_shifts_only == 0 || loop.clamp ? run_any
-      : window < 16                               ? utensor_conv2d_mve_pairs_t
-      : window & 15                               ? utensor_conv2d_mve_pairs_wt
-                                                  : utensor_conv2d_mve_pairs_w;
+  void (*const run_any)(PairLoop*) = utensor_conv2d_mve_pairs_any;
+  void (*const run_plain)(PairLoop*) = params.right_shifts_only == 0 || loop.clamp ? run_any
+                                       : window & 15 ? utensor_conv2d_mve_pairs_wt
+                                                     : utensor_conv2d_mve_pairs_w;
   const int32_t pairs = out_c >> 1;
   // An odd last channel runs as a pass of itself twice (window 0), from copies of its
   // constants so that no table is read past its end; its second lanes are not stored.
@@ -507,20 +525,17 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
     // window origins stride_width * C_IN apart, no per-pixel tests.
     const int32_t y0 = at.oy * s.stride_height - s.pad_top;
     const int32_t x0 = at.ox * s.stride_width - s.pad_left;
-    if (!pointwise && n == 4 && at.ox + 4 <= s.output_width && interior &&
-        static_cast<uint32_t>(y0) < static_cast<uint32_t>(y_lim) &&
-        static_cast<uint32_t>(x0) < static_cast<uint32_t>(x_lim) &&
-        static_cast<uint32_t>(x0 + 3 * s.stride_width) < static_cast<uint32_t>(x_lim)) {
-      const int8_t* src = input + at.b * in_image + y0 * in_row + x0 * depth;
+    if (!pointwise && n == 4 && at.ox + 4 <= s.output_width && g.interior &&
+        static_cast<uint32_t>(y0) < static_cast<uint32_t>(g.y_lim) &&
+        static_cast<uint32_t>(x0) < static_cast<uint32_t>(g.x_lim) &&
+        static_cast<uint32_t>(x0 + 3 * s.stride_width) < static_cast<uint32_t>(g.x_lim)) {
+      const int8_t* src = input + at.b * g.in_image + y0 * g.in_row + x0 * depth;
       for (int32_t j = 0; j < 4; ++j, src += x_step) {
-        int8_t* dst = scratch + 16 * j;
-        if (blocks) {
-          gather_inside<true>(src, tap_row, s.filter_height, row, dst, 64);
-        } else if (direct) {
-          gather_inside<false>(src, tap_row, s.filter_height, row, dst, 16);
+        if (g.blocks) {  // inline: the deep layers' hot copy
+          gather_inside<true>(src, g.tap_row, s.filter_height, g.row, scratch + 16 * j, 64);
         } else {
-          gather_inside<false>(src, tap_row, s.filter_height, row, flat, 16);
-          for (int32_t t = 0; t < padded; t += 16) vstrbq_s8(dst + 4 * t, vldrbq_s8(flat + t));
+          rows_to(g, src, direct ? scratch + 16 * j : flat, direct ? 64 : 16);
+          if (!direct) interleave(flat, scratch + 16 * j, padded);
         }
       }
       at.ox += 4;
@@ -536,36 +551,15 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
         int8_t* dst = scratch + 16 * j;
         if (pointwise) {
           const int8_t* src = input + (px + j) * depth;
-          if (blocks) {
-            put_blocks(dst, 64, 0, src, depth);
-          } else if (direct) {
-            put_run(dst, 64, 0, src, depth);
+          if (g.blocks) {
+            gather_inside<true>(src, 0, 1, depth, dst, 64);
           } else {
-            put_run(flat, 16, 0, src, depth);
+            put_run(direct ? dst : flat, direct ? 64 : 16, 0, src, depth);
           }
         } else {
-          const int8_t* in_batch = input + at.b * in_image;
-          const int32_t py = at.oy * s.stride_height - s.pad_top;
-          const int32_t px0 = at.ox * s.stride_width - s.pad_left;
-          const bool inside = interior &&
-                              static_cast<uint32_t>(py) < static_cast<uint32_t>(y_lim) &&
-                              static_cast<uint32_t>(px0) < static_cast<uint32_t>(x_lim);
-          const int8_t* src = in_batch + py * in_row + px0 * depth;
-          if (blocks) {
-            if (inside) {
-              gather_inside<true>(src, tap_row, s.filter_height, row, dst, 64);
-            } else {
-              gather<true>(s, in_batch, py, px0, pad, dst, 64);
-            }
-          } else if (inside) {
-            gather_inside<false>(src, tap_row, s.filter_height, row, direct ? dst : flat, 16);
-          } else {
-            gather<false>(s, in_batch, py, px0, pad, direct ? dst : flat, direct ? 64 : 16);
-          }
+          window_to(g, at, direct ? dst : flat, direct ? 64 : 16);
         }
-        if (!direct) {  // interleave the contiguous window
-          for (int32_t t = 0; t < padded; t += 16) vstrbq_s8(dst + 4 * t, vldrbq_s8(flat + t));
-        }
+        if (!direct) interleave(flat, dst, padded);
       }
     }
     int8_t* out = output + px * out_c;
@@ -593,30 +587,14 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       run_any(&loop);
     }
   }
-  for (; px < pixels; ++px, at.next(s)) {
+  for (; px < pixels; ++px, at.next(s)) {  // one or two pixels left
     const int8_t* x = scratch;
-    if (pointwise && blocks) {
+    if (pointwise && g.blocks) {
       x = input + px * depth;
     } else if (pointwise) {
       put_run(scratch, 16, 0, input + px * depth, depth);
     } else {
-      const int8_t* in_batch = input + at.b * in_image;
-      const int32_t y0 = at.oy * s.stride_height - s.pad_top;
-      const int32_t x0 = at.ox * s.stride_width - s.pad_left;
-      const bool inside = interior && static_cast<uint32_t>(y0) < static_cast<uint32_t>(y_lim) &&
-                          static_cast<uint32_t>(x0) < static_cast<uint32_t>(x_lim);
-      const int8_t* src = in_batch + y0 * in_row + x0 * depth;
-      if (blocks) {
-        if (inside) {
-          gather_inside<true>(src, tap_row, s.filter_height, row, scratch, 16);
-        } else {
-          gather<true>(s, in_batch, y0, x0, pad, scratch, 16);
-        }
-      } else if (inside) {
-        gather_inside<false>(src, tap_row, s.filter_height, row, scratch, 16);
-      } else {
-        gather<false>(s, in_batch, y0, x0, pad, scratch, 16);
-      }
+      window_to(g, at, scratch, 16);
     }
     channels_1x4(params, x, filter, window, output + px * out_c);
   }
