@@ -21,6 +21,7 @@
 
 #include <arm_mve.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "utensor/kernels/conv2d.hpp"
 #include "utensor/kernels/detail/kernel_util.hpp"
@@ -521,45 +522,55 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   int32_t px = 0;
   for (; pixels - px >= 3; px += 4) {
     const int32_t n = pixels - px < 4 ? pixels - px : 4;
-    // Four pixels of one output row whose windows are all inside the image (most groups):
-    // window origins stride_width * C_IN apart, no per-pixel tests.
-    const int32_t y0 = at.oy * s.stride_height - s.pad_top;
-    const int32_t x0 = at.ox * s.stride_width - s.pad_left;
-    if (!pointwise && n == 4 && at.ox + 4 <= s.output_width && g.interior &&
-        static_cast<uint32_t>(y0) < static_cast<uint32_t>(g.y_lim) &&
-        static_cast<uint32_t>(x0) < static_cast<uint32_t>(g.x_lim) &&
-        static_cast<uint32_t>(x0 + 3 * s.stride_width) < static_cast<uint32_t>(g.x_lim)) {
-      const int8_t* src = input + at.b * g.in_image + y0 * g.in_row + x0 * depth;
-      for (int32_t j = 0; j < 4; ++j, src += x_step) {
-        if (g.blocks) {  // inline: the deep layers' hot copy
-          gather_inside<true>(src, g.tap_row, s.filter_height, g.row, scratch + 16 * j, 64);
+    if (pointwise) {  // input pixels px.. are consecutive
+      const int8_t* src = input + px * depth;
+      for (int32_t j = 0; j < n; ++j, src += depth) {
+        int8_t* dst = scratch + 16 * j;
+        if (g.blocks) {
+          gather_inside<true>(src, 0, 1, depth, dst, 64);
+        } else if (direct && (depth & 3) == 0) {  // 4 to 12 bytes: word copies
+          for (int32_t c = 0; c < depth; c += 4) {
+            uint32_t v;
+            memcpy(&v, src + c, 4);
+            memcpy(dst + c, &v, 4);
+          }
         } else {
-          rows_to(g, src, direct ? scratch + 16 * j : flat, direct ? 64 : 16);
-          if (!direct) interleave(flat, scratch + 16 * j, padded);
-        }
-      }
-      at.ox += 4;
-      if (at.ox == s.output_width) {
-        at.ox = 0;
-        if (++at.oy == s.output_height) {
-          at.oy = 0;
-          ++at.b;
+          put_run(direct ? dst : flat, direct ? 64 : 16, 0, src, depth);
+          if (!direct) interleave(flat, dst, padded);
         }
       }
     } else {
-      for (int32_t j = 0; j < n; ++j, at.next(s)) {
-        int8_t* dst = scratch + 16 * j;
-        if (pointwise) {
-          const int8_t* src = input + (px + j) * depth;
-          if (g.blocks) {
-            gather_inside<true>(src, 0, 1, depth, dst, 64);
+      // Four pixels of one output row whose windows are all inside the image (most
+      // groups): window origins stride_width * C_IN apart, no per-pixel tests.
+      const int32_t y0 = at.oy * s.stride_height - s.pad_top;
+      const int32_t x0 = at.ox * s.stride_width - s.pad_left;
+      if (n == 4 && at.ox + 4 <= s.output_width && g.interior &&
+          static_cast<uint32_t>(y0) < static_cast<uint32_t>(g.y_lim) &&
+          static_cast<uint32_t>(x0) < static_cast<uint32_t>(g.x_lim) &&
+          static_cast<uint32_t>(x0 + 3 * s.stride_width) < static_cast<uint32_t>(g.x_lim)) {
+        const int8_t* src = input + at.b * g.in_image + y0 * g.in_row + x0 * depth;
+        for (int32_t j = 0; j < 4; ++j, src += x_step) {
+          if (g.blocks) {  // inline: the deep layers' hot copy
+            gather_inside<true>(src, g.tap_row, s.filter_height, g.row, scratch + 16 * j, 64);
           } else {
-            put_run(direct ? dst : flat, direct ? 64 : 16, 0, src, depth);
+            rows_to(g, src, direct ? scratch + 16 * j : flat, direct ? 64 : 16);
+            if (!direct) interleave(flat, scratch + 16 * j, padded);
           }
-        } else {
-          window_to(g, at, direct ? dst : flat, direct ? 64 : 16);
         }
-        if (!direct) interleave(flat, dst, padded);
+        at.ox += 4;
+        if (at.ox == s.output_width) {
+          at.ox = 0;
+          if (++at.oy == s.output_height) {
+            at.oy = 0;
+            ++at.b;
+          }
+        }
+      } else {
+        for (int32_t j = 0; j < n; ++j, at.next(s)) {
+          int8_t* dst = scratch + 16 * j;
+          window_to(g, at, direct ? dst : flat, direct ? 64 : 16);
+          if (!direct) interleave(flat, dst, padded);
+        }
       }
     }
     int8_t* out = output + px * out_c;
@@ -587,7 +598,8 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       run_any(&loop);
     }
   }
-  for (; px < pixels; ++px, at.next(s)) {  // one or two pixels left
+  // One or two pixels left (the cursor serves windows only, not pointwise layers).
+  for (; px < pixels; ++px, at.next(s)) {
     const int8_t* x = scratch;
     if (pointwise && g.blocks) {
       x = input + px * depth;
