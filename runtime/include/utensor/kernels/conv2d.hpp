@@ -76,6 +76,9 @@ inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
 /// given conv2d_s8_gemm_bytes() of 4-byte aligned `scratch`: on DSP cores the windows of
 /// two output pixels are widened to int16 once and multiplied by two output channels at a
 /// time (SMLAD); elsewhere the same as conv2d_s8. Same result either way.
+/// On Helium cores (kernels/arm/conv2d_mve.cpp) any C_IN; scratch: four windows padded to
+/// 16 bytes, plus one more when C_IN % 16 != 0 and the window exceeds 16 bytes
+/// (ops/conv.py mve_gemm_scratch_bytes).
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch);
 

@@ -103,7 +103,9 @@ UTENSOR_HOT_INLINE void gather_inside(const int8_t* src, int32_t tap_row, int32_
     }
   } else if (row <= 16) {
     // Contiguous: one predicated copy per row. Assembly: GCC 12 moves the predicate
-    // through a core register around every predicated instruction of such a loop.
+    // through a core register around every predicated instruction of such a loop. It
+    // overwrites VPR, which GCC cannot be told: only called from rows_to (out of line;
+    // VPR is not preserved across calls).
     int8x16_t v;
     __asm__ volatile(
         "vctp.8 %[row]\n\t"
