@@ -20,6 +20,7 @@
 #if UTENSOR_KERNELS_MVE
 
 #include <arm_mve.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -161,6 +162,13 @@ struct PairLoop {
   int32_t unused;        // 60
   uint16_t offsets[8];   // 64: lane 2 i + c -> byte offset of pixel i, channel c
 };
+
+// The assembly's offsets.
+static_assert(offsetof(PairLoop, x) == 20 && offsetof(PairLoop, w) == 32 &&
+                  offsetof(PairLoop, zero_point) == 36 && offsetof(PairLoop, lo) == 44 &&
+                  offsetof(PairLoop, tail) == 52 && offsetof(PairLoop, store) == 56 &&
+                  offsetof(PairLoop, offsets) == 64,
+              "PairLoop layout");
 
 extern "C" {
 // The plain loops take windows of whole 16-byte steps (_w) or any window (_wt: a tail,
