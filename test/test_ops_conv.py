@@ -439,3 +439,60 @@ def test_int8_conv_gemm_paths_on_qemu_are_bit_exact(board, tmp_path):
                        env=env, text=True, capture_output=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"PASS: conv_gemm_int8 on {board}: 4/4 samples match; bit-exact" in r.stdout, r.stdout
+
+
+# ---- Helium (M55) conv2d_s8_gemm: every window shape and requantization variant --------
+
+def mve_gemm_branches():
+    """Branches reaching each path of kernels/arm/conv2d_mve.cpp (input 1x10x9x16: 90
+    pixels per stride-1 layer, i.e. groups of four and a 2-pixel remainder)."""
+    conv = L.Conv2D
+    return [
+        conv(64, 1),  # C_IN 16 pointwise: whole 16-byte steps, direct windows
+        lambda x: conv(24, 1)(conv(32, 1)(x)),  # C_IN 32: two steps per window
+        conv(7, 3, padding="same", activation="relu6"),  # 3x3 over 16: borders, odd channels
+        # ReLU into a concatenation's wider range: activation_min above -128 (the clamp)
+        lambda x: L.Concatenate()([conv(4, 1, activation="relu")(x), conv(4, 1)(x)]),
+        lambda x: conv(16, 3, strides=2, padding="same")(conv(3, 1)(x)),  # 27 bytes: step + tail
+        lambda x: conv(12, (5, 4), strides=(1, 2))(conv(1, 1)(x)),  # C_IN 1, 20-byte windows
+        lambda x: conv(16, 1)(conv(8, 1)(x)),  # 8-byte windows: a tail only
+        conv(6, (2, 3), dilation_rate=(2, 1), padding="same"),  # vertical dilation
+        conv(5, (4, 9)),  # 7 pixels: a group of four, then one of three
+        lambda x: conv(2, 1, use_bias=False, name="cancel")(conv(2, 1, name="twin")(x)),
+    ]
+
+
+@pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
+                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+def test_int8_mve_gemm_on_qemu_is_bit_exact(tmp_path):
+    import subprocess
+    import sys
+
+    shape = (1, 10, 9, 16)
+    model = branches(shape, mve_gemm_branches, seed=5)
+    # Two identical channels, then a channel of large weights that cancel on them next to
+    # one of small weights: a multiplier >= 0.5 (a left shift), which takes the kernel's
+    # general (any shift) loop.
+    twin = model.get_layer("twin")
+    k, bias = twin.kernel.numpy(), twin.bias.numpy()
+    k[..., 1] = k[..., 0]
+    bias[1] = bias[0]
+    twin.kernel.assign(k)
+    twin.bias.assign(bias)
+    model.get_layer("cancel").kernel.assign(np.array([[[[4.0, 0.01], [-4.0, 0.01]]]], np.float32))
+    b = to_tflite(model, [shape], "int8")
+    g = read_graph(b)
+    calls = [lower(op, g) for op in g.operators if op.op_type == "CONV_2D"]
+    assert all(c.params["gemm"] for c in calls)
+    assert any(not c.params["right_shifts_only"] for c in calls)
+    assert any(c.params["act_min"] > -128 or c.params["act_max"] < 127 for c in calls)
+    path = tmp_path / "conv_mve_int8.tflite"
+    path.write_bytes(b)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.path.join(root, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board",
+                        "mps3_an547", "--samples", "3", "--seed", "4", "--layers",
+                        "--build-dir", str(tmp_path / "build")],
+                       env=env, text=True, capture_output=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS: conv_mve_int8 on mps3_an547: 3/3 samples match; bit-exact" in r.stdout, r.stdout

@@ -71,6 +71,14 @@ def folded_bias(w: Tensor, bias, input_offset: int, channel_axis: int):
     return [int(v) for v in folded]
 
 
+def mve_gemm_scratch_bytes(window: int, in_c: int) -> int:
+    """Scratch of the Helium conv2d_s8_gemm (kernels/arm/conv2d_mve.cpp): four windows
+    padded to 16 bytes, interleaved; plus one contiguous window to interleave from when
+    C_IN % 16 != 0 and a window spans several 16-byte chunks."""
+    padded = (window + 15) // 16 * 16
+    return 4 * padded + (padded if in_c % 16 != 0 and padded > 16 else 0)
+
+
 def _float_range(op: Operator, graph: Graph) -> dict:
     lo, hi = activation_range_float(activation(op, graph))
     return dict(act_min=lo, act_max=hi)
@@ -120,7 +128,7 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
                       and window >= 4)
     if params["gemm"]:  # conv2d_s8_gemm_bytes: five widened windows (+ an int8 one)
         gemm_bytes = 40 * ((window + 3) // 4) + (window if in_c % 4 else 0)
-        scratch = (gemm_bytes + 15) // 16 * 16
+        scratch = max((gemm_bytes + 15) // 16 * 16, mve_gemm_scratch_bytes(window, in_c))
     # The DSP GEMM's fast requantization where it is provably exact (one flag: its
     # constants follow from the multipliers and shifts already emitted).
     params["fast_requant"] = False
@@ -129,6 +137,8 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
                                    channel_axis=0)
         params["fast_requant"] = split_fast_requant(params["multipliers"], params["shifts"],
                                                     bounds)
+    if dtype == "int8":
+        params["right_shifts_only"] = all(int(v) <= -1 for v in params["shifts"])
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 

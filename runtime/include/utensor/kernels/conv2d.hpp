@@ -52,6 +52,9 @@ struct Conv2DS8Params {
   // then no channel has a left shift, and each has a right shift of 1 to 31 or a zero
   // multiplier. Kernels may ignore it.
   int32_t fast_requant;
+  // 1 when every output_shift is <= -1 (right shifts only): lets the Helium kernel skip
+  // the per-channel shift tests. 0 is always correct.
+  int32_t right_shifts_only;
 };
 
 struct Conv2DF32Params {
@@ -83,6 +86,9 @@ inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
 /// cores the windows of five (or four) output pixels are widened to int16 once and each
 /// weight word feeds all of them (SMLAD); elsewhere the same as conv2d_s8. Same result
 /// either way.
+/// On Helium cores (kernels/arm/conv2d_mve.cpp) the windows of four pixels are copied
+/// to scratch padded to 16 bytes (ops/conv.py mve_gemm_scratch_bytes; the converter gives
+/// the larger of the two sizes).
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch);
 

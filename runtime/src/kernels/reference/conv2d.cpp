@@ -6,10 +6,6 @@
 #include "utensor/kernels/detail/kernel_util.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
-#if UTENSOR_KERNELS_MVE
-#include <arm_mve.h>
-#endif
-
 namespace utensor {
 namespace kernels {
 namespace {
@@ -23,94 +19,12 @@ UTENSOR_HOT_INLINE uint32_t halfword_pair(int32_t v) {
 }
 #endif
 
-#if UTENSOR_KERNELS_MVE
-// Helium (M55): sixteen multiply-accumulates per VMLADAVA; the tail of a run is handled by
-// predication (masked lanes load as zero). With an input offset, sum w * (x + offset) is
-// computed as sum w * x + offset * sum w: the same integer, without widening the inputs.
-// K (1, 2 or 4) weight rows `stride` apart, spelled out with scalar accumulators (GCC 12
-// keeps an accumulator array in memory); whole vectors unpredicated, then one predicated
-// tail.
-template <int K, bool Offset>
-UTENSOR_HOT_INLINE void dot_mve(const int8_t* x, const int8_t* w, int32_t stride, int32_t n,
-                                int32_t offset, int32_t* acc) {
-  const int8_t* w0 = w;
-  const int8_t* w1 = w + stride;
-  const int8_t* w2 = w + 2 * stride;
-  const int8_t* w3 = w + 3 * stride;
-  int32_t a0 = acc[0], a1 = K > 1 ? acc[1] : 0, a2 = K > 2 ? acc[2] : 0,
-          a3 = K > 2 ? acc[3] : 0;
-  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int32_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const int8x16_t xv = vldrbq_s8(x + i);
-    const int8x16_t v0 = vldrbq_s8(w0 + i);
-    a0 = vmladavaq_s8(a0, xv, v0);
-    if (Offset) s0 = vaddvaq_s8(s0, v0);
-    if (K > 1) {
-      const int8x16_t v1 = vldrbq_s8(w1 + i);
-      a1 = vmladavaq_s8(a1, xv, v1);
-      if (Offset) s1 = vaddvaq_s8(s1, v1);
-    }
-    if (K > 2) {
-      const int8x16_t v2 = vldrbq_s8(w2 + i);
-      const int8x16_t v3 = vldrbq_s8(w3 + i);
-      a2 = vmladavaq_s8(a2, xv, v2);
-      a3 = vmladavaq_s8(a3, xv, v3);
-      if (Offset) {
-        s2 = vaddvaq_s8(s2, v2);
-        s3 = vaddvaq_s8(s3, v3);
-      }
-    }
-  }
-  if (i < n) {  // masked lanes load as zero and add nothing
-    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n - i));
-    const int8x16_t xv = vldrbq_z_s8(x + i, p);
-    const int8x16_t v0 = vldrbq_z_s8(w0 + i, p);
-    a0 = vmladavaq_s8(a0, xv, v0);
-    if (Offset) s0 = vaddvaq_s8(s0, v0);
-    if (K > 1) {
-      const int8x16_t v1 = vldrbq_z_s8(w1 + i, p);
-      a1 = vmladavaq_s8(a1, xv, v1);
-      if (Offset) s1 = vaddvaq_s8(s1, v1);
-    }
-    if (K > 2) {
-      const int8x16_t v2 = vldrbq_z_s8(w2 + i, p);
-      const int8x16_t v3 = vldrbq_z_s8(w3 + i, p);
-      a2 = vmladavaq_s8(a2, xv, v2);
-      a3 = vmladavaq_s8(a3, xv, v3);
-      if (Offset) {
-        s2 = vaddvaq_s8(s2, v2);
-        s3 = vaddvaq_s8(s3, v3);
-      }
-    }
-  }
-  acc[0] = a0 + offset * s0;
-  if (K > 1) acc[1] = a1 + offset * s1;
-  if (K > 2) {
-    acc[2] = a2 + offset * s2;
-    acc[3] = a3 + offset * s3;
-  }
-}
-#endif
-
 // As dot2_s8 with `offset` added to every input first: TFLite's sum of
 // w * (x + offset), used for windows clipped by the padding (no folded bias there).
 // x + offset stays within int16 (offset in [-127, 128]).
 UTENSOR_HOT_INLINE void dot2_offset_s8(const int8_t* x, const int8_t* w0, const int8_t* w1,
                                        int32_t n, int32_t offset, int32_t* acc0,
                                        int32_t* acc1) {
-#if UTENSOR_KERNELS_MVE
-  if (w1 == w0) {
-    dot_mve<1, true>(x, w0, 0, n, offset, acc0);
-    *acc1 = *acc0;
-  } else {
-    int32_t acc[2] = {*acc0, *acc1};
-    dot_mve<2, true>(x, w0, static_cast<int32_t>(w1 - w0), n, offset, acc);
-    *acc0 = acc[0];
-    *acc1 = acc[1];
-  }
-  return;
-#endif
   int32_t a0 = *acc0, a1 = *acc1;
   int32_t i = 0;
 #if UTENSOR_KERNELS_DSP
@@ -139,18 +53,6 @@ UTENSOR_HOT_INLINE void dot2_offset_s8(const int8_t* x, const int8_t* w0, const 
 // input loads. Integer sums are exact in any order, so this stays bit-exact.
 UTENSOR_HOT_INLINE void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1,
                                 int32_t n, int32_t* acc0, int32_t* acc1) {
-#if UTENSOR_KERNELS_MVE
-  if (w1 == w0) {
-    dot_mve<1, false>(x, w0, 0, n, 0, acc0);
-    *acc1 = *acc0;
-  } else {
-    int32_t acc[2] = {*acc0, *acc1};
-    dot_mve<2, false>(x, w0, static_cast<int32_t>(w1 - w0), n, 0, acc);
-    *acc0 = acc[0];
-    *acc1 = acc[1];
-  }
-  return;
-#endif
   int32_t a0 = *acc0, a1 = *acc1;
   int32_t i = 0;
 #if UTENSOR_KERNELS_DSP
@@ -180,10 +82,6 @@ UTENSOR_HOT_INLINE void dot2_s8(const int8_t* x, const int8_t* w0, const int8_t*
 template <bool Offset>
 UTENSOR_HOT_INLINE void dot4_s8(const int8_t* x, const int8_t* w, int32_t stride,
                                 int32_t n, int32_t offset, int32_t* acc) {
-#if UTENSOR_KERNELS_MVE
-  dot_mve<4, Offset>(x, w, stride, n, offset, acc);
-  return;
-#endif
   const int8_t* w0 = w;
   const int8_t* w1 = w + stride;
   const int8_t* w2 = w1 + stride;
@@ -310,149 +208,11 @@ void windowed_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t
   }
 }
 
-#if UTENSOR_KERNELS_MVE
-// requantize() for four channels [c, c + 4), as CMSIS-NN's MVE requantization: VQRDMULH is
-// SaturatingRoundingDoublingHighMul, and the sign fixup before the rounding VRSHL gives
-// RoundingDivideByPOT's round-half-away.
-UTENSOR_HOT_INLINE int32x4_t requantize4(int32x4_t acc, const Conv2DS8Params& p, int32_t c) {
-  const int32x4_t mult = vldrwq_s32(p.output_multiplier + c);
-  const int32x4_t shift = vldrwq_s32(p.output_shift + c);
-  const int32x4_t zero = vdupq_n_s32(0);
-  const int32x4_t right = vminq_s32(shift, zero);  // minus the right shift
-  int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
-  v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
-  v = vaddq_n_s32(vrshlq_s32(v, right), p.output_offset);
-  return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p.activation_min)), vdupq_n_s32(p.activation_max));
-}
-
-// requantize() for four pixels of output channel `oc` (scalar multiplier and shift).
-UTENSOR_HOT_INLINE int32x4_t requantize_pixels(int32x4_t acc, const Conv2DS8Params& p,
-                                               int32_t oc) {
-  const int32_t shift = p.output_shift[oc];
-  const int32_t left = shift > 0 ? shift : 0;
-  const int32_t right = shift > 0 ? 0 : -shift;
-  int32x4_t v = vqrdmulhq_n_s32(vshlq_r_s32(acc, left), p.output_multiplier[oc]);
-  if (right > 0) v = vqaddq_s32(v, vshrq_n_s32(v, 31));  // round half away from zero
-  v = vaddq_n_s32(vrshlq_n_s32(v, -right), p.output_offset);
-  return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p.activation_min)), vdupq_n_s32(p.activation_max));
-}
-
-// Convolution as a GEMM on Helium, CMSIS-NN's scheme: four output pixels at a time, whose
-// windows are the input itself for a pointwise layer, else copied to `scratch` with the
-// input zero point in the padding (which contributes zero with folded_bias); each output
-// channel's weights are loaded once for the four windows (VMLADAVA, 16 multiply-adds),
-// and the four results are requantized as one vector and scattered to their pixels.
-void gemm_s8(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
-             int8_t* output, int8_t* scratch) {
-  // A local copy: the assembly's memory clobber would otherwise reload every parameter.
-  const Conv2DS8Params params = params_in;
-  const Conv2DShape& s = params.shape;
-  const int32_t depth = s.input_channels;
-  const int32_t window = s.filter_height * s.filter_width * depth;
-  const int32_t out_c = s.output_channels;
-  const int32_t pixels = s.batches * s.output_height * s.output_width;
-  const bool direct = s.filter_height == 1 && s.filter_width == 1 && s.pad_top == 0 &&
-                      s.pad_left == 0;
-  const int8x16_t pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
-  const uint32x4_t out_offsets = vmulq_n_u32(vidupq_n_u32(0, 1), static_cast<uint32_t>(out_c));
-  const int32_t whole = window & ~15;
-  const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(window - whole));
-  for (int32_t px = 0; px < pixels; px += 4) {
-    const int32_t n = pixels - px < 4 ? pixels - px : 4;
-    const int8_t* win[4];
-    for (int32_t j = 0; j < 4; ++j) {
-      const int32_t pj = px + (j < n ? j : n - 1);
-      const int32_t ox = pj % s.output_width;
-      const int32_t rest = pj / s.output_width;
-      const int32_t oy = rest % s.output_height;
-      const int8_t* in_batch =
-          input + (rest / s.output_height) * s.input_height * s.input_width * depth;
-      const int32_t y0 = oy * s.stride_height - s.pad_top;
-      const int32_t x0 = ox * s.stride_width - s.pad_left;
-      if (direct) {
-        win[j] = in_batch + (y0 * s.input_width + x0) * depth;
-        continue;
-      }
-      int8_t* w = scratch + j * window;
-      win[j] = w;
-      for (int32_t ky = 0; ky < s.filter_height; ++ky) {
-        const int32_t y = y0 + ky * s.dilation_height;
-        const bool row_in = y >= 0 && y < s.input_height;
-        for (int32_t kx = 0; kx < s.filter_width; ++kx, w += depth) {
-          const int32_t x = x0 + kx * s.dilation_width;
-          const bool in = row_in && x >= 0 && x < s.input_width;
-          const int8_t* src = in_batch + (y * s.input_width + x) * depth;
-          for (int32_t c = 0; c < depth; c += 16) {
-            const mve_pred16_t p = vctp8q(static_cast<uint32_t>(depth - c));
-            vstrbq_p_s8(w + c, in ? vldrbq_z_s8(src + c, p) : pad, p);
-          }
-        }
-      }
-    }
-    const int8_t* x0 = win[0];
-    const int8_t* x1 = win[1];
-    const int8_t* x2 = win[2];
-    const int8_t* x3 = win[3];
-    const mve_pred16_t keep = vctp32q(static_cast<uint32_t>(n));
-    int8_t* out = output + px * out_c;
-    const int8_t* w = filter;
-    for (int32_t oc = 0; oc < out_c; ++oc, w += window) {
-      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      const int8_t* p0 = x0;
-      const int8_t* p1 = x1;
-      const int8_t* p2 = x2;
-      const int8_t* p3 = x3;
-      const int8_t* pw = w;
-      if (whole > 0) {
-        // Assembly: GCC 12 spills the five pointers of this loop to the stack. VMLADAVA
-        // accumulates into an even register ("Te").
-        int32_t count = whole >> 4;
-        __asm__ volatile(
-            "1:\n\t"
-            "vldrb.8 q0, [%[pw]], #16\n\t"
-            "vldrb.8 q1, [%[p0]], #16\n\t"
-            "vmladava.s8 %[a0], q1, q0\n\t"
-            "vldrb.8 q1, [%[p1]], #16\n\t"
-            "vmladava.s8 %[a1], q1, q0\n\t"
-            "vldrb.8 q1, [%[p2]], #16\n\t"
-            "vmladava.s8 %[a2], q1, q0\n\t"
-            "vldrb.8 q1, [%[p3]], #16\n\t"
-            "vmladava.s8 %[a3], q1, q0\n\t"
-            "subs %[count], %[count], #1\n\t"
-            "bne 1b\n\t"
-            : [a0] "+Te"(a0), [a1] "+Te"(a1), [a2] "+Te"(a2), [a3] "+Te"(a3), [p0] "+r"(p0),
-              [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [pw] "+r"(pw), [count] "+r"(count)
-            :
-            : "q0", "q1", "cc", "memory");
-      }
-      if (whole < window) {  // masked lanes load as zero and add nothing
-        const int8x16_t wv = vldrbq_z_s8(pw, tail);
-        a0 = vmladavaq_s8(a0, vldrbq_z_s8(p0, tail), wv);
-        a1 = vmladavaq_s8(a1, vldrbq_z_s8(p1, tail), wv);
-        a2 = vmladavaq_s8(a2, vldrbq_z_s8(p2, tail), wv);
-        a3 = vmladavaq_s8(a3, vldrbq_z_s8(p3, tail), wv);
-      }
-      int32x4_t acc = vdupq_n_s32(a0);
-      acc = vsetq_lane_s32(a1, acc, 1);
-      acc = vsetq_lane_s32(a2, acc, 2);
-      acc = vsetq_lane_s32(a3, acc, 3);
-      acc = vaddq_n_s32(acc, params.folded_bias[oc]);
-      vstrbq_scatter_offset_p_s32(out + oc, out_offsets, requantize_pixels(acc, params, oc),
-                                  keep);
-    }
-  }
-}
-#endif
-
 }  // namespace
 
-#if !UTENSOR_KERNELS_DSP || UTENSOR_KERNELS_MVE  // else arm/conv2d_dsp.cpp
+#if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else arm/conv2d_dsp.cpp, arm/conv2d_mve.cpp
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch) {
-#if UTENSOR_KERNELS_MVE
-  (void)bias;  // folded_bias holds it
-  gemm_s8(params, input, filter, output, scratch);
-#else
   const Conv2DShape& s = params.shape;
   // Short filter rows over enough output channels: the window copy pays (the converter
   // used to choose this path itself; the scratch holds a window).
@@ -461,7 +221,6 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   } else {
     conv2d_s8(params, input, filter, bias, output, nullptr);
   }
-#endif
 }
 #endif
 

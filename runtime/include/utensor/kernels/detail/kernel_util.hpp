@@ -10,6 +10,10 @@
 
 #include "utensor/kernels/arch.hpp"
 
+#if UTENSOR_KERNELS_MVE
+#include <arm_mve.h>
+#endif
+
 // The inner loops rely on their small helpers being inlined, which -Os (the usual firmware
 // setting) would otherwise not always do.
 #if defined(__GNUC__)
@@ -119,6 +123,51 @@ UTENSOR_HOT_INLINE int32_t fast_requantize(int32_t acc, const FastRequant& q) {
   // Round half away from zero: negative values round their halves down, one less nudge.
   return (x + q.offset - static_cast<int32_t>(static_cast<uint32_t>(x) >> 31)) >> q.post_shift;
 }
+
+#if UTENSOR_KERNELS_MVE
+// Helium (M55) forms of multiply_by_multiplier, four lanes at a time and bit-exact with
+// TFLite's MultiplyByQuantizedMultiplier (as CMSIS-NN's MVE requantization): VQRDMULH is
+// SaturatingRoundingDoublingHighMul (it saturates only for INT32_MIN * INT32_MIN, and no
+// multiplier is INT32_MIN); VRSHL by -right rounds halves up, so negative values are
+// first lowered by one (the sign fixup) to round their halves away from zero, as
+// RoundingDivideByPOT does. The left shift wraps like TFLite's x * (1 << left).
+
+/// multiply_by_multiplier for four lanes with one multiplier and shift (TFLite
+/// convention: > 0 shifts left), e.g. four pixels of one output channel.
+UTENSOR_HOT_INLINE int32x4_t mve_multiply_by_multiplier(int32x4_t acc, int32_t multiplier,
+                                                        int32_t shift) {
+  if (shift > 0) acc = vshlq_r_s32(acc, shift);
+  int32x4_t v = vqrdmulhq_n_s32(acc, multiplier);
+  if (shift < 0) v = vrshlq_n_s32(vaddq_s32(v, vshrq_n_s32(v, 31)), shift);
+  return v;
+}
+
+/// mve_multiply_by_multiplier for a shift known to be <= -1 (right shifts only): the sign
+/// fixup and the rounding shift without a test.
+UTENSOR_HOT_INLINE int32x4_t mve_multiply_by_multiplier_right(int32x4_t acc, int32_t multiplier,
+                                                              int32_t shift) {
+  const int32x4_t v = vqrdmulhq_n_s32(acc, multiplier);
+  return vrshlq_n_s32(vaddq_s32(v, vshrq_n_s32(v, 31)), shift);
+}
+
+/// multiply_by_multiplier for four lanes, each with its own multiplier and shift (e.g.
+/// four output channels of one pixel).
+UTENSOR_HOT_INLINE int32x4_t mve_multiply_by_multiplier(int32x4_t acc, int32x4_t multiplier,
+                                                        int32x4_t shift) {
+  const int32x4_t zero = vdupq_n_s32(0);
+  const int32x4_t right = vminq_s32(shift, zero);  // minus the right shift, or 0
+  const int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), multiplier);
+  // The fixup only where right < 0: (v & right) is negative exactly when both are.
+  return vrshlq_s32(vaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31)), right);
+}
+
+/// The output zero point added and the activation range [lo, hi] (int8) applied.
+UTENSOR_HOT_INLINE int32x4_t mve_offset_clamp(int32x4_t v, int32_t offset, int32_t lo,
+                                              int32_t hi) {
+  v = vaddq_n_s32(v, offset);
+  return vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+#endif  // UTENSOR_KERNELS_MVE
 
 /// Filter taps [*begin, *end) whose input coordinate origin + tap * dilation lies inside
 /// [0, size): the part of a window not in the padding.
