@@ -5,7 +5,9 @@ Arm-optimized FULLY_CONNECTED variants are chosen at build time for the target c
 (runtime/include/utensor/kernels/arch.hpp), so they are checked here on QEMU boards with
 `utensor verify`: mps2_an385 (Cortex-M3: reference), mps2_an386 (Cortex-M4F: DSP/SMLAD),
 mps3_an547 (Cortex-M55: Helium/MVE). The model mixes folded and unfolded input offsets,
-per-channel weights, depths that are not multiples of 4 or 16 and odd output counts.
+per-channel and per-tensor weights, depths that are not multiples of 4 or 16 and odd
+output counts; the constant weights reach the interleaved DSP kernel and the fast
+requantization, the runtime ones the row-major kernels with the input offset.
 
 Needs pio, arm-none-eabi-gcc and qemu-system-arm (skipped otherwise); about a minute.
 """
@@ -42,11 +44,13 @@ def _first_weights_as_inputs(count):
     return edit
 
 
-@pytest.fixture(scope="module")
-def fc_model(tmp_path_factory):
+@pytest.fixture(scope="module", params=[True, False], ids=["per_channel", "per_tensor"])
+def fc_model(request, tmp_path_factory):
+    """Per-channel and per-tensor weights: the kernels' fast requantization loads its
+    constants per group of 4 rows or once per layer."""
     model = _keras_model(_dense_branches, DENSE_SHAPES, seed=41)
     tfl = to_tflite(model, DENSE_SHAPES, quantize=True, seed=41, ranges=[(0, 4), (-3, 1)],
-                    per_channel_dense=True)
+                    per_channel_dense=request.param)
     path = tmp_path_factory.mktemp("fc_qemu") / "fc_variants.tflite"
     path.write_bytes(patch_model(tfl, _first_weights_as_inputs(2)))
     return str(path)

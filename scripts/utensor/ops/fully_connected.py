@@ -19,6 +19,7 @@ from . import KernelCall, register
 from .hybrid import is_hybrid, lower_fully_connected_hybrid
 from ._common import activation, malformed, per_tensor, unsupported, weighted_dtype
 from ._dense import io_tensors
+from ._requant import accumulator_bound, fast_requant
 
 SUPPORTED = (
     "int8 input/weights/output with optional int32 bias, float32 throughout, or float32 "
@@ -84,7 +85,41 @@ def _int8_params(op, graph, x, w, bias, y, out_depth) -> dict:
         if folded.min() >= -(2**31) and folded.max() < 2**31:
             params["folded_bias"] = [int(v) for v in folded]
             params["input_offset"] = 0
+    params.update(_fast_params(w, bias, params, in_zp, out_zp, out_depth) if foldable else
+                  dict(fast_requant=None, filter_interleaved=None))
     return params
+
+
+def _fast_params(w, bias, params, in_zp, out_zp, out_depth) -> dict:
+    """Constant weights: the fast requantization table when it is provably exact, and the
+    weights interleaved for the DSP kernel when the input offset is folded."""
+    weights = np.asarray(w.data, dtype=np.int64).reshape(out_depth, -1)
+    if params["folded_bias"] is not None:
+        acc_bias, input_range = params["folded_bias"], 128
+    else:
+        acc_bias = None if bias is None else np.asarray(bias.data, np.int64).reshape(-1)
+        input_range = max(127 - in_zp, in_zp + 128)  # |x - zero point| for int8 x
+    bounds = accumulator_bound(weights, acc_bias, 0, input_range)
+    if not params["per_channel"]:
+        bounds = [max(bounds)]
+    table = fast_requant(params["multipliers"], params["shifts"], out_zp, bounds)
+    interleaved = interleave_rows4(weights) if params["input_offset"] == 0 else None
+    return dict(fast_requant=table, filter_interleaved=interleaved)
+
+
+def interleave_rows4(weights: np.ndarray) -> np.ndarray:
+    """The DSP kernel's weight layout (fully_connected.hpp): per group of 4 rows, the 4
+    rows' bytes [4k, 4k + 4) one after the other for every k < depth / 4, then each row's
+    depth % 4 last bytes; the out_depth % 4 last rows unchanged. Same size."""
+    out_depth, depth = weights.shape
+    depth4 = depth & ~3
+    parts = []
+    for o in range(0, out_depth - out_depth % 4, 4):
+        block = weights[o:o + 4]
+        parts.append(block[:, :depth4].reshape(4, depth4 // 4, 4).transpose(1, 0, 2).reshape(-1))
+        parts.append(block[:, depth4:].reshape(-1))
+    parts.append(weights[out_depth - out_depth % 4:].reshape(-1))
+    return np.concatenate(parts).astype(np.int8)
 
 
 def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
