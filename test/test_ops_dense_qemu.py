@@ -19,7 +19,8 @@ import sys
 
 import pytest
 
-from test_ops_dense import DENSE_SHAPES, _dense_branches, _keras_model, patch_model, to_tflite
+from test_ops_dense import (DENSE_SHAPES, _dense_branches, _keras_model, ops, patch_model,
+                            to_tflite)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
@@ -64,3 +65,30 @@ def test_fully_connected_variants_bit_exact_on_qemu(fc_model, board, tmp_path):
                        env=env, text=True, capture_output=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"PASS: fc_variants on {board}: 5/5 samples match; bit-exact" in r.stdout, r.stdout
+
+
+@pytest.fixture(scope="module")
+def add_model(tmp_path_factory):
+    """ADD of >= 1024 elements (the converter's tables and fast output requantization:
+    the DSP and Helium kernels' fast path) of a size not a multiple of 4 (their tails),
+    with and without a clamping activation, and a broadcast ADD (their portable case)."""
+    shapes = [(1, 13, 13, 7), (1, 13, 13, 7), (1, 1, 13, 7)]
+
+    def build(a, b, c):
+        return [ops.add(a, b), ops.relu(ops.add(b, a)), ops.add(a, c)]
+
+    model = _keras_model(build, shapes, seed=51)
+    tfl = to_tflite(model, shapes, quantize=True, seed=51, ranges=[(-1, 1), (-7, 3), (0, 2)])
+    path = tmp_path_factory.mktemp("add_qemu") / "add_variants.tflite"
+    path.write_bytes(tfl)
+    return str(path)
+
+
+@pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
+def test_add_variants_bit_exact_on_qemu(add_model, board, tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", add_model, "--board", board,
+                        "--samples", "5", "--seed", "5", "--build-dir", str(tmp_path)],
+                       env=env, text=True, capture_output=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"PASS: add_variants on {board}: 5/5 samples match; bit-exact" in r.stdout, r.stdout

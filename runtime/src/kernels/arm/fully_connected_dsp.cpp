@@ -131,8 +131,85 @@ __attribute__((naked, noinline)) const int8_t* dot4_interleaved(const int8_t* /*
       "pop     {r4-r11, pc}\n\t");
 }
 
+// What groups4_fast walks: read and advanced in memory by the assembly (offsets fixed).
+struct Groups4Job {
+  const int8_t* x;                  // 0
+  const int8_t* w;                  // 4: advanced past every group
+  int32_t words;                    // 8: ACCUM_DEPTH / 4 (ACCUM_DEPTH % 4 == 0), >= 1
+  const int32_t* bias;              // 12
+  int32_t bias_step;                // 16: 16 bytes, or 0 to add the same 4 zeros
+  const detail::FastRequant* fast;  // 20
+  int32_t fast_step;                // 24: 16 bytes per channel, or 0 per tensor
+  int8_t* out;                      // 28
+  int32_t groups;                   // 32: >= 1
+  uint32_t lo4, hi4;                // 36, 40: the activation bounds in every byte
+};
+
+// One output of a group: fast_requantize(acc, *fast) saturated to int8; fast += step.
+#define UTENSOR_FC_REQUANT(acc)                 \
+  "ldm     r0, {r8, r9, r10, r11}\n\t"          \
+  "add     r0, r0, r1\n\t"                      \
+  "lsl     " acc ", " acc ", r9\n\t"            \
+  "smmulr  " acc ", " acc ", r8\n\t"            \
+  "add     r12, " acc ", r11\n\t"               \
+  "sub     " acc ", r12, " acc ", lsr #31\n\t"  \
+  "asr     " acc ", " acc ", r10\n\t"           \
+  "ssat    " acc ", #8, " acc "\n\t"
+
+// Every group of 4 interleaved rows of one batch (input offset 0, depth a multiple of 4,
+// fast requantization): bias, dot4 loop, requantization, clamp of the 4 bytes at once
+// (SSUB8/SEL) and one store, all in registers; the job in memory keeps the pointers.
+__attribute__((naked, noinline)) void groups4_fast(Groups4Job* /*job*/) {
+  __asm__ volatile(
+      "push    {r0, r4-r11, lr}\n\t"
+      "1:\n\t"
+      "ldr     r3, [sp]\n\t"
+      "ldm     r3, {r0, r1, r2, r8, r9}\n\t"
+      "ldm     r8, {r4-r7}\n\t"
+      "add     r8, r8, r9\n\t"
+      "str     r8, [r3, #12]\n\t"
+      "lsrs    r2, r2, #1\n\t"
+      "bcc     2f\n\t"
+      UTENSOR_FC_DOT4_WORD
+      "2:\n\t"
+      "beq     4f\n\t"  // flags still from LSRS: no pair of words left
+      "3:\n\t"
+      UTENSOR_FC_DOT4_WORD
+      UTENSOR_FC_DOT4_WORD
+      "subs    r2, r2, #1\n\t"
+      "bne     3b\n\t"
+      "4:\n\t"
+      "ldr     r3, [sp]\n\t"
+      "str     r1, [r3, #4]\n\t"
+      "add     r3, r3, #20\n\t"
+      "ldm     r3, {r0, r1, r2}\n\t"
+      UTENSOR_FC_REQUANT("r4")
+      UTENSOR_FC_REQUANT("r5")
+      UTENSOR_FC_REQUANT("r6")
+      UTENSOR_FC_REQUANT("r7")
+      "bfi     r4, r5, #8, #8\n\t"
+      "bfi     r4, r6, #16, #8\n\t"
+      "bfi     r4, r7, #24, #8\n\t"
+      "ldrd    r8, r9, [r3, #16]\n\t"
+      "ssub8   r10, r4, r8\n\t"
+      "sel     r4, r4, r8\n\t"
+      "ssub8   r10, r9, r4\n\t"
+      "sel     r4, r4, r9\n\t"
+      "str     r4, [r2], #4\n\t"
+      "stm     r3, {r0, r1, r2}\n\t"
+      "ldr     r12, [r3, #12]\n\t"
+      "subs    r12, r12, #1\n\t"
+      "str     r12, [r3, #12]\n\t"
+      "bne     1b\n\t"
+      "pop     {r0, r4-r11, pc}\n\t");
+}
+
+#undef UTENSOR_FC_REQUANT
 #undef UTENSOR_FC_DOT4_WORD
 #undef UTENSOR_FC_DOT4_STEP
+
+// The four bytes of an int8 value in a word.
+inline uint32_t splat4(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFu) * 0x01010101u; }
 
 // Rows [o, out_depth) of one batch in the row-major layout, filter pointing at row o.
 void rows_s8(const FullyConnectedS8Params& params, const int8_t* x, const int8_t* filter,
@@ -188,6 +265,13 @@ const int8_t* interleaved_s8(const FullyConnectedS8Params& params, const int8_t*
   const int32_t hi = params.activation_max;
   const detail::FastRequant* fast = params.fast_requant;
   const int32_t fast_step = params.per_channel ? 1 : 0;
+  if (fast && tail == 0 && words > 0 && groups > 0) {
+    static const int32_t kZeros[4] = {0, 0, 0, 0};
+    Groups4Job job = {x, w, words, bias ? bias : kZeros, bias ? 16 : 0, fast,
+                      16 * fast_step, out, groups, splat4(lo), splat4(hi)};
+    groups4_fast(&job);
+    return job.w;
+  }
   for (int32_t g = 0; g < groups; ++g) {
     int32_t acc[4] = {0, 0, 0, 0};
     if (bias) memcpy(acc, bias + 4 * g, sizeof acc);
