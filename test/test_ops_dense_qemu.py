@@ -13,13 +13,14 @@ Needs pio, arm-none-eabi-gcc and qemu-system-arm (skipped otherwise); about a mi
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from test_ops_dense import (DENSE_SHAPES, _dense_branches, _keras_model, ops, patch_model,
+from test_ops_dense import (DENSE_SHAPES, _dense_branches, _keras_model, ops, patch_model, tf,
                             to_tflite)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -65,6 +66,47 @@ def test_fully_connected_variants_bit_exact_on_qemu(fc_model, board, tmp_path):
                        env=env, text=True, capture_output=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"PASS: fc_variants on {board}: 5/5 samples match; bit-exact" in r.stdout, r.stdout
+
+
+def _fc4_branches(a, b):
+    """Depths that are multiples of 8 (the DSP kernel's interleaved 4-row assembly): of 16
+    and not, with the input widened into scratch (small layers) or in registers (layers
+    whose scratch would grow the arena), with and without bias and activation clamp."""
+    l = tf.keras.layers
+    h = l.Dense(56)(a)
+    return [h, l.Dense(8, activation="relu")(h), l.Dense(5, activation=ops.relu6)(b),
+            l.Dense(12, use_bias=False)(a)]
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["per_channel", "per_tensor"])
+def fc4_model(request, tmp_path_factory):
+    shapes = [(2, 32), (1, 24)]
+    model = _keras_model(_fc4_branches, shapes, seed=61)
+    tfl = to_tflite(model, shapes, quantize=True, seed=61, ranges=[(-2, 3), (0, 4)],
+                    per_channel_dense=request.param)
+    path = tmp_path_factory.mktemp("fc4_qemu") / "fc4_variants.tflite"
+    path.write_bytes(tfl)
+    return str(path)
+
+
+def test_fc4_layers_take_each_dsp_path(fc4_model):
+    """The model above reaches the 4 entries of the DSP assembly (and would stop doing so
+    if the converter's choices changed)."""
+    from utensor import convert
+    text = convert.convert_file(fc4_model).emitted.source
+    assert text.count("= utensor::kernels::kFilterInterleaved4;") == 4
+    # Scratch for the widened input: the two layers whose buffers leave room for it.
+    assert len(re.findall(r"^    \(arena \+ \d+\),$", text, re.M)) == 2
+
+
+@pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
+def test_fully_connected_depth8_bit_exact_on_qemu(fc4_model, board, tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", fc4_model, "--board", board,
+                        "--samples", "5", "--seed", "7", "--build-dir", str(tmp_path)],
+                       env=env, text=True, capture_output=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"PASS: fc4_variants on {board}: 5/5 samples match; bit-exact" in r.stdout, r.stdout
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,8 @@
-// int8 FULLY_CONNECTED for cores with the DSP extension: four multiply-accumulates per
-// pair of SMLAD, two output rows per pass so each input word is loaded and widened once.
+// int8 FULLY_CONNECTED for cores with the DSP extension. Weights the converter
+// interleaved by groups of 4 rows go through one assembly routine (4 rows per pass, 16
+// weights per LDM, the input widened once per pass or once per layer into scratch, fast
+// requantization); row-major weights (runtime weights, leftover rows) through SMLAD
+// loops of two rows per pass that also add the input offset.
 // Same contract and the same integers as the reference kernel (the sum of products is
 // exact in int32 whatever the order), hence the same bytes.
 #include "utensor/kernels/arch.hpp"
@@ -74,75 +77,59 @@ inline void dot2(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t wo
   *acc1_io = acc1;
 }
 
+// MultiplyByQuantizedMultiplier form, out of line (converter could not prove the fast one).
+__attribute__((noinline)) int32_t requantize_general(const FullyConnectedS8Params& p,
+                                                     int32_t acc, int ch) {
+  return MultiplyByQuantizedMultiplier(acc, p.output_multiplier[ch], p.output_shift[ch]) +
+         p.output_offset;
+}
+
 inline int8_t requantize(const FullyConnectedS8Params& p, int32_t acc, int32_t o) {
   const int ch = p.per_channel ? o : 0;
-  const int32_t v =
-      p.fast_requant
-          ? detail::fast_requantize(acc, p.fast_requant[ch])
-          : MultiplyByQuantizedMultiplier(acc, p.output_multiplier[ch], p.output_shift[ch]) +
-                p.output_offset;
+  const int32_t v = p.fast_requant ? detail::fast_requantize(acc, p.fast_requant[ch])
+                                   : requantize_general(p, acc, ch);
   return static_cast<int8_t>(ClampI32(v, p.activation_min, p.activation_max));
 }
 
-// One step of dot4_interleaved: 4 inputs (r8, widened to r8/r9) times the next 16
-// interleaved weights (4 rows x 4 bytes, one LDM) into the accumulators r4..r7.
+// One step of the 4-row loops: 4 inputs (widened in r8/r9) times the next 16 interleaved
+// weights (4 rows x 4 bytes, one LDM) into the accumulators r4..r7.
 #define UTENSOR_FC_DOT4_STEP(w, acc)           \
   "sxtb16  r3, " w "\n\t"                     \
   "sxtb16  " w ", " w ", ror #8\n\t"          \
   "smlad   " acc ", r3, r8, " acc "\n\t"      \
   "smlad   " acc ", " w ", r9, " acc "\n\t"
-#define UTENSOR_FC_DOT4_WORD                   \
-  "ldr     r8, [r0], #4\n\t"                  \
+#define UTENSOR_FC_DOT4_WEIGHTS                \
   "ldm     r1!, {r10, r11, r12, lr}\n\t"      \
-  "sxtb16  r9, r8, ror #8\n\t"                \
-  "sxtb16  r8, r8\n\t"                        \
   UTENSOR_FC_DOT4_STEP("r10", "r4")             \
   UTENSOR_FC_DOT4_STEP("r11", "r5")             \
   UTENSOR_FC_DOT4_STEP("r12", "r6")             \
   UTENSOR_FC_DOT4_STEP("lr", "r7")
+// 4 int8 inputs widened in registers: 20 instructions per 16 multiply-accumulates.
+#define UTENSOR_FC_DOT4_WORD                   \
+  "ldr     r8, [r0], #4\n\t"                  \
+  "sxtb16  r9, r8, ror #8\n\t"                \
+  "sxtb16  r8, r8\n\t"                        \
+  UTENSOR_FC_DOT4_WEIGHTS
+// 4 inputs widened beforehand (one LDRD): 18 instructions per 16 multiply-accumulates.
+#define UTENSOR_FC_DOT4_WIDE                   \
+  "ldrd    r8, r9, [r0], #8\n\t"              \
+  UTENSOR_FC_DOT4_WEIGHTS
 
-// acc[r] += sum_d w_r[d] * x[d] for the 4 rows of one interleaved group (input offset 0),
-// over 4 * words inputs; returns past the group's main part. Assembly with all 14
-// registers: 20 instructions per 16 multiply-accumulates (the input word is widened once
-// for 4 rows, the 4 rows' weights come in one LDM), unrolled twice. Naked: the compiler
-// cannot spare 14 registers around an inline block.
-// Arguments (AAPCS): r0 x, r1 w, r2 words, r3 acc[4].
-__attribute__((naked, noinline)) const int8_t* dot4_interleaved(const int8_t* /*x*/,
-                                                                const int8_t* /*w*/,
-                                                                int32_t /*words*/,
-                                                                int32_t* /*acc*/) {
-  __asm__ volatile(
-      "push    {r3-r11, lr}\n\t"
-      "ldm     r3, {r4-r7}\n\t"
-      "lsrs    r2, r2, #1\n\t"
-      "bcc     1f\n\t"
-      UTENSOR_FC_DOT4_WORD
-      "1:\n\t"
-      "beq     3f\n\t"  // flags still from LSRS: no pair of words left
-      "2:\n\t"
-      UTENSOR_FC_DOT4_WORD
-      UTENSOR_FC_DOT4_WORD
-      "subs    r2, r2, #1\n\t"
-      "bne     2b\n\t"
-      "3:\n\t"
-      "pop     {r3}\n\t"
-      "stm     r3, {r4-r7}\n\t"
-      "mov     r0, r1\n\t"
-      "pop     {r4-r11, pc}\n\t");
-}
-
-// What groups4_fast walks: read and advanced in memory by the assembly (offsets fixed).
+// What groups4 walks: read and advanced in memory by the assembly (offsets fixed).
 struct Groups4Job {
-  const int8_t* x;                  // 0
+  const void* x;                    // 0: int8 input, or its widened copy when wide
   const int8_t* w;                  // 4: advanced past every group
-  int32_t words;                    // 8: ACCUM_DEPTH / 4 (ACCUM_DEPTH % 4 == 0), >= 1
+  int32_t quads;                    // 8: ACCUM_DEPTH / 16 rounded up, >= 1
   const int32_t* bias;              // 12
   int32_t bias_step;                // 16: 16 bytes, or 0 to add the same 4 zeros
   const detail::FastRequant* fast;  // 20
   int32_t fast_step;                // 24: 16 bytes per channel, or 0 per tensor
   int8_t* out;                      // 28
   int32_t groups;                   // 32: >= 1
-  uint32_t lo4, hi4;                // 36, 40: the activation bounds in every byte
+  uint32_t lo4, hi4;                // 36, 40: the activation bounds in every byte, or
+                                    // 0, 0 for [-128, 127]
+  int32_t entry;                    // 44: 2 * wide + half: wide when x holds per 4 inputs
+                                    // SXTB16 and SXTB16 ROR 8; half when ACCUM_DEPTH % 16 is 8
 };
 
 // One output of a group: fast_requantize(acc, *fast) saturated to int8; fast += step.
@@ -156,10 +143,12 @@ struct Groups4Job {
   "asr     " acc ", " acc ", r10\n\t"           \
   "ssat    " acc ", #8, " acc "\n\t"
 
-// Every group of 4 interleaved rows of one batch (input offset 0, depth a multiple of 4,
-// fast requantization): bias, dot4 loop, requantization, clamp of the 4 bytes at once
-// (SSUB8/SEL) and one store, all in registers; the job in memory keeps the pointers.
-__attribute__((naked, noinline)) void groups4_fast(Groups4Job* /*job*/) {
+// Every group of 4 interleaved rows of one batch: bias, dot loop (16 inputs per pass),
+// requantization, clamp of the 4 bytes at once (SSUB8/SEL) and one store, in registers
+// (all 14: 4 accumulators, 2 inputs, 4 weight words, a temporary, 3 pointers/counters);
+// the job in memory keeps the rest. Naked: the compiler cannot spare 14 registers
+// around an inline block.
+__attribute__((naked, noinline)) void groups4(Groups4Job* /*job*/) {
   __asm__ volatile(
       "push    {r0, r4-r11, lr}\n\t"
       "1:\n\t"
@@ -168,14 +157,27 @@ __attribute__((naked, noinline)) void groups4_fast(Groups4Job* /*job*/) {
       "ldm     r8, {r4-r7}\n\t"
       "add     r8, r8, r9\n\t"
       "str     r8, [r3, #12]\n\t"
-      "lsrs    r2, r2, #1\n\t"
-      "bcc     2f\n\t"
-      UTENSOR_FC_DOT4_WORD
+      // Into either loop, at its top or (an odd number of 8-input halves) its middle.
+      "ldr     r12, [r3, #44]\n\t"
+      "tbb     [pc, r12]\n\t"
+      "6:\n\t"
+      ".byte   (2f - 6b) / 2, (7f - 6b) / 2, (3f - 6b) / 2, (8f - 6b) / 2\n\t"
+      ".p2align 1\n\t"
       "2:\n\t"
-      "beq     4f\n\t"  // flags still from LSRS: no pair of words left
+      UTENSOR_FC_DOT4_WORD
+      UTENSOR_FC_DOT4_WORD
+      "7:\n\t"
+      UTENSOR_FC_DOT4_WORD
+      UTENSOR_FC_DOT4_WORD
+      "subs    r2, r2, #1\n\t"
+      "bne     2b\n\t"
+      "b       4f\n\t"
       "3:\n\t"
-      UTENSOR_FC_DOT4_WORD
-      UTENSOR_FC_DOT4_WORD
+      UTENSOR_FC_DOT4_WIDE
+      UTENSOR_FC_DOT4_WIDE
+      "8:\n\t"
+      UTENSOR_FC_DOT4_WIDE
+      UTENSOR_FC_DOT4_WIDE
       "subs    r2, r2, #1\n\t"
       "bne     3b\n\t"
       "4:\n\t"
@@ -190,11 +192,13 @@ __attribute__((naked, noinline)) void groups4_fast(Groups4Job* /*job*/) {
       "bfi     r4, r5, #8, #8\n\t"
       "bfi     r4, r6, #16, #8\n\t"
       "bfi     r4, r7, #24, #8\n\t"
-      "ldrd    r8, r9, [r3, #16]\n\t"
-      "ssub8   r10, r4, r8\n\t"
-      "sel     r4, r4, r8\n\t"
-      "ssub8   r10, r9, r4\n\t"
-      "sel     r4, r4, r9\n\t"
+      "ldrd    r6, r7, [r3, #16]\n\t"
+      "cbz     r7, 5f\n\t"  // activation range [-128, 127]: SSAT clamped already
+      "ssub8   r10, r4, r6\n\t"
+      "sel     r4, r4, r6\n\t"
+      "ssub8   r10, r7, r4\n\t"
+      "sel     r4, r4, r7\n\t"
+      "5:\n\t"
       "str     r4, [r2], #4\n\t"
       "stm     r3, {r0, r1, r2}\n\t"
       "ldr     r12, [r3, #12]\n\t"
@@ -205,7 +209,9 @@ __attribute__((naked, noinline)) void groups4_fast(Groups4Job* /*job*/) {
 }
 
 #undef UTENSOR_FC_REQUANT
+#undef UTENSOR_FC_DOT4_WIDE
 #undef UTENSOR_FC_DOT4_WORD
+#undef UTENSOR_FC_DOT4_WEIGHTS
 #undef UTENSOR_FC_DOT4_STEP
 
 // The four bytes of an int8 value in a word.
@@ -252,44 +258,41 @@ void rows_s8(const FullyConnectedS8Params& params, const int8_t* x, const int8_t
   }
 }
 
-// Rows [0, out_depth & ~3) of one batch in the interleaved layout; returns past them.
-// Kept apart so the per-output work (bias, requantization, store) is all the caller of
-// the assembly does per group of 4 rows.
+// Rows [0, out_depth & ~3) of one batch in the interleaved layout (input offset 0,
+// ACCUM_DEPTH a multiple of 8, fast requantization: the converter's contract); returns
+// past their weights.
 const int8_t* interleaved_s8(const FullyConnectedS8Params& params, const int8_t* x,
                              const int8_t* w, const int32_t* bias, int8_t* out) {
-  const int32_t depth = params.shape.accum_depth;
   const int32_t groups = params.shape.output_depth >> 2;
-  const int32_t words = depth >> 2;
-  const int32_t tail = depth & 3;
-  const int32_t lo = params.activation_min;
-  const int32_t hi = params.activation_max;
-  const detail::FastRequant* fast = params.fast_requant;
-  const int32_t fast_step = params.per_channel ? 1 : 0;
-  if (fast && tail == 0 && words > 0 && groups > 0) {
-    static const int32_t kZeros[4] = {0, 0, 0, 0};
-    Groups4Job job = {x, w, words, bias ? bias : kZeros, bias ? 16 : 0, fast,
-                      16 * fast_step, out, groups, splat4(lo), splat4(hi)};
-    groups4_fast(&job);
-    return job.w;
-  }
-  for (int32_t g = 0; g < groups; ++g) {
-    int32_t acc[4] = {0, 0, 0, 0};
-    if (bias) memcpy(acc, bias + 4 * g, sizeof acc);
-    w = dot4_interleaved(x, w, words, acc);
-    for (int32_t r = 0; r < 4 && tail; ++r) {
-      for (int32_t d = 0; d < tail; ++d) acc[r] += static_cast<int32_t>(*w++) * x[4 * words + d];
+  if (groups == 0) return w;
+  const int32_t words = params.shape.accum_depth >> 2;
+  const void* xs = x;
+  if (params.scratch) {
+    // The input widened once for all groups, as the loop's SXTB16 pair would.
+    uint32_t* s = reinterpret_cast<uint32_t*>(params.scratch);
+    for (int32_t k = 0; k < words; ++k) {
+      const uint32_t v = load_word(x + 4 * k);
+      s[2 * k] = detail::sxtb16(v);
+      s[2 * k + 1] = detail::sxtb16_ror8(v);
     }
-    if (fast) {
-      for (int32_t r = 0; r < 4; ++r) {
-        const int32_t v = detail::fast_requantize(acc[r], *fast);
-        fast += fast_step;
-        *out++ = static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));
-      }
-    } else {
-      for (int32_t r = 0; r < 4; ++r) *out++ = requantize(params, acc[r], 4 * g + r);
-    }
+    xs = s;
   }
-  return w;
+  static const int32_t kZeros[4] = {0, 0, 0, 0};
+  const bool full_range = params.activation_min == -128 && params.activation_max == 127;
+  Groups4Job job = {xs,
+                    w,
+                    (words + 2) >> 2,
+                    bias ? bias : kZeros,
+                    bias ? 16 : 0,
+                    params.fast_requant,
+                    params.per_channel ? 16 : 0,
+                    out,
+                    groups,
+                    full_range ? 0u : splat4(params.activation_min),
+                    full_range ? 0u : splat4(params.activation_max),
+                    (params.scratch ? 2 : 0) + ((words >> 1) & 1)};
+  groups4(&job);
+  return job.w;
 }
 
 }  // namespace
