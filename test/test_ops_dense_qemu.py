@@ -70,12 +70,13 @@ def test_fully_connected_variants_bit_exact_on_qemu(fc_model, board, tmp_path):
 
 def _fc4_branches(a, b):
     """Depths that are multiples of 8 (the DSP kernel's interleaved 4-row assembly): of 16
-    and not, with the input widened into scratch (small layers) or in registers (layers
-    whose scratch would grow the arena), with and without bias and activation clamp."""
+    and not, with the input widened into scratch (small layers), in registers (layers
+    whose scratch would grow the arena) or, for the first rows, into the tail of a long
+    output (the last layer), with and without bias and activation clamp."""
     l = tf.keras.layers
     h = l.Dense(56)(a)
     return [h, l.Dense(8, activation="relu")(h), l.Dense(5, activation=ops.relu6)(b),
-            l.Dense(12, use_bias=False)(a)]
+            l.Dense(12, use_bias=False)(a), l.Dense(120, activation=ops.relu6)(b)]
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["per_channel", "per_tensor"])
@@ -94,7 +95,7 @@ def test_fc4_layers_take_each_dsp_path(fc4_model):
     if the converter's choices changed)."""
     from utensor import convert
     text = convert.convert_file(fc4_model).emitted.source
-    assert text.count("= utensor::kernels::kFilterInterleaved4;") == 4
+    assert text.count("= utensor::kernels::kFilterInterleaved4;") == 5
     # Scratch for the widened input: the two layers whose buffers leave room for it.
     assert len(re.findall(r"^    \(arena \+ \d+\),$", text, re.M)) == 2
 

@@ -28,53 +28,12 @@ inline uint32_t load_word(const int8_t* p) {
   return v;
 }
 
-// Bytes 1 and 3 sign-extended to halfwords (plus `a` for the SXTAB16 form). Inline
-// assembly because GCC does not fold a rotate into the instruction's ROR #8 operand.
-inline int32_t sxtb16_ror8(uint32_t v) {
-  int32_t r;
-  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-  return r;
-}
-
+// Bytes 1 and 3 of v sign-extended to halfwords plus a. Inline assembly because GCC
+// does not fold a rotate into the instruction's ROR #8 operand.
 inline int32_t sxtab16_ror8(int32_t a, uint32_t v) {
   int32_t r;
   __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
   return r;
-}
-
-// acc0 += sum w0[d] * (x[d] + offset), acc1 likewise with w1, over 4 * words bytes.
-// The loop is written in assembly: 15 instructions per 8 multiply-accumulates with
-// post-incremented (possibly unaligned) loads, whatever the optimization level; GCC's -Os
-// code for the same loop spilled to the stack and re-tested the bound at the top.
-inline void dot2(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t words,
-                 int32_t offset2, int32_t* acc0_io, int32_t* acc1_io) {
-  if (words <= 0) return;
-  int32_t acc0 = *acc0_io;
-  int32_t acc1 = *acc1_io;
-  uint32_t t0, t1, t2, t3;
-  __asm__ volatile(
-      "1:\n\t"
-      "ldr     %[t0], [%[x]], #4\n\t"
-      "ldr     %[t1], [%[w0]], #4\n\t"
-      "sxtab16 %[t2], %[off], %[t0]\n\t"
-      "sxtab16 %[t0], %[off], %[t0], ror #8\n\t"
-      "sxtb16  %[t3], %[t1]\n\t"
-      "sxtb16  %[t1], %[t1], ror #8\n\t"
-      "smlad   %[a0], %[t3], %[t2], %[a0]\n\t"
-      "smlad   %[a0], %[t1], %[t0], %[a0]\n\t"
-      "ldr     %[t1], [%[w1]], #4\n\t"
-      "sxtb16  %[t3], %[t1]\n\t"
-      "sxtb16  %[t1], %[t1], ror #8\n\t"
-      "smlad   %[a1], %[t3], %[t2], %[a1]\n\t"
-      "smlad   %[a1], %[t1], %[t0], %[a1]\n\t"
-      "subs    %[n], %[n], #1\n\t"
-      "bne     1b\n\t"
-      : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [n] "+r"(words), [a0] "+r"(acc0),
-        [a1] "+r"(acc1), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
-      : [off] "r"(offset2)
-      : "cc", "memory");
-  *acc0_io = acc0;
-  *acc1_io = acc1;
 }
 
 // MultiplyByQuantizedMultiplier form, out of line (converter could not prove the fast one).
@@ -217,44 +176,27 @@ __attribute__((naked, noinline)) void groups4(Groups4Job* /*job*/) {
 // The four bytes of an int8 value in a word.
 inline uint32_t splat4(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFu) * 0x01010101u; }
 
-// Rows [o, out_depth) of one batch in the row-major layout, filter pointing at row o.
+// Rows [o, out_depth) of one batch in the row-major layout, filter pointing at row o:
+// runtime weights (with the input offset), the OUTPUT_DEPTH % 4 rows after the
+// interleaved groups, layers the assembly does not take. Kept compact: one row at a time.
 void rows_s8(const FullyConnectedS8Params& params, const int8_t* x, const int8_t* filter,
              const int32_t* bias, int32_t o, int8_t* out) {
   const int32_t depth = params.shape.accum_depth;
-  const int32_t out_depth = params.shape.output_depth;
   const int32_t offset = params.input_offset;
   // The input offset in both 16-bit halves: SXTAB16 adds it while widening the bytes.
   const int32_t offset2 = static_cast<int32_t>((static_cast<uint32_t>(offset) << 16) |
                                                (static_cast<uint32_t>(offset) & 0xFFFFu));
-  const int32_t depth4 = depth & ~3;
-  for (; o + 2 <= out_depth; o += 2) {
-    const int8_t* w0 = filter;
-    const int8_t* w1 = w0 + depth;
-    filter = w1 + depth;
-    int32_t acc0 = bias ? bias[o] : 0;
-    int32_t acc1 = bias ? bias[o + 1] : 0;
-    dot2(x, w0, w1, depth >> 2, offset2, &acc0, &acc1);
-    for (int32_t d = depth4; d < depth; ++d) {
-      const int32_t xi = static_cast<int32_t>(x[d]) + offset;
-      acc0 += static_cast<int32_t>(w0[d]) * xi;
-      acc1 += static_cast<int32_t>(w1[d]) * xi;
-    }
-    out[o] = requantize(params, acc0, o);
-    out[o + 1] = requantize(params, acc1, o + 1);
-  }
-  if (o < out_depth) {
-    const int8_t* w0 = filter;
-    int32_t acc0 = bias ? bias[o] : 0;
-    for (int32_t d = 0; d < depth4; d += 4) {
+  for (; o < params.shape.output_depth; ++o, filter += depth) {
+    int32_t acc = bias ? bias[o] : 0;
+    int32_t d = 0;
+    for (; d + 4 <= depth; d += 4) {
       const uint32_t xv = load_word(x + d);
-      const uint32_t a = load_word(w0 + d);
-      acc0 = __smlad(__sxtb16(a), __sxtab16(offset2, xv), acc0);
-      acc0 = __smlad(sxtb16_ror8(a), sxtab16_ror8(offset2, xv), acc0);
+      const uint32_t a = load_word(filter + d);
+      acc = __smlad(__sxtb16(a), __sxtab16(offset2, xv), acc);
+      acc = __smlad(detail::sxtb16_ror8(a), sxtab16_ror8(offset2, xv), acc);
     }
-    for (int32_t d = depth4; d < depth; ++d) {
-      acc0 += static_cast<int32_t>(w0[d]) * (static_cast<int32_t>(x[d]) + offset);
-    }
-    out[o] = requantize(params, acc0, o);
+    for (; d < depth; ++d) acc += static_cast<int32_t>(filter[d]) * (x[d] + offset);
+    out[o] = requantize(params, acc, o);
   }
 }
 
@@ -266,20 +208,29 @@ const int8_t* interleaved_s8(const FullyConnectedS8Params& params, const int8_t*
   const int32_t groups = params.shape.output_depth >> 2;
   if (groups == 0) return w;
   const int32_t words = params.shape.accum_depth >> 2;
-  const void* xs = x;
-  if (params.scratch) {
-    // The input widened once for all groups, as the loop's SXTB16 pair would.
-    uint32_t* s = reinterpret_cast<uint32_t*>(params.scratch);
-    for (int32_t k = 0; k < words; ++k) {
+  // Where the input widened once goes: the converter's scratch, or else the output's own
+  // tail when it is long enough, for the groups whose 4 bytes lie below it.
+  uint32_t* wide = reinterpret_cast<uint32_t*>(params.scratch);
+  int32_t wide_groups = groups;
+  if (!wide) {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(out);
+    const uintptr_t start = (begin + params.shape.output_depth - 8 * words) & ~uintptr_t(3);
+    const int32_t below = params.shape.output_depth >= 8 * words + 4
+                              ? static_cast<int32_t>((start - begin) >> 2) : 0;
+    wide_groups = below < groups ? below : groups;
+    if (wide_groups > 0) wide = reinterpret_cast<uint32_t*>(start);
+  }
+  if (wide) {
+    for (int32_t k = 0; k < words; ++k) {  // as the loop's SXTB16 pair would
       const uint32_t v = load_word(x + 4 * k);
-      s[2 * k] = detail::sxtb16(v);
-      s[2 * k + 1] = detail::sxtb16_ror8(v);
+      wide[2 * k] = detail::sxtb16(v);
+      wide[2 * k + 1] = detail::sxtb16_ror8(v);
     }
-    xs = s;
   }
   static const int32_t kZeros[4] = {0, 0, 0, 0};
   const bool full_range = params.activation_min == -128 && params.activation_max == 127;
-  Groups4Job job = {xs,
+  const int32_t half = (words >> 1) & 1;
+  Groups4Job job = {wide ? static_cast<const void*>(wide) : x,
                     w,
                     (words + 2) >> 2,
                     bias ? bias : kZeros,
@@ -287,11 +238,17 @@ const int8_t* interleaved_s8(const FullyConnectedS8Params& params, const int8_t*
                     params.fast_requant,
                     params.per_channel ? 16 : 0,
                     out,
-                    groups,
+                    wide ? wide_groups : groups,
                     full_range ? 0u : splat4(params.activation_min),
                     full_range ? 0u : splat4(params.activation_max),
-                    (params.scratch ? 2 : 0) + ((words >> 1) & 1)};
+                    (wide ? 2 : 0) + half};
   groups4(&job);
+  if (wide && wide_groups < groups) {  // the rest, input widened in registers
+    job.x = x;
+    job.groups = groups - wide_groups;
+    job.entry = half;
+    groups4(&job);
+  }
   return job.w;
 }
 
