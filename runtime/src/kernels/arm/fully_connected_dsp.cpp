@@ -230,7 +230,7 @@ const int8_t* interleaved_s8(const FullyConnectedS8Params& params, const int8_t*
   static const int32_t kZeros[4] = {0, 0, 0, 0};
   const bool full_range = params.activation_min == -128 && params.activation_max == 127;
   const int32_t half = (words >> 1) & 1;
-  Groups4Job job = {wide ? static_cast<const void*>(wide) : x,
+  Groups4Job job = {wide,
                     w,
                     (words + 2) >> 2,
                     bias ? bias : kZeros,
@@ -238,16 +238,16 @@ const int8_t* interleaved_s8(const FullyConnectedS8Params& params, const int8_t*
                     params.fast_requant,
                     params.per_channel ? 16 : 0,
                     out,
-                    wide ? wide_groups : groups,
+                    wide ? wide_groups : 0,
                     full_range ? 0u : splat4(params.activation_min),
                     full_range ? 0u : splat4(params.activation_max),
-                    (wide ? 2 : 0) + half};
-  groups4(&job);
-  if (wide && wide_groups < groups) {  // the rest, input widened in registers
+                    2 + half};
+  // The groups with the widened input, then the rest with the input widened in registers.
+  for (int32_t pass = 0; pass < 2; ++pass) {
+    if (job.groups > 0) groups4(&job);
     job.x = x;
-    job.groups = groups - wide_groups;
+    job.groups = groups - (wide ? wide_groups : 0);
     job.entry = half;
-    groups4(&job);
   }
   return job.w;
 }
