@@ -68,9 +68,10 @@ def test_flash_split_sums_to_the_elf(result):
              + f["bench_input"])
     assert parts == f["total"]
     assert f["board_support_libc"] == sum(f["board_support_libc_detail"].values())
-    # Weights: the converter's figure, and the kT<n> arrays the ELF's symbol table holds.
+    # Weights: the converter's figure, and the kT<n> arrays the ELF's symbol table holds (opN_filter:
+    # a FULLY_CONNECTED's weights, interleaved for the DSP kernel, in place of its kT<n>).
     syms = _nm(elf["path"])
-    kt = sum(n for name, n in syms.items() if re.fullmatch(r"\(anonymous namespace\)::kT\d+", name))
+    kt = sum(n for name, n in syms.items() if re.fullmatch(r"\(anonymous namespace\)::(kT\d+|op\d+_filter)", name))
     assert f["weights"] == result["weight_bytes"] == kt == 264192
     assert 0 < f["runtime_kernels"] and 0 < f["generated_code"] and f["board_support_libc_detail"]["bsp"] > 0
     assert f["bench_input"] == 640  # the int8[1, 640] input the firmware carries

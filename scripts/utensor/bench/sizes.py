@@ -29,7 +29,8 @@ RAM_SECTIONS = (".data", ".bss")
 _OUT_RE = re.compile(r"^(\.[A-Za-z0-9_.]+)(?:\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+))?")
 _IN_RE = re.compile(r"^\s+(?:(\S+)\s+)?0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)(?:\s+(\S.*))?$")
 _NAME_ONLY_RE = re.compile(r"^\s+(\S+)\s*$")
-_WEIGHT_RE = re.compile(r"^\.rodata\._ZN12_GLOBAL__N_1L?\d*kT\d+E$")
+# kT<n>, and opN_filter: FULLY_CONNECTED weights the DSP build keeps interleaved instead.
+_WEIGHT_RE = re.compile(r"^\.rodata\._ZN12_GLOBAL__N_1L?\d*(?:kT\d+|op\d+_filter)E$")
 _INPUT_RE = re.compile(r"^\.rodata\.utensor_bench_input$")
 _ARENA_RE = re.compile(r"^\.bss\._ZN12_GLOBAL__N_1\d*arenaE$")
 

@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/detail/kernel_util.hpp"
+
 namespace utensor {
 namespace kernels {
 
@@ -44,6 +46,11 @@ struct AddS8Params {
   // large tensors; nullptr to compute them per element. Same integers either way.
   const int32_t* input1_table;
   const int32_t* input2_table;
+  // With both tables, optionally the output rescaling in the fast form the converter
+  // proved exact for every sum (difference) of two table entries; nullptr for the general
+  // form. When given, the tables hold the rescaled values times 2 (the doubling of the
+  // doubling high multiply) and its pre_shift is 0: out = fast_requantize(t1 +- t2).
+  const detail::FastRequant* output_fast;
 };
 
 struct MulS8Params {
@@ -61,6 +68,12 @@ struct ElementwiseF32Params {
 
 /// int8 ADD: out = clamp(requant(in1) + requant(in2)); inputs may alias the output.
 void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);
+
+namespace detail {
+/// The portable add_s8 (reference/elementwise.cpp), also the Arm variants' general case.
+void add_s8_portable(const AddS8Params& params, const int8_t* input1, const int8_t* input2,
+                     int8_t* output);
+}  // namespace detail
 
 /// int8 SUB: out = clamp(requant(in1) - requant(in2)); inputs may alias the output.
 void sub_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);

@@ -10,10 +10,22 @@
 //   out = clamp(MultiplyByQuantizedMultiplier(acc, mult[o], shift[o]) + output_offset).
 // The converter may fold input_offset * sum_d filter[o, d] into the bias it passes (and
 // set input_offset to 0): the integer sum is the same, one multiply-add per MAC cheaper.
+// Faster forms the converter may select (same integers):
+// - fast_requant: per channel (or one) detail::FastRequant entries, given only when the
+//   converter proved them exact for every accumulator the layer can produce.
+// - filter_layout kFilterInterleaved4 (only for the DSP kernel, only with input_offset 0,
+//   fast_requant and ACCUM_DEPTH a multiple of 8; the generated code passes it under
+//   #if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE): per group of 4 rows, the 4 rows'
+//   bytes [4k, 4k + 4) one after the other for every k < ACCUM_DEPTH / 4; the
+//   OUTPUT_DEPTH % 4 last rows as usual. One LDM then loads 16 weights of 4 rows.
+// - scratch (kFilterInterleaved4 only, else ignored): 2 * ACCUM_DEPTH bytes, 4-aligned,
+//   where the kernel widens the input once per batch; nullptr to widen it in registers.
 // All values are computed by the converter (scripts/utensor/ops/fully_connected.py);
 // nothing is checked at run time.
 
 #include <stdint.h>
+
+#include "utensor/kernels/detail/kernel_util.hpp"
 
 namespace utensor {
 namespace kernels {
@@ -33,7 +45,13 @@ struct FullyConnectedS8Params {
   const int32_t* output_shift;       // TFLite convention: > 0 shifts left
   int32_t per_channel;
   int32_t activation_min, activation_max;  // within [-128, 127]
+  const detail::FastRequant* fast_requant;  // nullptr: MultiplyByQuantizedMultiplier
+  int32_t filter_layout;                     // kFilterRows or kFilterInterleaved4
+  uint8_t* scratch;                          // see above; nullptr if none
 };
+
+static const int32_t kFilterRows = 0;          // [OUTPUT_DEPTH, ACCUM_DEPTH]
+static const int32_t kFilterInterleaved4 = 1;  // see above; DSP kernel only
 
 struct FullyConnectedF32Params {
   FullyConnectedShape shape;

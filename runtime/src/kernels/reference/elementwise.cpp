@@ -58,9 +58,11 @@ struct AddS8Table {
     const int32_t scaled1 = p.input1_table[static_cast<uint8_t>(x1)];
     const int32_t scaled2 = p.input2_table[static_cast<uint8_t>(x2)];
     const int32_t raw = sign > 0 ? scaled1 + scaled2 : scaled1 - scaled2;
-    const int32_t out = MultiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.output_multiplier,
+    const int32_t out =
+        p.output_fast ? detail::fast_requantize(raw, *p.output_fast)
+                      : MultiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.output_multiplier,
                                                                        p.output_shift) +
-                        p.output_offset;
+                            p.output_offset;
     return static_cast<int8_t>(ClampI32(out, p.activation_min, p.activation_max));
   }
 };
@@ -95,7 +97,8 @@ struct MulF32 {
 
 }  // namespace
 
-void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
+void detail::add_s8_portable(const AddS8Params& params, const int8_t* input1,
+                             const int8_t* input2, int8_t* output) {
   if (params.input1_table && params.input2_table) {
     const AddS8Table f = {params, 1};
     for_each_broadcast(params.shape, input1, input2, output, f);
@@ -104,6 +107,12 @@ void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input
     for_each_broadcast(params.shape, input1, input2, output, f);
   }
 }
+
+#if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else arm/elementwise_{dsp,mve}.cpp
+void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
+  detail::add_s8_portable(params, input1, input2, output);
+}
+#endif
 
 void sub_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
   if (params.input1_table && params.input2_table) {

@@ -41,8 +41,10 @@ __attribute__((noinline)) void dot2_s8(const int8_t* x, const int8_t* w0, const 
 inline int8_t requantize(const FullyConnectedS8Params& p, int32_t acc, int32_t o) {
   const int ch = p.per_channel ? o : 0;
   const int32_t v =
-      MultiplyByQuantizedMultiplier(acc, p.output_multiplier[ch], p.output_shift[ch]) +
-      p.output_offset;
+      p.fast_requant
+          ? detail::fast_requantize(acc, p.fast_requant[ch])
+          : MultiplyByQuantizedMultiplier(acc, p.output_multiplier[ch], p.output_shift[ch]) +
+                p.output_offset;
   return static_cast<int8_t>(ClampI32(v, p.activation_min, p.activation_max));
 }
 
