@@ -458,7 +458,7 @@ def mve_gemm_branches():
         lambda x: conv(16, 1)(conv(8, 1)(x)),  # 8-byte windows: a tail only
         conv(6, (2, 3), dilation_rate=(2, 1), padding="same"),  # vertical dilation
         conv(5, (4, 9)),  # 7 pixels: a group of four, then one of three
-        lambda x: conv(2, 1, use_bias=False, name="cancel")(conv(2, 1, name="twin")(x)),
+        lambda x: conv(2, 1, use_bias=False, name="cancel")(conv(4, 1, name="twin")(x)),
     ]
 
 
@@ -470,16 +470,17 @@ def test_int8_mve_gemm_on_qemu_is_bit_exact(tmp_path):
 
     shape = (1, 10, 9, 16)
     model = branches(shape, mve_gemm_branches, seed=5)
-    # Two identical channels, then a channel of large weights that cancel on them next to
-    # one of small weights: a multiplier >= 0.5 (a left shift), which takes the kernel's
-    # general (any shift) loop.
+    # Two identical channels (of four: every GEMM window has >= 4 values), then a channel of
+    # large weights that cancel on them next to one of small weights: a multiplier >= 0.5 (a
+    # left shift), which takes the kernel's general (any shift) loop.
     twin = model.get_layer("twin")
     k, bias = twin.kernel.numpy(), twin.bias.numpy()
     k[..., 1] = k[..., 0]
     bias[1] = bias[0]
     twin.kernel.assign(k)
     twin.bias.assign(bias)
-    model.get_layer("cancel").kernel.assign(np.array([[[[4.0, 0.01], [-4.0, 0.01]]]], np.float32))
+    model.get_layer("cancel").kernel.assign(
+        np.array([[[[4.0, 0.01], [-4.0, 0.01], [0.0, 0.01], [0.0, 0.01]]]], np.float32))
     b = to_tflite(model, [shape], "int8")
     g = read_graph(b)
     calls = [lower(op, g) for op in g.operators if op.op_type == "CONV_2D"]
