@@ -101,6 +101,9 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   const int32_t n_kx = kx_end - kx_begin;
   if (n_kx == 3 && ky_end - ky_begin == 3) {
     pixel_m1_mve<Inside, 3, 3>(p, in0, tap_x, tap_y, f0, f_row, 3, 3, bias, out);
+  } else if (n_kx == 3) {  // the top and bottom rows of 3-wide windows
+    pixel_m1_mve<Inside, 0, 3>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, 3, bias,
+                               out);
   } else {
     pixel_m1_mve<Inside, 0, 0>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, n_kx, bias,
                                out);
