@@ -9,7 +9,9 @@
 // image start from folded_bias and multiply raw inputs, fully unrolled; windows clipped
 // by the padding add the input offset to each input (SADD16), as TFLite does. The
 // requantization is the converter-proved FastRequant (SMMULR + one rounding shift) and
-// SSAT, the clamp to the activation range only when it is narrower than int8.
+// SSAT; an activation range narrower than int8 is one more pass over the output, four
+// bytes per word. Windows missing their left or right column (the padding) start from a
+// per-block corrected folded bias and multiply raw inputs too.
 #include "utensor/kernels/arch.hpp"
 
 #if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else depthwise_conv2d_mve.cpp
@@ -37,6 +39,9 @@ struct Block {
   uint32_t w[9][2];
   FastRequant q[4];
   int32_t folded[4];
+  // The start of windows missing their left (first) or right (last) column: bias + input
+  // offset * (sum of the other six weights), so those windows multiply raw inputs too.
+  int32_t start_left[4], start_right[4];
 };
 
 /// v clamped to [-128, 127].
@@ -46,20 +51,36 @@ UTENSOR_HOT_INLINE int32_t ssat8(int32_t v) {
   return r;
 }
 
-template <bool FullRange>
-UTENSOR_HOT_INLINE int32_t finish(int32_t acc, const FastRequant& q, int32_t lo, int32_t hi) {
-  int32_t v = ssat8(fast_requantize(acc, q));
-  if (!FullRange) v = v < lo ? lo : (v > hi ? hi : v);
-  return v;
+// The requantized output before the activation clamp (a separate pass, clamp_s8, when the
+// activation range is narrower than int8).
+UTENSOR_HOT_INLINE int8_t finish(int32_t acc, const FastRequant& q) {
+  return static_cast<int8_t>(ssat8(fast_requantize(acc, q)));
 }
 
-template <bool FullRange>
 UTENSOR_HOT_INLINE void store4(int8_t* out, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
-                               const Block& k, int32_t lo, int32_t hi) {
-  out[0] = static_cast<int8_t>(finish<FullRange>(a0, k.q[0], lo, hi));
-  out[1] = static_cast<int8_t>(finish<FullRange>(a1, k.q[1], lo, hi));
-  out[2] = static_cast<int8_t>(finish<FullRange>(a2, k.q[2], lo, hi));
-  out[3] = static_cast<int8_t>(finish<FullRange>(a3, k.q[3], lo, hi));
+                               const Block& k) {
+  out[0] = finish(a0, k.q[0]);
+  out[1] = finish(a1, k.q[1]);
+  out[2] = finish(a2, k.q[2]);
+  out[3] = finish(a3, k.q[3]);
+}
+
+// n bytes (a multiple of 4) clamped to [lo, hi], four per word: byte-wise signed max and
+// min as SSUB8 (which sets a flag per byte) + SEL.
+void clamp_s8(int8_t* data, int32_t n, int32_t lo, int32_t hi) {
+  const uint32_t lo4 = (static_cast<uint32_t>(lo) & 0xFFu) * 0x01010101u;
+  const uint32_t hi4 = (static_cast<uint32_t>(hi) & 0xFFu) * 0x01010101u;
+  for (; n > 0; n -= 4, data += 4) {
+    uint32_t v = load_u32(data), t;
+    __asm__("ssub8 %[t], %[v], %[lo]\n\t"
+            "sel %[v], %[v], %[lo]\n\t"
+            "ssub8 %[t], %[v], %[hi]\n\t"
+            "sel %[v], %[hi], %[v]"
+            : [v] "+r"(v), [t] "=&r"(t)
+            : [lo] "r"(lo4), [hi] "r"(hi4)
+            : "cc");
+    memcpy(data, &v, 4);
+  }
 }
 
 // acc_k += x_k * w_k for the four channels of one tap; `x02`/`x13` the input pairs.
@@ -105,29 +126,51 @@ UTENSOR_HOT_INLINE void window3x3(const int8_t* x, int32_t c, int32_t row_rest, 
             [v] "=&r"(v), [u] "=&r"(u), [w0] "=&r"(w0), [w1] "=&r"(w1)
           : [c] "r"(c), [r] "r"(row_rest), [w] "r"(&k.w[0][0]), "m"(k.w));
 }
+// The two columns of a 3x3 window at x (its first column inside the image) into the four
+// accumulators; w: the weights of the window's first column inside the image.
+UTENSOR_HOT_INLINE void window3x2(const int8_t* x, int32_t c, int32_t row, const uint32_t* w,
+                                  int32_t* a0, int32_t* a1, int32_t* a2, int32_t* a3) {
+  uint32_t v, u, w0, w1;
+  __asm__(UTENSOR_DW_TAP("[%[p]]", "0") UTENSOR_DW_TAP("[%[p], %[c]]", "8")
+          "add %[p], %[p], %[r]\n\t"
+          UTENSOR_DW_TAP("[%[p]]", "24") UTENSOR_DW_TAP("[%[p], %[c]]", "32")
+          "add %[p], %[p], %[r]\n\t"
+          UTENSOR_DW_TAP("[%[p]]", "48") UTENSOR_DW_TAP("[%[p], %[c]]", "56")
+          : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [p] "+r"(x),
+            [v] "=&r"(v), [u] "=&r"(u), [w0] "=&r"(w0), [w1] "=&r"(w1)
+          : [c] "r"(c), [r] "r"(row), [w] "r"(w), "m"(*reinterpret_cast<const uint32_t(*)[16]>(w)));
+}
 #undef UTENSOR_DW_TAP
 
 // `n` consecutive output pixels whose 3x3 windows lie inside the image. x: input of tap
 // (0, 0) of the first pixel at the block's channel; step: input bytes between pixels;
 // row: bytes between input rows.
-template <bool FullRange>
 UTENSOR_NOINLINE void run_inside(const int8_t* x, int32_t n, int32_t step, int32_t channels,
-                                 int32_t row, const Block& k, int32_t lo, int32_t hi,
-                                 int8_t* out, int32_t out_step) {
+                                 int32_t row, const Block& k, int8_t* out, int32_t out_step) {
   const int32_t row_rest = row - channels;
   for (; n > 0; --n, x += step, out += out_step) {
     int32_t a0 = k.folded[0], a1 = k.folded[1], a2 = k.folded[2], a3 = k.folded[3];
     window3x3(x, channels, row_rest, k, &a0, &a1, &a2, &a3);
-    store4<FullRange>(out, a0, a1, a2, a3, k, lo, hi);
+    store4(out, a0, a1, a2, a3, k);
   }
+}
+
+// One output pixel whose window lies inside the image but for its left (Left) or right
+// column. x: the input of its first column inside the image at the block's channel.
+template <bool Left>
+UTENSOR_NOINLINE void run_edge(const int8_t* x, int32_t channels, int32_t row, const Block& k,
+                               int8_t* out) {
+  const int32_t* start = Left ? k.start_left : k.start_right;
+  int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
+  window3x2(x, channels, row, Left ? k.w[1] : k.w[0], &a0, &a1, &a2, &a3);
+  store4(out, a0, a1, a2, a3, k);
 }
 
 // One output pixel whose window the padding clips to taps [ky0, ky1) x [kx0, kx1). x: the
 // input of tap (ky0, kx0) at the block's channel; off: the input offset in both halfwords.
 UTENSOR_NOINLINE void run_clipped(const int8_t* x, int32_t ky0, int32_t ky1, int32_t kx0,
                                   int32_t kx1, int32_t channels, int32_t row, uint32_t off,
-                                  const Block& k, const int32_t* bias, int32_t lo, int32_t hi,
-                                  int8_t* out) {
+                                  const Block& k, const int32_t* bias, int8_t* out) {
   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   if (bias != nullptr) a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
   for (int32_t ky = ky0; ky < ky1; ++ky, x += row) {
@@ -138,7 +181,47 @@ UTENSOR_NOINLINE void run_clipped(const int8_t* x, int32_t ky0, int32_t ky1, int
            &a2, &a3);
     }
   }
-  store4<false>(out, a0, a1, a2, a3, k, lo, hi);
+  store4(out, a0, a1, a2, a3, k);
+}
+
+// The block of four channels at `filter` (tap stride `channels`): the weights widened, the
+// FastRequant entries (as make_fast_requant, branch-free: the converter guarantees a right
+// shift of at least 1) and the folded bias. Once per block and call: unrolled, because
+// row-streamed layers run it for every output row.
+UTENSOR_NOINLINE void load_block(const int8_t* filter, int32_t channels, const int32_t* mult,
+                                 const int32_t* shift, int32_t zero_point, const int32_t* folded,
+                                 uint32_t neg_off, Block* k) {
+#pragma GCC unroll 9
+  for (int32_t i = 0; i < 9; ++i, filter += channels) {
+    const uint32_t fv = load_u32(filter);
+    k->w[i][0] = sxtb16(fv);
+    k->w[i][1] = sxtb16_ror8(fv);
+  }
+#pragma GCC unroll 4
+  for (int32_t i = 0; i < 4; ++i) {
+    const int32_t left = shift[i] & ~(shift[i] >> 31);  // max(shift, 0)
+    const int32_t right = left - shift[i];              // max(-shift, 0)
+    k->q[i].multiplier = mult[i];
+    k->q[i].pre_shift = left + 1;
+    k->q[i].post_shift = right;
+    k->q[i].offset = static_cast<int32_t>(((UINT32_C(1) << right) >> 1) +
+                                          (static_cast<uint32_t>(zero_point) << right));
+    k->folded[i] = folded[i];
+  }
+  // The weight sums of the first and last columns, halfword pairs (|sum| <= 3 * 128).
+  const uint32_t l02 = sadd16(sadd16(k->w[0][0], k->w[3][0]), k->w[6][0]);
+  const uint32_t l13 = sadd16(sadd16(k->w[0][1], k->w[3][1]), k->w[6][1]);
+  const uint32_t r02 = sadd16(sadd16(k->w[2][0], k->w[5][0]), k->w[8][0]);
+  const uint32_t r13 = sadd16(sadd16(k->w[2][1], k->w[5][1]), k->w[8][1]);
+  // A window missing its first column starts at folded - offset * (that column's sum).
+  k->start_left[0] = smlabb(l02, neg_off, folded[0]);
+  k->start_left[1] = smlabb(l13, neg_off, folded[1]);
+  k->start_left[2] = smlatt(l02, neg_off, folded[2]);
+  k->start_left[3] = smlatt(l13, neg_off, folded[3]);
+  k->start_right[0] = smlabb(r02, neg_off, folded[0]);
+  k->start_right[1] = smlabb(r13, neg_off, folded[1]);
+  k->start_right[2] = smlatt(r02, neg_off, folded[2]);
+  k->start_right[3] = smlatt(r13, neg_off, folded[3]);
 }
 
 // The 3x3, depth multiplier 1, undilated layer with C % 4 == 0, folded_bias and
@@ -150,6 +233,8 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
   const int32_t row = s.input_width * channels;
   const uint32_t off = (static_cast<uint32_t>(params.input_offset) << 16) |
                        (static_cast<uint32_t>(params.input_offset) & 0xFFFFu);
+  const uint32_t neg_off = (static_cast<uint32_t>(-params.input_offset) << 16) |
+                           (static_cast<uint32_t>(-params.input_offset) & 0xFFFFu);
   // Output columns [ox_in, ox_end) have windows inside the image horizontally.
   int32_t ox_in = (s.pad_left + s.stride_width - 1) / s.stride_width;
   int32_t ox_end = s.input_width + s.pad_left >= 3
@@ -158,23 +243,13 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
   if (ox_end > s.output_width) ox_end = s.output_width;
   if (ox_in > ox_end) ox_in = ox_end;
   const int32_t out_row = s.output_width * channels;
-  const int32_t act_lo = params.activation_min, act_hi = params.activation_max;
-  const bool full_range = act_lo == -128 && act_hi == 127;  // SSAT is the whole clamp
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * row;
     int8_t* out_batch = output + b * s.output_height * out_row;
     for (int32_t c = 0; c < channels; c += 4) {
       Block k;
-      for (int32_t i = 0; i < 9; ++i) {
-        const uint32_t fv = load_u32(filter + i * channels + c);
-        k.w[i][0] = sxtb16(fv);
-        k.w[i][1] = sxtb16_ror8(fv);
-      }
-      for (int32_t i = 0; i < 4; ++i) {
-        k.q[i] = make_fast_requant(params.output_multiplier[c + i], params.output_shift[c + i],
-                                   params.output_offset);
-      }
-      memcpy(k.folded, params.folded_bias + c, sizeof k.folded);
+      load_block(filter + c, channels, params.output_multiplier + c, params.output_shift + c,
+                 params.output_offset, params.folded_bias + c, neg_off, &k);
       const int32_t* bias_c = bias != nullptr ? bias + c : nullptr;
       for (int32_t oy = 0; oy < s.output_height; ++oy) {
         const int32_t y0 = oy * s.stride_height - s.pad_top;
@@ -188,20 +263,30 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
         for (int32_t ox = 0; ox < s.output_width; ++ox) {
           const int32_t x0 = ox * s.stride_width - s.pad_left;
           if (ox == lo) {
-            (full_range ? run_inside<true> : run_inside<false>)(in_batch + y0 * row + x0 * channels + c, hi - lo,
-                                  s.stride_width * channels, channels, row, k, act_lo, act_hi,
+            run_inside(in_batch + y0 * row + x0 * channels + c, hi - lo,
+                                  s.stride_width * channels, channels, row, k,
                                   out + ox * channels, channels);
             ox = hi - 1;
             continue;
           }
-          int32_t kx0, kx1;
-          tap_range(x0, 1, 3, s.input_width, &kx0, &kx1);
+          const int32_t kx0 = x0 < 0 ? -x0 : 0;
+          const int32_t kx1 = s.input_width - x0 < 3 ? s.input_width - x0 : 3;
+          if (rows_inside && kx1 - kx0 == 2) {  // one column in the padding
+            (kx0 == 1 ? run_edge<true> : run_edge<false>)(
+                in_batch + y0 * row + (x0 + kx0) * channels + c, channels, row, k,
+                out + ox * channels);
+            continue;
+          }
           run_clipped(in_batch + (y0 + ky0) * row + (x0 + kx0) * channels + c, ky0,
-                                 ky1, kx0, kx1, channels, row, off, k, bias_c, act_lo, act_hi,
+                                 ky1, kx0, kx1, channels, row, off, k, bias_c,
                                  out + ox * channels);
         }
       }
     }
+  }
+  if (params.activation_min != -128 || params.activation_max != 127) {
+    clamp_s8(output, s.batches * s.output_height * out_row, params.activation_min,
+             params.activation_max);
   }
 }
 

@@ -20,7 +20,15 @@ struct OutputQuant {
   int32_t offset, lo, hi;
 };
 
-UTENSOR_HOT_INLINE int8_t requantize(int32_t acc, const OutputQuant& q, int32_t oc) {
+// On the cores with their own kernels this one only serves unusual shapes: out of line
+// there, as inlined at each output store it costs about 3 KB of flash.
+#if UTENSOR_KERNELS_DSP || UTENSOR_KERNELS_MVE
+#define UTENSOR_DW_REQUANT_INLINE __attribute__((noinline))
+#else
+#define UTENSOR_DW_REQUANT_INLINE UTENSOR_HOT_INLINE
+#endif
+
+UTENSOR_DW_REQUANT_INLINE int8_t requantize(int32_t acc, const OutputQuant& q, int32_t oc) {
   acc = q.fast ? fast_requantize(acc, make_fast_requant(q.multiplier[oc], q.shift[oc], q.offset))
                : multiply_by_multiplier(acc, q.multiplier[oc], q.shift[oc]) + q.offset;
   return static_cast<int8_t>(ClampI32(acc, q.lo, q.hi));
