@@ -1,7 +1,8 @@
-// int8 DEPTHWISE_CONV_2D for Helium (Cortex-M55): depth multiplier 1 with four channels
-// per vector (int8 widened to int32 lanes by the load), the requantization in vector form.
-// Same contract and the same integers as the portable kernel, hence the same bytes; other
-// shapes run the portable kernel.
+// int8 DEPTHWISE_CONV_2D for Helium (Cortex-M55). 3x3 undilated layers with C % 8 == 0
+// (KWS, VWW) run eight channels per vector (depthwise3x3_mve below); other depth-multiplier-1
+// layers four channels per vector (int8 widened to int32 lanes by the load); the rest the
+// portable kernel. Requantization in vector form. Same contract and the same integers as
+// the portable kernel, hence the same bytes.
 #include "utensor/kernels/arch.hpp"
 
 #if UTENSOR_KERNELS_MVE  // else depthwise_conv2d_dsp.cpp or the portable kernel
@@ -17,6 +18,9 @@ namespace kernels {
 namespace {
 
 using namespace detail;  // NOLINT: the kernels' shared helpers
+
+// The pixel loops get their own register allocation (inlined, GCC spills their vectors).
+#define UTENSOR_NOINLINE_MVE __attribute__((noinline, optimize("no-schedule-insns")))
 
 // requantize() for four channels [c, c + 4) of which `pred` selects the valid ones, as
 // CMSIS-NN's MVE requantization: VQRDMULH is SaturatingRoundingDoublingHighMul, and the
@@ -83,6 +87,190 @@ void pixel_m1_mve(const DepthwiseConv2DS8Params& p, const int8_t* in0, int32_t t
   }
 }
 
+// ---- 3x3, depth multiplier 1, C % 8 == 0: eight channels per vector -------------------
+//
+// Inputs load as int16 lanes (VLDRB.S16), the block's weights are widened to int16 once per
+// block and call, and VMULLB/VMULLT multiply the even and odd channels into two int32
+// accumulators: two multiplies and two adds per tap for eight channels. The requantization
+// (VQRDMULH + sign fixup + VRSHL, as requantize4) runs on the even/odd halves with the
+// block's constants hoisted, then VQMOVNB/VQMOVNT interleave the channels back and one
+// VLDRB.16-sized store writes them.
+
+struct Block8 {
+  int16x8_t w[9];
+  int32x4_t mult[2], left[2], right[2];  // [0]: even channels, [1]: odd
+  int32x4_t folded[2];
+  // Windows missing their first (left) or last (right) column: bias + input offset * the
+  // other six weights' sum, so those windows multiply raw inputs too.
+  int32x4_t start_left[2], start_right[2];
+};
+
+struct Layer8 {
+  int32_t zero_point;
+  int16x8_t lo, hi;
+};
+
+UTENSOR_HOT_INLINE int32x4_t requant_half(int32x4_t acc, const Block8& k, int h, int32_t zp) {
+  int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, k.left[h]), k.mult[h]);
+  v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, k.right[h]), 31));
+  return vaddq_n_s32(vrshlq_s32(v, k.right[h]), zp);
+}
+
+UTENSOR_HOT_INLINE void store8(int8_t* out, int32x4_t even, int32x4_t odd, const Block8& k,
+                               const Layer8& l) {
+  int16x8_t v = vdupq_n_s16(0);
+  v = vqmovnbq_s32(v, requant_half(even, k, 0, l.zero_point));
+  v = vqmovntq_s32(v, requant_half(odd, k, 1, l.zero_point));
+  vstrbq_s16(out, vminq_s16(vmaxq_s16(v, l.lo), l.hi));
+}
+
+UTENSOR_HOT_INLINE void tap8(const int8_t* x, int16x8_t w, int32x4_t* even, int32x4_t* odd) {
+  const int16x8_t xv = vldrbq_s16(x);
+  *even = vaddq_s32(*even, vmullbq_int_s16(xv, w));
+  *odd = vaddq_s32(*odd, vmulltq_int_s16(xv, w));
+  // One tap at a time: GCC otherwise loads and multiplies all nine taps first and spills
+  // the products (Helium has eight vector registers).
+  __asm__ volatile("" : "+w"(*even), "+w"(*odd)::"memory");
+}
+
+// `n` consecutive output pixels whose windows lie inside the image (see run_inside in
+// depthwise_conv2d_dsp.cpp for the arguments).
+UTENSOR_NOINLINE_MVE void run_inside8(const int8_t* x, int32_t n, int32_t step, int32_t c,
+                                      int32_t row, const Block8& k, const Layer8& l,
+                                      int8_t* out, int32_t out_step) {
+  for (; n > 0; --n, x += step, out += out_step) {
+    int32x4_t even = k.folded[0], odd = k.folded[1];
+    const int8_t* r = x;
+#pragma GCC unroll 3
+    for (int32_t ky = 0; ky < 3; ++ky, r += row) {
+      tap8(r, k.w[3 * ky], &even, &odd);
+      tap8(r + c, k.w[3 * ky + 1], &even, &odd);
+      tap8(r + 2 * c, k.w[3 * ky + 2], &even, &odd);
+    }
+    store8(out, even, odd, k, l);
+  }
+}
+
+// One pixel whose window misses its left (Left) or right column only; x: its first column
+// inside the image.
+template <bool Left>
+UTENSOR_NOINLINE_MVE void run_edge8(const int8_t* x, int32_t c, int32_t row, const Block8& k,
+                                    const Layer8& l, int8_t* out) {
+  const int32x4_t* start = Left ? k.start_left : k.start_right;
+  int32x4_t even = start[0], odd = start[1];
+  const int32_t w0 = Left ? 1 : 0;
+#pragma GCC unroll 3
+  for (int32_t ky = 0; ky < 3; ++ky, x += row) {
+    tap8(x, k.w[3 * ky + w0], &even, &odd);
+    tap8(x + c, k.w[3 * ky + w0 + 1], &even, &odd);
+  }
+  store8(out, even, odd, k, l);
+}
+
+// One pixel whose window the padding clips to taps [ky0, ky1) x [kx0, kx1), from the bias
+// with the input offset added to each input, as TFLite does. x: tap (ky0, kx0).
+UTENSOR_NOINLINE_MVE void run_clipped8(const int8_t* x, int32_t ky0, int32_t ky1, int32_t kx0,
+                                       int32_t kx1, int32_t c, int32_t row, int32_t offset,
+                                       const Block8& k, const int32_t* bias, const Layer8& l,
+                                       int8_t* out) {
+  int32x4_t even = vdupq_n_s32(0), odd = vdupq_n_s32(0);
+  if (bias != nullptr) {
+    const int32x4x2_t b = vld2q_s32(bias);
+    even = b.val[0];
+    odd = b.val[1];
+  }
+  for (int32_t ky = ky0; ky < ky1; ++ky, x += row) {
+    const int8_t* p = x;
+    for (int32_t kx = kx0; kx < kx1; ++kx, p += c) {
+      const int16x8_t xv = vaddq_n_s16(vldrbq_s16(p), static_cast<int16_t>(offset));
+      const int16x8_t w = k.w[3 * ky + kx];
+      even = vaddq_s32(even, vmullbq_int_s16(xv, w));
+      odd = vaddq_s32(odd, vmulltq_int_s16(xv, w));
+    }
+  }
+  store8(out, even, odd, k, l);
+}
+
+UTENSOR_NOINLINE_MVE void load_block8(const int8_t* filter, int32_t c, const int32_t* mult,
+                                      const int32_t* shift, const int32_t* folded,
+                                      int16_t neg_offset, Block8* k) {
+#pragma GCC unroll 9
+  for (int32_t i = 0; i < 9; ++i) k->w[i] = vldrbq_s16(filter + i * c);
+  const int32x4x2_t m = vld2q_s32(mult), sh = vld2q_s32(shift), f = vld2q_s32(folded);
+  const int32x4_t zero = vdupq_n_s32(0);
+  const int16x8_t left_sum = vaddq_s16(vaddq_s16(k->w[0], k->w[3]), k->w[6]);
+  const int16x8_t right_sum = vaddq_s16(vaddq_s16(k->w[2], k->w[5]), k->w[8]);
+  const int16x8_t neg = vdupq_n_s16(neg_offset);
+  k->mult[0] = m.val[0];
+  k->mult[1] = m.val[1];
+  k->left[0] = vmaxq_s32(sh.val[0], zero);
+  k->left[1] = vmaxq_s32(sh.val[1], zero);
+  k->right[0] = vminq_s32(sh.val[0], zero);
+  k->right[1] = vminq_s32(sh.val[1], zero);
+  k->folded[0] = f.val[0];
+  k->folded[1] = f.val[1];
+  k->start_left[0] = vaddq_s32(f.val[0], vmullbq_int_s16(left_sum, neg));
+  k->start_left[1] = vaddq_s32(f.val[1], vmulltq_int_s16(left_sum, neg));
+  k->start_right[0] = vaddq_s32(f.val[0], vmullbq_int_s16(right_sum, neg));
+  k->start_right[1] = vaddq_s32(f.val[1], vmulltq_int_s16(right_sum, neg));
+}
+
+void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                      const int8_t* filter, const int32_t* bias, int8_t* output) {
+  const DepthwiseConv2DShape s = params.shape;
+  const int32_t channels = s.input_channels;
+  const int32_t row = s.input_width * channels;
+  const int32_t offset = params.input_offset;
+  const Layer8 l = {params.output_offset, vdupq_n_s16(static_cast<int16_t>(params.activation_min)),
+                    vdupq_n_s16(static_cast<int16_t>(params.activation_max))};
+  int32_t ox_in = (s.pad_left + s.stride_width - 1) / s.stride_width;
+  int32_t ox_end = s.input_width + s.pad_left >= 3
+                       ? (s.input_width + s.pad_left - 3) / s.stride_width + 1
+                       : 0;
+  if (ox_end > s.output_width) ox_end = s.output_width;
+  if (ox_in > ox_end) ox_in = ox_end;
+  const int32_t out_row = s.output_width * channels;
+  for (int32_t b = 0; b < s.batches; ++b) {
+    const int8_t* in_batch = input + b * s.input_height * row;
+    int8_t* out_batch = output + b * s.output_height * out_row;
+    for (int32_t c = 0; c < channels; c += 8) {
+      Block8 k;
+      load_block8(filter + c, channels, params.output_multiplier + c, params.output_shift + c,
+                  params.folded_bias + c, static_cast<int16_t>(-offset), &k);
+      const int32_t* bias_c = bias != nullptr ? bias + c : nullptr;
+      for (int32_t oy = 0; oy < s.output_height; ++oy) {
+        const int32_t y0 = oy * s.stride_height - s.pad_top;
+        int32_t ky0, ky1;
+        tap_range(y0, 1, 3, s.input_height, &ky0, &ky1);
+        int8_t* out = out_batch + oy * out_row + c;
+        const bool rows_inside = ky0 == 0 && ky1 == 3;
+        const int32_t lo = rows_inside && ox_end > ox_in ? ox_in : s.output_width;
+        const int32_t hi = rows_inside && ox_end > ox_in ? ox_end : s.output_width;
+        for (int32_t ox = 0; ox < s.output_width; ++ox) {
+          const int32_t x0 = ox * s.stride_width - s.pad_left;
+          if (ox == lo) {
+            run_inside8(in_batch + y0 * row + x0 * channels + c, hi - lo,
+                        s.stride_width * channels, channels, row, k, l, out + ox * channels,
+                        channels);
+            ox = hi - 1;
+            continue;
+          }
+          const int32_t kx0 = x0 < 0 ? -x0 : 0;
+          const int32_t kx1 = s.input_width - x0 < 3 ? s.input_width - x0 : 3;
+          if (rows_inside && kx1 - kx0 == 2) {
+            (kx0 == 1 ? run_edge8<true> : run_edge8<false>)(
+                in_batch + y0 * row + (x0 + kx0) * channels + c, channels, row, k, l,
+                out + ox * channels);
+            continue;
+          }
+          run_clipped8(in_batch + (y0 + ky0) * row + (x0 + kx0) * channels + c, ky0, ky1, kx0,
+                       kx1, channels, row, offset, k, bias_c, l, out + ox * channels);
+        }
+      }
+    }
+  }
+}
+
 // One output pixel, depth multiplier 1, taps [ky_begin, ky_end) x [kx_begin, kx_end) of
 // the window at input (y0, x0). Inside == true: the window is whole and folded_bias holds
 // the input offset times the weight sums; otherwise the offset is added to each input.
@@ -117,6 +305,11 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
   const DepthwiseConv2DShape& s = params.shape;
   if (s.depth_multiplier != 1) {
     depthwise_conv2d_s8_portable(params, input, filter, bias, output);
+    return;
+  }
+  if (s.input_channels % 8 == 0 && s.filter_height == 3 && s.filter_width == 3 &&
+      s.dilation_height == 1 && s.dilation_width == 1 && params.folded_bias != nullptr) {
+    depthwise3x3_mve(params, input, filter, bias, output);
     return;
   }
   const int32_t channels = s.input_channels;
