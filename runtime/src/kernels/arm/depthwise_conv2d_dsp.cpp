@@ -155,14 +155,13 @@ UTENSOR_NOINLINE void run_inside(const int8_t* x, int32_t n, int32_t step, int32
   }
 }
 
-// One output pixel whose window lies inside the image but for its left (Left) or right
+// One output pixel whose window lies inside the image but for its left (`left`) or right
 // column. x: the input of its first column inside the image at the block's channel.
-template <bool Left>
 UTENSOR_NOINLINE void run_edge(const int8_t* x, int32_t channels, int32_t row, const Block& k,
-                               int8_t* out) {
-  const int32_t* start = Left ? k.start_left : k.start_right;
+                               bool left, int8_t* out) {
+  const int32_t* start = left ? k.start_left : k.start_right;
   int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
-  window3x2(x, channels, row, Left ? k.w[1] : k.w[0], &a0, &a1, &a2, &a3);
+  window3x2(x, channels, row, left ? k.w[1] : k.w[0], &a0, &a1, &a2, &a3);
   store4(out, a0, a1, a2, a3, k);
 }
 
@@ -242,7 +241,18 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
                        : 0;
   if (ox_end > s.output_width) ox_end = s.output_width;
   if (ox_in > ox_end) ox_in = ox_end;
+  // Pixels [row_begin, row_end) of a row whose windows are vertically inside: the inside
+  // run and the pixels next to it that miss one column only.
+  const bool left_edge = ox_end > ox_in && ox_in >= 1 &&
+                         (ox_in - 1) * s.stride_width - s.pad_left == -1 && s.input_width >= 2;
+  const int32_t right_x = ox_end * s.stride_width - s.pad_left;
+  const bool right_edge = ox_end > ox_in && ox_end < s.output_width && right_x >= 0 &&
+                          right_x + 2 == s.input_width;
+  const int32_t row_begin = left_edge ? ox_in - 1 : ox_in;
+  const int32_t row_end = right_edge ? ox_end + 1 : ox_end;
   const int32_t out_row = s.output_width * channels;
+  const int32_t step = s.stride_width * channels;
+  // Blocks outer (a block's weights and constants are set up once per call), rows inner.
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * row;
     int8_t* out_batch = output + b * s.output_height * out_row;
@@ -250,36 +260,38 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
       Block k;
       load_block(filter + c, channels, params.output_multiplier + c, params.output_shift + c,
                  params.output_offset, params.folded_bias + c, neg_off, &k);
-      const int32_t* bias_c = bias != nullptr ? bias + c : nullptr;
       for (int32_t oy = 0; oy < s.output_height; ++oy) {
         const int32_t y0 = oy * s.stride_height - s.pad_top;
         int32_t ky0, ky1;
         tap_range(y0, 1, 3, s.input_height, &ky0, &ky1);
-        int8_t* out = out_batch + oy * out_row + c;
-        const bool rows_inside = ky0 == 0 && ky1 == 3;
-        // Pixels [lo, hi) of this row run unclipped; the others are clipped.
-        const int32_t lo = rows_inside && ox_end > ox_in ? ox_in : s.output_width;
-        const int32_t hi = rows_inside && ox_end > ox_in ? ox_end : s.output_width;
-        for (int32_t ox = 0; ox < s.output_width; ++ox) {
-          const int32_t x0 = ox * s.stride_width - s.pad_left;
+        const bool rows_inside = ky0 == 0 && ky1 == 3 && ox_end > ox_in;
+        const int32_t lo = rows_inside ? row_begin : s.output_width;
+        const int32_t hi = rows_inside ? row_end : s.output_width;
+        const int8_t* x_row = in_batch + y0 * row;  // only used when rows_inside
+        int8_t* out_y = out_batch + oy * out_row;
+        if (rows_inside) {
+          if (left_edge) {
+            run_edge(x_row + c, channels, row, k, true, out_y + (ox_in - 1) * channels + c);
+          }
+          run_inside(x_row + (ox_in * s.stride_width - s.pad_left) * channels + c,
+                     ox_end - ox_in, step, channels, row, k, out_y + ox_in * channels + c,
+                     channels);
+          if (right_edge) {
+            run_edge(x_row + right_x * channels + c, channels, row, k, false,
+                     out_y + ox_end * channels + c);
+          }
+        }
+        const int32_t* bias_c = bias != nullptr ? bias + c : nullptr;
+        for (int32_t ox = 0; ox < s.output_width; ++ox) {  // the other pixels
           if (ox == lo) {
-            run_inside(in_batch + y0 * row + x0 * channels + c, hi - lo,
-                                  s.stride_width * channels, channels, row, k,
-                                  out + ox * channels, channels);
             ox = hi - 1;
             continue;
           }
+          const int32_t x0 = ox * s.stride_width - s.pad_left;
           const int32_t kx0 = x0 < 0 ? -x0 : 0;
           const int32_t kx1 = s.input_width - x0 < 3 ? s.input_width - x0 : 3;
-          if (rows_inside && kx1 - kx0 == 2) {  // one column in the padding
-            (kx0 == 1 ? run_edge<true> : run_edge<false>)(
-                in_batch + y0 * row + (x0 + kx0) * channels + c, channels, row, k,
-                out + ox * channels);
-            continue;
-          }
-          run_clipped(in_batch + (y0 + ky0) * row + (x0 + kx0) * channels + c, ky0,
-                                 ky1, kx0, kx1, channels, row, off, k, bias_c,
-                                 out + ox * channels);
+          run_clipped(in_batch + (y0 + ky0) * row + (x0 + kx0) * channels + c, ky0, ky1, kx0,
+                      kx1, channels, row, off, k, bias_c, out_y + ox * channels + c);
         }
       }
     }

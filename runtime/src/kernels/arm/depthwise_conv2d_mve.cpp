@@ -229,7 +229,18 @@ void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input
                        : 0;
   if (ox_end > s.output_width) ox_end = s.output_width;
   if (ox_in > ox_end) ox_in = ox_end;
+  // Pixels [row_begin, row_end) of a row whose windows are vertically inside: the inside
+  // run [ox_in, ox_end) and the pixels next to it that miss one column only.
+  const bool left_edge = ox_end > ox_in && ox_in >= 1 &&
+                         (ox_in - 1) * s.stride_width - s.pad_left == -1 && s.input_width >= 2;
+  const int32_t right_x = ox_end * s.stride_width - s.pad_left;
+  const bool right_edge = ox_end > ox_in && ox_end < s.output_width && right_x >= 0 &&
+                          right_x + 2 == s.input_width;
+  const int32_t row_begin = left_edge ? ox_in - 1 : ox_in;
+  const int32_t row_end = right_edge ? ox_end + 1 : ox_end;
   const int32_t out_row = s.output_width * channels;
+  const int32_t step = s.stride_width * channels;
+  // Blocks outer (a block's weights and constants are set up once per call), rows inner.
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * row;
     int8_t* out_batch = output + b * s.output_height * out_row;
@@ -242,29 +253,33 @@ void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input
         const int32_t y0 = oy * s.stride_height - s.pad_top;
         int32_t ky0, ky1;
         tap_range(y0, 1, 3, s.input_height, &ky0, &ky1);
-        int8_t* out = out_batch + oy * out_row + c;
-        const bool rows_inside = ky0 == 0 && ky1 == 3;
-        const int32_t lo = rows_inside && ox_end > ox_in ? ox_in : s.output_width;
-        const int32_t hi = rows_inside && ox_end > ox_in ? ox_end : s.output_width;
-        for (int32_t ox = 0; ox < s.output_width; ++ox) {
-          const int32_t x0 = ox * s.stride_width - s.pad_left;
+        const bool rows_inside = ky0 == 0 && ky1 == 3 && ox_end > ox_in;
+        const int32_t lo = rows_inside ? row_begin : s.output_width;
+        const int32_t hi = rows_inside ? row_end : s.output_width;
+        const int8_t* x_row = in_batch + y0 * row;  // only used when rows_inside
+        int8_t* out_y = out_batch + oy * out_row;
+        if (rows_inside) {
+          if (left_edge) {
+            run_edge8<true>(x_row + c, channels, row, k, l, out_y + (ox_in - 1) * channels + c);
+          }
+          run_inside8(x_row + (ox_in * s.stride_width - s.pad_left) * channels + c,
+                      ox_end - ox_in, step, channels, row, k, l, out_y + ox_in * channels + c,
+                      channels);
+          if (right_edge) {
+            run_edge8<false>(x_row + right_x * channels + c, channels, row, k, l,
+                             out_y + ox_end * channels + c);
+          }
+        }
+        for (int32_t ox = 0; ox < s.output_width; ++ox) {  // the other pixels
           if (ox == lo) {
-            run_inside8(in_batch + y0 * row + x0 * channels + c, hi - lo,
-                        s.stride_width * channels, channels, row, k, l, out + ox * channels,
-                        channels);
             ox = hi - 1;
             continue;
           }
+          const int32_t x0 = ox * s.stride_width - s.pad_left;
           const int32_t kx0 = x0 < 0 ? -x0 : 0;
           const int32_t kx1 = s.input_width - x0 < 3 ? s.input_width - x0 : 3;
-          if (rows_inside && kx1 - kx0 == 2) {
-            (kx0 == 1 ? run_edge8<true> : run_edge8<false>)(
-                in_batch + y0 * row + (x0 + kx0) * channels + c, channels, row, k, l,
-                out + ox * channels);
-            continue;
-          }
           run_clipped8(in_batch + (y0 + ky0) * row + (x0 + kx0) * channels + c, ky0, ky1, kx0,
-                       kx1, channels, row, offset, k, bias_c, l, out + ox * channels);
+                       kx1, channels, row, offset, k, bias_c, l, out_y + ox * channels + c);
         }
       }
     }
