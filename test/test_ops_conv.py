@@ -379,6 +379,7 @@ def mixed_branches():
                              L.DepthwiseConv2D(3, strides=2, padding="same", activation="relu6")]),
         L.AveragePooling2D(3, strides=2, padding="same"),
         L.AveragePooling2D((11, 10)),  # one whole-image window, as KWS and ResNet-8 end
+        tf.keras.Sequential([L.Conv2D(6, 1), L.AveragePooling2D(2)]),  # 6 channels: fallback
     ]
 
 
