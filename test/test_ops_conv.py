@@ -380,6 +380,7 @@ def mixed_branches():
         L.AveragePooling2D(3, strides=2, padding="same"),
         L.AveragePooling2D((11, 10)),  # one whole-image window, as KWS and ResNet-8 end
         tf.keras.Sequential([L.Conv2D(6, 1), L.AveragePooling2D(2)]),  # 6 channels: fallback
+        tf.keras.Sequential([L.Conv2D(8, 1), L.AveragePooling2D(3, strides=2, padding="same")]),
     ]
 
 

@@ -8,7 +8,8 @@
 // the image: padding is excluded from averages (TFLite semantics), so every window must
 // overlap the image (the converter guarantees it). int8 input and output share scale and
 // zero point; the average rounds half away from zero. On DSP cores
-// (kernels/arm/pooling_dsp.cpp) int8 averages sum four channels per word with SXTAB16.
+// (kernels/arm/pooling_dsp.cpp) int8 averages sum four channels per word with SXTAB16, on
+// Helium (pooling_mve.cpp) eight per vector.
 
 #include <stdint.h>
 

@@ -1,11 +1,11 @@
-// int8 AVERAGE_POOL_2D for cores with the DSP extension (M4, M7, M33, M55): four channels
+// int8 AVERAGE_POOL_2D for cores with the DSP extension (M4, M7, M33): four channels
 // per word, each window summed with two SXTAB16 per tap into halfword pairs (bytes 0,2
 // and 1,3), then TFLite's rounding division per channel. Halfword sums are exact while
 // the window has at most 255 taps (|sum| <= 128 * 255 < 2^15); larger windows and channel
 // counts that are not a multiple of four run the portable kernel. Same bytes as it.
 #include "utensor/kernels/arch.hpp"
 
-#if UTENSOR_KERNELS_DSP
+#if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else pooling_mve.cpp
 
 #include <stdint.h>
 
@@ -87,4 +87,4 @@ void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* 
 }  // namespace kernels
 }  // namespace utensor
 
-#endif  // UTENSOR_KERNELS_DSP
+#endif  // UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE

@@ -62,7 +62,7 @@ void average_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input,
 
 }  // namespace detail
 
-#if !UTENSOR_KERNELS_DSP  // else runtime/src/kernels/arm/pooling_dsp.cpp
+#if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else runtime/src/kernels/arm/pooling_*.cpp
 void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
   detail::average_pool2d_s8_portable(params, input, output);
 }
