@@ -184,8 +184,7 @@ UTENSOR_NOINLINE void run_clipped(const int8_t* x, int32_t ky0, int32_t ky1, int
 }
 
 // The block of four channels at `filter` (tap stride `channels`): the weights widened, the
-// FastRequant entries (as make_fast_requant, branch-free: the converter guarantees a right
-// shift of at least 1) and the folded bias. Once per block and call: unrolled, because
+// FastRequant entries and the folded bias. Once per block and call: unrolled, because
 // row-streamed layers run it for every output row.
 UTENSOR_NOINLINE void load_block(const int8_t* filter, int32_t channels, const int32_t* mult,
                                  const int32_t* shift, int32_t zero_point, const int32_t* folded,
@@ -198,13 +197,7 @@ UTENSOR_NOINLINE void load_block(const int8_t* filter, int32_t channels, const i
   }
 #pragma GCC unroll 4
   for (int32_t i = 0; i < 4; ++i) {
-    const int32_t left = shift[i] & ~(shift[i] >> 31);  // max(shift, 0)
-    const int32_t right = left - shift[i];              // max(-shift, 0)
-    k->q[i].multiplier = mult[i];
-    k->q[i].pre_shift = left + 1;
-    k->q[i].post_shift = right;
-    k->q[i].offset = static_cast<int32_t>(((UINT32_C(1) << right) >> 1) +
-                                          (static_cast<uint32_t>(zero_point) << right));
+    k->q[i] = make_fast_requant(mult[i], shift[i], zero_point);
     k->folded[i] = folded[i];
   }
   // The weight sums of the first and last columns, halfword pairs (|sum| <= 3 * 128).
