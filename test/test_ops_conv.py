@@ -372,7 +372,15 @@ def mixed_branches():
         L.Conv2D(17, (4, 3), strides=(2, 1), padding="same"),  # windowed: 4 blocks + 1
         L.DepthwiseConv2D(3, padding="same", activation="relu6"),  # 4 channels: one block
         L.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2),
+        L.DepthwiseConv2D(3, strides=2, padding="same"),  # DSP 3x3 kernel, full int8 range
+        # Channel counts the Helium 3x3 kernel takes (eight per vector): two blocks, edges.
+        tf.keras.Sequential([L.Conv2D(16, 1), L.DepthwiseConv2D(3, padding="same")]),
+        tf.keras.Sequential([L.Conv2D(8, 1),
+                             L.DepthwiseConv2D(3, strides=2, padding="same", activation="relu6")]),
         L.AveragePooling2D(3, strides=2, padding="same"),
+        L.AveragePooling2D((11, 10)),  # one whole-image window, as KWS and ResNet-8 end
+        tf.keras.Sequential([L.Conv2D(6, 1), L.AveragePooling2D(2)]),  # 6 channels: fallback
+        tf.keras.Sequential([L.Conv2D(8, 1), L.AveragePooling2D(3, strides=2, padding="same")]),
     ]
 
 

@@ -14,7 +14,7 @@ from ..quantization import activation_range, activation_range_float, per_channel
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
-from ._requant import accumulator_bound, split_fast_requant
+from ._requant import accumulator_bound, fast_requant, split_fast_requant
 from ._spatial import depthwise_geometry, require_rank, require_shape, spatial, strides
 
 SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, or float32 "
@@ -158,9 +158,20 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     if dtype == "int8":
         params.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=3))
         params["folded_bias"] = folded_bias(w, bias, params["input_offset"], channel_axis=3)
+        params["fast_requant"] = _depthwise_fast_requant(w, bias, params)
     else:
         params.update(_float_range(op, graph))
     return KernelCall(template="ops/depthwise_conv2d.j2", params=params, row_streaming=x.shape[0] == 1)
+
+
+def _depthwise_fast_requant(w: Tensor, bias, params: dict):
+    """The FastRequant table of an int8 depthwise layer (kernel_util.hpp), or None when it
+    is not provably exact. The bound is on the window's final sum, whichever way a kernel
+    adds it up (from folded_bias with raw inputs, or from the bias with offset inputs)."""
+    if not w.is_constant or (bias is not None and not bias.is_constant):
+        return None
+    bound = accumulator_bound(w.data, bias.data if bias is not None else None, channel_axis=3)
+    return fast_requant(params["multipliers"], params["shifts"], params["output_offset"], bound)
 
 
 def _inputs3(op: Operator, graph: Graph):

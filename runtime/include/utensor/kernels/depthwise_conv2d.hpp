@@ -9,9 +9,11 @@
 // Padding and dilation as in conv2d.hpp. Values come from scripts/utensor/ops/conv.py.
 //
 // Speed: with depth multiplier 1, channels go four at a time with the accumulators in
-// registers (SXTB16 + SMLABB/SMLATT on DSP cores, kernels/arch.hpp); windows inside the
-// image use folded_bias. Results are unchanged (exact integer sums; float sums keep
-// TFLite's per-channel order).
+// registers; windows inside the image use folded_bias, and fast_requant (when the
+// converter proved it exact) replaces the general requantization. DSP cores
+// (kernels/arm/depthwise_conv2d_dsp.cpp) and Helium (depthwise_conv2d_mve.cpp) have their
+// own 3x3 kernels. Results are unchanged (exact integer sums; float sums keep TFLite's
+// per-channel order).
 
 #include <stdint.h>
 
@@ -39,6 +41,10 @@ struct DepthwiseConv2DS8Params {
   // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
   // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
   const int32_t* folded_bias;
+  // 1: the converter proved kernel_util.hpp's FastRequant exact for every accumulator of
+  // this layer (scripts/utensor/ops/_requant.py), so kernels may requantize that way
+  // (entries built from output_multiplier/output_shift: no extra flash); 0: general form.
+  int32_t fast_requant;
 };
 
 struct DepthwiseConv2DF32Params {
@@ -53,6 +59,13 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
 /// float32 depthwise conv: bias [C_OUT] or nullptr; output clamped to the range.
 void depthwise_conv2d_f32(const DepthwiseConv2DF32Params& params, const float* input,
                           const float* filter, const float* bias, float* output);
+
+namespace detail {
+/// depthwise_conv2d_s8 by the portable kernel: what the Arm variants fall back to for
+/// shapes they do not specialize.
+void depthwise_conv2d_s8_portable(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                                  const int8_t* filter, const int32_t* bias, int8_t* output);
+}  // namespace detail
 
 }  // namespace kernels
 }  // namespace utensor

@@ -7,7 +7,9 @@
 // (oy, ox) starts at (oy * stride_h - pad_top, ox * stride_w - pad_left) and is clipped to
 // the image: padding is excluded from averages (TFLite semantics), so every window must
 // overlap the image (the converter guarantees it). int8 input and output share scale and
-// zero point; the average rounds half away from zero.
+// zero point; the average rounds half away from zero. On DSP cores
+// (kernels/arm/pooling_dsp.cpp) int8 averages sum four channels per word with SXTAB16, on
+// Helium (pooling_mve.cpp) eight per vector.
 
 #include <stdint.h>
 
@@ -44,6 +46,11 @@ void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* outp
 
 /// float32 max pooling.
 void max_pool2d_f32(const PoolF32Params& params, const float* input, float* output);
+
+namespace detail {
+/// average_pool2d_s8 by the portable kernel: what the Arm variant falls back to.
+void average_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input, int8_t* output);
+}  // namespace detail
 
 }  // namespace kernels
 }  // namespace utensor

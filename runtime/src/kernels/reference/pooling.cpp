@@ -1,5 +1,6 @@
 #include "utensor/kernels/pooling.hpp"
 
+#include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
 namespace utensor {
@@ -33,7 +34,9 @@ inline float clamp_f32(float v, float lo, float hi) {
 
 }  // namespace
 
-void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+namespace detail {
+
+void average_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input, int8_t* output) {
   const PoolShape& s = params.shape;
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * s.input_width * s.channels;
@@ -56,6 +59,14 @@ void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* 
     }
   }
 }
+
+}  // namespace detail
+
+#if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else runtime/src/kernels/arm/pooling_*.cpp
+void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+  detail::average_pool2d_s8_portable(params, input, output);
+}
+#endif
 
 void average_pool2d_f32(const PoolF32Params& params, const float* input, float* output) {
   const PoolShape& s = params.shape;

@@ -104,6 +104,22 @@ struct FastRequant {
   int32_t offset;      // 2^(post_shift - 1) + output zero point * 2^post_shift
 };
 
+/// The FastRequant entry of a channel whose converter multiplier and shift the converter
+/// proved suitable (its right shift is then in [1, 22]): the same values _requant.py writes.
+/// Branch-free: kernels build these per block of channels at run time.
+UTENSOR_HOT_INLINE FastRequant make_fast_requant(int32_t multiplier, int32_t shift,
+                                                 int32_t zero_point) {
+  const int32_t left = shift & ~(shift >> 31);  // max(shift, 0)
+  const int32_t right = left - shift;           // max(-shift, 0)
+  FastRequant q;
+  q.multiplier = multiplier;
+  q.pre_shift = left + 1;
+  q.post_shift = right;
+  q.offset = static_cast<int32_t>(((UINT32_C(1) << right) >> 1) +
+                                  (static_cast<uint32_t>(zero_point) << right));
+  return q;
+}
+
 /// (a * b + 2^31) >> 32 (SMMULR); exact for all int32 a, b.
 UTENSOR_HOT_INLINE int32_t rounding_high_mul(int32_t a, int32_t b) {
 #if UTENSOR_KERNELS_DSP
