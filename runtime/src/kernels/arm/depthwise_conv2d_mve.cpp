@@ -22,19 +22,12 @@ using namespace detail;  // NOLINT: the kernels' shared helpers
 // The pixel loops get their own register allocation (inlined, GCC spills their vectors).
 #define UTENSOR_NOINLINE_MVE __attribute__((noinline, optimize("no-schedule-insns")))
 
-// requantize() for four channels [c, c + 4) of which `pred` selects the valid ones, as
-// CMSIS-NN's MVE requantization: VQRDMULH is SaturatingRoundingDoublingHighMul, and the
-// sign fixup before the rounding VRSHL gives RoundingDivideByPOT's round-half-away.
+// requantize() for four channels [c, c + 4) of which `pred` selects the valid ones.
 UTENSOR_HOT_INLINE int32x4_t requantize4(int32x4_t acc, const DepthwiseConv2DS8Params& p,
                                          int32_t c, mve_pred16_t pred) {
-  const int32x4_t mult = vldrwq_z_s32(p.output_multiplier + c, pred);
-  const int32x4_t shift = vldrwq_z_s32(p.output_shift + c, pred);
-  const int32x4_t zero = vdupq_n_s32(0);
-  const int32x4_t right = vminq_s32(shift, zero);  // minus the right shift
-  int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
-  v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
-  v = vaddq_n_s32(vrshlq_s32(v, right), p.output_offset);
-  return vminq_s32(vmaxq_s32(v, vdupq_n_s32(p.activation_min)), vdupq_n_s32(p.activation_max));
+  const int32x4_t v = mve_multiply_by_multiplier(acc, vldrwq_z_s32(p.output_multiplier + c, pred),
+                                                 vldrwq_z_s32(p.output_shift + c, pred));
+  return mve_offset_clamp(v, p.output_offset, p.activation_min, p.activation_max);
 }
 
 // One block of four channels of pixel_m1 on Helium: int8 widened to int32 lanes by the
