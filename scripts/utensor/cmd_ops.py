@@ -1,10 +1,11 @@
 """`utensor ops`: the operator support matrix (operator x dtype x kernel variant).
 
 Derived, not written down: the operators and dtypes from the lowering registry
-(`ops.LOWERINGS`, `ops.DTYPES`), the kernel variants from the runtime sources (a kernel
-has a DSP or Helium variant when a source file of its header's family is compiled under
-`UTENSOR_KERNELS_DSP` / `UTENSOR_KERNELS_MVE`). The README's matrix is this output, and a
-test fails when they differ.
+(`ops.LOWERINGS`, `ops.DTYPES`), the kernel variants from the runtime sources: an
+operator's int8 kernel is the function named after it (CONV_2D -> conv2d_s8...,
+AVERAGE_POOL_2D -> average_pool2d_s8), and it has a DSP or Helium variant when
+runtime/src/kernels/arm/*_dsp.cpp or *_mve.cpp defines such a function. The README's
+matrix is this output, and a test fails when they differ.
 """
 
 import glob
@@ -12,46 +13,40 @@ import os
 import re
 
 from . import ops
-from .emitter import TEMPLATE_DIR
 from .hostbuild import RUNTIME_SRC
 
 VIEW_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
-_INCLUDE = re.compile(r'#include "utensor/kernels/(\w+)\.hpp"')
 
 
 def add_arguments(p):
     p.add_argument("--markdown", action="store_true", help="print the Markdown table of the README")
 
 
-def _variants():
-    """kernel header stem -> set of optimized variants ("DSP", "Helium")."""
+_DEFINITION = re.compile(r"^void (\w+)\(", re.M)
+_ARM_FILE = re.compile(r"_(dsp|mve)\.cpp$")
+
+
+def _arm_functions():
+    """kernel function name -> set of optimized variants ("DSP", "Helium") defining it."""
     found = {}
-    for path in glob.glob(os.path.join(RUNTIME_SRC, "kernels", "**", "*.cpp"), recursive=True):
+    for path in glob.glob(os.path.join(RUNTIME_SRC, "kernels", "arm", "*.cpp")):
+        kind = _ARM_FILE.search(path)
+        if kind is None:
+            continue
         with open(path, encoding="utf-8") as f:
-            text = f.read()
-        stem = os.path.splitext(os.path.basename(path))[0]
-        for header in set(_INCLUDE.findall(text)) | {stem}:
-            kinds = found.setdefault(header, set())
-            if re.search(r"#\s*if\s.*UTENSOR_KERNELS_DSP", text):
-                kinds.add("DSP")
-            if re.search(r"#\s*if\s.*UTENSOR_KERNELS_MVE", text):
-                kinds.add("Helium")
+            for name in _DEFINITION.findall(f.read()):
+                found.setdefault(name, set()).add("DSP" if kind.group(1) == "dsp" else "Helium")
     return found
 
 
-def _template_headers():
-    """template file name -> kernel header stems it includes."""
-    result = {}
-    for path in glob.glob(os.path.join(TEMPLATE_DIR, "ops", "*.j2")):
-        with open(path, encoding="utf-8") as f:
-            result[os.path.basename(path)] = set(_INCLUDE.findall(f.read()))
-    return result
+def kernel_stem(op_type: str) -> str:
+    """The int8 kernel function's name without `_s8`: CONV_2D -> conv2d."""
+    return op_type.lower().replace("_2d", "2d")
 
 
 def matrix():
     """Rows: (operator, dtypes, implementation) sorted by operator."""
-    variants = _variants()
-    templates = _template_headers()
+    arm = _arm_functions()
     by_op = _templates_by_op()
     rows = []
     for op_type in ops.supported_ops():
@@ -59,8 +54,9 @@ def matrix():
         if op_type in VIEW_OPS:
             impl = "view of its input (no kernel, no copy)"
         else:
-            headers = templates.get(by_op.get(op_type, ""), set())
-            kinds = sorted(set().union(*(variants.get(h, set()) for h in headers))) if headers else []
+            stem = kernel_stem(op_type) + "_s8"
+            kinds = sorted(set().union(*(v for name, v in arm.items()
+                                         if name == stem or name.startswith(stem + "_"))))
             impl = "reference" + "".join(f" + {k} (int8)" for k in kinds)
             if by_op.get(op_type) == "user_op.j2":
                 impl = "user-provided"
