@@ -8,6 +8,7 @@ from the source model, so messages name the operator as the user's file numbers 
 from typing import Set
 
 from .ir import Graph, Operator
+from .ops._spatial import FUSED_PADDING
 
 # Operators whose output is the input's bytes reinterpreted under another shape: no kernel,
 # the output shares the input's storage (or, for a constant input, becomes a constant).
@@ -62,10 +63,90 @@ def drop_dead_operators(graph: Graph) -> Graph:
     return graph
 
 
-def run_all(graph: Graph) -> Graph:
-    graph = fold_reshapes(graph)
-    graph = drop_dead_operators(graph)
+# Convolutions that honour FUSED_PADDING (ops/_spatial.py): their kernels treat taps outside
+# the image as the input zero point (int8) or 0.0 (float32), as a PAD before them would.
+PAD_FUSABLE = ("CONV_2D", "DEPTHWISE_CONV_2D")
+
+
+def fold_pad_into_conv(graph: Graph) -> Graph:
+    """A PAD (or PADV2 with the zero point as its value) over H and W whose only reader is a
+    VALID convolution becomes that convolution's own padding: no padded copy in the arena,
+    no copying pass. Only paddings a window can straddle (at most the filter's extent - 1
+    per side) are folded; anything else keeps its PAD."""
+    consumers = graph.consumers()
+    dropped = set()
+    by_index = {op.index: op for op in graph.operators}
+    for op in graph.operators:
+        if op.op_type not in ("PAD", "PADV2"):
+            continue
+        conv = _fusable_conv(graph, op, consumers, by_index)
+        pads = _spatial_pads(graph, op)
+        if conv is None or pads is None:
+            continue
+        w = graph.tensor(conv.inputs[1])
+        f_h, f_w = w.shape[1], w.shape[2]
+        dil_h = int(conv.options.get("dilation_h_factor", 1) or 1)
+        dil_w = int(conv.options.get("dilation_w_factor", 1) or 1)
+        top, bottom, left, right = pads
+        if max(top, bottom) > (f_h - 1) * dil_h or max(left, right) > (f_w - 1) * dil_w:
+            continue
+        conv.inputs[0] = op.inputs[0]
+        conv.options[FUSED_PADDING] = pads
+        dropped.add(op.index)
+    graph.operators = [op for op in graph.operators if op.index not in dropped]
     return graph
 
 
-__all__ = ["run_all", "fold_reshapes", "drop_dead_operators", "RESHAPE_LIKE", "Operator"]
+def _fusable_conv(graph: Graph, pad: Operator, consumers, by_index):
+    """The VALID convolution that is the only reader of `pad`'s output, or None."""
+    out = pad.outputs[0]
+    readers = consumers.get(out, [])
+    if len(readers) != 1 or out in graph.outputs or graph.tensor(out).alias_of is not None:
+        return None
+    if any(t.alias_of == out for t in graph.tensors):
+        return None
+    conv = by_index[readers[0]]
+    if (conv.op_type not in PAD_FUSABLE or conv.inputs[0] != out or out in conv.inputs[1:]
+            or conv.options.get("padding") != "VALID" or FUSED_PADDING in conv.options):
+        return None
+    x, y = graph.tensor(pad.inputs[0]), graph.tensor(out)
+    if x.is_constant or x.dtype != y.dtype or x.dtype not in ("int8", "float32"):
+        return None
+    if not _same_quant(x, y) and x.dtype == "int8":
+        return None  # a requantizing PAD is not a copy
+    return conv
+
+
+def _spatial_pads(graph: Graph, pad: Operator):
+    """(top, bottom, left, right) of a PAD over NHWC that pads only H and W with the value a
+    convolution's padding stands for, else None."""
+    if len(pad.inputs) < 2 or pad.inputs[1] < 0:
+        return None
+    paddings = graph.tensor(pad.inputs[1])
+    x = graph.tensor(pad.inputs[0])
+    if not paddings.is_constant or len(x.shape) != 4 or paddings.data.shape != (4, 2):
+        return None
+    p = [[int(v) for v in row] for row in paddings.data.tolist()]
+    if p[0] != [0, 0] or p[3] != [0, 0] or min(p[1] + p[2]) < 0:
+        return None
+    if pad.op_type == "PADV2" and len(pad.inputs) > 2 and pad.inputs[2] >= 0:
+        value = graph.tensor(pad.inputs[2])
+        if not value.is_constant or value.data.size != 1:
+            return None
+        fill = value.data.reshape(-1)[0]
+        expected = (int(x.quant.zero_point[0]) if x.dtype == "int8" and x.quant is not None
+                    and x.quant.zero_point else 0)
+        if fill != expected:
+            return None
+    return (p[1][0], p[1][1], p[2][0], p[2][1])
+
+
+def run_all(graph: Graph) -> Graph:
+    graph = fold_reshapes(graph)
+    graph = drop_dead_operators(graph)
+    graph = fold_pad_into_conv(graph)
+    return graph
+
+
+__all__ = ["run_all", "fold_reshapes", "drop_dead_operators", "fold_pad_into_conv", "RESHAPE_LIKE",
+           "Operator"]

@@ -292,7 +292,7 @@ def _merge_inplace(graph: Graph, buffers: Dict[int, Buffer], inplace) -> None:
 
 def _geometry(graph: Graph, step: int):
     """(H_in, in_row_bytes, H_out, out_row_elems, stride_h, pad_top) of a batch-1 NHWC layer."""
-    from .ops._spatial import pad_before, out_size  # the lowering's own padding arithmetic
+    from .ops._spatial import FUSED_PADDING, axis_geometry  # the lowering's own arithmetic
 
     op = graph.operators[step]
     x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
@@ -302,9 +302,10 @@ def _geometry(graph: Graph, step: int):
     dil_h = int(op.options.get("dilation_h_factor", 1) or 1)
     f_h = w.shape[1]
     h_in, h_out = x.shape[1], y.shape[1]
-    if out_size(op.options.get("padding", "SAME"), h_in, f_h, stride_h, dil_h) != h_out:
+    fused = tuple(op.options.get(FUSED_PADDING, (0, 0, 0, 0))[:2])
+    out, pad_top = axis_geometry(op.options.get("padding", "SAME"), h_in, f_h, stride_h, dil_h, fused)
+    if out != h_out:
         return None
-    pad_top = pad_before(stride_h, dil_h, h_in, f_h, h_out) if op.options.get("padding", "SAME") == "SAME" else 0
     itemsize = x.nbytes // max(x.num_elements, 1)
     return h_in, x.shape[2] * x.shape[3] * itemsize, h_out, y.shape[2] * y.shape[3], stride_h, pad_top
 

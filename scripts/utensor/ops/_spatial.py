@@ -41,14 +41,31 @@ def pad_before(stride: int, dilation: int, image: int, filt: int, out: int) -> i
     return total // 2
 
 
+# Operator option set by passes.fold_pad_into_conv: the (top, bottom, left, right)
+# padding of a PAD folded into a VALID convolution, applied as if it were the input's.
+FUSED_PADDING = "fused_padding"
+
+
+def axis_geometry(pad: str, image: int, filt: int, stride: int, dilation: int,
+                  fused=(0, 0)):
+    """(output size, padding before the image) along one axis: TFLite's
+    ComputePaddingHeightWidth, or VALID over the image plus a folded PAD's (before, after)."""
+    if fused != (0, 0):
+        before, after = fused
+        return out_size("VALID", image + before + after, filt, stride, dilation), before
+    out = out_size(pad, image, filt, stride, dilation)
+    return out, (pad_before(stride, dilation, image, filt, out) if pad == "SAME" else 0)
+
+
 def spatial(op: Operator, graph: Graph, in_h: int, in_w: int, f_h: int, f_w: int,
             stride_h: int, stride_w: int, dil_h: int = 1, dil_w: int = 1):
-    """(out_h, out_w, pad_top, pad_left) as TFLite's ComputePaddingHeightWidth."""
+    """(out_h, out_w, pad_top, pad_left) as TFLite's ComputePaddingHeightWidth (with a
+    folded PAD's padding, see passes.fold_pad_into_conv)."""
     pad = padding(op, graph)
-    out_h = out_size(pad, in_h, f_h, stride_h, dil_h)
-    out_w = out_size(pad, in_w, f_w, stride_w, dil_w)
-    return (out_h, out_w, pad_before(stride_h, dil_h, in_h, f_h, out_h),
-            pad_before(stride_w, dil_w, in_w, f_w, out_w))
+    top, bottom, left, right = op.options.get(FUSED_PADDING, (0, 0, 0, 0))
+    out_h, pad_top = axis_geometry(pad, in_h, f_h, stride_h, dil_h, (top, bottom))
+    out_w, pad_left = axis_geometry(pad, in_w, f_w, stride_w, dil_w, (left, right))
+    return out_h, out_w, pad_top, pad_left
 
 
 def require_rank(op: Operator, graph: Graph, t: Tensor, rank: int, role: str) -> None:

@@ -1,0 +1,83 @@
+"""passes.py: the graph rewrites keep what the model computes (checked against
+tflite_micro on the host, and on the emulated M4 and M55 for the Arm kernels) and happen
+exactly where they are valid."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from opcheck import assert_matches_reference  # noqa: E402
+from test_ops_conv import branches, op_kinds, read_graph, to_tflite  # noqa: E402
+from utensor import passes  # noqa: E402
+from utensor.ops._spatial import FUSED_PADDING  # noqa: E402
+
+L = tf.keras.layers
+SHAPE = (1, 9, 8, 4)
+
+
+def padded_branches():
+    pad = L.ZeroPadding2D
+    return [
+        lambda x: L.Conv2D(6, 3, padding="valid", activation="relu")(pad(((1, 2), (2, 1)))(x)),
+        lambda x: L.DepthwiseConv2D(3, strides=2, padding="valid")(pad(1)(x)),
+        lambda x: L.Conv2D(5, (3, 5), strides=(2, 1), padding="valid")(pad(((2, 0), (0, 4)))(x)),
+        # wider than a window can straddle (3 > 2): the PAD stays
+        lambda x: L.Conv2D(3, 3, padding="valid")(pad(3)(x)),
+    ]
+
+
+def shared_pad_branch():
+    # one PAD read by two convolutions: folding it into one would leave the other unpadded
+    # (asymmetric, so TensorFlow's converter does not turn it into SAME padding itself)
+    def two(x):
+        p = L.ZeroPadding2D(((1, 2), (2, 1)))(x)
+        return L.Add()([L.Conv2D(4, 3, padding="valid")(p), L.Conv2D(4, 3, padding="valid")(p)])
+    return [two]
+
+
+def _fused(tflite_bytes):
+    g = passes.run_all(read_graph(tflite_bytes))
+    return g, [op.options.get(FUSED_PADDING) for op in g.operators if op.op_type in passes.PAD_FUSABLE]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+def test_pad_folds_into_the_convolution_it_feeds(dtype):
+    b = to_tflite(branches(SHAPE, padded_branches, seed=3), [SHAPE], dtype)
+    assert {k.split(":")[0] for k in op_kinds(b)} >= {"PAD", "CONV_2D", "DEPTHWISE_CONV_2D"}
+    g, fused = _fused(b)
+    assert sorted(f for f in fused if f) == sorted([(1, 2, 2, 1), (1, 1, 1, 1), (2, 0, 0, 4)])
+    assert [op.op_type for op in g.operators].count("PAD") == 1  # the 3-wide one
+    assert_matches_reference(b, samples=3, seed=4)
+
+
+def test_pad_read_twice_is_kept():
+    b = to_tflite(branches(SHAPE, shared_pad_branch, seed=5), [SHAPE], "int8")
+    g, fused = _fused(b)
+    assert not any(fused) and any(op.op_type == "PAD" for op in g.operators)
+    assert_matches_reference(b, samples=2, seed=6)
+
+
+QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
+
+
+@pytest.mark.skipif(any(shutil.which(t) is None for t in QEMU_TOOLS),
+                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])  # DSP, Helium kernels
+def test_folded_padding_on_the_arm_kernels_is_bit_exact(board, tmp_path):
+    wide = lambda rng, s: rng.uniform(-3, 3, s).astype(np.float32)  # noqa: E731
+    b = to_tflite(branches((1, 10, 8, 16), padded_branches, seed=7), [(1, 10, 8, 16)], "int8", rep=wide)
+    path = tmp_path / "padded_int8.tflite"
+    path.write_bytes(b)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.path.join(root, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board", board,
+                        "--samples", "3", "--seed", "8", "--build-dir", str(tmp_path / "build")],
+                       env=env, text=True, capture_output=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"PASS: padded_int8 on {board}: 3/3 samples match; bit-exact" in r.stdout, r.stdout
