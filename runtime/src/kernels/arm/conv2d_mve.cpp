@@ -355,6 +355,109 @@ __asm__(
     ".purgem UT_STEP\n"
     ".purgem UT_XSTEP\n");
 
+// ---- one pixel by four channels: the assembly loop -----------------------------------
+// What utensor_conv2d_mve_quads reads (offsets fixed by the assembly below): the
+// remainder pixel of a group of four (kws's rows of five pixels) over every output
+// channel, for windows of whole 16-byte steps, C_OUT % 4 == 0 and right shifts only.
+struct QuadLoop {
+  const int32_t* bias;   // 0: folded_bias
+  const int32_t* mult;   // 4
+  int32_t shift_delta;   // 8: output_shift - output_multiplier in bytes, minus 16
+  int8_t* out;           // 12: the pixel's first channel
+  const int8_t* x;       // 16: the window (contiguous)
+  int32_t n;             // 20: window / 16 (>= 1)
+  const int8_t* w;       // 24: the filter
+  int32_t window;        // 28
+  int8_t* out_end;       // 32: out + C_OUT
+  int32_t zero_point;    // 36
+  int32_t lo, hi;        // 40, 44: the activation range
+};
+
+static_assert(offsetof(QuadLoop, shift_delta) == 8 && offsetof(QuadLoop, x) == 16 &&
+                  offsetof(QuadLoop, w) == 24 && offsetof(QuadLoop, out_end) == 32 &&
+                  offsetof(QuadLoop, hi) == 44,
+              "QuadLoop layout");
+
+extern "C" void utensor_conv2d_mve_quads(QuadLoop* loop);
+
+// Accumulators r0, r2, r4, r6 (channels oc..oc + 3), r1 the window, r3 / r5 / r10 / r9 the
+// four weight rows, r8 the step count, r7 the output (a narrowing store takes a low
+// register), r11 the QuadLoop, r12 / lr the bias and multiplier tables; q3 / q4 / q5 the zero point and the activation range. Per pass:
+// one window load and four weight loads per 16-byte step, then one vector requantization
+// (VQRDMULH, sign fixup, VRSHL by the shift vector) and a four-byte store.
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    ".macro UT_QSTEP op\n"
+    "  vldrb.u8 q0, [r1], #16\n"
+    "  vldrb.u8 q1, [r3], #16\n"
+    "  \\op r0, q0, q1\n"
+    "  vldrb.u8 q2, [r5], #16\n"
+    "  \\op r2, q0, q2\n"
+    "  vldrb.u8 q1, [r10], #16\n"
+    "  \\op r4, q0, q1\n"
+    "  vldrb.u8 q2, [r9], #16\n"
+    "  \\op r6, q0, q2\n"
+    ".endm\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global utensor_conv2d_mve_quads\n"
+    "  .type utensor_conv2d_mve_quads, %function\n"
+    "  .thumb_func\n"
+    "utensor_conv2d_mve_quads:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d11}\n"
+    "  mov r11, r0\n"
+    "  ldrd r12, lr, [r11, #0]\n"
+    "  ldr r7, [r11, #12]\n"
+    "  ldrd r3, r8, [r11, #24]\n"
+    "  add r5, r3, r8\n"
+    "  add r10, r5, r8\n"
+    "  add r9, r10, r8\n"
+    "  ldrd r0, r2, [r11, #36]\n"
+    "  vdup.32 q3, r0\n"
+    "  vdup.32 q4, r2\n"
+    "  ldr r0, [r11, #44]\n"
+    "  vdup.32 q5, r0\n"
+    "1:\n"
+    "  ldrd r1, r8, [r11, #16]\n"
+    "  UT_QSTEP vmladav.s8\n"
+    "  subs r8, r8, #1\n"
+    "  beq 3f\n"
+    "2:\n"
+    "  UT_QSTEP vmladava.s8\n"
+    "  subs r8, r8, #1\n"
+    "  bne 2b\n"
+    "3:\n"
+    "  ldr r8, [r11, #28]\n"
+    "  mov r3, r9\n"
+    "  add r5, r9, r8\n"
+    "  add r10, r5, r8\n"
+    "  add r9, r10, r8\n"
+    "  vmov q0[2], q0[0], r0, r4\n"
+    "  vmov q0[3], q0[1], r2, r6\n"
+    "  vldrw.u32 q1, [r12], #16\n"
+    "  vadd.i32 q0, q0, q1\n"
+    "  vldrw.u32 q1, [lr], #16\n"
+    "  vqrdmulh.s32 q0, q0, q1\n"
+    "  ldr r8, [r11, #8]\n"
+    "  add r8, lr\n"
+    "  vldrw.u32 q1, [r8]\n"
+    "  vshr.s32 q2, q0, #31\n"
+    "  vadd.i32 q0, q0, q2\n"
+    "  vrshl.s32 q0, q0, q1\n"
+    "  vadd.i32 q0, q0, q3\n"
+    "  vmax.s32 q0, q0, q4\n"
+    "  vmin.s32 q0, q0, q5\n"
+    "  vstrb.32 q0, [r7], #4\n"
+    "  ldr r8, [r11, #32]\n"
+    "  cmp r7, r8\n"
+    "  bne 1b\n"
+    "  vpop {d8-d11}\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size utensor_conv2d_mve_quads, . - utensor_conv2d_mve_quads\n"
+    ".purgem UT_QSTEP\n");
+
 // {a, b, c, d} as one vector: two VMOVs of two lanes each (GCC 12 uses four).
 UTENSOR_HOT_INLINE int32x4_t lanes(int32_t a, int32_t b, int32_t c, int32_t d) {
   int32x4_t v;
@@ -609,6 +712,22 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
     }
   }
   // One or two pixels left (the cursor serves windows only, not pointwise layers).
+  const bool quads = px < pixels && (window & 15) == 0 && (out_c & 3) == 0 &&
+                     params.right_shifts_only != 0;
+  QuadLoop quad;
+  if (quads) {
+    quad.bias = params.folded_bias;
+    quad.mult = params.output_multiplier;
+    quad.shift_delta = static_cast<int32_t>(reinterpret_cast<uintptr_t>(params.output_shift) -
+                                            reinterpret_cast<uintptr_t>(params.output_multiplier)) -
+                       16;
+    quad.n = window >> 4;
+    quad.w = filter;
+    quad.window = window;
+    quad.zero_point = params.output_offset;
+    quad.lo = params.activation_min;
+    quad.hi = params.activation_max;
+  }
   for (; px < pixels; ++px, at.next(s)) {
     const int8_t* x = scratch;
     if (pointwise && g.blocks) {
@@ -618,7 +737,14 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
     } else {
       window_to(g, at, scratch, 16);
     }
-    channels_1x4(params, x, filter, window, output + px * out_c);
+    if (quads) {
+      quad.x = x;
+      quad.out = output + px * out_c;
+      quad.out_end = quad.out + out_c;
+      utensor_conv2d_mve_quads(&quad);
+    } else {
+      channels_1x4(params, x, filter, window, output + px * out_c);
+    }
   }
 }
 
