@@ -537,6 +537,8 @@ struct Windows {
   int32_t y_lim, x_lim;
   bool interior;  // no horizontal dilation and some such origins
   bool blocks;    // C_IN % 16 == 0: runs of whole chunks
+  bool words;     // filter rows of one word: words_to
+  uint32_t pad_word;  // the input zero point in each byte
   int8x16_t pad;  // the input zero point
 };
 
@@ -564,6 +566,35 @@ __attribute__((noinline)) void window_to(const Windows& g, const Cursor& at, int
     rows_to(g, in_batch + y0 * g.in_row + x0 * g.depth, dst, pitch);
   } else {
     gather(s, in_batch, y0, x0, g.pad, dst, pitch);
+  }
+}
+
+// The window of output pixel `at` when each filter row is one word (KW * C_IN == 4, no
+// horizontal dilation, every window overlapping the image horizontally: g.words; e.g.
+// kws's first layer, 10x4 over one channel): one unaligned word load per row inside the
+// image, shifted to let the padding's zero point in on the side it covers, else the pad
+// word. Rows are 4 bytes, so none straddles a 16-byte chunk: any pitch.
+__attribute__((noinline)) void words_to(const Windows& g, const Cursor& at, int8_t* dst,
+                                        int32_t pitch) {
+  const Conv2DShape& s = *g.s;
+  const int32_t y0 = at.oy * s.stride_height - s.pad_top;
+  const int32_t xb = (at.ox * s.stride_width - s.pad_left) * g.depth;  // first tap byte
+  const int32_t last = g.in_row - 4;
+  const int32_t sb = xb < 0 ? 0 : (xb > last ? last : xb);  // the word read, in the row
+  // |xb - sb| <= 3 (g.words): shifts of 0 to 24 bits.
+  const uint32_t lsh = static_cast<uint32_t>(xb < sb ? 8 * (sb - xb) : 0);
+  const uint32_t rsh = static_cast<uint32_t>(xb > sb ? 8 * (xb - sb) : 0);
+  const uint32_t fill = g.pad_word & ~((0xFFFFFFFFu << lsh) >> rsh);
+  const int8_t* src = g.input + at.b * g.in_image + sb;
+  const uint32_t height = static_cast<uint32_t>(s.input_height);
+  int32_t y = y0;
+  for (int32_t ky = 0; ky < s.filter_height; ++ky, y += s.dilation_height) {
+    uint32_t v = g.pad_word;
+    if (static_cast<uint32_t>(y) < height) {
+      memcpy(&v, src + y * g.in_row, 4);
+      v = ((v << lsh) >> rsh) | fill;
+    }
+    memcpy(dst + (ky >> 2) * pitch + 4 * (ky & 3), &v, 4);
   }
 }
 
@@ -596,11 +627,15 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   g.x_lim = s.input_width - (s.filter_width - 1) * s.dilation_width;
   g.interior = s.dilation_width == 1 && g.y_lim > 0 && g.x_lim > 0;
   g.blocks = depth % 16 == 0;
+  g.words = !pointwise && s.dilation_width == 1 && g.row == 4 && g.in_row >= 4 &&
+            s.pad_left < s.filter_width &&
+            (s.output_width - 1) * s.stride_width - s.pad_left < s.input_width;
+  g.pad_word = static_cast<uint8_t>(-params.input_offset) * 0x01010101u;
   g.pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
   // Runs of whole chunks are written straight into the interleaved layout; otherwise each
   // window is gathered contiguously after the four and then interleaved (unless it is a
   // single chunk, which is both layouts at once).
-  const bool direct = g.blocks || padded == 16;
+  const bool direct = g.blocks || padded == 16 || g.words;
   int8_t* const flat = scratch + 4 * padded;
   const int32_t x_step = s.stride_width * depth;
 
@@ -652,6 +687,8 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
           if (!direct) interleave(flat, dst, padded);
         }
       }
+    } else if (g.words) {
+      for (int32_t j = 0; j < n; ++j, at.next(s)) words_to(g, at, scratch + 16 * j, 64);
     } else {
       // Four pixels of one output row whose windows are all inside the image (most
       // groups): window origins stride_width * C_IN apart, no per-pixel tests.
@@ -734,6 +771,8 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       x = input + px * depth;
     } else if (pointwise) {
       put_run(scratch, 16, 0, input + px * depth, depth);
+    } else if (g.words) {
+      words_to(g, at, scratch, 16);
     } else {
       window_to(g, at, scratch, 16);
     }
