@@ -458,6 +458,102 @@ __asm__(
     "  .size utensor_conv2d_mve_quads, . - utensor_conv2d_mve_quads\n"
     ".purgem UT_QSTEP\n");
 
+// Windows of exactly four steps (64 bytes: kws's pointwise layers, one remainder pixel
+// per row-streamed call) with a 4-byte aligned filter: utensor_conv2d_mve_quads_x4, the
+// same passes with the window held in q4..q7 for the whole call and the four weight rows
+// (16 consecutive 16-byte blocks) read through one pointer at fixed offsets: no window
+// loads, pointer updates or step loop. (The macro takes n = 1 to 4 steps; only the shape
+// that is hot is instantiated, for code size.)
+extern "C" void utensor_conv2d_mve_quads_x4(QuadLoop* loop);
+
+// Accumulators r0, r2, r4, r6, r3 the filter (advanced by 64 n per pass by the first
+// load), r12 / lr / r5 the bias, multiplier and shift tables, r7 the output, r11 its end,
+// r9 the zero point, r10 / r1 the activation range.
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    // one channel's dot product: row `row` of the pass, step t at 16 (n row + t) - 64 n
+    // from r3 (which the first load of the pass advanced by 64 n)
+    ".macro UT_XDOT acc, row, n\n"
+    "  .if \\row == 0\n"
+    "  vldrw.u32 q0, [r3], #(64 * \\n)\n"
+    "  .else\n"
+    "  vldrw.u32 q0, [r3, #(16 * \\n * \\row - 64 * \\n)]\n"
+    "  .endif\n"
+    "  vmladav.s8 \\acc, q4, q0\n"
+    "  .if \\n >= 2\n"
+    "  vldrw.u32 q1, [r3, #(16 * \\n * \\row + 16 - 64 * \\n)]\n"
+    "  vmladava.s8 \\acc, q5, q1\n"
+    "  .endif\n"
+    "  .if \\n >= 3\n"
+    "  vldrw.u32 q0, [r3, #(16 * \\n * \\row + 32 - 64 * \\n)]\n"
+    "  vmladava.s8 \\acc, q6, q0\n"
+    "  .endif\n"
+    "  .if \\n >= 4\n"
+    "  vldrw.u32 q1, [r3, #(16 * \\n * \\row + 48 - 64 * \\n)]\n"
+    "  vmladava.s8 \\acc, q7, q1\n"
+    "  .endif\n"
+    ".endm\n"
+    ".macro UT_XQUADS name, n\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global \\name\n"
+    "  .type \\name, %function\n"
+    "  .thumb_func\n"
+    "\\name:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d15}\n"
+    "  ldrd r12, lr, [r0, #0]\n"
+    "  ldr r5, [r0, #8]\n"
+    "  add r5, lr\n"
+    "  adds r5, #16\n"
+    "  ldr r7, [r0, #12]\n"
+    "  ldr r1, [r0, #16]\n"
+    "  vldrb.u8 q4, [r1]\n"
+    "  .if \\n >= 2\n"
+    "  vldrb.u8 q5, [r1, #16]\n"
+    "  .endif\n"
+    "  .if \\n >= 3\n"
+    "  vldrb.u8 q6, [r1, #32]\n"
+    "  .endif\n"
+    "  .if \\n >= 4\n"
+    "  vldrb.u8 q7, [r1, #48]\n"
+    "  .endif\n"
+    "  ldr r3, [r0, #24]\n"
+    "  ldr r11, [r0, #32]\n"
+    "  ldrd r9, r10, [r0, #36]\n"
+    "  ldr r1, [r0, #44]\n"
+    "1:\n"
+    "  UT_XDOT r0, 0, \\n\n"
+    "  UT_XDOT r2, 1, \\n\n"
+    "  UT_XDOT r4, 2, \\n\n"
+    "  UT_XDOT r6, 3, \\n\n"
+    "  vmov q2[2], q2[0], r0, r4\n"
+    "  vmov q2[3], q2[1], r2, r6\n"
+    "  vldrw.u32 q0, [r12], #16\n"
+    "  vadd.i32 q2, q2, q0\n"
+    "  vldrw.u32 q0, [lr], #16\n"
+    "  vqrdmulh.s32 q2, q2, q0\n"
+    "  vldrw.u32 q1, [r5], #16\n"
+    "  vshr.s32 q3, q2, #31\n"
+    "  vadd.i32 q2, q2, q3\n"
+    "  vrshl.s32 q2, q2, q1\n"
+    "  vadd.i32 q2, q2, r9\n"
+    "  vdup.32 q3, r10\n"
+    "  vmax.s32 q2, q2, q3\n"
+    "  vdup.32 q3, r1\n"
+    "  vmin.s32 q2, q2, q3\n"
+    "  vstrb.32 q2, [r7], #4\n"
+    "  cmp r7, r11\n"
+    "  bne 1b\n"
+    "  vpop {d8-d15}\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size \\name, . - \\name\n"
+    ".endm\n"
+    "UT_XQUADS utensor_conv2d_mve_quads_x4, 4\n"
+    ".purgem UT_XQUADS\n"
+    ".purgem UT_XDOT\n");
+
 // {a, b, c, d} as one vector: two VMOVs of two lanes each (GCC 12 uses four).
 UTENSOR_HOT_INLINE int32x4_t lanes(int32_t a, int32_t b, int32_t c, int32_t d) {
   int32x4_t v;
@@ -752,6 +848,10 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   const bool quads = px < pixels && (window & 15) == 0 && (out_c & 3) == 0 &&
                      params.right_shifts_only != 0;
   QuadLoop quad;
+  void (*run_quads)(QuadLoop*) = utensor_conv2d_mve_quads;
+  if (window == 64 && (reinterpret_cast<uintptr_t>(filter) & 3) == 0) {
+    run_quads = utensor_conv2d_mve_quads_x4;
+  }
   if (quads) {
     quad.bias = params.folded_bias;
     quad.mult = params.output_multiplier;
@@ -780,7 +880,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       quad.x = x;
       quad.out = output + px * out_c;
       quad.out_end = quad.out + out_c;
-      utensor_conv2d_mve_quads(&quad);
+      run_quads(&quad);
     } else {
       channels_1x4(params, x, filter, window, output + px * out_c);
     }
