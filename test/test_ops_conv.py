@@ -458,7 +458,14 @@ def mve_gemm_branches():
         lambda x: conv(16, 1)(conv(8, 1)(x)),  # 8-byte windows: a tail only
         conv(6, (2, 3), dilation_rate=(2, 1), padding="same"),  # vertical dilation
         conv(5, (4, 9)),  # 7 pixels: a group of four, then one of three
-        lambda x: conv(2, 1, use_bias=False, name="cancel")(conv(2, 1, name="twin")(x)),
+        lambda x: conv(2, 1, use_bias=False, name="cancel")(conv(4, 1, name="twin")(x)),
+        # 64-byte windows: the remainder pixels' loop with the window held in registers
+        lambda x: conv(8, 1)(conv(64, 1)(x)),
+        # filter rows of one word (word gathers): kws's first layer (10x4 over one channel,
+        # stride 2, padding on every side), 2x2 over two channels (right padding), 3x1 over 4
+        lambda x: conv(8, (10, 4), strides=2, padding="same")(conv(1, 1)(x)),
+        lambda x: conv(4, (2, 2), strides=(1, 2), padding="same")(conv(2, 1)(x)),
+        lambda x: conv(6, (3, 1), padding="same")(conv(4, 1)(x)),
     ]
 
 
@@ -479,7 +486,9 @@ def test_int8_mve_gemm_on_qemu_is_bit_exact(tmp_path):
     bias[1] = bias[0]
     twin.kernel.assign(k)
     twin.bias.assign(bias)
-    model.get_layer("cancel").kernel.assign(np.array([[[[4.0, 0.01], [-4.0, 0.01]]]], np.float32))
+    # (four input channels: the GEMM takes windows of at least four values)
+    model.get_layer("cancel").kernel.assign(
+        np.array([[[[4.0, 0.01], [-4.0, 0.01], [0.0, 0.01], [0.0, 0.01]]]], np.float32))
     b = to_tflite(model, [shape], "int8")
     g = read_graph(b)
     calls = [lower(op, g) for op in g.operators if op.op_type == "CONV_2D"]

@@ -355,6 +355,97 @@ __asm__(
     ".purgem UT_STEP\n"
     ".purgem UT_XSTEP\n");
 
+// Pointwise layers over 64-byte windows (kws's, some of vww's): utensor_conv2d_mve_pairs_x4,
+// the plain loop reading the four windows straight from the input (consecutive pixels,
+// 64 bytes apart) and both weight rows through one pointer, at fixed offsets: no window
+// copies, no step loop and no pointer updates. Requires the plain loop's conditions, an
+// even C_OUT and 4-byte aligned input and filter (word loads). The macro takes any
+// n <= 7 whole steps; only the hot shape is instantiated, for code size.
+extern "C" void utensor_conv2d_mve_pairs_x4(PairLoop* loop);
+
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    // step t of n: weights at r3 (which the pass's first load advanced by 32 n), the
+    // four windows at r1 + 16 (n j + t)
+    ".macro UT_DSTEP op, t, n\n"
+    "  .if \\t == 0\n"
+    "  vldrw.u32 q0, [r3], #(32 * \\n)\n"
+    "  .else\n"
+    "  vldrw.u32 q0, [r3, #(16 * \\t - 32 * \\n)]\n"
+    "  .endif\n"
+    "  vldrw.u32 q1, [r3, #(16 * \\t - 16 * \\n)]\n"
+    "  vldrw.u32 q2, [r1, #(16 * \\t)]\n"
+    "  \\op r0, q2, q0\n"
+    "  \\op r2, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(16 * \\n + 16 * \\t)]\n"
+    "  \\op r4, q3, q0\n"
+    "  \\op r6, q3, q1\n"
+    "  vldrw.u32 q2, [r1, #(32 * \\n + 16 * \\t)]\n"
+    "  \\op r8, q2, q0\n"
+    "  \\op r10, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(48 * \\n + 16 * \\t)]\n"
+    "  \\op r12, q3, q0\n"
+    "  \\op lr, q3, q1\n"
+    ".endm\n"
+    ".macro UT_DPAIRS name, n\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global \\name\n"
+    "  .type \\name, %function\n"
+    "  .thumb_func\n"
+    "\\name:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d15}\n"
+    "  mov r9, r0\n"
+    "  add r0, r9, #64\n"
+    "  vldrh.u16 q4, [r0]\n"
+    "  ldr r0, [r9, #36]\n"
+    "  vdup.16 q7, r0\n"
+    "  ldr r1, [r9, #20]\n"
+    "  ldr r3, [r9, #32]\n"
+    "1:\n"
+    "  UT_DSTEP vmladav.s8, 0, \\n\n"
+    "  .irp t, 1, 2, 3, 4, 5, 6\n"
+    "  .if \\t < \\n\n"
+    "  UT_DSTEP vmladava.s8, \\t, \\n\n"
+    "  .endif\n"
+    "  .endr\n"
+    "  vmov q5[2], q5[0], r0, r8\n"
+    "  vmov q5[3], q5[1], r4, r12\n"
+    "  vmov q6[2], q6[0], r2, r10\n"
+    "  vmov q6[3], q6[1], r6, lr\n"
+    "  ldm r9, {r0, r2, r4, r6, r8}\n"
+    "  ldrd r10, r12, [r0], #8\n"
+    "  vadd.i32 q5, q5, r10\n"
+    "  vadd.i32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r2], #8\n"
+    "  vqrdmulh.s32 q5, q5, r10\n"
+    "  vqrdmulh.s32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r4], #8\n"
+    "  vshr.s32 q0, q5, #31\n"
+    "  vshr.s32 q1, q6, #31\n"
+    "  vadd.i32 q5, q5, q0\n"
+    "  vadd.i32 q6, q6, q1\n"
+    "  vrshl.s32 q5, r10\n"
+    "  vrshl.s32 q6, r12\n"
+    "  vqmovnb.s32 q0, q5\n"
+    "  vqmovnt.s32 q0, q6\n"
+    "  vqadd.s16 q0, q0, q7\n"
+    "  vqmovnb.s16 q1, q0\n"
+    "  vstrb.16 q1, [r6, q4]\n"
+    "  adds r6, r6, #2\n"
+    "  subs r8, r8, #1\n"
+    "  stm r9, {r0, r2, r4, r6, r8}\n"
+    "  bne 1b\n"
+    "  vpop {d8-d15}\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size \\name, . - \\name\n"
+    ".endm\n"
+    "UT_DPAIRS utensor_conv2d_mve_pairs_x4, 4\n"
+    ".purgem UT_DPAIRS\n"
+    ".purgem UT_DSTEP\n");
+
 // ---- one pixel by four channels: the assembly loop -----------------------------------
 // What utensor_conv2d_mve_quads reads (offsets fixed by the assembly below): the
 // remainder pixel of a group of four (kws's rows of five pixels) over every output
@@ -736,7 +827,6 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   const int32_t x_step = s.stride_width * depth;
 
   PairLoop loop;
-  loop.x = scratch;
   loop.window = window;
   loop.n = (window >> 4) - 1;
   loop.zero_point = params.output_offset;
@@ -764,8 +854,24 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
 
   Cursor at = {0, 0, 0};
   int32_t px = 0;
+  const bool direct_x4 = pointwise && window == 64 && (out_c & 1) == 0 &&
+                         run_plain == utensor_conv2d_mve_pairs_w &&
+                         ((reinterpret_cast<uintptr_t>(input) |
+                           reinterpret_cast<uintptr_t>(filter)) & 3) == 0;
   for (; pixels - px >= 3; px += 4) {
     const int32_t n = pixels - px < 4 ? pixels - px : 4;
+    if (direct_x4 && n == 4) {
+      loop.bias = params.folded_bias;
+      loop.mult = params.output_multiplier;
+      loop.shift = params.output_shift;
+      loop.out = output + px * out_c;
+      loop.pairs = pairs;
+      loop.x = input + px * depth;
+      loop.w = filter;
+      utensor_conv2d_mve_pairs_x4(&loop);
+      continue;
+    }
+    loop.x = scratch;
     if (pointwise) {  // input pixels px.. are consecutive
       const int8_t* src = input + px * depth;
       for (int32_t j = 0; j < n; ++j, src += depth) {
