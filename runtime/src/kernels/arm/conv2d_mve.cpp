@@ -446,6 +446,107 @@ __asm__(
     ".purgem UT_DPAIRS\n"
     ".purgem UT_DSTEP\n");
 
+// Windows of a fixed K bytes gathered to scratch (interleaved; 4-byte aligned) with the
+// plain loop's conditions: utensor_conv2d_mve_pairs_k40, the same passes with every
+// offset fixed (windows at 64 t + 16 j, weight rows K apart through one pointer, the
+// tail's predicate set once per call): no step loop and no pointer updates. For kws's
+// first layer (10x4 over one channel: 40 bytes, 2 steps and an 8-byte tail); the macro
+// takes any K with 2 K + 16 (steps - 1) <= 127 (byte-load offsets).
+extern "C" void utensor_conv2d_mve_pairs_k40(PairLoop* loop);
+
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    // step t: weights at r3 (advanced by 2 K by the pass's first load); `pred` 1 for the
+    // tail (predicated weight loads: masked lanes load zero)
+    ".macro UT_KSTEP op, t, k, pred\n"
+    "  .if \\pred\n"
+    "  vpstt\n"
+    "  vldrbt.u8 q0, [r3, #(16 * \\t - 2 * \\k)]\n"
+    "  vldrbt.u8 q1, [r3, #(16 * \\t - \\k)]\n"
+    "  .else\n"
+    "  .if \\t == 0\n"
+    "  vldrb.u8 q0, [r3], #(2 * \\k)\n"
+    "  .else\n"
+    "  vldrb.u8 q0, [r3, #(16 * \\t - 2 * \\k)]\n"
+    "  .endif\n"
+    "  vldrb.u8 q1, [r3, #(16 * \\t - \\k)]\n"
+    "  .endif\n"
+    "  vldrw.u32 q2, [r1, #(64 * \\t)]\n"
+    "  \\op r0, q2, q0\n"
+    "  \\op r2, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(64 * \\t + 16)]\n"
+    "  \\op r4, q3, q0\n"
+    "  \\op r6, q3, q1\n"
+    "  vldrw.u32 q2, [r1, #(64 * \\t + 32)]\n"
+    "  \\op r8, q2, q0\n"
+    "  \\op r10, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(64 * \\t + 48)]\n"
+    "  \\op r12, q3, q0\n"
+    "  \\op lr, q3, q1\n"
+    ".endm\n"
+    ".macro UT_KPAIRS name, k\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global \\name\n"
+    "  .type \\name, %function\n"
+    "  .thumb_func\n"
+    "\\name:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d15}\n"
+    "  mov r9, r0\n"
+    "  add r0, r9, #64\n"
+    "  vldrh.u16 q4, [r0]\n"
+    "  ldr r0, [r9, #36]\n"
+    "  vdup.16 q7, r0\n"
+    "  ldr r0, [r9, #52]\n"
+    "  vmsr p0, r0\n"
+    "  ldr r1, [r9, #20]\n"
+    "  ldr r3, [r9, #32]\n"
+    "1:\n"
+    "  UT_KSTEP vmladav.s8, 0, \\k, 0\n"
+    "  .irp t, 1, 2, 3, 4, 5, 6\n"
+    "  .if 16 * \\t + 16 <= \\k\n"
+    "  UT_KSTEP vmladava.s8, \\t, \\k, 0\n"
+    "  .elseif 16 * \\t < \\k\n"
+    "  UT_KSTEP vmladava.s8, \\t, \\k, 1\n"
+    "  .endif\n"
+    "  .endr\n"
+    "  vmov q5[2], q5[0], r0, r8\n"
+    "  vmov q5[3], q5[1], r4, r12\n"
+    "  vmov q6[2], q6[0], r2, r10\n"
+    "  vmov q6[3], q6[1], r6, lr\n"
+    "  ldm r9, {r0, r2, r4, r6, r8}\n"
+    "  ldrd r10, r12, [r0], #8\n"
+    "  vadd.i32 q5, q5, r10\n"
+    "  vadd.i32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r2], #8\n"
+    "  vqrdmulh.s32 q5, q5, r10\n"
+    "  vqrdmulh.s32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r4], #8\n"
+    "  vshr.s32 q0, q5, #31\n"
+    "  vshr.s32 q1, q6, #31\n"
+    "  vadd.i32 q5, q5, q0\n"
+    "  vadd.i32 q6, q6, q1\n"
+    "  vrshl.s32 q5, r10\n"
+    "  vrshl.s32 q6, r12\n"
+    "  vqmovnb.s32 q0, q5\n"
+    "  vqmovnt.s32 q0, q6\n"
+    "  vqadd.s16 q0, q0, q7\n"
+    "  vqmovnb.s16 q1, q0\n"
+    "  vstrb.16 q1, [r6, q4]\n"
+    "  adds r6, r6, #2\n"
+    "  subs r8, r8, #1\n"
+    "  stm r9, {r0, r2, r4, r6, r8}\n"
+    "  bne 1b\n"
+    "  vpop {d8-d15}\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size \\name, . - \\name\n"
+    ".endm\n"
+    "UT_KPAIRS utensor_conv2d_mve_pairs_k40, 40\n"
+    ".purgem UT_KPAIRS\n"
+    ".purgem UT_KSTEP\n");
+
 // ---- one pixel by four channels: the assembly loop -----------------------------------
 // What utensor_conv2d_mve_quads reads (offsets fixed by the assembly below): the
 // remainder pixel of a group of four (kws's rows of five pixels) over every output
@@ -550,7 +651,8 @@ __asm__(
     ".purgem UT_QSTEP\n");
 
 // Windows of exactly four steps (64 bytes: kws's pointwise layers, one remainder pixel
-// per row-streamed call) with a 4-byte aligned filter: utensor_conv2d_mve_quads_x4, the
+// per row-streamed call), the activation range [-128, 127] and a 4-byte aligned filter:
+// utensor_conv2d_mve_quads_x4, the
 // same passes with the window held in q4..q7 for the whole call and the four weight rows
 // (16 consecutive 16-byte blocks) read through one pointer at fixed offsets: no window
 // loads, pointer updates or step loop. (The macro takes n = 1 to 4 steps; only the shape
@@ -559,7 +661,8 @@ extern "C" void utensor_conv2d_mve_quads_x4(QuadLoop* loop);
 
 // Accumulators r0, r2, r4, r6, r3 the filter (advanced by 64 n per pass by the first
 // load), r12 / lr / r5 the bias, multiplier and shift tables, r7 the output, r11 its end,
-// r9 the zero point, r10 / r1 the activation range.
+// r9 the zero point. No activation clamp: the int16 then int8 saturating narrowings are
+// the [-128, 127] limits (lo and hi are not read).
 __asm__(
     ".syntax unified\n"
     ".thumb\n"
@@ -612,8 +715,7 @@ __asm__(
     "  .endif\n"
     "  ldr r3, [r0, #24]\n"
     "  ldr r11, [r0, #32]\n"
-    "  ldrd r9, r10, [r0, #36]\n"
-    "  ldr r1, [r0, #44]\n"
+    "  ldr r9, [r0, #36]\n"
     "1:\n"
     "  UT_XDOT r0, 0, \\n\n"
     "  UT_XDOT r2, 1, \\n\n"
@@ -630,10 +732,8 @@ __asm__(
     "  vadd.i32 q2, q2, q3\n"
     "  vrshl.s32 q2, q2, q1\n"
     "  vadd.i32 q2, q2, r9\n"
-    "  vdup.32 q3, r10\n"
-    "  vmax.s32 q2, q2, q3\n"
-    "  vdup.32 q3, r1\n"
-    "  vmin.s32 q2, q2, q3\n"
+    "  vqmovnb.s32 q2, q2\n"
+    "  vqmovnb.s16 q2, q2\n"
     "  vstrb.32 q2, [r7], #4\n"
     "  cmp r7, r11\n"
     "  bne 1b\n"
@@ -790,11 +890,67 @@ UTENSOR_HOT_INLINE void interleave(const int8_t* flat, int8_t* dst, int32_t padd
   for (int32_t t = 0; t < padded; t += 16) vstrbq_s8(dst + 4 * t, vldrbq_s8(flat + t));
 }
 
+// Pointwise layers over 64-byte windows with the plain requantization (kws's 64 -> 64
+// layers, called once per output row of five pixels, and vww's 64-channel inputs): four
+// pixels by two channels straight from the input, one by four for the pixels left over.
+// Only the fields those loops read are set: the per-call set-up is most of the cost of
+// a five-pixel row besides the products.
+bool pointwise_x4(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                  int8_t* output) {
+  const Conv2DShape& s = params.shape;
+  const int32_t out_c = s.output_channels;
+  if (s.input_channels != 64 || (out_c & 3) != 0 || !is_pointwise(s) ||
+      params.right_shifts_only == 0 || params.activation_min != -128 ||
+      params.activation_max != 127 ||
+      ((reinterpret_cast<uintptr_t>(input) | reinterpret_cast<uintptr_t>(filter)) & 3) != 0) {
+    return false;
+  }
+  const int32_t pixels = s.batches * s.output_height * s.output_width;
+  int32_t px = 0;
+  if (pixels >= 4) {
+    PairLoop loop;
+    loop.zero_point = params.output_offset;
+    loop.w = filter;
+    // lane 2 i + c -> i * C_OUT + c
+    const uint16x8_t lane = vidupq_n_u16(0, 1);
+    vst1q_u16(loop.offsets,
+              vaddq_u16(vmulq_n_u16(vshrq_n_u16(lane, 1), static_cast<uint16_t>(out_c)),
+                        vandq_u16(lane, vdupq_n_u16(1))));
+    for (; pixels - px >= 4; px += 4) {
+      loop.bias = params.folded_bias;
+      loop.mult = params.output_multiplier;
+      loop.shift = params.output_shift;
+      loop.out = output + px * out_c;
+      loop.pairs = out_c >> 1;
+      loop.x = input + px * 64;
+      utensor_conv2d_mve_pairs_x4(&loop);
+    }
+  }
+  if (px < pixels) {
+    QuadLoop quad;
+    quad.bias = params.folded_bias;
+    quad.mult = params.output_multiplier;
+    quad.shift_delta = static_cast<int32_t>(reinterpret_cast<uintptr_t>(params.output_shift) -
+                                            reinterpret_cast<uintptr_t>(params.output_multiplier)) -
+                       16;
+    quad.w = filter;
+    quad.zero_point = params.output_offset;  // (no clamp: lo and hi unread)
+    for (; px < pixels; ++px) {
+      quad.x = input + px * 64;
+      quad.out = output + px * out_c;
+      quad.out_end = quad.out + out_c;
+      utensor_conv2d_mve_quads_x4(&quad);
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch) {
   (void)bias;  // folded_bias holds it
+  if (pointwise_x4(params, input, filter, output)) return;
   const Conv2DShape& s = params.shape;
   const int32_t depth = s.input_channels;
   const int32_t window = s.filter_height * s.filter_width * depth;
@@ -827,6 +983,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   const int32_t x_step = s.stride_width * depth;
 
   PairLoop loop;
+  loop.x = scratch;
   loop.window = window;
   loop.n = (window >> 4) - 1;
   loop.zero_point = params.output_offset;
@@ -843,6 +1000,11 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
                                        : window & 15 ? utensor_conv2d_mve_pairs_wt
                                                      : utensor_conv2d_mve_pairs_w;
   const int32_t pairs = out_c >> 1;
+  void (*const run_group)(PairLoop*) =
+      window == 40 && run_plain == utensor_conv2d_mve_pairs_wt && direct &&
+              (reinterpret_cast<uintptr_t>(scratch) & 3) == 0
+          ? utensor_conv2d_mve_pairs_k40
+          : run_plain;
   // An odd last channel runs as a pass of itself twice (window 0), from copies of its
   // constants so that no table is read past its end; its second lanes are not stored.
   int32_t last[6] = {0, 0, 0, 0, 0, 0};
@@ -854,24 +1016,8 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
 
   Cursor at = {0, 0, 0};
   int32_t px = 0;
-  const bool direct_x4 = pointwise && window == 64 && (out_c & 1) == 0 &&
-                         run_plain == utensor_conv2d_mve_pairs_w &&
-                         ((reinterpret_cast<uintptr_t>(input) |
-                           reinterpret_cast<uintptr_t>(filter)) & 3) == 0;
   for (; pixels - px >= 3; px += 4) {
     const int32_t n = pixels - px < 4 ? pixels - px : 4;
-    if (direct_x4 && n == 4) {
-      loop.bias = params.folded_bias;
-      loop.mult = params.output_multiplier;
-      loop.shift = params.output_shift;
-      loop.out = output + px * out_c;
-      loop.pairs = pairs;
-      loop.x = input + px * depth;
-      loop.w = filter;
-      utensor_conv2d_mve_pairs_x4(&loop);
-      continue;
-    }
-    loop.x = scratch;
     if (pointwise) {  // input pixels px.. are consecutive
       const int8_t* src = input + px * depth;
       for (int32_t j = 0; j < n; ++j, src += depth) {
@@ -936,7 +1082,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       loop.pairs = pairs;
       loop.window = window;
       loop.w = filter;
-      (n == 4 ? run_plain : run_any)(&loop);
+      (n == 4 ? run_group : run_any)(&loop);
     }
     if (out_c & 1) {
       loop.bias = last;
@@ -955,7 +1101,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
                      params.right_shifts_only != 0;
   QuadLoop quad;
   void (*run_quads)(QuadLoop*) = utensor_conv2d_mve_quads;
-  if (window == 64 && (reinterpret_cast<uintptr_t>(filter) & 3) == 0) {
+  if (window == 64 && !loop.clamp && (reinterpret_cast<uintptr_t>(filter) & 3) == 0) {
     run_quads = utensor_conv2d_mve_quads_x4;
   }
   if (quads) {
