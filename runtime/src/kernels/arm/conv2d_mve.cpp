@@ -857,31 +857,61 @@ __attribute__((noinline)) void window_to(const Windows& g, const Cursor& at, int
 }
 
 // The window of output pixel `at` when each filter row is one word (KW * C_IN == 4, no
-// horizontal dilation, every window overlapping the image horizontally: g.words; e.g.
-// kws's first layer, 10x4 over one channel): one unaligned word load per row inside the
-// image, shifted to let the padding's zero point in on the side it covers, else the pad
-// word. Rows are 4 bytes, so none straddles a 16-byte chunk: any pitch.
+// horizontal dilation, KH <= 16, every window overlapping the image horizontally:
+// g.words; e.g. kws's first layer, 10x4 over one channel): one unaligned word load per
+// row inside the image, shifted to let the padding's zero point in on the side it
+// covers, else the pad word; built in registers / on the stack, then stored as 16-byte
+// chunks `pitch` apart (the bytes past KH words are zero: the weights there are masked).
 __attribute__((noinline)) void words_to(const Windows& g, const Cursor& at, int8_t* dst,
                                         int32_t pitch) {
   const Conv2DShape& s = *g.s;
+  const int32_t kh = s.filter_height;
   const int32_t y0 = at.oy * s.stride_height - s.pad_top;
   const int32_t xb = (at.ox * s.stride_width - s.pad_left) * g.depth;  // first tap byte
   const int32_t last = g.in_row - 4;
   const int32_t sb = xb < 0 ? 0 : (xb > last ? last : xb);  // the word read, in the row
-  // |xb - sb| <= 3 (g.words): shifts of 0 to 24 bits.
-  const uint32_t lsh = static_cast<uint32_t>(xb < sb ? 8 * (sb - xb) : 0);
-  const uint32_t rsh = static_cast<uint32_t>(xb > sb ? 8 * (xb - sb) : 0);
-  const uint32_t fill = g.pad_word & ~((0xFFFFFFFFu << lsh) >> rsh);
   const int8_t* src = g.input + at.b * g.in_image + sb;
-  const uint32_t height = static_cast<uint32_t>(s.input_height);
-  int32_t y = y0;
-  for (int32_t ky = 0; ky < s.filter_height; ++ky, y += s.dilation_height) {
-    uint32_t v = g.pad_word;
-    if (static_cast<uint32_t>(y) < height) {
-      memcpy(&v, src + y * g.in_row, 4);
-      v = ((v << lsh) >> rsh) | fill;
+  uint32_t rows[16] __attribute__((aligned(16)));
+  if (y0 >= 0 && y0 + (kh - 1) * s.dilation_height < s.input_height) {
+    const int8_t* p = src + y0 * g.in_row;
+    // |xb - sb| <= 3 (g.words): shifts of 8 to 24 bits.
+    if (xb == sb) {
+      for (int32_t ky = 0; ky < kh; ++ky, p += g.tap_row) memcpy(&rows[ky], p, 4);
+    } else if (xb < sb) {
+      const uint32_t lsh = static_cast<uint32_t>(8 * (sb - xb));
+      const uint32_t fill = g.pad_word & ~(0xFFFFFFFFu << lsh);
+      for (int32_t ky = 0; ky < kh; ++ky, p += g.tap_row) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        rows[ky] = (v << lsh) | fill;
+      }
+    } else {
+      const uint32_t rsh = static_cast<uint32_t>(8 * (xb - sb));
+      const uint32_t fill = g.pad_word & ~(0xFFFFFFFFu >> rsh);
+      for (int32_t ky = 0; ky < kh; ++ky, p += g.tap_row) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        rows[ky] = (v >> rsh) | fill;
+      }
     }
-    memcpy(dst + (ky >> 2) * pitch + 4 * (ky & 3), &v, 4);
+  } else {
+    const uint32_t lsh = static_cast<uint32_t>(xb < sb ? 8 * (sb - xb) : 0);
+    const uint32_t rsh = static_cast<uint32_t>(xb > sb ? 8 * (xb - sb) : 0);
+    const uint32_t fill = g.pad_word & ~((0xFFFFFFFFu << lsh) >> rsh);
+    const uint32_t height = static_cast<uint32_t>(s.input_height);
+    int32_t y = y0;
+    for (int32_t ky = 0; ky < kh; ++ky, y += s.dilation_height) {
+      uint32_t v = g.pad_word;
+      if (static_cast<uint32_t>(y) < height) {
+        memcpy(&v, src + y * g.in_row, 4);
+        v = ((v << lsh) >> rsh) | fill;
+      }
+      rows[ky] = v;
+    }
+  }
+  for (int32_t ky = kh; (ky & 3) != 0; ++ky) rows[ky] = 0;
+  for (int32_t ky = 0; ky < kh; ky += 4, dst += pitch) {
+    vstrwq_u32(reinterpret_cast<uint32_t*>(dst), vldrwq_u32(rows + ky));
   }
 }
 
@@ -971,6 +1001,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   g.interior = s.dilation_width == 1 && g.y_lim > 0 && g.x_lim > 0;
   g.blocks = depth % 16 == 0;
   g.words = !pointwise && s.dilation_width == 1 && g.row == 4 && g.in_row >= 4 &&
+            s.filter_height <= 16 && (reinterpret_cast<uintptr_t>(scratch) & 3) == 0 &&
             s.pad_left < s.filter_width &&
             (s.output_width - 1) * s.stride_width - s.pad_left < s.input_width;
   g.pad_word = static_cast<uint8_t>(-params.input_offset) * 0x01010101u;
