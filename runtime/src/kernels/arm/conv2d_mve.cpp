@@ -824,8 +824,7 @@ struct Windows {
   int32_t y_lim, x_lim;
   bool interior;  // no horizontal dilation and some such origins
   bool blocks;    // C_IN % 16 == 0: runs of whole chunks
-  bool words;     // filter rows of one word: words_to
-  uint32_t pad_word;  // the input zero point in each byte
+  uint32_t pad_word;  // the input zero point in each byte (words_to)
   int8x16_t pad;  // the input zero point
 };
 
@@ -858,7 +857,7 @@ __attribute__((noinline)) void window_to(const Windows& g, const Cursor& at, int
 
 // The window of output pixel `at` when each filter row is one word (KW * C_IN == 4, no
 // horizontal dilation, KH <= 16, every window overlapping the image horizontally:
-// g.words; e.g. kws's first layer, 10x4 over one channel): one unaligned word load per
+// words_gemm; e.g. kws's first layer, 10x4 over one channel): one unaligned word load per
 // row inside the image, shifted to let the padding's zero point in on the side it
 // covers, else the pad word; built in registers / on the stack, then stored as 16-byte
 // chunks `pitch` apart (the bytes past KH words are zero: the weights there are masked).
@@ -874,7 +873,7 @@ __attribute__((noinline)) void words_to(const Windows& g, const Cursor& at, int8
   uint32_t rows[16] __attribute__((aligned(16)));
   if (y0 >= 0 && y0 + (kh - 1) * s.dilation_height < s.input_height) {
     const int8_t* p = src + y0 * g.in_row;
-    // |xb - sb| <= 3 (g.words): shifts of 8 to 24 bits.
+    // |xb - sb| <= 3 (words_gemm's conditions): shifts of 8 to 24 bits.
     if (xb == sb) {
       for (int32_t ky = 0; ky < kh; ++ky, p += g.tap_row) memcpy(&rows[ky], p, 4);
     } else if (xb < sb) {
@@ -975,12 +974,104 @@ bool pointwise_x4(const Conv2DS8Params& params, const int8_t* input, const int8_
   return true;
 }
 
+// Layers whose filter rows are one word (KW * C_IN == 4, no horizontal dilation, KH <= 16,
+// every window overlapping the image horizontally; not pointwise; e.g. kws's first
+// layer): groups of four windows built by words_to straight into the interleaved layout,
+// then the pair loops (pairs_k40 for 40-byte windows); the pixels left over one at a time
+// by four channels. A separate loop keeps the general one's code as it was.
+bool words_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                int8_t* output, int8_t* scratch) {
+  const Conv2DShape& s = params.shape;
+  const int32_t depth = s.input_channels;
+  if (s.filter_width * depth != 4 || s.dilation_width != 1 || s.filter_height > 16 ||
+      s.input_width * depth < 4 || s.pad_left >= s.filter_width ||
+      (s.output_width - 1) * s.stride_width - s.pad_left >= s.input_width ||
+      (reinterpret_cast<uintptr_t>(scratch) & 3) != 0 || is_pointwise(s)) {
+    return false;
+  }
+  const int32_t window = 4 * s.filter_height;
+  const int32_t out_c = s.output_channels;
+  const int32_t pixels = s.batches * s.output_height * s.output_width;
+  Windows g;
+  g.s = &s;
+  g.input = input;
+  g.depth = depth;
+  g.in_image = s.input_height * s.input_width * depth;
+  g.in_row = s.input_width * depth;
+  g.tap_row = s.dilation_height * g.in_row;
+  g.pad_word = static_cast<uint8_t>(-params.input_offset) * 0x01010101u;
+
+  PairLoop loop;
+  loop.x = scratch;
+  loop.window = window;
+  loop.n = (window >> 4) - 1;
+  loop.zero_point = params.output_offset;
+  loop.clamp = params.activation_min != -128 || params.activation_max != 127;
+  loop.lo = params.activation_min;
+  loop.hi = params.activation_max;
+  loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
+  loop.unused = 0;
+  for (int32_t i = 0; i < 8; ++i) {
+    loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
+  }
+  void (*const run_any)(PairLoop*) = utensor_conv2d_mve_pairs_any;
+  void (*const run_plain)(PairLoop*) = params.right_shifts_only == 0 || loop.clamp ? run_any
+                                       : window == 40 ? utensor_conv2d_mve_pairs_k40
+                                       : window & 15  ? utensor_conv2d_mve_pairs_wt
+                                                      : utensor_conv2d_mve_pairs_w;
+  // An odd last channel: as in conv2d_s8_gemm.
+  int32_t last[6] = {0, 0, 0, 0, 0, 0};
+  if (out_c & 1) {
+    last[0] = last[1] = params.folded_bias[out_c - 1];
+    last[2] = last[3] = params.output_multiplier[out_c - 1];
+    last[4] = last[5] = params.output_shift[out_c - 1];
+  }
+  Cursor at = {0, 0, 0};
+  int32_t px = 0;
+  for (; pixels - px >= 3; px += 4) {
+    const int32_t n = pixels - px < 4 ? pixels - px : 4;
+    for (int32_t j = 0; j < n; ++j, at.next(s)) words_to(g, at, scratch + 16 * j, 64);
+    int8_t* out = output + px * out_c;
+    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
+    loop.store = store;
+    if (out_c >= 2) {
+      loop.bias = params.folded_bias;
+      loop.mult = params.output_multiplier;
+      loop.shift = params.output_shift;
+      loop.out = out;
+      loop.pairs = out_c >> 1;
+      loop.window = window;
+      loop.w = filter;
+      (n == 4 ? run_plain : run_any)(&loop);
+    }
+    if (out_c & 1) {
+      loop.bias = last;
+      loop.mult = last + 2;
+      loop.shift = last + 4;
+      loop.out = out + out_c - 1;
+      loop.pairs = 1;
+      loop.window = 0;
+      loop.w = filter + (out_c - 1) * window;
+      loop.store = store & 0x3333u;
+      run_any(&loop);
+    }
+  }
+  for (; px < pixels; ++px, at.next(s)) {
+    words_to(g, at, scratch, 16);
+    channels_1x4(params, scratch, filter, window, output + px * out_c);
+  }
+  return true;
+}
+
 }  // namespace
 
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch) {
   (void)bias;  // folded_bias holds it
-  if (pointwise_x4(params, input, filter, output)) return;
+  if (pointwise_x4(params, input, filter, output) ||
+      words_gemm(params, input, filter, output, scratch)) {
+    return;
+  }
   const Conv2DShape& s = params.shape;
   const int32_t depth = s.input_channels;
   const int32_t window = s.filter_height * s.filter_width * depth;
@@ -1000,16 +1091,11 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   g.x_lim = s.input_width - (s.filter_width - 1) * s.dilation_width;
   g.interior = s.dilation_width == 1 && g.y_lim > 0 && g.x_lim > 0;
   g.blocks = depth % 16 == 0;
-  g.words = !pointwise && s.dilation_width == 1 && g.row == 4 && g.in_row >= 4 &&
-            s.filter_height <= 16 && (reinterpret_cast<uintptr_t>(scratch) & 3) == 0 &&
-            s.pad_left < s.filter_width &&
-            (s.output_width - 1) * s.stride_width - s.pad_left < s.input_width;
-  g.pad_word = static_cast<uint8_t>(-params.input_offset) * 0x01010101u;
   g.pad = vdupq_n_s8(static_cast<int8_t>(-params.input_offset));
   // Runs of whole chunks are written straight into the interleaved layout; otherwise each
   // window is gathered contiguously after the four and then interleaved (unless it is a
   // single chunk, which is both layouts at once).
-  const bool direct = g.blocks || padded == 16 || g.words;
+  const bool direct = g.blocks || padded == 16;
   int8_t* const flat = scratch + 4 * padded;
   const int32_t x_step = s.stride_width * depth;
 
@@ -1031,11 +1117,6 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
                                        : window & 15 ? utensor_conv2d_mve_pairs_wt
                                                      : utensor_conv2d_mve_pairs_w;
   const int32_t pairs = out_c >> 1;
-  void (*const run_group)(PairLoop*) =
-      window == 40 && run_plain == utensor_conv2d_mve_pairs_wt && direct &&
-              (reinterpret_cast<uintptr_t>(scratch) & 3) == 0
-          ? utensor_conv2d_mve_pairs_k40
-          : run_plain;
   // An odd last channel runs as a pass of itself twice (window 0), from copies of its
   // constants so that no table is read past its end; its second lanes are not stored.
   int32_t last[6] = {0, 0, 0, 0, 0, 0};
@@ -1066,8 +1147,6 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
           if (!direct) interleave(flat, dst, padded);
         }
       }
-    } else if (g.words) {
-      for (int32_t j = 0; j < n; ++j, at.next(s)) words_to(g, at, scratch + 16 * j, 64);
     } else {
       // Four pixels of one output row whose windows are all inside the image (most
       // groups): window origins stride_width * C_IN apart, no per-pixel tests.
@@ -1113,7 +1192,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       loop.pairs = pairs;
       loop.window = window;
       loop.w = filter;
-      (n == 4 ? run_group : run_any)(&loop);
+      (n == 4 ? run_plain : run_any)(&loop);
     }
     if (out_c & 1) {
       loop.bias = last;
@@ -1154,8 +1233,6 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
       x = input + px * depth;
     } else if (pointwise) {
       put_run(scratch, 16, 0, input + px * depth, depth);
-    } else if (g.words) {
-      words_to(g, at, scratch, 16);
     } else {
       window_to(g, at, scratch, 16);
     }
