@@ -15,6 +15,14 @@
 // take one pixel by four output channels (contiguous window, vector requantization).
 // Windows fully or partly in the padding hold the input zero point there, which adds
 // exactly nothing with folded_bias (bias + input_offset * sum of the channel's weights).
+//
+// Shapes with their own loops (kws on the M55: rows of five pixels, row-streamed):
+// pointwise layers over 64 channels read the four windows straight from the input
+// (pointwise_x4, pairs_x4) and their fifth pixel holds its window in registers
+// (quads_x4); layers whose filter rows are one word (kws's 10x4 first layer) build
+// their windows from word loads (words_gemm, words_to) and 40-byte windows run with
+// fixed offsets (pairs_k40). Whole-step remainder pixels take a 1x4 assembly loop
+// (quads) instead of channels_1x4.
 #include "utensor/kernels/arch.hpp"
 
 #if UTENSOR_KERNELS_MVE
