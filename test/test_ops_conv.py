@@ -467,6 +467,13 @@ def mve_gemm_branches():
         conv(6, (2, 3), dilation_rate=(2, 1), padding="same"),  # vertical dilation
         conv(5, (4, 9)),  # 7 pixels: a group of four, then one of three
         lambda x: conv(2, 1, use_bias=False, name="cancel")(conv(4, 1, name="twin")(x)),
+        # 64-byte windows: the remainder pixels' loop with the window held in registers
+        lambda x: conv(8, 1)(conv(64, 1)(x)),
+        # filter rows of one word (word gathers): kws's first layer (10x4 over one channel,
+        # stride 2, padding on every side), 2x2 over two channels (right padding), 3x1 over 4
+        lambda x: conv(8, (10, 4), strides=2, padding="same")(conv(1, 1)(x)),
+        lambda x: conv(4, (2, 2), strides=(1, 2), padding="same")(conv(2, 1)(x)),
+        lambda x: conv(6, (3, 1), padding="same")(conv(4, 1)(x)),
     ]
 
 

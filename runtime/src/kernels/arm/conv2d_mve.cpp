@@ -15,6 +15,14 @@
 // take one pixel by four output channels (contiguous window, vector requantization).
 // Windows fully or partly in the padding hold the input zero point there, which adds
 // exactly nothing with folded_bias (bias + input_offset * sum of the channel's weights).
+//
+// Shapes with their own loops (kws on the M55: rows of five pixels, row-streamed):
+// pointwise layers over 64 channels read the four windows straight from the input
+// (pointwise_x4, pairs_x4) and their fifth pixel holds its window in registers
+// (quads_x4); layers whose filter rows are one word (kws's 10x4 first layer) build
+// their windows from word loads (words_gemm, words_to) and 40-byte windows run with
+// fixed offsets (pairs_k40). Whole-step remainder pixels take a 1x4 assembly loop
+// (quads) instead of channels_1x4.
 #include "utensor/kernels/arch.hpp"
 
 #if UTENSOR_KERNELS_MVE
@@ -355,6 +363,396 @@ __asm__(
     ".purgem UT_STEP\n"
     ".purgem UT_XSTEP\n");
 
+// Pointwise layers over 64-byte windows (kws's, some of vww's): utensor_conv2d_mve_pairs_x4,
+// the plain loop reading the four windows straight from the input (consecutive pixels,
+// 64 bytes apart) and both weight rows through one pointer, at fixed offsets: no window
+// copies, no step loop and no pointer updates. Requires the plain loop's conditions, an
+// even C_OUT and 4-byte aligned input and filter (word loads). The macro takes any
+// n <= 7 whole steps; only the hot shape is instantiated, for code size.
+extern "C" void utensor_conv2d_mve_pairs_x4(PairLoop* loop);
+
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    // step t of n: weights at r3 (which the pass's first load advanced by 32 n), the
+    // four windows at r1 + 16 (n j + t)
+    ".macro UT_DSTEP op, t, n\n"
+    "  .if \\t == 0\n"
+    "  vldrw.u32 q0, [r3], #(32 * \\n)\n"
+    "  .else\n"
+    "  vldrw.u32 q0, [r3, #(16 * \\t - 32 * \\n)]\n"
+    "  .endif\n"
+    "  vldrw.u32 q1, [r3, #(16 * \\t - 16 * \\n)]\n"
+    "  vldrw.u32 q2, [r1, #(16 * \\t)]\n"
+    "  \\op r0, q2, q0\n"
+    "  \\op r2, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(16 * \\n + 16 * \\t)]\n"
+    "  \\op r4, q3, q0\n"
+    "  \\op r6, q3, q1\n"
+    "  vldrw.u32 q2, [r1, #(32 * \\n + 16 * \\t)]\n"
+    "  \\op r8, q2, q0\n"
+    "  \\op r10, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(48 * \\n + 16 * \\t)]\n"
+    "  \\op r12, q3, q0\n"
+    "  \\op lr, q3, q1\n"
+    ".endm\n"
+    ".macro UT_DPAIRS name, n\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global \\name\n"
+    "  .type \\name, %function\n"
+    "  .thumb_func\n"
+    "\\name:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d15}\n"
+    "  mov r9, r0\n"
+    "  add r0, r9, #64\n"
+    "  vldrh.u16 q4, [r0]\n"
+    "  ldr r0, [r9, #36]\n"
+    "  vdup.16 q7, r0\n"
+    "  ldr r1, [r9, #20]\n"
+    "  ldr r3, [r9, #32]\n"
+    "1:\n"
+    "  UT_DSTEP vmladav.s8, 0, \\n\n"
+    "  .irp t, 1, 2, 3, 4, 5, 6\n"
+    "  .if \\t < \\n\n"
+    "  UT_DSTEP vmladava.s8, \\t, \\n\n"
+    "  .endif\n"
+    "  .endr\n"
+    "  vmov q5[2], q5[0], r0, r8\n"
+    "  vmov q5[3], q5[1], r4, r12\n"
+    "  vmov q6[2], q6[0], r2, r10\n"
+    "  vmov q6[3], q6[1], r6, lr\n"
+    "  ldm r9, {r0, r2, r4, r6, r8}\n"
+    "  ldrd r10, r12, [r0], #8\n"
+    "  vadd.i32 q5, q5, r10\n"
+    "  vadd.i32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r2], #8\n"
+    "  vqrdmulh.s32 q5, q5, r10\n"
+    "  vqrdmulh.s32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r4], #8\n"
+    "  vshr.s32 q0, q5, #31\n"
+    "  vshr.s32 q1, q6, #31\n"
+    "  vadd.i32 q5, q5, q0\n"
+    "  vadd.i32 q6, q6, q1\n"
+    "  vrshl.s32 q5, r10\n"
+    "  vrshl.s32 q6, r12\n"
+    "  vqmovnb.s32 q0, q5\n"
+    "  vqmovnt.s32 q0, q6\n"
+    "  vqadd.s16 q0, q0, q7\n"
+    "  vqmovnb.s16 q1, q0\n"
+    "  vstrb.16 q1, [r6, q4]\n"
+    "  adds r6, r6, #2\n"
+    "  subs r8, r8, #1\n"
+    "  stm r9, {r0, r2, r4, r6, r8}\n"
+    "  bne 1b\n"
+    "  vpop {d8-d15}\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size \\name, . - \\name\n"
+    ".endm\n"
+    "UT_DPAIRS utensor_conv2d_mve_pairs_x4, 4\n"
+    ".purgem UT_DPAIRS\n"
+    ".purgem UT_DSTEP\n");
+
+// Windows of a fixed K bytes gathered to scratch (interleaved; 4-byte aligned) with the
+// plain loop's conditions: utensor_conv2d_mve_pairs_k40, the same passes with every
+// offset fixed (windows at 64 t + 16 j, weight rows K apart through one pointer, the
+// tail's predicate set once per call): no step loop and no pointer updates. For kws's
+// first layer (10x4 over one channel: 40 bytes, 2 steps and an 8-byte tail); the macro
+// takes any K with 2 K + 16 (steps - 1) <= 127 (byte-load offsets).
+extern "C" void utensor_conv2d_mve_pairs_k40(PairLoop* loop);
+
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    // step t: weights at r3 (advanced by 2 K by the pass's first load); `pred` 1 for the
+    // tail (predicated weight loads: masked lanes load zero)
+    ".macro UT_KSTEP op, t, k, pred\n"
+    "  .if \\pred\n"
+    "  vpstt\n"
+    "  vldrbt.u8 q0, [r3, #(16 * \\t - 2 * \\k)]\n"
+    "  vldrbt.u8 q1, [r3, #(16 * \\t - \\k)]\n"
+    "  .else\n"
+    "  .if \\t == 0\n"
+    "  vldrb.u8 q0, [r3], #(2 * \\k)\n"
+    "  .else\n"
+    "  vldrb.u8 q0, [r3, #(16 * \\t - 2 * \\k)]\n"
+    "  .endif\n"
+    "  vldrb.u8 q1, [r3, #(16 * \\t - \\k)]\n"
+    "  .endif\n"
+    "  vldrw.u32 q2, [r1, #(64 * \\t)]\n"
+    "  \\op r0, q2, q0\n"
+    "  \\op r2, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(64 * \\t + 16)]\n"
+    "  \\op r4, q3, q0\n"
+    "  \\op r6, q3, q1\n"
+    "  vldrw.u32 q2, [r1, #(64 * \\t + 32)]\n"
+    "  \\op r8, q2, q0\n"
+    "  \\op r10, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(64 * \\t + 48)]\n"
+    "  \\op r12, q3, q0\n"
+    "  \\op lr, q3, q1\n"
+    ".endm\n"
+    ".macro UT_KPAIRS name, k\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global \\name\n"
+    "  .type \\name, %function\n"
+    "  .thumb_func\n"
+    "\\name:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d15}\n"
+    "  mov r9, r0\n"
+    "  add r0, r9, #64\n"
+    "  vldrh.u16 q4, [r0]\n"
+    "  ldr r0, [r9, #36]\n"
+    "  vdup.16 q7, r0\n"
+    "  ldr r0, [r9, #52]\n"
+    "  vmsr p0, r0\n"
+    "  ldr r1, [r9, #20]\n"
+    "  ldr r3, [r9, #32]\n"
+    "1:\n"
+    "  UT_KSTEP vmladav.s8, 0, \\k, 0\n"
+    "  .irp t, 1, 2, 3, 4, 5, 6\n"
+    "  .if 16 * \\t + 16 <= \\k\n"
+    "  UT_KSTEP vmladava.s8, \\t, \\k, 0\n"
+    "  .elseif 16 * \\t < \\k\n"
+    "  UT_KSTEP vmladava.s8, \\t, \\k, 1\n"
+    "  .endif\n"
+    "  .endr\n"
+    "  vmov q5[2], q5[0], r0, r8\n"
+    "  vmov q5[3], q5[1], r4, r12\n"
+    "  vmov q6[2], q6[0], r2, r10\n"
+    "  vmov q6[3], q6[1], r6, lr\n"
+    "  ldm r9, {r0, r2, r4, r6, r8}\n"
+    "  ldrd r10, r12, [r0], #8\n"
+    "  vadd.i32 q5, q5, r10\n"
+    "  vadd.i32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r2], #8\n"
+    "  vqrdmulh.s32 q5, q5, r10\n"
+    "  vqrdmulh.s32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r4], #8\n"
+    "  vshr.s32 q0, q5, #31\n"
+    "  vshr.s32 q1, q6, #31\n"
+    "  vadd.i32 q5, q5, q0\n"
+    "  vadd.i32 q6, q6, q1\n"
+    "  vrshl.s32 q5, r10\n"
+    "  vrshl.s32 q6, r12\n"
+    "  vqmovnb.s32 q0, q5\n"
+    "  vqmovnt.s32 q0, q6\n"
+    "  vqadd.s16 q0, q0, q7\n"
+    "  vqmovnb.s16 q1, q0\n"
+    "  vstrb.16 q1, [r6, q4]\n"
+    "  adds r6, r6, #2\n"
+    "  subs r8, r8, #1\n"
+    "  stm r9, {r0, r2, r4, r6, r8}\n"
+    "  bne 1b\n"
+    "  vpop {d8-d15}\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size \\name, . - \\name\n"
+    ".endm\n"
+    "UT_KPAIRS utensor_conv2d_mve_pairs_k40, 40\n"
+    ".purgem UT_KPAIRS\n"
+    ".purgem UT_KSTEP\n");
+
+// ---- one pixel by four channels: the assembly loop -----------------------------------
+// What utensor_conv2d_mve_quads reads (offsets fixed by the assembly below): the
+// remainder pixel of a group of four (kws's rows of five pixels) over every output
+// channel, for windows of whole 16-byte steps, C_OUT % 4 == 0 and right shifts only.
+struct QuadLoop {
+  const int32_t* bias;   // 0: folded_bias
+  const int32_t* mult;   // 4
+  int32_t shift_delta;   // 8: output_shift - output_multiplier in bytes, minus 16
+  int8_t* out;           // 12: the pixel's first channel
+  const int8_t* x;       // 16: the window (contiguous)
+  int32_t n;             // 20: window / 16 (>= 1)
+  const int8_t* w;       // 24: the filter
+  int32_t window;        // 28
+  int8_t* out_end;       // 32: out + C_OUT
+  int32_t zero_point;    // 36
+  int32_t lo, hi;        // 40, 44: the activation range
+};
+
+static_assert(offsetof(QuadLoop, shift_delta) == 8 && offsetof(QuadLoop, x) == 16 &&
+                  offsetof(QuadLoop, w) == 24 && offsetof(QuadLoop, out_end) == 32 &&
+                  offsetof(QuadLoop, hi) == 44,
+              "QuadLoop layout");
+
+extern "C" void utensor_conv2d_mve_quads(QuadLoop* loop);
+
+// Accumulators r0, r2, r4, r6 (channels oc..oc + 3), r1 the window, r3 / r5 / r10 / r9 the
+// four weight rows, r8 the step count, r7 the output (a narrowing store takes a low
+// register), r11 the QuadLoop, r12 / lr the bias and multiplier tables; q3 / q4 / q5 the zero point and the activation range. Per pass:
+// one window load and four weight loads per 16-byte step, then one vector requantization
+// (VQRDMULH, sign fixup, VRSHL by the shift vector) and a four-byte store.
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    ".macro UT_QSTEP op\n"
+    "  vldrb.u8 q0, [r1], #16\n"
+    "  vldrb.u8 q1, [r3], #16\n"
+    "  \\op r0, q0, q1\n"
+    "  vldrb.u8 q2, [r5], #16\n"
+    "  \\op r2, q0, q2\n"
+    "  vldrb.u8 q1, [r10], #16\n"
+    "  \\op r4, q0, q1\n"
+    "  vldrb.u8 q2, [r9], #16\n"
+    "  \\op r6, q0, q2\n"
+    ".endm\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global utensor_conv2d_mve_quads\n"
+    "  .type utensor_conv2d_mve_quads, %function\n"
+    "  .thumb_func\n"
+    "utensor_conv2d_mve_quads:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d11}\n"
+    "  mov r11, r0\n"
+    "  ldrd r12, lr, [r11, #0]\n"
+    "  ldr r7, [r11, #12]\n"
+    "  ldrd r3, r8, [r11, #24]\n"
+    "  add r5, r3, r8\n"
+    "  add r10, r5, r8\n"
+    "  add r9, r10, r8\n"
+    "  ldrd r0, r2, [r11, #36]\n"
+    "  vdup.32 q3, r0\n"
+    "  vdup.32 q4, r2\n"
+    "  ldr r0, [r11, #44]\n"
+    "  vdup.32 q5, r0\n"
+    "1:\n"
+    "  ldrd r1, r8, [r11, #16]\n"
+    "  UT_QSTEP vmladav.s8\n"
+    "  subs r8, r8, #1\n"
+    "  beq 3f\n"
+    "2:\n"
+    "  UT_QSTEP vmladava.s8\n"
+    "  subs r8, r8, #1\n"
+    "  bne 2b\n"
+    "3:\n"
+    "  ldr r8, [r11, #28]\n"
+    "  mov r3, r9\n"
+    "  add r5, r9, r8\n"
+    "  add r10, r5, r8\n"
+    "  add r9, r10, r8\n"
+    "  vmov q0[2], q0[0], r0, r4\n"
+    "  vmov q0[3], q0[1], r2, r6\n"
+    "  vldrw.u32 q1, [r12], #16\n"
+    "  vadd.i32 q0, q0, q1\n"
+    "  vldrw.u32 q1, [lr], #16\n"
+    "  vqrdmulh.s32 q0, q0, q1\n"
+    "  ldr r8, [r11, #8]\n"
+    "  add r8, lr\n"
+    "  vldrw.u32 q1, [r8]\n"
+    "  vshr.s32 q2, q0, #31\n"
+    "  vadd.i32 q0, q0, q2\n"
+    "  vrshl.s32 q0, q0, q1\n"
+    "  vadd.i32 q0, q0, q3\n"
+    "  vmax.s32 q0, q0, q4\n"
+    "  vmin.s32 q0, q0, q5\n"
+    "  vstrb.32 q0, [r7], #4\n"
+    "  ldr r8, [r11, #32]\n"
+    "  cmp r7, r8\n"
+    "  bne 1b\n"
+    "  vpop {d8-d11}\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size utensor_conv2d_mve_quads, . - utensor_conv2d_mve_quads\n"
+    ".purgem UT_QSTEP\n");
+
+// Windows of exactly four steps (64 bytes: kws's pointwise layers, one remainder pixel
+// per row-streamed call), the activation range [-128, 127] and a 4-byte aligned filter:
+// utensor_conv2d_mve_quads_x4, the
+// same passes with the window held in q4..q7 for the whole call and the four weight rows
+// (16 consecutive 16-byte blocks) read through one pointer at fixed offsets: no window
+// loads, pointer updates or step loop. (The macro takes n = 1 to 4 steps; only the shape
+// that is hot is instantiated, for code size.)
+extern "C" void utensor_conv2d_mve_quads_x4(QuadLoop* loop);
+
+// Accumulators r0, r2, r4, r6, r3 the filter (advanced by 64 n per pass by the first
+// load), r12 / lr / r5 the bias, multiplier and shift tables, r7 the output, r11 its end,
+// r9 the zero point. No activation clamp: the int16 then int8 saturating narrowings are
+// the [-128, 127] limits (lo and hi are not read).
+__asm__(
+    ".syntax unified\n"
+    ".thumb\n"
+    // one channel's dot product: row `row` of the pass, step t at 16 (n row + t) - 64 n
+    // from r3 (which the first load of the pass advanced by 64 n)
+    ".macro UT_XDOT acc, row, n\n"
+    "  .if \\row == 0\n"
+    "  vldrw.u32 q0, [r3], #(64 * \\n)\n"
+    "  .else\n"
+    "  vldrw.u32 q0, [r3, #(16 * \\n * \\row - 64 * \\n)]\n"
+    "  .endif\n"
+    "  vmladav.s8 \\acc, q4, q0\n"
+    "  .if \\n >= 2\n"
+    "  vldrw.u32 q1, [r3, #(16 * \\n * \\row + 16 - 64 * \\n)]\n"
+    "  vmladava.s8 \\acc, q5, q1\n"
+    "  .endif\n"
+    "  .if \\n >= 3\n"
+    "  vldrw.u32 q0, [r3, #(16 * \\n * \\row + 32 - 64 * \\n)]\n"
+    "  vmladava.s8 \\acc, q6, q0\n"
+    "  .endif\n"
+    "  .if \\n >= 4\n"
+    "  vldrw.u32 q1, [r3, #(16 * \\n * \\row + 48 - 64 * \\n)]\n"
+    "  vmladava.s8 \\acc, q7, q1\n"
+    "  .endif\n"
+    ".endm\n"
+    ".macro UT_XQUADS name, n\n"
+    "  .text\n"
+    "  .align 2\n"
+    "  .global \\name\n"
+    "  .type \\name, %function\n"
+    "  .thumb_func\n"
+    "\\name:\n"
+    "  push {r4-r11, lr}\n"
+    "  vpush {d8-d15}\n"
+    "  ldrd r12, lr, [r0, #0]\n"
+    "  ldr r5, [r0, #8]\n"
+    "  add r5, lr\n"
+    "  adds r5, #16\n"
+    "  ldr r7, [r0, #12]\n"
+    "  ldr r1, [r0, #16]\n"
+    "  vldrb.u8 q4, [r1]\n"
+    "  .if \\n >= 2\n"
+    "  vldrb.u8 q5, [r1, #16]\n"
+    "  .endif\n"
+    "  .if \\n >= 3\n"
+    "  vldrb.u8 q6, [r1, #32]\n"
+    "  .endif\n"
+    "  .if \\n >= 4\n"
+    "  vldrb.u8 q7, [r1, #48]\n"
+    "  .endif\n"
+    "  ldr r3, [r0, #24]\n"
+    "  ldr r11, [r0, #32]\n"
+    "  ldr r9, [r0, #36]\n"
+    "1:\n"
+    "  UT_XDOT r0, 0, \\n\n"
+    "  UT_XDOT r2, 1, \\n\n"
+    "  UT_XDOT r4, 2, \\n\n"
+    "  UT_XDOT r6, 3, \\n\n"
+    "  vmov q2[2], q2[0], r0, r4\n"
+    "  vmov q2[3], q2[1], r2, r6\n"
+    "  vldrw.u32 q0, [r12], #16\n"
+    "  vadd.i32 q2, q2, q0\n"
+    "  vldrw.u32 q0, [lr], #16\n"
+    "  vqrdmulh.s32 q2, q2, q0\n"
+    "  vldrw.u32 q1, [r5], #16\n"
+    "  vshr.s32 q3, q2, #31\n"
+    "  vadd.i32 q2, q2, q3\n"
+    "  vrshl.s32 q2, q2, q1\n"
+    "  vadd.i32 q2, q2, r9\n"
+    "  vqmovnb.s32 q2, q2\n"
+    "  vqmovnb.s16 q2, q2\n"
+    "  vstrb.32 q2, [r7], #4\n"
+    "  cmp r7, r11\n"
+    "  bne 1b\n"
+    "  vpop {d8-d15}\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size \\name, . - \\name\n"
+    ".endm\n"
+    "UT_XQUADS utensor_conv2d_mve_quads_x4, 4\n"
+    ".purgem UT_XQUADS\n"
+    ".purgem UT_XDOT\n");
+
 // {a, b, c, d} as one vector: two VMOVs of two lanes each (GCC 12 uses four).
 UTENSOR_HOT_INLINE int32x4_t lanes(int32_t a, int32_t b, int32_t c, int32_t d) {
   int32x4_t v;
@@ -434,6 +832,7 @@ struct Windows {
   int32_t y_lim, x_lim;
   bool interior;  // no horizontal dilation and some such origins
   bool blocks;    // C_IN % 16 == 0: runs of whole chunks
+  uint32_t pad_word;  // the input zero point in each byte (words_to)
   int8x16_t pad;  // the input zero point
 };
 
@@ -464,9 +863,212 @@ __attribute__((noinline)) void window_to(const Windows& g, const Cursor& at, int
   }
 }
 
+// The window of output pixel `at` when each filter row is one word (KW * C_IN == 4, no
+// horizontal dilation, KH <= 16, every window overlapping the image horizontally:
+// words_gemm; e.g. kws's first layer, 10x4 over one channel): one unaligned word load per
+// row inside the image, shifted to let the padding's zero point in on the side it
+// covers, else the pad word; built in registers / on the stack, then stored as 16-byte
+// chunks `pitch` apart (the bytes past KH words are zero: the weights there are masked).
+__attribute__((noinline)) void words_to(const Windows& g, const Cursor& at, int8_t* dst,
+                                        int32_t pitch) {
+  const Conv2DShape& s = *g.s;
+  const int32_t kh = s.filter_height;
+  const int32_t y0 = at.oy * s.stride_height - s.pad_top;
+  const int32_t xb = (at.ox * s.stride_width - s.pad_left) * g.depth;  // first tap byte
+  const int32_t last = g.in_row - 4;
+  const int32_t sb = xb < 0 ? 0 : (xb > last ? last : xb);  // the word read, in the row
+  const int8_t* src = g.input + at.b * g.in_image + sb;
+  uint32_t rows[16] __attribute__((aligned(16)));
+  if (y0 >= 0 && y0 + (kh - 1) * s.dilation_height < s.input_height) {
+    const int8_t* p = src + y0 * g.in_row;
+    // |xb - sb| <= 3 (words_gemm's conditions): shifts of 8 to 24 bits.
+    if (xb == sb) {
+      for (int32_t ky = 0; ky < kh; ++ky, p += g.tap_row) memcpy(&rows[ky], p, 4);
+    } else if (xb < sb) {
+      const uint32_t lsh = static_cast<uint32_t>(8 * (sb - xb));
+      const uint32_t fill = g.pad_word & ~(0xFFFFFFFFu << lsh);
+      for (int32_t ky = 0; ky < kh; ++ky, p += g.tap_row) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        rows[ky] = (v << lsh) | fill;
+      }
+    } else {
+      const uint32_t rsh = static_cast<uint32_t>(8 * (xb - sb));
+      const uint32_t fill = g.pad_word & ~(0xFFFFFFFFu >> rsh);
+      for (int32_t ky = 0; ky < kh; ++ky, p += g.tap_row) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        rows[ky] = (v >> rsh) | fill;
+      }
+    }
+  } else {
+    const uint32_t lsh = static_cast<uint32_t>(xb < sb ? 8 * (sb - xb) : 0);
+    const uint32_t rsh = static_cast<uint32_t>(xb > sb ? 8 * (xb - sb) : 0);
+    const uint32_t fill = g.pad_word & ~((0xFFFFFFFFu << lsh) >> rsh);
+    const uint32_t height = static_cast<uint32_t>(s.input_height);
+    int32_t y = y0;
+    for (int32_t ky = 0; ky < kh; ++ky, y += s.dilation_height) {
+      uint32_t v = g.pad_word;
+      if (static_cast<uint32_t>(y) < height) {
+        memcpy(&v, src + y * g.in_row, 4);
+        v = ((v << lsh) >> rsh) | fill;
+      }
+      rows[ky] = v;
+    }
+  }
+  for (int32_t ky = kh; (ky & 3) != 0; ++ky) rows[ky] = 0;
+  for (int32_t ky = 0; ky < kh; ky += 4, dst += pitch) {
+    vstrwq_u32(reinterpret_cast<uint32_t*>(dst), vldrwq_u32(rows + ky));
+  }
+}
+
 // A contiguous window as pixel slot `dst` of the interleaved layout.
 UTENSOR_HOT_INLINE void interleave(const int8_t* flat, int8_t* dst, int32_t padded) {
   for (int32_t t = 0; t < padded; t += 16) vstrbq_s8(dst + 4 * t, vldrbq_s8(flat + t));
+}
+
+// Pointwise layers over 64-byte windows with the plain requantization (kws's 64 -> 64
+// layers, called once per output row of five pixels, and vww's 64-channel inputs): four
+// pixels by two channels straight from the input, one by four for the pixels left over.
+// Only the fields those loops read are set: the per-call set-up is most of the cost of
+// a five-pixel row besides the products.
+bool pointwise_x4(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                  int8_t* output) {
+  const Conv2DShape& s = params.shape;
+  const int32_t out_c = s.output_channels;
+  if (s.input_channels != 64 || (out_c & 3) != 0 || !is_pointwise(s) ||
+      params.right_shifts_only == 0 || params.activation_min != -128 ||
+      params.activation_max != 127 ||
+      ((reinterpret_cast<uintptr_t>(input) | reinterpret_cast<uintptr_t>(filter)) & 3) != 0) {
+    return false;
+  }
+  const int32_t pixels = s.batches * s.output_height * s.output_width;
+  int32_t px = 0;
+  if (pixels >= 4) {
+    PairLoop loop;
+    loop.zero_point = params.output_offset;
+    loop.w = filter;
+    // lane 2 i + c -> i * C_OUT + c
+    const uint16x8_t lane = vidupq_n_u16(0, 1);
+    vst1q_u16(loop.offsets,
+              vaddq_u16(vmulq_n_u16(vshrq_n_u16(lane, 1), static_cast<uint16_t>(out_c)),
+                        vandq_u16(lane, vdupq_n_u16(1))));
+    for (; pixels - px >= 4; px += 4) {
+      loop.bias = params.folded_bias;
+      loop.mult = params.output_multiplier;
+      loop.shift = params.output_shift;
+      loop.out = output + px * out_c;
+      loop.pairs = out_c >> 1;
+      loop.x = input + px * 64;
+      utensor_conv2d_mve_pairs_x4(&loop);
+    }
+  }
+  if (px < pixels) {
+    QuadLoop quad;
+    quad.bias = params.folded_bias;
+    quad.mult = params.output_multiplier;
+    quad.shift_delta = static_cast<int32_t>(reinterpret_cast<uintptr_t>(params.output_shift) -
+                                            reinterpret_cast<uintptr_t>(params.output_multiplier)) -
+                       16;
+    quad.w = filter;
+    quad.zero_point = params.output_offset;  // (no clamp: lo and hi unread)
+    for (; px < pixels; ++px) {
+      quad.x = input + px * 64;
+      quad.out = output + px * out_c;
+      quad.out_end = quad.out + out_c;
+      utensor_conv2d_mve_quads_x4(&quad);
+    }
+  }
+  return true;
+}
+
+// Layers whose filter rows are one word (KW * C_IN == 4, no horizontal dilation, KH <= 16,
+// every window overlapping the image horizontally; not pointwise; e.g. kws's first
+// layer): groups of four windows built by words_to straight into the interleaved layout,
+// then the pair loops (pairs_k40 for 40-byte windows); the pixels left over one at a time
+// by four channels. A separate loop keeps the general one's code as it was.
+bool words_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                int8_t* output, int8_t* scratch) {
+  const Conv2DShape& s = params.shape;
+  const int32_t depth = s.input_channels;
+  if (s.filter_width * depth != 4 || s.dilation_width != 1 || s.filter_height > 16 ||
+      s.input_width * depth < 4 || s.pad_left >= s.filter_width ||
+      (s.output_width - 1) * s.stride_width - s.pad_left >= s.input_width ||
+      (reinterpret_cast<uintptr_t>(scratch) & 3) != 0 || is_pointwise(s)) {
+    return false;
+  }
+  const int32_t window = 4 * s.filter_height;
+  const int32_t out_c = s.output_channels;
+  const int32_t pixels = s.batches * s.output_height * s.output_width;
+  Windows g;
+  g.s = &s;
+  g.input = input;
+  g.depth = depth;
+  g.in_image = s.input_height * s.input_width * depth;
+  g.in_row = s.input_width * depth;
+  g.tap_row = s.dilation_height * g.in_row;
+  g.pad_word = static_cast<uint8_t>(-params.input_offset) * 0x01010101u;
+
+  PairLoop loop;
+  loop.x = scratch;
+  loop.window = window;
+  loop.n = (window >> 4) - 1;
+  loop.zero_point = params.output_offset;
+  loop.clamp = params.activation_min != -128 || params.activation_max != 127;
+  loop.lo = params.activation_min;
+  loop.hi = params.activation_max;
+  loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
+  loop.unused = 0;
+  for (int32_t i = 0; i < 8; ++i) {
+    loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
+  }
+  void (*const run_any)(PairLoop*) = utensor_conv2d_mve_pairs_any;
+  void (*const run_plain)(PairLoop*) = params.right_shifts_only == 0 || loop.clamp ? run_any
+                                       : window == 40 ? utensor_conv2d_mve_pairs_k40
+                                       : window & 15  ? utensor_conv2d_mve_pairs_wt
+                                                      : utensor_conv2d_mve_pairs_w;
+  // An odd last channel: as in conv2d_s8_gemm.
+  int32_t last[6] = {0, 0, 0, 0, 0, 0};
+  if (out_c & 1) {
+    last[0] = last[1] = params.folded_bias[out_c - 1];
+    last[2] = last[3] = params.output_multiplier[out_c - 1];
+    last[4] = last[5] = params.output_shift[out_c - 1];
+  }
+  Cursor at = {0, 0, 0};
+  int32_t px = 0;
+  for (; pixels - px >= 3; px += 4) {
+    const int32_t n = pixels - px < 4 ? pixels - px : 4;
+    for (int32_t j = 0; j < n; ++j, at.next(s)) words_to(g, at, scratch + 16 * j, 64);
+    int8_t* out = output + px * out_c;
+    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
+    loop.store = store;
+    if (out_c >= 2) {
+      loop.bias = params.folded_bias;
+      loop.mult = params.output_multiplier;
+      loop.shift = params.output_shift;
+      loop.out = out;
+      loop.pairs = out_c >> 1;
+      loop.window = window;
+      loop.w = filter;
+      (n == 4 ? run_plain : run_any)(&loop);
+    }
+    if (out_c & 1) {
+      loop.bias = last;
+      loop.mult = last + 2;
+      loop.shift = last + 4;
+      loop.out = out + out_c - 1;
+      loop.pairs = 1;
+      loop.window = 0;
+      loop.w = filter + (out_c - 1) * window;
+      loop.store = store & 0x3333u;
+      run_any(&loop);
+    }
+  }
+  for (; px < pixels; ++px, at.next(s)) {
+    words_to(g, at, scratch, 16);
+    channels_1x4(params, scratch, filter, window, output + px * out_c);
+  }
+  return true;
 }
 
 }  // namespace
@@ -474,6 +1076,10 @@ UTENSOR_HOT_INLINE void interleave(const int8_t* flat, int8_t* dst, int32_t padd
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch) {
   (void)bias;  // folded_bias holds it
+  if (pointwise_x4(params, input, filter, output) ||
+      words_gemm(params, input, filter, output, scratch)) {
+    return;
+  }
   const Conv2DShape& s = params.shape;
   const int32_t depth = s.input_channels;
   const int32_t window = s.filter_height * s.filter_width * depth;
@@ -609,6 +1215,26 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
     }
   }
   // One or two pixels left (the cursor serves windows only, not pointwise layers).
+  const bool quads = px < pixels && (window & 15) == 0 && (out_c & 3) == 0 &&
+                     params.right_shifts_only != 0;
+  QuadLoop quad;
+  void (*run_quads)(QuadLoop*) = utensor_conv2d_mve_quads;
+  if (window == 64 && !loop.clamp && (reinterpret_cast<uintptr_t>(filter) & 3) == 0) {
+    run_quads = utensor_conv2d_mve_quads_x4;
+  }
+  if (quads) {
+    quad.bias = params.folded_bias;
+    quad.mult = params.output_multiplier;
+    quad.shift_delta = static_cast<int32_t>(reinterpret_cast<uintptr_t>(params.output_shift) -
+                                            reinterpret_cast<uintptr_t>(params.output_multiplier)) -
+                       16;
+    quad.n = window >> 4;
+    quad.w = filter;
+    quad.window = window;
+    quad.zero_point = params.output_offset;
+    quad.lo = params.activation_min;
+    quad.hi = params.activation_max;
+  }
   for (; px < pixels; ++px, at.next(s)) {
     const int8_t* x = scratch;
     if (pointwise && g.blocks) {
@@ -618,7 +1244,14 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
     } else {
       window_to(g, at, scratch, 16);
     }
-    channels_1x4(params, x, filter, window, output + px * out_c);
+    if (quads) {
+      quad.x = x;
+      quad.out = output + px * out_c;
+      quad.out_end = quad.out + out_c;
+      run_quads(&quad);
+    } else {
+      channels_1x4(params, x, filter, window, output + px * out_c);
+    }
   }
 }
 
