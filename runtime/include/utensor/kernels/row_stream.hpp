@@ -22,6 +22,36 @@
 
 namespace utensor {
 namespace kernels {
+namespace detail {
+
+/// memcpy of one staged row (non-overlapping). Every streamed layer copies each of its
+/// output rows once, so on Thumb-2 cores word-aligned rows move 32 bytes per pass of two
+/// LDM/STM pairs (about 3x fewer instructions than the C library's word loop).
+inline void copy_row(void* dst, const void* src, size_t bytes) {
+#if defined(__thumb2__) && defined(__ARM_ARCH_ISA_THUMB)
+  if (bytes >= 32 && ((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 3u) == 0) {
+    uint32_t blocks = static_cast<uint32_t>(bytes / 32);
+    uint8_t* d = static_cast<uint8_t*>(dst);
+    const uint8_t* s = static_cast<const uint8_t*>(src);
+    __asm__ volatile(
+        "1:\n\t"
+        "ldmia %[s]!, {r3, r4, r5, r6}\n\t"
+        "stmia %[d]!, {r3, r4, r5, r6}\n\t"
+        "ldmia %[s]!, {r3, r4, r5, r6}\n\t"
+        "stmia %[d]!, {r3, r4, r5, r6}\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [s] "+r"(s), [d] "+r"(d), [n] "+r"(blocks)
+        :
+        : "r3", "r4", "r5", "r6", "cc", "memory");
+    if (bytes % 32 != 0) memcpy(d, s, bytes % 32);
+    return;
+  }
+#endif
+  memcpy(dst, src, bytes);
+}
+
+}  // namespace detail
 
 /// Runs `band(params', input', output_row)` for each output row of a batch-1 NHWC layer
 /// whose output may overlap its input; `staging` holds `staging_rows` output rows.
@@ -39,11 +69,11 @@ void run_rows_in_place(const Params& params, const T* input, T* output, uint8_t*
   const size_t row_bytes = static_cast<size_t>(out_row_elems) * sizeof(T);
   T* stage = reinterpret_cast<T*>(staging);
   int32_t flushed = 0;  // output rows [0, flushed) are in their final place
+  Params row = params;  // one copy; each band below rewrites its three row fields
+  row.shape.output_height = 1;
   for (int32_t oy = 0; oy < out_rows; ++oy) {
     const int32_t top = oy * params.shape.stride_height - params.shape.pad_top;
     const int32_t first_row = top > 0 ? top : 0;
-    Params row = params;
-    row.shape.output_height = 1;
     row.shape.input_height = params.shape.input_height - first_row;
     row.shape.pad_top = first_row - top;
     band(row, input + static_cast<size_t>(first_row) * static_cast<size_t>(in_row_elems),
@@ -60,8 +90,9 @@ void run_rows_in_place(const Params& params, const T* input, T* output, uint8_t*
       const uintptr_t dst = reinterpret_cast<uintptr_t>(output) + static_cast<uintptr_t>(flushed) * row_bytes;
       const bool safe = dst + row_bytes <= needed || dst >= in_end || dst + row_bytes <= in_begin;
       if (!safe && oy + 1 < out_rows) break;
-      memcpy(reinterpret_cast<void*>(dst),
-             stage + static_cast<size_t>(flushed % staging_rows) * static_cast<size_t>(out_row_elems), row_bytes);
+      detail::copy_row(reinterpret_cast<void*>(dst),
+                       stage + static_cast<size_t>(flushed % staging_rows) * static_cast<size_t>(out_row_elems),
+                       row_bytes);
       ++flushed;
     }
   }
