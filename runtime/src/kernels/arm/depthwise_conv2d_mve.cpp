@@ -175,75 +175,107 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
   }
 }
 
-// pixels8<true, 0, 3> for windows whose three rows are inside, in assembly: GCC's
-// version recomputes or reloads most tap addresses from the stack (about 100 instructions
-// a pixel; this loop: 75). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights,
-// q4 products, q6/q7 the activation range; the weights and start values are immediates
-// off `b`. Requantization as requant_half<true> and store8.
+// pixels8<true, ...> for windows whose three rows are inside, in assembly: GCC's version
+// recomputes or reloads most tap addresses from the stack (about 100 instructions a whole
+// pixel; this loop: 85). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
+// products, q6/q7 the activation range; the weights, start values and range are
+// immediates off `b` (Block8's layout). Requantization as requant_half<true> and store8.
+// TAPS: the taps (UTENSOR_DW8_TAP, the input address in %[x] or %[t]); START: the
+// byte offset of the window kind's start values in Block8.
+#define UTENSOR_DW8_TAP(addr, woff)        \
+  "vldrb.s16 q2, [" addr "]\n\t"           \
+  "vldrh.16 q3, [%[b], #" woff "]\n\t"     \
+  "vmullb.s16 q4, q2, q3\n\t"              \
+  "vadd.i32 q0, q0, q4\n\t"                \
+  "vmullt.s16 q4, q2, q3\n\t"              \
+  "vadd.i32 q1, q1, q4\n\t"
+#define UTENSOR_DW8_NEXT "add %[t], %[t], %[c]\n\t"
+#define UTENSOR_DW8_ROW1 "add %[t], %[x], %[r]\n\t"
+#define UTENSOR_DW8_ROW2 "add.w %[t], %[x], %[r], lsl #1\n\t"
+#define UTENSOR_DW8_LOOP(START, START_ODD, TAPS)                                             \
+  __asm__ volatile(                                                                          \
+      "vldrw.32 q6, [%[b], #240]\n\t"                                                        \
+      "vldrw.32 q7, [%[b], #256]\n\t"                                                        \
+      "dls lr, %[n]\n"  /* count lives in lr */                                             \
+      "1:\n\t"                                                                               \
+      "vldrw.32 q0, [%[b], #" START "]\n\t"                                                  \
+      "vldrw.32 q1, [%[b], #" START_ODD "]\n\t" TAPS                                         \
+      "vld20.32 {q2, q3}, [%[mult]]\n\t"                                                     \
+      "vld21.32 {q2, q3}, [%[mult]]\n\t"                                                     \
+      "vqrdmulh.s32 q0, q0, q2\n\t"                                                          \
+      "vqrdmulh.s32 q1, q1, q3\n\t"                                                          \
+      "vld20.32 {q4, q5}, [%[shift]]\n\t"                                                    \
+      "vld21.32 {q4, q5}, [%[shift]]\n\t"                                                    \
+      "vshr.s32 q2, q0, #31\n\t"                                                             \
+      "vadd.i32 q0, q0, q2\n\t"                                                              \
+      "vshr.s32 q3, q1, #31\n\t"                                                             \
+      "vadd.i32 q1, q1, q3\n\t"                                                              \
+      "vrshl.s32 q0, q0, q4\n\t"                                                             \
+      "vrshl.s32 q1, q1, q5\n\t"                                                             \
+      "vqmovnb.s32 q2, q0\n\t"                                                               \
+      "vqmovnt.s32 q2, q1\n\t"                                                               \
+      "vqadd.s16 q2, q2, %[zp]\n\t"                                                          \
+      "vmax.s16 q2, q2, q6\n\t"                                                              \
+      "vmin.s16 q2, q2, q7\n\t"                                                              \
+      "vstrb.16 q2, [%[out]]\n\t"                                                            \
+      "add %[out], %[out], %[c]\n\t"                                                         \
+      "add %[x], %[x], %[step]\n\t"                                                          \
+      "le lr, 1b\n\t"                                                                        \
+      : [x] "+r"(x), [out] "+l"(out), [t] "=&l"(t), [n] "+r"(count)                         \
+      : [step] "r"(step), [c] "r"(channels), [r] "r"(in_row), [b] "r"(&b),      \
+        [mult] "r"(mult), [shift] "r"(shift), [zp] "r"(zp)                                   \
+      : "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10",   \
+        "d11", "d12", "d13", "d14", "d15")
+
+// Whole windows; x: the first one's top left input.
 UTENSOR_HOT_INLINE void whole8_asm(const int8_t* x, int32_t n, int32_t step, int32_t channels,
                                    int32_t in_row, const Block8& b, const int32_t* mult,
                                    const int32_t* shift, int32_t zp, int8_t* out) {
   const int8_t* t;
-  __asm__ volatile(
-      "vldrw.32 q6, [%[b], #240]\n\t"
-      "vldrw.32 q7, [%[b], #256]\n\t"
-      "dls lr, %[n]\n"
-      "1:\n\t"
-      "vldrw.32 q0, [%[b], #144]\n\t"
-      "vldrw.32 q1, [%[b], #160]\n\t"
-#define UTENSOR_TAP8(woff)                 \
-      "vldrb.s16 q2, [%[t]]\n\t"          \
-      "vldrh.16 q3, [%[b], #" woff "]\n\t" \
-      "vmullb.s16 q4, q2, q3\n\t"          \
-      "vadd.i32 q0, q0, q4\n\t"            \
-      "vmullt.s16 q4, q2, q3\n\t"          \
-      "vadd.i32 q1, q1, q4\n\t"
-      "mov %[t], %[x]\n\t"
-      UTENSOR_TAP8("0")
-      "add %[t], %[t], %[c]\n\t"
-      UTENSOR_TAP8("16")
-      "add %[t], %[t], %[c]\n\t"
-      UTENSOR_TAP8("32")
-      "add %[t], %[x], %[r]\n\t"
-      UTENSOR_TAP8("48")
-      "add %[t], %[t], %[c]\n\t"
-      UTENSOR_TAP8("64")
-      "add %[t], %[t], %[c]\n\t"
-      UTENSOR_TAP8("80")
-      "add.w %[t], %[x], %[r], lsl #1\n\t"
-      UTENSOR_TAP8("96")
-      "add %[t], %[t], %[c]\n\t"
-      UTENSOR_TAP8("112")
-      "add %[t], %[t], %[c]\n\t"
-      UTENSOR_TAP8("128")
-#undef UTENSOR_TAP8
-      "vld20.32 {q2, q3}, [%[mult]]\n\t"
-      "vld21.32 {q2, q3}, [%[mult]]\n\t"
-      "vqrdmulh.s32 q0, q0, q2\n\t"
-      "vqrdmulh.s32 q1, q1, q3\n\t"
-      "vld20.32 {q4, q5}, [%[shift]]\n\t"
-      "vld21.32 {q4, q5}, [%[shift]]\n\t"
-      "vshr.s32 q2, q0, #31\n\t"
-      "vadd.i32 q0, q0, q2\n\t"
-      "vshr.s32 q3, q1, #31\n\t"
-      "vadd.i32 q1, q1, q3\n\t"
-      "vrshl.s32 q0, q0, q4\n\t"
-      "vrshl.s32 q1, q1, q5\n\t"
-      "vqmovnb.s32 q2, q0\n\t"
-      "vqmovnt.s32 q2, q1\n\t"
-      "vqadd.s16 q2, q2, %[zp]\n\t"
-      "vmax.s16 q2, q2, q6\n\t"
-      "vmin.s16 q2, q2, q7\n\t"
-      "vstrb.16 q2, [%[out]]\n\t"
-      "add %[out], %[out], %[c]\n\t"
-      "add %[x], %[x], %[step]\n\t"
-      "le lr, 1b\n\t"
-      : [x] "+r"(x), [out] "+l"(out), [t] "=&l"(t)
-      : [n] "r"(n), [step] "r"(step), [c] "r"(channels), [r] "r"(in_row), [b] "r"(&b),
-        [mult] "r"(mult), [shift] "r"(shift), [zp] "r"(zp)
-      : "lr", "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10",
-        "d11", "d12", "d13", "d14", "d15");
+  register int32_t count __asm__("lr") = n;
+  UTENSOR_DW8_LOOP("144", "160",
+                   "mov %[t], %[x]\n\t" UTENSOR_DW8_TAP("%[t]", "0") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "32") UTENSOR_DW8_ROW1
+                   UTENSOR_DW8_TAP("%[t]", "48") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "64") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "80") UTENSOR_DW8_ROW2
+                   UTENSOR_DW8_TAP("%[t]", "96") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "112") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "128"));
 }
+
+// Windows missing their first column (Left) or their last; x: the first column inside.
+template <bool Left>
+UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_row,
+                                  const Block8& b, const int32_t* mult, const int32_t* shift,
+                                  int32_t zp, int8_t* out) {
+  const int8_t* t;
+  register int32_t count __asm__("lr") = 1;
+  const int32_t step = 0;
+  if (Left) {
+    UTENSOR_DW8_LOOP("176", "192",
+                     "mov %[t], %[x]\n\t" UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "32") UTENSOR_DW8_ROW1
+                     UTENSOR_DW8_TAP("%[t]", "64") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "80") UTENSOR_DW8_ROW2
+                     UTENSOR_DW8_TAP("%[t]", "112") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "128"));
+  } else {
+    UTENSOR_DW8_LOOP("208", "224",
+                     "mov %[t], %[x]\n\t" UTENSOR_DW8_TAP("%[t]", "0") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_ROW1
+                     UTENSOR_DW8_TAP("%[t]", "48") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "64") UTENSOR_DW8_ROW2
+                     UTENSOR_DW8_TAP("%[t]", "96") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "112"));
+  }
+}
+#undef UTENSOR_DW8_LOOP
+#undef UTENSOR_DW8_ROW2
+#undef UTENSOR_DW8_ROW1
+#undef UTENSOR_DW8_NEXT
+#undef UTENSOR_DW8_TAP
 
 // One pixel whose window the image clips to columns [kx0, kx1) other than the kinds
 // above (inputs narrower than the window): from the bias, the input offset added to each
@@ -333,12 +365,16 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
   const bool three = r.ky_n == 3;
   const int32_t* mult = r.mult + c;
   const int32_t* shift = r.shift + c;
-  if (r.left >= 0) {  // its window's column 0 is x = -1
+  const bool fast = RightOnly && three;  // the assembly loops
+  if (fast && r.left >= 0) {
+    edge8_asm<true>(r.x + c, channels, r.in_row, b, mult, shift, r.zero_point,
+                    r.out + r.left * channels + c);
+  } else if (r.left >= 0) {  // its window's column 0 is x = -1
     pixels8<RightOnly, 1, 2>(r.x + c, 1, 0, channels, r.in_row, three, b, b.start[1][0],
                              mult, shift, r.zero_point, r.lo, r.hi,
                              r.out + r.left * channels + c);
   }
-  if (RightOnly && three && r.mid_end > r.mid_begin) {
+  if (fast && r.mid_end > r.mid_begin) {
     whole8_asm(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
                r.mid_end - r.mid_begin, r.step, channels, r.in_row, b, mult, shift,
                r.zero_point, r.out + r.mid_begin * channels + c);
@@ -348,7 +384,10 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
                              b.start[0][0], mult, shift, r.zero_point, r.lo, r.hi,
                              r.out + r.mid_begin * channels + c);
   }
-  if (r.right >= 0) {
+  if (fast && r.right >= 0) {
+    edge8_asm<false>(r.x + (r.right * r.stride - r.pad_left) * channels + c, channels,
+                     r.in_row, b, mult, shift, r.zero_point, r.out + r.right * channels + c);
+  } else if (r.right >= 0) {
     pixels8<RightOnly, 0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0,
                              channels, r.in_row, three, b, b.start[2][0], mult, shift,
                              r.zero_point, r.lo, r.hi, r.out + r.right * channels + c);
@@ -358,8 +397,10 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
 // One output row, every block of eight channels.
 template <bool RightOnly>
 void row8(const Row8& r) {
+  const int32_t kinds = (r.mid_end - r.mid_begin) + (r.left >= 0) + (r.right >= 0);
   for (int32_t c = 0; c < r.channels; c += 8) {
     block8<RightOnly>(r, c);
+    if (kinds == r.output_width) continue;  // no pixel for clipped8
     for (int32_t ox = 0; ox < r.output_width; ++ox) {
       if (ox == r.left || ox == r.right || (ox >= r.mid_begin && ox < r.mid_end)) continue;
       clipped8<RightOnly>(r, c, ox);
