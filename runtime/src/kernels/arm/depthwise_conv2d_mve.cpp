@@ -116,27 +116,19 @@ struct Row8 {
   // the left edge pixel `left` (first column outside) and the right edge pixel `right`
   // (last column outside), -1 when there is none; other pixels go to clipped8.
   int32_t mid_begin, mid_end, left, right;
+  bool right_shifts;  // every output shift <= -1
 };
-
-template <bool RightOnly>
-UTENSOR_HOT_INLINE int32x4_t requant_half(int32x4_t acc, int32x4_t mult, int32x4_t shift) {
-  if (!RightOnly) return mve_multiply_by_multiplier(acc, mult, shift);
-  // Every shift <= -1: the sign fixup and the rounding shift without masks.
-  const int32x4_t v = vqrdmulhq_s32(acc, mult);
-  return vrshlq_s32(vaddq_s32(v, vshrq_n_s32(v, 31)), shift);
-}
 
 // Requantizes and stores eight channels (even/odd accumulators). The zero point is added
 // after the saturating narrowing to int16, saturating: values beyond int16 stay beyond
 // the int8 activation range, so the clamp gives the same bytes.
-template <bool RightOnly>
 UTENSOR_HOT_INLINE void store8(int8_t* out, int32x4_t even, int32x4_t odd, const int32_t* mult,
                                const int32_t* shift, int32_t zp, int16x8_t lo, int16x8_t hi) {
   const int32x4x2_t m = vld2q_s32(mult);
   const int32x4x2_t sh = vld2q_s32(shift);
-  int16x8_t v = vqmovnbq_s32(vuninitializedq_s16(), requant_half<RightOnly>(even, m.val[0],
-                                                                            sh.val[0]));
-  v = vqmovntq_s32(v, requant_half<RightOnly>(odd, m.val[1], sh.val[1]));
+  int16x8_t v = vqmovnbq_s32(vuninitializedq_s16(),
+                             mve_multiply_by_multiplier(even, m.val[0], sh.val[0]));
+  v = vqmovntq_s32(v, mve_multiply_by_multiplier(odd, m.val[1], sh.val[1]));
   v = vqaddq_n_s16(v, static_cast<int16_t>(zp));
   vstrbq_s16(out, vminq_s16(vmaxq_s16(v, lo), hi));
 }
@@ -148,7 +140,7 @@ UTENSOR_HOT_INLINE void tap8(int16x8_t x, int16x8_t w, int32x4_t* even, int32x4_
 
 // Output pixels [0, n) of one kind: columns [KX0, KX0 + NKX) of the filter rows in `b`.
 // x: the first pixel's window at (row 0, column KX0).
-template <bool RightOnly, int KX0, int NKX>
+template <int KX0, int NKX>
 UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_t channels,
                                   int32_t in_row, bool three_rows, const Block8& b,
                                   const int32_t* start, const int32_t* mult,
@@ -171,7 +163,7 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
         __asm__ volatile("" : "+w"(even), "+w"(odd));
       }
     }
-    store8<RightOnly>(out, even, odd, mult, shift, zp, lo_v, hi_v);
+    store8(out, even, odd, mult, shift, zp, lo_v, hi_v);
   }
 }
 
@@ -179,7 +171,8 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
 // recomputes or reloads most tap addresses from the stack (about 100 instructions a whole
 // pixel; this loop: 85). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
 // products, q6/q7 the activation range; the weights, start values and range are
-// immediates off `b` (Block8's layout). Requantization as requant_half<true> and store8.
+// immediates off `b` (Block8's layout). Requantization as store8 for shifts <= -1 (no left shift;
+// the sign fixup unmasked).
 // TAPS: the taps (UTENSOR_DW8_TAP, the input address in %[x] or %[t]); START: the
 // byte offset of the window kind's start values in Block8.
 #define UTENSOR_DW8_TAP(addr, woff)        \
@@ -280,7 +273,6 @@ UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_
 // One pixel whose window the image clips to columns [kx0, kx1) other than the kinds
 // above (inputs narrower than the window): from the bias, the input offset added to each
 // input, as TFLite does.
-template <bool RightOnly>
 UTENSOR_NOINLINE_MVE void clipped8(const Row8& r, int32_t c, int32_t ox) {
   const int32_t x0 = ox * r.stride - r.pad_left;
   const int32_t kx0 = x0 < 0 ? -x0 : 0;
@@ -300,7 +292,7 @@ UTENSOR_NOINLINE_MVE void clipped8(const Row8& r, int32_t c, int32_t ox) {
       tap8(xv, vldrbq_s16(fr + k * r.channels), &even, &odd);
     }
   }
-  store8<RightOnly>(r.out + ox * r.channels + c, even, odd, r.mult + c, r.shift + c,
+  store8(r.out + ox * r.channels + c, even, odd, r.mult + c, r.shift + c,
                     r.zero_point, vdupq_n_s16(static_cast<int16_t>(r.lo)),
                     vdupq_n_s16(static_cast<int16_t>(r.hi)));
 }
@@ -355,7 +347,6 @@ UTENSOR_HOT_INLINE void setup_block8(const Row8& r, int32_t c, Block8* b) {
 }
 
 // The block of channels [c, c + 8) of one output row, but the pixels clipped8 takes.
-template <bool RightOnly>
 UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
   Block8 b;
   setup_block8(r, c, &b);
@@ -365,12 +356,14 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
   const bool three = r.ky_n == 3;
   const int32_t* mult = r.mult + c;
   const int32_t* shift = r.shift + c;
-  const bool fast = RightOnly && three;  // the assembly loops
+  // The assembly loops: rows inside, and every shift a right shift (fast_requant: the
+  // converter proved post_shift >= 1 for every channel).
+  const bool fast = r.right_shifts && three;
   if (fast && r.left >= 0) {
     edge8_asm<true>(r.x + c, channels, r.in_row, b, mult, shift, r.zero_point,
                     r.out + r.left * channels + c);
   } else if (r.left >= 0) {  // its window's column 0 is x = -1
-    pixels8<RightOnly, 1, 2>(r.x + c, 1, 0, channels, r.in_row, three, b, b.start[1][0],
+    pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, three, b, b.start[1][0],
                              mult, shift, r.zero_point, r.lo, r.hi,
                              r.out + r.left * channels + c);
   }
@@ -379,7 +372,7 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
                r.mid_end - r.mid_begin, r.step, channels, r.in_row, b, mult, shift,
                r.zero_point, r.out + r.mid_begin * channels + c);
   } else if (r.mid_end > r.mid_begin) {
-    pixels8<RightOnly, 0, 3>(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
+    pixels8<0, 3>(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
                              r.mid_end - r.mid_begin, r.step, channels, r.in_row, three, b,
                              b.start[0][0], mult, shift, r.zero_point, r.lo, r.hi,
                              r.out + r.mid_begin * channels + c);
@@ -388,22 +381,21 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
     edge8_asm<false>(r.x + (r.right * r.stride - r.pad_left) * channels + c, channels,
                      r.in_row, b, mult, shift, r.zero_point, r.out + r.right * channels + c);
   } else if (r.right >= 0) {
-    pixels8<RightOnly, 0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0,
+    pixels8<0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0,
                              channels, r.in_row, three, b, b.start[2][0], mult, shift,
                              r.zero_point, r.lo, r.hi, r.out + r.right * channels + c);
   }
 }
 
 // One output row, every block of eight channels.
-template <bool RightOnly>
 void row8(const Row8& r) {
   const int32_t kinds = (r.mid_end - r.mid_begin) + (r.left >= 0) + (r.right >= 0);
   for (int32_t c = 0; c < r.channels; c += 8) {
-    block8<RightOnly>(r, c);
+    block8(r, c);
     if (kinds == r.output_width) continue;  // no pixel for clipped8
     for (int32_t ox = 0; ox < r.output_width; ++ox) {
       if (ox == r.left || ox == r.right || (ox >= r.mid_begin && ox < r.mid_end)) continue;
-      clipped8<RightOnly>(r, c, ox);
+      clipped8(r, c, ox);
     }
   }
 }
@@ -429,6 +421,7 @@ void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input
   r.zero_point = params.output_offset;
   r.lo = params.activation_min;
   r.hi = params.activation_max;
+  r.right_shifts = params.fast_requant != 0;  // post_shift >= 1 for every channel
   // Pixels whose windows lie horizontally inside: x0 >= 0 and x0 + 3 <= input_width.
   int32_t ox_in = (s.pad_left + s.stride_width - 1) / s.stride_width;
   int32_t ox_end = s.input_width + s.pad_left >= 3
@@ -457,12 +450,7 @@ void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input
       r.ky0 = ky0;
       r.ky_n = ky1 - ky0;
       r.out = output + (b * s.output_height + oy) * out_row;
-      // fast_requant: the converter proved every shift a right shift (post_shift >= 1).
-      if (params.fast_requant) {
-        row8<true>(r);
-      } else {
-        row8<false>(r);
-      }
+      row8(r);
     }
   }
 }
