@@ -301,23 +301,56 @@ UTENSOR_NOINLINE_MVE void clipped8(const Row8& r, int32_t c, int32_t ox) {
 UTENSOR_HOT_INLINE void setup_block8(const Row8& r, int32_t c, Block8* b) {
   const int32_t channels = r.channels;
   const int8_t* f = r.f + c;
-  const int16x8_t neg = vdupq_n_s16(static_cast<int16_t>(-r.in_offset));
-  const int32x4x2_t folded = vld2q_s32(r.folded + c);
   if (r.ky_n == 3) {  // rows inside the image: the whole windows start from folded_bias
-#pragma GCC unroll 9
-    for (int32_t k = 0; k < 9; ++k) vst1q_s16(b->w + 8 * k, vldrbq_s16(f + k * channels));
-    const int16x8_t left = vaddq_s16(vaddq_s16(vld1q_s16(b->w), vld1q_s16(b->w + 24)),
-                                     vld1q_s16(b->w + 48));
-    const int16x8_t right = vaddq_s16(vaddq_s16(vld1q_s16(b->w + 16), vld1q_s16(b->w + 40)),
-                                      vld1q_s16(b->w + 64));
-    vst1q_s32(b->start[0][0], folded.val[0]);
-    vst1q_s32(b->start[0][1], folded.val[1]);
-    vst1q_s32(b->start[1][0], vaddq_s32(folded.val[0], vmullbq_int_s16(left, neg)));
-    vst1q_s32(b->start[1][1], vaddq_s32(folded.val[1], vmulltq_int_s16(left, neg)));
-    vst1q_s32(b->start[2][0], vaddq_s32(folded.val[0], vmullbq_int_s16(right, neg)));
-    vst1q_s32(b->start[2][1], vaddq_s32(folded.val[1], vmulltq_int_s16(right, neg)));
+    // In assembly: GCC computes each stack slot's address separately. q0/q2: the sums of
+    // columns 0 and 2 (left and right edge corrections), q4/q5 folded_bias even/odd.
+    const int8_t* t;
+    __asm__ volatile(
+        "vldrb.s16 q0, [%[f]]\n\t"
+        "vstrh.16 q0, [%[b]]\n\t"
+        "add %[t], %[f], %[c]\n\t"
+        "vldrb.s16 q1, [%[t]]\n\t"
+        "vstrh.16 q1, [%[b], #16]\n\t"
+        "add %[t], %[t], %[c]\n\t"
+        "vldrb.s16 q2, [%[t]]\n\t"
+        "vstrh.16 q2, [%[b], #32]\n\t"
+#define UTENSOR_DW8_W(off, sum)        \
+        "add %[t], %[t], %[c]\n\t"     \
+        "vldrb.s16 q3, [%[t]]\n\t"     \
+        "vstrh.16 q3, [%[b], #" off "]\n\t" sum
+        UTENSOR_DW8_W("48", "vadd.i16 q0, q0, q3\n\t")
+        UTENSOR_DW8_W("64", "")
+        UTENSOR_DW8_W("80", "vadd.i16 q2, q2, q3\n\t")
+        UTENSOR_DW8_W("96", "vadd.i16 q0, q0, q3\n\t")
+        UTENSOR_DW8_W("112", "")
+        UTENSOR_DW8_W("128", "vadd.i16 q2, q2, q3\n\t")
+#undef UTENSOR_DW8_W
+        "vld20.32 {q4, q5}, [%[folded]]\n\t"
+        "vld21.32 {q4, q5}, [%[folded]]\n\t"
+        "vstrw.32 q4, [%[b], #144]\n\t"
+        "vstrw.32 q5, [%[b], #160]\n\t"
+        "vdup.16 q7, %[neg]\n\t"
+        "vmullb.s16 q6, q0, q7\n\t"
+        "vadd.i32 q6, q6, q4\n\t"
+        "vstrw.32 q6, [%[b], #176]\n\t"
+        "vmullt.s16 q6, q0, q7\n\t"
+        "vadd.i32 q6, q6, q5\n\t"
+        "vstrw.32 q6, [%[b], #192]\n\t"
+        "vmullb.s16 q6, q2, q7\n\t"
+        "vadd.i32 q6, q6, q4\n\t"
+        "vstrw.32 q6, [%[b], #208]\n\t"
+        "vmullt.s16 q6, q2, q7\n\t"
+        "vadd.i32 q6, q6, q5\n\t"
+        "vstrw.32 q6, [%[b], #224]\n\t"
+        : [t] "=&l"(t)
+        : [f] "l"(f), [c] "r"(channels), [b] "r"(b), [folded] "r"(r.folded + c),
+          [neg] "r"(-r.in_offset)
+        : "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11",
+          "d12", "d13", "d14", "d15");
     return;
   }
+  const int16x8_t neg = vdupq_n_s16(static_cast<int16_t>(-r.in_offset));
+  const int32x4x2_t folded = vld2q_s32(r.folded + c);
   int16x8_t rows_out = vdupq_n_s16(0);  // weight sums of the rows outside the image
   int16x8_t left = vdupq_n_s16(0), right = vdupq_n_s16(0);  // of columns 0 and 2 inside
   int32_t i = 0;
@@ -347,11 +380,8 @@ UTENSOR_HOT_INLINE void setup_block8(const Row8& r, int32_t c, Block8* b) {
 }
 
 // The block of channels [c, c + 8) of one output row, but the pixels clipped8 takes.
-UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
-  Block8 b;
+UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
   setup_block8(r, c, &b);
-  vst1q_s16(b.lo, vdupq_n_s16(static_cast<int16_t>(r.lo)));
-  vst1q_s16(b.hi, vdupq_n_s16(static_cast<int16_t>(r.hi)));
   const int32_t channels = r.channels;
   const bool three = r.ky_n == 3;
   const int32_t* mult = r.mult + c;
@@ -390,8 +420,11 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c) {
 // One output row, every block of eight channels.
 void row8(const Row8& r) {
   const int32_t kinds = (r.mid_end - r.mid_begin) + (r.left >= 0) + (r.right >= 0);
+  Block8 b;
+  vst1q_s16(b.lo, vdupq_n_s16(static_cast<int16_t>(r.lo)));
+  vst1q_s16(b.hi, vdupq_n_s16(static_cast<int16_t>(r.hi)));
   for (int32_t c = 0; c < r.channels; c += 8) {
-    block8(r, c);
+    block8(r, c, b);
     if (kinds == r.output_width) continue;  // no pixel for clipped8
     for (int32_t ox = 0; ox < r.output_width; ++ox) {
       if (ox == r.left || ox == r.right || (ox >= r.mid_begin && ox < r.mid_end)) continue;
