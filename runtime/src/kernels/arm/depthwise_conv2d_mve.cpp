@@ -381,36 +381,48 @@ UTENSOR_HOT_INLINE void setup_block8(const Row8& r, int32_t c, Block8* b) {
 
 // The block of channels [c, c + 8) of one output row, but the pixels clipped8 takes.
 UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
+  if (r.right_shifts && r.ky_n == 3) {
+    // The assembly loops: rows inside, and every shift a right shift (fast_requant: the
+    // converter proved post_shift >= 1 for every channel). Fields read once into locals:
+    // the assembly's memory clobbers would reload them.
+    const int32_t channels = r.channels, in_row = r.in_row, zp = r.zero_point;
+    const int8_t* x = r.x + c;
+    int8_t* out = r.out + c;
+    const int32_t* mult = r.mult + c;
+    const int32_t* shift = r.shift + c;
+    const int32_t left = r.left, right = r.right, n_mid = r.mid_end - r.mid_begin;
+    const int32_t step = r.step;
+    const int32_t mid_x = (r.mid_begin * r.stride - r.pad_left) * channels;
+    const int32_t right_x = (right * r.stride - r.pad_left) * channels;
+    setup_block8(r, c, &b);
+    if (left >= 0) edge8_asm<true>(x, channels, in_row, b, mult, shift, zp, out + left * channels);
+    if (n_mid > 0) {
+      whole8_asm(x + mid_x, n_mid, step, channels, in_row, b, mult, shift, zp,
+                 out + r.mid_begin * channels);
+    }
+    if (right >= 0) {
+      edge8_asm<false>(x + right_x, channels, in_row, b, mult, shift, zp,
+                       out + right * channels);
+    }
+    return;
+  }
   setup_block8(r, c, &b);
   const int32_t channels = r.channels;
   const bool three = r.ky_n == 3;
   const int32_t* mult = r.mult + c;
   const int32_t* shift = r.shift + c;
-  // The assembly loops: rows inside, and every shift a right shift (fast_requant: the
-  // converter proved post_shift >= 1 for every channel).
-  const bool fast = r.right_shifts && three;
-  if (fast && r.left >= 0) {
-    edge8_asm<true>(r.x + c, channels, r.in_row, b, mult, shift, r.zero_point,
-                    r.out + r.left * channels + c);
-  } else if (r.left >= 0) {  // its window's column 0 is x = -1
+  if (r.left >= 0) {  // its window's column 0 is x = -1
     pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, three, b, b.start[1][0],
                              mult, shift, r.zero_point, r.lo, r.hi,
                              r.out + r.left * channels + c);
   }
-  if (fast && r.mid_end > r.mid_begin) {
-    whole8_asm(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
-               r.mid_end - r.mid_begin, r.step, channels, r.in_row, b, mult, shift,
-               r.zero_point, r.out + r.mid_begin * channels + c);
-  } else if (r.mid_end > r.mid_begin) {
+  if (r.mid_end > r.mid_begin) {
     pixels8<0, 3>(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
                              r.mid_end - r.mid_begin, r.step, channels, r.in_row, three, b,
                              b.start[0][0], mult, shift, r.zero_point, r.lo, r.hi,
                              r.out + r.mid_begin * channels + c);
   }
-  if (fast && r.right >= 0) {
-    edge8_asm<false>(r.x + (r.right * r.stride - r.pad_left) * channels + c, channels,
-                     r.in_row, b, mult, shift, r.zero_point, r.out + r.right * channels + c);
-  } else if (r.right >= 0) {
+  if (r.right >= 0) {
     pixels8<0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0,
                              channels, r.in_row, three, b, b.start[2][0], mult, shift,
                              r.zero_point, r.lo, r.hi, r.out + r.right * channels + c);
