@@ -97,7 +97,6 @@ void pixel_m1_mve(const DepthwiseConv2DS8Params& p, const int8_t* in0, int32_t t
 struct Block8 {
   int16_t w[9 * 8];        // taps of rows [ky0, ky0 + ky_n), tap-major
   int32_t start[3][2][4];  // [whole, left edge, right edge][even, odd channels]
-  int16_t lo[8], hi[8];    // the activation range (for whole8_asm)
 } __attribute__((aligned(8)));
 
 struct Row8 {
@@ -169,10 +168,11 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
 
 // pixels8<true, ...> for windows whose three rows are inside, in assembly: GCC's version
 // recomputes or reloads most tap addresses from the stack (about 100 instructions a whole
-// pixel; this loop: 85). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
-// products, q6/q7 the activation range; the weights, start values and range are
-// immediates off `b` (Block8's layout). Requantization as store8 for shifts <= -1 (no left shift;
-// the sign fixup unmasked).
+// pixel; this loop: 82). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
+// products, q6/q7 the even/odd multipliers; the weights and start values are immediates
+// off `b` (Block8's layout). Requantization as store8 for shifts <= -1 (no left shift,
+// the sign fixup unmasked) and the whole int8 activation range, which the saturating
+// narrowing to int8 (VQMOVNB.S16; VSTRB.16 stores the bottom bytes) applies.
 // TAPS: the taps (UTENSOR_DW8_TAP, the input address in %[x] or %[t]); START: the
 // byte offset of the window kind's start values in Block8.
 #define UTENSOR_DW8_TAP(addr, woff)        \
@@ -187,16 +187,14 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
 #define UTENSOR_DW8_ROW2 "add.w %[t], %[x], %[r], lsl #1\n\t"
 #define UTENSOR_DW8_LOOP(START, START_ODD, TAPS)                                             \
   __asm__ volatile(                                                                          \
-      "vldrw.32 q6, [%[b], #240]\n\t"                                                        \
-      "vldrw.32 q7, [%[b], #256]\n\t"                                                        \
+      "vld20.32 {q6, q7}, [%[mult]]\n\t"                                                    \
+      "vld21.32 {q6, q7}, [%[mult]]\n\t"                                                    \
       "dls lr, %[n]\n"  /* count lives in lr */                                             \
       "1:\n\t"                                                                               \
       "vldrw.32 q0, [%[b], #" START "]\n\t"                                                  \
       "vldrw.32 q1, [%[b], #" START_ODD "]\n\t" TAPS                                         \
-      "vld20.32 {q2, q3}, [%[mult]]\n\t"                                                     \
-      "vld21.32 {q2, q3}, [%[mult]]\n\t"                                                     \
-      "vqrdmulh.s32 q0, q0, q2\n\t"                                                          \
-      "vqrdmulh.s32 q1, q1, q3\n\t"                                                          \
+      "vqrdmulh.s32 q0, q0, q6\n\t"                                                          \
+      "vqrdmulh.s32 q1, q1, q7\n\t"                                                          \
       "vld20.32 {q4, q5}, [%[shift]]\n\t"                                                    \
       "vld21.32 {q4, q5}, [%[shift]]\n\t"                                                    \
       "vshr.s32 q2, q0, #31\n\t"                                                             \
@@ -208,9 +206,8 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
       "vqmovnb.s32 q2, q0\n\t"                                                               \
       "vqmovnt.s32 q2, q1\n\t"                                                               \
       "vqadd.s16 q2, q2, %[zp]\n\t"                                                          \
-      "vmax.s16 q2, q2, q6\n\t"                                                              \
-      "vmin.s16 q2, q2, q7\n\t"                                                              \
-      "vstrb.16 q2, [%[out]]\n\t"                                                            \
+      "vqmovnb.s16 q3, q2\n\t"                                                               \
+      "vstrb.16 q3, [%[out]]\n\t"                                                            \
       "add %[out], %[out], %[c]\n\t"                                                         \
       "add %[x], %[x], %[step]\n\t"                                                          \
       "le lr, 1b\n\t"                                                                        \
@@ -381,9 +378,10 @@ UTENSOR_HOT_INLINE void setup_block8(const Row8& r, int32_t c, Block8* b) {
 
 // The block of channels [c, c + 8) of one output row, but the pixels clipped8 takes.
 UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
-  if (r.right_shifts && r.ky_n == 3) {
-    // The assembly loops: rows inside, and every shift a right shift (fast_requant: the
-    // converter proved post_shift >= 1 for every channel). Fields read once into locals:
+  if (r.right_shifts && r.ky_n == 3 && r.lo == -128 && r.hi == 127) {
+    // The assembly loops: rows inside, every shift a right shift (fast_requant: the
+    // converter proved post_shift >= 1 for every channel), no clamp but int8's own range
+    // (RELU and RELU6 outputs whose zero point is -128, as KWS and VWW). Fields read once:
     // the assembly's memory clobbers would reload them.
     const int32_t channels = r.channels, in_row = r.in_row, zp = r.zero_point;
     const int8_t* x = r.x + c;
@@ -433,8 +431,6 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
 void row8(const Row8& r) {
   const int32_t kinds = (r.mid_end - r.mid_begin) + (r.left >= 0) + (r.right >= 0);
   Block8 b;
-  vst1q_s16(b.lo, vdupq_n_s16(static_cast<int16_t>(r.lo)));
-  vst1q_s16(b.hi, vdupq_n_s16(static_cast<int16_t>(r.hi)));
   for (int32_t c = 0; c < r.channels; c += 8) {
     block8(r, c, b);
     if (kinds == r.output_width) continue;  // no pixel for clipped8
