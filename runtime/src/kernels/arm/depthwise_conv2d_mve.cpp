@@ -92,7 +92,9 @@ void pixel_m1_mve(const DepthwiseConv2DS8Params& p, const int8_t* in0, int32_t t
 // whole columns, first column missing (left edge), last column missing (right edge):
 // bias + input offset * (sum of the weights of the taps inside the image), so every
 // window multiplies raw inputs. Requantization on the even/odd halves; VQMOVNB/VQMOVNT
-// interleave them back.
+// interleave them back. Rows whose windows are inside, with right shifts only and the
+// whole int8 range as activation (KWS, VWW), run assembly loops (whole8_asm, edge8_asm);
+// the rest the same arithmetic in C (pixels8), or clipped8 for windows clipped otherwise.
 
 struct Block8 {
   int16_t w[9 * 8];        // taps of rows [ky0, ky0 + ky_n), tap-major
@@ -141,10 +143,9 @@ UTENSOR_HOT_INLINE void tap8(int16x8_t x, int16x8_t w, int32x4_t* even, int32x4_
 // x: the first pixel's window at (row 0, column KX0).
 template <int KX0, int NKX>
 UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_t channels,
-                                  int32_t in_row, bool three_rows, const Block8& b,
-                                  const int32_t* start, const int32_t* mult,
-                                  const int32_t* shift, int32_t zp, int32_t lo, int32_t hi,
-                                  int8_t* out) {
+                                int32_t in_row, bool three_rows, const Block8& b,
+                                const int32_t* start, const int32_t* mult, const int32_t* shift,
+                                int32_t zp, int32_t lo, int32_t hi, int8_t* out) {
   const int16x8_t lo_v = vdupq_n_s16(static_cast<int16_t>(lo));
   const int16x8_t hi_v = vdupq_n_s16(static_cast<int16_t>(hi));
   for (; n > 0; --n, x += step, out += channels) {
@@ -166,9 +167,9 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
   }
 }
 
-// pixels8<true, ...> for windows whose three rows are inside, in assembly: GCC's version
+// pixels8 for windows whose three rows are inside, in assembly: GCC's version
 // recomputes or reloads most tap addresses from the stack (about 100 instructions a whole
-// pixel; this loop: 82). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
+// pixel; this loop: 83). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
 // products, q6/q7 the even/odd multipliers; the weights and start values are immediates
 // off `b` (Block8's layout). Requantization as store8 for shifts <= -1 (no left shift,
 // the sign fixup unmasked) and the whole int8 activation range, which the saturating
@@ -410,20 +411,18 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
   const int32_t* mult = r.mult + c;
   const int32_t* shift = r.shift + c;
   if (r.left >= 0) {  // its window's column 0 is x = -1
-    pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, three, b, b.start[1][0],
-                             mult, shift, r.zero_point, r.lo, r.hi,
-                             r.out + r.left * channels + c);
+    pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, three, b, b.start[1][0], mult, shift,
+                  r.zero_point, r.lo, r.hi, r.out + r.left * channels + c);
   }
   if (r.mid_end > r.mid_begin) {
     pixels8<0, 3>(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
-                             r.mid_end - r.mid_begin, r.step, channels, r.in_row, three, b,
-                             b.start[0][0], mult, shift, r.zero_point, r.lo, r.hi,
-                             r.out + r.mid_begin * channels + c);
+                  r.mid_end - r.mid_begin, r.step, channels, r.in_row, three, b, b.start[0][0],
+                  mult, shift, r.zero_point, r.lo, r.hi, r.out + r.mid_begin * channels + c);
   }
   if (r.right >= 0) {
-    pixels8<0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0,
-                             channels, r.in_row, three, b, b.start[2][0], mult, shift,
-                             r.zero_point, r.lo, r.hi, r.out + r.right * channels + c);
+    pixels8<0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0, channels,
+                  r.in_row, three, b, b.start[2][0], mult, shift, r.zero_point, r.lo, r.hi,
+                  r.out + r.right * channels + c);
   }
 }
 
