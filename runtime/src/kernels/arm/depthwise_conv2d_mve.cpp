@@ -169,13 +169,14 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
 
 // pixels8 for windows whose three rows are inside, in assembly: GCC's version
 // recomputes or reloads most tap addresses from the stack (about 100 instructions a whole
-// pixel; this loop: 83). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
-// products, q6/q7 the even/odd multipliers; the weights and start values are immediates
-// off `b` (Block8's layout). Requantization as store8 for shifts <= -1 (no left shift,
-// the sign fixup unmasked) and the whole int8 activation range, which the saturating
-// narrowing to int8 (VQMOVNB.S16; VSTRB.16 stores the bottom bytes) applies.
-// TAPS: the taps (UTENSOR_DW8_TAP, the input address in %[x] or %[t]); START: the
-// byte offset of the window kind's start values in Block8.
+// pixel; this loop: 81). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
+// products, q5 the centre tap's weights (whole windows), q6/q7 the even/odd multipliers;
+// the other weights and the start values are immediates off `b` (Block8's layout).
+// Requantization as store8 for shifts <= -1 (no left shift, the sign fixup unmasked) and
+// the whole int8 activation range, which the saturating narrowing to int8 (VQMOVNB.S16;
+// VSTRB.16 stores the bottom bytes) applies.
+// PRE: set-up before the loop; TAPS: the taps (UTENSOR_DW8_TAP, the input address in
+// %[x] or %[t]); START: the byte offset of the window kind's start values in Block8.
 #define UTENSOR_DW8_TAP(addr, woff)        \
   "vldrb.s16 q2, [" addr "]\n\t"           \
   "vldrh.16 q3, [%[b], #" woff "]\n\t"     \
@@ -183,12 +184,18 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
   "vadd.i32 q0, q0, q4\n\t"                \
   "vmullt.s16 q4, q2, q3\n\t"              \
   "vadd.i32 q1, q1, q4\n\t"
+#define UTENSOR_DW8_TAP_Q5(addr) /* the centre tap: its weights stay in q5 */ \
+  "vldrb.s16 q2, [" addr "]\n\t"           \
+  "vmullb.s16 q4, q2, q5\n\t"              \
+  "vadd.i32 q0, q0, q4\n\t"                \
+  "vmullt.s16 q4, q2, q5\n\t"              \
+  "vadd.i32 q1, q1, q4\n\t"
 #define UTENSOR_DW8_NEXT "add %[t], %[t], %[c]\n\t"
 #define UTENSOR_DW8_ROW1 "add %[t], %[x], %[r]\n\t"
 #define UTENSOR_DW8_ROW2 "add.w %[t], %[x], %[r], lsl #1\n\t"
-#define UTENSOR_DW8_LOOP(START, START_ODD, TAPS)                                             \
+#define UTENSOR_DW8_LOOP(PRE, START, START_ODD, TAPS)                                        \
   __asm__ volatile(                                                                          \
-      "vld20.32 {q6, q7}, [%[mult]]\n\t"                                                    \
+      PRE "vld20.32 {q6, q7}, [%[mult]]\n\t"                                                \
       "vld21.32 {q6, q7}, [%[mult]]\n\t"                                                    \
       "dls lr, %[n]\n"  /* count lives in lr */                                             \
       "1:\n\t"                                                                               \
@@ -196,14 +203,14 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
       "vldrw.32 q1, [%[b], #" START_ODD "]\n\t" TAPS                                         \
       "vqrdmulh.s32 q0, q0, q6\n\t"                                                          \
       "vqrdmulh.s32 q1, q1, q7\n\t"                                                          \
-      "vld20.32 {q4, q5}, [%[shift]]\n\t"                                                    \
-      "vld21.32 {q4, q5}, [%[shift]]\n\t"                                                    \
-      "vshr.s32 q2, q0, #31\n\t"                                                             \
-      "vadd.i32 q0, q0, q2\n\t"                                                              \
-      "vshr.s32 q3, q1, #31\n\t"                                                             \
-      "vadd.i32 q1, q1, q3\n\t"                                                              \
-      "vrshl.s32 q0, q0, q4\n\t"                                                             \
-      "vrshl.s32 q1, q1, q5\n\t"                                                             \
+      "vld20.32 {q2, q3}, [%[shift]]\n\t"                                                    \
+      "vld21.32 {q2, q3}, [%[shift]]\n\t"                                                    \
+      "vshr.s32 q4, q0, #31\n\t"                                                             \
+      "vadd.i32 q0, q0, q4\n\t"                                                              \
+      "vshr.s32 q4, q1, #31\n\t"                                                             \
+      "vadd.i32 q1, q1, q4\n\t"                                                              \
+      "vrshl.s32 q0, q0, q2\n\t"                                                             \
+      "vrshl.s32 q1, q1, q3\n\t"                                                             \
       "vqmovnb.s32 q2, q0\n\t"                                                               \
       "vqmovnt.s32 q2, q1\n\t"                                                               \
       "vqadd.s16 q2, q2, %[zp]\n\t"                                                          \
@@ -212,7 +219,7 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
       "add %[out], %[out], %[c]\n\t"                                                         \
       "add %[x], %[x], %[step]\n\t"                                                          \
       "le lr, 1b\n\t"                                                                        \
-      : [x] "+r"(x), [out] "+l"(out), [t] "=&l"(t), [n] "+r"(count)                         \
+      : [x] "+l"(x), [out] "+l"(out), [t] "=&l"(t), [n] "+r"(count)                         \
       : [step] "r"(step), [c] "r"(channels), [r] "r"(in_row), [b] "r"(&b),      \
         [mult] "r"(mult), [shift] "r"(shift), [zp] "r"(zp)                                   \
       : "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10",   \
@@ -224,12 +231,12 @@ UTENSOR_HOT_INLINE void whole8_asm(const int8_t* x, int32_t n, int32_t step, int
                                    const int32_t* shift, int32_t zp, int8_t* out) {
   const int8_t* t;
   register int32_t count __asm__("lr") = n;
-  UTENSOR_DW8_LOOP("144", "160",
-                   "mov %[t], %[x]\n\t" UTENSOR_DW8_TAP("%[t]", "0") UTENSOR_DW8_NEXT
+  UTENSOR_DW8_LOOP("vldrh.16 q5, [%[b], #64]\n\t", "144", "160",
+                   UTENSOR_DW8_TAP("%[x]", "0") "add %[t], %[x], %[c]\n\t"
                    UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_NEXT
                    UTENSOR_DW8_TAP("%[t]", "32") UTENSOR_DW8_ROW1
                    UTENSOR_DW8_TAP("%[t]", "48") UTENSOR_DW8_NEXT
-                   UTENSOR_DW8_TAP("%[t]", "64") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP_Q5("%[t]") UTENSOR_DW8_NEXT
                    UTENSOR_DW8_TAP("%[t]", "80") UTENSOR_DW8_ROW2
                    UTENSOR_DW8_TAP("%[t]", "96") UTENSOR_DW8_NEXT
                    UTENSOR_DW8_TAP("%[t]", "112") UTENSOR_DW8_NEXT
@@ -245,16 +252,16 @@ UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_
   register int32_t count __asm__("lr") = 1;
   const int32_t step = 0;
   if (Left) {
-    UTENSOR_DW8_LOOP("176", "192",
-                     "mov %[t], %[x]\n\t" UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_NEXT
+    UTENSOR_DW8_LOOP("", "176", "192",
+                     UTENSOR_DW8_TAP("%[x]", "16") "add %[t], %[x], %[c]\n\t"
                      UTENSOR_DW8_TAP("%[t]", "32") UTENSOR_DW8_ROW1
                      UTENSOR_DW8_TAP("%[t]", "64") UTENSOR_DW8_NEXT
                      UTENSOR_DW8_TAP("%[t]", "80") UTENSOR_DW8_ROW2
                      UTENSOR_DW8_TAP("%[t]", "112") UTENSOR_DW8_NEXT
                      UTENSOR_DW8_TAP("%[t]", "128"));
   } else {
-    UTENSOR_DW8_LOOP("208", "224",
-                     "mov %[t], %[x]\n\t" UTENSOR_DW8_TAP("%[t]", "0") UTENSOR_DW8_NEXT
+    UTENSOR_DW8_LOOP("", "208", "224",
+                     UTENSOR_DW8_TAP("%[x]", "0") "add %[t], %[x], %[c]\n\t"
                      UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_ROW1
                      UTENSOR_DW8_TAP("%[t]", "48") UTENSOR_DW8_NEXT
                      UTENSOR_DW8_TAP("%[t]", "64") UTENSOR_DW8_ROW2
@@ -266,6 +273,7 @@ UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_
 #undef UTENSOR_DW8_ROW2
 #undef UTENSOR_DW8_ROW1
 #undef UTENSOR_DW8_NEXT
+#undef UTENSOR_DW8_TAP_Q5
 #undef UTENSOR_DW8_TAP
 
 // One pixel whose window the image clips to columns [kx0, kx1) other than the kinds
