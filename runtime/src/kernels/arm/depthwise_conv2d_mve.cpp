@@ -450,7 +450,7 @@ void row8(const Row8& r) {
 
 void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input,
                       const int8_t* filter, const int32_t* bias, int8_t* output) {
-  const DepthwiseConv2DShape s = params.shape;
+  const DepthwiseConv2DShape& s = params.shape;
   const int32_t channels = s.input_channels;
   Row8 r;
   r.f = filter;
