@@ -365,6 +365,7 @@ QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
 
 
 def mixed_branches():
+    big = tf.keras.initializers.RandomUniform(-20.0, 20.0, seed=7)
     return [
         L.Conv2D(6, 3, strides=2, padding="same", activation="relu"),  # clipped windows
         L.Conv2D(7, (3, 2), padding="valid"),  # odd channel count: a pair and a single
@@ -377,6 +378,16 @@ def mixed_branches():
         tf.keras.Sequential([L.Conv2D(16, 1), L.DepthwiseConv2D(3, padding="same")]),
         tf.keras.Sequential([L.Conv2D(8, 1),
                              L.DepthwiseConv2D(3, strides=2, padding="same", activation="relu6")]),
+        # Three blocks, large weights into RELU6: effective scales above 1 (left shifts),
+        # so the general requantization (not the assembly loops).
+        tf.keras.Sequential([L.Conv2D(24, 1, kernel_initializer=big),
+                             L.DepthwiseConv2D(3, padding="same", activation="relu6",
+                                               depthwise_initializer=big)]),
+        # Width 9, stride 2: pad_left 1, so a left edge pixel; widths 2 and 1: edge pixels
+        # only, then windows clipped on both sides.
+        tf.keras.Sequential([L.Conv2D(8, (1, 2)), L.DepthwiseConv2D(3, strides=2, padding="same")]),
+        tf.keras.Sequential([L.Conv2D(8, (1, 9)), L.DepthwiseConv2D(3, padding="same")]),
+        tf.keras.Sequential([L.Conv2D(8, (1, 10)), L.DepthwiseConv2D(3, padding="same")]),
         L.AveragePooling2D(3, strides=2, padding="same"),
         L.AveragePooling2D((11, 10)),  # one whole-image window, as KWS and ResNet-8 end
         tf.keras.Sequential([L.Conv2D(6, 1), L.AveragePooling2D(2)]),  # 6 channels: fallback

@@ -82,199 +82,423 @@ void pixel_m1_mve(const DepthwiseConv2DS8Params& p, const int8_t* in0, int32_t t
 
 // ---- 3x3, depth multiplier 1, C % 8 == 0: eight channels per vector -------------------
 //
-// Inputs load as int16 lanes (VLDRB.S16), the block's weights are widened to int16 once per
-// block and call, and VMULLB/VMULLT multiply the even and odd channels into two int32
-// accumulators: two multiplies and two adds per tap for eight channels. The requantization
-// (VQRDMULH + sign fixup + VRSHL, as requantize4) runs on the even/odd halves with the
-// block's constants hoisted, then VQMOVNB/VQMOVNT interleave the channels back and one
-// VLDRB.16-sized store writes them.
+// Inputs load as int16 lanes (VLDRB.S16) and VMULLB/VMULLT multiply the even and odd
+// channels into two int32 accumulators: two multiplies and two adds per tap for eight
+// channels (MVE has no vector-by-vector integer multiply-accumulate). One call of row8
+// computes one output row for every block of eight channels, so the row-streamed layers
+// (one call per row) pay the call once per row. Per block, the weights of the filter rows
+// inside the image are widened once into a stack buffer (addressed by immediates), and
+// the accumulators' starting values are set up for the three kinds of windows of the row:
+// whole columns, first column missing (left edge), last column missing (right edge):
+// bias + input offset * (sum of the weights of the taps inside the image), so every
+// window multiplies raw inputs. Requantization on the even/odd halves; VQMOVNB/VQMOVNT
+// interleave them back. Rows whose windows are inside, with right shifts only and the
+// whole int8 range as activation (KWS, VWW), run assembly loops (whole8_asm, edge8_asm);
+// the rest the same arithmetic in C (pixels8), or clipped8 for windows clipped otherwise.
 
 struct Block8 {
-  int16x8_t w[9];
-  int32x4_t mult[2], left[2], right[2];  // [0]: even channels, [1]: odd
-  int32x4_t folded[2];
-  // Windows missing their first (left) or last (right) column: bias + input offset * the
-  // other six weights' sum, so those windows multiply raw inputs too.
-  int32x4_t start_left[2], start_right[2];
+  int16_t w[9 * 8];        // taps of rows [ky0, ky0 + ky_n), tap-major
+  int32_t start[3][2][4];  // [whole, left edge, right edge][even, odd channels]
+} __attribute__((aligned(8)));
+
+struct Row8 {
+  const int8_t* x;       // input at the first filter row the windows read, column 0
+  const int8_t* f;       // filter
+  int32_t ky0, ky_n;     // filter rows inside the image: [ky0, ky0 + ky_n)
+  int32_t channels, in_row, step;  // bytes between columns, rows, and output pixels
+  int32_t input_width, output_width, stride, pad_left;
+  const int32_t* folded;
+  const int32_t* bias;
+  const int32_t* mult;
+  const int32_t* shift;
+  int32_t in_offset, zero_point, lo, hi;
+  int8_t* out;
+  // The row's pixels by kind (the same for every row): whole windows [mid_begin, mid_end),
+  // the left edge pixel `left` (first column outside) and the right edge pixel `right`
+  // (last column outside), -1 when there is none; other pixels go to clipped8.
+  int32_t mid_begin, mid_end, left, right;
+  bool right_shifts;  // every output shift <= -1
 };
 
-struct Layer8 {
-  int32_t zero_point;
-  int16x8_t lo, hi;
-};
-
-UTENSOR_HOT_INLINE int32x4_t requant_half(int32x4_t acc, const Block8& k, int h, int32_t zp) {
-  int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, k.left[h]), k.mult[h]);
-  v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, k.right[h]), 31));
-  return vaddq_n_s32(vrshlq_s32(v, k.right[h]), zp);
+// Requantizes and stores eight channels (even/odd accumulators). The zero point is added
+// after the saturating narrowing to int16, saturating: values beyond int16 stay beyond
+// the int8 activation range, so the clamp gives the same bytes.
+UTENSOR_HOT_INLINE void store8(int8_t* out, int32x4_t even, int32x4_t odd, const int32_t* mult,
+                               const int32_t* shift, int32_t zp, int16x8_t lo, int16x8_t hi) {
+  const int32x4x2_t m = vld2q_s32(mult);
+  const int32x4x2_t sh = vld2q_s32(shift);
+  int16x8_t v = vqmovnbq_s32(vuninitializedq_s16(),
+                             mve_multiply_by_multiplier(even, m.val[0], sh.val[0]));
+  v = vqmovntq_s32(v, mve_multiply_by_multiplier(odd, m.val[1], sh.val[1]));
+  v = vqaddq_n_s16(v, static_cast<int16_t>(zp));
+  vstrbq_s16(out, vminq_s16(vmaxq_s16(v, lo), hi));
 }
 
-UTENSOR_HOT_INLINE void store8(int8_t* out, int32x4_t even, int32x4_t odd, const Block8& k,
-                               const Layer8& l) {
-  int16x8_t v = vdupq_n_s16(0);
-  v = vqmovnbq_s32(v, requant_half(even, k, 0, l.zero_point));
-  v = vqmovntq_s32(v, requant_half(odd, k, 1, l.zero_point));
-  vstrbq_s16(out, vminq_s16(vmaxq_s16(v, l.lo), l.hi));
+UTENSOR_HOT_INLINE void tap8(int16x8_t x, int16x8_t w, int32x4_t* even, int32x4_t* odd) {
+  *even = vaddq_s32(*even, vmullbq_int_s16(x, w));
+  *odd = vaddq_s32(*odd, vmulltq_int_s16(x, w));
 }
 
-UTENSOR_HOT_INLINE void tap8(const int8_t* x, int16x8_t w, int32x4_t* even, int32x4_t* odd) {
-  const int16x8_t xv = vldrbq_s16(x);
-  *even = vaddq_s32(*even, vmullbq_int_s16(xv, w));
-  *odd = vaddq_s32(*odd, vmulltq_int_s16(xv, w));
-  // One tap at a time: GCC otherwise loads and multiplies all nine taps first and spills
-  // the products (Helium has eight vector registers).
-  __asm__ volatile("" : "+w"(*even), "+w"(*odd)::"memory");
-}
-
-// `n` consecutive output pixels whose windows lie inside the image (see run_inside in
-// depthwise_conv2d_dsp.cpp for the arguments).
-UTENSOR_NOINLINE_MVE void run_inside8(const int8_t* x, int32_t n, int32_t step, int32_t c,
-                                      int32_t row, const Block8& k, const Layer8& l,
-                                      int8_t* out, int32_t out_step) {
-  for (; n > 0; --n, x += step, out += out_step) {
-    int32x4_t even = k.folded[0], odd = k.folded[1];
-    const int8_t* r = x;
+// Output pixels [0, n) of one kind: columns [KX0, KX0 + NKX) of the filter rows in `b`.
+// x: the first pixel's window at (row 0, column KX0).
+template <int KX0, int NKX>
+UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_t channels,
+                                int32_t in_row, bool three_rows, const Block8& b,
+                                const int32_t* start, const int32_t* mult, const int32_t* shift,
+                                int32_t zp, int32_t lo, int32_t hi, int8_t* out) {
+  const int16x8_t lo_v = vdupq_n_s16(static_cast<int16_t>(lo));
+  const int16x8_t hi_v = vdupq_n_s16(static_cast<int16_t>(hi));
+  for (; n > 0; --n, x += step, out += channels) {
+    int32x4_t even = vld1q_s32(start), odd = vld1q_s32(start + 4);
+    const int8_t* xr = x;
+    const int16_t* w = b.w + 8 * KX0;
 #pragma GCC unroll 3
-    for (int32_t ky = 0; ky < 3; ++ky, r += row) {
-      tap8(r, k.w[3 * ky], &even, &odd);
-      tap8(r + c, k.w[3 * ky + 1], &even, &odd);
-      tap8(r + 2 * c, k.w[3 * ky + 2], &even, &odd);
+    for (int32_t ky = 0; ky < 3; ++ky, xr += in_row, w += 24) {
+      if (ky == 2 && !three_rows) break;
+#pragma GCC unroll 3
+      for (int32_t k = 0; k < NKX; ++k) {
+        tap8(vldrbq_s16(xr + k * channels), vld1q_s16(w + 8 * k), &even, &odd);
+        // One tap at a time: GCC otherwise loads all taps first and spills the products
+        // (Helium has eight vector registers).
+        __asm__ volatile("" : "+w"(even), "+w"(odd));
+      }
     }
-    store8(out, even, odd, k, l);
+    store8(out, even, odd, mult, shift, zp, lo_v, hi_v);
   }
 }
 
-// One pixel whose window misses its left (Left) or right column only; x: its first column
-// inside the image.
+// pixels8 for windows whose three rows are inside, in assembly: GCC's version
+// recomputes or reloads most tap addresses from the stack (about 100 instructions a whole
+// pixel; this loop: 81). Registers: q0/q1 even/odd accumulators, q2 input, q3 weights, q4
+// products, q5 the centre tap's weights (whole windows), q6/q7 the even/odd multipliers;
+// the other weights and the start values are immediates off `b` (Block8's layout).
+// Requantization as store8 for shifts <= -1 (no left shift, the sign fixup unmasked) and
+// the whole int8 activation range, which the saturating narrowing to int8 (VQMOVNB.S16;
+// VSTRB.16 stores the bottom bytes) applies.
+// PRE: set-up before the loop; TAPS: the taps (UTENSOR_DW8_TAP, the input address in
+// %[x] or %[t]); START: the byte offset of the window kind's start values in Block8.
+#define UTENSOR_DW8_TAP(addr, woff)        \
+  "vldrb.s16 q2, [" addr "]\n\t"           \
+  "vldrh.16 q3, [%[b], #" woff "]\n\t"     \
+  "vmullb.s16 q4, q2, q3\n\t"              \
+  "vadd.i32 q0, q0, q4\n\t"                \
+  "vmullt.s16 q4, q2, q3\n\t"              \
+  "vadd.i32 q1, q1, q4\n\t"
+#define UTENSOR_DW8_TAP_Q5(addr) /* the centre tap: its weights stay in q5 */ \
+  "vldrb.s16 q2, [" addr "]\n\t"           \
+  "vmullb.s16 q4, q2, q5\n\t"              \
+  "vadd.i32 q0, q0, q4\n\t"                \
+  "vmullt.s16 q4, q2, q5\n\t"              \
+  "vadd.i32 q1, q1, q4\n\t"
+#define UTENSOR_DW8_NEXT "add %[t], %[t], %[c]\n\t"
+#define UTENSOR_DW8_ROW1 "add %[t], %[x], %[r]\n\t"
+#define UTENSOR_DW8_ROW2 "add.w %[t], %[x], %[r], lsl #1\n\t"
+#define UTENSOR_DW8_LOOP(PRE, START, START_ODD, TAPS)                                        \
+  __asm__ volatile(                                                                          \
+      PRE "vld20.32 {q6, q7}, [%[mult]]\n\t"                                                \
+      "vld21.32 {q6, q7}, [%[mult]]\n\t"                                                    \
+      "dls lr, %[n]\n"  /* count lives in lr */                                             \
+      "1:\n\t"                                                                               \
+      "vldrw.32 q0, [%[b], #" START "]\n\t"                                                  \
+      "vldrw.32 q1, [%[b], #" START_ODD "]\n\t" TAPS                                         \
+      "vqrdmulh.s32 q0, q0, q6\n\t"                                                          \
+      "vqrdmulh.s32 q1, q1, q7\n\t"                                                          \
+      "vld20.32 {q2, q3}, [%[shift]]\n\t"                                                    \
+      "vld21.32 {q2, q3}, [%[shift]]\n\t"                                                    \
+      "vshr.s32 q4, q0, #31\n\t"                                                             \
+      "vadd.i32 q0, q0, q4\n\t"                                                              \
+      "vshr.s32 q4, q1, #31\n\t"                                                             \
+      "vadd.i32 q1, q1, q4\n\t"                                                              \
+      "vrshl.s32 q0, q0, q2\n\t"                                                             \
+      "vrshl.s32 q1, q1, q3\n\t"                                                             \
+      "vqmovnb.s32 q2, q0\n\t"                                                               \
+      "vqmovnt.s32 q2, q1\n\t"                                                               \
+      "vqadd.s16 q2, q2, %[zp]\n\t"                                                          \
+      "vqmovnb.s16 q3, q2\n\t"                                                               \
+      "vstrb.16 q3, [%[out]]\n\t"                                                            \
+      "add %[out], %[out], %[c]\n\t"                                                         \
+      "add %[x], %[x], %[step]\n\t"                                                          \
+      "le lr, 1b\n\t"                                                                        \
+      : [x] "+l"(x), [out] "+l"(out), [t] "=&l"(t), [n] "+r"(count)                         \
+      : [step] "r"(step), [c] "r"(channels), [r] "r"(in_row), [b] "r"(&b),      \
+        [mult] "r"(mult), [shift] "r"(shift), [zp] "r"(zp)                                   \
+      : "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10",   \
+        "d11", "d12", "d13", "d14", "d15")
+
+// Whole windows; x: the first one's top left input.
+UTENSOR_HOT_INLINE void whole8_asm(const int8_t* x, int32_t n, int32_t step, int32_t channels,
+                                   int32_t in_row, const Block8& b, const int32_t* mult,
+                                   const int32_t* shift, int32_t zp, int8_t* out) {
+  const int8_t* t;
+  register int32_t count __asm__("lr") = n;
+  UTENSOR_DW8_LOOP("vldrh.16 q5, [%[b], #64]\n\t", "144", "160",
+                   UTENSOR_DW8_TAP("%[x]", "0") "add %[t], %[x], %[c]\n\t"
+                   UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "32") UTENSOR_DW8_ROW1
+                   UTENSOR_DW8_TAP("%[t]", "48") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP_Q5("%[t]") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "80") UTENSOR_DW8_ROW2
+                   UTENSOR_DW8_TAP("%[t]", "96") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "112") UTENSOR_DW8_NEXT
+                   UTENSOR_DW8_TAP("%[t]", "128"));
+}
+
+// Windows missing their first column (Left) or their last; x: the first column inside.
 template <bool Left>
-UTENSOR_NOINLINE_MVE void run_edge8(const int8_t* x, int32_t c, int32_t row, const Block8& k,
-                                    const Layer8& l, int8_t* out) {
-  const int32x4_t* start = Left ? k.start_left : k.start_right;
-  int32x4_t even = start[0], odd = start[1];
-  const int32_t w0 = Left ? 1 : 0;
-#pragma GCC unroll 3
-  for (int32_t ky = 0; ky < 3; ++ky, x += row) {
-    tap8(x, k.w[3 * ky + w0], &even, &odd);
-    tap8(x + c, k.w[3 * ky + w0 + 1], &even, &odd);
+UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_row,
+                                  const Block8& b, const int32_t* mult, const int32_t* shift,
+                                  int32_t zp, int8_t* out) {
+  const int8_t* t;
+  register int32_t count __asm__("lr") = 1;
+  const int32_t step = 0;
+  if (Left) {
+    UTENSOR_DW8_LOOP("", "176", "192",
+                     UTENSOR_DW8_TAP("%[x]", "16") "add %[t], %[x], %[c]\n\t"
+                     UTENSOR_DW8_TAP("%[t]", "32") UTENSOR_DW8_ROW1
+                     UTENSOR_DW8_TAP("%[t]", "64") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "80") UTENSOR_DW8_ROW2
+                     UTENSOR_DW8_TAP("%[t]", "112") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "128"));
+  } else {
+    UTENSOR_DW8_LOOP("", "208", "224",
+                     UTENSOR_DW8_TAP("%[x]", "0") "add %[t], %[x], %[c]\n\t"
+                     UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_ROW1
+                     UTENSOR_DW8_TAP("%[t]", "48") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "64") UTENSOR_DW8_ROW2
+                     UTENSOR_DW8_TAP("%[t]", "96") UTENSOR_DW8_NEXT
+                     UTENSOR_DW8_TAP("%[t]", "112"));
   }
-  store8(out, even, odd, k, l);
 }
+#undef UTENSOR_DW8_LOOP
+#undef UTENSOR_DW8_ROW2
+#undef UTENSOR_DW8_ROW1
+#undef UTENSOR_DW8_NEXT
+#undef UTENSOR_DW8_TAP_Q5
+#undef UTENSOR_DW8_TAP
 
-// One pixel whose window the padding clips to taps [ky0, ky1) x [kx0, kx1), from the bias
-// with the input offset added to each input, as TFLite does. x: tap (ky0, kx0).
-UTENSOR_NOINLINE_MVE void run_clipped8(const int8_t* x, int32_t ky0, int32_t ky1, int32_t kx0,
-                                       int32_t kx1, int32_t c, int32_t row, int32_t offset,
-                                       const Block8& k, const int32_t* bias, const Layer8& l,
-                                       int8_t* out) {
+// One pixel whose window the image clips to columns [kx0, kx1) other than the kinds
+// above (inputs narrower than the window): from the bias, the input offset added to each
+// input, as TFLite does.
+UTENSOR_NOINLINE_MVE void clipped8(const Row8& r, int32_t c, int32_t ox) {
+  const int32_t x0 = ox * r.stride - r.pad_left;
+  const int32_t kx0 = x0 < 0 ? -x0 : 0;
+  const int32_t kx1 = r.input_width - x0 < 3 ? r.input_width - x0 : 3;
   int32x4_t even = vdupq_n_s32(0), odd = vdupq_n_s32(0);
-  if (bias != nullptr) {
-    const int32x4x2_t b = vld2q_s32(bias);
+  if (r.bias != nullptr) {
+    const int32x4x2_t b = vld2q_s32(r.bias + c);
     even = b.val[0];
     odd = b.val[1];
   }
-  for (int32_t ky = ky0; ky < ky1; ++ky, x += row) {
-    const int8_t* p = x;
-    for (int32_t kx = kx0; kx < kx1; ++kx, p += c) {
-      const int16x8_t xv = vaddq_n_s16(vldrbq_s16(p), static_cast<int16_t>(offset));
-      const int16x8_t w = k.w[3 * ky + kx];
-      even = vaddq_s32(even, vmullbq_int_s16(xv, w));
-      odd = vaddq_s32(odd, vmulltq_int_s16(xv, w));
+  const int8_t* xr = r.x + (x0 + kx0) * r.channels + c;
+  const int8_t* fr = r.f + (r.ky0 * 3 + kx0) * r.channels + c;
+  for (int32_t ky = 0; ky < r.ky_n; ++ky, xr += r.in_row, fr += 3 * r.channels) {
+    for (int32_t k = 0; k < kx1 - kx0; ++k) {
+      const int16x8_t xv = vaddq_n_s16(vldrbq_s16(xr + k * r.channels),
+                                       static_cast<int16_t>(r.in_offset));
+      tap8(xv, vldrbq_s16(fr + k * r.channels), &even, &odd);
     }
   }
-  store8(out, even, odd, k, l);
+  store8(r.out + ox * r.channels + c, even, odd, r.mult + c, r.shift + c,
+                    r.zero_point, vdupq_n_s16(static_cast<int16_t>(r.lo)),
+                    vdupq_n_s16(static_cast<int16_t>(r.hi)));
 }
 
-UTENSOR_NOINLINE_MVE void load_block8(const int8_t* filter, int32_t c, const int32_t* mult,
-                                      const int32_t* shift, const int32_t* folded,
-                                      int16_t neg_offset, Block8* k) {
-#pragma GCC unroll 9
-  for (int32_t i = 0; i < 9; ++i) k->w[i] = vldrbq_s16(filter + i * c);
-  const int32x4x2_t m = vld2q_s32(mult), sh = vld2q_s32(shift), f = vld2q_s32(folded);
-  const int32x4_t zero = vdupq_n_s32(0);
-  const int16x8_t left_sum = vaddq_s16(vaddq_s16(k->w[0], k->w[3]), k->w[6]);
-  const int16x8_t right_sum = vaddq_s16(vaddq_s16(k->w[2], k->w[5]), k->w[8]);
-  const int16x8_t neg = vdupq_n_s16(neg_offset);
-  k->mult[0] = m.val[0];
-  k->mult[1] = m.val[1];
-  k->left[0] = vmaxq_s32(sh.val[0], zero);
-  k->left[1] = vmaxq_s32(sh.val[1], zero);
-  k->right[0] = vminq_s32(sh.val[0], zero);
-  k->right[1] = vminq_s32(sh.val[1], zero);
-  k->folded[0] = f.val[0];
-  k->folded[1] = f.val[1];
-  k->start_left[0] = vaddq_s32(f.val[0], vmullbq_int_s16(left_sum, neg));
-  k->start_left[1] = vaddq_s32(f.val[1], vmulltq_int_s16(left_sum, neg));
-  k->start_right[0] = vaddq_s32(f.val[0], vmullbq_int_s16(right_sum, neg));
-  k->start_right[1] = vaddq_s32(f.val[1], vmulltq_int_s16(right_sum, neg));
+// The block of channels [c, c + 8): weights of the rows inside the image, start values.
+UTENSOR_HOT_INLINE void setup_block8(const Row8& r, int32_t c, Block8* b) {
+  const int32_t channels = r.channels;
+  const int8_t* f = r.f + c;
+  if (r.ky_n == 3) {  // rows inside the image: the whole windows start from folded_bias
+    // In assembly: GCC computes each stack slot's address separately. q0/q2: the sums of
+    // columns 0 and 2 (left and right edge corrections), q4/q5 folded_bias even/odd.
+    const int8_t* t;
+    __asm__ volatile(
+        "vldrb.s16 q0, [%[f]]\n\t"
+        "vstrh.16 q0, [%[b]]\n\t"
+        "add %[t], %[f], %[c]\n\t"
+        "vldrb.s16 q1, [%[t]]\n\t"
+        "vstrh.16 q1, [%[b], #16]\n\t"
+        "add %[t], %[t], %[c]\n\t"
+        "vldrb.s16 q2, [%[t]]\n\t"
+        "vstrh.16 q2, [%[b], #32]\n\t"
+#define UTENSOR_DW8_W(off, sum)        \
+        "add %[t], %[t], %[c]\n\t"     \
+        "vldrb.s16 q3, [%[t]]\n\t"     \
+        "vstrh.16 q3, [%[b], #" off "]\n\t" sum
+        UTENSOR_DW8_W("48", "vadd.i16 q0, q0, q3\n\t")
+        UTENSOR_DW8_W("64", "")
+        UTENSOR_DW8_W("80", "vadd.i16 q2, q2, q3\n\t")
+        UTENSOR_DW8_W("96", "vadd.i16 q0, q0, q3\n\t")
+        UTENSOR_DW8_W("112", "")
+        UTENSOR_DW8_W("128", "vadd.i16 q2, q2, q3\n\t")
+#undef UTENSOR_DW8_W
+        "vld20.32 {q4, q5}, [%[folded]]\n\t"
+        "vld21.32 {q4, q5}, [%[folded]]\n\t"
+        "vstrw.32 q4, [%[b], #144]\n\t"
+        "vstrw.32 q5, [%[b], #160]\n\t"
+        "vdup.16 q7, %[neg]\n\t"
+        "vmullb.s16 q6, q0, q7\n\t"
+        "vadd.i32 q6, q6, q4\n\t"
+        "vstrw.32 q6, [%[b], #176]\n\t"
+        "vmullt.s16 q6, q0, q7\n\t"
+        "vadd.i32 q6, q6, q5\n\t"
+        "vstrw.32 q6, [%[b], #192]\n\t"
+        "vmullb.s16 q6, q2, q7\n\t"
+        "vadd.i32 q6, q6, q4\n\t"
+        "vstrw.32 q6, [%[b], #208]\n\t"
+        "vmullt.s16 q6, q2, q7\n\t"
+        "vadd.i32 q6, q6, q5\n\t"
+        "vstrw.32 q6, [%[b], #224]\n\t"
+        : [t] "=&l"(t)
+        : [f] "l"(f), [c] "r"(channels), [b] "r"(b), [folded] "r"(r.folded + c),
+          [neg] "r"(-r.in_offset)
+        : "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11",
+          "d12", "d13", "d14", "d15");
+    return;
+  }
+  const int16x8_t neg = vdupq_n_s16(static_cast<int16_t>(-r.in_offset));
+  const int32x4x2_t folded = vld2q_s32(r.folded + c);
+  int16x8_t rows_out = vdupq_n_s16(0);  // weight sums of the rows outside the image
+  int16x8_t left = vdupq_n_s16(0), right = vdupq_n_s16(0);  // of columns 0 and 2 inside
+  int32_t i = 0;
+  for (int32_t ky = 0; ky < 3; ++ky, f += 3 * channels) {
+    const int16x8_t w0 = vldrbq_s16(f), w1 = vldrbq_s16(f + channels);
+    const int16x8_t w2 = vldrbq_s16(f + 2 * channels);
+    if (ky < r.ky0 || ky >= r.ky0 + r.ky_n) {
+      rows_out = vaddq_s16(rows_out, vaddq_s16(vaddq_s16(w0, w1), w2));
+      continue;
+    }
+    vst1q_s16(b->w + 24 * i, w0);
+    vst1q_s16(b->w + 24 * i + 8, w1);
+    vst1q_s16(b->w + 24 * i + 16, w2);
+    left = vaddq_s16(left, w0);
+    right = vaddq_s16(right, w2);
+    ++i;
+  }
+  // start = folded - offset * (sum of the weights outside): bias + offset * (inside).
+  const int32x4_t e = vaddq_s32(folded.val[0], vmullbq_int_s16(rows_out, neg));
+  const int32x4_t o = vaddq_s32(folded.val[1], vmulltq_int_s16(rows_out, neg));
+  vst1q_s32(b->start[0][0], e);
+  vst1q_s32(b->start[0][1], o);
+  vst1q_s32(b->start[1][0], vaddq_s32(e, vmullbq_int_s16(left, neg)));
+  vst1q_s32(b->start[1][1], vaddq_s32(o, vmulltq_int_s16(left, neg)));
+  vst1q_s32(b->start[2][0], vaddq_s32(e, vmullbq_int_s16(right, neg)));
+  vst1q_s32(b->start[2][1], vaddq_s32(o, vmulltq_int_s16(right, neg)));
+}
+
+// The block of channels [c, c + 8) of one output row, but the pixels clipped8 takes.
+UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
+  if (r.right_shifts && r.ky_n == 3 && r.lo == -128 && r.hi == 127) {
+    // The assembly loops: rows inside, every shift a right shift (fast_requant: the
+    // converter proved post_shift >= 1 for every channel), no clamp but int8's own range
+    // (RELU and RELU6 outputs whose zero point is -128, as KWS and VWW). Fields read once:
+    // the assembly's memory clobbers would reload them.
+    const int32_t channels = r.channels, in_row = r.in_row, zp = r.zero_point;
+    const int8_t* x = r.x + c;
+    int8_t* out = r.out + c;
+    const int32_t* mult = r.mult + c;
+    const int32_t* shift = r.shift + c;
+    const int32_t left = r.left, right = r.right, n_mid = r.mid_end - r.mid_begin;
+    const int32_t step = r.step;
+    const int32_t mid_x = (r.mid_begin * r.stride - r.pad_left) * channels;
+    const int32_t right_x = (right * r.stride - r.pad_left) * channels;
+    setup_block8(r, c, &b);
+    if (left >= 0) edge8_asm<true>(x, channels, in_row, b, mult, shift, zp, out + left * channels);
+    if (n_mid > 0) {
+      whole8_asm(x + mid_x, n_mid, step, channels, in_row, b, mult, shift, zp,
+                 out + r.mid_begin * channels);
+    }
+    if (right >= 0) {
+      edge8_asm<false>(x + right_x, channels, in_row, b, mult, shift, zp,
+                       out + right * channels);
+    }
+    return;
+  }
+  setup_block8(r, c, &b);
+  const int32_t channels = r.channels;
+  const bool three = r.ky_n == 3;
+  const int32_t* mult = r.mult + c;
+  const int32_t* shift = r.shift + c;
+  if (r.left >= 0) {  // its window's column 0 is x = -1
+    pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, three, b, b.start[1][0], mult, shift,
+                  r.zero_point, r.lo, r.hi, r.out + r.left * channels + c);
+  }
+  if (r.mid_end > r.mid_begin) {
+    pixels8<0, 3>(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
+                  r.mid_end - r.mid_begin, r.step, channels, r.in_row, three, b, b.start[0][0],
+                  mult, shift, r.zero_point, r.lo, r.hi, r.out + r.mid_begin * channels + c);
+  }
+  if (r.right >= 0) {
+    pixels8<0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0, channels,
+                  r.in_row, three, b, b.start[2][0], mult, shift, r.zero_point, r.lo, r.hi,
+                  r.out + r.right * channels + c);
+  }
+}
+
+// One output row, every block of eight channels.
+void row8(const Row8& r) {
+  const int32_t kinds = (r.mid_end - r.mid_begin) + (r.left >= 0) + (r.right >= 0);
+  Block8 b;
+  for (int32_t c = 0; c < r.channels; c += 8) {
+    block8(r, c, b);
+    if (kinds == r.output_width) continue;  // no pixel for clipped8
+    for (int32_t ox = 0; ox < r.output_width; ++ox) {
+      if (ox == r.left || ox == r.right || (ox >= r.mid_begin && ox < r.mid_end)) continue;
+      clipped8(r, c, ox);
+    }
+  }
 }
 
 void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input,
                       const int8_t* filter, const int32_t* bias, int8_t* output) {
-  const DepthwiseConv2DShape s = params.shape;
+  const DepthwiseConv2DShape& s = params.shape;
   const int32_t channels = s.input_channels;
-  const int32_t row = s.input_width * channels;
-  const int32_t offset = params.input_offset;
-  const Layer8 l = {params.output_offset, vdupq_n_s16(static_cast<int16_t>(params.activation_min)),
-                    vdupq_n_s16(static_cast<int16_t>(params.activation_max))};
+  Row8 r;
+  r.f = filter;
+  r.channels = channels;
+  r.in_row = s.input_width * channels;
+  r.step = s.stride_width * channels;
+  r.input_width = s.input_width;
+  r.output_width = s.output_width;
+  r.stride = s.stride_width;
+  r.pad_left = s.pad_left;
+  r.folded = params.folded_bias;
+  r.bias = bias;
+  r.mult = params.output_multiplier;
+  r.shift = params.output_shift;
+  r.in_offset = params.input_offset;
+  r.zero_point = params.output_offset;
+  r.lo = params.activation_min;
+  r.hi = params.activation_max;
+  r.right_shifts = params.fast_requant != 0;  // post_shift >= 1 for every channel
+  // Pixels whose windows lie horizontally inside: x0 >= 0 and x0 + 3 <= input_width.
   int32_t ox_in = (s.pad_left + s.stride_width - 1) / s.stride_width;
   int32_t ox_end = s.input_width + s.pad_left >= 3
                        ? (s.input_width + s.pad_left - 3) / s.stride_width + 1
                        : 0;
   if (ox_end > s.output_width) ox_end = s.output_width;
   if (ox_in > ox_end) ox_in = ox_end;
-  // Pixels [row_begin, row_end) of a row whose windows are vertically inside: the inside
-  // run [ox_in, ox_end) and the pixels next to it that miss one column only.
-  const bool left_edge = ox_end > ox_in && ox_in >= 1 &&
-                         (ox_in - 1) * s.stride_width - s.pad_left == -1 && s.input_width >= 2;
+  r.mid_begin = ox_in;
+  r.mid_end = ox_end;
+  // Edge pixels next to the run: columns [1, 3) or [0, 2) of their window inside.
+  const int32_t left_x = (ox_in - 1) * s.stride_width - s.pad_left;
+  r.left = ox_in >= 1 && left_x == -1 && s.input_width >= 2 ? ox_in - 1 : -1;
   const int32_t right_x = ox_end * s.stride_width - s.pad_left;
-  const bool right_edge = ox_end > ox_in && ox_end < s.output_width && right_x >= 0 &&
-                          right_x + 2 == s.input_width;
-  const int32_t row_begin = left_edge ? ox_in - 1 : ox_in;
-  const int32_t row_end = right_edge ? ox_end + 1 : ox_end;
+  r.right = ox_end < s.output_width && right_x >= 0 && right_x + 2 == s.input_width &&
+                    ox_end != r.left
+                ? ox_end
+                : -1;
   const int32_t out_row = s.output_width * channels;
-  const int32_t step = s.stride_width * channels;
-  // Blocks outer (a block's weights and constants are set up once per call), rows inner.
   for (int32_t b = 0; b < s.batches; ++b) {
-    const int8_t* in_batch = input + b * s.input_height * row;
-    int8_t* out_batch = output + b * s.output_height * out_row;
-    for (int32_t c = 0; c < channels; c += 8) {
-      Block8 k;
-      load_block8(filter + c, channels, params.output_multiplier + c, params.output_shift + c,
-                  params.folded_bias + c, static_cast<int16_t>(-offset), &k);
-      const int32_t* bias_c = bias != nullptr ? bias + c : nullptr;
-      for (int32_t oy = 0; oy < s.output_height; ++oy) {
-        const int32_t y0 = oy * s.stride_height - s.pad_top;
-        int32_t ky0, ky1;
-        tap_range(y0, 1, 3, s.input_height, &ky0, &ky1);
-        const bool rows_inside = ky0 == 0 && ky1 == 3 && ox_end > ox_in;
-        const int32_t lo = rows_inside ? row_begin : s.output_width;
-        const int32_t hi = rows_inside ? row_end : s.output_width;
-        const int8_t* x_row = in_batch + y0 * row;  // only used when rows_inside
-        int8_t* out_y = out_batch + oy * out_row;
-        if (rows_inside) {
-          if (left_edge) {
-            run_edge8<true>(x_row + c, channels, row, k, l, out_y + (ox_in - 1) * channels + c);
-          }
-          run_inside8(x_row + (ox_in * s.stride_width - s.pad_left) * channels + c,
-                      ox_end - ox_in, step, channels, row, k, l, out_y + ox_in * channels + c,
-                      channels);
-          if (right_edge) {
-            run_edge8<false>(x_row + right_x * channels + c, channels, row, k, l,
-                             out_y + ox_end * channels + c);
-          }
-        }
-        for (int32_t ox = 0; ox < s.output_width; ++ox) {  // the other pixels
-          if (ox == lo) {
-            ox = hi - 1;
-            continue;
-          }
-          const int32_t x0 = ox * s.stride_width - s.pad_left;
-          const int32_t kx0 = x0 < 0 ? -x0 : 0;
-          const int32_t kx1 = s.input_width - x0 < 3 ? s.input_width - x0 : 3;
-          run_clipped8(in_batch + (y0 + ky0) * row + (x0 + kx0) * channels + c, ky0, ky1, kx0,
-                       kx1, channels, row, offset, k, bias_c, l, out_y + ox * channels + c);
-        }
-      }
+    const int8_t* in_batch = input + b * s.input_height * r.in_row;
+    for (int32_t oy = 0; oy < s.output_height; ++oy) {
+      const int32_t y0 = oy * s.stride_height - s.pad_top;
+      int32_t ky0, ky1;
+      tap_range(y0, 1, 3, s.input_height, &ky0, &ky1);
+      r.x = in_batch + (y0 + ky0) * r.in_row;
+      r.ky0 = ky0;
+      r.ky_n = ky1 - ky0;
+      r.out = output + (b * s.output_height + oy) * out_row;
+      row8(r);
     }
   }
 }
