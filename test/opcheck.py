@@ -6,6 +6,8 @@ absolute floor of 1e-5 x the largest reference magnitude for values near zero.
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from typing import List, Optional, Sequence
 
@@ -71,3 +73,28 @@ def assert_matches_reference(
         assert not problems, "utensor differs from tflite_micro:\n" + "\n".join(problems[:60])
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
+
+
+def have_qemu_tools() -> bool:
+    return all(shutil.which(t) is not None for t in QEMU_TOOLS)
+
+
+def assert_bit_exact_on_board(model_path, board: str, samples: int, seed: int, build_dir,
+                              layers: bool = False) -> str:
+    """`utensor verify` of a model file on an emulated board (the Arm kernel variants, which
+    the host checks above never run): every sample bit-exact with tflite_micro (and every
+    layer, with `layers`). Returns verify's output."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "scripts"))
+    cmd = [sys.executable, "-m", "utensor", "verify", str(model_path), "--board", board,
+           "--samples", str(samples), "--seed", str(seed), "--build-dir", str(build_dir)]
+    r = subprocess.run(cmd + (["--layers"] if layers else []), env=env, text=True,
+                       capture_output=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    stem = os.path.splitext(os.path.basename(str(model_path)))[0]
+    verdict = f"PASS: {stem} on {board}: {samples}/{samples} samples match; bit-exact"
+    assert verdict in r.stdout, r.stdout
+    return r.stdout

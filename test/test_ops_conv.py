@@ -18,7 +18,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 tf = pytest.importorskip("tensorflow")
 
-from opcheck import assert_matches_reference  # noqa: E402
+from opcheck import assert_bit_exact_on_board, assert_matches_reference, have_qemu_tools  # noqa: E402
 from utensor import ir  # noqa: E402
 from utensor.errors import UnsupportedError  # noqa: E402
 from utensor.ops import lower  # noqa: E402
@@ -361,7 +361,6 @@ def test_int8_conv_lowering_values():
 
 # ---- on emulated boards: the Arm (DSP) inner loops, judged by tflite_micro -------------
 
-QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
 
 
 def mixed_branches():
@@ -395,25 +394,16 @@ def mixed_branches():
     ]
 
 
-@pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
-                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.skipif(not have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
 @pytest.mark.parametrize("board", ["mps2_an386", "mps2_an385", "mps3_an547"])  # DSP, portable, MVE
 def test_int8_on_qemu_is_bit_exact(board, tmp_path):
-    import subprocess
-    import sys
-
     shape = (1, 11, 10, 4)
     b = to_tflite(branches(shape, mixed_branches, seed=21), [shape], "int8")
     assert op_kinds(b) == {"CONV_2D:int8", "DEPTHWISE_CONV_2D:int8", "AVERAGE_POOL_2D:int8"}
     path = tmp_path / "conv_mix_int8.tflite"
     path.write_bytes(b)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.path.join(root, "scripts"))
-    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board", board,
-                        "--samples", "4", "--seed", "3", "--build-dir", str(tmp_path / "build")],
-                       env=env, text=True, capture_output=True, timeout=900)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert f"PASS: conv_mix_int8 on {board}: 4/4 samples match; bit-exact" in r.stdout, r.stdout
+    assert_bit_exact_on_board(str(path), board, 4, 3,
+                              str(tmp_path / "build"))
 
 
 def gemm_branches():
@@ -433,14 +423,10 @@ def gemm_branches():
     ]
 
 
-@pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
-                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.skipif(not have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
 @pytest.mark.parametrize("board", ["mps2_an386", "mps2_an500", "mps2_an385"])  # M4, M7, portable
 def test_int8_conv_gemm_paths_on_qemu_are_bit_exact(board, tmp_path):
     # Every path of the DSP convolution GEMM (arm/conv2d_dsp.cpp) against tflite_micro.
-    import subprocess
-    import sys
-
     shape = (1, 9, 13, 3)
     wide = lambda rng, s: rng.uniform(-100, 100, s).astype(np.float32)  # noqa: E731
     b = to_tflite(branches(shape, gemm_branches, seed=4), [shape], "int8", rep=wide)
@@ -451,13 +437,8 @@ def test_int8_conv_gemm_paths_on_qemu_are_bit_exact(board, tmp_path):
     assert sum(p["fast_requant"] for p in lowered) >= 5
     path = tmp_path / "conv_gemm_int8.tflite"
     path.write_bytes(b)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.path.join(root, "scripts"))
-    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board", board,
-                        "--samples", "4", "--seed", "5", "--build-dir", str(tmp_path / "build")],
-                       env=env, text=True, capture_output=True, timeout=900)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert f"PASS: conv_gemm_int8 on {board}: 4/4 samples match; bit-exact" in r.stdout, r.stdout
+    assert_bit_exact_on_board(str(path), board, 4, 5,
+                              str(tmp_path / "build"))
 
 
 # ---- Helium (M55) conv2d_s8_gemm: every window shape and requantization variant --------
@@ -488,12 +469,8 @@ def mve_gemm_branches():
     ]
 
 
-@pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
-                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.skipif(not have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
 def test_int8_mve_gemm_on_qemu_is_bit_exact(tmp_path):
-    import subprocess
-    import sys
-
     shape = (1, 10, 9, 16)
     model = branches(shape, mve_gemm_branches, seed=5)
     # Two identical channels (of four: every GEMM window has >= 4 values), then a channel of
@@ -515,11 +492,5 @@ def test_int8_mve_gemm_on_qemu_is_bit_exact(tmp_path):
     assert any(c.params["act_min"] > -128 or c.params["act_max"] < 127 for c in calls)
     path = tmp_path / "conv_mve_int8.tflite"
     path.write_bytes(b)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.path.join(root, "scripts"))
-    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board",
-                        "mps3_an547", "--samples", "3", "--seed", "4", "--layers",
-                        "--build-dir", str(tmp_path / "build")],
-                       env=env, text=True, capture_output=True, timeout=900)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "PASS: conv_mve_int8 on mps3_an547: 3/3 samples match; bit-exact" in r.stdout, r.stdout
+    assert_bit_exact_on_board(str(path), "mps3_an547", 3, 4,
+                              str(tmp_path / "build"), layers=True)

@@ -12,22 +12,16 @@ requantization, the runtime ones the row-major kernels with the input offset.
 Needs pio, arm-none-eabi-gcc and qemu-system-arm (skipped otherwise); about a minute.
 """
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 
 import pytest
 
+from opcheck import assert_bit_exact_on_board, have_qemu_tools
 from test_ops_dense import (DENSE_SHAPES, _dense_branches, _keras_model, ops, patch_model, tf,
                             to_tflite)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
-
-pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
-                                reason="needs %s" % ", ".join(TOOLS))
+pytestmark = pytest.mark.skipif(not have_qemu_tools(),
+                                reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
 
 
 def _first_weights_as_inputs(count):
@@ -60,12 +54,8 @@ def fc_model(request, tmp_path_factory):
 
 @pytest.mark.parametrize("board", ["mps2_an385", "mps2_an386", "mps3_an547"])
 def test_fully_connected_variants_bit_exact_on_qemu(fc_model, board, tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "scripts"))
-    r = subprocess.run([sys.executable, "-m", "utensor", "verify", fc_model, "--board", board,
-                        "--samples", "5", "--seed", "3", "--build-dir", str(tmp_path)],
-                       env=env, text=True, capture_output=True, timeout=900)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert f"PASS: fc_variants on {board}: 5/5 samples match; bit-exact" in r.stdout, r.stdout
+    assert_bit_exact_on_board(fc_model, board, 5, 3,
+                              str(tmp_path))
 
 
 def _fc4_branches(a, b):
@@ -102,12 +92,8 @@ def test_fc4_layers_take_each_dsp_path(fc4_model):
 
 @pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
 def test_fully_connected_depth8_bit_exact_on_qemu(fc4_model, board, tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "scripts"))
-    r = subprocess.run([sys.executable, "-m", "utensor", "verify", fc4_model, "--board", board,
-                        "--samples", "5", "--seed", "7", "--build-dir", str(tmp_path)],
-                       env=env, text=True, capture_output=True, timeout=900)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert f"PASS: fc4_variants on {board}: 5/5 samples match; bit-exact" in r.stdout, r.stdout
+    assert_bit_exact_on_board(fc4_model, board, 5, 7,
+                              str(tmp_path))
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +115,5 @@ def add_model(tmp_path_factory):
 
 @pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
 def test_add_variants_bit_exact_on_qemu(add_model, board, tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "scripts"))
-    r = subprocess.run([sys.executable, "-m", "utensor", "verify", add_model, "--board", board,
-                        "--samples", "5", "--seed", "5", "--build-dir", str(tmp_path)],
-                       env=env, text=True, capture_output=True, timeout=900)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert f"PASS: add_variants on {board}: 5/5 samples match; bit-exact" in r.stdout, r.stdout
+    assert_bit_exact_on_board(add_model, board, 5, 5,
+                              str(tmp_path))

@@ -2,17 +2,12 @@
 tflite_micro on the host, and on the emulated M4 and M55 for the Arm kernels) and happen
 exactly where they are valid."""
 
-import os
-import shutil
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from opcheck import assert_matches_reference  # noqa: E402
+from opcheck import assert_bit_exact_on_board, assert_matches_reference, have_qemu_tools  # noqa: E402
 from test_ops_conv import branches, op_kinds, read_graph, to_tflite  # noqa: E402
 from utensor import passes  # noqa: E402
 from utensor.ops._spatial import FUSED_PADDING  # noqa: E402
@@ -63,21 +58,12 @@ def test_pad_read_twice_is_kept():
     assert_matches_reference(b, samples=2, seed=6)
 
 
-QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
-
-
-@pytest.mark.skipif(any(shutil.which(t) is None for t in QEMU_TOOLS),
-                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.skipif(not have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
 @pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])  # DSP, Helium kernels
 def test_folded_padding_on_the_arm_kernels_is_bit_exact(board, tmp_path):
     wide = lambda rng, s: rng.uniform(-3, 3, s).astype(np.float32)  # noqa: E731
     b = to_tflite(branches((1, 10, 8, 16), padded_branches, seed=7), [(1, 10, 8, 16)], "int8", rep=wide)
     path = tmp_path / "padded_int8.tflite"
     path.write_bytes(b)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.path.join(root, "scripts"))
-    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board", board,
-                        "--samples", "3", "--seed", "8", "--build-dir", str(tmp_path / "build")],
-                       env=env, text=True, capture_output=True, timeout=900)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert f"PASS: padded_int8 on {board}: 3/3 samples match; bit-exact" in r.stdout, r.stdout
+    assert_bit_exact_on_board(str(path), board, 3, 8,
+                              str(tmp_path / "build"))
