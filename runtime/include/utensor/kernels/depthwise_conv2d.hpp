@@ -65,6 +65,23 @@ namespace detail {
 /// shapes they do not specialize.
 void depthwise_conv2d_s8_portable(const DepthwiseConv2DS8Params& params, const int8_t* input,
                                   const int8_t* filter, const int32_t* bias, int8_t* output);
+
+/// Output columns [begin, end) whose 3-wide undilated windows lie inside the input
+/// horizontally (x0 >= 0 and x0 + 3 <= input_width); begin <= end.
+struct ColumnRun {
+  int32_t begin, end;
+};
+
+/// The ColumnRun of the layer.
+inline ColumnRun inside_columns_3(const DepthwiseConv2DShape& s) {
+  ColumnRun r;
+  r.begin = (s.pad_left + s.stride_width - 1) / s.stride_width;
+  r.end = s.input_width + s.pad_left >= 3 ? (s.input_width + s.pad_left - 3) / s.stride_width + 1
+                                          : 0;
+  if (r.end > s.output_width) r.end = s.output_width;
+  if (r.begin > r.end) r.begin = r.end;
+  return r;
+}
 }  // namespace detail
 
 }  // namespace kernels

@@ -471,12 +471,9 @@ void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input
   r.hi = params.activation_max;
   r.right_shifts = params.fast_requant != 0;  // post_shift >= 1 for every channel
   // Pixels whose windows lie horizontally inside: x0 >= 0 and x0 + 3 <= input_width.
-  int32_t ox_in = (s.pad_left + s.stride_width - 1) / s.stride_width;
-  int32_t ox_end = s.input_width + s.pad_left >= 3
-                       ? (s.input_width + s.pad_left - 3) / s.stride_width + 1
-                       : 0;
-  if (ox_end > s.output_width) ox_end = s.output_width;
-  if (ox_in > ox_end) ox_in = ox_end;
+  const detail::ColumnRun inside = detail::inside_columns_3(s);
+  const int32_t ox_in = inside.begin;
+  const int32_t ox_end = inside.end;
   r.mid_begin = ox_in;
   r.mid_end = ox_end;
   // Edge pixels next to the run: columns [1, 3) or [0, 2) of their window inside.
