@@ -508,22 +508,16 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
               int32_t ky_begin, int32_t ky_end, int32_t kx_begin, int32_t kx_end,
               const int8_t* filter, const int32_t* bias, int8_t* out) {
   const DepthwiseConv2DShape& s = p.shape;
-  const int32_t channels = s.input_channels;
-  const int32_t tap_x = s.dilation_width * channels;
-  const int32_t tap_y = s.dilation_height * s.input_width * channels;
-  const int8_t* in0 = in_batch + ((y0 + ky_begin * s.dilation_height) * s.input_width +
-                                  x0 + kx_begin * s.dilation_width) * channels;
-  const int8_t* f0 = filter + (ky_begin * s.filter_width + kx_begin) * channels;
-  const int32_t f_row = s.filter_width * channels;
+  const detail::TapWalk w = detail::tap_walk(s, in_batch, filter, y0, x0, ky_begin, kx_begin);
   const int32_t n_kx = kx_end - kx_begin;
   if (n_kx == 3 && ky_end - ky_begin == 3) {
-    pixel_m1_mve<Inside, 3, 3>(p, in0, tap_x, tap_y, f0, f_row, 3, 3, bias, out);
+    pixel_m1_mve<Inside, 3, 3>(p, w.in, w.tap_x, w.tap_y, w.filter, w.f_row, 3, 3, bias, out);
   } else if (n_kx == 3) {  // the top and bottom rows of 3-wide windows
-    pixel_m1_mve<Inside, 0, 3>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, 3, bias,
-                               out);
+    pixel_m1_mve<Inside, 0, 3>(p, w.in, w.tap_x, w.tap_y, w.filter, w.f_row, ky_end - ky_begin,
+                               3, bias, out);
   } else {
-    pixel_m1_mve<Inside, 0, 0>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, n_kx, bias,
-                               out);
+    pixel_m1_mve<Inside, 0, 0>(p, w.in, w.tap_x, w.tap_y, w.filter, w.f_row, ky_end - ky_begin,
+                               n_kx, bias, out);
   }
 }
 
