@@ -938,6 +938,76 @@ bool pointwise_x4(const Conv2DS8Params& params, const int8_t* input, const int8_
   return true;
 }
 
+// The pair loops over windows gathered to scratch (interleaved, four pixels by 16-byte
+// chunks): the fields that stay for the layer, the odd last channel's constants and the
+// loop for whole groups of four pixels. Shared by words_gemm and conv2d_s8_gemm.
+struct PairRun {
+  PairLoop loop;
+  // An odd last channel runs as a pass of itself twice (window 0), from copies of its
+  // constants (bias, multiplier, shift, each twice) so that no table is read past its
+  // end; its second lanes are not stored.
+  int32_t last[6];
+  void (*plain)(PairLoop*);
+
+  // k40: pairs_k40 serves 40-byte windows (words_gemm's).
+  UTENSOR_HOT_INLINE PairRun(const Conv2DS8Params& params, int8_t* scratch, int32_t window,
+                             bool k40) {
+    const int32_t out_c = params.shape.output_channels;
+    loop.x = scratch;
+    loop.window = window;
+    loop.n = (window >> 4) - 1;
+    loop.zero_point = params.output_offset;
+    loop.clamp = params.activation_min != -128 || params.activation_max != 127;
+    loop.lo = params.activation_min;
+    loop.hi = params.activation_max;
+    loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
+    loop.unused = 0;
+    for (int32_t i = 0; i < 8; ++i) {
+      loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
+    }
+    plain = params.right_shifts_only == 0 || loop.clamp ? utensor_conv2d_mve_pairs_any
+            : k40 && window == 40                       ? utensor_conv2d_mve_pairs_k40
+            : window & 15                               ? utensor_conv2d_mve_pairs_wt
+                                                        : utensor_conv2d_mve_pairs_w;
+    for (int32_t i = 0; i < 6; ++i) last[i] = 0;
+    if (out_c & 1) {
+      last[0] = last[1] = params.folded_bias[out_c - 1];
+      last[2] = last[3] = params.output_multiplier[out_c - 1];
+      last[4] = last[5] = params.output_shift[out_c - 1];
+    }
+  }
+
+  // Every channel of the n (3 or 4) pixels whose windows are in scratch, to out (pixel 0,
+  // channel 0).
+  UTENSOR_HOT_INLINE void groups(const Conv2DS8Params& params, const int8_t* filter,
+                                 int32_t window, int8_t* out, int32_t n) {
+    const int32_t out_c = params.shape.output_channels;
+    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
+    loop.store = store;
+    if (out_c >= 2) {
+      loop.bias = params.folded_bias;
+      loop.mult = params.output_multiplier;
+      loop.shift = params.output_shift;
+      loop.out = out;
+      loop.pairs = out_c >> 1;
+      loop.window = window;
+      loop.w = filter;
+      (n == 4 ? plain : utensor_conv2d_mve_pairs_any)(&loop);
+    }
+    if (out_c & 1) {
+      loop.bias = last;
+      loop.mult = last + 2;
+      loop.shift = last + 4;
+      loop.out = out + out_c - 1;
+      loop.pairs = 1;
+      loop.window = 0;
+      loop.w = filter + (out_c - 1) * window;
+      loop.store = store & 0x3333u;
+      utensor_conv2d_mve_pairs_any(&loop);
+    }
+  }
+};
+
 // Layers whose filter rows are one word (KW * C_IN == 4, no horizontal dilation, KH <= 16,
 // every window overlapping the image horizontally; not pointwise; e.g. kws's first
 // layer): groups of four windows built by words_to straight into the interleaved layout,
@@ -965,60 +1035,13 @@ bool words_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t*
   g.tap_row = s.dilation_height * g.in_row;
   g.pad_word = static_cast<uint8_t>(-params.input_offset) * 0x01010101u;
 
-  PairLoop loop;
-  loop.x = scratch;
-  loop.window = window;
-  loop.n = (window >> 4) - 1;
-  loop.zero_point = params.output_offset;
-  loop.clamp = params.activation_min != -128 || params.activation_max != 127;
-  loop.lo = params.activation_min;
-  loop.hi = params.activation_max;
-  loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
-  loop.unused = 0;
-  for (int32_t i = 0; i < 8; ++i) {
-    loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
-  }
-  void (*const run_any)(PairLoop*) = utensor_conv2d_mve_pairs_any;
-  void (*const run_plain)(PairLoop*) = params.right_shifts_only == 0 || loop.clamp ? run_any
-                                       : window == 40 ? utensor_conv2d_mve_pairs_k40
-                                       : window & 15  ? utensor_conv2d_mve_pairs_wt
-                                                      : utensor_conv2d_mve_pairs_w;
-  // An odd last channel: as in conv2d_s8_gemm.
-  int32_t last[6] = {0, 0, 0, 0, 0, 0};
-  if (out_c & 1) {
-    last[0] = last[1] = params.folded_bias[out_c - 1];
-    last[2] = last[3] = params.output_multiplier[out_c - 1];
-    last[4] = last[5] = params.output_shift[out_c - 1];
-  }
+  PairRun run(params, scratch, window, true);
   Cursor at = {0, 0, 0};
   int32_t px = 0;
   for (; pixels - px >= 3; px += 4) {
     const int32_t n = pixels - px < 4 ? pixels - px : 4;
     for (int32_t j = 0; j < n; ++j, at.next(s)) words_to(g, at, scratch + 16 * j, 64);
-    int8_t* out = output + px * out_c;
-    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
-    loop.store = store;
-    if (out_c >= 2) {
-      loop.bias = params.folded_bias;
-      loop.mult = params.output_multiplier;
-      loop.shift = params.output_shift;
-      loop.out = out;
-      loop.pairs = out_c >> 1;
-      loop.window = window;
-      loop.w = filter;
-      (n == 4 ? run_plain : run_any)(&loop);
-    }
-    if (out_c & 1) {
-      loop.bias = last;
-      loop.mult = last + 2;
-      loop.shift = last + 4;
-      loop.out = out + out_c - 1;
-      loop.pairs = 1;
-      loop.window = 0;
-      loop.w = filter + (out_c - 1) * window;
-      loop.store = store & 0x3333u;
-      run_any(&loop);
-    }
+    run.groups(params, filter, window, output + px * out_c, n);
   }
   for (; px < pixels; ++px, at.next(s)) {
     words_to(g, at, scratch, 16);
@@ -1063,32 +1086,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   int8_t* const flat = scratch + 4 * padded;
   const int32_t x_step = s.stride_width * depth;
 
-  PairLoop loop;
-  loop.x = scratch;
-  loop.window = window;
-  loop.n = (window >> 4) - 1;
-  loop.zero_point = params.output_offset;
-  loop.clamp = params.activation_min != -128 || params.activation_max != 127;
-  loop.lo = params.activation_min;
-  loop.hi = params.activation_max;
-  loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
-  loop.unused = 0;
-  for (int32_t i = 0; i < 8; ++i) {
-    loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
-  }
-  void (*const run_any)(PairLoop*) = utensor_conv2d_mve_pairs_any;
-  void (*const run_plain)(PairLoop*) = params.right_shifts_only == 0 || loop.clamp ? run_any
-                                       : window & 15 ? utensor_conv2d_mve_pairs_wt
-                                                     : utensor_conv2d_mve_pairs_w;
-  const int32_t pairs = out_c >> 1;
-  // An odd last channel runs as a pass of itself twice (window 0), from copies of its
-  // constants so that no table is read past its end; its second lanes are not stored.
-  int32_t last[6] = {0, 0, 0, 0, 0, 0};
-  if (out_c & 1) {
-    last[0] = last[1] = params.folded_bias[out_c - 1];
-    last[2] = last[3] = params.output_multiplier[out_c - 1];
-    last[4] = last[5] = params.output_shift[out_c - 1];
-  }
+  PairRun run(params, scratch, window, false);
 
   Cursor at = {0, 0, 0};
   int32_t px = 0;
@@ -1145,37 +1143,14 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
         }
       }
     }
-    int8_t* out = output + px * out_c;
-    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
-    loop.store = store;
-    if (pairs > 0) {
-      loop.bias = params.folded_bias;
-      loop.mult = params.output_multiplier;
-      loop.shift = params.output_shift;
-      loop.out = out;
-      loop.pairs = pairs;
-      loop.window = window;
-      loop.w = filter;
-      (n == 4 ? run_plain : run_any)(&loop);
-    }
-    if (out_c & 1) {
-      loop.bias = last;
-      loop.mult = last + 2;
-      loop.shift = last + 4;
-      loop.out = out + out_c - 1;
-      loop.pairs = 1;
-      loop.window = 0;
-      loop.w = filter + (out_c - 1) * window;
-      loop.store = store & 0x3333u;
-      run_any(&loop);
-    }
+    run.groups(params, filter, window, output + px * out_c, n);
   }
   // One or two pixels left (the cursor serves windows only, not pointwise layers).
   const bool quads = px < pixels && (window & 15) == 0 && (out_c & 3) == 0 &&
                      params.right_shifts_only != 0;
   QuadLoop quad;
   void (*run_quads)(QuadLoop*) = utensor_conv2d_mve_quads;
-  if (window == 64 && !loop.clamp && (reinterpret_cast<uintptr_t>(filter) & 3) == 0) {
+  if (window == 64 && !run.loop.clamp && (reinterpret_cast<uintptr_t>(filter) & 3) == 0) {
     run_quads = utensor_conv2d_mve_quads_x4;
   }
   if (quads) {
