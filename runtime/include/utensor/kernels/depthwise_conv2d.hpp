@@ -65,6 +65,47 @@ namespace detail {
 /// shapes they do not specialize.
 void depthwise_conv2d_s8_portable(const DepthwiseConv2DS8Params& params, const int8_t* input,
                                   const int8_t* filter, const int32_t* bias, int8_t* output);
+
+/// Output columns [begin, end) whose 3-wide undilated windows lie inside the input
+/// horizontally (x0 >= 0 and x0 + 3 <= input_width); begin <= end.
+struct ColumnRun {
+  int32_t begin, end;
+};
+
+/// The ColumnRun of the layer.
+inline ColumnRun inside_columns_3(const DepthwiseConv2DShape& s) {
+  ColumnRun r;
+  r.begin = (s.pad_left + s.stride_width - 1) / s.stride_width;
+  r.end = s.input_width + s.pad_left >= 3 ? (s.input_width + s.pad_left - 3) / s.stride_width + 1
+                                          : 0;
+  if (r.end > s.output_width) r.end = s.output_width;
+  if (r.begin > r.end) r.begin = r.end;
+  return r;
+}
+
+/// Taps [ky_begin, ..) x [kx_begin, ..) of the depth-multiplier-1 window at input (y0, x0):
+/// the first tap's input and filter, and the steps between taps and filter rows.
+struct TapWalk {
+  const int8_t* in;
+  const int8_t* filter;
+  int32_t tap_x, tap_y, f_row;
+};
+
+/// The TapWalk of that window (in_batch: the batch's first input pixel).
+inline TapWalk tap_walk(const DepthwiseConv2DShape& s, const int8_t* in_batch,
+                        const int8_t* filter, int32_t y0, int32_t x0, int32_t ky_begin,
+                        int32_t kx_begin) {
+  const int32_t channels = s.input_channels;
+  TapWalk t;
+  t.tap_x = s.dilation_width * channels;
+  t.tap_y = s.dilation_height * s.input_width * channels;
+  t.in = in_batch + ((y0 + ky_begin * s.dilation_height) * s.input_width + x0 +
+                     kx_begin * s.dilation_width) *
+                        channels;
+  t.filter = filter + (ky_begin * s.filter_width + kx_begin) * channels;
+  t.f_row = s.filter_width * channels;
+  return t;
+}
 }  // namespace detail
 
 }  // namespace kernels

@@ -253,15 +253,16 @@ static_assert(offsetof(GemmCtx, xs) == 16 && offsetof(GemmCtx, bias) == 24 &&
   "smlad r6, r1, r8, r6\n\t"               \
   "smlad r7, r2, r9, r7\n\t"               \
   "smlad r7, r3, r8, r7\n\t"
-// The fast requantization of accumulator `a` (see Requant: 2m - 2^32 in r8, post shift
-// r9, offset r10), plus the zero point (r1), saturated to int8.
-#define UTENSOR_GEMM4_REQUANT(a)           \
-  "smmlar " a ", " a ", r8, " a "\n\t"     \
-  "add r0, r10, " a "\n\t"                 \
-  "sub " a ", r0, " a ", lsr #31\n\t"      \
-  "asr " a ", " a ", r9\n\t"               \
-  "add " a ", " a ", r1\n\t"               \
+// The fast requantization of accumulator `a` (see Requant: 2m - 2^32 in `twice`, the
+// post shift in `post`, the offset in `off`), plus the zero point (r1), saturated to int8.
+#define UTENSOR_GEMM_REQUANT(a, twice, post, off) \
+  "smmlar " a ", " a ", " twice ", " a "\n\t"     \
+  "add r0, " off ", " a "\n\t"                    \
+  "sub " a ", r0, " a ", lsr #31\n\t"             \
+  "asr " a ", " a ", " post "\n\t"                \
+  "add " a ", " a ", r1\n\t"                      \
   "ssat " a ", #8, " a "\n\t"
+#define UTENSOR_GEMM4_REQUANT(a) UTENSOR_GEMM_REQUANT(a, "r8", "r9", "r10")
 #define UTENSOR_GEMM4_CLAMP(a)             \
   "cmp " a ", r2\n\t"                      \
   "it lt\n\t"                              \
@@ -269,6 +270,43 @@ static_assert(offsetof(GemmCtx, xs) == 16 && offsetof(GemmCtx, bias) == 24 &&
   "cmp " a ", r3\n\t"                      \
   "it gt\n\t"                              \
   "movgt " a ", r3\n\t"
+// Per channel, shared by both loops. The bias (advanced) to accumulators r4-r7:
+#define UTENSOR_GEMM_BIAS                \
+  "ldr r0, [lr, #24]\n\t"                \
+  "ldr r4, [r0], #4\n\t"                 \
+  "str r0, [lr, #24]\n\t"                \
+  "mov r5, r4\n\t"                       \
+  "mov r6, r4\n\t"                       \
+  "mov r7, r4\n\t"
+// the multiplier to r2 and the shift to `shift` (both advanced); a zero multiplier
+// zeroes r4-r7 (x = 0: the output is the zero point), up to a label 6 the caller places:
+#define UTENSOR_GEMM_TABLES(shift)       \
+  "ldrd r0, r1, [lr, #28]\n\t"           \
+  "ldr r2, [r0], #4\n\t"                 \
+  "ldr " shift ", [r1], #4\n\t"          \
+  "strd r0, r1, [lr, #28]\n\t"           \
+  "cbnz r2, 6f\n\t"                      \
+  "movs r4, #0\n\t"                      \
+  "movs r5, #0\n\t"                      \
+  "movs r6, #0\n\t"                      \
+  "movs r7, #0\n\t"
+// UTENSOR_GEMM_REQUANT's constants from the multiplier (r2) and the shift (`post`, negated
+// in place to the post shift); the zero point to r1:
+#define UTENSOR_GEMM_CONSTS(twice, post, off) \
+  "lsl " twice ", r2, #1\n\t"                 \
+  "rsb " post ", " post ", #0\n\t"            \
+  "movs r0, #1\n\t"                           \
+  "lsl r0, r0, " post "\n\t"                  \
+  "lsr " off ", r0, #1\n\t"                   \
+  "ldr r1, [lr, #48]\n\t"
+// after the stores (r0 the output byte of pixel 0): the next channel, or the end.
+#define UTENSOR_GEMM_NEXT                \
+  "adds r0, r0, #1\n\t"                  \
+  "str r0, [lr, #36]\n\t"                \
+  "ldr r0, [lr, #68]\n\t"                \
+  "subs r0, r0, #1\n\t"                  \
+  "str r0, [lr, #68]\n\t"                \
+  "bne 1b\n\t"
 
 // Every output channel of a four-pixel block with the fast requantization: the dot
 // products (13 instructions per 16 multiply-adds) and the requantization, all in
@@ -282,12 +320,7 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
       "ldr r11, [lr, #20]\n\t"
       "ldr r12, [lr, #40]\n\t"
       "1:\n\t"  // channel loop
-      "ldr r0, [lr, #24]\n\t"
-      "ldr r4, [r0], #4\n\t"
-      "str r0, [lr, #24]\n\t"
-      "mov r5, r4\n\t"
-      "mov r6, r4\n\t"
-      "mov r7, r4\n\t"
+      UTENSOR_GEMM_BIAS
       "ldr r10, [lr, #16]\n\t"
       "ldr r0, [lr, #64]\n\t"
       "cbnz r0, 3f\n\t"
@@ -300,22 +333,9 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
       "sub r11, r11, r0\n\t"  // the tail quad: the row's last word
       UTENSOR_GEMM4_STEP
       "4:\n\t"
-      "ldrd r0, r1, [lr, #28]\n\t"
-      "ldr r2, [r0], #4\n\t"
-      "ldr r9, [r1], #4\n\t"
-      "strd r0, r1, [lr, #28]\n\t"
-      "cbnz r2, 6f\n\t"  // a zero multiplier: x = 0, the zero point
-      "movs r4, #0\n\t"
-      "movs r5, #0\n\t"
-      "movs r6, #0\n\t"
-      "movs r7, #0\n\t"
+      UTENSOR_GEMM_TABLES("r9")
       "6:\n\t"
-      "lsl r8, r2, #1\n\t"    // 2m - 2^32, as int32
-      "rsb r9, r9, #0\n\t"    // post shift
-      "movs r0, #1\n\t"
-      "lsl r0, r0, r9\n\t"
-      "lsr r10, r0, #1\n\t"   // 2^(post - 1), or 0 for post 0 (zero multiplier)
-      "ldr r1, [lr, #48]\n\t"  // zero point
+      UTENSOR_GEMM_CONSTS("r8", "r9", "r10")
       UTENSOR_GEMM4_REQUANT("r4") UTENSOR_GEMM4_REQUANT("r5")
       UTENSOR_GEMM4_REQUANT("r6") UTENSOR_GEMM4_REQUANT("r7")
       "ldr r0, [lr, #60]\n\t"
@@ -330,12 +350,7 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
       "strb r5, [r0, r1]\n\t"
       "strb r6, [r0, r2]\n\t"
       "strb r7, [r0, r3]\n\t"
-      "adds r0, r0, #1\n\t"
-      "str r0, [lr, #36]\n\t"
-      "ldr r0, [lr, #68]\n\t"
-      "subs r0, r0, #1\n\t"
-      "str r0, [lr, #68]\n\t"
-      "bne 1b\n\t"
+      UTENSOR_GEMM_NEXT
       "pop {r4-r11, pc}\n\t");
 }
 
@@ -358,14 +373,8 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm4_fast(const Ge
   "ldrd r0, r1, [r11], #8\n\t"             \
   "smlad r8, r0, r10, r8\n\t"              \
   "smlad r8, r1, r9, r8\n\t"
-// As UTENSOR_GEMM4_REQUANT with the multiplier in r9, post shift r10, offset r11.
-#define UTENSOR_GEMM5_REQUANT(a)           \
-  "smmlar " a ", " a ", r9, " a "\n\t"     \
-  "add r0, r11, " a "\n\t"                 \
-  "sub " a ", r0, " a ", lsr #31\n\t"      \
-  "asr " a ", " a ", r10\n\t"              \
-  "add " a ", " a ", r1\n\t"               \
-  "ssat " a ", #8, " a "\n\t"
+// As UTENSOR_GEMM4_REQUANT with 2m - 2^32 in r9, the post shift in r10, the offset in r11.
+#define UTENSOR_GEMM5_REQUANT(a) UTENSOR_GEMM_REQUANT(a, "r9", "r10", "r11")
 
 // utensor_conv2d_gemm4_fast for a block of five pixels (a row of five, or the fifth
 // pixel of a row of 4k + 1): 16 instructions per 20 multiply-adds, all 14 registers in
@@ -380,12 +389,7 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
       "ldr r12, [r0, #20]\n\t"
       "1:\n\t"  // channel loop
       "ldr lr, [sp]\n\t"
-      "ldr r0, [lr, #24]\n\t"
-      "ldr r4, [r0], #4\n\t"
-      "str r0, [lr, #24]\n\t"
-      "mov r5, r4\n\t"
-      "mov r6, r4\n\t"
-      "mov r7, r4\n\t"
+      UTENSOR_GEMM_BIAS
       "mov r8, r4\n\t"
       "ldr r11, [lr, #16]\n\t"
       "ldr r0, [lr, #64]\n\t"
@@ -401,23 +405,10 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
       "sub r12, r12, r0\n\t"  // the tail quad: the row's last word
       UTENSOR_GEMM5_STEP
       "4:\n\t"
-      "ldrd r0, r1, [lr, #28]\n\t"
-      "ldr r2, [r0], #4\n\t"
-      "ldr r10, [r1], #4\n\t"
-      "strd r0, r1, [lr, #28]\n\t"
-      "cbnz r2, 6f\n\t"
-      "movs r4, #0\n\t"
-      "movs r5, #0\n\t"
-      "movs r6, #0\n\t"
-      "movs r7, #0\n\t"
+      UTENSOR_GEMM_TABLES("r10")
       "mov r8, #0\n\t"
       "6:\n\t"
-      "lsl r9, r2, #1\n\t"
-      "rsb r10, r10, #0\n\t"
-      "movs r0, #1\n\t"
-      "lsl r0, r0, r10\n\t"
-      "lsr r11, r0, #1\n\t"
-      "ldr r1, [lr, #48]\n\t"
+      UTENSOR_GEMM_CONSTS("r9", "r10", "r11")
       UTENSOR_GEMM5_REQUANT("r4") UTENSOR_GEMM5_REQUANT("r5") UTENSOR_GEMM5_REQUANT("r6")
       UTENSOR_GEMM5_REQUANT("r7") UTENSOR_GEMM5_REQUANT("r8")
       "ldr r0, [lr, #60]\n\t"
@@ -433,12 +424,7 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
       "strb r6, [r0, r2]\n\t"
       "strb r7, [r0, r3]\n\t"
       "strb r8, [r0, r9]\n\t"
-      "adds r0, r0, #1\n\t"
-      "str r0, [lr, #36]\n\t"
-      "ldr r0, [lr, #68]\n\t"
-      "subs r0, r0, #1\n\t"
-      "str r0, [lr, #68]\n\t"
-      "bne 1b\n\t"
+      UTENSOR_GEMM_NEXT
       "add sp, sp, #8\n\t"
       "pop {r4-r11, pc}\n\t");
 }
@@ -447,6 +433,11 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
 #undef UTENSOR_GEMM4_STEP
 #undef UTENSOR_GEMM4_REQUANT
 #undef UTENSOR_GEMM4_CLAMP
+#undef UTENSOR_GEMM_REQUANT
+#undef UTENSOR_GEMM_BIAS
+#undef UTENSOR_GEMM_TABLES
+#undef UTENSOR_GEMM_CONSTS
+#undef UTENSOR_GEMM_NEXT
 
 // Output channel `oc`'s requantization: TFLite's general form, or, where the converter
 // proved it exact for the layer (params.fast_requant; split_fast_requant in

@@ -228,9 +228,9 @@ __asm__(
     "  vldrbt.u8 q1, [r5]\n"
     "  UT_XSTEP \\op\n"
     ".endm\n"
-    // shape: 0 whole steps only, 1 whole steps and a tail, 2 either, or a tail only (tested
-    // per pass); any: 1 for any shifts, the clamp and the store predicate
-    ".macro UT_PAIRS name, shape, any\n"
+    // The parts every pair loop shares (pairs_w / _wt / _any, _x4, _k40: defined here, purged
+    // after the last of them). Entry: r9 the PairLoop, q4 the store offsets; saves d8..vtop.
+    ".macro UT_PENTRY name, vtop\n"
     "  .text\n"
     "  .align 2\n"
     "  .global \\name\n"
@@ -238,10 +238,57 @@ __asm__(
     "  .thumb_func\n"
     "\\name:\n"
     "  push {r4-r11, lr}\n"
-    "  vpush {d8-d13}\n"
+    "  vpush {d8-\\vtop}\n"
     "  mov r9, r0\n"
     "  add r0, r9, #64\n"
     "  vldrh.u16 q4, [r0]\n"
+    ".endm\n"
+    // the eight sums plus the bias to q5 (first channel) / q6 (second); the moving state
+    // loaded (bias, mult and shift pointers, out, passes) and r10 / r12 the multipliers
+    ".macro UT_PSUMS\n"
+    "  vmov q5[2], q5[0], r0, r8\n"
+    "  vmov q5[3], q5[1], r4, r12\n"
+    "  vmov q6[2], q6[0], r2, r10\n"
+    "  vmov q6[3], q6[1], r6, lr\n"
+    "  ldm r9, {r0, r2, r4, r6, r8}\n"
+    "  ldrd r10, r12, [r0], #8\n"
+    "  vadd.i32 q5, q5, r10\n"
+    "  vadd.i32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r2], #8\n"
+    ".endm\n"
+    // right shifts only: VQRDMULH, sign fixup, VRSHL; narrowed to int16 lanes in q0
+    ".macro UT_PSCALE\n"
+    "  vqrdmulh.s32 q5, q5, r10\n"
+    "  vqrdmulh.s32 q6, q6, r12\n"
+    "  ldrd r10, r12, [r4], #8\n"
+    "  vshr.s32 q0, q5, #31\n"
+    "  vshr.s32 q1, q6, #31\n"
+    "  vadd.i32 q5, q5, q0\n"
+    "  vadd.i32 q6, q6, q1\n"
+    "  vrshl.s32 q5, r10\n"
+    "  vrshl.s32 q6, r12\n"
+    "  vqmovnb.s32 q0, q5\n"
+    "  vqmovnt.s32 q0, q6\n"
+    ".endm\n"
+    // plus the zero point (a register or a vector), saturated to int8, every lane stored
+    ".macro UT_PSTORE zp\n"
+    "  vqadd.s16 q0, q0, \\zp\n"
+    "  vqmovnb.s16 q1, q0\n"
+    "  vstrb.16 q1, [r6, q4]\n"
+    ".endm\n"
+    // the next pass (the moving state saved), or the return
+    ".macro UT_PEXIT vtop\n"
+    "  adds r6, r6, #2\n"
+    "  subs r8, r8, #1\n"
+    "  stm r9, {r0, r2, r4, r6, r8}\n"
+    "  bne 1b\n"
+    "  vpop {d8-\\vtop}\n"
+    "  pop {r4-r11, pc}\n"
+    ".endm\n"
+    // shape: 0 whole steps only, 1 whole steps and a tail, 2 either, or a tail only (tested
+    // per pass); any: 1 for any shifts, the clamp and the store predicate
+    ".macro UT_PAIRS name, shape, any\n"
+    "  UT_PENTRY \\name, d13\n"
     "  ldr r11, [r9, #32]\n"
     "1:\n"
     "  ldrd r1, r5, [r9, #20]\n"
@@ -278,15 +325,7 @@ __asm__(
     "  UT_TAIL vmladav.s8\n"
     "6:\n"
     "  .endif\n"
-    "  vmov q5[2], q5[0], r0, r8\n"
-    "  vmov q5[3], q5[1], r4, r12\n"
-    "  vmov q6[2], q6[0], r2, r10\n"
-    "  vmov q6[3], q6[1], r6, lr\n"
-    "  ldm r9, {r0, r2, r4, r6, r8}\n"
-    "  ldrd r10, r12, [r0], #8\n"
-    "  vadd.i32 q5, q5, r10\n"
-    "  vadd.i32 q6, q6, r12\n"
-    "  ldrd r10, r12, [r2], #8\n"
+    "  UT_PSUMS\n"
     "  .if \\any\n"
     "  ldrd r1, r3, [r4], #8\n"
     "  bic r5, r1, r1, asr #31\n"
@@ -307,20 +346,8 @@ __asm__(
     "  vadd.i32 q6, q6, q1\n"
     "  vrshl.s32 q5, r1\n"
     "  vrshl.s32 q6, r3\n"
-    "  .else\n"
-    "  vqrdmulh.s32 q5, q5, r10\n"
-    "  vqrdmulh.s32 q6, q6, r12\n"
-    "  ldrd r10, r12, [r4], #8\n"
-    "  vshr.s32 q0, q5, #31\n"
-    "  vshr.s32 q1, q6, #31\n"
-    "  vadd.i32 q5, q5, q0\n"
-    "  vadd.i32 q6, q6, q1\n"
-    "  vrshl.s32 q5, r10\n"
-    "  vrshl.s32 q6, r12\n"
-    "  .endif\n"
     "  vqmovnb.s32 q0, q5\n"
     "  vqmovnt.s32 q0, q6\n"
-    "  .if \\any\n"
     "  ldrd r10, r12, [r9, #36]\n"
     "  vqadd.s16 q0, q0, r10\n"
     "  cmp r12, #0\n"
@@ -332,17 +359,11 @@ __asm__(
     "  vpst\n"
     "  vstrbt.16 q1, [r6, q4]\n"
     "  .else\n"
+    "  UT_PSCALE\n"
     "  ldr r10, [r9, #36]\n"
-    "  vqadd.s16 q0, q0, r10\n"
-    "  vqmovnb.s16 q1, q0\n"
-    "  vstrb.16 q1, [r6, q4]\n"
+    "  UT_PSTORE r10\n"
     "  .endif\n"
-    "  adds r6, r6, #2\n"
-    "  subs r8, r8, #1\n"
-    "  stm r9, {r0, r2, r4, r6, r8}\n"
-    "  bne 1b\n"
-    "  vpop {d8-d13}\n"
-    "  pop {r4-r11, pc}\n"
+    "  UT_PEXIT d13\n"
     "  .if \\any\n"
     "7:\n"
     "  ldrd r10, r12, [r9, #44]\n"
@@ -374,6 +395,22 @@ extern "C" void utensor_conv2d_mve_pairs_x4(PairLoop* loop);
 __asm__(
     ".syntax unified\n"
     ".thumb\n"
+    // the products of the four windows at r1 + o0 .. o3 (word loads) and the two weight
+    // rows in q0 / q1 (used by pairs_x4 and pairs_k40; purged after pairs_k40)
+    ".macro UT_WIN4 op, o0, o1, o2, o3\n"
+    "  vldrw.u32 q2, [r1, #(\\o0)]\n"
+    "  \\op r0, q2, q0\n"
+    "  \\op r2, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(\\o1)]\n"
+    "  \\op r4, q3, q0\n"
+    "  \\op r6, q3, q1\n"
+    "  vldrw.u32 q2, [r1, #(\\o2)]\n"
+    "  \\op r8, q2, q0\n"
+    "  \\op r10, q2, q1\n"
+    "  vldrw.u32 q3, [r1, #(\\o3)]\n"
+    "  \\op r12, q3, q0\n"
+    "  \\op lr, q3, q1\n"
+    ".endm\n"
     // step t of n: weights at r3 (which the pass's first load advanced by 32 n), the
     // four windows at r1 + 16 (n j + t)
     ".macro UT_DSTEP op, t, n\n"
@@ -383,31 +420,10 @@ __asm__(
     "  vldrw.u32 q0, [r3, #(16 * \\t - 32 * \\n)]\n"
     "  .endif\n"
     "  vldrw.u32 q1, [r3, #(16 * \\t - 16 * \\n)]\n"
-    "  vldrw.u32 q2, [r1, #(16 * \\t)]\n"
-    "  \\op r0, q2, q0\n"
-    "  \\op r2, q2, q1\n"
-    "  vldrw.u32 q3, [r1, #(16 * \\n + 16 * \\t)]\n"
-    "  \\op r4, q3, q0\n"
-    "  \\op r6, q3, q1\n"
-    "  vldrw.u32 q2, [r1, #(32 * \\n + 16 * \\t)]\n"
-    "  \\op r8, q2, q0\n"
-    "  \\op r10, q2, q1\n"
-    "  vldrw.u32 q3, [r1, #(48 * \\n + 16 * \\t)]\n"
-    "  \\op r12, q3, q0\n"
-    "  \\op lr, q3, q1\n"
+    "  UT_WIN4 \\op, 16*\\t, 16*\\n+16*\\t, 32*\\n+16*\\t, 48*\\n+16*\\t\n"
     ".endm\n"
     ".macro UT_DPAIRS name, n\n"
-    "  .text\n"
-    "  .align 2\n"
-    "  .global \\name\n"
-    "  .type \\name, %function\n"
-    "  .thumb_func\n"
-    "\\name:\n"
-    "  push {r4-r11, lr}\n"
-    "  vpush {d8-d15}\n"
-    "  mov r9, r0\n"
-    "  add r0, r9, #64\n"
-    "  vldrh.u16 q4, [r0]\n"
+    "  UT_PENTRY \\name, d15\n"
     "  ldr r0, [r9, #36]\n"
     "  vdup.16 q7, r0\n"
     "  ldr r1, [r9, #20]\n"
@@ -419,35 +435,10 @@ __asm__(
     "  UT_DSTEP vmladava.s8, \\t, \\n\n"
     "  .endif\n"
     "  .endr\n"
-    "  vmov q5[2], q5[0], r0, r8\n"
-    "  vmov q5[3], q5[1], r4, r12\n"
-    "  vmov q6[2], q6[0], r2, r10\n"
-    "  vmov q6[3], q6[1], r6, lr\n"
-    "  ldm r9, {r0, r2, r4, r6, r8}\n"
-    "  ldrd r10, r12, [r0], #8\n"
-    "  vadd.i32 q5, q5, r10\n"
-    "  vadd.i32 q6, q6, r12\n"
-    "  ldrd r10, r12, [r2], #8\n"
-    "  vqrdmulh.s32 q5, q5, r10\n"
-    "  vqrdmulh.s32 q6, q6, r12\n"
-    "  ldrd r10, r12, [r4], #8\n"
-    "  vshr.s32 q0, q5, #31\n"
-    "  vshr.s32 q1, q6, #31\n"
-    "  vadd.i32 q5, q5, q0\n"
-    "  vadd.i32 q6, q6, q1\n"
-    "  vrshl.s32 q5, r10\n"
-    "  vrshl.s32 q6, r12\n"
-    "  vqmovnb.s32 q0, q5\n"
-    "  vqmovnt.s32 q0, q6\n"
-    "  vqadd.s16 q0, q0, q7\n"
-    "  vqmovnb.s16 q1, q0\n"
-    "  vstrb.16 q1, [r6, q4]\n"
-    "  adds r6, r6, #2\n"
-    "  subs r8, r8, #1\n"
-    "  stm r9, {r0, r2, r4, r6, r8}\n"
-    "  bne 1b\n"
-    "  vpop {d8-d15}\n"
-    "  pop {r4-r11, pc}\n"
+    "  UT_PSUMS\n"
+    "  UT_PSCALE\n"
+    "  UT_PSTORE q7\n"
+    "  UT_PEXIT d15\n"
     "  .size \\name, . - \\name\n"
     ".endm\n"
     "UT_DPAIRS utensor_conv2d_mve_pairs_x4, 4\n"
@@ -480,31 +471,10 @@ __asm__(
     "  .endif\n"
     "  vldrb.u8 q1, [r3, #(16 * \\t - \\k)]\n"
     "  .endif\n"
-    "  vldrw.u32 q2, [r1, #(64 * \\t)]\n"
-    "  \\op r0, q2, q0\n"
-    "  \\op r2, q2, q1\n"
-    "  vldrw.u32 q3, [r1, #(64 * \\t + 16)]\n"
-    "  \\op r4, q3, q0\n"
-    "  \\op r6, q3, q1\n"
-    "  vldrw.u32 q2, [r1, #(64 * \\t + 32)]\n"
-    "  \\op r8, q2, q0\n"
-    "  \\op r10, q2, q1\n"
-    "  vldrw.u32 q3, [r1, #(64 * \\t + 48)]\n"
-    "  \\op r12, q3, q0\n"
-    "  \\op lr, q3, q1\n"
+    "  UT_WIN4 \\op, 64*\\t, 64*\\t+16, 64*\\t+32, 64*\\t+48\n"
     ".endm\n"
     ".macro UT_KPAIRS name, k\n"
-    "  .text\n"
-    "  .align 2\n"
-    "  .global \\name\n"
-    "  .type \\name, %function\n"
-    "  .thumb_func\n"
-    "\\name:\n"
-    "  push {r4-r11, lr}\n"
-    "  vpush {d8-d15}\n"
-    "  mov r9, r0\n"
-    "  add r0, r9, #64\n"
-    "  vldrh.u16 q4, [r0]\n"
+    "  UT_PENTRY \\name, d15\n"
     "  ldr r0, [r9, #36]\n"
     "  vdup.16 q7, r0\n"
     "  ldr r0, [r9, #52]\n"
@@ -520,40 +490,21 @@ __asm__(
     "  UT_KSTEP vmladava.s8, \\t, \\k, 1\n"
     "  .endif\n"
     "  .endr\n"
-    "  vmov q5[2], q5[0], r0, r8\n"
-    "  vmov q5[3], q5[1], r4, r12\n"
-    "  vmov q6[2], q6[0], r2, r10\n"
-    "  vmov q6[3], q6[1], r6, lr\n"
-    "  ldm r9, {r0, r2, r4, r6, r8}\n"
-    "  ldrd r10, r12, [r0], #8\n"
-    "  vadd.i32 q5, q5, r10\n"
-    "  vadd.i32 q6, q6, r12\n"
-    "  ldrd r10, r12, [r2], #8\n"
-    "  vqrdmulh.s32 q5, q5, r10\n"
-    "  vqrdmulh.s32 q6, q6, r12\n"
-    "  ldrd r10, r12, [r4], #8\n"
-    "  vshr.s32 q0, q5, #31\n"
-    "  vshr.s32 q1, q6, #31\n"
-    "  vadd.i32 q5, q5, q0\n"
-    "  vadd.i32 q6, q6, q1\n"
-    "  vrshl.s32 q5, r10\n"
-    "  vrshl.s32 q6, r12\n"
-    "  vqmovnb.s32 q0, q5\n"
-    "  vqmovnt.s32 q0, q6\n"
-    "  vqadd.s16 q0, q0, q7\n"
-    "  vqmovnb.s16 q1, q0\n"
-    "  vstrb.16 q1, [r6, q4]\n"
-    "  adds r6, r6, #2\n"
-    "  subs r8, r8, #1\n"
-    "  stm r9, {r0, r2, r4, r6, r8}\n"
-    "  bne 1b\n"
-    "  vpop {d8-d15}\n"
-    "  pop {r4-r11, pc}\n"
+    "  UT_PSUMS\n"
+    "  UT_PSCALE\n"
+    "  UT_PSTORE q7\n"
+    "  UT_PEXIT d15\n"
     "  .size \\name, . - \\name\n"
     ".endm\n"
     "UT_KPAIRS utensor_conv2d_mve_pairs_k40, 40\n"
     ".purgem UT_KPAIRS\n"
-    ".purgem UT_KSTEP\n");
+    ".purgem UT_KSTEP\n"
+    ".purgem UT_WIN4\n"
+    ".purgem UT_PEXIT\n"
+    ".purgem UT_PSTORE\n"
+    ".purgem UT_PSCALE\n"
+    ".purgem UT_PSUMS\n"
+    ".purgem UT_PENTRY\n");
 
 // ---- one pixel by four channels: the assembly loop -----------------------------------
 // What utensor_conv2d_mve_quads reads (offsets fixed by the assembly below): the
@@ -982,6 +933,76 @@ bool pointwise_x4(const Conv2DS8Params& params, const int8_t* input, const int8_
   return true;
 }
 
+// The pair loops over windows gathered to scratch (interleaved, four pixels by 16-byte
+// chunks): the fields that stay for the layer, the odd last channel's constants and the
+// loop for whole groups of four pixels. Shared by words_gemm and conv2d_s8_gemm.
+struct PairRun {
+  PairLoop loop;
+  // An odd last channel runs as a pass of itself twice (window 0), from copies of its
+  // constants (bias, multiplier, shift, each twice) so that no table is read past its
+  // end; its second lanes are not stored.
+  int32_t last[6];
+  void (*plain)(PairLoop*);
+
+  // k40: pairs_k40 serves 40-byte windows (words_gemm's).
+  UTENSOR_HOT_INLINE PairRun(const Conv2DS8Params& params, int8_t* scratch, int32_t window,
+                             bool k40) {
+    const int32_t out_c = params.shape.output_channels;
+    loop.x = scratch;
+    loop.window = window;
+    loop.n = (window >> 4) - 1;
+    loop.zero_point = params.output_offset;
+    loop.clamp = params.activation_min != -128 || params.activation_max != 127;
+    loop.lo = params.activation_min;
+    loop.hi = params.activation_max;
+    loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
+    loop.unused = 0;
+    for (int32_t i = 0; i < 8; ++i) {
+      loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
+    }
+    plain = params.right_shifts_only == 0 || loop.clamp ? utensor_conv2d_mve_pairs_any
+            : k40 && window == 40                       ? utensor_conv2d_mve_pairs_k40
+            : window & 15                               ? utensor_conv2d_mve_pairs_wt
+                                                        : utensor_conv2d_mve_pairs_w;
+    for (int32_t i = 0; i < 6; ++i) last[i] = 0;
+    if (out_c & 1) {
+      last[0] = last[1] = params.folded_bias[out_c - 1];
+      last[2] = last[3] = params.output_multiplier[out_c - 1];
+      last[4] = last[5] = params.output_shift[out_c - 1];
+    }
+  }
+
+  // Every channel of the n (3 or 4) pixels whose windows are in scratch, to out (pixel 0,
+  // channel 0).
+  UTENSOR_HOT_INLINE void groups(const Conv2DS8Params& params, const int8_t* filter,
+                                 int32_t window, int8_t* out, int32_t n) {
+    const int32_t out_c = params.shape.output_channels;
+    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
+    loop.store = store;
+    if (out_c >= 2) {
+      loop.bias = params.folded_bias;
+      loop.mult = params.output_multiplier;
+      loop.shift = params.output_shift;
+      loop.out = out;
+      loop.pairs = out_c >> 1;
+      loop.window = window;
+      loop.w = filter;
+      (n == 4 ? plain : utensor_conv2d_mve_pairs_any)(&loop);
+    }
+    if (out_c & 1) {
+      loop.bias = last;
+      loop.mult = last + 2;
+      loop.shift = last + 4;
+      loop.out = out + out_c - 1;
+      loop.pairs = 1;
+      loop.window = 0;
+      loop.w = filter + (out_c - 1) * window;
+      loop.store = store & 0x3333u;
+      utensor_conv2d_mve_pairs_any(&loop);
+    }
+  }
+};
+
 // Layers whose filter rows are one word (KW * C_IN == 4, no horizontal dilation, KH <= 16,
 // every window overlapping the image horizontally; not pointwise; e.g. kws's first
 // layer): groups of four windows built by words_to straight into the interleaved layout,
@@ -1009,60 +1030,13 @@ bool words_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t*
   g.tap_row = s.dilation_height * g.in_row;
   g.pad_word = static_cast<uint8_t>(-params.input_offset) * 0x01010101u;
 
-  PairLoop loop;
-  loop.x = scratch;
-  loop.window = window;
-  loop.n = (window >> 4) - 1;
-  loop.zero_point = params.output_offset;
-  loop.clamp = params.activation_min != -128 || params.activation_max != 127;
-  loop.lo = params.activation_min;
-  loop.hi = params.activation_max;
-  loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
-  loop.unused = 0;
-  for (int32_t i = 0; i < 8; ++i) {
-    loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
-  }
-  void (*const run_any)(PairLoop*) = utensor_conv2d_mve_pairs_any;
-  void (*const run_plain)(PairLoop*) = params.right_shifts_only == 0 || loop.clamp ? run_any
-                                       : window == 40 ? utensor_conv2d_mve_pairs_k40
-                                       : window & 15  ? utensor_conv2d_mve_pairs_wt
-                                                      : utensor_conv2d_mve_pairs_w;
-  // An odd last channel: as in conv2d_s8_gemm.
-  int32_t last[6] = {0, 0, 0, 0, 0, 0};
-  if (out_c & 1) {
-    last[0] = last[1] = params.folded_bias[out_c - 1];
-    last[2] = last[3] = params.output_multiplier[out_c - 1];
-    last[4] = last[5] = params.output_shift[out_c - 1];
-  }
+  PairRun run(params, scratch, window, true);
   Cursor at = {0, 0, 0};
   int32_t px = 0;
   for (; pixels - px >= 3; px += 4) {
     const int32_t n = pixels - px < 4 ? pixels - px : 4;
     for (int32_t j = 0; j < n; ++j, at.next(s)) words_to(g, at, scratch + 16 * j, 64);
-    int8_t* out = output + px * out_c;
-    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
-    loop.store = store;
-    if (out_c >= 2) {
-      loop.bias = params.folded_bias;
-      loop.mult = params.output_multiplier;
-      loop.shift = params.output_shift;
-      loop.out = out;
-      loop.pairs = out_c >> 1;
-      loop.window = window;
-      loop.w = filter;
-      (n == 4 ? run_plain : run_any)(&loop);
-    }
-    if (out_c & 1) {
-      loop.bias = last;
-      loop.mult = last + 2;
-      loop.shift = last + 4;
-      loop.out = out + out_c - 1;
-      loop.pairs = 1;
-      loop.window = 0;
-      loop.w = filter + (out_c - 1) * window;
-      loop.store = store & 0x3333u;
-      run_any(&loop);
-    }
+    run.groups(params, filter, window, output + px * out_c, n);
   }
   for (; px < pixels; ++px, at.next(s)) {
     words_to(g, at, scratch, 16);
@@ -1107,32 +1081,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   int8_t* const flat = scratch + 4 * padded;
   const int32_t x_step = s.stride_width * depth;
 
-  PairLoop loop;
-  loop.x = scratch;
-  loop.window = window;
-  loop.n = (window >> 4) - 1;
-  loop.zero_point = params.output_offset;
-  loop.clamp = params.activation_min != -128 || params.activation_max != 127;
-  loop.lo = params.activation_min;
-  loop.hi = params.activation_max;
-  loop.tail = vctp8q(static_cast<uint32_t>(window & 15));
-  loop.unused = 0;
-  for (int32_t i = 0; i < 8; ++i) {
-    loop.offsets[i] = static_cast<uint16_t>((i >> 1) * out_c + (i & 1));
-  }
-  void (*const run_any)(PairLoop*) = utensor_conv2d_mve_pairs_any;
-  void (*const run_plain)(PairLoop*) = params.right_shifts_only == 0 || loop.clamp ? run_any
-                                       : window & 15 ? utensor_conv2d_mve_pairs_wt
-                                                     : utensor_conv2d_mve_pairs_w;
-  const int32_t pairs = out_c >> 1;
-  // An odd last channel runs as a pass of itself twice (window 0), from copies of its
-  // constants so that no table is read past its end; its second lanes are not stored.
-  int32_t last[6] = {0, 0, 0, 0, 0, 0};
-  if (out_c & 1) {
-    last[0] = last[1] = params.folded_bias[out_c - 1];
-    last[2] = last[3] = params.output_multiplier[out_c - 1];
-    last[4] = last[5] = params.output_shift[out_c - 1];
-  }
+  PairRun run(params, scratch, window, false);
 
   Cursor at = {0, 0, 0};
   int32_t px = 0;
@@ -1189,37 +1138,14 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
         }
       }
     }
-    int8_t* out = output + px * out_c;
-    const uint32_t store = vctp16q(static_cast<uint32_t>(2 * n));
-    loop.store = store;
-    if (pairs > 0) {
-      loop.bias = params.folded_bias;
-      loop.mult = params.output_multiplier;
-      loop.shift = params.output_shift;
-      loop.out = out;
-      loop.pairs = pairs;
-      loop.window = window;
-      loop.w = filter;
-      (n == 4 ? run_plain : run_any)(&loop);
-    }
-    if (out_c & 1) {
-      loop.bias = last;
-      loop.mult = last + 2;
-      loop.shift = last + 4;
-      loop.out = out + out_c - 1;
-      loop.pairs = 1;
-      loop.window = 0;
-      loop.w = filter + (out_c - 1) * window;
-      loop.store = store & 0x3333u;
-      run_any(&loop);
-    }
+    run.groups(params, filter, window, output + px * out_c, n);
   }
   // One or two pixels left (the cursor serves windows only, not pointwise layers).
   const bool quads = px < pixels && (window & 15) == 0 && (out_c & 3) == 0 &&
                      params.right_shifts_only != 0;
   QuadLoop quad;
   void (*run_quads)(QuadLoop*) = utensor_conv2d_mve_quads;
-  if (window == 64 && !loop.clamp && (reinterpret_cast<uintptr_t>(filter) & 3) == 0) {
+  if (window == 64 && !run.loop.clamp && (reinterpret_cast<uintptr_t>(filter) & 3) == 0) {
     run_quads = utensor_conv2d_mve_quads_x4;
   }
   if (quads) {

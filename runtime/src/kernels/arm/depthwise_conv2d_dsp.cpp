@@ -228,12 +228,9 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
   const uint32_t neg_off = (static_cast<uint32_t>(-params.input_offset) << 16) |
                            (static_cast<uint32_t>(-params.input_offset) & 0xFFFFu);
   // Output columns [ox_in, ox_end) have windows inside the image horizontally.
-  int32_t ox_in = (s.pad_left + s.stride_width - 1) / s.stride_width;
-  int32_t ox_end = s.input_width + s.pad_left >= 3
-                       ? (s.input_width + s.pad_left - 3) / s.stride_width + 1
-                       : 0;
-  if (ox_end > s.output_width) ox_end = s.output_width;
-  if (ox_in > ox_end) ox_in = ox_end;
+  const detail::ColumnRun inside = detail::inside_columns_3(s);
+  const int32_t ox_in = inside.begin;
+  const int32_t ox_end = inside.end;
   // Pixels [row_begin, row_end) of a row whose windows are vertically inside: the inside
   // run and the pixels next to it that miss one column only.
   const bool left_edge = ox_end > ox_in && ox_in >= 1 &&

@@ -471,12 +471,9 @@ void depthwise3x3_mve(const DepthwiseConv2DS8Params& params, const int8_t* input
   r.hi = params.activation_max;
   r.right_shifts = params.fast_requant != 0;  // post_shift >= 1 for every channel
   // Pixels whose windows lie horizontally inside: x0 >= 0 and x0 + 3 <= input_width.
-  int32_t ox_in = (s.pad_left + s.stride_width - 1) / s.stride_width;
-  int32_t ox_end = s.input_width + s.pad_left >= 3
-                       ? (s.input_width + s.pad_left - 3) / s.stride_width + 1
-                       : 0;
-  if (ox_end > s.output_width) ox_end = s.output_width;
-  if (ox_in > ox_end) ox_in = ox_end;
+  const detail::ColumnRun inside = detail::inside_columns_3(s);
+  const int32_t ox_in = inside.begin;
+  const int32_t ox_end = inside.end;
   r.mid_begin = ox_in;
   r.mid_end = ox_end;
   // Edge pixels next to the run: columns [1, 3) or [0, 2) of their window inside.
@@ -511,22 +508,16 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
               int32_t ky_begin, int32_t ky_end, int32_t kx_begin, int32_t kx_end,
               const int8_t* filter, const int32_t* bias, int8_t* out) {
   const DepthwiseConv2DShape& s = p.shape;
-  const int32_t channels = s.input_channels;
-  const int32_t tap_x = s.dilation_width * channels;
-  const int32_t tap_y = s.dilation_height * s.input_width * channels;
-  const int8_t* in0 = in_batch + ((y0 + ky_begin * s.dilation_height) * s.input_width +
-                                  x0 + kx_begin * s.dilation_width) * channels;
-  const int8_t* f0 = filter + (ky_begin * s.filter_width + kx_begin) * channels;
-  const int32_t f_row = s.filter_width * channels;
+  const detail::TapWalk w = detail::tap_walk(s, in_batch, filter, y0, x0, ky_begin, kx_begin);
   const int32_t n_kx = kx_end - kx_begin;
   if (n_kx == 3 && ky_end - ky_begin == 3) {
-    pixel_m1_mve<Inside, 3, 3>(p, in0, tap_x, tap_y, f0, f_row, 3, 3, bias, out);
+    pixel_m1_mve<Inside, 3, 3>(p, w.in, w.tap_x, w.tap_y, w.filter, w.f_row, 3, 3, bias, out);
   } else if (n_kx == 3) {  // the top and bottom rows of 3-wide windows
-    pixel_m1_mve<Inside, 0, 3>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, 3, bias,
-                               out);
+    pixel_m1_mve<Inside, 0, 3>(p, w.in, w.tap_x, w.tap_y, w.filter, w.f_row, ky_end - ky_begin,
+                               3, bias, out);
   } else {
-    pixel_m1_mve<Inside, 0, 0>(p, in0, tap_x, tap_y, f0, f_row, ky_end - ky_begin, n_kx, bias,
-                               out);
+    pixel_m1_mve<Inside, 0, 0>(p, w.in, w.tap_x, w.tap_y, w.filter, w.f_row, ky_end - ky_begin,
+                               n_kx, bias, out);
   }
 }
 

@@ -45,12 +45,7 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const OutputQuant& q, const int8
               int32_t kx_end, const int8_t* filter, const int32_t* bias, int8_t* out) {
   const DepthwiseConv2DShape& s = p.shape;
   const int32_t channels = s.input_channels;
-  const int32_t tap_x = s.dilation_width * channels;
-  const int32_t tap_y = s.dilation_height * s.input_width * channels;
-  const int8_t* in0 = in_batch + ((y0 + ky_begin * s.dilation_height) * s.input_width +
-                                  x0 + kx_begin * s.dilation_width) * channels;
-  const int8_t* f0 = filter + (ky_begin * s.filter_width + kx_begin) * channels;
-  const int32_t f_row = s.filter_width * channels;
+  const detail::TapWalk walk = detail::tap_walk(s, in_batch, filter, y0, x0, ky_begin, kx_begin);
   const int32_t n_kx = kx_end - kx_begin;
   const int32_t offset = Inside ? 0 : p.input_offset;
   const int32_t* const init = Inside ? p.folded_bias : bias;
@@ -59,9 +54,9 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const OutputQuant& q, const int8
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     if (init != nullptr) a0 = init[c], a1 = init[c + 1], a2 = init[c + 2], a3 = init[c + 3];
     for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-      const int8_t* x = in0 + (ky - ky_begin) * tap_y + c;
-      const int8_t* f = f0 + (ky - ky_begin) * f_row + c;
-      for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += channels) {
+      const int8_t* x = walk.in + (ky - ky_begin) * walk.tap_y + c;
+      const int8_t* f = walk.filter + (ky - ky_begin) * walk.f_row + c;
+      for (int32_t k = 0; k < n_kx; ++k, x += walk.tap_x, f += channels) {
         a0 += (static_cast<int32_t>(x[0]) + offset) * f[0];
         a1 += (static_cast<int32_t>(x[1]) + offset) * f[1];
         a2 += (static_cast<int32_t>(x[2]) + offset) * f[2];
@@ -76,9 +71,9 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const OutputQuant& q, const int8
   for (; c < channels; ++c) {
     int32_t acc = init != nullptr ? init[c] : 0;
     for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-      const int8_t* x = in0 + (ky - ky_begin) * tap_y + c;
-      const int8_t* f = f0 + (ky - ky_begin) * f_row + c;
-      for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += channels) {
+      const int8_t* x = walk.in + (ky - ky_begin) * walk.tap_y + c;
+      const int8_t* f = walk.filter + (ky - ky_begin) * walk.f_row + c;
+      for (int32_t k = 0; k < n_kx; ++k, x += walk.tap_x, f += channels) {
         acc += (static_cast<int32_t>(*x) + offset) * *f;
       }
     }
