@@ -320,6 +320,11 @@ def build_firmware(
             check_platform_installed(platform, board_id)
     project = write_project(build_dir or default_build_dir(model_paths, board_id), model_paths,
                             board_id, **ini_options)
+    return build_project(project, board_id, jobs=jobs, verbose=verbose)
+
+
+def build_project(project: str, board_id: str, jobs: int = 2, verbose: bool = False) -> Firmware:
+    """`pio run` a written firmware project; its ELF with the sizes."""
     run_pio(project, jobs=jobs, verbose=verbose)
     elf = os.path.join(project, ".pio", "build", ENV_NAME, "firmware.elf")
     if not os.path.isfile(elf):

@@ -68,6 +68,21 @@ def spatial(op: Operator, graph: Graph, in_h: int, in_w: int, f_h: int, f_w: int
     return out_h, out_w, pad_top, pad_left
 
 
+def conv_output(op: Operator, graph: Graph, x: Tensor, y: Tensor, bias: Optional[Tensor],
+                f_h: int, f_w: int, out_c: int, stride_dil: Tuple[int, int, int, int]):
+    """What every convolution lowering checks of its bias and output: a bias of out_c
+    values and an NHWC output of the computed size. Returns (out_h, out_w, pad_top,
+    pad_left); stride_dil is (stride_h, stride_w, dilation_h, dilation_w)."""
+    if bias is not None and bias.num_elements != out_c:
+        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
+                        f"{out_c} output channels.")
+    stride_h, stride_w, dil_h, dil_w = stride_dil
+    n, in_h, in_w = x.shape[0], x.shape[1], x.shape[2]
+    geometry = spatial(op, graph, in_h, in_w, f_h, f_w, stride_h, stride_w, dil_h, dil_w)
+    require_shape(op, graph, y, (n, geometry[0], geometry[1], out_c))
+    return geometry
+
+
 def require_rank(op: Operator, graph: Graph, t: Tensor, rank: int, role: str) -> None:
     if len(t.shape) != rank:
         raise unsupported(op, graph, f"{role} tensor '{t.name}' has shape {list(t.shape)}; "
@@ -123,12 +138,8 @@ def depthwise_geometry(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias: O
     if option != multiplier:
         raise malformed(op, graph, f"option depth_multiplier is {option}, but {out_c} filter channels "
                         f"over {in_c} input channels make it {multiplier}.")
-    if bias is not None and bias.num_elements != out_c:
-        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
-                        f"{out_c} output channels.")
     stride_h, stride_w, dil_h, dil_w = strides(op, graph)
-    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
-                                              stride_h, stride_w, dil_h, dil_w)
-    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    out_h, out_w, pad_top, pad_left = conv_output(op, graph, x, y, bias, f_h, f_w, out_c,
+                                                  (stride_h, stride_w, dil_h, dil_w))
     return [n, in_h, in_w, in_c, multiplier, f_h, f_w, out_h, out_w,
             stride_h, stride_w, dil_h, dil_w, pad_top, pad_left]

@@ -15,7 +15,7 @@ from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
 from ._requant import accumulator_bound, fast_requant, split_fast_requant
-from ._spatial import depthwise_geometry, require_rank, require_shape, spatial, strides
+from ._spatial import conv_output, depthwise_geometry, require_rank, strides
 
 SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, or float32 "
                     "activations with int8 filters (hybrid)")
@@ -96,13 +96,9 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     if f_c < 1 or in_c % f_c != 0 or out_c % (in_c // f_c) != 0:
         raise malformed(op, graph, f"input depth {in_c} and filter shape {list(w.shape)} do not "
                         "form a (grouped) convolution.")
-    if bias is not None and bias.num_elements != out_c:
-        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
-                        f"{out_c} output channels.")
     stride_h, stride_w, dil_h, dil_w = strides(op, graph)
-    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
-                                              stride_h, stride_w, dil_h, dil_w)
-    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    out_h, out_w, pad_top, pad_left = conv_output(op, graph, x, y, bias, f_h, f_w, out_c,
+                                                  (stride_h, stride_w, dil_h, dil_w))
     params = dict(
         dtype=dtype,
         shape=[n, in_h, in_w, in_c, f_h, f_w, f_c, out_h, out_w, out_c,

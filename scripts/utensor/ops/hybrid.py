@@ -22,7 +22,7 @@ from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range_float
 from . import KernelCall
 from ._common import activation, describe_dtypes, malformed, unsupported
-from ._spatial import depthwise_geometry, positive_option, require_rank, require_shape, spatial
+from ._spatial import conv_output, depthwise_geometry, positive_option, require_rank
 
 SUPPORTED = ("float32 input and output, int8 filter (symmetric: zero point 0; one scale or one per "
              "output channel), float32 bias or none")
@@ -100,13 +100,9 @@ def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, 
         # supported for hybrid kernel").
         raise unsupported(op, graph, f"filter depth {f_c} differs from input depth {in_c} (a grouped "
                           "convolution); hybrid convolution supports no groups, as in TFLite.")
-    if bias is not None and bias.num_elements != out_c:
-        raise malformed(op, graph, f"bias '{bias.name}' has {bias.num_elements} values for "
-                        f"{out_c} output channels.")
     stride_h, stride_w, dil_h, dil_w = _strides(op, graph)
-    out_h, out_w, pad_top, pad_left = spatial(op, graph, in_h, in_w, f_h, f_w,
-                                              stride_h, stride_w, dil_h, dil_w)
-    require_shape(op, graph, y, (n, out_h, out_w, out_c))
+    out_h, out_w, pad_top, pad_left = conv_output(op, graph, x, y, bias, f_h, f_w, out_c,
+                                                  (stride_h, stride_w, dil_h, dil_w))
     scales = _filter_scales(op, graph, w, out_c)
     # TFLite's Prepare: per-channel only when the scales actually differ.
     per_channel = any(s != scales[0] for s in scales)

@@ -12,6 +12,7 @@
 #include <arm_acle.h>
 #include <string.h>
 
+#include "utensor/kernels/detail/fc_requant.hpp"
 #include "utensor/kernels/detail/kernel_util.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 #include "utensor/kernels/fully_connected.hpp"
@@ -34,20 +35,6 @@ inline int32_t sxtab16_ror8(int32_t a, uint32_t v) {
   int32_t r;
   __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
   return r;
-}
-
-// MultiplyByQuantizedMultiplier form, out of line (converter could not prove the fast one).
-__attribute__((noinline)) int32_t requantize_general(const FullyConnectedS8Params& p,
-                                                     int32_t acc, int ch) {
-  return MultiplyByQuantizedMultiplier(acc, p.output_multiplier[ch], p.output_shift[ch]) +
-         p.output_offset;
-}
-
-inline int8_t requantize(const FullyConnectedS8Params& p, int32_t acc, int32_t o) {
-  const int ch = p.per_channel ? o : 0;
-  const int32_t v = p.fast_requant ? detail::fast_requantize(acc, p.fast_requant[ch])
-                                   : requantize_general(p, acc, ch);
-  return static_cast<int8_t>(ClampI32(v, p.activation_min, p.activation_max));
 }
 
 // One step of the 4-row loops: 4 inputs (widened in r8/r9) times the next 16 interleaved
@@ -196,7 +183,7 @@ void rows_s8(const FullyConnectedS8Params& params, const int8_t* x, const int8_t
       acc = __smlad(detail::sxtb16_ror8(a), sxtab16_ror8(offset2, xv), acc);
     }
     for (; d < depth; ++d) acc += static_cast<int32_t>(filter[d]) * (x[d] + offset);
-    out[o] = requantize(params, acc, o);
+    out[o] = detail::fc_requantize(params, acc, o);
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <arm_mve.h>
 
+#include "utensor/kernels/detail/fc_requant.hpp"
 #include "utensor/kernels/detail/kernel_util.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 #include "utensor/kernels/fully_connected.hpp"
@@ -16,16 +17,6 @@ namespace utensor {
 namespace kernels {
 
 namespace {
-
-inline int8_t requantize(const FullyConnectedS8Params& p, int32_t acc, int32_t o) {
-  const int ch = p.per_channel ? o : 0;
-  const int32_t v =
-      p.fast_requant
-          ? detail::fast_requantize(acc, p.fast_requant[ch])
-          : MultiplyByQuantizedMultiplier(acc, p.output_multiplier[ch], p.output_shift[ch]) +
-                p.output_offset;
-  return static_cast<int8_t>(ClampI32(v, p.activation_min, p.activation_max));
-}
 
 // sum_d w[d] * x[d] + offset * sum_d w[d], for one row.
 inline int32_t dot_row(const int8_t* x, const int8_t* w, int32_t depth, int32_t offset) {
@@ -145,15 +136,15 @@ void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* inpu
         a2 += bias[o + 2];
         a3 += bias[o + 3];
       }
-      out[o] = requantize(params, a0, o);
-      out[o + 1] = requantize(params, a1, o + 1);
-      out[o + 2] = requantize(params, a2, o + 2);
-      out[o + 3] = requantize(params, a3, o + 3);
+      out[o] = detail::fc_requantize(params, a0, o);
+      out[o + 1] = detail::fc_requantize(params, a1, o + 1);
+      out[o + 2] = detail::fc_requantize(params, a2, o + 2);
+      out[o + 3] = detail::fc_requantize(params, a3, o + 3);
     }
     for (; o < out_depth; ++o) {
       int32_t acc = dot_row(x, filter + o * depth, depth, offset);
       if (bias) acc += bias[o];
-      out[o] = requantize(params, acc, o);
+      out[o] = detail::fc_requantize(params, acc, o);
     }
   }
 }

@@ -1,3 +1,4 @@
+#include "utensor/kernels/detail/fc_requant.hpp"
 #include "utensor/kernels/fully_connected.hpp"
 
 #include "utensor/kernels/arch.hpp"
@@ -38,16 +39,6 @@ __attribute__((noinline)) void dot2_s8(const int8_t* x, const int8_t* w0, const 
   *acc1_io = acc1;
 }
 
-inline int8_t requantize(const FullyConnectedS8Params& p, int32_t acc, int32_t o) {
-  const int ch = p.per_channel ? o : 0;
-  const int32_t v =
-      p.fast_requant
-          ? detail::fast_requantize(acc, p.fast_requant[ch])
-          : MultiplyByQuantizedMultiplier(acc, p.output_multiplier[ch], p.output_shift[ch]) +
-                p.output_offset;
-  return static_cast<int8_t>(ClampI32(v, p.activation_min, p.activation_max));
-}
-
 }  // namespace
 
 void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
@@ -64,8 +55,8 @@ void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* inpu
       int32_t acc0 = bias ? bias[o] : 0;
       int32_t acc1 = (bias && pair) ? bias[o + 1] : 0;
       dot2_s8(x, w0, pair ? w0 + depth : w0, depth, params.input_offset, &acc0, &acc1);
-      out[o] = requantize(params, acc0, o);
-      if (pair) out[o + 1] = requantize(params, acc1, o + 1);
+      out[o] = detail::fc_requantize(params, acc0, o);
+      if (pair) out[o + 1] = detail::fc_requantize(params, acc1, o + 1);
     }
   }
 }
