@@ -20,6 +20,11 @@ import subprocess
 import sys
 import tempfile
 
+# utensor.tools (stdlib only) knows where PlatformIO, the Arm toolchain and QEMU live.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "scripts"))
+from utensor import tools  # noqa: E402  pylint: disable=wrong-import-position
+
 PACKAGE_NAME = "tool-scons"
 # PlatformIO 6.2.0 requires tool-scons ~4.41101.0, i.e. SCons 4.11.1 in its numbering.
 PACKAGE_VERSION = "4.41101.0"
@@ -60,8 +65,9 @@ def find_scons_dir(explicit=None):
         return os.path.dirname(os.path.abspath(SCons.__file__))
     except ImportError:
         pass
-    pio = shutil.which("pio") or shutil.which("platformio")
-    if not pio:
+    try:
+        pio = tools.pio_command()
+    except tools.ToolNotFound:
         return None
     for python in _pio_pythons(pio):
         try:
@@ -78,18 +84,22 @@ def find_scons_dir(explicit=None):
 
 
 def _pio_pythons(pio):
-    """Interpreters that may run `pio`: the script's shebang, then pio's own view."""
+    """Interpreters that may run PlatformIO (a command prefix): its own interpreter when
+    run as `python -m platformio`, the script's shebang, then pio's own view."""
     candidates = []
-    try:
-        with open(os.path.realpath(pio), "rb") as fp:
-            first = fp.readline().decode("utf8", "replace").strip()
-        if first.startswith("#!") and "python" in first:
-            candidates.append(first[2:].split()[0])
-    except OSError:
-        pass
+    if len(pio) > 1:
+        candidates.append(pio[0])
+    else:
+        try:
+            with open(os.path.realpath(pio[0]), "rb") as fp:
+                first = fp.readline().decode("utf8", "replace").strip()
+            if first.startswith("#!") and "python" in first:
+                candidates.append(first[2:].split()[0])
+        except OSError:
+            pass
     try:
         out = subprocess.run(
-            [pio, "system", "info", "--json-output"],
+            pio + ["system", "info", "--json-output"],
             capture_output=True, text=True, timeout=120, check=False,
         )
         info = json.loads(out.stdout or "{}")
@@ -186,37 +196,28 @@ def install_tool_scons(core_dir, scons_dir):
 def check_tools():
     """Return a list of problems with the external tools (empty when all is well)."""
     problems = []
-    pio = shutil.which("pio") or shutil.which("platformio")
-    if not pio:
-        problems.append(
-            "`pio` is not on PATH. Install PlatformIO Core 6.2.0 "
-            "(pip install platformio==6.2.0) and make sure its scripts folder is on PATH."
-        )
+    try:
+        pio = tools.pio_command()
+    except tools.ToolNotFound as exc:
+        problems.append(str(exc))
     else:
         try:
             out = subprocess.run(
-                [pio, "--version"], capture_output=True, text=True, timeout=120, check=False
+                pio + ["--version"], capture_output=True, text=True, timeout=120, check=False,
+                env=tools.tool_environment(pio=pio),
             )
             if out.returncode != 0:
-                problems.append("`pio --version` failed: %s" % (out.stderr or out.stdout).strip())
+                problems.append("`%s --version` failed: %s"
+                                % (" ".join(pio), (out.stderr or out.stdout).strip()))
             else:
-                print("[bootstrap] %s" % out.stdout.strip())
+                print("[bootstrap] %s (%s)" % (out.stdout.strip(), " ".join(pio)))
         except (OSError, subprocess.SubprocessError) as exc:
-            problems.append("`pio --version` could not run: %s" % exc)
-    hints = {
-        "arm-none-eabi-gcc": "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi",
-        "arm-none-eabi-g++": "apt-get install libstdc++-arm-none-eabi-newlib",
-        "qemu-system-arm": "apt-get install qemu-system-arm",
-    }
+            problems.append("`%s --version` could not run: %s" % (" ".join(pio), exc))
     for tool in REQUIRED_TOOLS:
-        path = shutil.which(tool)
-        if path:
-            print("[bootstrap] found %s" % path)
-        else:
-            problems.append(
-                "`%s` is not on PATH; utensor's QEMU dev-platform calls it by name. "
-                "On Debian/Ubuntu: %s." % (tool, hints[tool])
-            )
+        try:
+            print("[bootstrap] found %s" % tools.find_tool(tool, "utensor's QEMU dev-platform runs it"))
+        except tools.ToolNotFound as exc:
+            problems.append(str(exc))
     return problems
 
 

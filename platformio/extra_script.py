@@ -16,6 +16,11 @@ Options (paths relative to the project):
                                       (--guard, and -DUTENSOR_ARENA_GUARD for the build;
                                       on as well when build_flags define that macro)
 
+The first conversion checks that the converter's requirements (scripts/utensor/
+requirements.txt) import in its interpreter; PlatformIO's own Python gets the missing ones
+installed by pip, once, announced in one `[utensor]` line. Where that fails (no package
+index), the build stops with the pip command to run and custom_utensor_python.
+
 The conversion is skipped when a stamp of everything it depends on (model bytes, the
 converter's own sources, the options, the interpreter) is unchanged, so a second
 `pio run` converts and compiles nothing. On failure the converter's message is printed,
@@ -27,6 +32,7 @@ SCons provides `Import` and `DefaultEnvironment` in this script's globals.
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -110,6 +116,81 @@ def converter_environ(base_environ, scripts_dir):
     return environ
 
 
+# Import name of each requirement whose distribution name differs from it.
+_IMPORT_NAMES = {"pyserial": "serial"}
+_FIND_MISSING = ("import importlib.util, sys; "
+                 "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))")
+
+
+def read_requirements(scripts_dir):
+    """The converter's requirements (`name>=x.y` lines of utensor/requirements.txt, the
+    list pyproject.toml uses too)."""
+    path = os.path.join(scripts_dir, "utensor", "requirements.txt")
+    with open(path, encoding="utf-8") as f:
+        lines = [line.split("#", 1)[0].strip() for line in f]
+    return [line for line in lines if line]
+
+
+def _import_name(requirement):
+    name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower()
+    return _IMPORT_NAMES.get(name, name.replace("-", "_"))
+
+
+def pip_command(python, requirements):
+    return [python, "-m", "pip", "install", "--disable-pip-version-check"] + list(requirements)
+
+
+def _quoted(cmd):
+    return " ".join('"%s"' % c if (" " in c or ">" in c or "<" in c) else c for c in cmd)
+
+
+def ensure_requirements(python, platformio_python, scripts_dir, run=subprocess.run,
+                        out=sys.stdout, err=sys.stderr):
+    """Make the converter's requirements importable by `python`; True when they are.
+
+    PlatformIO's own Python (what a stock PlatformIO runs us with) gets what is missing
+    installed once with pip, the way nanopb's generator brings in protobuf; an interpreter
+    the user named (custom_utensor_python) is theirs, so only the command is printed."""
+    requirements = read_requirements(scripts_dir)
+    modules = [_import_name(r) for r in requirements]
+    check = [python, "-c", _FIND_MISSING] + modules
+    environ = converter_environ(os.environ, scripts_dir)
+    try:
+        found = run(check, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    text=True, check=False)
+    except OSError as exc:
+        err.write("[utensor] error: cannot run the converter with %s (%s). Set %s to a "
+                  "Python 3 interpreter.\n" % (python, exc, OPTION_PYTHON))
+        return False
+    if found.returncode != 0:
+        err.write("[utensor] error: %s cannot run Python code (%s). Set %s to a Python 3 "
+                  "interpreter.\n" % (python, (found.stderr or "").strip()[-300:], OPTION_PYTHON))
+        return False
+    missing_modules = set(found.stdout.split())
+    missing = [r for r, m in zip(requirements, modules) if m in missing_modules]
+    if not missing:
+        return True
+    install = pip_command(python, missing)
+    # Not realpath: every venv's python links to the same base interpreter.
+    if os.path.abspath(python) != os.path.abspath(platformio_python or ""):
+        err.write("[utensor] error: the converter's interpreter %s (%s) lacks %s. Install "
+                  "them with: %s\n" % (python, OPTION_PYTHON, ", ".join(missing), _quoted(install)))
+        return False
+    out.write("[utensor] installing the model converter's requirements into PlatformIO's "
+              "Python (once): %s\n" % " ".join(missing))
+    result = run(install + ["--quiet"], env=environ, stdout=subprocess.PIPE,
+                 stderr=subprocess.STDOUT, text=True, check=False)
+    if result.returncode != 0:
+        last = [line for line in (result.stdout or "").splitlines() if line.strip()][-3:]
+        err.write("[utensor] error: installing %s into PlatformIO's Python failed (pip: %s). "
+                  "Install them yourself with: %s, or set %s in platformio.ini to a Python "
+                  "that has them.\n"
+                  % (", ".join(missing), " / ".join(last) or "exit %d" % result.returncode,
+                     _quoted(install), OPTION_PYTHON))
+        return False
+    return True
+
+
 def read_stamp(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -133,8 +214,11 @@ def remove_file(path):
 
 
 def generate(project_dir, build_dir, library_dir, models_option, data_option, python,
-             run=subprocess.run, out=sys.stdout, err=sys.stderr, user_ops_option="", guard=False):
-    """Convert when needed. Returns (gen_src_dir, ok); prints the converter's output."""
+             run=subprocess.run, out=sys.stdout, err=sys.stderr, user_ops_option="", guard=False,
+             platformio_python=None):
+    """Convert when needed. Returns (gen_src_dir, ok); prints the converter's output.
+    platformio_python: PlatformIO's own interpreter, which may get the converter's
+    requirements installed (see ensure_requirements)."""
     scripts_dir = os.path.join(library_dir, "scripts")
     gen_root = os.path.join(build_dir, GEN_DIR_NAME)
     gen_src = os.path.join(gen_root, "src")
@@ -162,6 +246,8 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
 
     os.makedirs(gen_src, exist_ok=True)
     remove_file(stamp_path)
+    if not ensure_requirements(python, platformio_python, scripts_dir, run, out, err):
+        return gen_src, False
     cmd = converter_command(python, models, gen_src, data_file, user_ops, guard)
     try:
         result = run(cmd, cwd=project_dir, env=converter_environ(os.environ, scripts_dir),
@@ -236,12 +322,14 @@ def main():
     if gen_src is None:
         Import("pio_lib_builder")  # noqa: F821
         library_dir = pio_lib_builder.path  # noqa: F821
-        python = project_option(OPTION_PYTHON, "") or env.subst("$PYTHONEXE")  # noqa: F821
+        platformio_python = env.subst("$PYTHONEXE")  # noqa: F821
+        python = project_option(OPTION_PYTHON, "") or platformio_python
         guard = guard_enabled(project_option(OPTION_GUARD, ""), project_option("build_flags", []))
         gen_src, ok = generate(
             env.subst("$PROJECT_DIR"), env.subst("$BUILD_DIR"), library_dir,  # noqa: F821
             models_option, project_option(OPTION_DATA, ""), python,
-            user_ops_option=project_option(OPTION_USER_OPS, ""), guard=guard)
+            user_ops_option=project_option(OPTION_USER_OPS, ""), guard=guard,
+            platformio_python=platformio_python)
         if not ok:
             env.Exit(1)  # noqa: F821
         board = env.BoardConfig()  # noqa: F821

@@ -4,6 +4,8 @@
 #   - a virtual environment .venv with utensor (editable), TensorFlow, tflite-micro,
 #     PlatformIO 6.2.0 and SCons 4.11.1 from PyPI,
 #   - PlatformIO made to work without its registry (platformio/bootstrap.py).
+# Nothing needs to be on PATH or activated: every command finds PlatformIO beside the
+# venv's Python and the toolchain where Debian put it (scripts/utensor/tools.py).
 # Then, unless --no-demo is given, runs the main job: convert the hello_world model, build
 # the firmware, run it on the emulated mps2_an386 (Cortex-M4F) and print its output next
 # to the TensorFlow Lite Micro reference.
@@ -45,9 +47,14 @@ fi
 STAMP="$VENV/.utensor-deps"
 WANT="$(cat "$REPO/pyproject.toml" "$REPO/scripts/setup.sh" | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
-  say "installing Python packages into $VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e "$REPO[reference,tensorflow,dev]" flatbuffers
+  say "installing Python packages into $VENV (log: $VENV/pip.log)"
+  if ! { "$VENV/bin/python" -m pip install --upgrade pip &&
+         "$VENV/bin/python" -m pip install -e "$REPO[reference,tensorflow,dev]" flatbuffers
+       } > "$VENV/pip.log" 2>&1; then
+    grep -v "^WARNING: Location" "$VENV/pip.log" | tail -n 20 >&2
+    echo "[setup] pip failed (full log: $VENV/pip.log)" >&2
+    exit 1
+  fi
   echo "$WANT" > "$STAMP"
 else
   say "Python packages present"
@@ -58,7 +65,6 @@ fi
 
 if [ "$DEMO" = 1 ]; then
   say "main job: hello_world on the emulated mps2_an386"
-  export PATH="$VENV/bin:$PATH"
   exec "$VENV/bin/utensor" run "$REPO/examples/hello_world/models/sine_int8.tflite" \
       --board mps2_an386 --input "$REPO/examples/hello_world/models/sample_input.npy"
 fi

@@ -101,6 +101,8 @@ def setup(tmp_path, monkeypatch):
     (library / "scripts" / "utensor").mkdir(parents=True)
     (library / "scripts" / "utensor" / "__init__.py").write_text("")
     (library / "scripts" / "utensor" / "__main__.py").write_text(FAKE_CONVERTER)
+    # A stdlib module stands for the requirements: every interpreter the tests name has it.
+    (library / "scripts" / "utensor" / "requirements.txt").write_text("# the list\njson\n")
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
     (project / "models" / "a.tflite").write_bytes(b"model-a")
@@ -307,3 +309,81 @@ def test_model_too_big_for_the_board_stops_the_build_before_linking(tmp_path):
     assert ("ad01_int8 does not fit board microbit: it needs 264,192 B of flash for weights alone, "
             "the board has 262,144 B") in r.stdout + r.stderr
     assert "Linking" not in r.stdout + r.stderr  # stopped before compiling and linking
+
+
+def _load_script_module():
+    """The extra script's functions without running its main() (it needs SCons)."""
+    import types
+
+    module = types.ModuleType("utensor_extra_script")
+    with open(SCRIPT) as f:
+        source = f.read().replace("\nmain()\n", "\n")
+    exec(compile(source, SCRIPT, "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+class FakeRun:
+    """subprocess.run stand-in: the requirement probe reports `missing`, pip exits `pip_code`."""
+
+    def __init__(self, missing, pip_code=0, pip_output=""):
+        self.missing, self.pip_code, self.pip_output = missing, pip_code, pip_output
+        self.calls = []
+
+    def __call__(self, cmd, **kwargs):
+        self.calls.append(cmd)
+        if "pip" in cmd:
+            return subprocess.CompletedProcess(cmd, self.pip_code, self.pip_output, None)
+        return subprocess.CompletedProcess(cmd, 0, " ".join(self.missing) + "\n", "")
+
+
+SCRIPTS_DIR = os.path.join(ROOT, "scripts")
+
+
+def test_requirements_come_from_the_one_list():
+    script = _load_script_module()
+    reqs = script.read_requirements(SCRIPTS_DIR)
+    assert [r.split(">=")[0] for r in reqs] == ["numpy", "jinja2", "pyserial"]
+    assert [script._import_name(r) for r in reqs] == ["numpy", "jinja2", "serial"]
+    with open(os.path.join(ROOT, "pyproject.toml")) as f:
+        assert 'dependencies = {file = ["scripts/utensor/requirements.txt"]}' in f.read()
+
+
+def test_missing_requirements_are_installed_into_platformios_python_once():
+    script = _load_script_module()
+    run, out, err = FakeRun(["jinja2"]), io.StringIO(), io.StringIO()
+    assert script.ensure_requirements("/pio/penv/bin/python", "/pio/penv/bin/python",
+                                      SCRIPTS_DIR, run, out, err)
+    pip = [c for c in run.calls if "pip" in c]
+    assert len(pip) == 1 and pip[0][:4] == ["/pio/penv/bin/python", "-m", "pip", "install"]
+    assert "jinja2>=3.0" in pip[0] and "numpy>=1.21" not in pip[0]
+    assert out.getvalue().count("\n") == 1 and out.getvalue().startswith("[utensor] installing")
+    assert err.getvalue() == ""
+
+
+def test_nothing_is_installed_when_all_requirements_import():
+    script = _load_script_module()
+    run, out, err = FakeRun([]), io.StringIO(), io.StringIO()
+    assert script.ensure_requirements("/py", "/py", SCRIPTS_DIR, run, out, err)
+    assert [c for c in run.calls if "pip" in c] == [] and out.getvalue() == ""
+
+
+def test_failed_install_names_the_pip_command_and_the_option():
+    script = _load_script_module()
+    run = FakeRun(["numpy", "jinja2"], pip_code=1,
+                  pip_output="ERROR: No matching distribution found for numpy>=1.21\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert not script.ensure_requirements("/py", "/py", SCRIPTS_DIR, run, out, err)
+    message = err.getvalue()
+    assert message.count("\n") == 1 and "Traceback" not in message
+    assert '/py -m pip install --disable-pip-version-check "numpy>=1.21" "jinja2>=3.0"' in message
+    assert "custom_utensor_python" in message and "No matching distribution" in message
+
+
+def test_a_user_named_interpreter_is_not_modified():
+    script = _load_script_module()
+    run, out, err = FakeRun(["numpy"]), io.StringIO(), io.StringIO()
+    assert not script.ensure_requirements("/home/me/tf/bin/python", "/pio/penv/bin/python",
+                                          SCRIPTS_DIR, run, out, err)
+    assert [c for c in run.calls if "pip" in c] == []
+    assert "custom_utensor_python" in err.getvalue()
+    assert '/home/me/tf/bin/python -m pip install --disable-pip-version-check "numpy>=1.21"' in err.getvalue()

@@ -15,6 +15,7 @@ COMMANDS = {
     "verify": ("utensor.cmd_verify", "compare a board's outputs with the TFLite reference"),
     "bench": ("utensor.cmd_bench", "measure instructions, RAM and flash on a board"),
     "ops": ("utensor.cmd_ops", "print the supported operator matrix"),
+    "library-dir": ("utensor.cmd_library_dir", "print the library folder for lib_deps / CMake"),
 }
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from .errors import UtensorError
+from .paths import library_root
 
 
 def add_arguments(p):
@@ -27,7 +28,7 @@ def add_arguments(p):
 
 
 def _commit():
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    repo = library_root()
     try:
         out = subprocess.run(["git", "-C", repo, "rev-parse", "--short=12", "HEAD"],
                              capture_output=True, text=True, check=False)

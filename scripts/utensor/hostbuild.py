@@ -19,8 +19,9 @@ import numpy as np
 
 from . import convert
 from .errors import UtensorError
+from .paths import library_root
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = library_root()
 RUNTIME_INCLUDE = os.path.join(REPO, "runtime", "include")
 RUNTIME_SRC = os.path.join(REPO, "runtime", "src")
 RUNNER = os.path.join(REPO, "runtime", "host", "runner.cpp")

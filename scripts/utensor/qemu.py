@@ -14,7 +14,6 @@ Stdlib only: PlatformIO's builder imports this module from its own Python.
 import hashlib
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +22,7 @@ import time
 
 from .boards import get_board
 from .errors import BoardError, HarnessError
+from .tools import ToolNotFound, find_tool
 
 QEMU = "qemu-system-arm"
 # GNU timeout stops a QEMU whose parent died; the exit code it reports on expiry.
@@ -31,14 +31,10 @@ _WAITING_MARK = "waiting for connection"
 
 
 def _require(tool):
-    path = shutil.which(tool)
-    if not path:
-        raise BoardError(
-            "`%s` is not on PATH; it is needed to run firmware on emulated boards. "
-            "On Debian/Ubuntu: apt-get install %s."
-            % (tool, "qemu-system-arm" if tool == QEMU else "coreutils")
-        )
-    return path
+    try:
+        return find_tool(tool, "it runs firmware on emulated boards")
+    except ToolNotFound as exc:
+        raise BoardError(str(exc)) from None
 
 
 def qemu_command(board_id, elf_path, serial, extra_args=()):
@@ -50,7 +46,7 @@ def qemu_command(board_id, elf_path, serial, extra_args=()):
     nic = (["-nic", "user,restrict=on,model=lan9118"] if board.family == "cmsdk"
            else ["-nic", "none"])
     return [
-        QEMU,
+        find_tool(QEMU, required=False) or QEMU,
         "-machine", board.qemu_machine,
         "-nodefaults",
         *nic,
@@ -82,7 +78,7 @@ def icount_plugin_path():
     library = os.path.join(out_dir, "libutensor_icount.so")
     if os.path.isfile(library):
         return library
-    compiler = shutil.which("cc") or shutil.which("gcc")
+    compiler = find_tool("cc", required=False) or find_tool("gcc", required=False)
     if not compiler:
         raise BoardError("Building QEMU's instruction counter plugin needs a host C compiler "
                          "(cc/gcc) on PATH; apt-get install gcc, or run without it.")
@@ -120,7 +116,7 @@ def run_foreground(board_id, elf_path, timeout_s=600.0, extra_args=()):
     _require(QEMU)
     # --foreground keeps QEMU in the terminal's process group: it can read the keyboard
     # and Ctrl-C reaches it (plain `timeout` moves it to a background group).
-    cmd = ["timeout", "--foreground", "--kill-after=5", "%g" % timeout_s] + qemu_command(
+    cmd = [_require("timeout"), "--foreground", "--kill-after=5", "%g" % timeout_s] + qemu_command(
         board_id, elf_path, "stdio", extra_args)
     proc = subprocess.Popen(cmd)
     try:
@@ -186,12 +182,12 @@ class QemuSession:
             return self
         _check_elf(self.elf_path)
         _require(QEMU)
-        _require("timeout")
+        timeout = _require("timeout")
         last_log = ""
         for _ in range(3):  # a free port can be taken between probing and binding
             port = self.port or free_tcp_port()
             serial_spec = "tcp:127.0.0.1:%d,server=on,wait=on" % port
-            cmd = ["timeout", "--kill-after=5", "%g" % self.timeout_s] + qemu_command(
+            cmd = [timeout, "--kill-after=5", "%g" % self.timeout_s] + qemu_command(
                 self.board.board_id, self.elf_path, serial_spec, self.extra_args)
             fd, self._log_path = tempfile.mkstemp(prefix="utensor-qemu-", suffix=".log")
             self._log_file = os.fdopen(fd, "wb")

@@ -1,7 +1,7 @@
 """The one version number of utensor.
 
-`library.json` at the repository root is the single source. The Python package reads it
-from there; `runtime/include/utensor/version.hpp` is written from it by
+`library.json` at the library's root (the checkout, or the copy bundled in an installed
+package: see paths.py) is the single source. The Python package reads it from there; `runtime/include/utensor/version.hpp` is written from it by
 `python -m utensor.version --write-header` and a test fails when they differ.
 """
 
@@ -10,7 +10,9 @@ import os
 import re
 import sys
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from .paths import library_root
+
+_ROOT = library_root()
 LIBRARY_JSON = os.path.join(_ROOT, "library.json")
 VERSION_HEADER = os.path.join(_ROOT, "runtime", "include", "utensor", "version.hpp")
 

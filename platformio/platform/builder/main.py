@@ -1,6 +1,6 @@
 """SCons builder of the utensor-qemu dev-platform.
 
-Compiles the project for one emulated board with the Arm GNU toolchain found on PATH,
+Compiles the project for one emulated board with the Arm GNU toolchain (utensor.tools),
 links it with the board support in ../bsp (vector table, startup, UART, port API) and a
 linker script generated from the board JSON, and makes `upload` run the firmware in QEMU
 (through scripts/utensor/qemu.py, the one module that knows QEMU's command line).
@@ -36,6 +36,19 @@ if not os.path.isfile(os.path.join(RUNTIME_INCLUDE, "utensor", "port.hpp")):
         "`symlink:///path/to/utensor/platformio/platform`, not at a copy.\n"
         % (PLATFORM_DIR, os.path.join(RUNTIME_INCLUDE, "utensor", "port.hpp"))
     )
+    env.Exit(1)
+
+if SCRIPTS_DIR not in sys.path:
+    sys.path.insert(0, SCRIPTS_DIR)
+from utensor.tools import ToolNotFound, find_tool  # noqa: E402  pylint: disable=wrong-import-position
+
+# The toolchain is called by plain name below; put its folder first on the build's PATH so
+# a PlatformIO started without /usr/bin (or the toolchain's own folder) on PATH finds it.
+try:
+    env.PrependENVPath("PATH", os.path.dirname(
+        find_tool("arm-none-eabi-gcc", "utensor's emulated boards compile with it")))
+except ToolNotFound as exc:
+    sys.stderr.write("Error: %s\n" % exc)
     env.Exit(1)
 
 CPU_FLAGS = {
@@ -191,8 +204,6 @@ target_size = env.AddPlatformTarget(
 
 def _run_in_qemu(target, source, env):  # pylint: disable=unused-argument
     """`upload`: run the firmware in QEMU, UART on this terminal; fail on non-zero exit."""
-    if SCRIPTS_DIR not in sys.path:
-        sys.path.insert(0, SCRIPTS_DIR)
     from utensor import qemu  # pylint: disable=import-outside-toplevel
 
     timeout = float(env.GetProjectOption("custom_utensor_qemu_timeout", "600"))

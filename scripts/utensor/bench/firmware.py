@@ -22,7 +22,7 @@ import numpy as np
 from .. import emitter
 from ..convert import REGISTRY_FILE, Conversion
 from ..errors import HarnessError
-from ..harness.firmware import PLATFORM_DIR, REPO, _pio, elf_sizes, pio_environment
+from ..harness.firmware import PLATFORM_DIR, REPO, elf_sizes, pio_command, pio_environment
 from ..version import __version__
 
 ENV_NAME = "bench"
@@ -133,7 +133,7 @@ def write_project(project_dir: str, board_id: str, model_path: str, conversion: 
 
 def build(project_dir: str, board_id: str, variant: str, jobs: int = 2, timeout_s: float = 1800.0) -> BenchFirmware:
     """`pio run` the project; the ELF with its sizes and its linker map."""
-    cmd = [_pio(), "run", "-d", project_dir, "-e", ENV_NAME, "-j", str(jobs)]
+    cmd = pio_command() + ["run", "-d", project_dir, "-e", ENV_NAME, "-j", str(jobs)]
     proc = subprocess.run(cmd, env=pio_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=timeout_s, check=False)
     if proc.returncode != 0:

@@ -27,6 +27,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import HarnessError
+from ..paths import library_path
 from . import protocol as p
 
 
@@ -85,10 +86,7 @@ def _tensor_desc(index: int, t: p.TensorInfo) -> TensorDesc:
     )
 
 
-STATUS_HEADER = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
-    "runtime", "include", "utensor", "core", "status.hpp",
-)
+STATUS_HEADER = library_path("runtime", "include", "utensor", "core", "status.hpp")
 
 
 def status_name(code: int) -> str:

@@ -10,14 +10,15 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
 
+from .. import tools
 from ..errors import BoardError, HarnessError, UtensorError
+from ..paths import library_root
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+REPO = library_root()
 PLATFORM_DIR = os.path.join(REPO, "platformio", "platform")
 ENV_NAME = "harness"
 
@@ -205,7 +206,7 @@ def _registry_name(spec: str) -> Optional[str]:
 def installed_platforms() -> Optional[list]:
     """Names of the installed PlatformIO platforms (offline), or None if pio cannot say."""
     try:
-        out = subprocess.run([_pio(), "platform", "list", "--json-output"], env=pio_environment(),
+        out = subprocess.run(pio_command() + ["platform", "list", "--json-output"], env=pio_environment(),
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                              timeout=120).stdout
         return [p["name"] for p in json.loads(out)]
@@ -231,26 +232,20 @@ def check_platform_installed(platform: str, board_id: str) -> None:
     )
 
 
+def pio_command() -> list:
+    """How to run PlatformIO here (beside this Python, on PATH, ...; see tools.pio_command)."""
+    return tools.pio_command()
+
+
 def pio_environment() -> Dict[str, str]:
-    """The environment for `pio`: PlatformIO runs its own Python, ours must not leak in."""
-    env = dict(os.environ, PLATFORMIO_NO_ANSI="1")
-    env.pop("PYTHONPATH", None)
-    return env
-
-
-def _pio() -> str:
-    pio = shutil.which("pio") or shutil.which("platformio")
-    if not pio:
-        raise HarnessError(
-            "PlatformIO (`pio`) is not on PATH; it builds the harness firmware. Install it "
-            "with `pip install platformio`, then run `python platformio/bootstrap.py` once."
-        )
-    return pio
+    """The environment for `pio`: PlatformIO runs its own Python, ours must not leak in;
+    its own folder and the Arm toolchain's come first on PATH."""
+    return tools.tool_environment(pio=pio_command())
 
 
 def run_pio(project_dir: str, targets: Sequence[str] = (), jobs: int = 2, verbose: bool = False,
             timeout_s: float = 1800.0) -> str:
-    cmd = [_pio(), "run", "-d", project_dir, "-e", ENV_NAME, "-j", str(jobs)]
+    cmd = pio_command() + ["run", "-d", project_dir, "-e", ENV_NAME, "-j", str(jobs)]
     for t in targets:
         cmd += ["-t", t]
     proc = subprocess.run(
@@ -284,9 +279,7 @@ def elf_sizes(elf: str):
     text: allocated read-only sections (code, vectors, constants); data: .data (its load
     image also occupies flash); bss: zero-initialized sections without the stack reserve.
     """
-    size = shutil.which("arm-none-eabi-size") or shutil.which("size")
-    if not size:
-        raise HarnessError("`arm-none-eabi-size` is not on PATH (it comes with gcc-arm-none-eabi).")
+    size = tools.find_tool("arm-none-eabi-size", "it measures the firmware's sections")
     out = subprocess.run([size, "-A", elf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, check=False).stdout
     berkeley = subprocess.run([size, "-B", elf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
