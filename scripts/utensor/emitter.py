@@ -112,6 +112,9 @@ class TensorDesc:
     zero_point: int
     nbytes: int
     offset: int
+    # `input_<i>` / `output_<i>`: the accessor by position, emitted beside the named one
+    # (empty when the named accessor already is that).
+    positional: str = ""
 
 
 @dataclass
@@ -158,6 +161,7 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
         while accessor in seen:
             accessor += "_"
         seen.add(accessor)
+        positional = f"{kind}_{pos}"
         shape = tuple(t.shape) or (1,)
         if len(shape) > MAX_IO_RANK:
             raise UnsupportedError(
@@ -181,6 +185,7 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
                 zero_point=int(q.zero_point[0]) if q and q.zero_point else 0,
                 nbytes=t.nbytes,
                 offset=plan.tensor_offset[t_index],
+                positional="" if accessor == positional else positional,
             )
         )
     return descs
