@@ -15,4 +15,7 @@ echo "== C++ runtime: host tests (plain, sanitizers) and Cortex-M builds"
 bash "$REPO/test/cpp/run_host_tests.sh"
 
 echo "== Python and on-board tests"
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@" test
+# Two workers (pytest-xdist), one test file each at a time (module fixtures build once);
+# test/conftest.py gives each worker its own PlatformIO core and build cache.
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${UTENSOR_TEST_JOBS:-2}" \
+    --dist loadfile "$@" test

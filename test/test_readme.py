@@ -346,3 +346,53 @@ def test_cmake_check_rejects_unknown_keywords():
     assert add_model_problems("app m.tflite USER_OP Atan")  # misspelled: would be two "models"
     assert add_model_problems("app m.tflite NAME a b")       # NAME takes one value
     assert add_model_problems("app NAME x")                  # no model
+
+
+# ---- shell: every concrete `utensor ...` command line parses ----
+
+def readme_utensor_commands() -> List[Tuple[int, List[str]]]:
+    """(README line, argv) of each `utensor` command in ```sh blocks; synopsis lines
+    (optional parts in [brackets], alternatives with |, `...`) are not concrete commands."""
+    import shlex  # pylint: disable=import-outside-toplevel
+
+    commands = []
+    for block in _blocks("sh"):
+        for offset, line in enumerate(block.text.splitlines(), 1):
+            code = line.split(" #", 1)[0]
+            if not code.startswith("utensor ") or "[" in code or "..." in code:
+                continue
+            commands.append((block.line + offset, shlex.split(line, comments=True)[1:]))
+    return commands
+
+
+def utensor_argv_problem(argv: Sequence[str]) -> Optional[str]:
+    """None when `utensor argv` parses with the real CLI parser, else argparse's message."""
+    import contextlib  # pylint: disable=import-outside-toplevel
+    import io  # pylint: disable=import-outside-toplevel
+
+    from utensor import cli  # pylint: disable=import-outside-toplevel
+
+    parser = cli.build_parser(cli._load_commands())  # pylint: disable=protected-access
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            parser.parse_args(list(argv))
+    except SystemExit:
+        return err.getvalue().strip() or "exit"
+    return None
+
+
+def test_readme_has_concrete_utensor_commands():
+    names = {argv[0] for _, argv in readme_utensor_commands()}
+    assert {"verify", "library-dir"} <= names, names
+
+
+@pytest.mark.parametrize("line,argv", readme_utensor_commands(),
+                         ids=[f"README.md:{n}" for n, _ in readme_utensor_commands()])
+def test_utensor_command_line_parses(line, argv):
+    assert utensor_argv_problem(argv) is None, f"README.md:{line}: {utensor_argv_problem(argv)}"
+
+
+def test_command_check_rejects_an_unknown_option():
+    assert "unrecognized arguments: --nope" in utensor_argv_problem(["library-dir", "--nope"])
+    assert "invalid choice" in utensor_argv_problem(["flash", "m.tflite"])
