@@ -6,12 +6,15 @@ with the program. Without that option it does nothing (PlatformIO runs every lib
 extra script, used or not).
 
 Options (paths relative to the project):
-  custom_utensor_models               model files/folders, whitespace or newline separated
+  custom_utensor_models               model files/folders: one per line, or ", "-separated
+                                      (PlatformIO's list rules: paths may hold spaces)
   custom_utensor_representative_data  .npy/.npz passed as --representative-data
   custom_utensor_python               interpreter for the converter (one with TensorFlow
                                       for Keras/SavedModel input); default: PlatformIO's
   custom_utensor_user_ops             operators the project implements, passed as
                                       --user-op (see utensor/custom_op.hpp)
+  custom_utensor_keep_inputs          yes: invoke() leaves the models' inputs intact
+                                      (--keep-inputs: no buffer planned over them)
   custom_utensor_guard                yes: arena canaries checked after every layer
                                       (--guard, and -DUTENSOR_ARENA_GUARD for the build;
                                       on as well when build_flags define that macro)
@@ -44,13 +47,19 @@ OPTION_DATA = "custom_utensor_representative_data"
 OPTION_PYTHON = "custom_utensor_python"
 OPTION_USER_OPS = "custom_utensor_user_ops"
 OPTION_GUARD = "custom_utensor_guard"
+OPTION_KEEP_INPUTS = "custom_utensor_keep_inputs"
 GUARD_MACRO = "UTENSOR_ARENA_GUARD"
-STAMP_FORMAT = "utensor-extra-script-1"
+STAMP_FORMAT = "utensor-extra-script-2"
 
 
-def split_paths(value):
-    """Model paths from an option value, whitespace or newline separated."""
-    return (value or "").split()
+def _project_options(library_dir):
+    """utensor.project_options of this library (stdlib only), imported from its scripts/."""
+    scripts = os.path.join(library_dir, "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    from utensor import project_options  # pylint: disable=import-outside-toplevel
+
+    return project_options
 
 
 def _hash_path(digest, path):
@@ -76,12 +85,15 @@ def _hash_file(digest, path):
     digest.update(b"\0")
 
 
-def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops=(), guard=False):
+def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops=(), guard=False,
+                  keep_inputs=False):
     """A digest of everything the generated sources depend on."""
     digest = hashlib.sha256()
     digest.update(STAMP_FORMAT.encode())
     if guard:
         digest.update(b"guard\n")
+    if keep_inputs:
+        digest.update(b"keep_inputs\n")
     for name in user_ops:
         digest.update(("user_op=%s\n" % name).encode())
     for label, value in (("python", python), ("python_real", os.path.realpath(python)),
@@ -96,10 +108,15 @@ def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops
     return digest.hexdigest()
 
 
-def converter_command(python, models, output_dir, data_file=None, user_ops=(), guard=False):
-    cmd = [python, "-m", "utensor", "convert"] + list(models) + ["-o", output_dir]
+def converter_command(python, models, output_dir, data_file=None, user_ops=(), guard=False,
+                      keep_inputs=False):
+    # --exclusive: the folder is ours; a model dropped from the option leaves no files
+    # behind to be compiled.
+    cmd = [python, "-m", "utensor", "convert"] + list(models) + ["-o", output_dir, "--exclusive"]
     if guard:
         cmd += ["--guard"]
+    if keep_inputs:
+        cmd += ["--keep-inputs"]
     if data_file:
         cmd += ["--representative-data", data_file]
     for name in user_ops:
@@ -215,7 +232,7 @@ def remove_file(path):
 
 def generate(project_dir, build_dir, library_dir, models_option, data_option, python,
              run=subprocess.run, out=sys.stdout, err=sys.stderr, user_ops_option="", guard=False,
-             platformio_python=None):
+             platformio_python=None, keep_inputs=False):
     """Convert when needed. Returns (gen_src_dir, ok); prints the converter's output.
     platformio_python: PlatformIO's own interpreter, which may get the converter's
     requirements installed (see ensure_requirements)."""
@@ -223,7 +240,8 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
     gen_root = os.path.join(build_dir, GEN_DIR_NAME)
     gen_src = os.path.join(gen_root, "src")
     stamp_path = os.path.join(gen_root, STAMP_NAME)
-    models = [os.path.normpath(os.path.join(project_dir, p)) for p in split_paths(models_option)]
+    options = _project_options(library_dir)
+    models = options.model_paths(models_option, project_dir)
     if os.sep in python or (os.altsep and os.altsep in python):
         python = os.path.normpath(os.path.join(project_dir, python))  # relative to the project
     data_file = (os.path.normpath(os.path.join(project_dir, data_option.strip()))
@@ -236,9 +254,9 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
                   "folder %s).\n" % (", ".join(missing), OPTION_MODELS, OPTION_DATA, project_dir))
         return gen_src, False
 
-    user_ops = split_paths(user_ops_option)
+    user_ops = options.names(user_ops_option)
     stamp = compute_stamp(models, data_file, python, os.path.join(scripts_dir, "utensor"),
-                          gen_src, user_ops, guard)
+                          gen_src, user_ops, guard, keep_inputs)
     if read_stamp(stamp_path) == stamp and os.path.isdir(gen_src):
         out.write("[utensor] generated sources up to date (%d model%s)\n"
                   % (len(models), "" if len(models) == 1 else "s"))
@@ -248,7 +266,7 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
     remove_file(stamp_path)
     if not ensure_requirements(python, platformio_python, scripts_dir, run, out, err):
         return gen_src, False
-    cmd = converter_command(python, models, gen_src, data_file, user_ops, guard)
+    cmd = converter_command(python, models, gen_src, data_file, user_ops, guard, keep_inputs)
     try:
         result = run(cmd, cwd=project_dir, env=converter_environ(os.environ, scripts_dir),
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
@@ -308,7 +326,7 @@ def main():
     Import("env")  # noqa: F821  (the library's environment)
     project_option = env.GetProjectOption  # noqa: F821
     models_option = project_option(OPTION_MODELS, "")
-    if not split_paths(models_option):
+    if not (models_option or "").strip():
         return
     try:
         Import("projenv")  # noqa: F821
@@ -329,7 +347,8 @@ def main():
             env.subst("$PROJECT_DIR"), env.subst("$BUILD_DIR"), library_dir,  # noqa: F821
             models_option, project_option(OPTION_DATA, ""), python,
             user_ops_option=project_option(OPTION_USER_OPS, ""), guard=guard,
-            platformio_python=platformio_python)
+            platformio_python=platformio_python,
+            keep_inputs=_project_options(library_dir).is_yes(project_option(OPTION_KEEP_INPUTS, "")))
         if not ok:
             env.Exit(1)  # noqa: F821
         board = env.BoardConfig()  # noqa: F821

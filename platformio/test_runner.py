@@ -35,7 +35,7 @@ import sys
 import time
 
 import click
-import serial
+import socket
 from platformio.exception import ReturnErrorCode
 from platformio.public import UnityTestRunner
 from platformio.test.exception import UnitTestSuiteError
@@ -59,12 +59,17 @@ _PASSED_PREFIXES = ("board_build.", "board_upload.")
 _DROPPED_FLAG_RE = re.compile(r"^-DUTENSOR_ARENA_GUARD(=.*)?$")
 
 
-def _qemu_module():
+def _utensor_module(name):
+    """utensor.<name> of this library (stdlib-only modules: qemu, project_options)."""
     if SCRIPTS_DIR not in sys.path:
         sys.path.insert(0, SCRIPTS_DIR)
-    from utensor import qemu  # pylint: disable=import-outside-toplevel
+    import importlib  # pylint: disable=import-outside-toplevel
 
-    return qemu
+    return importlib.import_module("utensor." + name)
+
+
+def _qemu_module():
+    return _utensor_module("qemu")
 
 
 class CustomTestRunner(UnityTestRunner):
@@ -175,20 +180,26 @@ class CustomTestRunner(UnityTestRunner):
         click.secho("Testing...", bold=True)
         timeout = float(self._option("custom_utensor_qemu_timeout", "600"))
         deadline = time.monotonic() + timeout
-        ser = serial.serial_for_url(self._qemu.url, timeout=0.2)
+        # A plain socket, not pyserial: its socket:// open discards what already arrived,
+        # and a fast firmware may print its whole report before that open returns.
+        uart = self._qemu.connect()
         try:
             while not self.test_suite.is_finished():
                 try:
-                    data = ser.read(ser.in_waiting or 1)
-                except serial.SerialException:
-                    break  # QEMU exited and closed the socket: all output was read
+                    data = uart.recv(4096)
+                except socket.timeout:
+                    data = None
+                except OSError:
+                    break
                 if data:
                     self.on_testing_data_output(data)
                     continue
+                if data == b"":
+                    break  # QEMU exited and closed the socket: all output was read
                 if self._qemu.returncode is not None or time.monotonic() > deadline:
                     break
         finally:
-            ser.close()
+            uart.close()
         self._check_exit_code()
         return None
 
@@ -240,11 +251,12 @@ class CustomTestRunner(UnityTestRunner):
 
     def _layer_check_command(self):
         project = self._project_dir()
-        models = (self._option("custom_utensor_models", "") or "").split()
+        options = _utensor_module("project_options")
+        models = options.model_paths(self._option("custom_utensor_models", ""), project)
         if not models:
             raise UnitTestSuiteError("%s is set but custom_utensor_models names no model."
                                      % OPTION_LAYERS)
-        if (self._option("custom_utensor_user_ops", "") or "").split():
+        if options.names(self._option("custom_utensor_user_ops", "")):
             raise UnitTestSuiteError(
                 "%s: the per-layer debug firmware cannot link models with custom operators "
                 "(custom_utensor_user_ops): their implementations live in your src/." % OPTION_LAYERS)
@@ -257,7 +269,7 @@ class CustomTestRunner(UnityTestRunner):
                    "--build-dir", os.path.join(workspace, LAYER_BUILD_DIR, self.test_suite.env_name),
                    "--samples", str(self._layer_samples())]
         for model in models:
-            command += ["--model", os.path.normpath(os.path.join(project, model))]
+            command += ["--model", model]
         data = (self._option("custom_utensor_representative_data", "") or "").strip()
         if data:
             command += ["--representative-data", os.path.normpath(os.path.join(project, data))]

@@ -86,9 +86,13 @@ def test_positional_and_generic_accessors_beside_the_named_ones(tmp_path):
     header = convert.convert_graph(_two_io_graph()).emitted.header
     # Every position has input_<i>() / input_<i>_data(), once: a named accessor that already
     # is input_1 / output_0 (a meaningless tensor name) is not emitted twice.
-    for name in ("input_a", "input_0", "input_1", "output_0", "output_prod", "output_1"):
-        assert header.count(f" {name}() {{") == 1, name
-        assert header.count(f" {name}_data() {{") == 1, name
+    # Inputs: a mutable and a const overload each; outputs: const only (invoke() writes them).
+    for name in ("input_a", "input_0", "input_1"):
+        assert header.count(f" {name}() {{") == 1 and header.count(f" {name}() const {{") == 1, name
+        assert header.count(f" {name}_data() {{") == 1 and header.count(f" {name}_data() const {{") == 1, name
+    for name in ("output_0", "output_prod", "output_1"):
+        assert header.count(f" {name}() {{") == 0 and header.count(f" {name}() const {{") == 1, name
+        assert header.count(f" {name}_data() const {{") == 1, name
     assert "T* input_data(size_t index = 0)" in header
     assert "const T* output_data(size_t index = 0)" in header
     assert convert.convert_graph(_two_io_graph()).emitted.header == header  # deterministic

@@ -158,23 +158,24 @@ def test_bootstrap_is_idempotent(tmp_path):
 @needs_tools
 @pytest.mark.parametrize("board_id", boards.board_ids())
 def test_firmware_runs_in_qemu(firmware_project, board_id):
-    import serial  # pyserial, as PlatformIO uses
-
     elf = firmware_project / ".pio" / "build" / board_id / "firmware.elf"
     with qemu.QemuSession(board_id, str(elf), timeout_s=60, icount_plugin=True) as session:
-        ser = serial.serial_for_url(session.url, timeout=60)
+        uart = session.connect()
+        uart.settimeout(60)
+
+        def read_until(mark, what):
+            nonlocal text
+            while mark not in text or not text.endswith(b"\n"):
+                chunk = uart.recv(1)
+                assert chunk, "%s; got %r; QEMU log: %s" % (what, text, session.log)
+                text += chunk
+
         text = b""
-        while b"unit=" not in text or not text.endswith(b"\n"):
-            chunk = ser.read(1)
-            assert chunk, "no UART output; got %r; QEMU log: %s" % (text, session.log)
-            text += chunk
-        ser.write(b"Z")
-        while b"waited=" not in text or not text.endswith(b"\n"):
-            chunk = ser.read(1)
-            assert chunk, "no echo/timeout lines; got %r" % text
-            text += chunk
+        read_until(b"unit=", "no UART output")
+        uart.sendall(b"Z")
+        read_until(b"waited=", "no echo/timeout lines")
         code = session.wait(60)
-        ser.close()
+        uart.close()
         marks, total = session.icount()
         log = session.log
     lines = text.decode().splitlines()

@@ -11,7 +11,7 @@
 # and `#include "my_model.hpp"` in app. Options:
 #
 #   utensor_add_model(<target> <model>... [NAME <name>] [REPRESENTATIVE_DATA <file>]
-#                     [USER_OPS <op>...] [PYTHON <interpreter>])
+#                     [USER_OPS <op>...] [PYTHON <interpreter>] [KEEP_INPUTS])
 #
 #   <model>...           .tflite files (Keras .keras/.h5 files and SavedModel folders need
 #                        an interpreter with TensorFlow); all models of a target in one call
@@ -20,7 +20,8 @@
 #   REPRESENTATIVE_DATA  .npy/.npz sample inputs: quantize a Keras/SavedModel model to int8
 #   USER_OPS             operators the target implements (utensor/custom_op.hpp)
 #   PYTHON               interpreter running the converter (default: UTENSOR_PYTHON, else
-#                        the Python 3 CMake finds); it needs numpy, flatbuffers and jinja2
+#                        the Python 3 CMake finds); it needs numpy and jinja2
+#   KEEP_INPUTS          invoke() leaves the models' inputs intact (--keep-inputs)
 #
 # The converter reruns when a model, the data or a converter source changes; its output
 # goes to <binary dir>/utensor_gen/<target>/. With Mbed CE (the mbed-core-flags target
@@ -55,7 +56,7 @@ function(_utensor_model_name path out_var)
 endfunction()
 
 function(utensor_add_model target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "NAME;REPRESENTATIVE_DATA;PYTHON" "USER_OPS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "KEEP_INPUTS" "NAME;REPRESENTATIVE_DATA;PYTHON" "USER_OPS")
   set(models ${ARG_UNPARSED_ARGUMENTS})
   if(NOT TARGET ${target})
     message(FATAL_ERROR "utensor_add_model: ${target} is not a target; call it after "
@@ -102,7 +103,11 @@ function(utensor_add_model target)
     list(APPEND outputs "${out_dir}/${name}.hpp" "${out_dir}/${name}.cpp")
     list(APPEND args "${model}")
   endforeach()
-  list(APPEND args -o "${out_dir}")
+  # --exclusive: the folder is this target's; models dropped from the call leave nothing.
+  list(APPEND args -o "${out_dir}" --exclusive)
+  if(ARG_KEEP_INPUTS)
+    list(APPEND args --keep-inputs)
+  endif()
   if(ARG_NAME)
     list(APPEND args --name "${ARG_NAME}")
   endif()

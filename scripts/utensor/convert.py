@@ -59,8 +59,11 @@ def lower_graph(graph: Graph, user_ops: Sequence[str] = ()) -> list:
 GUARD_BYTES = 16  # canary after every arena buffer with --guard (utensor/guard.hpp kCanaryBytes)
 
 
-def convert_graph(graph: Graph, user_ops: Sequence[str] = (), guard: bool = False) -> Conversion:
-    """guard: plan canaries between arena buffers and emit their checks (--guard)."""
+def convert_graph(graph: Graph, user_ops: Sequence[str] = (), guard: bool = False,
+                  keep_inputs: bool = False) -> Conversion:
+    """guard: plan canaries between arena buffers and emit their checks (--guard).
+    keep_inputs: no byte of a model input is reused, so invoke() leaves inputs intact."""
+    graph.keep_inputs = keep_inputs
     graph = passes.run_all(graph)
     calls = lower_graph(graph, user_ops)
     plan = planner.plan_memory(
@@ -72,9 +75,9 @@ def convert_graph(graph: Graph, user_ops: Sequence[str] = (), guard: bool = Fals
 
 
 def convert_file(path: str, name: Optional[str] = None, representative_data: Optional[str] = None,
-                 user_ops: Sequence[str] = (), guard: bool = False) -> Conversion:
+                 user_ops: Sequence[str] = (), guard: bool = False, keep_inputs: bool = False) -> Conversion:
     return convert_graph(read_model(path, name=name, representative_data=representative_data), user_ops,
-                         guard=guard)
+                         guard=guard, keep_inputs=keep_inputs)
 
 
 TEMP_PREFIX = ".utensor-"
@@ -118,11 +121,13 @@ def _unlink(path: str) -> None:
         pass
 
 
-def manifest(conversions: Sequence[Conversion]) -> str:
-    """The models' memory needs, as JSON (deterministic: no paths, no times)."""
-    models = [
+def manifest(conversions: Sequence[Conversion], kept: Sequence[dict] = ()) -> str:
+    """The folder's models (`kept`: entries of an earlier manifest, then these) with their
+    memory needs, as JSON (deterministic: no paths, no times)."""
+    models = list(kept) + [
         {
             "name": c.graph.name,
+            "class": naming.class_name(c.graph.name),
             "source": os.path.basename(c.graph.source_path),
             "sha256": c.graph.source_sha256,
             "arena_bytes": c.emitted.arena_bytes,
@@ -185,6 +190,36 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _folder_models(out_dir: str) -> List[dict]:
+    """The models an earlier conversion left in out_dir (its manifest), whose generated
+    files are still there."""
+    try:
+        with open(os.path.join(out_dir, MANIFEST_FILE), encoding="utf-8") as f:
+            models = json.load(f)["models"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [m for m in models if isinstance(m, dict) and isinstance(m.get("name"), str)
+            and os.path.isfile(os.path.join(out_dir, m["name"] + ".hpp"))]
+
+
+def _check_class_names(conversions: Sequence[Conversion], kept: Sequence[dict]) -> None:
+    """Two models whose C++ names or classes coincide (fooBar / foo_bar -> FooBar) would
+    compile to one class: an ODR violation no linker reports. Refuse, naming both files."""
+    seen = {}
+    entries = [(m["name"], m.get("source", m["name"])) for m in kept]
+    entries += [(c.graph.name, os.path.basename(c.graph.source_path or c.graph.name)) for c in conversions]
+    for name, source in entries:
+        for key in (("name", name), ("class", naming.class_name(name))):
+            if key in seen and seen[key] != (name, source):
+                other_name, other_source = seen[key]
+                what = f"the C++ name {name}" if key[0] == "name" else f"the C++ class {key[1]}"
+                raise UtensorError(
+                    f"{other_source} and {source} would both become {what} (models "
+                    f"{other_name!r} and {name!r}). Rename one of the files, or give it another "
+                    "name with --name (CMake: NAME; convert it separately).")
+            seen[key] = (name, source)
+
+
 def convert_to_directory(
     paths: Sequence[str],
     out_dir: str,
@@ -192,32 +227,45 @@ def convert_to_directory(
     representative_data: Optional[str] = None,
     user_ops: Sequence[str] = (),
     guard: bool = False,
+    registry: bool = True,
+    exclusive: bool = False,
+    keep_inputs: bool = False,
 ) -> List[Conversion]:
-    """Convert every model first, then write: a bad model leaves the directory untouched."""
+    """Convert every model first, then write: a bad model leaves the directory untouched.
+
+    Conversions into one folder compose: models converted there before stay (unless
+    `exclusive`, which removes their files: the build integrations own their folder), and
+    the registry and manifest list them all. `registry=False` writes no registry (its two
+    symbols are global: a firmware linking several folders keeps one registry)."""
     if name and len(paths) > 1:
         raise UtensorError("--name applies to a single model; convert the models one by one to name each.")
     user_ops = custom.check_names(user_ops)
     conversions = [convert_file(p, name=name, representative_data=representative_data, user_ops=user_ops,
-                                guard=guard)
+                                guard=guard, keep_inputs=keep_inputs)
                    for p in paths]
     custom.check_all_used(user_ops, [c.graph for c in conversions])
     names = [c.graph.name for c in conversions]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise UtensorError(
-            f"two models would both be named {', '.join(dupes)}: rename one of the files "
-            "(the C++ name derives from the file name)."
-        )
+    earlier = [m for m in _folder_models(out_dir) if m["name"] not in names]
+    _check_class_names(conversions, [] if exclusive else earlier)
     files = []
     for c in conversions:
         files.append((os.path.join(out_dir, c.emitted.header_name), c.emitted.header))
         files.append((os.path.join(out_dir, c.emitted.source_name), c.emitted.source))
-    files.append((os.path.join(out_dir, REGISTRY_FILE), emitter.emit_registry(names)))
-    files.append((os.path.join(out_dir, MANIFEST_FILE), manifest(conversions)))
+    kept = [] if exclusive else earlier
+    listed = [m["name"] for m in kept] + names
+    if registry:
+        files.append((os.path.join(out_dir, REGISTRY_FILE), emitter.emit_registry(listed)))
+    files.append((os.path.join(out_dir, MANIFEST_FILE), manifest(conversions, kept)))
     try:
         os.makedirs(out_dir, exist_ok=True)
         remove_stale_temps(out_dir)
         write_files(files)
+        if exclusive:
+            for m in earlier:
+                for ext in (".hpp", ".cpp"):
+                    _unlink(os.path.join(out_dir, m["name"] + ext))
+        if not registry:
+            _unlink(os.path.join(out_dir, REGISTRY_FILE))
     except OSError as e:
         raise UtensorError(
             f"cannot write the generated sources to {out_dir}: {e.strerror or e} "

@@ -115,6 +115,10 @@ class TensorDesc:
     # `input_<i>` / `output_<i>`: the accessor by position, emitted beside the named one
     # (empty when the named accessor already is that).
     positional: str = ""
+    # Inputs: invoke() overwrites its bytes (another tensor is planned over them).
+    consumed: bool = False
+    # Outputs: the inputs whose bytes it shares (it is written over them).
+    aliases: Sequence[str] = ()
 
 
 @dataclass
@@ -157,7 +161,7 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
     seen = set()
     for pos, t_index in enumerate(indices):
         t = graph.tensor(t_index)
-        accessor = f"{kind}_{naming.tensor_accessor(t.name, pos)}"
+        accessor = f"{kind}_{naming.tensor_accessor(t.name, pos, graph.io_names.get(t_index, ''))}"
         while accessor in seen:
             accessor += "_"
         seen.add(accessor)
@@ -189,6 +193,28 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
             )
         )
     return descs
+
+
+def _declare_aliasing(graph: Graph, plan: MemoryPlan, inputs: List[TensorDesc],
+                      outputs: List[TensorDesc]) -> None:
+    """Mark the inputs invoke() overwrites and the outputs that share their bytes.
+
+    Two buffers that share bytes are never live at once (or are an in-place pair), so an
+    input whose bytes any other buffer also uses is overwritten once that buffer is
+    written; an input living to the end (--keep-inputs) shares bytes with none."""
+    buffer_of = {t: b for b in plan.buffers for t in b.tensors}
+
+    def overlap(a, b) -> bool:
+        return a is not b and a.offset < b.offset + b.size and b.offset < a.offset + a.size
+
+    for desc, t_index in zip(inputs, graph.inputs):
+        b = buffer_of.get(t_index)
+        desc.consumed = b is not None and any(overlap(b, o) for o in plan.buffers)
+    for desc, t_index in zip(outputs, graph.outputs):
+        ob = buffer_of.get(t_index)
+        desc.aliases = [i.accessor for i, i_index in zip(inputs, graph.inputs)
+                        if ob is not None and buffer_of.get(i_index) is not None
+                        and (buffer_of[i_index] is ob or overlap(ob, buffer_of[i_index]))]
 
 
 @dataclass
@@ -269,7 +295,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
             RenderedOp(
                 index=op.index,
                 op_type=op.op_type,
-                summary=f"operator #{op.index} {op.op_type} -> {shapes}",
+                summary=f"op{step}: operator #{op.index} of the model, {op.op_type} -> {shapes}",
                 decl=str(module.decl(ctx)).strip(),
                 call=_render_call(env, module, ctx, streamed),
                 guard_paint=guard_paint[step] if guarded else (),
@@ -299,6 +325,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
     cls = naming.class_name(graph.name)
     inputs = _tensor_descs(graph, plan, graph.inputs, "input")
     outputs = _tensor_descs(graph, plan, graph.outputs, "output")
+    _declare_aliasing(graph, plan, inputs, outputs)
+    upper = graph.name.upper()
     src_base = os.path.basename(graph.source_path) if graph.source_path else graph.name
     common = dict(
         name=graph.name,
@@ -316,6 +344,11 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         guard=f"UTENSOR_MODEL_{graph.name.upper()}_HPP",
         header_id_macro=f"UTENSOR_MODEL_{graph.name.upper()}_HEADER_ID",
         num_ops=len(graph.operators),
+        inputs_kept=not any(i.consumed for i in inputs),
+        consumed_inputs=[i.accessor for i in inputs if i.consumed],
+        global_alias=not naming.needs_namespace_only(cls),
+        arena_attr=f"UTENSOR_MODEL_{upper}_ARENA_ATTRIBUTE",
+        weights_attr=f"UTENSOR_MODEL_{upper}_WEIGHTS_ATTRIBUTE",
     )
     # The .cpp checks it was generated with the header beside it (a conversion killed
     # between the two renames would otherwise pair a new header with an old source). The

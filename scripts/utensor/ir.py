@@ -98,6 +98,11 @@ class Graph:
     source_path: str = ""
     source_sha256: str = ""
     description: str = ""
+    # Signature names of inputs/outputs (tensor index -> the name the model's signature
+    # gives it: Keras input/output names), when the file has a signature for this graph.
+    io_names: Dict[int, str] = field(default_factory=dict)
+    # Model inputs stay intact through invoke() (the planner reuses none of their bytes).
+    keep_inputs: bool = False
 
     def tensor(self, index: int) -> Tensor:
         return self.tensors[index]

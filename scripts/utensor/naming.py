@@ -43,13 +43,38 @@ def class_name(model_name: str) -> str:
 
 # Names TensorFlow gives to signature tensors that say nothing about them.
 _MEANINGLESS_PREFIXES = ("StatefulPartitionedCall", "PartitionedCall", "Identity")
+# Keras' automatic names (input_1, output_0, input_1_int8 after full-integer quantization):
+# their number is a counter, not the position, so they would mislead beside input_<i>().
+_AUTOMATIC_NAME = re.compile(r"^(input|output)(_\d+)?(_u?int8)?$")
 
 
-def tensor_accessor(tensor_name: str, position: int) -> str:
-    """Accessor suffix for a model input/output: serving_default_x:0 -> x; else position."""
-    name = re.sub(r":\d+$", "", tensor_name or "")
+def tensor_accessor(tensor_name: str, position: int, signature_name: str = "") -> str:
+    """Accessor suffix of a model input or output, one rule for both: the name the model's
+    signature gives it (what Keras called it), else its tensor name (serving_default_x:0
+    -> x); a name TensorFlow made up (StatefulPartitionedCall:0, Identity, input_1,
+    output_0) becomes the position."""
+    name = re.sub(r":\d+$", "", signature_name or tensor_name or "")
     if name.startswith("serving_default_"):
         name = name[len("serving_default_"):]
-    if not name or name.startswith(_MEANINGLESS_PREFIXES) or len(name) > 40:
+    if (not name or name.startswith(_MEANINGLESS_PREFIXES) or _AUTOMATIC_NAME.match(name)
+            or len(name) > 40):
         return str(position)
     return identifier(name, prefix="t_")
+
+
+# Names frameworks define at global scope (Arduino cores, Mbed, CMSIS, the C library):
+# a model class of that name would not compile beside them, so its header declares it
+# only inside namespace utensor_models (no global alias).
+FRAMEWORK_GLOBALS = frozenset("""
+Serial Serial1 Serial2 Serial3 Serial4 Serial5 Serial6 Serial7 Serial8 SerialUSB SerialUSB1
+Wire Wire1 Wire2 SPI SPI1 SPI2 String EEPROM WiFi Ethernet SD Servo Keyboard Mouse Stream Print
+Printable Client Server Udp IPAddress HardwareSerial TwoWire SPIClass SPISettings Tone
+Timer Ticker Thread Mutex Semaphore Queue Mail EventQueue DigitalOut DigitalIn AnalogIn
+AnalogOut InterruptIn PwmOut Timeout Kernel Callback Watchdog FlashIAP
+NVIC SCB SysTick ITM DWT CoreDebug TPI MPU FPU RCC GPIOA GPIOB GPIOC TIM1 TIM2 USART1 UART0
+""".split())
+
+
+def needs_namespace_only(class_name_: str) -> bool:
+    """True when a generated class must not get a global alias (see FRAMEWORK_GLOBALS)."""
+    return class_name_ in FRAMEWORK_GLOBALS

@@ -258,6 +258,10 @@ def _tensor_buffers(graph: Graph, n_ops: int) -> Dict[int, Buffer]:
             b = buffer_for(t)
             b.last = n_ops
             b.first = min(b.first, n_ops)
+    if graph.keep_inputs:  # --keep-inputs: live to the end, so nothing is placed over them
+        for t in graph.inputs:
+            if not graph.tensor(t).is_constant:
+                buffer_for(t).last = n_ops
     return buffers
 
 

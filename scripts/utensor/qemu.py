@@ -138,9 +138,14 @@ class QemuSession:
     """QEMU running one firmware in the background, its UART a TCP server on localhost.
 
     with QemuSession("mps2_an386", "firmware.elf") as q:
-        ser = serial.serial_for_url(q.url)   # starts the guest
+        uart = q.connect()                   # starts the guest
         ...
         code = q.wait(30)
+
+    Firmware that speaks first (unit tests printing results) must be read through
+    connect(): pyserial's socket:// open discards what already arrived, and a fast guest
+    can print everything, and exit, before that open returns. A protocol whose host
+    speaks first (the serial harness) may use pyserial's `serial_for_url(q.url)`.
     """
 
     def __init__(self, board_id, elf_path, timeout_s=600.0, extra_args=(), port=None,
@@ -212,6 +217,15 @@ class QemuSession:
             "QEMU (%s) did not start for %s: %s"
             % (self.board.qemu_machine, self.elf_path,
                last_log.strip() or "no output within %gs" % ready_timeout_s))
+
+    def connect(self, timeout_s=30.0):
+        """Connect to the UART (which starts the guest); a socket whose reads time out
+        after 0.2 s, returning b"" once QEMU has exited and every byte was read."""
+        if self.url is None:
+            raise HarnessError("QEMU session for %s was not started." % self.elf_path)
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout_s)
+        sock.settimeout(0.2)
+        return sock
 
     def wait(self, timeout_s):
         """Wait for the firmware to exit; return its semihosting exit code.

@@ -9,6 +9,7 @@
 
 #include "utensor/core/status.hpp"
 #include "utensor/core/types.hpp"
+#include "utensor/lib/buffer_tensor.hpp"
 
 namespace utensor {
 
@@ -38,10 +39,20 @@ struct ModelDescriptor {
   Status (*invoke)();         // runs the model once on the data behind `inputs`
 };
 
+// What a generated model's input(i) / output(i) return for an index out of range: its
+// `empty` tensor (no elements, data reset to nullptr, so element access raises
+// out_of_bounds), after raising a model_error event (out_of_bounds, detail = index).
+BufferTensor& refuse_tensor_index(BufferTensor& empty, size_t index);
+
+// `arena + offset`, or nullptr without an arena (a generated model's refused buffer).
+// Out of line on purpose: it keeps the model constructors free of branches (GCC 12
+// misjudges the length of Helium stores there and emits a CBZ that cannot reach).
+uint8_t* arena_address(uint8_t* arena, size_t offset);
+
 }  // namespace utensor
 
-// All models of a firmware, in the order they were listed (written by the converter as
-// utensor_models.cpp next to the generated models).
+// All models of a firmware, in the order they were converted (written by the converter as
+// utensor_models.cpp next to the generated models; one registry per firmware).
 extern const utensor::ModelDescriptor* const utensor_model_registry[];
 extern const size_t utensor_model_registry_size;
 

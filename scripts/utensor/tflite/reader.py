@@ -41,6 +41,9 @@ CONTROL_FLOW = {"CALL", "IF", "WHILE", "CALL_ONCE"}
 
 # Vtable slots (schema.fbs field order).
 MODEL_VERSION, MODEL_OPCODES, MODEL_SUBGRAPHS, MODEL_DESCRIPTION, MODEL_BUFFERS = 4, 6, 8, 10, 12
+MODEL_SIGNATURE_DEFS = 18
+SIGNATURE_INPUTS, SIGNATURE_OUTPUTS, SIGNATURE_SUBGRAPH = 4, 6, 12
+TENSORMAP_NAME, TENSORMAP_INDEX = 4, 6
 OPCODE_DEPRECATED, OPCODE_CUSTOM, OPCODE_VERSION, OPCODE_BUILTIN = 4, 6, 8, 10
 SUBGRAPH_TENSORS, SUBGRAPH_INPUTS, SUBGRAPH_OUTPUTS, SUBGRAPH_OPERATORS = 4, 6, 8, 10
 TENSOR_SHAPE, TENSOR_TYPE, TENSOR_BUFFER, TENSOR_NAME, TENSOR_QUANT = 4, 6, 8, 10, 12
@@ -137,7 +140,24 @@ class _Reader:
             raise self.bad("the model has no subgraph")
         graph = self.read_subgraph(subgraphs[0], len(subgraphs), graph_name)
         graph.description = model.string(MODEL_DESCRIPTION, "description") or ""
+        graph.io_names = self.read_io_names(model, graph)
         return graph
+
+    def read_io_names(self, model: Table, graph: ir.Graph) -> Dict[int, str]:
+        """Input/output names from the signature of subgraph 0 (what Keras called them);
+        names only, so an odd signature is ignored rather than refused."""
+        names: Dict[int, str] = {}
+        for sig in model.tables(MODEL_SIGNATURE_DEFS, "signature_defs"):
+            if sig.scalar(SIGNATURE_SUBGRAPH, "u32", 0, "subgraph_index") != 0:
+                continue
+            for slot, where in ((SIGNATURE_INPUTS, graph.inputs), (SIGNATURE_OUTPUTS, graph.outputs)):
+                for entry in sig.tables(slot, "signature tensors"):
+                    name = entry.string(TENSORMAP_NAME, "name")
+                    index = entry.scalar(TENSORMAP_INDEX, "u32", 0, "tensor_index")
+                    if name and index in where and index not in names:
+                        names[index] = name
+            break
+        return names
 
     def read_opcode(self, index: int, table: Table):
         deprecated = table.scalar(OPCODE_DEPRECATED, "i8", 0, "deprecated_builtin_code")

@@ -21,6 +21,7 @@ enum class EventId : uint16_t {
   tensor_error = 17,     // element access, write to ROM, dtype check (status says which)
   handler_error = 18,    // an error handler was misconfigured (e.g. capacity clamped)
   kernel_error = 19,     // a kernel refused its arguments
+  model_error = 20,      // a generated model refused an argument (tensor index, arena)
 };
 
 static const uint16_t kUserEventBase = 0x100;
