@@ -1,9 +1,11 @@
-// Host runner for generated models: the converter's tests compile a model with this file
-// and stream samples through it. For each sample it reads every input (in order, raw
-// little-endian bytes as the descriptor sizes them) from stdin, invokes the first model of
-// the registry and writes every output to stdout. It exits 0 at end of input, 2 on a
-// short read and 3 when invoke() fails.
+// Host runner for generated models: the converter's tests compile models with this file
+// and stream samples through one of them. For each sample it reads every input (in order,
+// raw little-endian bytes as the descriptor sizes them) from stdin, invokes the model and
+// writes every output to stdout. The model is the registry's first, or the one whose
+// index is the first argument (one build serves a batch of models). It exits 0 at end of
+// input, 2 on a short read, 3 when invoke() fails, 4 for an index out of range.
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "utensor/model.hpp"
 
@@ -24,9 +26,10 @@ bool read_exactly(uint8_t* dst, size_t n, bool* eof_at_start) {
 
 }  // namespace
 
-int main() {
-  if (utensor_model_registry_size == 0) return 4;
-  const utensor::ModelDescriptor& m = *utensor_model_registry[0];
+int main(int argc, char** argv) {
+  const size_t index = argc > 1 ? static_cast<size_t>(strtoul(argv[1], nullptr, 10)) : 0;
+  if (index >= utensor_model_registry_size) return 4;
+  const utensor::ModelDescriptor& m = *utensor_model_registry[index];
   for (;;) {
     for (uint8_t i = 0; i < m.num_inputs; ++i) {
       bool eof_at_start = false;

@@ -88,34 +88,39 @@ def build_runner(generated_dir: str, exe_path: str, sanitize: bool = False) -> s
     return exe_path
 
 
-class HostModel:
-    """A model converted, compiled for the host and ready to run samples."""
+class HostBatch:
+    """Models converted into one folder and compiled into one host runner (one link for
+    the lot); `run(i, samples)` streams samples through model i."""
 
-    def __init__(self, model_path: str, work_dir: Optional[str] = None, sanitize: bool = False, name: Optional[str] = None):
+    def __init__(self, model_paths: Sequence[str], work_dir: Optional[str] = None, sanitize: bool = False,
+                 names: Optional[Sequence[Optional[str]]] = None):
         self.work_dir = work_dir or tempfile.mkdtemp(prefix="utensor-host-")
         gen = os.path.join(self.work_dir, "gen")
-        self.conversion = convert.convert_to_directory([model_path], gen, name=name)[0]
+        names = list(names) if names is not None else [None] * len(model_paths)
+        self.conversions = [convert.convert_to_directory([p], gen, name=n)[0]
+                            for p, n in zip(model_paths, names)]
         self.exe = build_runner(gen, os.path.join(self.work_dir, "runner"), sanitize=sanitize)
-        g = self.conversion.graph
-        self.inputs = [g.tensor(i) for i in g.inputs]
-        self.outputs = [g.tensor(i) for i in g.outputs]
 
-    def run(self, samples: Sequence[Sequence[np.ndarray]]) -> List[List[np.ndarray]]:
-        """Run each sample (a list of input arrays); returns a list of output lists."""
+    def run(self, index: int, samples: Sequence[Sequence[np.ndarray]]) -> List[List[np.ndarray]]:
+        """Run each sample (a list of input arrays) on model `index`; a list of output lists."""
         from .ir import numpy_dtype
 
+        g = self.conversions[index].graph
+        inputs = [g.tensor(i) for i in g.inputs]
+        outputs = [g.tensor(i) for i in g.outputs]
         payload = bytearray()
         for sample in samples:
-            for t, x in zip(self.inputs, sample):
+            for t, x in zip(inputs, sample):
                 payload += np.ascontiguousarray(np.asarray(x, dtype=numpy_dtype(t.dtype))).tobytes()
-        proc = subprocess.run([self.exe], input=bytes(payload), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.run([self.exe, str(index)], input=bytes(payload), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
         if proc.returncode != 0:
             raise UtensorError(f"host runner failed with exit code {proc.returncode}:\n{proc.stderr.decode(errors='replace')}")
         out = proc.stdout
         results, pos = [], 0
         for _ in samples:
             outs = []
-            for t in self.outputs:
+            for t in outputs:
                 n = t.nbytes
                 outs.append(np.frombuffer(out[pos : pos + n], dtype=numpy_dtype(t.dtype)).reshape(t.shape).copy())
                 pos += n
@@ -123,6 +128,21 @@ class HostModel:
         if pos != len(out):
             raise UtensorError(f"host runner wrote {len(out)} bytes, expected {pos}")
         return results
+
+
+class HostModel(HostBatch):
+    """A model converted, compiled for the host and ready to run samples."""
+
+    def __init__(self, model_path: str, work_dir: Optional[str] = None, sanitize: bool = False, name: Optional[str] = None):
+        super().__init__([model_path], work_dir, sanitize, [name])
+        self.conversion = self.conversions[0]
+        g = self.conversion.graph
+        self.inputs = [g.tensor(i) for i in g.inputs]
+        self.outputs = [g.tensor(i) for i in g.outputs]
+
+    def run(self, samples: Sequence[Sequence[np.ndarray]]) -> List[List[np.ndarray]]:  # pylint: disable=arguments-differ
+        """Run each sample (a list of input arrays); returns a list of output lists."""
+        return super().run(0, samples)
 
 
 def run_on_host(model_path: str, inputs: Sequence[np.ndarray], sanitize: bool = False) -> List[np.ndarray]:

@@ -1,0 +1,197 @@
+"""Option spaces of the operators utensor runs, registered with the conformance generator
+(test/conformance.py). One entry per operator (or variant): what a seeded draw may pick
+is everything TFLite Micro accepts for it, within sizes that keep a CI run short.
+A new operator adds its entry here; test_conformance.py picks it up.
+"""
+
+import numpy as np
+
+from conformance import Case, random_shape, register
+
+
+def _layers():
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    return tf.keras.layers
+
+
+def _ops():
+    import keras  # pylint: disable=import-outside-toplevel
+
+    return keras.ops
+
+
+def _activation(rng):
+    return [None, "relu", "relu6"][rng.randint(3)]
+
+
+# ---- elementwise binary -----------------------------------------------------------------
+
+def _binary(name):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        a = random_shape(rng, rank=rng.randint(2, 6), hi=7)
+        # Same rank (TensorFlow's converter fails on Keras inputs of different ranks), some
+        # dims 1; every Keras input has a batch dimension, the partner keeps 1 there.
+        b = (1,) + tuple(d if rng.rand() < 0.6 else 1 for d in a[1:])
+        shapes = [a, b] if rng.rand() < 0.5 else [b, a]
+        fn = {"ADD": "add", "SUB": "subtract", "MUL": "multiply"}[name]
+        return Case(shapes, lambda x, y: getattr(_ops(), fn)(x, y), {"shapes": shapes})
+    return draw
+
+
+for _name in ("ADD", "SUB", "MUL"):
+    register(_name)(_binary(_name))
+
+
+# ---- FULLY_CONNECTED ----------------------------------------------------------------------
+
+@register("FULLY_CONNECTED", seeds=5)
+def fully_connected(rng, dtype):  # pylint: disable=unused-argument
+    rank = rng.randint(2, 4)
+    shape = random_shape(rng, rank, hi=6) if rank == 3 else (int(rng.randint(1, 4)), int(rng.randint(1, 65)))
+    if rank == 3:
+        shape = shape[:-1] + (int(rng.randint(1, 49)),)
+    units = int(rng.randint(1, 40))
+    act = _activation(rng)
+    bias = bool(rng.rand() < 0.8)
+    return Case([shape], lambda x: _layers().Dense(units, activation=act, use_bias=bias)(x),
+                {"shape": shape, "units": units, "activation": act, "bias": bias})
+
+
+# ---- convolutions and pooling --------------------------------------------------------------
+
+def _spatial(rng, max_kernel=5):
+    kh, kw = int(rng.randint(1, max_kernel + 1)), int(rng.randint(1, max_kernel + 1))
+    stride = int(rng.randint(1, 3))
+    dilation = int(rng.randint(1, 3)) if stride == 1 and rng.rand() < 0.3 else 1
+    padding = ["same", "valid"][rng.randint(2)]
+    h = int(rng.randint((kh - 1) * dilation + 1, 14))
+    w = int(rng.randint((kw - 1) * dilation + 1, 14))
+    return (kh, kw), stride, dilation, padding, h, w
+
+
+@register("CONV_2D", seeds=6)
+def conv2d(rng, dtype):  # pylint: disable=unused-argument
+    kernel, stride, dilation, padding, h, w = _spatial(rng)
+    cin, cout = int(rng.randint(1, 17)), int(rng.randint(1, 17))
+    act = _activation(rng)
+    bias = bool(rng.rand() < 0.8)
+    shape = (1, h, w, cin)
+    return Case([shape], lambda x: _layers().Conv2D(cout, kernel, strides=stride, padding=padding,
+                                                    dilation_rate=dilation, activation=act,
+                                                    use_bias=bias)(x),
+                {"shape": shape, "filters": cout, "kernel": kernel, "stride": stride,
+                 "dilation": dilation, "padding": padding, "activation": act, "bias": bias})
+
+
+@register("DEPTHWISE_CONV_2D", seeds=6)
+def depthwise_conv2d(rng, dtype):  # pylint: disable=unused-argument
+    kernel, stride, dilation, padding, h, w = _spatial(rng)
+    cin = int(rng.randint(1, 17))
+    multiplier = [1, 1, 2, 4, 8][rng.randint(5)]
+    act = _activation(rng)
+    shape = (1, h, w, cin)
+    return Case([shape], lambda x: _layers().DepthwiseConv2D(kernel, strides=stride, padding=padding,
+                                                             depth_multiplier=multiplier,
+                                                             dilation_rate=dilation, activation=act)(x),
+                {"shape": shape, "kernel": kernel, "stride": stride, "dilation": dilation,
+                 "padding": padding, "multiplier": multiplier, "activation": act})
+
+
+def _pool(kind):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        pool = (int(rng.randint(1, 5)), int(rng.randint(1, 5)))
+        stride = (int(rng.randint(1, 4)), int(rng.randint(1, 4)))
+        padding = ["same", "valid"][rng.randint(2)]
+        shape = (1, int(rng.randint(pool[0], 14)), int(rng.randint(pool[1], 14)), int(rng.randint(1, 17)))
+        layer = {"AVERAGE_POOL_2D": "AveragePooling2D", "MAX_POOL_2D": "MaxPooling2D"}[kind]
+        return Case([shape], lambda x: getattr(_layers(), layer)(pool, strides=stride, padding=padding)(x),
+                    {"shape": shape, "pool": pool, "stride": stride, "padding": padding})
+    return draw
+
+
+register("AVERAGE_POOL_2D", seeds=5)(_pool("AVERAGE_POOL_2D"))
+register("MAX_POOL_2D", seeds=5)(_pool("MAX_POOL_2D"))
+
+
+# ---- activations ---------------------------------------------------------------------------
+
+def _unary(op, fn, value_range=(-4.0, 4.0)):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        shape = random_shape(rng, rank=rng.randint(2, 5), hi=9)
+        return Case([shape], lambda x: fn()(x), {"shape": shape}, value_range=value_range)
+    register(op)(draw)
+
+
+_unary("LOGISTIC", lambda: _ops().sigmoid, (-8.0, 8.0))
+_unary("TANH", lambda: _ops().tanh)
+_unary("RELU", lambda: _ops().relu)
+_unary("RELU6", lambda: _ops().relu6, (-3.0, 9.0))
+_unary("HARD_SWISH", lambda: _ops().hard_swish, (-6.0, 6.0))
+
+
+@register("LEAKY_RELU")
+def leaky_relu(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=rng.randint(2, 5), hi=9)
+    alpha = float(np.round(rng.uniform(0.01, 0.9), 3))
+    return Case([shape], lambda x: _layers().LeakyReLU(negative_slope=alpha)(x),
+                {"shape": shape, "alpha": alpha})
+
+
+@register("SOFTMAX")
+def softmax(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=rng.randint(2, 5), hi=12)
+    return Case([shape], lambda x: _ops().softmax(x, axis=-1), {"shape": shape}, value_range=(-6.0, 6.0))
+
+
+# ---- reductions and data movement -----------------------------------------------------------
+
+@register("MEAN")
+def mean(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=4, hi=9)
+    axes = [[1, 2], [1], [2], [3], [1, 2, 3]][rng.randint(5)]
+    keep = bool(rng.rand() < 0.5)
+    return Case([shape], lambda x: _ops().mean(x, axis=axes, keepdims=keep),
+                {"shape": shape, "axes": axes, "keepdims": keep})
+
+
+@register("CONCATENATION")
+def concatenation(rng, dtype):  # pylint: disable=unused-argument
+    base = random_shape(rng, rank=rng.randint(2, 5), hi=6)
+    axis = int(rng.randint(1, len(base)))
+    n = int(rng.randint(2, 4))
+    shapes = [tuple(int(rng.randint(1, 6)) if k == axis else d for k, d in enumerate(base)) for _ in range(n)]
+    return Case(shapes, lambda *xs: _layers().Concatenate(axis=axis)(list(xs)),
+                {"shapes": shapes, "axis": axis})
+
+
+@register("PAD")
+def pad(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=4, hi=8)
+    pads = [[0, 0]] + [[int(rng.randint(0, 3)), int(rng.randint(0, 3))] for _ in range(3)]
+    return Case([shape], lambda x: _ops().pad(x, pads), {"shape": shape, "pads": pads})
+
+
+@register("TRANSPOSE")
+def transpose(rng, dtype):  # pylint: disable=unused-argument
+    rank = int(rng.randint(3, 5))  # model inputs hold up to 4 dims (emitter.MAX_IO_RANK)
+    # Dims of 2 and more: moving a dim of 1 is a RESHAPE to TensorFlow's converter.
+    shape = random_shape(rng, rank=rank, lo=2, hi=6)
+    perm = [0] + [int(p) + 1 for p in rng.permutation(rank - 1)]
+    if perm == list(range(rank)):
+        perm = [0] + list(range(rank - 1, 0, -1))
+    return Case([shape], lambda x: _ops().transpose(x, perm), {"shape": shape, "perm": perm})
+
+
+@register("STRIDED_SLICE")
+def strided_slice(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9, lo=2)
+    index = [slice(None)]
+    for d in shape[1:]:
+        start = int(rng.randint(0, d))
+        stop = int(rng.randint(start + 1, d + 1))
+        step = int(rng.randint(1, 3))
+        index.append(slice(start, stop, step))
+    index = tuple(index)
+    return Case([shape], lambda x: x[index],
+                {"shape": shape, "slices": [(s.start, s.stop, s.step) for s in index[1:]]})
