@@ -394,12 +394,6 @@ CASES = {
     "absurd dimensions": (lambda m: setattr(_tensors(m)[22], "shape", np.array([1, 65536, 65536, 64], np.int32)),
                           "more than 2\\*\\*31"),
     "scale count": (lambda m: _set_scales(m, np.ones(3, np.float32)), "3 quantization scales but 64 zero points"),
-    "per-channel count": (lambda m: (_set_scales(m, np.ones(3, np.float32)),
-                                     setattr(_tensors(m)[_weights_index(m)].quantization, "zeroPoint",
-                                             np.zeros(3, np.int64))),
-                          "3 per-channel scales but dimension 0"),
-    "quantized dimension": (lambda m: setattr(_tensors(m)[_weights_index(m)].quantization,
-                                              "quantizedDimension", 7), "quantized_dimension 7"),
     "nan scale": (lambda m: _set_scales(m, np.full(64, np.nan, np.float32)), "invalid quantization scale"),
     "zero point range": (lambda m: setattr(_tensors(m)[0].quantization, "zeroPoint", np.array([300], np.int64)),
                          "zero point outside \\[-128, 127\\]"),
@@ -431,6 +425,58 @@ def test_inconsistent_model(tmp_path, case):
     mutate, pattern = CASES[case]
     path = mutated(tmp_path, KWS_INT8, mutate, name="kws_bad.tflite")
     assert_format_error(path, pattern)
+
+
+# Per-channel scales that do not fit the filter: TFLite Micro's loader keeps them and its
+# CONV_2D refuses them in Prepare; utensor's reader keeps them and the lowering refuses,
+# naming the operator and what it expects.
+FILTER_SCALE_CASES = {
+    "per-channel count": (lambda m: (_set_scales(m, np.ones(3, np.float32)),
+                                     setattr(_tensors(m)[_weights_index(m)].quantization, "zeroPoint",
+                                             np.zeros(3, np.int64))),
+                          r"operator #0 CONV_2D: filter tensor .* has 3 scales along axis 0; expected 1 or 64 along axis 0"),
+    "quantized dimension": (lambda m: setattr(_tensors(m)[_weights_index(m)].quantization,
+                                              "quantizedDimension", 7),
+                            r"operator #0 CONV_2D: filter tensor .* has 64 scales along axis 7; expected 1 or 64 along axis 0"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FILTER_SCALE_CASES))
+def test_filter_scales_that_do_not_fit_are_refused_by_the_operator(tmp_path, case):
+    from utensor import convert
+    from utensor.errors import UnsupportedError
+
+    mutate, pattern = FILTER_SCALE_CASES[case]
+    path = mutated(tmp_path, KWS_INT8, mutate, name="kws_scales.tflite")
+    read_tflite(str(path))  # TFLM's loader accepts it too
+    with pytest.raises(UnsupportedError, match=pattern):
+        convert.convert_file(str(path))
+
+
+def _stale_quantized_dimensions(m):
+    """What some converters leave (TFLM's person-detection model among them): per-tensor
+    tensors whose quantized_dimension lies past their rank, and a rank-1 bias with one
+    scale per channel whose quantized_dimension is the filter's (3)."""
+    for t in _tensors(m):
+        q = t.quantization
+        if q is not None and q.scale is not None and len(q.scale) == 1:
+            q.quantizedDimension = 9
+    op = _ops(m)[1]  # DEPTHWISE_CONV_2D: filter [1, H, W, C], per-channel along axis 3
+    bias = _tensors(m)[op.inputs[2]]
+    bias.quantization.quantizedDimension = 3
+
+
+def test_stale_quantized_dimensions_are_accepted_as_tflite_micro_does(tmp_path):
+    """The quirk of the widely used person-detection model: TFLite Micro runs such a model,
+    so utensor converts it, bit-exact."""
+    from opcheck import assert_matches_reference
+
+    path = mutated(tmp_path, KWS_INT8, _stale_quantized_dimensions, name="kws_stale_dims.tflite")
+    g = read_tflite(str(path))
+    bias = g.tensor(g.operators[1].inputs[2])
+    assert len(bias.quant.scale) > 1 and bias.quant.axis == 0
+    with open(path, "rb") as f:
+        assert_matches_reference(f.read(), samples=2, seed=5)
 
 
 def _fp16_weights(m):

@@ -260,13 +260,16 @@ class _Reader:
             raise self.bad(f"{label} has {scale.size} quantization scales but {count} zero points")
         if not np.all(np.isfinite(scale)) or np.any(scale < 0):
             raise self.bad(f"{label} has an invalid quantization scale (negative, infinite or NaN)")
+        # As TFLite Micro's loader: quantized_dimension is kept, not judged. With one scale it
+        # means nothing (converters leave stale values, even past the rank); with several,
+        # the operator that reads per-channel scales checks them against its own tensor
+        # (ops/conv.py, fully_connected.py), as TFLM's kernels do in Prepare. A rank-1 tensor
+        # (a bias) with one scale per element has only one axis they can follow.
         axis = q.scalar(QUANT_DIMENSION, "i32", 0, "quantized_dimension")
-        if scale.size > 1:
-            if not 0 <= axis < len(shape):
-                raise self.bad(f"{label} has quantized_dimension {axis} outside its shape {list(shape)}")
-            if shape[axis] != scale.size:
-                raise self.bad(f"{label} has {scale.size} per-channel scales but dimension {axis} "
-                               f"of its shape {list(shape)} is {shape[axis]}")
+        if scale.size == 1:
+            axis = 0
+        elif len(shape) == 1 and shape[0] == scale.size:
+            axis = 0
         if dtype in _ZERO_POINT_RANGE:
             low, high = _ZERO_POINT_RANGE[dtype]
             if np.any(zero_point < low) or np.any(zero_point > high):
