@@ -18,6 +18,7 @@ import piohelp
 from conftest import MODELS_DIR, REPO
 from utensor import convert, hostbuild, project_options
 from utensor.errors import UtensorError
+from utensor.reference import reference_outputs
 
 SINE = os.path.join(REPO, "examples", "hello_world", "models", "sine_int8.tflite")
 AD01 = os.path.join(MODELS_DIR, "ad01_int8.tflite")
@@ -25,13 +26,8 @@ needs_ad01 = pytest.mark.skipif(not os.path.isfile(AD01), reason="needs ../share
 
 
 def tflm(model_path, x):
-    from tflite_micro.python.tflite_micro import runtime  # pylint: disable=import-outside-toplevel
-
-    with open(model_path, "rb") as f:
-        interpreter = runtime.Interpreter.from_bytes(f.read())
-    interpreter.set_input(x, 0)
-    interpreter.invoke()
-    return interpreter.get_output(0)
+    """tflite_micro's output 0 for input x."""
+    return reference_outputs(model_path, [x])[0]
 
 
 def ad01_inputs(n, seed):

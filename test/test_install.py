@@ -27,6 +27,7 @@ import pytest
 
 import piohelp
 from conftest import MODELS_DIR
+from utensor.reference import reference_outputs
 
 ROOT = piohelp.ROOT
 STRIPPED_PATH = "/usr/bin:/bin"
@@ -86,16 +87,6 @@ def hello_project(dest, library_dir):
     return dest
 
 
-def tflite_micro_outputs(model_path, x):
-    from tflite_micro.python.tflite_micro import runtime  # pylint: disable=import-outside-toplevel
-
-    with open(model_path, "rb") as f:
-        interpreter = runtime.Interpreter.from_bytes(f.read())
-    interpreter.set_input(x, 0)
-    interpreter.invoke()
-    return interpreter.get_output(0)
-
-
 @needs_system_tools
 def test_setup_then_run_with_nothing_on_path(tmp_path):
     assert shutil.which("pio", path=STRIPPED_PATH) is None, "the test needs pio off PATH"
@@ -117,7 +108,7 @@ def test_setup_then_run_with_nothing_on_path(tmp_path):
     assert "bit-exact with the TFLite Micro reference" in run.stdout
     board = np.load(out_npy)
     x = np.load(HELLO_INPUT).astype(np.int8)
-    np.testing.assert_array_equal(board.reshape(-1), tflite_micro_outputs(HELLO_MODEL, x).reshape(-1))
+    np.testing.assert_array_equal(board.reshape(-1), reference_outputs(HELLO_MODEL, [x])[0].reshape(-1))
     # Built from nothing in the fresh HOME, not taken from a cache of this machine's.
     assert os.path.isdir(os.path.join(env["HOME"], ".cache", "utensor", "harness"))
 
