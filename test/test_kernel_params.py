@@ -13,7 +13,7 @@ import pytest
 
 from conftest import REPO
 from utensor import cmd_ops, convert, hostbuild, kernel_params, ops
-from utensor.cstruct import F32, I32, Family, Field, ParamsError, Struct
+from utensor.cstruct import F32, I32, Family, Field, Nested, ParamsError, Struct
 from utensor.ir import Graph, Operator, Tensor
 from utensor.ops import kernel_call
 from utensor.ops._dense import io_tensors
@@ -65,6 +65,21 @@ def test_no_kernel_header_defines_a_table_struct_by_hand():
             assert not defined & table, (name, defined & table)
 
 
+@pytest.mark.parametrize("fields, message", [
+    ([Field("default", I32, "d")], r"'default' is not a new, unreserved C\+\+ identifier"),
+    ([Field("a", I32, "a"), Field("a", I32, "again")], r"'a' is not a new"),
+    ([Field("a", I32, " ")], r"X::a has no doc"),
+    ([Field("shape", Nested("LaterShape"), "s")], r"refers to LaterShape, which is neither"),
+    ([], r"at least one field"),
+])
+def test_the_table_refuses_malformed_entries(fields, message):
+    with pytest.raises(ParamsError, match=message):
+        kernel_params.TABLE.copy().add(Family("x/params.hpp", "x/x.hpp", "X.", structs=[Struct("X", "X.", fields)]))
+    with pytest.raises(ParamsError, match="declared twice"):
+        kernel_params.TABLE.copy().add(Family("x/params.hpp", "x/x.hpp", "X.", structs=[
+            Struct("SoftmaxS8Params", "again", [Field("a", I32, "a")])]))
+
+
 # ---- initializers ----
 
 def _softmax_fields(**changes):
@@ -105,10 +120,18 @@ def test_nested_arrays_and_pointer_fields_are_checked_too():
             num_inputs=1, outer_size=1, row_sizes=kernel_params.ConstArray("float", [1.0])))
 
 
-def test_a_lowering_with_a_wrong_field_fails_in_python_naming_it():
+def test_a_lowering_with_a_wrong_field_fails_in_python_naming_it(monkeypatch):
     with pytest.raises(ParamsError, match=r"SoftmaxS8Params: .* unknown diff_minimum"):
         kernel_call("softmax_s8", "SoftmaxS8Params",
                     dict({k: v for k, v in _softmax_fields().items() if k != "diff_min"}, diff_minimum=0))
+
+    def misspelled(op, graph):  # a lowering with a typo in a field name
+        return kernel_call("softmax_f32", "SoftmaxF32Params", dict(outer_size=1, depth=3, betta=1.0))
+
+    monkeypatch.setitem(ops.LOWERINGS, "SOFTMAX", misspelled)
+    with pytest.raises(ParamsError, match=r"operator #1 SOFTMAX: SoftmaxF32Params: .* missing beta; "
+                                          r"unknown betta\."):
+        convert.convert_graph(_two_op_graph())
 
 
 # ---- the compile-time layout check on the runtime's own structs ----

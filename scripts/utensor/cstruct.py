@@ -23,7 +23,6 @@ value is a C++ expression, None for nullptr, or a `ConstArray` the initializer d
 """
 
 import copy
-import keyword
 import re
 import textwrap
 from dataclasses import dataclass
@@ -155,6 +154,14 @@ class ConstArray:
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+CPP_KEYWORDS = frozenset("""
+    alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t
+    char32_t class compl const const_cast constexpr continue decltype default delete do double
+    dynamic_cast else enum explicit export extern false float for friend goto if inline int
+    long mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected
+    public register reinterpret_cast return short signed sizeof static static_assert
+    static_cast struct switch template this thread_local throw true try typedef typeid
+    typename union unsigned using virtual void volatile wchar_t while xor xor_eq""".split())
 
 
 # ---- what the templates render ----
@@ -251,11 +258,15 @@ class Table:
         return family
 
     def _check_struct(self, s: Struct, family: Family) -> None:
+        if not _IDENT.match(s.name) or not s.fields:
+            raise ParamsError(f"struct {s.name!r}: needs an identifier for a name and at least one field")
         names = set()
         consts = {c.name: c.value for c in family.constants}
         for f in s.fields:
-            if not _IDENT.match(f.name) or keyword.iskeyword(f.name) or f.name in names:
-                raise ParamsError(f"{s.name}: field name {f.name!r} is not a new identifier")
+            if (not _IDENT.match(f.name) or f.name in CPP_KEYWORDS or f.name.startswith("_")
+                    or "__" in f.name or f.name in names):
+                raise ParamsError(f"{s.name}: field name {f.name!r} is not a new, unreserved C++ "
+                                  "identifier")
             names.add(f.name)
             if not f.doc.strip():
                 raise ParamsError(f"{s.name}::{f.name} has no doc")

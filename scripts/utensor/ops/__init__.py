@@ -108,6 +108,8 @@ def lower(op, graph) -> KernelCall:
         )
     try:
         return fn(op, graph)
+    except kernel_params.ParamsError as e:  # a bug in the lowering: say which operator met it
+        raise kernel_params.ParamsError(f"operator #{op.index} {op.op_type}: {e}") from e
     except ScaleRangeError as e:
         raise ModelFormatError(
             f"{graph.source_path or graph.name}: operator #{op.index} {op.op_type}: its quantization scales "
