@@ -353,10 +353,11 @@ def test_int8_conv_lowering_values():
     # scale = f32(0.1) * f32(0.02) / f32(0.1) in double, in [2^-6, 2^-5): shift -5 and
     # multiplier round(scale * 2^36).
     scale = float(np.float32(0.1)) * float(np.float32(0.02)) / float(np.float32(0.1))
-    assert p["shifts"] == [-5] * 3
-    assert p["multipliers"] == [int(np.floor(scale * 2**36 + 0.5))] * 3
-    assert (p["act_min"], p["act_max"]) == (0, 127)
-    assert p["shape"][-2:] == [1, 1]  # pad_top, pad_left of a 3x3 SAME conv
+    f = p["fields"]
+    assert f["output_shift"].values == [-5] * 3
+    assert f["output_multiplier"].values == [int(np.floor(scale * 2**36 + 0.5))] * 3
+    assert (f["activation_min"], f["activation_max"]) == (0, 127)
+    assert (f["shape"]["pad_top"], f["shape"]["pad_left"]) == (1, 1)  # a 3x3 SAME conv
 
 
 # ---- on emulated boards: the Arm (DSP) inner loops, judged by tflite_micro -------------
@@ -432,9 +433,9 @@ def test_int8_conv_gemm_paths_on_qemu_are_bit_exact(board, tmp_path):
     b = to_tflite(branches(shape, gemm_branches, seed=4), [shape], "int8", rep=wide)
     assert op_kinds(b) == {"CONV_2D:int8"}
     g = read_graph(b)
-    lowered = [lower(op, g).params for op in g.operators]
-    assert any(not p["fast_requant"] for p in lowered)  # the general requantization
-    assert sum(p["fast_requant"] for p in lowered) >= 5
+    lowered = [lower(op, g).params["fields"] for op in g.operators]
+    assert any(not f["fast_requant"] for f in lowered)  # the general requantization
+    assert sum(f["fast_requant"] for f in lowered) >= 5
     path = tmp_path / "conv_gemm_int8.tflite"
     path.write_bytes(b)
     assert_bit_exact_on_board(str(path), board, 4, 5,
@@ -488,8 +489,9 @@ def test_int8_mve_gemm_on_qemu_is_bit_exact(tmp_path):
     g = read_graph(b)
     calls = [lower(op, g) for op in g.operators if op.op_type == "CONV_2D"]
     assert all(c.params["gemm"] for c in calls)
-    assert any(not c.params["right_shifts_only"] for c in calls)
-    assert any(c.params["act_min"] > -128 or c.params["act_max"] < 127 for c in calls)
+    assert any(not c.params["fields"]["right_shifts_only"] for c in calls)
+    assert any(c.params["fields"]["activation_min"] > -128 or c.params["fields"]["activation_max"] < 127
+               for c in calls)
     path = tmp_path / "conv_mve_int8.tflite"
     path.write_bytes(b)
     assert_bit_exact_on_board(str(path), "mps3_an547", 3, 4,

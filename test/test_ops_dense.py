@@ -368,7 +368,8 @@ def test_hybrid_fully_connected_goes_to_the_hybrid_kernel(tmp_path):
     path.write_bytes(converter.convert())
     conversion = convert.convert_file(str(path))
     assert "conv2d_hybrid" in conversion.emitted.source
-    assert [c.template for c in conversion.calls] == ["ops/conv2d_hybrid.j2"]
+    assert [(c.params["function"], c.params["struct"]) for c in conversion.calls] == [
+        ("conv2d_hybrid", "Conv2DHybridParams")]
 
 
 def test_int8_softmax_with_wrong_output_scale_is_refused(tmp_path):

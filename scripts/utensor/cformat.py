@@ -1,6 +1,6 @@
 """C++ literals from Python values, exact and safe: float32 values that parse back to the
 same bits, integers of the right width, strings escaped against hostile model names.
-Jinja filters of the emitter (`cfloat`, `cint`, `cstring`, `carray`) and used by lowerings."""
+Jinja filters of the emitter (`cfloat`, `cdouble`, `cint`, `cstring`, `carray`) and used by lowerings."""
 
 import numpy as np
 
@@ -20,6 +20,17 @@ def cfloat(x) -> str:
         mantissa += ".0"
     exp = int(exponent)
     return f"{mantissa}f" if exp == 0 else f"{mantissa}e{exp}f"
+
+
+def cdouble(x) -> str:
+    """A double literal that parses back to exactly the same double."""
+    v = float(x)
+    if v != v:
+        return "NAN"
+    if v in (float("inf"), float("-inf")):
+        return "HUGE_VAL" if v > 0 else "(-HUGE_VAL)"
+    text = repr(v)  # the shortest string that round-trips
+    return text if ("." in text or "e" in text) else text + ".0"
 
 
 def cstring(text: str) -> str:

@@ -6,14 +6,15 @@ model they render (TensorView, OpContext, ConstantArray) and formats numbers exa
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import jinja2
 import numpy as np
 
-from . import naming
-from .cformat import carray, cfloat, cint, cstring
+from . import kernel_params, naming
+from .cformat import carray, cdouble, cfloat, cint, cstring
+from .cstruct import ParamsError, StructInit
 
 from .ir import Graph, Tensor, ctype, DTYPES
 from .errors import UnsupportedError
@@ -64,6 +65,22 @@ class OpContext:
     ins: List[Optional[TensorView]]
     outs: List[TensorView]
     scratch: str
+    # Names of the kernel parameter structs initialized so far (the model checks their
+    # layouts at compile time).
+    used_structs: set = field(default_factory=set)
+
+    def struct(self, name: str, values: dict, overrides: Optional[dict] = None) -> StructInit:
+        """The initializer of table struct `name` (kernel_params.py) from `values` by field
+        name, plus `overrides` (symbols the template supplies); templates/ops/_params.j2
+        renders it."""
+        return kernel_params.TABLE.initializer(name, values, self.sym, overrides, self.used_structs)
+
+    def kernel_header(self, name: str) -> str:
+        """The kernel header declaring the functions that take table struct `name`."""
+        return kernel_params.TABLE.struct(name).family.kernel_header
+
+    def namespace(self, name: str) -> str:
+        return kernel_params.TABLE.struct(name).namespace
 
 
 @dataclass
@@ -141,6 +158,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["cfloat"] = cfloat
+    env.filters["cdouble"] = cdouble
     env.filters["cint"] = cint
     env.filters["carray"] = carray
     return env
@@ -268,6 +286,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
 
     rendered: List[RenderedOp] = []
     includes: List[str] = []
+    used_structs: set = set()
     guarded = plan.guard_bytes > 0
     guard_start, guard_paint, guard_check = _guard_offsets(plan, len(graph.operators))
     for step, (op, call) in enumerate(zip(graph.operators, calls)):
@@ -279,9 +298,14 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
             ins=[view(i) for i in op.inputs],
             outs=[view(i) for i in op.outputs],
             scratch=f"(arena + {scratch})" if scratch is not None else "nullptr",
+            used_structs=used_structs,
         )
         module = env.get_template(call.template).module
         streamed = plan.streamed.get(step)
+        try:
+            decl = str(module.decl(ctx)).strip()
+        except ParamsError as e:
+            raise ParamsError(f"operator #{op.index} {op.op_type} ({call.template}): {e}") from None
         op_includes = str(module.includes(ctx)).strip().splitlines()
         if streamed is not None:
             op_includes.append('#include "utensor/kernels/row_stream.hpp"')
@@ -296,12 +320,16 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
                 index=op.index,
                 op_type=op.op_type,
                 summary=f"op{step}: operator #{op.index} of the model, {op.op_type} -> {shapes}",
-                decl=str(module.decl(ctx)).strip(),
+                decl=decl,
                 call=_render_call(env, module, ctx, streamed),
                 guard_paint=guard_paint[step] if guarded else (),
                 guard_check=guard_check[step] if guarded else (),
             )
         )
+
+    layout_checks = kernel_params.TABLE.layout_checks(used_structs)
+    if layout_checks:
+        includes.append('#include "utensor/kernels/params_check.hpp"')
 
     constants = []
     for i in sorted(used):
@@ -360,7 +388,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
     header = header.replace(placeholder, header_id)
     common["header_id"] = header_id
     source = env.get_template("model.cpp.j2").render(
-        includes=includes, constants=constants, ops=rendered, layer_hooks=layer_hooks,
+        includes=includes, layout_checks=layout_checks, constants=constants, ops=rendered,
+        layer_hooks=layer_hooks,
         layer_table=layer_table, layers=_layer_descs(graph, plan) if layer_table else [],
         arena_guard=guarded, guard_start=guard_start, **common
     )

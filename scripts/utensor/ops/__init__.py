@@ -11,13 +11,18 @@ offsets, activation ranges, shapes). Kernels never validate at run time.
 
 `LOWERINGS` maps the TFLite operator name to its lowering. Every module of this package
 registers its operators with `register("NAME", fn)` when imported; all are imported here.
+
+A kernel's parameters are one struct of the table in kernel_params.py: the lowering gives
+their values by field name (`fields`), never by position. A kernel called as
+`kernel(params, inputs..., outputs...)` needs no template of its own: `kernel_call()`.
 """
 
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
+from .. import kernel_params
 from ..errors import ModelFormatError, UnsupportedError
 from ..quantization import ScaleRangeError
 
@@ -33,7 +38,11 @@ class KernelCall:
         c.ins / c.outs are TensorViews of the operator's inputs/outputs (None for an
         omitted optional input), c.sym is a unique C++ identifier prefix for this operator
         (e.g. "op3"), c.scratch is a `uint8_t*` C++ expression for the scratch buffer.
-    params: anything the template needs (numbers, lists, strings); no C++ text.
+    params: anything the template needs (numbers, lists, strings); no C++ text. By
+        convention `struct` names the kernel's parameter struct in the table
+        (kernel_params.py) and `fields` holds its values by field name (pointer fields: a
+        kernel_params.ConstArray, or None for nullptr; templates may add the rest), which
+        templates/ops/_params.j2 renders.
     scratch_bytes: bytes of scratch the kernel needs, planned in the arena.
     inplace: (input slot, output slot) whose buffers may be the same memory, if the
         kernel supports it (elementwise ops).
@@ -49,6 +58,22 @@ class KernelCall:
     scratch_bytes: int = 0
     inplace: Optional[Tuple[int, int]] = None
     row_streaming: bool = False
+
+
+def kernel_call(function: str, struct: str, fields: Dict[str, Any], inputs: Sequence[int] = (0,),
+                scratch_type: Optional[str] = None, **kwargs) -> KernelCall:
+    """A call `function(params, inputs..., outputs...)` of a kernel whose parameters are
+    table struct `struct` (kernel_params.py) with `fields` by field name, rendered by
+    templates/ops/kernel.j2: `function` is in the struct's namespace and declared by its
+    family's kernel header; `inputs` are the operator's input slots passed, in order;
+    with `scratch_type` (e.g. "int32_t") the planned scratch buffer follows as that
+    pointer type. kwargs: the KernelCall's scratch_bytes, inplace, row_streaming.
+    The fields are checked against the table here, so a mistake points at the lowering."""
+    kernel_params.TABLE.initializer(struct, fields)
+    return KernelCall(template="ops/kernel.j2",
+                      params=dict(function=function, struct=struct, fields=fields,
+                                  inputs=list(inputs), scratch=scratch_type),
+                      **kwargs)
 
 
 LowerFn = Callable[..., KernelCall]
@@ -83,6 +108,8 @@ def lower(op, graph) -> KernelCall:
         )
     try:
         return fn(op, graph)
+    except kernel_params.ParamsError as e:  # a bug in the lowering: say which operator met it
+        raise kernel_params.ParamsError(f"operator #{op.index} {op.op_type}: {e}") from e
     except ScaleRangeError as e:
         raise ModelFormatError(
             f"{graph.source_path or graph.name}: operator #{op.index} {op.op_type}: its quantization scales "

@@ -15,7 +15,7 @@ keeps the general form. The identity is checked exhaustively over edge cases in
 test/test_requant.py against quantization.multiply_by_quantized_multiplier.
 """
 
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -32,9 +32,10 @@ def accumulator_bound(weights: np.ndarray, bias, channel_axis: int, input_range:
 
 
 def fast_requant(multipliers: Sequence[int], shifts: Sequence[int], output_zero_point: int,
-                 acc_bounds: Sequence[int]) -> Optional[List[List[int]]]:
-    """[multiplier, pre_shift, post_shift, offset] per channel, or None when the fast form is
-    not provably exact for these accumulators (see the module docstring)."""
+                 acc_bounds: Sequence[int]) -> Optional[List[Dict[str, int]]]:
+    """Per channel the FastRequant entry (multiplier, pre_shift, post_shift, offset, by
+    field name), or None when the fast form is not provably exact for these accumulators
+    (see the module docstring)."""
     table = []
     for m, shift, bound in zip(multipliers, shifts, acc_bounds):
         m, shift, bound = int(m), int(shift), int(bound)
@@ -46,13 +47,13 @@ def fast_requant(multipliers: Sequence[int], shifts: Sequence[int], output_zero_
         if not 1 <= right <= MAX_POST_SHIFT or bound * (1 << pre) >= 2**31:
             return None
         offset = (1 << (right - 1)) + int(output_zero_point) * (1 << right)
-        table.append([m, pre, right, offset])
+        table.append(dict(multiplier=m, pre_shift=pre, post_shift=right, offset=offset))
     return table
 
 
-def fast_requantize(acc: int, entry: Sequence[int]) -> int:
+def fast_requantize(acc: int, entry: Dict[str, int]) -> int:
     """The kernels' fast_requantize in Python (before the activation clamp), for tests."""
-    m, pre, post, offset = (int(v) for v in entry)
+    m, pre, post, offset = (int(entry[k]) for k in ("multiplier", "pre_shift", "post_shift", "offset"))
     a = ((acc << pre) + 2**31) % 2**32 - 2**31
     x = (a * m + (1 << 31)) >> 32
     return (x + offset - (1 if x < 0 else 0)) >> post

@@ -2,7 +2,7 @@
 slice): TFLite's padding arithmetic and shape checks, on top of _common's messages.
 """
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..ir import Graph, Operator, Tensor
 from ._common import malformed, unsupported
@@ -120,11 +120,10 @@ def strides(op: Operator, graph: Graph) -> Tuple[int, int, int, int]:
 
 
 def depthwise_geometry(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias: Optional[Tensor],
-                       y: Tensor) -> List[int]:
-    """The DepthwiseConv2DShape of a rank-4 depthwise convolution, after checking the filter,
-    the depth_multiplier option, the bias and the output against each other: [N, H_IN,
-    W_IN, C_IN, multiplier, KH, KW, H_OUT, W_OUT, stride_h, stride_w, dil_h, dil_w,
-    pad_top, pad_left]."""
+                       y: Tensor) -> Dict[str, int]:
+    """The DepthwiseConv2DShape of a rank-4 depthwise convolution (by field name), after
+    checking the filter, the depth_multiplier option, the bias and the output against each
+    other."""
     n, in_h, in_w, in_c = x.shape
     one, f_h, f_w, out_c = w.shape
     # TFLite derives the multiplier from the shapes (the option is unreliable in old files).
@@ -141,5 +140,8 @@ def depthwise_geometry(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias: O
     stride_h, stride_w, dil_h, dil_w = strides(op, graph)
     out_h, out_w, pad_top, pad_left = conv_output(op, graph, x, y, bias, f_h, f_w, out_c,
                                                   (stride_h, stride_w, dil_h, dil_w))
-    return [n, in_h, in_w, in_c, multiplier, f_h, f_w, out_h, out_w,
-            stride_h, stride_w, dil_h, dil_w, pad_top, pad_left]
+    return dict(batches=n, input_height=in_h, input_width=in_w, input_channels=in_c,
+                depth_multiplier=multiplier, filter_height=f_h, filter_width=f_w,
+                output_height=out_h, output_width=out_w, stride_height=stride_h,
+                stride_width=stride_w, dilation_height=dil_h, dilation_width=dil_w,
+                pad_top=pad_top, pad_left=pad_left)

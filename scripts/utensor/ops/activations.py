@@ -11,7 +11,8 @@ from typing import Callable, List
 
 from ..ir import Graph, Operator
 from ..quantization import f32, multiply_by_quantized_multiplier, quantize_multiplier, quantize_value
-from . import KernelCall, register
+from .. import kernel_params
+from . import KernelCall, kernel_call, register
 from . import _gemmlowp as g
 from ._common import describe_dtypes, per_tensor, unsupported
 from ._dense import float_option, io_tensors, require_same_shape
@@ -133,8 +134,8 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
     require_same_shape(op, graph, x, y)
     if (x.dtype, y.dtype) == ("float32", "float32"):
         alpha = float_option(op, graph, "alpha", 0.0) if kind == "leaky_relu" else 0.0
-        params = dict(dtype="float32", kind=kind, size=x.num_elements, alpha=alpha)
-        return KernelCall(template="ops/activations.j2", params=params, inplace=(0, 0))
+        return kernel_call(f"{kind}_f32", "ActivationF32Params",
+                           dict(size=x.num_elements, alpha=alpha), inplace=(0, 0))
     if (x.dtype, y.dtype) != ("int8", "int8"):
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
                           "supported; supported: int8 -> int8 or float32 -> float32.")
@@ -159,8 +160,10 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
         fn = tanh_fn(op, graph, si, zi)
     else:
         fn = hard_swish_fn(op, graph, si, zi, so, zo)
-    params = dict(dtype="int8", kind=kind, size=x.num_elements, table=_table(fn))
-    return KernelCall(template="ops/activations.j2", params=params, inplace=(0, 0))
+    table = kernel_params.ConstArray(
+        "int8_t", _table(fn), f"{op.op_type} of every int8 input, indexed by the input byte as uint8_t.")
+    return kernel_call("lookup_s8", "LookupS8Params", dict(size=x.num_elements, table=table),
+                       inplace=(0, 0))
 
 
 def _register(op_type: str, kind: str) -> None:

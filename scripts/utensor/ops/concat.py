@@ -6,6 +6,7 @@ quantization), and a fused activation is not supported.
 """
 
 from ..ir import Graph, Operator
+from .. import kernel_params
 from . import KernelCall, register
 from ._common import describe_dtypes, malformed, unsupported
 
@@ -46,8 +47,10 @@ def lower_concatenation(op: Operator, graph: Graph) -> KernelCall:
         inner *= d
     return KernelCall(
         template="ops/concatenation.j2",
-        params=dict(suffix=SUFFIX[y.dtype], outer=outer,
-                    row_sizes=[x.shape[axis] * inner for x in xs]),
+        params=dict(suffix=SUFFIX[y.dtype], struct="ConcatenationParams",
+                    fields=dict(num_inputs=len(xs), outer_size=outer,
+                                row_sizes=kernel_params.ConstArray(
+                                    "int32_t", [x.shape[axis] * inner for x in xs]))),
     )
 
 

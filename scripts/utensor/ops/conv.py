@@ -11,6 +11,7 @@ import numpy as np
 
 from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range, activation_range_float, per_channel_multipliers
+from .. import kernel_params
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
@@ -52,8 +53,10 @@ def _int8_requant(op: Operator, graph: Graph, x: Tensor, w: Tensor, y: Tensor,
                           "(one per output channel).")
     mult, shift = per_channel_multipliers(in_scale, scales, out_scale)
     act_min, act_max = activation_range(activation(op, graph), "int8", out_scale, out_zp)
-    return dict(input_offset=-in_zp, output_offset=out_zp, multipliers=mult, shifts=shift,
-                act_min=act_min, act_max=act_max)
+    return dict(input_offset=-in_zp, output_offset=out_zp,
+                output_multiplier=kernel_params.ConstArray("int32_t", mult),
+                output_shift=kernel_params.ConstArray("int32_t", shift),
+                activation_min=act_min, activation_max=act_max)
 
 
 def folded_bias(w: Tensor, bias, input_offset: int, channel_axis: int):
@@ -81,7 +84,7 @@ def mve_gemm_scratch_bytes(window: int, in_c: int) -> int:
 
 def _float_range(op: Operator, graph: Graph) -> dict:
     lo, hi = activation_range_float(activation(op, graph))
-    return dict(act_min=lo, act_max=hi)
+    return dict(activation_min=lo, activation_max=hi)
 
 
 def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
@@ -99,19 +102,24 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     stride_h, stride_w, dil_h, dil_w = strides(op, graph)
     out_h, out_w, pad_top, pad_left = conv_output(op, graph, x, y, bias, f_h, f_w, out_c,
                                                   (stride_h, stride_w, dil_h, dil_w))
-    params = dict(
-        dtype=dtype,
-        shape=[n, in_h, in_w, in_c, f_h, f_w, f_c, out_h, out_w, out_c,
-               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
-    )
-    if dtype == "int8":
-        params.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=0))
-        params["folded_bias"] = folded_bias(w, bias, params["input_offset"], channel_axis=0)
-    else:
-        params.update(_float_range(op, graph))
+    fields = dict(shape=dict(
+        batches=n, input_height=in_h, input_width=in_w, input_channels=in_c, filter_height=f_h,
+        filter_width=f_w, filter_input_channels=f_c, output_height=out_h, output_width=out_w,
+        output_channels=out_c, stride_height=stride_h, stride_width=stride_w,
+        dilation_height=dil_h, dilation_width=dil_w, pad_top=pad_top, pad_left=pad_left))
+    if dtype == "float32":
+        fields.update(_float_range(op, graph))
+        return KernelCall(template="ops/conv2d.j2",
+                          params=dict(dtype=dtype, struct="Conv2DF32Params", fields=fields),
+                          row_streaming=n == 1)
+    fields.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=0))
+    multipliers, shifts = fields["output_multiplier"].values, fields["output_shift"].values
+    folded = folded_bias(w, bias, fields["input_offset"], channel_axis=0)
+    fields["folded_bias"] = kernel_params.ConstArray("int32_t", folded) if folded is not None else None
+    params = dict(dtype=dtype, struct="Conv2DS8Params", fields=fields)
     scratch = 0
     window = f_h * f_w * f_c
-    if (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
+    if (folded is not None and f_c == in_c
             and f_w * f_c < WINDOWED_MAX_ROW and window <= WINDOWED_MAX_BYTES
             and out_c >= WINDOWED_MIN_CHANNELS):
         scratch = (window + 3) // 4 * 4
@@ -120,21 +128,18 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     # GEMM over groups of output pixels whose windows are copied to scratch
     # (conv2d_s8_gemm; it reads whole weight words: windows of at least 4 values). The
     # portable build uses the windowed path (the condition above) or the row loops instead.
-    params["gemm"] = (dtype == "int8" and params["folded_bias"] is not None and f_c == in_c
-                      and window >= 4)
+    params["gemm"] = folded is not None and f_c == in_c and window >= 4
     if params["gemm"]:  # conv2d_s8_gemm_bytes: five widened windows (+ an int8 one)
         gemm_bytes = 40 * ((window + 3) // 4) + (window if in_c % 4 else 0)
         scratch = max((gemm_bytes + 15) // 16 * 16, mve_gemm_scratch_bytes(window, in_c))
     # The DSP GEMM's fast requantization where it is provably exact (one flag: its
     # constants follow from the multipliers and shifts already emitted).
-    params["fast_requant"] = False
-    if dtype == "int8" and params["folded_bias"] is not None:
+    fields["fast_requant"] = False
+    if folded is not None:
         bounds = accumulator_bound(w.data, bias.data if bias is not None else None,
                                    channel_axis=0)
-        params["fast_requant"] = split_fast_requant(params["multipliers"], params["shifts"],
-                                                    bounds)
-    if dtype == "int8":
-        params["right_shifts_only"] = all(int(v) <= -1 for v in params["shifts"])
+        fields["fast_requant"] = split_fast_requant(multipliers, shifts, bounds)
+    fields["right_shifts_only"] = all(int(v) <= -1 for v in shifts)
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 
@@ -147,27 +152,31 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
     out_c = w.shape[3]
-    params = dict(
-        dtype=dtype,
-        shape=depthwise_geometry(op, graph, x, w, bias, y),
-    )
+    fields = dict(shape=depthwise_geometry(op, graph, x, w, bias, y))
     if dtype == "int8":
-        params.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=3))
-        params["folded_bias"] = folded_bias(w, bias, params["input_offset"], channel_axis=3)
-        params["fast_requant"] = _depthwise_fast_requant(w, bias, params)
+        struct = "DepthwiseConv2DS8Params"
+        fields.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=3))
+        folded = folded_bias(w, bias, fields["input_offset"], channel_axis=3)
+        fields["folded_bias"] = kernel_params.ConstArray("int32_t", folded) if folded is not None else None
+        fields["fast_requant"] = _depthwise_fast_requant(w, bias, fields)
     else:
-        params.update(_float_range(op, graph))
-    return KernelCall(template="ops/depthwise_conv2d.j2", params=params, row_streaming=x.shape[0] == 1)
+        struct = "DepthwiseConv2DF32Params"
+        fields.update(_float_range(op, graph))
+    return KernelCall(template="ops/depthwise_conv2d.j2",
+                      params=dict(dtype=dtype, struct=struct, fields=fields),
+                      row_streaming=x.shape[0] == 1)
 
 
-def _depthwise_fast_requant(w: Tensor, bias, params: dict):
-    """The FastRequant table of an int8 depthwise layer (kernel_util.hpp), or None when it
-    is not provably exact. The bound is on the window's final sum, whichever way a kernel
-    adds it up (from folded_bias with raw inputs, or from the bias with offset inputs)."""
+def _depthwise_fast_requant(w: Tensor, bias, fields: dict) -> bool:
+    """Whether the FastRequant form (kernel_util.hpp) is provably exact for an int8
+    depthwise layer (the kernels build its entries from the multipliers and shifts). The
+    bound is on the window's final sum, whichever way a kernel adds it up (from
+    folded_bias with raw inputs, or from the bias with offset inputs)."""
     if not w.is_constant or (bias is not None and not bias.is_constant):
-        return None
+        return False
     bound = accumulator_bound(w.data, bias.data if bias is not None else None, channel_axis=3)
-    return fast_requant(params["multipliers"], params["shifts"], params["output_offset"], bound)
+    return fast_requant(fields["output_multiplier"].values, fields["output_shift"].values,
+                        fields["output_offset"], bound) is not None
 
 
 def _inputs3(op: Operator, graph: Graph):

@@ -12,7 +12,8 @@ from ..quantization import (
     activation_range, activation_range_float, f32, multiply_by_quantized_multiplier,
     quantize_multiplier,
 )
-from . import KernelCall, register
+from .. import kernel_params
+from . import KernelCall, kernel_call, register
 from ._common import activation, describe_dtypes, malformed, per_tensor, unsupported
 from ._dense import io_tensors
 from ._requant import fast_requant
@@ -90,7 +91,7 @@ def _add_sub_int8(op, graph, a, b, y, subtract: bool) -> dict:
     lo, hi = activation_range(activation(op, graph), "int8", so, zo)
     return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, left_shift=ADD_LEFT_SHIFT,
                 input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
-                output_multiplier=mo, output_shift=sho, act_min=lo, act_max=hi,
+                output_multiplier=mo, output_shift=sho, activation_min=lo, activation_max=hi,
                 input1_table=None, input2_table=None, output_fast=None)
 
 
@@ -105,20 +106,26 @@ def rescale_table(offset: int, multiplier: int, shift: int) -> list:
     return values
 
 
-def _fast_output(params: dict) -> None:
-    """The output rescaling in the kernels' fast form when it is exact for every sum or
-    difference of two table entries; the tables then absorb its doubling (times 2, pre_shift
-    0), which saves the kernels a shift per element (elementwise.hpp)."""
-    t1, t2 = params["input1_table"], params["input2_table"]
+TABLE_COMMENT = "Input {}'s rescaling for every int8 value, indexed by the byte as uint8_t."
+
+
+def _tables(fields: dict) -> None:
+    """Each input's rescaling looked up in a 256-entry table, and the output rescaling in
+    the kernels' fast form when it is exact for every sum or difference of two table
+    entries; the tables then absorb its doubling (times 2, pre_shift 0), which saves the
+    kernels a shift per element (elementwise.hpp)."""
+    t1 = rescale_table(fields["input1_offset"], fields["input1_multiplier"], fields["input1_shift"])
+    t2 = rescale_table(fields["input2_offset"], fields["input2_multiplier"], fields["input2_shift"])
     bound = max(abs(v) for v in t1) + max(abs(v) for v in t2)
-    table = fast_requant([params["output_multiplier"]], [params["output_shift"]],
-                         params["output_offset"], [bound])
-    if table is None or table[0][1] != 1:
-        return
-    m, _, post, offset = table[0]
-    params["output_fast"] = [m, 0, post, offset]
-    params["input1_table"] = [2 * v for v in t1]
-    params["input2_table"] = [2 * v for v in t2]
+    table = fast_requant([fields["output_multiplier"]], [fields["output_shift"]],
+                         fields["output_offset"], [bound])
+    if table is not None and table[0]["pre_shift"] == 1:
+        fields["output_fast"] = kernel_params.ConstArray(
+            "FastRequant", [dict(table[0], pre_shift=0)],
+            "Output rescaling in the fast form the converter proved exact (the tables are doubled for it).")
+        t1, t2 = [2 * v for v in t1], [2 * v for v in t2]
+    fields["input1_table"] = kernel_params.ConstArray("int32_t", t1, TABLE_COMMENT.format(1))
+    fields["input2_table"] = kernel_params.ConstArray("int32_t", t2, TABLE_COMMENT.format(2))
 
 
 def _mul_int8(op, graph, a, b, y) -> dict:
@@ -128,7 +135,7 @@ def _mul_int8(op, graph, a, b, y) -> dict:
     mult, shift = quantize_multiplier(float(f32(s1)) * float(f32(s2)) / float(f32(so)))
     lo, hi = activation_range(activation(op, graph), "int8", so, zo)
     return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, output_multiplier=mult,
-                output_shift=shift, act_min=lo, act_max=hi)
+                output_shift=shift, activation_min=lo, activation_max=hi)
 
 
 def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
@@ -137,30 +144,26 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
     if dtypes not in (("int8",) * 3, ("float32",) * 3):
         raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} "
                           "are not supported; supported: int8 or float32 throughout.")
-    dtype = y.dtype
-    params = dict(op=kind, dtype=dtype, shape=broadcast_shape(op, graph, a, b, y))
-    if dtype == "int8":
-        if kind == "mul":
-            params.update(_mul_int8(op, graph, a, b, y))
-        else:
-            params.update(_add_sub_int8(op, graph, a, b, y, subtract=(kind == "sub")))
-            if params["shape"]["size"] >= TABLE_MIN_ELEMENTS:
-                params["input1_table"] = rescale_table(params["input1_offset"],
-                                                       params["input1_multiplier"],
-                                                       params["input1_shift"])
-                params["input2_table"] = rescale_table(params["input2_offset"],
-                                                       params["input2_multiplier"],
-                                                       params["input2_shift"])
-                _fast_output(params)
+    fields = dict(shape=broadcast_shape(op, graph, a, b, y))
+    if y.dtype == "int8" and kind == "mul":
+        struct = "MulS8Params"
+        fields.update(_mul_int8(op, graph, a, b, y))
+    elif y.dtype == "int8":
+        struct = "AddS8Params"
+        fields.update(_add_sub_int8(op, graph, a, b, y, subtract=(kind == "sub")))
+        if fields["shape"]["size"] >= TABLE_MIN_ELEMENTS:
+            _tables(fields)
     else:
+        struct = "ElementwiseF32Params"
         lo, hi = activation_range_float(activation(op, graph))
-        params.update(act_min=lo, act_max=hi)
+        fields.update(activation_min=lo, activation_max=hi)
     inplace = None
     if tuple(a.shape) == tuple(y.shape) and not a.is_constant:
         inplace = (0, 0)
     elif tuple(b.shape) == tuple(y.shape) and not b.is_constant:
         inplace = (1, 0)
-    return KernelCall(template="ops/elementwise.j2", params=params, inplace=inplace)
+    suffix = "s8" if y.dtype == "int8" else "f32"
+    return kernel_call(f"{kind}_{suffix}", struct, fields, inputs=(0, 1), inplace=inplace)
 
 
 def lower_add(op: Operator, graph: Graph) -> KernelCall:

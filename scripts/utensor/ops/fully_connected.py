@@ -15,6 +15,7 @@ from ..quantization import (
     activation_range, activation_range_float, conv_multiplier, per_channel_multipliers,
     quantize_multiplier,
 )
+from .. import kernel_params
 from . import KernelCall, register
 from .hybrid import is_hybrid, lower_fully_connected_hybrid
 from ._common import activation, malformed, per_tensor, unsupported, weighted_dtype
@@ -46,6 +47,9 @@ def _shape(op, graph, x, w, bias, y):
 
 
 def _int8_params(op, graph, x, w, bias, y, out_depth) -> dict:
+    """Everything the int8 kernel needs, worked out: zero points, multipliers and shifts,
+    the bias with the input zero point folded in, the fast requantization table and the
+    interleaved weights (None where not used)."""
     in_scale, in_zp = per_tensor(op, graph, x, "input")
     out_scale, out_zp = per_tensor(op, graph, y, "output")
     q = w.quant
@@ -137,7 +141,7 @@ def widen_scratch(graph: Graph, x, y, params: dict) -> int:
     stay within the arena any plan needs anyway: it never grows the arena."""
     if params.get("filter_interleaved") is None:
         return 0
-    need = 2 * params["shape"][1]
+    need = 2 * params["fields"]["shape"]["accum_depth"]
     return need if x.nbytes + y.nbytes + need <= activation_peak(graph) else 0
 
 
@@ -150,14 +154,26 @@ def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
     if fmt != "DEFAULT":
         raise unsupported(op, graph, f"weights_format {fmt} is not supported (only DEFAULT).")
     batches, depth, out_depth = _shape(op, graph, x, w, bias, y)
-    params = dict(dtype=dtype, shape=[batches, depth, out_depth])
-    scratch = 0
-    if dtype == "int8":
-        params.update(_int8_params(op, graph, x, w, bias, y, out_depth))
-        scratch = widen_scratch(graph, x, y, params)
-    else:
+    shape = dict(batches=batches, accum_depth=depth, output_depth=out_depth)
+    if dtype == "float32":
         lo, hi = activation_range_float(activation(op, graph))
-        params.update(act_min=lo, act_max=hi)
+        fields = dict(shape=shape, activation_min=lo, activation_max=hi)
+        return KernelCall(template="ops/fully_connected.j2",
+                          params=dict(dtype=dtype, struct="FullyConnectedF32Params", fields=fields))
+    q = _int8_params(op, graph, x, w, bias, y, out_depth)
+    fast = q["fast_requant"]
+    # filter_layout and scratch: the template's (they depend on the build and the plan).
+    fields = dict(
+        shape=shape, input_offset=q["input_offset"], output_offset=q["output_offset"],
+        output_multiplier=kernel_params.ConstArray("int32_t", q["multipliers"]),
+        output_shift=kernel_params.ConstArray("int32_t", q["shifts"]),
+        per_channel=q["per_channel"], activation_min=q["act_min"], activation_max=q["act_max"],
+        fast_requant=kernel_params.ConstArray(
+            "FastRequant", fast, "Requantization in the fast form the converter proved exact.")
+        if fast is not None else None)
+    params = dict(dtype=dtype, struct="FullyConnectedS8Params", fields=fields,
+                  folded_bias=q["folded_bias"], filter_interleaved=q["filter_interleaved"])
+    scratch = widen_scratch(graph, x, y, params)
     params["wide"] = scratch > 0
     return KernelCall(template="ops/fully_connected.j2", params=params, scratch_bytes=scratch)
 

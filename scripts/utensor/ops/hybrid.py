@@ -20,7 +20,8 @@ import numpy as np
 
 from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range_float
-from . import KernelCall
+from .. import kernel_params
+from . import KernelCall, kernel_call
 from ._common import activation, describe_dtypes, malformed, unsupported
 from ._spatial import conv_output, depthwise_geometry, positive_option, require_rank
 
@@ -108,19 +109,23 @@ def lower_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias, 
     per_channel = any(s != scales[0] for s in scales)
     act_min, act_max = activation_range_float(activation(op, graph))
     image = _image_elements(op, graph, x)
-    params = dict(
-        kind="conv2d",
-        shape=[n, in_h, in_w, in_c, f_h, f_w, f_c, out_h, out_w, out_c,
-               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left],
-        filter_scale=scales if per_channel else scales[:1],
-        per_channel=per_channel,
-        act_min=act_min,
-        act_max=act_max,
-    )
+    shape = dict(batches=n, input_height=in_h, input_width=in_w, input_channels=in_c,
+                 filter_height=f_h, filter_width=f_w, filter_input_channels=f_c,
+                 output_height=out_h, output_width=out_w, output_channels=out_c,
+                 stride_height=stride_h, stride_width=stride_w, dilation_height=dil_h,
+                 dilation_width=dil_w, pad_top=pad_top, pad_left=pad_left)
+    fields = dict(shape=shape,
+                  filter_scale=kernel_params.ConstArray("float", scales if per_channel else scales[:1]),
+                  per_channel=per_channel, activation_min=act_min, activation_max=act_max)
     # Scratch: per batch a float factor and an int32 offset, then the int8 copy of the input
     # (conv2d_hybrid_scratch_bytes in the header).
-    return KernelCall(template="ops/conv2d_hybrid.j2", params=params,
-                      scratch_bytes=n * 8 + n * image)
+    return _hybrid_call("conv2d_hybrid", "Conv2DHybridParams", fields, n * 8 + n * image)
+
+
+def _hybrid_call(function: str, struct: str, fields: dict, scratch_bytes: int) -> KernelCall:
+    """kernel(params, input, filter, bias or nullptr, output, scratch)."""
+    return kernel_call(function, struct, fields, inputs=(0, 1, 2), scratch_type="uint8_t",
+                       scratch_bytes=scratch_bytes)
 
 
 def lower_depthwise_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias,
@@ -143,16 +148,10 @@ def lower_depthwise_conv2d_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tens
     shape = depthwise_geometry(op, graph, x, w, bias, y)
     act_min, act_max = activation_range_float(activation(op, graph))
     image = _image_elements(op, graph, x)
-    params = dict(
-        kind="depthwise_conv2d",
-        shape=shape,
-        filter_scale=scales,
-        per_channel=True,
-        act_min=act_min,
-        act_max=act_max,
-    )
-    return KernelCall(template="ops/conv2d_hybrid.j2", params=params,
-                      scratch_bytes=n * 8 + n * image)
+    fields = dict(shape=shape, filter_scale=kernel_params.ConstArray("float", scales),
+                  activation_min=act_min, activation_max=act_max)
+    return _hybrid_call("depthwise_conv2d_hybrid", "DepthwiseConv2DHybridParams", fields,
+                        n * 8 + n * image)
 
 
 def lower_fully_connected_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tensor, bias,
@@ -197,18 +196,18 @@ def lower_fully_connected_hybrid(op: Operator, graph: Graph, x: Tensor, w: Tenso
                           "(asymmetric_quantize_inputs false) are not supported; TensorFlow's "
                           "dynamic-range converter writes asymmetric_quantize_inputs true.")
     act_min, act_max = activation_range_float(activation(op, graph))
-    params = dict(
-        kind="conv2d",
-        shape=[batches, 1, 1, depth, 1, 1, depth, 1, 1, units, 1, 1, 1, 1, 0, 0],
-        # The asymmetric kernel path computes scale = factor * filter_scale[c] per output:
-        # with one weight scale that is TFLite's (factor * filter scale) exactly.
-        filter_scale=(scales if len(scales) == units else scales * units) if asymmetric else scales[:1],
-        per_channel=asymmetric,
-        act_min=act_min,
-        act_max=act_max,
-    )
-    return KernelCall(template="ops/conv2d_hybrid.j2", params=params,
-                      scratch_bytes=batches * 8 + batches * depth)
+    # A 1x1 convolution over a 1x1 image per row.
+    shape = dict(batches=batches, input_height=1, input_width=1, input_channels=depth,
+                 filter_height=1, filter_width=1, filter_input_channels=depth, output_height=1,
+                 output_width=1, output_channels=units, stride_height=1, stride_width=1,
+                 dilation_height=1, dilation_width=1, pad_top=0, pad_left=0)
+    # The asymmetric kernel path computes scale = factor * filter_scale[c] per output:
+    # with one weight scale that is TFLite's (factor * filter scale) exactly.
+    scale = (scales if len(scales) == units else scales * units) if asymmetric else scales[:1]
+    fields = dict(shape=shape, filter_scale=kernel_params.ConstArray("float", scale),
+                  per_channel=asymmetric, activation_min=act_min, activation_max=act_max)
+    return _hybrid_call("conv2d_hybrid", "Conv2DHybridParams", fields,
+                        batches * 8 + batches * depth)
 
 
 __all__ = ["is_hybrid", "lower_conv2d_hybrid", "lower_depthwise_conv2d_hybrid",

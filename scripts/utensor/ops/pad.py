@@ -6,11 +6,12 @@ TFLite Micro.
 """
 
 from ..ir import Graph, Operator
-from . import KernelCall, register
+from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, per_tensor, unsupported
 from ._spatial import constant_ints, same_quant
 
 DTYPES = {"int8": "s8", "float32": "f32", "int32": "i32"}
+STRUCTS = {"int8": "PadS8Params", "float32": "PadF32Params", "int32": "PadI32Params"}
 MAX_RANK = 5
 
 
@@ -54,16 +55,10 @@ def lower_pad(op: Operator, graph: Graph) -> KernelCall:
                               "quantization parameters.")
         value = value_t.data.reshape(-1)[0].item()
     pad = MAX_RANK - rank
-    return KernelCall(
-        template="ops/pad.j2",
-        params=dict(
-            suffix=DTYPES[x.dtype],
-            dims=[1] * pad + list(x.shape),
-            before=[0] * pad + before,
-            after=[0] * pad + after,
-            value=float(value) if x.dtype == "float32" else int(value),
-        ),
-    )
+    shape = dict(input_dims=[1] * pad + list(x.shape), before=[0] * pad + before,
+                 after=[0] * pad + after)
+    return kernel_call(f"pad_{DTYPES[x.dtype]}", STRUCTS[x.dtype],
+                       dict(shape=shape, pad_value=float(value) if x.dtype == "float32" else int(value)))
 
 
 register("PAD", lower_pad)

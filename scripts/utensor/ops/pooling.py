@@ -6,7 +6,7 @@ input and output must share scale and zero point (as TFLite's converter produces
 
 from ..ir import Graph, Operator
 from ..quantization import activation_range, activation_range_float
-from . import KernelCall, register
+from . import KernelCall, kernel_call, register
 from ._common import activation, describe_dtypes, io_tensors, per_tensor, unsupported
 from ._spatial import positive_option, require_rank, require_shape, same_quant, spatial
 
@@ -32,9 +32,9 @@ def _lower_pool(op: Operator, graph: Graph, kind: str) -> KernelCall:
         if out > 0 and (last >= size or -pad + f <= 0):
             raise unsupported(op, graph, "a pooling window lies entirely in the padding; "
                               "TFLite rejects such models at run time.")
-    params = dict(dtype=x.dtype, kind=kind,
-                  shape=[n, in_h, in_w, ch, f_h, f_w, out_h, out_w, stride_h, stride_w,
-                         pad_top, pad_left])
+    shape = dict(batches=n, input_height=in_h, input_width=in_w, channels=ch, filter_height=f_h,
+                 filter_width=f_w, output_height=out_h, output_width=out_w, stride_height=stride_h,
+                 stride_width=stride_w, pad_top=pad_top, pad_left=pad_left)
     act = activation(op, graph)
     if x.dtype == "int8":
         per_tensor(op, graph, x, "input")
@@ -42,10 +42,12 @@ def _lower_pool(op: Operator, graph: Graph, kind: str) -> KernelCall:
         if not same_quant(x, y):
             raise unsupported(op, graph, f"input '{x.name}' and output '{y.name}' have different "
                               "quantization parameters; int8 pooling requires them equal.")
-        params["act_min"], params["act_max"] = activation_range(act, "int8", out_scale, out_zp)
-    else:
-        params["act_min"], params["act_max"] = activation_range_float(act)
-    return KernelCall(template="ops/pooling.j2", params=params)
+        lo, hi = activation_range(act, "int8", out_scale, out_zp)
+        return kernel_call(f"{kind}_pool2d_s8", "PoolS8Params",
+                           dict(shape=shape, activation_min=lo, activation_max=hi))
+    lo, hi = activation_range_float(act)
+    return kernel_call(f"{kind}_pool2d_f32", "PoolF32Params",
+                       dict(shape=shape, activation_min=lo, activation_max=hi))
 
 
 def lower_average_pool2d(op: Operator, graph: Graph) -> KernelCall:

@@ -8,7 +8,7 @@ quantization divides by the output scale in double and rounds half away from zer
 
 from ..ir import Graph, Operator
 from ..quantization import INT_RANGES, f32, quantize_multiplier
-from . import KernelCall, register
+from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors, require_same_shape
 
@@ -22,18 +22,19 @@ def lower_quantize(op: Operator, graph: Graph) -> KernelCall:
     if combo == ("float32", "int8"):
         scale, zp = per_tensor(op, graph, y, "output")
         lo, hi = INT_RANGES["int8"]
-        params = dict(kind="f32_s8", size=x.num_elements, scale=scale, zero_point=zp,
-                      out_min=lo, out_max=hi)
-        return KernelCall(template="ops/quantize.j2", params=params)
+        return kernel_call("quantize_f32_s8", "QuantizeF32Params",
+                           dict(size=x.num_elements, scale=scale, zero_point=zp, output_min=lo,
+                                output_max=hi))
     if combo in REQUANTIZE:
         in_scale, in_zp = per_tensor(op, graph, x, "input")
         out_scale, out_zp = per_tensor(op, graph, y, "output")
         mult, shift = quantize_multiplier(float(f32(in_scale)) / float(f32(out_scale)))
         lo, hi = INT_RANGES[y.dtype]
-        params = dict(kind=REQUANTIZE[combo], size=x.num_elements, input_zero_point=in_zp,
-                      output_zero_point=out_zp, multiplier=mult, shift=shift, out_min=lo,
-                      out_max=hi)
-        return KernelCall(template="ops/quantize.j2", params=params, inplace=(0, 0))
+        return kernel_call(f"requantize_{REQUANTIZE[combo]}", "RequantizeParams",
+                           dict(size=x.num_elements, input_zero_point=in_zp,
+                                output_zero_point=out_zp, multiplier=mult, shift=shift,
+                                output_min=lo, output_max=hi),
+                           inplace=(0, 0))
     raise unsupported(op, graph, f"QUANTIZE from {x.dtype} to {y.dtype} is not supported; "
                       "supported: float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8 "
                       f"(got {describe_dtypes([x, y])}).")
@@ -47,9 +48,9 @@ def lower_dequantize(op: Operator, graph: Graph) -> KernelCall:
                           "supported: int8 or uint8 -> float32 (float16 weights: convert the "
                           "model without float16 quantization).")
     scale, zp = per_tensor(op, graph, x, "input")
-    params = dict(kind="s8_f32" if x.dtype == "int8" else "u8_f32", size=x.num_elements,
-                  scale=scale, zero_point=zp)
-    return KernelCall(template="ops/dequantize.j2", params=params)
+    kind = "s8_f32" if x.dtype == "int8" else "u8_f32"
+    return kernel_call(f"dequantize_{kind}", "DequantizeParams",
+                       dict(size=x.num_elements, scale=scale, zero_point=zp))
 
 
 register("QUANTIZE", lower_quantize, ("float32", "int8", "uint8"))

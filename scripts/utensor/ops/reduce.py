@@ -9,7 +9,7 @@ test_ops_conv.py::test_mean_int8_equal_quantization shows is gone (it rounds).
 
 from ..ir import Graph, Operator
 from ..quantization import quantize_multiplier
-from . import KernelCall, register
+from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, per_tensor, unsupported
 from ._spatial import constant_ints
 
@@ -52,21 +52,22 @@ def lower_mean(op: Operator, graph: Graph) -> KernelCall:
         raise malformed(op, graph, f"output shape {list(y.shape)} does not match a mean of "
                         f"{list(x.shape)} over axes {axes}.")
     pad = MAX_RANK - rank
-    params = dict(
-        dtype=x.dtype,
-        dims=[1] * pad + list(x.shape),
+    shape = dict(
+        input_dims=[1] * pad + list(x.shape),
         reduce=[0] * pad + [1 if i in axes else 0 for i in range(rank)],
         output_count=y.num_elements,
         reduce_count=count,
     )
-    scratch = 0
     if x.dtype == "int8":
         in_scale, in_zp = per_tensor(op, graph, x, "input")
         out_scale, out_zp = per_tensor(op, graph, y, "output")
         mult, shift = mean_multiplier(in_scale, out_scale, count)
-        params.update(input_zp=in_zp, output_zp=out_zp, multiplier=mult, shift=shift)
-        scratch = 4 * y.num_elements
-    return KernelCall(template="ops/mean.j2", params=params, scratch_bytes=scratch)
+        # Scratch: one int32 sum per output element (mean_s8_scratch_bytes).
+        return kernel_call("mean_s8", "MeanS8Params",
+                           dict(shape=shape, input_zero_point=in_zp, output_zero_point=out_zp,
+                                multiplier=mult, shift=shift),
+                           scratch_type="int32_t", scratch_bytes=4 * y.num_elements)
+    return kernel_call("mean_f32", "MeanF32Params", dict(shape=shape))
 
 
 def _prod(values):

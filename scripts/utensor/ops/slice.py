@@ -7,7 +7,7 @@ the kernel only walks the resulting affine box.
 """
 
 from ..ir import Graph, Operator
-from . import KernelCall, register
+from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
@@ -93,11 +93,9 @@ def lower_strided_slice(op: Operator, graph: Graph) -> KernelCall:
         raise malformed(op, graph, f"output shape {list(y.shape)} differs from the sliced shape "
                         f"{kept}.")
     pad = MAX_RANK - rank
-    return KernelCall(
-        template="ops/strided_slice.j2",
-        params=dict(suffix=SUFFIX[x.dtype], dims=[1] * pad + counts, steps=[0] * pad + steps,
-                    start=start_offset if total else 0),
-    )
+    return kernel_call(f"strided_slice_{SUFFIX[x.dtype]}", "StridedSliceParams",
+                       dict(output_dims=[1] * pad + counts, input_steps=[0] * pad + steps,
+                            start=start_offset if total else 0))
 
 
 register("STRIDED_SLICE", lower_strided_slice)

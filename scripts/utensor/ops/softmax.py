@@ -10,7 +10,7 @@ import math
 
 from ..ir import Graph, Operator
 from ..quantization import f32, quantize_multiplier
-from . import KernelCall, register
+from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, malformed, per_tensor, unsupported
 from ._dense import float_option, io_tensors, require_same_shape
 
@@ -41,8 +41,8 @@ def lower_softmax(op: Operator, graph: Graph) -> KernelCall:
     outer = x.num_elements // depth if depth else 0
     beta = float_option(op, graph, "beta", 1.0)
     if (x.dtype, y.dtype) == ("float32", "float32"):
-        params = dict(dtype="float32", outer=outer, depth=depth, beta=beta)
-        return KernelCall(template="ops/softmax.j2", params=params, inplace=(0, 0))
+        return kernel_call("softmax_f32", "SoftmaxF32Params",
+                           dict(outer_size=outer, depth=depth, beta=beta), inplace=(0, 0))
     if (x.dtype, y.dtype) != ("int8", "int8"):
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
                           "supported; supported: int8 -> int8 or float32 -> float32.")
@@ -57,9 +57,9 @@ def lower_softmax(op: Operator, graph: Graph) -> KernelCall:
         raise unsupported(op, graph, f"beta {beta} times the input scale {in_scale} is too small "
                           "for TFLite's int8 softmax (the scaled multiplier is below one).")
     mult, left_shift, diff_min = scaling
-    params = dict(dtype="int8", outer=outer, depth=depth, input_multiplier=mult,
-                  input_left_shift=left_shift, diff_min=diff_min)
-    return KernelCall(template="ops/softmax.j2", params=params)
+    return kernel_call("softmax_s8", "SoftmaxS8Params",
+                       dict(outer_size=outer, depth=depth, input_multiplier=mult,
+                            input_left_shift=left_shift, diff_min=diff_min))
 
 
 register("SOFTMAX", lower_softmax)

@@ -5,7 +5,7 @@ output axis, the input stride it walks.
 """
 
 from ..ir import Graph, Operator
-from . import KernelCall, register
+from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
@@ -33,11 +33,9 @@ def lower_transpose(op: Operator, graph: Graph) -> KernelCall:
     for d in range(rank - 2, -1, -1):
         in_strides[d] = in_strides[d + 1] * x.shape[d + 1]
     pad = MAX_RANK - rank
-    return KernelCall(
-        template="ops/transpose.j2",
-        params=dict(suffix=SUFFIX[x.dtype], dims=[1] * pad + list(expected),
-                    strides=[0] * pad + [in_strides[p] for p in perm]),
-    )
+    return kernel_call(f"transpose_{SUFFIX[x.dtype]}", "TransposeParams",
+                       dict(output_dims=[1] * pad + list(expected),
+                            input_strides=[0] * pad + [in_strides[p] for p in perm]))
 
 
 register("TRANSPOSE", lower_transpose)

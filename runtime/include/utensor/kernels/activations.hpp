@@ -12,18 +12,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/activations.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct LookupS8Params {
-  int32_t size;
-  const int8_t* table;  // [256], indexed by the input byte as uint8_t
-};
-
-struct ActivationF32Params {
-  int32_t size;
-  float alpha;  // LEAKY_RELU's slope for negative inputs; unused otherwise
-};
 
 /// int8 table lookup: out[i] = table[(uint8_t)in[i]].
 void lookup_s8(const LookupS8Params& params, const int8_t* input, int8_t* output);

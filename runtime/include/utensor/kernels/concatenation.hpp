@@ -10,14 +10,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/concatenation.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct ConcatenationParams {
-  int32_t num_inputs;
-  int32_t outer_size;
-  const int32_t* row_sizes;  // [num_inputs]: axis_dim(i) * inner, in elements
-};
 
 /// int8 concatenation: inputs[i] points at input i; the output must not alias any input.
 void concatenation_s8(const ConcatenationParams& params, const int8_t* const* inputs,

@@ -23,44 +23,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/conv2d.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct Conv2DShape {
-  int32_t batches;
-  int32_t input_height, input_width, input_channels;
-  int32_t filter_height, filter_width, filter_input_channels;
-  int32_t output_height, output_width, output_channels;
-  int32_t stride_height, stride_width;
-  int32_t dilation_height, dilation_width;
-  int32_t pad_top, pad_left;
-};
-
-struct Conv2DS8Params {
-  Conv2DShape shape;
-  int32_t input_offset;   // minus the input zero point, in [-127, 128]
-  int32_t output_offset;  // the output zero point, in [-128, 127]
-  const int32_t* output_multiplier;  // [C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)
-  const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
-  int32_t activation_min, activation_max;  // within [-128, 127]
-  // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
-  // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
-  const int32_t* folded_bias;
-  // Nonzero when the converter proved the DSP GEMM's fast requantization (SMMLAR for the
-  // doubling high multiply, one rounding shift, then the zero point) exact for every
-  // accumulator of the layer (split_fast_requant in scripts/utensor/ops/_requant.py):
-  // then no channel has a left shift, and each has a right shift of 1 to 31 or a zero
-  // multiplier. Kernels may ignore it.
-  int32_t fast_requant;
-  // 1 when every output_shift is <= -1 (right shifts only): lets the Helium kernel skip
-  // the per-channel shift tests. 0 is always correct.
-  int32_t right_shifts_only;
-};
-
-struct Conv2DF32Params {
-  Conv2DShape shape;
-  float activation_min, activation_max;
-};
 
 /// Bytes of `scratch` that select conv2d_s8's windowed path: one window, KH * KW * C_IN.
 inline int32_t conv2d_s8_window_bytes(const Conv2DShape& shape) {

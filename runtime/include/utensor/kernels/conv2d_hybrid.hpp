@@ -30,16 +30,10 @@
 
 #include "utensor/kernels/conv2d.hpp"
 #include "utensor/kernels/depthwise_conv2d.hpp"
+#include "utensor/kernels/params/conv2d_hybrid.hpp"
 
 namespace utensor {
 namespace kernels {
-
-struct Conv2DHybridParams {
-  Conv2DShape shape;               // filter_input_channels == input_channels
-  const float* filter_scale;       // [1] (per_channel == 0) or [C_OUT]
-  int32_t per_channel;             // 1: asymmetric input quantization, per-channel scales
-  float activation_min, activation_max;
-};
 
 /// Bytes of scratch conv2d_hybrid needs for `batches` images of `image_elements` values.
 inline size_t conv2d_hybrid_scratch_bytes(int32_t batches, int32_t image_elements) {
@@ -55,11 +49,6 @@ void conv2d_hybrid(const Conv2DHybridParams& params, const float* input, const i
 // Hybrid DEPTHWISE_CONV_2D (TFLite's depthwise_conv.cc EvalHybridPerChannel): always the
 // asymmetric input quantization; out = (float(sum) * filter_scale[c]) * factor + bias[c],
 // clamped. Filter [1, KH, KW, C_IN * depth_multiplier]; same scratch as conv2d_hybrid.
-struct DepthwiseConv2DHybridParams {
-  DepthwiseConv2DShape shape;
-  const float* filter_scale;  // [C_OUT]
-  float activation_min, activation_max;
-};
 
 /// Hybrid depthwise conv: float32 input/output, int8 filter, float32 bias [C_OUT] or
 /// nullptr; `scratch` (4-byte aligned) holds conv2d_hybrid_scratch_bytes(N, H_IN*W_IN*C_IN).

@@ -17,40 +17,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/depthwise_conv2d.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct DepthwiseConv2DShape {
-  int32_t batches;
-  int32_t input_height, input_width, input_channels;
-  int32_t depth_multiplier;
-  int32_t filter_height, filter_width;
-  int32_t output_height, output_width;
-  int32_t stride_height, stride_width;
-  int32_t dilation_height, dilation_width;
-  int32_t pad_top, pad_left;
-};
-
-struct DepthwiseConv2DS8Params {
-  DepthwiseConv2DShape shape;
-  int32_t input_offset;   // minus the input zero point
-  int32_t output_offset;  // the output zero point
-  const int32_t* output_multiplier;  // [C_OUT]
-  const int32_t* output_shift;       // [C_OUT], > 0 shifts left
-  int32_t activation_min, activation_max;
-  // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside
-  // the image (an exact rewrite of the same integer sum); nullptr disables the fast path.
-  const int32_t* folded_bias;
-  // 1: the converter proved kernel_util.hpp's FastRequant exact for every accumulator of
-  // this layer (scripts/utensor/ops/_requant.py), so kernels may requantize that way
-  // (entries built from output_multiplier/output_shift: no extra flash); 0: general form.
-  int32_t fast_requant;
-};
-
-struct DepthwiseConv2DF32Params {
-  DepthwiseConv2DShape shape;
-  float activation_min, activation_max;
-};
 
 /// int8 per-channel depthwise conv: bias int32 [C_OUT] or nullptr.
 void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,

@@ -18,53 +18,10 @@
 #include <stdint.h>
 
 #include "utensor/kernels/detail/kernel_util.hpp"
+#include "utensor/kernels/params/elementwise.hpp"
 
 namespace utensor {
 namespace kernels {
-
-static const int kBroadcastMaxRank = 6;
-
-struct BroadcastShape {
-  int32_t size;       // output elements
-  int32_t broadcast;  // 0: both inputs have the output's shape; flat loop
-  int32_t dims[kBroadcastMaxRank];
-  int32_t stride1[kBroadcastMaxRank];
-  int32_t stride2[kBroadcastMaxRank];
-};
-
-struct AddS8Params {
-  BroadcastShape shape;
-  int32_t input1_offset, input2_offset;  // minus the input zero points
-  int32_t output_offset;                 // the output zero point
-  int32_t left_shift;                    // 20 for int8
-  int32_t input1_multiplier, input1_shift;  // shifts <= 0
-  int32_t input2_multiplier, input2_shift;
-  int32_t output_multiplier, output_shift;
-  int32_t activation_min, activation_max;
-  // Optional [256] tables of each input's rescaled value (the first two steps above for
-  // every int8 value, indexed by the byte as uint8_t), precomputed by the converter for
-  // large tensors; nullptr to compute them per element. Same integers either way.
-  const int32_t* input1_table;
-  const int32_t* input2_table;
-  // With both tables, optionally the output rescaling in the fast form the converter
-  // proved exact for every sum (difference) of two table entries; nullptr for the general
-  // form. When given, the tables hold the rescaled values times 2 (the doubling of the
-  // doubling high multiply) and its pre_shift is 0: out = fast_requantize(t1 +- t2).
-  const detail::FastRequant* output_fast;
-};
-
-struct MulS8Params {
-  BroadcastShape shape;
-  int32_t input1_offset, input2_offset;
-  int32_t output_offset;
-  int32_t output_multiplier, output_shift;  // TFLite convention: > 0 shifts left
-  int32_t activation_min, activation_max;
-};
-
-struct ElementwiseF32Params {
-  BroadcastShape shape;
-  float activation_min, activation_max;
-};
 
 /// int8 ADD: out = clamp(requant(in1) + requant(in2)); inputs may alias the output.
 void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);

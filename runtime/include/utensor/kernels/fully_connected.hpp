@@ -26,37 +26,13 @@
 #include <stdint.h>
 
 #include "utensor/kernels/detail/kernel_util.hpp"
+#include "utensor/kernels/params/fully_connected.hpp"
 
 namespace utensor {
 namespace kernels {
 
-struct FullyConnectedShape {
-  int32_t batches;
-  int32_t accum_depth;
-  int32_t output_depth;
-};
-
-struct FullyConnectedS8Params {
-  FullyConnectedShape shape;
-  int32_t input_offset;   // minus the input zero point (0 when folded into the bias)
-  int32_t output_offset;  // the output zero point, in [-128, 127]
-  // Per output channel when per_channel != 0 ([OUTPUT_DEPTH] entries), else one entry.
-  const int32_t* output_multiplier;  // Q31 in [2^30, 2^31) (0 for a zero scale)
-  const int32_t* output_shift;       // TFLite convention: > 0 shifts left
-  int32_t per_channel;
-  int32_t activation_min, activation_max;  // within [-128, 127]
-  const detail::FastRequant* fast_requant;  // nullptr: MultiplyByQuantizedMultiplier
-  int32_t filter_layout;                     // kFilterRows or kFilterInterleaved4
-  uint8_t* scratch;                          // see above; nullptr if none
-};
-
 static const int32_t kFilterRows = 0;          // [OUTPUT_DEPTH, ACCUM_DEPTH]
 static const int32_t kFilterInterleaved4 = 1;  // see above; DSP kernel only
-
-struct FullyConnectedF32Params {
-  FullyConnectedShape shape;
-  float activation_min, activation_max;
-};
 
 /// int8 FC: input/filter/output int8, bias int32 [OUTPUT_DEPTH] or nullptr.
 void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,

@@ -14,27 +14,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/mean.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct MeanShape {
-  int32_t input_dims[5];
-  int32_t reduce[5];     // 1 for a reduced axis, 0 otherwise
-  int32_t output_count;  // elements of the output
-  int32_t reduce_count;  // elements averaged into each output (>= 1)
-};
-
-struct MeanS8Params {
-  MeanShape shape;
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  int32_t multiplier;
-  int32_t shift;
-};
-
-struct MeanF32Params {
-  MeanShape shape;
-};
 
 /// Scratch bytes mean_s8 needs: one int32 per output element.
 inline int32_t mean_s8_scratch_bytes(int32_t output_count) {

@@ -9,29 +9,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/pad.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct PadShape {
-  int32_t input_dims[5];
-  int32_t before[5];  // >= 0
-  int32_t after[5];   // >= 0
-};
-
-struct PadS8Params {
-  PadShape shape;
-  int8_t pad_value;
-};
-
-struct PadF32Params {
-  PadShape shape;
-  float pad_value;
-};
-
-struct PadI32Params {
-  PadShape shape;
-  int32_t pad_value;
-};
 
 /// int8 pad; input and output share quantization. Output must not alias the input.
 void pad_s8(const PadS8Params& params, const int8_t* input, int8_t* output);

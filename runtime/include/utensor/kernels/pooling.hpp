@@ -13,27 +13,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/pooling.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct PoolShape {
-  int32_t batches;
-  int32_t input_height, input_width, channels;
-  int32_t filter_height, filter_width;
-  int32_t output_height, output_width;
-  int32_t stride_height, stride_width;
-  int32_t pad_top, pad_left;
-};
-
-struct PoolS8Params {
-  PoolShape shape;
-  int32_t activation_min, activation_max;  // within [-128, 127]
-};
-
-struct PoolF32Params {
-  PoolShape shape;
-  float activation_min, activation_max;
-};
 
 /// int8 average pooling (same quantization in and out).
 void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output);

@@ -8,30 +8,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/quantize.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct QuantizeF32Params {
-  int32_t size;
-  double scale;  // the output scale, widened from float32: TFLite divides in double
-  int32_t zero_point;
-  int32_t output_min, output_max;  // range of the output type
-};
-
-struct RequantizeParams {
-  int32_t size;
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  int32_t multiplier;  // input_scale / output_scale as QuantizeMultiplier
-  int32_t shift;
-  int32_t output_min, output_max;  // range of the output type
-};
-
-struct DequantizeParams {
-  int32_t size;
-  float scale;
-  int32_t zero_point;
-};
 
 /// float32 -> int8: out = clamp(round_half_away(x / scale) + zero_point).
 void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output);

@@ -12,22 +12,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/softmax.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct SoftmaxS8Params {
-  int32_t outer_size;
-  int32_t depth;
-  int32_t input_multiplier;  // beta * input_scale * 2^26 as QuantizeMultiplierGreaterThanOne
-  int32_t input_left_shift;  // >= 0
-  int32_t diff_min;          // -CalculateInputRadius(5, input_left_shift)
-};
-
-struct SoftmaxF32Params {
-  int32_t outer_size;
-  int32_t depth;
-  float beta;
-};
 
 /// int8 softmax: output scale 1/256, zero point -128.
 void softmax_s8(const SoftmaxS8Params& params, const int8_t* input, int8_t* output);

@@ -10,14 +10,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/strided_slice.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct StridedSliceParams {
-  int32_t output_dims[5];
-  int32_t input_steps[5];
-  int32_t start;  // input element offset of output element 0
-};
 
 /// int8 strided slice (input and output share quantization).
 void strided_slice_s8(const StridedSliceParams& params, const int8_t* input, int8_t* output);

@@ -9,13 +9,10 @@
 
 #include <stdint.h>
 
+#include "utensor/kernels/params/transpose.hpp"
+
 namespace utensor {
 namespace kernels {
-
-struct TransposeParams {
-  int32_t output_dims[6];
-  int32_t input_strides[6];  // input stride of the axis that becomes output axis d
-};
 
 /// int8 transpose; the output must not alias the input.
 void transpose_s8(const TransposeParams& params, const int8_t* input, int8_t* output);

@@ -5,10 +5,12 @@
 // extension's SIMD instructions, the converter-multiplier requantization and window
 // clipping. Kept in one place so the kernels cannot drift apart.
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "utensor/kernels/arch.hpp"
+#include "utensor/kernels/params/requant.hpp"
 
 #if UTENSOR_KERNELS_MVE
 #include <arm_mve.h>
@@ -91,18 +93,13 @@ UTENSOR_HOT_INLINE int32_t multiply_by_multiplier(int32_t x, int32_t multiplier,
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 
-/// One output channel's requantization in the form the converter proves exact for a
-/// layer (scripts/utensor/ops/_requant.py, which also states the conditions): for every
-/// accumulator the layer can produce, |acc| * 2^pre_shift < 2^31 and post_shift in [1, 22].
-/// Then SaturatingRoundingDoublingHighMul(acc << left, m) is one rounding high multiply of
-/// acc << (left + 1), and RoundingDivideByPOT plus the zero point is one add, one
-/// sign correction and one arithmetic shift. Laid out for a single LDM of 4 words.
-struct FastRequant {
-  int32_t multiplier;  // Q31 in [2^30, 2^31), or 0
-  int32_t pre_shift;   // TFLite's left shift + 1 (the doubling of the doubling high multiply)
-  int32_t post_shift;  // TFLite's right shift, in [1, 22]
-  int32_t offset;      // 2^(post_shift - 1) + output zero point * 2^post_shift
-};
+// FastRequant (kernels/params/requant.hpp, from the converter's table): one output
+// channel's requantization in the form the converter proves exact for a layer. The Arm
+// kernels' assembly loads an entry with one LDM of 4 words, in this order.
+static_assert(offsetof(FastRequant, multiplier) == 0 && offsetof(FastRequant, pre_shift) == 4 &&
+                  offsetof(FastRequant, post_shift) == 8 && offsetof(FastRequant, offset) == 12 &&
+                  sizeof(FastRequant) == 16,
+              "the Arm kernels' assembly reads FastRequant as {multiplier, pre_shift, post_shift, offset}");
 
 /// The FastRequant entry of a channel whose converter multiplier and shift the converter
 /// proved suitable (its right shift is then in [1, 22]): the same values _requant.py writes.

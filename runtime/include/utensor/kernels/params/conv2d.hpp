@@ -1,0 +1,67 @@
+// Written by `python -m utensor.kernel_params --write` from the table in
+// scripts/utensor/kernel_params.py. Do not edit: change the table and regenerate. Generated
+// models check at compile time that these structs are laid out as the table says.
+#ifndef UTENSOR_KERNELS_PARAMS_CONV2D_HPP
+#define UTENSOR_KERNELS_PARAMS_CONV2D_HPP
+
+// CONV_2D's parameters (kernels/conv2d.hpp states the layouts and the padding).
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+/// The geometry of a 2-D convolution, NHWC.
+struct Conv2DShape {
+  int32_t batches;                // N
+  int32_t input_height;           // H_IN
+  int32_t input_width;            // W_IN
+  int32_t input_channels;         // C_IN
+  int32_t filter_height;          // KH
+  int32_t filter_width;           // KW
+  int32_t filter_input_channels;  // C_IN / groups
+  int32_t output_height;          // H_OUT
+  int32_t output_width;           // W_OUT
+  int32_t output_channels;        // C_OUT
+  int32_t stride_height;          // >= 1
+  int32_t stride_width;           // >= 1
+  int32_t dilation_height;        // >= 1
+  int32_t dilation_width;         // >= 1
+  int32_t pad_top;                // rows of padding above the image
+  int32_t pad_left;               // columns of padding left of the image
+};
+
+/// int8 per-channel convolution.
+struct Conv2DS8Params {
+  Conv2DShape shape;                 // the geometry
+  int32_t input_offset;              // minus the input zero point, in [-127, 128]
+  int32_t output_offset;             // the output zero point, in [-128, 127]
+  const int32_t* output_multiplier;  // [C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)
+  const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
+  int32_t activation_min;            // within [-128, 127]
+  int32_t activation_max;            // within [-128, 127]
+  // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside the
+  // image (an exact rewrite of the same integer sum); nullptr disables the fast path.
+  const int32_t* folded_bias;
+  // Nonzero when the converter proved the DSP GEMM's fast requantization (SMMLAR for the
+  // doubling high multiply, one rounding shift, then the zero point) exact for every
+  // accumulator of the layer (split_fast_requant in scripts/utensor/ops/_requant.py): then no
+  // channel has a left shift, and each has a right shift of 1 to 31 or a zero multiplier.
+  // Kernels may ignore it.
+  int32_t fast_requant;
+  // 1 when every output_shift is <= -1 (right shifts only): lets the Helium kernel skip the
+  // per-channel shift tests. 0 is always correct.
+  int32_t right_shifts_only;
+};
+
+/// float32 convolution.
+struct Conv2DF32Params {
+  Conv2DShape shape;     // the geometry
+  float activation_min;  // the fused activation's lower bound (-HUGE_VALF: none)
+  float activation_max;  // the fused activation's upper bound (HUGE_VALF: none)
+};
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_PARAMS_CONV2D_HPP

@@ -1,0 +1,509 @@
+"""The kernels' parameter structs: the one table both sides come from.
+
+Every kernel takes its per-layer constants (shapes, zero points, multipliers, pointers to
+constant tables) in one struct. Each struct is declared here once, field by field with its
+C type and meaning; from this table come
+
+- the C++ definitions, in the checked-in headers runtime/include/utensor/kernels/params/
+  (the kernel headers include them): `python -m utensor.kernel_params --write` rewrites
+  them, `--check` and test/test_kernel_params.py fail when they are stale;
+- every initializer the converter generates: a lowering returns the values by field name
+  (`fields=dict(...)`), the templates render them in this order with `/* field */`
+  comments, and a missing, unknown or ill-typed field is a Python error
+  (cstruct.ParamsError), never a partial initializer;
+- a compile-time check in every generated .cpp, for each struct it initializes, that the
+  C++ struct has exactly these fields in this order (utensor/kernels/params_check.hpp), so
+  a struct edited by hand fails the build instead of computing garbage.
+
+Adding an operator: a `Family` entry here (its own header) or a struct in an existing one,
+a lowering in ops/ returning `kernel_call(...)` (or a KernelCall with its own template when
+the call needs more than `kernel(params, inputs..., outputs...)`), and the kernel itself
+(header + runtime/src/kernels/reference/*.cpp). Then run `python -m utensor.kernel_params
+--write` and `utensor ops --markdown` for the README.
+"""
+
+import argparse
+import os
+import sys
+
+from .cstruct import (Array, Const, ConstArray, F32, F64, Family, Field, I8, I32, Nested, ParamsError,
+                      Pointer, Struct, Table)
+from .paths import library_root
+
+TABLE = Table()
+
+RUNTIME_INCLUDE = os.path.join(library_root(), "runtime", "include")
+
+_P = "utensor/kernels/params/"
+
+
+def _shape(name: str, doc: str, *fields: Field) -> Struct:
+    return Struct(name, doc, list(fields))
+
+
+# ---- requantization (shared) ----
+
+TABLE.add(Family(
+    _P + "requant.hpp", "utensor/kernels/detail/kernel_util.hpp",
+    "The fast requantization entry the int8 kernels share (kernels/detail/kernel_util.hpp).",
+    namespace="utensor::kernels::detail",
+    structs=[Struct(
+        "FastRequant",
+        "One output channel's requantization in the form the converter proves exact for a "
+        "layer (scripts/utensor/ops/_requant.py, which also states the conditions): for every "
+        "accumulator the layer can produce, |acc| * 2^pre_shift < 2^31 and post_shift in "
+        "[1, 22]. Then SaturatingRoundingDoublingHighMul(acc << left, m) is one rounding high "
+        "multiply of acc << (left + 1), and RoundingDivideByPOT plus the zero point is one "
+        "add, one sign correction and one arithmetic shift. Laid out for a single LDM of 4 "
+        "words: the Arm kernels' assembly reads the fields in this order.",
+        [Field("multiplier", I32, "Q31 in [2^30, 2^31), or 0"),
+         Field("pre_shift", I32, "TFLite's left shift + 1 (the doubling of the doubling high multiply)"),
+         Field("post_shift", I32, "TFLite's right shift, in [1, 22]"),
+         Field("offset", I32, "2^(post_shift - 1) + output zero point * 2^post_shift")])],
+))
+
+# ---- convolutions ----
+
+_OUTPUT_MULTIPLIER = Field("output_multiplier", Pointer("int32_t"),
+                           "[C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)")
+_OUTPUT_SHIFT = Field("output_shift", Pointer("int32_t"), "[C_OUT], TFLite convention: > 0 shifts left")
+_FOLDED_BIAS = Field("folded_bias", Pointer("int32_t"),
+                     "[C_OUT] bias + input_offset * (sum of the channel's weights), for windows "
+                     "fully inside the image (an exact rewrite of the same integer sum); nullptr "
+                     "disables the fast path.")
+_I8_MIN = Field("activation_min", I32, "within [-128, 127]")
+_I8_MAX = Field("activation_max", I32, "within [-128, 127]")
+_F_MIN = Field("activation_min", F32, "the fused activation's lower bound (-HUGE_VALF: none)")
+_F_MAX = Field("activation_max", F32, "the fused activation's upper bound (HUGE_VALF: none)")
+
+TABLE.add(Family(
+    _P + "conv2d.hpp", "utensor/kernels/conv2d.hpp",
+    "CONV_2D's parameters (kernels/conv2d.hpp states the layouts and the padding).",
+    structs=[
+        _shape("Conv2DShape", "The geometry of a 2-D convolution, NHWC.",
+               Field("batches", I32, "N"),
+               Field("input_height", I32, "H_IN"),
+               Field("input_width", I32, "W_IN"),
+               Field("input_channels", I32, "C_IN"),
+               Field("filter_height", I32, "KH"),
+               Field("filter_width", I32, "KW"),
+               Field("filter_input_channels", I32, "C_IN / groups"),
+               Field("output_height", I32, "H_OUT"),
+               Field("output_width", I32, "W_OUT"),
+               Field("output_channels", I32, "C_OUT"),
+               Field("stride_height", I32, ">= 1"),
+               Field("stride_width", I32, ">= 1"),
+               Field("dilation_height", I32, ">= 1"),
+               Field("dilation_width", I32, ">= 1"),
+               Field("pad_top", I32, "rows of padding above the image"),
+               Field("pad_left", I32, "columns of padding left of the image")),
+        Struct("Conv2DS8Params", "int8 per-channel convolution.", [
+            Field("shape", Nested("Conv2DShape"), "the geometry"),
+            Field("input_offset", I32, "minus the input zero point, in [-127, 128]"),
+            Field("output_offset", I32, "the output zero point, in [-128, 127]"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I8_MIN, _I8_MAX, _FOLDED_BIAS,
+            Field("fast_requant", I32,
+                  "Nonzero when the converter proved the DSP GEMM's fast requantization "
+                  "(SMMLAR for the doubling high multiply, one rounding shift, then the zero "
+                  "point) exact for every accumulator of the layer (split_fast_requant in "
+                  "scripts/utensor/ops/_requant.py): then no channel has a left shift, and "
+                  "each has a right shift of 1 to 31 or a zero multiplier. Kernels may ignore it."),
+            Field("right_shifts_only", I32,
+                  "1 when every output_shift is <= -1 (right shifts only): lets the Helium "
+                  "kernel skip the per-channel shift tests. 0 is always correct."),
+        ]),
+        Struct("Conv2DF32Params", "float32 convolution.", [
+            Field("shape", Nested("Conv2DShape"), "the geometry"), _F_MIN, _F_MAX]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "depthwise_conv2d.hpp", "utensor/kernels/depthwise_conv2d.hpp",
+    "DEPTHWISE_CONV_2D's parameters (kernels/depthwise_conv2d.hpp states the layouts).",
+    structs=[
+        _shape("DepthwiseConv2DShape",
+               "The geometry of a depthwise convolution, NHWC; C_OUT = C_IN * depth_multiplier.",
+               Field("batches", I32, "N"),
+               Field("input_height", I32, "H_IN"),
+               Field("input_width", I32, "W_IN"),
+               Field("input_channels", I32, "C_IN"),
+               Field("depth_multiplier", I32, "output channels per input channel"),
+               Field("filter_height", I32, "KH"),
+               Field("filter_width", I32, "KW"),
+               Field("output_height", I32, "H_OUT"),
+               Field("output_width", I32, "W_OUT"),
+               Field("stride_height", I32, ">= 1"),
+               Field("stride_width", I32, ">= 1"),
+               Field("dilation_height", I32, ">= 1"),
+               Field("dilation_width", I32, ">= 1"),
+               Field("pad_top", I32, "rows of padding above the image"),
+               Field("pad_left", I32, "columns of padding left of the image")),
+        Struct("DepthwiseConv2DS8Params", "int8 per-channel depthwise convolution.", [
+            Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"),
+            Field("input_offset", I32, "minus the input zero point"),
+            Field("output_offset", I32, "the output zero point"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I8_MIN, _I8_MAX, _FOLDED_BIAS,
+            Field("fast_requant", I32,
+                  "1: the converter proved kernel_util.hpp's FastRequant exact for every "
+                  "accumulator of this layer (scripts/utensor/ops/_requant.py), so kernels may "
+                  "requantize that way (entries built from output_multiplier/output_shift: no "
+                  "extra flash); 0: general form."),
+        ]),
+        Struct("DepthwiseConv2DF32Params", "float32 depthwise convolution.", [
+            Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"), _F_MIN, _F_MAX]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "conv2d_hybrid.hpp", "utensor/kernels/conv2d_hybrid.hpp",
+    "Hybrid (float32 activations, int8 weights) convolutions' parameters "
+    "(kernels/conv2d_hybrid.hpp).",
+    structs=[
+        Struct("Conv2DHybridParams", "Hybrid CONV_2D (and FULLY_CONNECTED as a 1x1 convolution).", [
+            Field("shape", Nested("Conv2DShape"), "filter_input_channels == input_channels"),
+            Field("filter_scale", Pointer("float"), "[1] (per_channel == 0) or [C_OUT]"),
+            Field("per_channel", I32, "1: asymmetric input quantization, per-channel scales"),
+            _F_MIN, _F_MAX,
+        ]),
+        Struct("DepthwiseConv2DHybridParams", "Hybrid DEPTHWISE_CONV_2D.", [
+            Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"),
+            Field("filter_scale", Pointer("float"), "[C_OUT]"),
+            _F_MIN, _F_MAX,
+        ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "fully_connected.hpp", "utensor/kernels/fully_connected.hpp",
+    "FULLY_CONNECTED's parameters (kernels/fully_connected.hpp states the layouts and the "
+    "faster forms).",
+    structs=[
+        _shape("FullyConnectedShape", "Input [BATCHES, ACCUM_DEPTH], output [BATCHES, OUTPUT_DEPTH].",
+               Field("batches", I32, "BATCHES"),
+               Field("accum_depth", I32, "ACCUM_DEPTH"),
+               Field("output_depth", I32, "OUTPUT_DEPTH")),
+        Struct("FullyConnectedS8Params", "int8 fully connected layer.", [
+            Field("shape", Nested("FullyConnectedShape"), "the geometry"),
+            Field("input_offset", I32, "minus the input zero point (0 when folded into the bias)"),
+            Field("output_offset", I32, "the output zero point, in [-128, 127]"),
+            Field("output_multiplier", Pointer("int32_t"),
+                  "[OUTPUT_DEPTH] when per_channel != 0, else one entry: Q31 in [2^30, 2^31) "
+                  "(0 for a zero scale)"),
+            Field("output_shift", Pointer("int32_t"),
+                  "entries as output_multiplier; TFLite convention: > 0 shifts left"),
+            Field("per_channel", I32, "1: one multiplier and shift per output channel"),
+            _I8_MIN, _I8_MAX,
+            Field("fast_requant", Pointer("FastRequant"),
+                  "per channel (or one) entries, given only when the converter proved them "
+                  "exact; nullptr: MultiplyByQuantizedMultiplier"),
+            Field("filter_layout", I32, "kFilterRows or kFilterInterleaved4"),
+            Field("scratch", Pointer("uint8_t", const=False),
+                  "kFilterInterleaved4 only: 2 * ACCUM_DEPTH bytes, 4-aligned, for the widened "
+                  "input; nullptr if none"),
+        ]),
+        Struct("FullyConnectedF32Params", "float32 fully connected layer.", [
+            Field("shape", Nested("FullyConnectedShape"), "the geometry"), _F_MIN, _F_MAX]),
+    ],
+))
+
+# ---- elementwise ----
+
+TABLE.add(Family(
+    _P + "elementwise.hpp", "utensor/kernels/elementwise.hpp",
+    "ADD, SUB and MUL's parameters (kernels/elementwise.hpp states the arithmetic).",
+    constants=[Const("kBroadcastMaxRank", "int", 6, "Shapes are padded to this rank.")],
+    structs=[
+        _shape("BroadcastShape",
+               "Both inputs and the output in 6-D (leading dimensions padded with 1).",
+               Field("size", I32, "output elements"),
+               Field("broadcast", I32, "0: both inputs have the output's shape; flat loop"),
+               Field("dims", Array(I32, 6, "kBroadcastMaxRank"), "the output shape"),
+               Field("stride1", Array(I32, 6, "kBroadcastMaxRank"),
+                     "input 1's element stride along each output dimension, 0 where broadcast"),
+               Field("stride2", Array(I32, 6, "kBroadcastMaxRank"), "the same for input 2")),
+        Struct("AddS8Params", "int8 ADD and SUB (TFLite's general quantized path).", [
+            Field("shape", Nested("BroadcastShape"), "the geometry"),
+            Field("input1_offset", I32, "minus input 1's zero point"),
+            Field("input2_offset", I32, "minus input 2's zero point"),
+            Field("output_offset", I32, "the output zero point"),
+            Field("left_shift", I32, "20 for int8"),
+            Field("input1_multiplier", I32, "input 1's rescaling to the common scale (< 1)"),
+            Field("input1_shift", I32, "<= 0"),
+            Field("input2_multiplier", I32, "input 2's rescaling to the common scale (< 1)"),
+            Field("input2_shift", I32, "<= 0"),
+            Field("output_multiplier", I32, "the sum's rescaling to the output scale"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
+            _I8_MIN, _I8_MAX,
+            Field("input1_table", Pointer("int32_t"),
+                  "Optional [256] table of input 1's rescaled value (the offset, shift and "
+                  "multiplier above for every int8 value, indexed by the byte as uint8_t), "
+                  "precomputed by the converter for large tensors; nullptr to compute it per "
+                  "element. Same integers either way."),
+            Field("input2_table", Pointer("int32_t"), "the same for input 2"),
+            Field("output_fast", Pointer("FastRequant"),
+                  "With both tables, optionally the output rescaling in the fast form the "
+                  "converter proved exact for every sum (difference) of two table entries; "
+                  "nullptr for the general form. When given, the tables hold the rescaled "
+                  "values times 2 (the doubling of the doubling high multiply) and its "
+                  "pre_shift is 0: out = fast_requantize(t1 +- t2)."),
+        ]),
+        Struct("MulS8Params", "int8 MUL.", [
+            Field("shape", Nested("BroadcastShape"), "the geometry"),
+            Field("input1_offset", I32, "minus input 1's zero point"),
+            Field("input2_offset", I32, "minus input 2's zero point"),
+            Field("output_offset", I32, "the output zero point"),
+            Field("output_multiplier", I32, "input 1 scale * input 2 scale / output scale"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
+            _I8_MIN, _I8_MAX,
+        ]),
+        Struct("ElementwiseF32Params", "float32 ADD, SUB and MUL.", [
+            Field("shape", Nested("BroadcastShape"), "the geometry"), _F_MIN, _F_MAX]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "activations.hpp", "utensor/kernels/activations.hpp",
+    "The unary activations' parameters (kernels/activations.hpp).",
+    structs=[
+        Struct("LookupS8Params", "int8 activations: one table lookup per element.", [
+            Field("size", I32, "elements"),
+            Field("table", Pointer("int8_t"), "[256], indexed by the input byte as uint8_t"),
+        ]),
+        Struct("ActivationF32Params", "float32 activations.", [
+            Field("size", I32, "elements"),
+            Field("alpha", F32, "LEAKY_RELU's slope for negative inputs; unused otherwise"),
+        ]),
+    ],
+))
+
+# ---- data movement ----
+
+TABLE.add(Family(
+    _P + "concatenation.hpp", "utensor/kernels/concatenation.hpp",
+    "CONCATENATION's parameters (kernels/concatenation.hpp).",
+    structs=[Struct("ConcatenationParams", "Every tensor viewed as [outer, axis_dim * inner].", [
+        Field("num_inputs", I32, "inputs"),
+        Field("outer_size", I32, "the product of the dimensions before the axis"),
+        Field("row_sizes", Pointer("int32_t"), "[num_inputs]: axis_dim(i) * inner, in elements"),
+    ])],
+))
+
+TABLE.add(Family(
+    _P + "mean.hpp", "utensor/kernels/mean.hpp",
+    "MEAN's parameters (kernels/mean.hpp).",
+    structs=[
+        _shape("MeanShape", "The input extended to rank 5 with leading 1s.",
+               Field("input_dims", Array(I32, 5), "the input shape"),
+               Field("reduce", Array(I32, 5), "1 for a reduced axis, 0 otherwise"),
+               Field("output_count", I32, "elements of the output"),
+               Field("reduce_count", I32, "elements averaged into each output (>= 1)")),
+        Struct("MeanS8Params", "int8 mean (TFLite Micro's QuantizedMeanOrSum).", [
+            Field("shape", Nested("MeanShape"), "the geometry"),
+            Field("input_zero_point", I32, "the input zero point"),
+            Field("output_zero_point", I32, "the output zero point"),
+            Field("multiplier", I32, "input / output scale with 1/count folded in"),
+            Field("shift", I32, "TFLite convention: > 0 shifts left"),
+        ]),
+        Struct("MeanF32Params", "float32 mean.", [Field("shape", Nested("MeanShape"), "the geometry")]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "pad.hpp", "utensor/kernels/pad.hpp",
+    "PAD and PADV2's parameters (kernels/pad.hpp).",
+    structs=[
+        _shape("PadShape", "Shapes extended to rank 5 with leading 1s.",
+               Field("input_dims", Array(I32, 5), "the input shape"),
+               Field("before", Array(I32, 5), "elements added before each dimension, >= 0"),
+               Field("after", Array(I32, 5), "elements added after each dimension, >= 0")),
+        Struct("PadS8Params", "int8 pad.", [
+            Field("shape", Nested("PadShape"), "the geometry"),
+            Field("pad_value", I8, "the output zero point (PAD) or the constant (PADV2)")]),
+        Struct("PadF32Params", "float32 pad.", [
+            Field("shape", Nested("PadShape"), "the geometry"),
+            Field("pad_value", F32, "0 (PAD) or the constant (PADV2)")]),
+        Struct("PadI32Params", "int32 pad.", [
+            Field("shape", Nested("PadShape"), "the geometry"),
+            Field("pad_value", I32, "0 (PAD) or the constant (PADV2)")]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "pooling.hpp", "utensor/kernels/pooling.hpp",
+    "AVERAGE_POOL_2D and MAX_POOL_2D's parameters (kernels/pooling.hpp).",
+    structs=[
+        _shape("PoolShape", "The geometry of a 2-D pooling, NHWC.",
+               Field("batches", I32, "N"),
+               Field("input_height", I32, "H_IN"),
+               Field("input_width", I32, "W_IN"),
+               Field("channels", I32, "C"),
+               Field("filter_height", I32, "the window's height"),
+               Field("filter_width", I32, "the window's width"),
+               Field("output_height", I32, "H_OUT"),
+               Field("output_width", I32, "W_OUT"),
+               Field("stride_height", I32, ">= 1"),
+               Field("stride_width", I32, ">= 1"),
+               Field("pad_top", I32, "rows of padding above the image"),
+               Field("pad_left", I32, "columns of padding left of the image")),
+        Struct("PoolS8Params", "int8 pooling (same quantization in and out).", [
+            Field("shape", Nested("PoolShape"), "the geometry"), _I8_MIN, _I8_MAX]),
+        Struct("PoolF32Params", "float32 pooling.", [
+            Field("shape", Nested("PoolShape"), "the geometry"), _F_MIN, _F_MAX]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "quantize.hpp", "utensor/kernels/quantize.hpp",
+    "QUANTIZE and DEQUANTIZE's parameters (kernels/quantize.hpp).",
+    structs=[
+        Struct("QuantizeF32Params", "float32 -> int8.", [
+            Field("size", I32, "elements"),
+            Field("scale", F64, "the output scale, widened from float32: TFLite divides in double"),
+            Field("zero_point", I32, "the output zero point"),
+            Field("output_min", I32, "the lower end of the output type's range"),
+            Field("output_max", I32, "the upper end of the output type's range"),
+        ]),
+        Struct("RequantizeParams", "int8/uint8 -> int8/uint8 with a new scale and zero point.", [
+            Field("size", I32, "elements"),
+            Field("input_zero_point", I32, "the input zero point"),
+            Field("output_zero_point", I32, "the output zero point"),
+            Field("multiplier", I32, "input_scale / output_scale as QuantizeMultiplier"),
+            Field("shift", I32, "TFLite convention: > 0 shifts left"),
+            Field("output_min", I32, "the lower end of the output type's range"),
+            Field("output_max", I32, "the upper end of the output type's range"),
+        ]),
+        Struct("DequantizeParams", "int8/uint8 -> float32.", [
+            Field("size", I32, "elements"),
+            Field("scale", F32, "the input scale"),
+            Field("zero_point", I32, "the input zero point"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "softmax.hpp", "utensor/kernels/softmax.hpp",
+    "SOFTMAX's parameters (kernels/softmax.hpp).",
+    structs=[
+        Struct("SoftmaxS8Params", "int8 softmax (output scale 1/256, zero point -128).", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension"),
+            Field("input_multiplier", I32,
+                  "beta * input_scale * 2^26 as QuantizeMultiplierGreaterThanOne"),
+            Field("input_left_shift", I32, ">= 0"),
+            Field("diff_min", I32, "-CalculateInputRadius(5, input_left_shift)"),
+        ]),
+        Struct("SoftmaxF32Params", "float32 softmax.", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension"),
+            Field("beta", F32, "the inverse temperature"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "strided_slice.hpp", "utensor/kernels/strided_slice.hpp",
+    "STRIDED_SLICE's parameters (kernels/strided_slice.hpp).",
+    structs=[Struct("StridedSliceParams", "An affine gather over a rank-5 output box.", [
+        Field("output_dims", Array(I32, 5), "the output box, padded with leading 1s"),
+        Field("input_steps", Array(I32, 5),
+              "stride * the input stride of each axis, in elements (possibly negative)"),
+        Field("start", I32, "input element offset of output element 0"),
+    ])],
+))
+
+TABLE.add(Family(
+    _P + "transpose.hpp", "utensor/kernels/transpose.hpp",
+    "TRANSPOSE's parameters (kernels/transpose.hpp).",
+    structs=[Struct("TransposeParams", "The output shape extended to rank 6 with leading 1s.", [
+        Field("output_dims", Array(I32, 6), "the output shape"),
+        Field("input_strides", Array(I32, 6), "input stride of the axis that becomes output axis d"),
+    ])],
+))
+
+
+# ---- the headers ----
+
+def header_texts(table: Table = None, headers=None) -> dict:
+    """{header path as included: text} for every family of the table (or those whose
+    header is in `headers`)."""
+    from .emitter import environment  # pylint: disable=import-outside-toplevel
+
+    table = table or TABLE
+    template = environment().get_template("kernel_params.hpp.j2")
+    return {h.path: template.render(h=h) for h in table.header_views()
+            if headers is None or h.path in headers}
+
+
+def write_headers(include_root: str = RUNTIME_INCLUDE, table: Table = None, headers=None) -> list:
+    """Writes the families' headers under include_root (all, or those in `headers`) and
+    removes generated headers the table no longer has; returns the paths changed."""
+    changed = []
+    texts = header_texts(table, headers)
+    for rel, text in texts.items():
+        path = os.path.join(include_root, rel)
+        old = None
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+        if old != text:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            changed.append(path)
+    if headers is None:
+        for path in _orphans(include_root, texts):
+            os.remove(path)
+            changed.append(path)
+    return changed
+
+
+def _orphans(include_root: str, texts: dict) -> list:
+    """Files in the generated headers' folder that no family writes."""
+    folder = os.path.join(include_root, _P)
+    if not os.path.isdir(folder):
+        return []
+    known = {os.path.normpath(os.path.join(include_root, rel)) for rel in texts}
+    return sorted(os.path.join(folder, n) for n in os.listdir(folder)
+                  if os.path.normpath(os.path.join(folder, n)) not in known)
+
+
+def stale_headers(include_root: str = RUNTIME_INCLUDE, table: Table = None) -> list:
+    """The headers that differ from the table (or are missing), and generated headers the
+    table no longer has."""
+    texts = header_texts(table)
+    stale = []
+    for rel, text in texts.items():
+        path = os.path.join(include_root, rel)
+        if not os.path.isfile(path):
+            stale.append(path)
+            continue
+        with open(path, encoding="utf-8") as f:
+            if f.read() != text:
+                stale.append(path)
+    return stale + _orphans(include_root, texts)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m utensor.kernel_params",
+                                description="Write or check the kernel parameter headers "
+                                            f"({_P}*.hpp under runtime/include) from the table.")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--write", action="store_true", help="rewrite the headers")
+    g.add_argument("--check", action="store_true", help="exit 1 when a header is stale")
+    args = p.parse_args(argv)
+    if args.write:
+        for path in write_headers():
+            print(f"wrote {path}")
+        return 0
+    stale = stale_headers()
+    for path in stale:
+        print(f"stale: {path}", file=sys.stderr)
+    if stale:
+        print("Run `python -m utensor.kernel_params --write` (and commit the headers).", file=sys.stderr)
+    return 1 if stale else 0
+
+
+__all__ = ["ConstArray", "ParamsError", "TABLE", "header_texts", "stale_headers", "write_headers"]
+
+if __name__ == "__main__":
+    sys.exit(main())
