@@ -160,7 +160,7 @@ Linker script and memory map
  .data.x        0x20000000        0x4 .pio/build/bench/lib261/libmain.a(context.o)
 
 .bss            0x20000004       0x34 load address 0x00000228
- .bss._ZN12_GLOBAL__N_15arenaE
+ .bss._ZN12_GLOBAL__N_113default_arenaE
                 0x20000010       0x30 .pio/build/bench/utensor_gen/build/m.o
 """
 
