@@ -195,3 +195,26 @@ def strided_slice(rng, dtype):  # pylint: disable=unused-argument
     index = tuple(index)
     return Case([shape], lambda x: x[index],
                 {"shape": shape, "slices": [(s.start, s.stop, s.step) for s in index[1:]]})
+
+
+# ---- elementwise math of one tensor ----------------------------------------------------------
+
+def _math(op, fn, value_range=(-3.0, 3.0), dtypes=("float32",)):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        shape = random_shape(rng, rank=rng.randint(2, 5), hi=9)
+        return Case([shape], lambda x: fn()(x), {"shape": shape}, value_range=value_range)
+    register(op, dtypes=dtypes, seeds=3)(draw)
+
+
+_math("ABS", lambda: _ops().abs, dtypes=("int8", "float32"))
+_math("NEG", lambda: _ops().negative)
+_math("SQRT", lambda: _ops().sqrt, (0.05, 4.0))
+_math("RSQRT", lambda: _ops().rsqrt, (0.05, 4.0))
+_math("SQUARE", lambda: _ops().square)
+_math("EXP", lambda: _ops().exp)
+_math("LOG", lambda: _ops().log, (0.05, 4.0))
+_math("SIN", lambda: _ops().sin, (-6.0, 6.0))
+_math("COS", lambda: _ops().cos, (-6.0, 6.0))
+_math("FLOOR", lambda: _ops().floor)
+_math("CEIL", lambda: _ops().ceil)
+_math("ROUND", lambda: _ops().round)

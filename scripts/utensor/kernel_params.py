@@ -276,6 +276,16 @@ TABLE.add(Family(
     ],
 ))
 
+TABLE.add(Family(
+    _P + "unary.hpp", "utensor/kernels/unary.hpp",
+    "The elementwise math functions' parameters (kernels/unary.hpp).",
+    structs=[
+        Struct("UnaryF32Params", "float32 functions of one tensor, element by element.", [
+            Field("size", I32, "elements"),
+        ]),
+    ],
+))
+
 # ---- data movement ----
 
 TABLE.add(Family(

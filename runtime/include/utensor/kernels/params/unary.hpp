@@ -1,0 +1,22 @@
+// Written by `python -m utensor.kernel_params --write` from the table in
+// scripts/utensor/kernel_params.py. Do not edit: change the table and regenerate. Generated
+// models check at compile time that these structs are laid out as the table says.
+#ifndef UTENSOR_KERNELS_PARAMS_UNARY_HPP
+#define UTENSOR_KERNELS_PARAMS_UNARY_HPP
+
+// The elementwise math functions' parameters (kernels/unary.hpp).
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+/// float32 functions of one tensor, element by element.
+struct UnaryF32Params {
+  int32_t size;  // elements
+};
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_PARAMS_UNARY_HPP
