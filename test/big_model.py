@@ -5,9 +5,11 @@ then inverted-residual blocks with residual ADDs, fire-like blocks whose 1x1 and
 depthwise branches meet in a CONCATENATION, stride-2 blocks, and an average pool, dense
 and softmax head) with exactly `n_ops` TFLite operators, and converts it to a
 full-integer int8 .tflite with a seeded representative dataset. The same arguments
-give the same model.
+give the same model; `cached_mobilenet_like` builds it once per arguments, version of
+this file and TensorFlow version (TensorFlow takes ~10 s).
 """
 
+import hashlib
 import os
 
 import numpy as np
@@ -98,6 +100,32 @@ def mobilenet_like(n_ops=120, seed=0, size=48) -> bytes:
     conv.inference_input_type = tf.int8
     conv.inference_output_type = tf.int8
     return conv.convert()
+
+
+def _tensorflow_version() -> str:
+    from importlib import metadata  # pylint: disable=import-outside-toplevel
+
+    for dist in ("tensorflow", "tensorflow-cpu", "tf-nightly"):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return "unknown"
+
+
+def cached_mobilenet_like(cache_dir: str, n_ops=120, seed=0, size=48) -> str:
+    """The path of mobilenet_like(n_ops, seed, size) as a .tflite file under cache_dir."""
+    with open(__file__, "rb") as f:
+        source = f.read()
+    key = hashlib.sha256(repr((n_ops, seed, size, _tensorflow_version(), source)).encode()).hexdigest()[:16]
+    path = os.path.join(cache_dir, f"mobilenet_like_{n_ops}_{seed}_{key}.tflite")
+    if not os.path.isfile(path):
+        os.makedirs(cache_dir, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(mobilenet_like(n_ops, seed, size))
+        os.replace(tmp, path)  # whole or absent, even with parallel test workers
+    return path
 
 
 if __name__ == "__main__":  # python test/big_model.py out.tflite [n_ops] [seed]
