@@ -27,20 +27,34 @@ def _activation(rng):
 
 # ---- elementwise binary -----------------------------------------------------------------
 
-def _binary(name):
+def _binary(name, dtypes=("int8", "float32"), value_range=(-2.0, 2.0)):
     def draw(rng, dtype):  # pylint: disable=unused-argument
         a = random_shape(rng, rank=rng.randint(2, 6), hi=7)
         # Same rank (TensorFlow's converter fails on Keras inputs of different ranks), some
         # dims 1; every Keras input has a batch dimension, the partner keeps 1 there.
         b = (1,) + tuple(d if rng.rand() < 0.6 else 1 for d in a[1:])
         shapes = [a, b] if rng.rand() < 0.5 else [b, a]
-        fn = {"ADD": "add", "SUB": "subtract", "MUL": "multiply"}[name]
-        return Case(shapes, lambda x, y: getattr(_ops(), fn)(x, y), {"shapes": shapes})
-    return draw
+        return Case(shapes, lambda x, y: BINARY[name]()(x, y), {"shapes": shapes},
+                    value_range=value_range)
+    register(name, dtypes=dtypes)(draw)
 
 
-for _name in ("ADD", "SUB", "MUL"):
-    register(_name)(_binary(_name))
+def _squared_difference():
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    return lambda x, y: _layers().Lambda(lambda t: tf.math.squared_difference(t[0], t[1]))([x, y])
+
+
+BINARY = {
+    "ADD": lambda: _ops().add, "SUB": lambda: _ops().subtract, "MUL": lambda: _ops().multiply,
+    "MAXIMUM": lambda: _ops().maximum, "MINIMUM": lambda: _ops().minimum,
+    "DIV": lambda: _ops().divide, "FLOOR_DIV": lambda: _ops().floor_divide,
+    "FLOOR_MOD": lambda: _ops().mod, "SQUARED_DIFFERENCE": _squared_difference,
+}
+for _name in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"):
+    _binary(_name)
+for _name in ("DIV", "FLOOR_DIV", "FLOOR_MOD", "SQUARED_DIFFERENCE"):
+    _binary(_name, dtypes=("float32",), value_range=(-4.0, 4.0))  # both signs of divisor
 
 
 # ---- FULLY_CONNECTED ----------------------------------------------------------------------

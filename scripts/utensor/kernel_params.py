@@ -256,8 +256,11 @@ TABLE.add(Family(
             Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
             _I8_MIN, _I8_MAX,
         ]),
-        Struct("ElementwiseF32Params", "float32 ADD, SUB and MUL.", [
+        Struct("ElementwiseF32Params", "float32 ADD, SUB, MUL and DIV.", [
             Field("shape", Nested("BroadcastShape"), "the geometry"), _F_MIN, _F_MAX]),
+        Struct("BroadcastParams", "Binary operators with no parameter but their geometry "
+               "(MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD).", [
+            Field("shape", Nested("BroadcastShape"), "the geometry")]),
     ],
 ))
 

@@ -47,6 +47,26 @@ void sub_f32(const ElementwiseF32Params& params, const float* input1, const floa
 /// float32 MUL, clamped to the activation range.
 void mul_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
 
+/// float32 DIV, clamped to the activation range (no check for zero divisors, as TFLite).
+void div_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
+
+/// MAXIMUM / MINIMUM of the stored values (TFLite compares int8 without rescaling: its
+/// converter gives both inputs and the output one quantization).
+void maximum_s8(const BroadcastParams& params, const int8_t* input1, const int8_t* input2, int8_t* output);
+void minimum_s8(const BroadcastParams& params, const int8_t* input1, const int8_t* input2, int8_t* output);
+void maximum_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
+void minimum_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
+
+/// float32 SQUARED_DIFFERENCE: (in1 - in2)^2.
+void squared_difference_f32(const BroadcastParams& params, const float* input1, const float* input2,
+                            float* output);
+
+/// float32 FLOOR_DIV: floor(in1 / in2).
+void floor_div_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
+
+/// float32 FLOOR_MOD: the remainder with the divisor's sign (TFLite's FloorMod).
+void floor_mod_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
+
 }  // namespace kernels
 }  // namespace utensor
 

@@ -1,5 +1,7 @@
 #include "utensor/kernels/elementwise.hpp"
 
+#include <math.h>
+
 #include "utensor/kernels/fixedpoint.hpp"
 
 namespace utensor {
@@ -142,6 +144,48 @@ void sub_f32(const ElementwiseF32Params& params, const float* input1, const floa
 void mul_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output) {
   const MulF32 f = {params};
   for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void div_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output) {
+  const float lo = params.activation_min;
+  const float hi = params.activation_max;
+  for_each_broadcast(params.shape, input1, input2, output,
+                     [lo, hi](float a, float b) { return clampf(a / b, lo, hi); });
+}
+
+void maximum_s8(const BroadcastParams& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](int8_t a, int8_t b) { return a > b ? a : b; });
+}
+
+void minimum_s8(const BroadcastParams& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](int8_t a, int8_t b) { return a < b ? a : b; });
+}
+
+void maximum_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) { return a > b ? a : b; });
+}
+
+void minimum_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) { return a < b ? a : b; });
+}
+
+void squared_difference_f32(const BroadcastParams& params, const float* input1, const float* input2,
+                            float* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) {
+    const float d = a - b;
+    return d * d;
+  });
+}
+
+void floor_div_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) { return floorf(a / b); });
+}
+
+void floor_mod_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) {
+    const float trunc_mod = fmodf(a, b);
+    return (trunc_mod != 0.0f && ((b < 0.0f) != (trunc_mod < 0.0f))) ? trunc_mod + b : trunc_mod;
+  });
 }
 
 }  // namespace kernels

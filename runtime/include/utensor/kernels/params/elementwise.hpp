@@ -65,11 +65,17 @@ struct MulS8Params {
   int32_t activation_max;     // within [-128, 127]
 };
 
-/// float32 ADD, SUB and MUL.
+/// float32 ADD, SUB, MUL and DIV.
 struct ElementwiseF32Params {
   BroadcastShape shape;  // the geometry
   float activation_min;  // the fused activation's lower bound (-HUGE_VALF: none)
   float activation_max;  // the fused activation's upper bound (HUGE_VALF: none)
+};
+
+/// Binary operators with no parameter but their geometry (MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
+/// FLOOR_DIV, FLOOR_MOD).
+struct BroadcastParams {
+  BroadcastShape shape;  // the geometry
 };
 
 }  // namespace kernels

@@ -1,0 +1,46 @@
+"""Lowering of MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, FLOOR_DIV and FLOOR_MOD, with
+TFLite's broadcasting (the geometry of elementwise.broadcast_shape, like ADD's).
+
+dtypes as TFLite Micro's kernels take them: MAXIMUM / MINIMUM int8 and float32 (int8
+compares the stored values: TFLite's converter gives inputs and output one quantization,
+and TFLM does not rescale, so neither does utensor: differing quantizations are refused);
+the others float32.
+"""
+
+from ..ir import Graph, Operator
+from . import KernelCall, kernel_call, register
+from ._common import activation, describe_dtypes, per_tensor, unsupported
+from ._dense import io_tensors
+from .elementwise import broadcast_shape
+from ..quantization import activation_range_float
+
+INT8_KINDS = {"maximum", "minimum"}
+
+
+def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
+    (a, b), (y,) = io_tensors(op, graph, 2, 2)
+    dtypes = (a.dtype, b.dtype, y.dtype)
+    shape = broadcast_shape(op, graph, a, b, y)
+    if dtypes == ("float32",) * 3:
+        if kind == "div":
+            lo, hi = activation_range_float(activation(op, graph))
+            return kernel_call("div_f32", "ElementwiseF32Params",
+                               dict(shape=shape, activation_min=lo, activation_max=hi), inputs=(0, 1))
+        return kernel_call(f"{kind}_f32", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
+    if kind in INT8_KINDS and dtypes == ("int8",) * 3:
+        quant = [per_tensor(op, graph, t, role) for t, role in ((a, "input 1"), (b, "input 2"), (y, "output"))]
+        if len(set(quant)) != 1:
+            raise unsupported(op, graph, f"int8 {op.op_type} compares stored values, so both inputs "
+                              f"and the output need one scale and zero point (TFLite's converter "
+                              f"gives them one); these have {quant}.")
+        return kernel_call(f"{kind}_s8", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
+    supported = "int8 or float32 throughout" if kind in INT8_KINDS else "float32 throughout"
+    raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} are not "
+                      f"supported; supported: {supported} (what TFLite Micro's {op.op_type} takes).")
+
+
+for _op_type, _kind in (("MAXIMUM", "maximum"), ("MINIMUM", "minimum"), ("DIV", "div"),
+                        ("SQUARED_DIFFERENCE", "squared_difference"), ("FLOOR_DIV", "floor_div"),
+                        ("FLOOR_MOD", "floor_mod")):
+    register(_op_type, (lambda k: lambda op, graph: _lower(op, graph, k))(_kind),
+             dtypes=("int8", "float32") if _kind in INT8_KINDS else ("float32",))
