@@ -232,3 +232,11 @@ _math("COS", lambda: _ops().cos, (-6.0, 6.0))
 _math("FLOOR", lambda: _ops().floor)
 _math("CEIL", lambda: _ops().ceil)
 _math("ROUND", lambda: _ops().round)
+
+
+# ---- comparisons (bool outputs) --------------------------------------------------------------
+
+for _name, _fn in (("EQUAL", "equal"), ("NOT_EQUAL", "not_equal"), ("GREATER", "greater"),
+                   ("GREATER_EQUAL", "greater_equal"), ("LESS", "less"), ("LESS_EQUAL", "less_equal")):
+    BINARY[_name] = (lambda f: lambda: getattr(_ops(), f))(_fn)
+    _binary(_name)

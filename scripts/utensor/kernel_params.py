@@ -259,8 +259,14 @@ TABLE.add(Family(
         Struct("ElementwiseF32Params", "float32 ADD, SUB, MUL and DIV.", [
             Field("shape", Nested("BroadcastShape"), "the geometry"), _F_MIN, _F_MAX]),
         Struct("BroadcastParams", "Binary operators with no parameter but their geometry "
-               "(MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD).", [
+               "(MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, float32 comparisons).", [
             Field("shape", Nested("BroadcastShape"), "the geometry")]),
+        Struct("CompareS8Params", "int8 comparisons: each input rescaled to a common scale as "
+               "TFLite does ((x - zero point) << 8, times its scale's multiplier), looked up.", [
+            Field("shape", Nested("BroadcastShape"), "the geometry"),
+            Field("input1_table", Pointer("int32_t"), "[256] input 1 rescaled, indexed by the byte as uint8_t"),
+            Field("input2_table", Pointer("int32_t"), "[256] input 2 rescaled, indexed by the byte as uint8_t"),
+        ]),
     ],
 ))
 

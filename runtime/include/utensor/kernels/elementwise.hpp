@@ -64,6 +64,24 @@ void squared_difference_f32(const BroadcastParams& params, const float* input1, 
 /// float32 FLOOR_DIV: floor(in1 / in2).
 void floor_div_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
 
+// The comparisons, each once: X(name, C++ operator). Output: bool per element.
+#define UTENSOR_COMPARISON_LIST(X) \
+  X(equal, ==)                     \
+  X(not_equal, !=)                 \
+  X(greater, >)                    \
+  X(greater_equal, >=)             \
+  X(less, <)                       \
+  X(less_equal, <=)
+
+/// <name>_s8: the rescaled int8 inputs compared; <name>_f32: the float32 inputs compared.
+#define UTENSOR_COMPARISON_DECLARE(name, op)                                                   \
+  void name##_s8(const CompareS8Params& params, const int8_t* input1, const int8_t* input2,   \
+                 bool* output);                                                                \
+  void name##_f32(const BroadcastParams& params, const float* input1, const float* input2,    \
+                  bool* output);
+UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DECLARE)
+#undef UTENSOR_COMPARISON_DECLARE
+
 /// float32 FLOOR_MOD: the remainder with the divisor's sign (TFLite's FloorMod).
 void floor_mod_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
 

@@ -10,8 +10,8 @@ namespace kernels {
 namespace {
 
 // Applies f to every output element, walking both inputs with the broadcast strides.
-template <typename T, typename F>
-void for_each_broadcast(const BroadcastShape& s, const T* a, const T* b, T* out, const F& f) {
+template <typename T, typename U, typename F>
+void for_each_broadcast(const BroadcastShape& s, const T* a, const T* b, U* out, const F& f) {
   if (!s.broadcast) {
     for (int32_t i = 0; i < s.size; ++i) out[i] = f(a[i], b[i]);
     return;
@@ -180,6 +180,22 @@ void squared_difference_f32(const BroadcastParams& params, const float* input1, 
 void floor_div_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output) {
   for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) { return floorf(a / b); });
 }
+
+#define UTENSOR_COMPARISON_DEFINE(name, op)                                                    \
+  void name##_s8(const CompareS8Params& params, const int8_t* input1, const int8_t* input2,    \
+                 bool* output) {                                                                \
+    const int32_t* t1 = params.input1_table;                                                    \
+    const int32_t* t2 = params.input2_table;                                                    \
+    for_each_broadcast(params.shape, input1, input2, output, [t1, t2](int8_t a, int8_t b) {     \
+      return t1[static_cast<uint8_t>(a)] op t2[static_cast<uint8_t>(b)];                         \
+    });                                                                                         \
+  }                                                                                             \
+  void name##_f32(const BroadcastParams& params, const float* input1, const float* input2,     \
+                  bool* output) {                                                               \
+    for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) { return a op b; }); \
+  }
+UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DEFINE)
+#undef UTENSOR_COMPARISON_DEFINE
 
 void floor_mod_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output) {
   for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) {

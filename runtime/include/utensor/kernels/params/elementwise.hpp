@@ -73,9 +73,17 @@ struct ElementwiseF32Params {
 };
 
 /// Binary operators with no parameter but their geometry (MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
-/// FLOOR_DIV, FLOOR_MOD).
+/// FLOOR_DIV, FLOOR_MOD, float32 comparisons).
 struct BroadcastParams {
   BroadcastShape shape;  // the geometry
+};
+
+/// int8 comparisons: each input rescaled to a common scale as TFLite does ((x - zero point) <<
+/// 8, times its scale's multiplier), looked up.
+struct CompareS8Params {
+  BroadcastShape shape;         // the geometry
+  const int32_t* input1_table;  // [256] input 1 rescaled, indexed by the byte as uint8_t
+  const int32_t* input2_table;  // [256] input 2 rescaled, indexed by the byte as uint8_t
 };
 
 }  // namespace kernels
