@@ -240,3 +240,23 @@ for _name, _fn in (("EQUAL", "equal"), ("NOT_EQUAL", "not_equal"), ("GREATER", "
                    ("GREATER_EQUAL", "greater_equal"), ("LESS", "less"), ("LESS_EQUAL", "less_equal")):
     BINARY[_name] = (lambda f: lambda: getattr(_ops(), f))(_fn)
     _binary(_name)
+
+
+# ---- logical operators (bool tensors, made by comparisons of the inputs) ---------------------
+
+def _logical(name):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        a = random_shape(rng, rank=rng.randint(2, 5), hi=7)
+        b = (1,) + tuple(d if rng.rand() < 0.6 else 1 for d in a[1:])
+        o = _ops()
+        if name == "LOGICAL_NOT":  # of an AND: TensorFlow folds not(x > 0) into x <= 0
+            return Case([a, b], lambda x, y: o.logical_not(o.logical_and(o.greater(x, 0.0), o.less(y, 0.5))),
+                        {"shapes": [a, b]}, expect_ops=["LOGICAL_NOT", "LOGICAL_AND"])
+        fn = {"LOGICAL_AND": "logical_and", "LOGICAL_OR": "logical_or"}[name]
+        return Case([a, b], lambda x, y: getattr(o, fn)(o.greater(x, 0.0), o.less(y, 0.5)),
+                    {"shapes": [a, b]}, expect_ops=[name, "GREATER", "LESS"])
+    register(name, dtypes=("int8", "float32"), seeds=3)(draw)
+
+
+for _name in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"):
+    _logical(_name)

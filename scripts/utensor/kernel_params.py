@@ -259,7 +259,8 @@ TABLE.add(Family(
         Struct("ElementwiseF32Params", "float32 ADD, SUB, MUL and DIV.", [
             Field("shape", Nested("BroadcastShape"), "the geometry"), _F_MIN, _F_MAX]),
         Struct("BroadcastParams", "Binary operators with no parameter but their geometry "
-               "(MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, float32 comparisons).", [
+               "(MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, float32 comparisons, "
+               "LOGICAL_AND, LOGICAL_OR).", [
             Field("shape", Nested("BroadcastShape"), "the geometry")]),
         Struct("CompareS8Params", "int8 comparisons: each input rescaled to a common scale as "
                "TFLite does ((x - zero point) << 8, times its scale's multiplier), looked up.", [
@@ -290,6 +291,9 @@ TABLE.add(Family(
     "The elementwise math functions' parameters (kernels/unary.hpp).",
     structs=[
         Struct("UnaryF32Params", "float32 functions of one tensor, element by element.", [
+            Field("size", I32, "elements"),
+        ]),
+        Struct("UnaryB8Params", "bool functions of one tensor (LOGICAL_NOT).", [
             Field("size", I32, "elements"),
         ]),
     ],

@@ -82,6 +82,10 @@ void floor_div_f32(const BroadcastParams& params, const float* input1, const flo
 UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DECLARE)
 #undef UTENSOR_COMPARISON_DECLARE
 
+/// LOGICAL_AND / LOGICAL_OR of bool tensors.
+void logical_and_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output);
+void logical_or_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output);
+
 /// float32 FLOOR_MOD: the remainder with the divisor's sign (TFLite's FloorMod).
 void floor_mod_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
 

@@ -30,6 +30,9 @@ namespace kernels {
   X(ceil_f32, ceilf(x))              \
   X(round_f32, round_half_even(x))
 
+/// LOGICAL_NOT: out[i] = !in[i].
+void logical_not_b8(const UnaryB8Params& params, const bool* input, bool* output);
+
 /// out[i] = f(in[i]) for the function in the name (see UTENSOR_UNARY_F32_LIST).
 #define UTENSOR_UNARY_F32_DECLARE(name, what) \
   void name(const UnaryF32Params& params, const float* input, float* output);

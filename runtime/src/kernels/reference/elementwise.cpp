@@ -197,6 +197,14 @@ void floor_div_f32(const BroadcastParams& params, const float* input1, const flo
 UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DEFINE)
 #undef UTENSOR_COMPARISON_DEFINE
 
+void logical_and_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](bool a, bool b) { return a && b; });
+}
+
+void logical_or_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](bool a, bool b) { return a || b; });
+}
+
 void floor_mod_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output) {
   for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) {
     const float trunc_mod = fmodf(a, b);

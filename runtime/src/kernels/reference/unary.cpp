@@ -32,5 +32,9 @@ UTENSOR_UNARY_F32_LIST(UTENSOR_UNARY_F32_BODY)
 
 #undef UTENSOR_UNARY_F32_BODY
 
+void logical_not_b8(const UnaryB8Params& params, const bool* input, bool* output) {
+  for (int32_t i = 0; i < params.size; ++i) output[i] = !input[i];
+}
+
 }  // namespace kernels
 }  // namespace utensor

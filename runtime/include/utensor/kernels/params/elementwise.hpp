@@ -73,7 +73,7 @@ struct ElementwiseF32Params {
 };
 
 /// Binary operators with no parameter but their geometry (MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
-/// FLOOR_DIV, FLOOR_MOD, float32 comparisons).
+/// FLOOR_DIV, FLOOR_MOD, float32 comparisons, LOGICAL_AND, LOGICAL_OR).
 struct BroadcastParams {
   BroadcastShape shape;  // the geometry
 };

@@ -16,6 +16,11 @@ struct UnaryF32Params {
   int32_t size;  // elements
 };
 
+/// bool functions of one tensor (LOGICAL_NOT).
+struct UnaryB8Params {
+  int32_t size;  // elements
+};
+
 }  // namespace kernels
 }  // namespace utensor
 
