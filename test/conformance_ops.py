@@ -260,3 +260,64 @@ def _logical(name):
 
 for _name in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"):
     _logical(_name)
+
+
+# ---- slicing, stacking, splitting --------------------------------------------------------------
+
+@register("SLICE")
+def slice_(rng, dtype):  # pylint: disable=unused-argument
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), lo=2, hi=8)
+    begin = [0] + [int(rng.randint(0, d)) for d in shape[1:]]
+    size = [1] + [int(rng.randint(1, d - b + 1)) if rng.rand() < 0.8 else -1
+                  for d, b in zip(shape[1:], begin[1:])]
+    return Case([shape], lambda x: _layers().Lambda(lambda t: tf.slice(t, begin, size))(x),
+                {"shape": shape, "begin": begin, "size": size})
+
+
+@register("PACK")
+def pack(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=int(rng.randint(2, 4)), hi=6)
+    n = int(rng.randint(2, 4))
+    axis = int(rng.randint(1, len(shape) + 1))
+    return Case([shape] * n, lambda *xs: _ops().stack(list(xs), axis=axis),
+                {"shape": shape, "n": n, "axis": axis})
+
+
+@register("UNPACK")
+def unpack(rng, dtype):  # pylint: disable=unused-argument
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    shape = random_shape(rng, rank=int(rng.randint(3, 5)), lo=2, hi=5)
+    axis = int(rng.randint(1, len(shape)))
+    return Case([shape], lambda x: _layers().Lambda(lambda t: tf.unstack(t, axis=axis))(x),
+                {"shape": shape, "axis": axis})
+
+
+@register("SPLIT")
+def split(rng, dtype):  # pylint: disable=unused-argument
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    n = int(rng.randint(2, 4))
+    shape = list(random_shape(rng, rank=int(rng.randint(2, 5)), hi=5))
+    axis = int(rng.randint(1, len(shape)))
+    shape[axis] = n * int(rng.randint(1, 4))
+    shape = tuple(shape)
+    return Case([shape], lambda x: _layers().Lambda(lambda t: tf.split(t, n, axis=axis))(x),
+                {"shape": shape, "n": n, "axis": axis})
+
+
+@register("SPLIT_V")
+def split_v(rng, dtype):  # pylint: disable=unused-argument
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    shape = list(random_shape(rng, rank=int(rng.randint(2, 5)), hi=5))
+    axis = int(rng.randint(1, len(shape)))
+    sizes = [int(rng.randint(1, 4)) for _ in range(int(rng.randint(2, 4)))]
+    shape[axis] = sum(sizes)
+    if rng.rand() < 0.5:
+        sizes[int(rng.randint(len(sizes)))] = -1
+    shape = tuple(shape)
+    return Case([shape], lambda x: _layers().Lambda(lambda t: tf.split(t, sizes, axis=axis))(x),
+                {"shape": shape, "sizes": sizes, "axis": axis})

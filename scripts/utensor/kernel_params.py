@@ -308,6 +308,10 @@ TABLE.add(Family(
         Field("num_inputs", I32, "inputs"),
         Field("outer_size", I32, "the product of the dimensions before the axis"),
         Field("row_sizes", Pointer("int32_t"), "[num_inputs]: axis_dim(i) * inner, in elements"),
+    ]), Struct("SplitParams", "SPLIT, SPLIT_V, UNPACK: the input cut into [outer, axis_dim * inner] pieces.", [
+        Field("num_outputs", I32, "outputs"),
+        Field("outer_size", I32, "the product of the dimensions before the axis"),
+        Field("row_sizes", Pointer("int32_t"), "[num_outputs]: axis_dim(i) * inner, in elements"),
     ])],
 ))
 

@@ -1,4 +1,4 @@
-"""Lowering of STRIDED_SLICE (int8, float32, int32; rank <= 5).
+"""Lowering of STRIDED_SLICE and SLICE (int8, float32, int32; rank <= 5).
 
 Kernel: runtime/include/utensor/kernels/strided_slice.hpp. begin/end/strides and the
 begin, end, shrink-axis masks and the `offset` option are resolved here exactly as
@@ -98,4 +98,34 @@ def lower_strided_slice(op: Operator, graph: Graph) -> KernelCall:
                             start=start_offset if total else 0))
 
 
+def lower_slice(op: Operator, graph: Graph) -> KernelCall:
+    """SLICE(input, begin, size) is the stride-1 box [begin, begin + size) (size -1: to the
+    end), which the strided-slice kernel walks."""
+    ins, (y,) = io_tensors(op, graph, 3, 3)
+    x, begin_t, size_t = ins
+    if x.dtype != y.dtype or x.dtype not in SUFFIX:
+        raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
+                          "supported; supported: int8, float32 or int32 (same in and out).")
+    rank = len(x.shape)
+    if not 1 <= rank <= MAX_RANK:
+        raise unsupported(op, graph, f"input rank {rank} is not supported (1 to {MAX_RANK}).")
+    begin = constant_ints(op, graph, begin_t, "the begin input")
+    size = constant_ints(op, graph, size_t, "the size input")
+    if not len(begin) == len(size) == rank:
+        raise malformed(op, graph, "begin and size must have one value per axis.")
+    counts = [x.shape[d] - begin[d] if size[d] == -1 else size[d] for d in range(rank)]
+    if any(b < 0 or c < 0 or b + c > x.shape[d] for d, (b, c) in enumerate(zip(begin, counts))):
+        raise malformed(op, graph, f"begin {begin} and size {size} leave the input shape {list(x.shape)}.")
+    if list(y.shape) != counts:
+        raise malformed(op, graph, f"output shape {list(y.shape)} differs from the slice {counts}.")
+    in_strides = [1] * rank
+    for d in range(rank - 2, -1, -1):
+        in_strides[d] = in_strides[d + 1] * x.shape[d + 1]
+    start = sum(b * s for b, s in zip(begin, in_strides)) if all(counts) else 0
+    pad = MAX_RANK - rank
+    return kernel_call(f"strided_slice_{SUFFIX[x.dtype]}", "StridedSliceParams",
+                       dict(output_dims=[1] * pad + counts, input_steps=[0] * pad + in_strides, start=start))
+
+
 register("STRIDED_SLICE", lower_strided_slice)
+register("SLICE", lower_slice, dtypes=("int8", "float32", "int32"))

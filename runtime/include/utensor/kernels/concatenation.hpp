@@ -27,6 +27,12 @@ void concatenation_f32(const ConcatenationParams& params, const float* const* in
 void concatenation_i32(const ConcatenationParams& params, const int32_t* const* inputs,
                        int32_t* output);
 
+/// The reverse (SPLIT, SPLIT_V, UNPACK): each row of the input dealt out to the outputs,
+/// outputs[i] getting row_sizes[i] elements per row; no output may alias the input.
+void split_s8(const SplitParams& params, const int8_t* input, int8_t* const* outputs);
+void split_f32(const SplitParams& params, const float* input, float* const* outputs);
+void split_i32(const SplitParams& params, const int32_t* input, int32_t* const* outputs);
+
 }  // namespace kernels
 }  // namespace utensor
 

@@ -16,7 +16,31 @@ void concatenation_impl(const ConcatenationParams& p, const T* const* inputs, T*
   }
 }
 
+template <typename T>
+void split_impl(const SplitParams& p, const T* input, T* const* outputs) {
+  for (int32_t row = 0; row < p.outer_size; ++row) {
+    for (int32_t i = 0; i < p.num_outputs; ++i) {
+      const int32_t n = p.row_sizes[i];
+      T* dst = outputs[i] + row * n;
+      for (int32_t k = 0; k < n; ++k) dst[k] = input[k];
+      input += n;
+    }
+  }
+}
+
 }  // namespace
+
+void split_s8(const SplitParams& params, const int8_t* input, int8_t* const* outputs) {
+  split_impl(params, input, outputs);
+}
+
+void split_f32(const SplitParams& params, const float* input, float* const* outputs) {
+  split_impl(params, input, outputs);
+}
+
+void split_i32(const SplitParams& params, const int32_t* input, int32_t* const* outputs) {
+  split_impl(params, input, outputs);
+}
 
 void concatenation_s8(const ConcatenationParams& params, const int8_t* const* inputs,
                       int8_t* output) {

@@ -18,6 +18,13 @@ struct ConcatenationParams {
   const int32_t* row_sizes;  // [num_inputs]: axis_dim(i) * inner, in elements
 };
 
+/// SPLIT, SPLIT_V, UNPACK: the input cut into [outer, axis_dim * inner] pieces.
+struct SplitParams {
+  int32_t num_outputs;       // outputs
+  int32_t outer_size;        // the product of the dimensions before the axis
+  const int32_t* row_sizes;  // [num_outputs]: axis_dim(i) * inner, in elements
+};
+
 }  // namespace kernels
 }  // namespace utensor
 
