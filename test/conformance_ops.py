@@ -321,3 +321,39 @@ def split_v(rng, dtype):  # pylint: disable=unused-argument
     shape = tuple(shape)
     return Case([shape], lambda x: _layers().Lambda(lambda t: tf.split(t, sizes, axis=axis))(x),
                 {"shape": shape, "sizes": sizes, "axis": axis})
+
+
+# ---- index-walking operators -------------------------------------------------------------------
+
+def _arg(name):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+        shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9)
+        axis = int(rng.randint(1, len(shape)))
+        out = [tf.int32, tf.int64][rng.randint(2)]
+        # tf.math, not keras.ops: Keras' argmax handles -0.0 with bit operations TFLite lacks.
+        fn = tf.math.argmax if name == "ARG_MAX" else tf.math.argmin
+        return Case([shape], lambda x: _layers().Lambda(lambda t: fn(t, axis=axis, output_type=out))(x),
+                    {"shape": shape, "axis": axis, "output_type": out.name})
+    register(name)(draw)
+
+
+_arg("ARG_MAX")
+_arg("ARG_MIN")
+
+
+@register("RESIZE_NEAREST_NEIGHBOR", seeds=6)
+def resize_nearest_neighbor(rng, dtype):  # pylint: disable=unused-argument
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    shape = (1, int(rng.randint(1, 9)), int(rng.randint(1, 9)), int(rng.randint(1, 5)))
+    size = [int(rng.randint(1, 17)), int(rng.randint(1, 17))]
+    mode = ["half_pixel", "align_corners", "asymmetric"][rng.randint(3)]
+
+    def resize(t):
+        if mode == "half_pixel":
+            return tf.image.resize(t, size, method="nearest")
+        return tf.compat.v1.image.resize_nearest_neighbor(t, size, align_corners=(mode == "align_corners"))
+
+    return Case([shape], lambda x: _layers().Lambda(resize)(x), {"shape": shape, "size": size, "mode": mode})

@@ -299,6 +299,29 @@ TABLE.add(Family(
     ],
 ))
 
+TABLE.add(Family(
+    _P + "gather.hpp", "utensor/kernels/gather.hpp",
+    "Index-walking operators' parameters (kernels/gather.hpp): ARG_MAX/ARG_MIN, "
+    "RESIZE_NEAREST_NEIGHBOR.",
+    structs=[
+        Struct("ArgMinMaxParams", "The input viewed as [outer, axis_size, inner]; the output "
+               "[outer, inner] holds the index along the axis.", [
+            Field("outer_size", I32, "the product of the dimensions before the axis"),
+            Field("axis_size", I32, "the reduced dimension"),
+            Field("inner_size", I32, "the product of the dimensions after the axis"),
+        ]),
+        Struct("ResizeNearestParams", "NHWC; which input row and column each output one reads "
+               "(computed at conversion as TFLite Micro's GetNearestNeighbor).", [
+            Field("batches", I32, "N"),
+            Field("input_height", I32, "H in"), Field("input_width", I32, "W in"),
+            Field("output_height", I32, "H out"), Field("output_width", I32, "W out"),
+            Field("channels", I32, "C"),
+            Field("rows", Pointer("int32_t"), "[output_height] the input row of each output row"),
+            Field("cols", Pointer("int32_t"), "[output_width] the input column of each output column"),
+        ]),
+    ],
+))
+
 # ---- data movement ----
 
 TABLE.add(Family(

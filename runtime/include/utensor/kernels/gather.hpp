@@ -1,0 +1,43 @@
+#ifndef UTENSOR_KERNELS_GATHER_HPP
+#define UTENSOR_KERNELS_GATHER_HPP
+
+// Operators that pick input elements by index: ARG_MAX / ARG_MIN (the index of the first
+// largest / smallest value along an axis, comparing stored values as TFLite Micro does)
+// and RESIZE_NEAREST_NEIGHBOR (each output pixel copies the input pixel the converter
+// chose for its row and column, exactly as TFLite Micro's GetNearestNeighbor).
+
+#include <stdint.h>
+
+#include "utensor/kernels/params/gather.hpp"
+
+namespace utensor {
+namespace kernels {
+
+// ArgMax / ArgMin for every input and output type: X(input type, suffix).
+#define UTENSOR_ARG_TYPES(X) X(int8_t, s8) X(float, f32) X(int32_t, i32)
+
+/// arg_max_<in>_<out> / arg_min_<in>_<out>: output[o * inner + i] = the first k with the
+/// largest (smallest) input[(o * axis + k) * inner + i].
+#define UTENSOR_ARG_DECLARE(T, suffix)                                                          \
+  void arg_max_##suffix##_i32(const ArgMinMaxParams& p, const T* input, int32_t* output);       \
+  void arg_max_##suffix##_i64(const ArgMinMaxParams& p, const T* input, int64_t* output);       \
+  void arg_min_##suffix##_i32(const ArgMinMaxParams& p, const T* input, int32_t* output);       \
+  void arg_min_##suffix##_i64(const ArgMinMaxParams& p, const T* input, int64_t* output);
+UTENSOR_ARG_TYPES(UTENSOR_ARG_DECLARE)
+#undef UTENSOR_ARG_DECLARE
+
+/// RESIZE_NEAREST_NEIGHBOR of `element_bytes`-byte elements (int8, int16, float32).
+void resize_nearest(const ResizeNearestParams& p, const void* input, void* output, int32_t element_bytes);
+
+/// Typed entry points for the generated code.
+inline void resize_nearest_s8(const ResizeNearestParams& p, const int8_t* input, int8_t* output) {
+  resize_nearest(p, input, output, 1);
+}
+inline void resize_nearest_f32(const ResizeNearestParams& p, const float* input, float* output) {
+  resize_nearest(p, input, output, 4);
+}
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_GATHER_HPP
