@@ -357,3 +357,12 @@ def resize_nearest_neighbor(rng, dtype):  # pylint: disable=unused-argument
         return tf.compat.v1.image.resize_nearest_neighbor(t, size, align_corners=(mode == "align_corners"))
 
     return Case([shape], lambda x: _layers().Lambda(resize)(x), {"shape": shape, "size": size, "mode": mode})
+
+
+@register("PRELU")
+def prelu(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=8)
+    shared = tuple(k for k in range(1, len(shape) - 1) if rng.rand() < 0.5) or None  # alpha per channel
+    return Case([shape], lambda x: _layers().PReLU(alpha_initializer="random_uniform",
+                                                   shared_axes=shared)(x),
+                {"shape": shape, "shared_axes": shared})

@@ -262,6 +262,16 @@ TABLE.add(Family(
                "(MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, float32 comparisons, "
                "LOGICAL_AND, LOGICAL_OR).", [
             Field("shape", Nested("BroadcastShape"), "the geometry")]),
+        Struct("PreluS8Params", "int8 PRELU (TFLite's two rescalings: x >= 0 and x * alpha).", [
+            Field("shape", Nested("BroadcastShape"), "input (1) and alpha (2) to the output"),
+            Field("input_offset", I32, "minus the input zero point"),
+            Field("alpha_offset", I32, "minus alpha's zero point"),
+            Field("output_offset", I32, "the output zero point"),
+            Field("output_multiplier_1", I32, "input scale / output scale"),
+            Field("output_shift_1", I32, "TFLite convention: > 0 shifts left"),
+            Field("output_multiplier_2", I32, "input scale * alpha scale / output scale"),
+            Field("output_shift_2", I32, "TFLite convention: > 0 shifts left"),
+        ]),
         Struct("CompareS8Params", "int8 comparisons: each input rescaled to a common scale as "
                "TFLite does ((x - zero point) << 8, times its scale's multiplier), looked up.", [
             Field("shape", Nested("BroadcastShape"), "the geometry"),

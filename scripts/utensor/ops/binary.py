@@ -12,7 +12,7 @@ from . import KernelCall, kernel_call, register
 from ._common import activation, describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors
 from .elementwise import broadcast_shape
-from ..quantization import activation_range_float
+from ..quantization import activation_range_float, f32, quantize_multiplier
 
 INT8_KINDS = {"maximum", "minimum"}
 
@@ -44,3 +44,28 @@ for _op_type, _kind in (("MAXIMUM", "maximum"), ("MINIMUM", "minimum"), ("DIV", 
                         ("FLOOR_MOD", "floor_mod")):
     register(_op_type, (lambda k: lambda op, graph: _lower(op, graph, k))(_kind),
              dtypes=("int8", "float32") if _kind in INT8_KINDS else ("float32",))
+
+
+def lower_prelu(op: Operator, graph: Graph) -> KernelCall:
+    """PRELU(input, alpha): alpha (constant or not) broadcast to the input; int8 as TFLite
+    Micro's CalculatePreluParams + BroadcastPrelu4DSlow (double-precision multipliers)."""
+    (x, alpha), (y,) = io_tensors(op, graph, 2, 2)
+    shape = broadcast_shape(op, graph, x, alpha, y)
+    if (x.dtype, alpha.dtype, y.dtype) == ("float32",) * 3:
+        return kernel_call("prelu_f32", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
+    if (x.dtype, alpha.dtype, y.dtype) != ("int8",) * 3:
+        raise unsupported(op, graph, f"dtypes input/alpha/output {describe_dtypes([x, alpha, y])} are "
+                          "not supported; supported: int8 or float32 throughout.")
+    si, zi = per_tensor(op, graph, x, "input")
+    sa, za = per_tensor(op, graph, alpha, "alpha")
+    so, zo = per_tensor(op, graph, y, "output")
+    si, sa, so = (float(f32(v)) for v in (si, sa, so))
+    m1, s1 = quantize_multiplier(si / so)
+    m2, s2 = quantize_multiplier(si * sa / so)
+    return kernel_call("prelu_s8", "PreluS8Params",
+                       dict(shape=shape, input_offset=-zi, alpha_offset=-za, output_offset=zo,
+                            output_multiplier_1=m1, output_shift_1=s1,
+                            output_multiplier_2=m2, output_shift_2=s2), inputs=(0, 1))
+
+
+register("PRELU", lower_prelu)

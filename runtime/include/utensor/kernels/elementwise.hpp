@@ -82,6 +82,10 @@ void floor_div_f32(const BroadcastParams& params, const float* input1, const flo
 UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DECLARE)
 #undef UTENSOR_COMPARISON_DECLARE
 
+/// PRELU: x >= 0 ? x : x * alpha, alpha broadcast to the input (int8: TFLite's rescalings).
+void prelu_s8(const PreluS8Params& params, const int8_t* input, const int8_t* alpha, int8_t* output);
+void prelu_f32(const BroadcastParams& params, const float* input, const float* alpha, float* output);
+
 /// LOGICAL_AND / LOGICAL_OR of bool tensors.
 void logical_and_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output);
 void logical_or_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output);

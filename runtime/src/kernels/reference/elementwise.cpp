@@ -197,6 +197,21 @@ void floor_div_f32(const BroadcastParams& params, const float* input1, const flo
 UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DEFINE)
 #undef UTENSOR_COMPARISON_DEFINE
 
+void prelu_s8(const PreluS8Params& params, const int8_t* input, const int8_t* alpha, int8_t* output) {
+  const PreluS8Params& p = params;
+  for_each_broadcast(p.shape, input, alpha, output, [&p](int8_t x, int8_t a) {
+    const int32_t v = p.input_offset + x;
+    const int32_t out =
+        v >= 0 ? MultiplyByQuantizedMultiplier(v, p.output_multiplier_1, p.output_shift_1)
+               : MultiplyByQuantizedMultiplier(v * (p.alpha_offset + a), p.output_multiplier_2, p.output_shift_2);
+    return static_cast<int8_t>(ClampI32(out + p.output_offset, -128, 127));
+  });
+}
+
+void prelu_f32(const BroadcastParams& params, const float* input, const float* alpha, float* output) {
+  for_each_broadcast(params.shape, input, alpha, output, [](float x, float a) { return x >= 0.0f ? x : x * a; });
+}
+
 void logical_and_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output) {
   for_each_broadcast(params.shape, input1, input2, output, [](bool a, bool b) { return a && b; });
 }

@@ -78,6 +78,18 @@ struct BroadcastParams {
   BroadcastShape shape;  // the geometry
 };
 
+/// int8 PRELU (TFLite's two rescalings: x >= 0 and x * alpha).
+struct PreluS8Params {
+  BroadcastShape shape;         // input (1) and alpha (2) to the output
+  int32_t input_offset;         // minus the input zero point
+  int32_t alpha_offset;         // minus alpha's zero point
+  int32_t output_offset;        // the output zero point
+  int32_t output_multiplier_1;  // input scale / output scale
+  int32_t output_shift_1;       // TFLite convention: > 0 shifts left
+  int32_t output_multiplier_2;  // input scale * alpha scale / output scale
+  int32_t output_shift_2;       // TFLite convention: > 0 shifts left
+};
+
 /// int8 comparisons: each input rescaled to a common scale as TFLite does ((x - zero point) <<
 /// 8, times its scale's multiplier), looked up.
 struct CompareS8Params {
