@@ -366,3 +366,12 @@ def prelu(rng, dtype):  # pylint: disable=unused-argument
     return Case([shape], lambda x: _layers().PReLU(alpha_initializer="random_uniform",
                                                    shared_axes=shared)(x),
                 {"shape": shape, "shared_axes": shared})
+
+
+@register("CAST", dtypes=("float32",))
+def cast(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=8)
+    to = ["int32", "bool", "int64"][rng.randint(3)]
+    # To an integer and back to float: what the model outputs stays float32 and exact.
+    return Case([shape], lambda x: _ops().cast(_ops().cast(x * 10.0, to), "float32"),
+                {"shape": shape, "to": to}, expect_ops=["CAST"])

@@ -306,6 +306,9 @@ TABLE.add(Family(
         Struct("UnaryB8Params", "bool functions of one tensor (LOGICAL_NOT).", [
             Field("size", I32, "elements"),
         ]),
+        Struct("CastParams", "CAST: each element converted with static_cast, as TFLite Micro.", [
+            Field("size", I32, "elements"),
+        ]),
     ],
 ))
 

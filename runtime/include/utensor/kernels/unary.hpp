@@ -30,6 +30,29 @@ namespace kernels {
   X(ceil_f32, ceilf(x))              \
   X(round_f32, round_half_even(x))
 
+// The element types CAST converts between: X(C type, suffix).
+#define UTENSOR_CAST_TYPES(X) X(float, f32) X(int32_t, i32) X(int8_t, s8) X(int16_t, s16) X(int64_t, i64) X(bool, b8)
+
+/// cast_<from>_<to>: out[i] = static_cast<to>(in[i]) for every pair of UTENSOR_CAST_TYPES.
+template <typename From, typename To>
+void cast(const CastParams& params, const From* input, To* output) {
+  for (int32_t i = 0; i < params.size; ++i) output[i] = static_cast<To>(input[i]);
+}
+#define UTENSOR_CAST_TO(To, to_suffix, From, from_suffix)                                          \
+  inline void cast_##from_suffix##_##to_suffix(const CastParams& p, const From* in, To* out) {     \
+    cast(p, in, out);                                                                               \
+  }
+#define UTENSOR_CAST_FROM(From, from_suffix)                                                       \
+  UTENSOR_CAST_TO(float, f32, From, from_suffix)                                                   \
+  UTENSOR_CAST_TO(int32_t, i32, From, from_suffix)                                                 \
+  UTENSOR_CAST_TO(int8_t, s8, From, from_suffix)                                                   \
+  UTENSOR_CAST_TO(int16_t, s16, From, from_suffix)                                                 \
+  UTENSOR_CAST_TO(int64_t, i64, From, from_suffix)                                                 \
+  UTENSOR_CAST_TO(bool, b8, From, from_suffix)
+UTENSOR_CAST_TYPES(UTENSOR_CAST_FROM)
+#undef UTENSOR_CAST_FROM
+#undef UTENSOR_CAST_TO
+
 /// LOGICAL_NOT: out[i] = !in[i].
 void logical_not_b8(const UnaryB8Params& params, const bool* input, bool* output);
 

@@ -21,6 +21,11 @@ struct UnaryB8Params {
   int32_t size;  // elements
 };
 
+/// CAST: each element converted with static_cast, as TFLite Micro.
+struct CastParams {
+  int32_t size;  // elements
+};
+
 }  // namespace kernels
 }  // namespace utensor
 
