@@ -22,8 +22,7 @@ endforeach()
 function(utensor_firmware name main_source forbid_heap)
   add_executable(${name} "${UTENSOR_FW_DIR}/startup.c" "${main_source}")
   set_target_properties(${name} PROPERTIES SUFFIX ".elf")
-  target_compile_options(${name} PRIVATE -Wall -Wextra -Werror
-                         $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti>)
+  target_compile_options(${name} PRIVATE ${UTENSOR_WARNINGS} ${UTENSOR_CXX_FLAGS})
   target_link_options(${name} PRIVATE -nostartfiles -T "${UTENSOR_FW_DIR}/firmware.ld"
                       "-Wl,-Map=$<TARGET_FILE:${name}>.map")
   set_target_properties(${name} PROPERTIES LINK_DEPENDS "${UTENSOR_FW_DIR}/firmware.ld")

@@ -1,6 +1,7 @@
 """Arguments and helpers shared by `utensor run` and `utensor verify`."""
 
 import os
+import shlex
 
 import numpy as np
 
@@ -20,6 +21,10 @@ def add_board_arguments(p):
     p.add_argument("--platform", metavar="PLATFORM",
                    help="PlatformIO platform for a real board (e.g. ststm32)")
     p.add_argument("--framework", metavar="FRAMEWORK", help="PlatformIO framework for a real board")
+    p.add_argument("--build-flags", default="", metavar="FLAGS",
+                   help="extra compiler flags for the harness firmware, one string, given as "
+                        "--build-flags=\"-flto\" (PlatformIO's build_flags: every source and the "
+                        "link; a flag beginning with '-' needs the '=' form)")
     p.add_argument("--build-dir", metavar="DIR",
                    help="PlatformIO project folder for the firmware (default: under ~/.cache/utensor)")
     p.add_argument("--timeout", type=float, metavar="S",
@@ -40,6 +45,7 @@ def session_options(args):
         platform=args.platform,
         framework=args.framework,
         timeout_s=args.timeout,
+        build_flags=shlex.split(args.build_flags or ""),
     )
 
 

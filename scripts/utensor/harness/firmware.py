@@ -104,10 +104,13 @@ def is_emulated(board_id: str) -> bool:
     return board_id in BOARDS
 
 
-def default_build_dir(model_paths: Sequence[str], board_id: str) -> str:
+def default_build_dir(model_paths: Sequence[str], board_id: str, build_flags: Sequence[str] = ()) -> str:
+    """The cached PlatformIO project of a firmware: one per models, board and build flags."""
     h = hashlib.sha256()
     for path in model_paths:
         h.update(os.path.abspath(path).encode() + b"\0")
+    for flag in build_flags:  # none: the same folder as before build flags existed
+        h.update(b"flag\0" + flag.encode() + b"\0")
     stem = os.path.splitext(os.path.basename(model_paths[0].rstrip("/\\")))[0]
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", stem)
     cache = os.environ.get("UTENSOR_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "utensor"))
@@ -311,8 +314,8 @@ def build_firmware(
         platform = ini_options.get("platform") or real_board_platform(board_id)
         if platform:
             check_platform_installed(platform, board_id)
-    project = write_project(build_dir or default_build_dir(model_paths, board_id), model_paths,
-                            board_id, **ini_options)
+    default_dir = default_build_dir(model_paths, board_id, ini_options.get("build_flags") or ())
+    project = write_project(build_dir or default_dir, model_paths, board_id, **ini_options)
     return build_project(project, board_id, jobs=jobs, verbose=verbose)
 
 

@@ -90,7 +90,7 @@ def build_layer_firmware(
     """Generate the debug project for one model or several (a list), `pio run` it, and
     return the ELF with its sizes."""
     model_paths = [os.path.abspath(m) for m in _as_list(model_path)]
-    project = build_dir or default_build_dir(model_paths, board_id) + "-layers"
+    project = build_dir or default_build_dir(model_paths, board_id, build_flags) + "-layers"
     write_project(project, [], board_id, build_flags=list(BUILD_FLAGS) + list(build_flags), **ini_options)
     write_layer_sources(os.path.join(project, "src"), model_paths, graph_transform)
     return build_project(project, board_id, jobs=jobs, verbose=verbose)

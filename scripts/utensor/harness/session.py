@@ -91,12 +91,14 @@ def open_board(
     layers: bool = False,
     graph_transform: Optional[Callable] = None,
     firmware: Optional[Firmware] = None,
+    build_flags: Sequence[str] = (),
 ):
     """Yield a `BoardSession`; on exit say BYE and check the firmware ended cleanly.
 
     layers: build the per-layer debug firmware instead (harness/layer_firmware.py);
     graph_transform: applied to its graph before conversion (tests break a layer with it);
-    firmware: an already built firmware to flash or emulate (nothing is built)."""
+    firmware: an already built firmware to flash or emulate (nothing is built);
+    build_flags: extra flags for the firmware build (PlatformIO build_flags, e.g. -flto)."""
     if not os.path.isfile(model_path):
         raise HarnessError(f"{model_path}: no such model file.")
     emulated = is_emulated(board) and port is None and platform is None
@@ -111,7 +113,7 @@ def open_board(
             "(e.g. /dev/ttyACM0; `pio device list` shows them)."
         )
     if firmware is None and (flash or emulated):
-        ini = {"platform": platform, "framework": framework}
+        ini = {"platform": platform, "framework": framework, "build_flags": list(build_flags)}
         if port and "://" not in port:  # a device path: PlatformIO uploads through it
             ini["upload_port"] = port
         kind = "per-layer debug harness" if layers else "harness"

@@ -169,16 +169,23 @@ UTENSOR_HOT_INLINE void widen_pixel(const Conv2DS8Params& params, const Gemm& g,
 // acc[p] += window of pixel slot p . w over `quads` quads, for the four slots of `xs`.
 // Assembly: GCC 12 spills this 13-register loop; the four input words of two pixels come
 // in one LDM (pinned to r0-r3, as LDM's register list is ordered). Two quads per pass;
-// an odd count enters at the second step.
+// an odd count enters at the second step. Reads the windows and the weights (the
+// "memory" clobber). Unoptimized, every operand is bound (UTENSOR_ASM_REG).
 UTENSOR_HOT_INLINE const uint32_t* dot_4px(const uint32_t* xs, const int8_t* w, int32_t quads,
                                            int32_t* a) {
   register uint32_t x0 __asm__("r0");
   register uint32_t x1 __asm__("r1");
   register uint32_t x2 __asm__("r2");
   register uint32_t x3 __asm__("r3");
-  int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-  const uint32_t* const end = xs + kQuadWords * quads;
-  uint32_t wv, wl;
+  UTENSOR_ASM_REG(int32_t, a0, "r4") = a[0];
+  UTENSOR_ASM_REG(int32_t, a1, "r5") = a[1];
+  UTENSOR_ASM_REG(int32_t, a2, "r6") = a[2];
+  UTENSOR_ASM_REG(int32_t, a3, "r8") = a[3];
+  UTENSOR_ASM_REG(const uint32_t*, px, "r9") = xs;
+  UTENSOR_ASM_REG(const int8_t*, pw, "r10") = w;
+  UTENSOR_ASM_REG(const uint32_t*, end, "lr") = xs + kQuadWords * quads;
+  UTENSOR_ASM_REG(uint32_t, wv, "r11");
+  UTENSOR_ASM_REG(uint32_t, wl, "r12");
 #define UTENSOR_DOT_4PX_STEP                 \
   "ldr %[wv], [%[w]], #4\n\t"                \
   "ldmia %[xs]!, {r0-r3}\n\t"                \
@@ -201,8 +208,8 @@ UTENSOR_HOT_INLINE const uint32_t* dot_4px(const uint32_t* xs, const int8_t* w, 
       "2:\n\t" UTENSOR_DOT_4PX_STEP
       "cmp %[xs], %[end]\n\t"
       "bne 1b\n\t"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xs] "+r"(xs),
-        [w] "+r"(w), [wv] "=&r"(wv), [wl] "=&r"(wl), [x0] "=&r"(x0), [x1] "=&r"(x1),
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xs] "+r"(px),
+        [w] "+r"(pw), [wv] "=&r"(wv), [wl] "=&r"(wl), [x0] "=&r"(x0), [x1] "=&r"(x1),
         [x2] "=&r"(x2), [x3] "=&r"(x3)
       : [end] "r"(end)
       : "cc", "memory");
@@ -211,7 +218,7 @@ UTENSOR_HOT_INLINE const uint32_t* dot_4px(const uint32_t* xs, const int8_t* w, 
   a[1] = a1;
   a[2] = a2;
   a[3] = a3;
-  return xs;
+  return px;
 }
 
 // Everything the assembly GEMM functions need, by offset (they read and advance fields by

@@ -149,6 +149,122 @@ struct Cursor {
   }
 };
 
+// ---- File-scope assembly --------------------------------------------------------------
+// The loops below are functions written as file-scope asm blocks. Each block stands
+// alone, so that it assembles wherever the compiler emits it (with -flto, in a link-time
+// partition of GCC's choosing, beside other files' code; test/test_build_matrix.py
+// assembles each block on its own):
+//  - it starts with `.syntax unified` and `.thumb` and ends with them set again (the
+//    assembler cannot save and restore them; unified Thumb is the state GCC itself
+//    emits, before each function, for these Thumb-only cores);
+//  - each function goes in its own section, `.text.<name>`, as -ffunction-sections
+//    names them, so --gc-sections drops unused ones; .pushsection / .popsection restore
+//    the section that was current before it (UT_FUNC / UT_ENDFUNC);
+//  - every assembler macro it uses is defined in the block and purged at its end: the
+//    macros several blocks share are C string macros (UTENSOR_MVE_*) pasted into each.
+// The C callers declare the functions extern "C"; the calls are opaque to the compiler,
+// so the memory the loops read and write (named by their PairLoop / QuadLoop) is visible
+// to it as any call's would be.
+#define UTENSOR_MVE_ASM_BEGIN                        \
+  ".syntax unified\n"                                \
+  ".thumb\n"                                         \
+  ".macro UT_FUNC name\n"                            \
+  "  .pushsection .text.\\name, \"ax\", %progbits\n" \
+  "  .align 2\n"                                     \
+  "  .global \\name\n"                               \
+  "  .type \\name, %function\n"                      \
+  "  .thumb_func\n"                                  \
+  "\\name:\n"                                        \
+  ".endm\n"                                          \
+  ".macro UT_ENDFUNC name\n"                         \
+  "  .size \\name, . - \\name\n"                     \
+  "  .popsection\n"                                  \
+  ".endm\n"
+#define UTENSOR_MVE_ASM_END \
+  ".purgem UT_ENDFUNC\n"    \
+  ".purgem UT_FUNC\n"       \
+  ".syntax unified\n"       \
+  ".thumb\n"
+
+// The parts every pair loop shares (pairs_w / _wt / _any, pairs_x4, pairs_k40).
+#define UTENSOR_MVE_PASS_MACROS                                                            \
+  /* Entry: r9 the PairLoop, q4 the store offsets; saves d8..vtop. */                      \
+  ".macro UT_PENTRY name, vtop\n"                                                          \
+  "  UT_FUNC \\name\n"                                                                     \
+  "  push {r4-r11, lr}\n"                                                                  \
+  "  vpush {d8-\\vtop}\n"                                                                  \
+  "  mov r9, r0\n"                                                                         \
+  "  add r0, r9, #64\n"                                                                    \
+  "  vldrh.u16 q4, [r0]\n"                                                                 \
+  ".endm\n"                                                                                \
+  /* the eight sums plus the bias to q5 (first channel) / q6 (second); the moving state */ \
+  /* loaded (bias, mult and shift pointers, out, passes) and r10 / r12 the multipliers */  \
+  ".macro UT_PSUMS\n"                                                                      \
+  "  vmov q5[2], q5[0], r0, r8\n"                                                          \
+  "  vmov q5[3], q5[1], r4, r12\n"                                                         \
+  "  vmov q6[2], q6[0], r2, r10\n"                                                         \
+  "  vmov q6[3], q6[1], r6, lr\n"                                                          \
+  "  ldm r9, {r0, r2, r4, r6, r8}\n"                                                       \
+  "  ldrd r10, r12, [r0], #8\n"                                                            \
+  "  vadd.i32 q5, q5, r10\n"                                                               \
+  "  vadd.i32 q6, q6, r12\n"                                                               \
+  "  ldrd r10, r12, [r2], #8\n"                                                            \
+  ".endm\n"                                                                                \
+  /* right shifts only: VQRDMULH, sign fixup, VRSHL; narrowed to int16 lanes in q0 */      \
+  ".macro UT_PSCALE\n"                                                                     \
+  "  vqrdmulh.s32 q5, q5, r10\n"                                                           \
+  "  vqrdmulh.s32 q6, q6, r12\n"                                                           \
+  "  ldrd r10, r12, [r4], #8\n"                                                            \
+  "  vshr.s32 q0, q5, #31\n"                                                               \
+  "  vshr.s32 q1, q6, #31\n"                                                               \
+  "  vadd.i32 q5, q5, q0\n"                                                                \
+  "  vadd.i32 q6, q6, q1\n"                                                                \
+  "  vrshl.s32 q5, r10\n"                                                                  \
+  "  vrshl.s32 q6, r12\n"                                                                  \
+  "  vqmovnb.s32 q0, q5\n"                                                                 \
+  "  vqmovnt.s32 q0, q6\n"                                                                 \
+  ".endm\n"                                                                                \
+  /* plus the zero point (a register or a vector), saturated to int8, every lane stored */ \
+  ".macro UT_PSTORE zp\n"                                                                  \
+  "  vqadd.s16 q0, q0, \\zp\n"                                                             \
+  "  vqmovnb.s16 q1, q0\n"                                                                 \
+  "  vstrb.16 q1, [r6, q4]\n"                                                              \
+  ".endm\n"                                                                                \
+  /* the next pass (the moving state saved), or the return */                              \
+  ".macro UT_PEXIT vtop\n"                                                                 \
+  "  adds r6, r6, #2\n"                                                                    \
+  "  subs r8, r8, #1\n"                                                                    \
+  "  stm r9, {r0, r2, r4, r6, r8}\n"                                                       \
+  "  bne 1b\n"                                                                             \
+  "  vpop {d8-\\vtop}\n"                                                                   \
+  "  pop {r4-r11, pc}\n"                                                                   \
+  ".endm\n"                                                                                \
+  ""
+#define UTENSOR_MVE_PASS_PURGE \
+  ".purgem UT_PEXIT\n"         \
+  ".purgem UT_PSTORE\n"        \
+  ".purgem UT_PSCALE\n"        \
+  ".purgem UT_PSUMS\n"         \
+  ".purgem UT_PENTRY\n"
+// The products of the four windows at r1 + o0 .. o3 (word loads) and the two weight rows
+// in q0 / q1 (pairs_x4 and pairs_k40).
+#define UTENSOR_MVE_WIN4_MACRO          \
+  ".macro UT_WIN4 op, o0, o1, o2, o3\n" \
+  "  vldrw.u32 q2, [r1, #(\\o0)]\n"     \
+  "  \\op r0, q2, q0\n"                 \
+  "  \\op r2, q2, q1\n"                 \
+  "  vldrw.u32 q3, [r1, #(\\o1)]\n"     \
+  "  \\op r4, q3, q0\n"                 \
+  "  \\op r6, q3, q1\n"                 \
+  "  vldrw.u32 q2, [r1, #(\\o2)]\n"     \
+  "  \\op r8, q2, q0\n"                 \
+  "  \\op r10, q2, q1\n"                \
+  "  vldrw.u32 q3, [r1, #(\\o3)]\n"     \
+  "  \\op r12, q3, q0\n"                \
+  "  \\op lr, q3, q1\n"                 \
+  ".endm\n"                             \
+  ""
+
 // ---- four pixels by two channels: the assembly loop -----------------------------------
 // What utensor_conv2d_mve_pairs_* read (offsets fixed by the assembly below). The first
 // five words are the loop's moving state (one LDM / STM per pass).
@@ -196,8 +312,8 @@ void utensor_conv2d_mve_pairs_any(PairLoop* loop);
 // to int16 lanes (saturating) with the zero point added, saturated or clamped to int8,
 // and stored with one predicated byte scatter.
 __asm__(
-    ".syntax unified\n"
-    ".thumb\n"
+    UTENSOR_MVE_ASM_BEGIN
+    UTENSOR_MVE_PASS_MACROS
     ".macro UT_XSTEP op\n"
     "  vldrb.u8 q2, [r1], #16\n"
     "  \\op r0, q2, q0\n"
@@ -227,63 +343,6 @@ __asm__(
     "  vldrbt.u8 q0, [r3]\n"
     "  vldrbt.u8 q1, [r5]\n"
     "  UT_XSTEP \\op\n"
-    ".endm\n"
-    // The parts every pair loop shares (pairs_w / _wt / _any, _x4, _k40: defined here, purged
-    // after the last of them). Entry: r9 the PairLoop, q4 the store offsets; saves d8..vtop.
-    ".macro UT_PENTRY name, vtop\n"
-    "  .text\n"
-    "  .align 2\n"
-    "  .global \\name\n"
-    "  .type \\name, %function\n"
-    "  .thumb_func\n"
-    "\\name:\n"
-    "  push {r4-r11, lr}\n"
-    "  vpush {d8-\\vtop}\n"
-    "  mov r9, r0\n"
-    "  add r0, r9, #64\n"
-    "  vldrh.u16 q4, [r0]\n"
-    ".endm\n"
-    // the eight sums plus the bias to q5 (first channel) / q6 (second); the moving state
-    // loaded (bias, mult and shift pointers, out, passes) and r10 / r12 the multipliers
-    ".macro UT_PSUMS\n"
-    "  vmov q5[2], q5[0], r0, r8\n"
-    "  vmov q5[3], q5[1], r4, r12\n"
-    "  vmov q6[2], q6[0], r2, r10\n"
-    "  vmov q6[3], q6[1], r6, lr\n"
-    "  ldm r9, {r0, r2, r4, r6, r8}\n"
-    "  ldrd r10, r12, [r0], #8\n"
-    "  vadd.i32 q5, q5, r10\n"
-    "  vadd.i32 q6, q6, r12\n"
-    "  ldrd r10, r12, [r2], #8\n"
-    ".endm\n"
-    // right shifts only: VQRDMULH, sign fixup, VRSHL; narrowed to int16 lanes in q0
-    ".macro UT_PSCALE\n"
-    "  vqrdmulh.s32 q5, q5, r10\n"
-    "  vqrdmulh.s32 q6, q6, r12\n"
-    "  ldrd r10, r12, [r4], #8\n"
-    "  vshr.s32 q0, q5, #31\n"
-    "  vshr.s32 q1, q6, #31\n"
-    "  vadd.i32 q5, q5, q0\n"
-    "  vadd.i32 q6, q6, q1\n"
-    "  vrshl.s32 q5, r10\n"
-    "  vrshl.s32 q6, r12\n"
-    "  vqmovnb.s32 q0, q5\n"
-    "  vqmovnt.s32 q0, q6\n"
-    ".endm\n"
-    // plus the zero point (a register or a vector), saturated to int8, every lane stored
-    ".macro UT_PSTORE zp\n"
-    "  vqadd.s16 q0, q0, \\zp\n"
-    "  vqmovnb.s16 q1, q0\n"
-    "  vstrb.16 q1, [r6, q4]\n"
-    ".endm\n"
-    // the next pass (the moving state saved), or the return
-    ".macro UT_PEXIT vtop\n"
-    "  adds r6, r6, #2\n"
-    "  subs r8, r8, #1\n"
-    "  stm r9, {r0, r2, r4, r6, r8}\n"
-    "  bne 1b\n"
-    "  vpop {d8-\\vtop}\n"
-    "  pop {r4-r11, pc}\n"
     ".endm\n"
     // shape: 0 whole steps only, 1 whole steps and a tail, 2 either, or a tail only (tested
     // per pass); any: 1 for any shifts, the clamp and the store predicate
@@ -373,7 +432,7 @@ __asm__(
     "  vmin.s16 q1, q0, q1\n"
     "  b 8b\n"
     "  .endif\n"
-    "  .size \\name, . - \\name\n"
+    "  UT_ENDFUNC \\name\n"
     ".endm\n"
     "UT_PAIRS utensor_conv2d_mve_pairs_w, 0, 0\n"
     "UT_PAIRS utensor_conv2d_mve_pairs_wt, 2, 0\n"
@@ -382,7 +441,9 @@ __asm__(
     ".purgem UT_TAILP\n"
     ".purgem UT_TAIL\n"
     ".purgem UT_STEP\n"
-    ".purgem UT_XSTEP\n");
+    ".purgem UT_XSTEP\n"
+    UTENSOR_MVE_PASS_PURGE
+    UTENSOR_MVE_ASM_END);
 
 // Pointwise layers over 64-byte windows (kws's, some of vww's): utensor_conv2d_mve_pairs_x4,
 // the plain loop reading the four windows straight from the input (consecutive pixels,
@@ -393,24 +454,9 @@ __asm__(
 extern "C" void utensor_conv2d_mve_pairs_x4(PairLoop* loop);
 
 __asm__(
-    ".syntax unified\n"
-    ".thumb\n"
-    // the products of the four windows at r1 + o0 .. o3 (word loads) and the two weight
-    // rows in q0 / q1 (used by pairs_x4 and pairs_k40; purged after pairs_k40)
-    ".macro UT_WIN4 op, o0, o1, o2, o3\n"
-    "  vldrw.u32 q2, [r1, #(\\o0)]\n"
-    "  \\op r0, q2, q0\n"
-    "  \\op r2, q2, q1\n"
-    "  vldrw.u32 q3, [r1, #(\\o1)]\n"
-    "  \\op r4, q3, q0\n"
-    "  \\op r6, q3, q1\n"
-    "  vldrw.u32 q2, [r1, #(\\o2)]\n"
-    "  \\op r8, q2, q0\n"
-    "  \\op r10, q2, q1\n"
-    "  vldrw.u32 q3, [r1, #(\\o3)]\n"
-    "  \\op r12, q3, q0\n"
-    "  \\op lr, q3, q1\n"
-    ".endm\n"
+    UTENSOR_MVE_ASM_BEGIN
+    UTENSOR_MVE_PASS_MACROS
+    UTENSOR_MVE_WIN4_MACRO
     // step t of n: weights at r3 (which the pass's first load advanced by 32 n), the
     // four windows at r1 + 16 (n j + t)
     ".macro UT_DSTEP op, t, n\n"
@@ -439,11 +485,14 @@ __asm__(
     "  UT_PSCALE\n"
     "  UT_PSTORE q7\n"
     "  UT_PEXIT d15\n"
-    "  .size \\name, . - \\name\n"
+    "  UT_ENDFUNC \\name\n"
     ".endm\n"
     "UT_DPAIRS utensor_conv2d_mve_pairs_x4, 4\n"
     ".purgem UT_DPAIRS\n"
-    ".purgem UT_DSTEP\n");
+    ".purgem UT_DSTEP\n"
+    ".purgem UT_WIN4\n"
+    UTENSOR_MVE_PASS_PURGE
+    UTENSOR_MVE_ASM_END);
 
 // Windows of a fixed K bytes gathered to scratch (interleaved; 4-byte aligned) with the
 // plain loop's conditions: utensor_conv2d_mve_pairs_k40, the same passes with every
@@ -454,8 +503,9 @@ __asm__(
 extern "C" void utensor_conv2d_mve_pairs_k40(PairLoop* loop);
 
 __asm__(
-    ".syntax unified\n"
-    ".thumb\n"
+    UTENSOR_MVE_ASM_BEGIN
+    UTENSOR_MVE_PASS_MACROS
+    UTENSOR_MVE_WIN4_MACRO
     // step t: weights at r3 (advanced by 2 K by the pass's first load); `pred` 1 for the
     // tail (predicated weight loads: masked lanes load zero)
     ".macro UT_KSTEP op, t, k, pred\n"
@@ -494,17 +544,14 @@ __asm__(
     "  UT_PSCALE\n"
     "  UT_PSTORE q7\n"
     "  UT_PEXIT d15\n"
-    "  .size \\name, . - \\name\n"
+    "  UT_ENDFUNC \\name\n"
     ".endm\n"
     "UT_KPAIRS utensor_conv2d_mve_pairs_k40, 40\n"
     ".purgem UT_KPAIRS\n"
     ".purgem UT_KSTEP\n"
     ".purgem UT_WIN4\n"
-    ".purgem UT_PEXIT\n"
-    ".purgem UT_PSTORE\n"
-    ".purgem UT_PSCALE\n"
-    ".purgem UT_PSUMS\n"
-    ".purgem UT_PENTRY\n");
+    UTENSOR_MVE_PASS_PURGE
+    UTENSOR_MVE_ASM_END);
 
 // ---- one pixel by four channels: the assembly loop -----------------------------------
 // What utensor_conv2d_mve_quads reads (offsets fixed by the assembly below): the
@@ -537,8 +584,7 @@ extern "C" void utensor_conv2d_mve_quads(QuadLoop* loop);
 // one window load and four weight loads per 16-byte step, then one vector requantization
 // (VQRDMULH, sign fixup, VRSHL by the shift vector) and a four-byte store.
 __asm__(
-    ".syntax unified\n"
-    ".thumb\n"
+    UTENSOR_MVE_ASM_BEGIN
     ".macro UT_QSTEP op\n"
     "  vldrb.u8 q0, [r1], #16\n"
     "  vldrb.u8 q1, [r3], #16\n"
@@ -550,12 +596,7 @@ __asm__(
     "  vldrb.u8 q2, [r9], #16\n"
     "  \\op r6, q0, q2\n"
     ".endm\n"
-    "  .text\n"
-    "  .align 2\n"
-    "  .global utensor_conv2d_mve_quads\n"
-    "  .type utensor_conv2d_mve_quads, %function\n"
-    "  .thumb_func\n"
-    "utensor_conv2d_mve_quads:\n"
+    "UT_FUNC utensor_conv2d_mve_quads\n"
     "  push {r4-r11, lr}\n"
     "  vpush {d8-d11}\n"
     "  mov r11, r0\n"
@@ -606,8 +647,9 @@ __asm__(
     "  bne 1b\n"
     "  vpop {d8-d11}\n"
     "  pop {r4-r11, pc}\n"
-    "  .size utensor_conv2d_mve_quads, . - utensor_conv2d_mve_quads\n"
-    ".purgem UT_QSTEP\n");
+    "UT_ENDFUNC utensor_conv2d_mve_quads\n"
+    ".purgem UT_QSTEP\n"
+    UTENSOR_MVE_ASM_END);
 
 // Windows of exactly four steps (64 bytes: kws's pointwise layers, one remainder pixel
 // per row-streamed call), the activation range [-128, 127] and a 4-byte aligned filter:
@@ -623,8 +665,7 @@ extern "C" void utensor_conv2d_mve_quads_x4(QuadLoop* loop);
 // r9 the zero point. No activation clamp: the int16 then int8 saturating narrowings are
 // the [-128, 127] limits (lo and hi are not read).
 __asm__(
-    ".syntax unified\n"
-    ".thumb\n"
+    UTENSOR_MVE_ASM_BEGIN
     // one channel's dot product: row `row` of the pass, step t at 16 (n row + t) - 64 n
     // from r3 (which the first load of the pass advanced by 64 n)
     ".macro UT_XDOT acc, row, n\n"
@@ -648,12 +689,7 @@ __asm__(
     "  .endif\n"
     ".endm\n"
     ".macro UT_XQUADS name, n\n"
-    "  .text\n"
-    "  .align 2\n"
-    "  .global \\name\n"
-    "  .type \\name, %function\n"
-    "  .thumb_func\n"
-    "\\name:\n"
+    "  UT_FUNC \\name\n"
     "  push {r4-r11, lr}\n"
     "  vpush {d8-d15}\n"
     "  ldrd r12, lr, [r0, #0]\n"
@@ -698,11 +734,17 @@ __asm__(
     "  bne 1b\n"
     "  vpop {d8-d15}\n"
     "  pop {r4-r11, pc}\n"
-    "  .size \\name, . - \\name\n"
+    "  UT_ENDFUNC \\name\n"
     ".endm\n"
     "UT_XQUADS utensor_conv2d_mve_quads_x4, 4\n"
     ".purgem UT_XQUADS\n"
-    ".purgem UT_XDOT\n");
+    ".purgem UT_XDOT\n"
+    UTENSOR_MVE_ASM_END);
+#undef UTENSOR_MVE_WIN4_MACRO
+#undef UTENSOR_MVE_PASS_PURGE
+#undef UTENSOR_MVE_PASS_MACROS
+#undef UTENSOR_MVE_ASM_END
+#undef UTENSOR_MVE_ASM_BEGIN
 
 // {a, b, c, d} as one vector: two VMOVs of two lanes each (GCC 12 uses four).
 UTENSOR_HOT_INLINE int32x4_t lanes(int32_t a, int32_t b, int32_t c, int32_t d) {

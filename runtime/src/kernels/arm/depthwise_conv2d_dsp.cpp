@@ -103,43 +103,68 @@ UTENSOR_HOT_INLINE void mac4(uint32_t x02, uint32_t x13, const uint32_t* w, int3
   "smlatt %[a2], %[u], %[w0], %[a2]\n\t"     \
   "smlabb %[a1], %[v], %[w1], %[a1]\n\t"     \
   "smlatt %[a3], %[v], %[w1], %[a3]\n\t"
+// The operands of both window statements: twelve registers, bound to fixed ones when
+// unoptimized (UTENSOR_ASM_REG). They read the input rows and the widened weights, memory
+// no operand describes: hence the "memory" clobber (no cost here: the callers reload the
+// block's tables after every output store anyway, as int8 stores may alias them).
+#define UTENSOR_DW_OPERANDS                                                                 \
+  : [a0] "+r"(s0), [a1] "+r"(s1), [a2] "+r"(s2), [a3] "+r"(s3), [p] "+r"(p), [v] "=&r"(v),    \
+    [u] "=&r"(u), [w0] "=&r"(w0), [w1] "=&r"(w1)                                            \
+  : [c] "r"(cc), [r] "r"(rr), [w] "r"(ww)                                                     \
+  : "memory"
+#define UTENSOR_DW_BIND(X, C, ROW, W)                                                       \
+  UTENSOR_ASM_REG(int32_t, s0, "r0") = *a0;                                                 \
+  UTENSOR_ASM_REG(int32_t, s1, "r1") = *a1;                                                 \
+  UTENSOR_ASM_REG(int32_t, s2, "r2") = *a2;                                                 \
+  UTENSOR_ASM_REG(int32_t, s3, "r3") = *a3;                                                 \
+  UTENSOR_ASM_REG(const int8_t*, p, "r4") = X;                                              \
+  UTENSOR_ASM_REG(int32_t, cc, "r5") = C;                                                   \
+  UTENSOR_ASM_REG(int32_t, rr, "r6") = ROW;                                                 \
+  UTENSOR_ASM_REG(const uint32_t*, ww, "r8") = W;                                           \
+  UTENSOR_ASM_REG(uint32_t, v, "r9");                                                       \
+  UTENSOR_ASM_REG(uint32_t, u, "r10");                                                      \
+  UTENSOR_ASM_REG(uint32_t, w0, "r11");                                                     \
+  UTENSOR_ASM_REG(uint32_t, w1, "r12")
+#define UTENSOR_DW_STORE \
+  *a0 = s0;              \
+  *a1 = s1;              \
+  *a2 = s2;              \
+  *a3 = s3
 
 // The whole 3x3 window of raw inputs at x (tap (0, 0), the block's channel) into the four
-// accumulators: eight instructions a tap plus four pointer steps, in assembly because GCC
-// spills the accumulators of the unrolled C. c: bytes between taps of a row; row_rest:
-// bytes from the middle tap of a row to the first of the next (row - c).
-UTENSOR_HOT_INLINE void window3x3(const int8_t* x, int32_t c, int32_t row_rest, const Block& k,
+// accumulators: eight instructions a tap plus two row steps, in assembly because GCC
+// spills the accumulators of the unrolled C. c: bytes between taps of a row; row: bytes
+// between input rows.
+UTENSOR_HOT_INLINE void window3x3(const int8_t* x, int32_t c, int32_t row, const Block& k,
                                   int32_t* a0, int32_t* a1, int32_t* a2, int32_t* a3) {
-  uint32_t v, u, w0, w1;
+  UTENSOR_DW_BIND(x, c, row, &k.w[0][0]);
   __asm__(UTENSOR_DW_TAP("[%[p]]", "0") UTENSOR_DW_TAP("[%[p], %[c]]", "8")
-          "add %[p], %[p], %[c]\n\t"
-          UTENSOR_DW_TAP("[%[p], %[c]]", "16")
+          UTENSOR_DW_TAP("[%[p], %[c], lsl #1]", "16")
           "add %[p], %[p], %[r]\n\t"
           UTENSOR_DW_TAP("[%[p]]", "24") UTENSOR_DW_TAP("[%[p], %[c]]", "32")
-          "add %[p], %[p], %[c]\n\t"
-          UTENSOR_DW_TAP("[%[p], %[c]]", "40")
+          UTENSOR_DW_TAP("[%[p], %[c], lsl #1]", "40")
           "add %[p], %[p], %[r]\n\t"
           UTENSOR_DW_TAP("[%[p]]", "48") UTENSOR_DW_TAP("[%[p], %[c]]", "56")
-          "add %[p], %[p], %[c]\n\t"
-          UTENSOR_DW_TAP("[%[p], %[c]]", "64")
-          : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [p] "+r"(x),
-            [v] "=&r"(v), [u] "=&r"(u), [w0] "=&r"(w0), [w1] "=&r"(w1)
-          : [c] "r"(c), [r] "r"(row_rest), [w] "r"(&k.w[0][0]), "m"(k.w));
+          UTENSOR_DW_TAP("[%[p], %[c], lsl #1]", "64")
+          UTENSOR_DW_OPERANDS);
+  UTENSOR_DW_STORE;
 }
 // The two columns of a 3x3 window at x (its first column inside the image) into the four
 // accumulators; w: the weights of the window's first column inside the image.
 UTENSOR_HOT_INLINE void window3x2(const int8_t* x, int32_t c, int32_t row, const uint32_t* w,
                                   int32_t* a0, int32_t* a1, int32_t* a2, int32_t* a3) {
-  uint32_t v, u, w0, w1;
+  UTENSOR_DW_BIND(x, c, row, w);
   __asm__(UTENSOR_DW_TAP("[%[p]]", "0") UTENSOR_DW_TAP("[%[p], %[c]]", "8")
           "add %[p], %[p], %[r]\n\t"
           UTENSOR_DW_TAP("[%[p]]", "24") UTENSOR_DW_TAP("[%[p], %[c]]", "32")
           "add %[p], %[p], %[r]\n\t"
           UTENSOR_DW_TAP("[%[p]]", "48") UTENSOR_DW_TAP("[%[p], %[c]]", "56")
-          : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [p] "+r"(x),
-            [v] "=&r"(v), [u] "=&r"(u), [w0] "=&r"(w0), [w1] "=&r"(w1)
-          : [c] "r"(c), [r] "r"(row), [w] "r"(w), "m"(*reinterpret_cast<const uint32_t(*)[16]>(w)));
+          UTENSOR_DW_OPERANDS);
+  UTENSOR_DW_STORE;
 }
+#undef UTENSOR_DW_STORE
+#undef UTENSOR_DW_BIND
+#undef UTENSOR_DW_OPERANDS
 #undef UTENSOR_DW_TAP
 
 // `n` consecutive output pixels whose 3x3 windows lie inside the image. x: input of tap
@@ -147,10 +172,9 @@ UTENSOR_HOT_INLINE void window3x2(const int8_t* x, int32_t c, int32_t row, const
 // row: bytes between input rows.
 UTENSOR_NOINLINE void run_inside(const int8_t* x, int32_t n, int32_t step, int32_t channels,
                                  int32_t row, const Block& k, int8_t* out, int32_t out_step) {
-  const int32_t row_rest = row - channels;
   for (; n > 0; --n, x += step, out += out_step) {
     int32_t a0 = k.folded[0], a1 = k.folded[1], a2 = k.folded[2], a3 = k.folded[3];
-    window3x3(x, channels, row_rest, k, &a0, &a1, &a2, &a3);
+    window3x3(x, channels, row, k, &a0, &a1, &a2, &a3);
     store4(out, a0, a1, a2, a3, k);
   }
 }

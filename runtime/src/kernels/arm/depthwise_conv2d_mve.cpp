@@ -219,18 +219,33 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
       "add %[out], %[out], %[c]\n\t"                                                         \
       "add %[x], %[x], %[step]\n\t"                                                          \
       "le lr, 1b\n\t"                                                                        \
-      : [x] "+l"(x), [out] "+l"(out), [t] "=&l"(t), [n] "+r"(count)                         \
-      : [step] "r"(step), [c] "r"(channels), [r] "r"(in_row), [b] "r"(&b),      \
-        [mult] "r"(mult), [shift] "r"(shift), [zp] "r"(zp)                                   \
+      : [x] "+l"(px), [out] "+l"(pout), [t] "=&l"(t), [n] "+r"(count)                       \
+      : [step] "r"(pstep), [c] "r"(pc), [r] "r"(prow), [b] "r"(pb), [mult] "r"(pmult),       \
+        [shift] "r"(pshift), [zp] "r"(pzp)                                                   \
       : "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10",   \
         "d11", "d12", "d13", "d14", "d15")
+// The loop's operands (eleven registers; x, out and t low registers, as the widening
+// loads and the narrowing store take only those), bound to fixed registers when
+// unoptimized (UTENSOR_ASM_REG); the count lives in lr for DLS/LE. The loop reads the
+// input, the block and the tables and writes the output: the "memory" clobber.
+#define UTENSOR_DW8_BIND(X, N, STEP, OUT)                          \
+  UTENSOR_ASM_REG(const int8_t*, px, "r0") = X;                    \
+  UTENSOR_ASM_REG(int8_t*, pout, "r1") = OUT;                      \
+  UTENSOR_ASM_REG(const int8_t*, t, "r2");                         \
+  UTENSOR_ASM_REG(int32_t, pstep, "r3") = STEP;                    \
+  UTENSOR_ASM_REG(int32_t, pc, "r4") = channels;                   \
+  UTENSOR_ASM_REG(int32_t, prow, "r5") = in_row;                   \
+  UTENSOR_ASM_REG(const Block8*, pb, "r6") = &b;                   \
+  UTENSOR_ASM_REG(const int32_t*, pmult, "r8") = mult;             \
+  UTENSOR_ASM_REG(const int32_t*, pshift, "r9") = shift;           \
+  UTENSOR_ASM_REG(int32_t, pzp, "r10") = zp;                       \
+  register int32_t count __asm__("lr") = N
 
 // Whole windows; x: the first one's top left input.
 UTENSOR_HOT_INLINE void whole8_asm(const int8_t* x, int32_t n, int32_t step, int32_t channels,
                                    int32_t in_row, const Block8& b, const int32_t* mult,
                                    const int32_t* shift, int32_t zp, int8_t* out) {
-  const int8_t* t;
-  register int32_t count __asm__("lr") = n;
+  UTENSOR_DW8_BIND(x, n, step, out);
   UTENSOR_DW8_LOOP("vldrh.16 q5, [%[b], #64]\n\t", "144", "160",
                    UTENSOR_DW8_TAP("%[x]", "0") "add %[t], %[x], %[c]\n\t"
                    UTENSOR_DW8_TAP("%[t]", "16") UTENSOR_DW8_NEXT
@@ -248,9 +263,7 @@ template <bool Left>
 UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_row,
                                   const Block8& b, const int32_t* mult, const int32_t* shift,
                                   int32_t zp, int8_t* out) {
-  const int8_t* t;
-  register int32_t count __asm__("lr") = 1;
-  const int32_t step = 0;
+  UTENSOR_DW8_BIND(x, 1, 0, out);
   if (Left) {
     UTENSOR_DW8_LOOP("", "176", "192",
                      UTENSOR_DW8_TAP("%[x]", "16") "add %[t], %[x], %[c]\n\t"
@@ -269,6 +282,7 @@ UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_
                      UTENSOR_DW8_TAP("%[t]", "112"));
   }
 }
+#undef UTENSOR_DW8_BIND
 #undef UTENSOR_DW8_LOOP
 #undef UTENSOR_DW8_ROW2
 #undef UTENSOR_DW8_ROW1

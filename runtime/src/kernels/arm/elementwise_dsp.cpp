@@ -55,8 +55,8 @@ struct AddJob {
 
 // 4 * quads elements for the activation range [-128, 127]: 12 instructions per element.
 // Each input word is loaded before its 4 output bytes are stored, so inputs may alias
-// the output. Naked: 13 registers.
-__attribute__((naked, noinline)) void add4_full_range(const AddJob* /*job*/) {
+// the output. Naked (see kernel_util.hpp): 13 registers.
+__attribute__((naked, noipa)) void add4_full_range(const AddJob* /*job*/) {
   __asm__ volatile(
       "push    {r4-r11, lr}\n\t"
       "ldm     r0, {r0, r1, r2, r3, r4, r5, r6, r7, r8}\n\t"

@@ -92,9 +92,9 @@ struct Groups4Job {
 // Every group of 4 interleaved rows of one batch: bias, dot loop (16 inputs per pass),
 // requantization, clamp of the 4 bytes at once (SSUB8/SEL) and one store, in registers
 // (all 14: 4 accumulators, 2 inputs, 4 weight words, a temporary, 3 pointers/counters);
-// the job in memory keeps the rest. Naked: the compiler cannot spare 14 registers
+// the job in memory keeps the rest. Naked (see kernel_util.hpp): the compiler cannot spare 14 registers
 // around an inline block.
-__attribute__((naked, noinline)) void groups4(Groups4Job* /*job*/) {
+__attribute__((naked, noipa)) void groups4(Groups4Job* /*job*/) {
   __asm__ volatile(
       "push    {r0, r4-r11, lr}\n\t"
       "1:\n\t"

@@ -24,6 +24,33 @@
 #define UTENSOR_HOT_INLINE inline
 #endif
 
+// Assembly in the kernels (runtime/src/kernels/arm) keeps to these rules, so it builds at
+// every optimization level, with -flto and under any C++ standard:
+//  - an inline asm statement declares all memory it reads or writes, as "m" operands or a
+//    "memory" clobber; its large statements bind their operands with UTENSOR_ASM_REG;
+//  - a function written wholly in assembly is either naked and noipa with one basic asm
+//    statement (GCC treats a non-empty basic asm as reading and writing any memory; noipa
+//    keeps callers from assuming anything of the body: the registers it clobbers, its
+//    parameter the C code does not use), or a file-scope asm block that stands alone (its
+//    own .text.<name> section, .syntax unified / .thumb, its own assembler macros,
+//    purged: see conv2d_mve.cpp).
+//
+// A local variable that is an operand of one of the kernels' large inline asm statements
+// (ten to thirteen operands): `UTENSOR_ASM_REG(int32_t, acc, "r4") = ...;`. Unoptimized
+// (-O0, debug builds), GCC 12 with an FPU gives such statements only part of the core
+// registers: one with more than about seven in-out operands fails with "'asm' operand has
+// impossible constraints" or never finishes compiling. There the variable is bound to the
+// named register (an explicit register variable), which leaves the compiler nothing to
+// allocate for the statement; optimized builds (__OPTIMIZE__, -Og included) let the
+// compiler choose, so their code does not change. Never name r7: the frame pointer at -O0.
+// Only for statements whose operands are all bound, and nothing but the assignments between
+// the bindings and the asm (a call in between could clobber r0-r3, r12 and lr).
+#if defined(__OPTIMIZE__)
+#define UTENSOR_ASM_REG(type, name, reg) type name
+#else
+#define UTENSOR_ASM_REG(type, name, reg) register type name __asm__(reg)
+#endif
+
 namespace utensor {
 namespace kernels {
 namespace detail {
