@@ -81,7 +81,7 @@ def test_flash_split_sums_to_the_elf(result):
 def test_arena_and_ram(result):
     ram = result["ram"]
     syms = _nm(result["elf"]["path"])
-    assert result["arena_bytes"] == result["arena_descriptor_bytes"] == syms["(anonymous namespace)::arena"]
+    assert result["arena_bytes"] == result["arena_descriptor_bytes"] == syms["(anonymous namespace)::default_arena"]
     assert ram["arena"] == result["arena_bytes"]
     assert ram["static_total"] == result["elf"]["ram"] == result["elf"]["data"] + result["elf"]["bss"]
     assert ram["static_non_arena"] == ram["static_model_runtime_non_arena"] + ram["static_other"]

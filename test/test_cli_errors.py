@@ -92,10 +92,10 @@ def unsupported_models(tmp_path_factory):
         return tf.math.cumsum(x, axis=1) * 2.0
 
     @tf.function(input_signature=[tf.TensorSpec([1, 8], tf.float32)])
-    def cosine(x):
-        return tf.math.cos(x)
+    def reverse(x):
+        return tf.reverse(x, [1]) * 2.0
 
-    for name, fn in (("cumsum", cumsum), ("cosine", cosine)):
+    for name, fn in (("cumsum", cumsum), ("reverse", reverse)):
         conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn)
         path = root / f"{name}.tflite"
         path.write_bytes(conv.convert())
@@ -110,6 +110,14 @@ def unsupported_models(tmp_path_factory):
     return models
 
 
+def test_an_unrolled_lstm_now_converts_and_matches_tflite_micro(unsupported_models):
+    """Once refused for UNPACK and SPLIT: a Keras LSTM converted unrolled is FULLY_CONNECTED,
+    SPLIT, UNPACK, LOGISTIC, TANH, MUL, ADD... all of which utensor runs now."""
+    from opcheck import assert_matches_reference
+
+    assert_matches_reference(unsupported_models["lstm"].read_bytes(), samples=3, seed=13)
+
+
 def reference_ops(path):
     """Operator names in execution order, as TensorFlow Lite itself reads the model."""
     import tensorflow as tf
@@ -118,13 +126,12 @@ def reference_ops(path):
     return [d["op_name"] for d in sorted(it._get_ops_details(), key=lambda d: d["index"])]
 
 
-@pytest.mark.parametrize("name,op", [("cumsum", "CUMSUM"), ("cosine", "COS"), ("lstm", None)])
+@pytest.mark.parametrize("name,op", [("cumsum", "CUMSUM"), ("reverse", "REVERSE_V2")])
 def test_unsupported_operator(tmp_path, unsupported_models, name, op):
     path = unsupported_models[name]
     names = reference_ops(path)
     unsupported = [n for n in names if n not in ops.supported_ops()]
     assert unsupported, names
-    op = op or unsupported[0]  # an unrolled LSTM: the first operator utensor lacks
     assert op == unsupported[0]
     err = refused(path, tmp_path)
     assert f"operator {op} (operator #{names.index(op)}) is not supported by utensor. Supported operators: " in err
