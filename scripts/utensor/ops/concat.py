@@ -8,6 +8,8 @@ quantization), and a fused activation is not supported. Every tensor is seen as
 new axis), UNPACK a split into such rows.
 """
 
+import math
+
 from ..ir import Graph, Operator
 from .. import kernel_params
 from . import KernelCall, register
@@ -58,13 +60,6 @@ def lower_concatenation(op: Operator, graph: Graph) -> KernelCall:
     )
 
 
-def _prod(dims) -> int:
-    n = 1
-    for d in dims:
-        n *= int(d)
-    return n
-
-
 def _axis(op, graph, axis: int, rank: int) -> int:
     if not -rank <= axis < rank:
         raise malformed(op, graph, f"axis {axis} is out of range for rank {rank}.")
@@ -90,21 +85,21 @@ def lower_pack(op: Operator, graph: Graph) -> KernelCall:
     if any(tuple(x.shape) != tuple(xs[0].shape) for x in xs) or tuple(y.shape) != expected:
         raise malformed(op, graph, f"inputs {[list(x.shape) for x in xs]} do not stack into "
                         f"{list(y.shape)} along axis {axis}.")
-    inner = _prod(xs[0].shape[axis:])
+    inner = math.prod(xs[0].shape[axis:])
     return KernelCall(
         template="ops/concatenation.j2",
         params=dict(suffix=SUFFIX[dtype], struct="ConcatenationParams",
-                    fields=dict(num_inputs=len(xs), outer_size=_prod(y.shape[:axis]),
+                    fields=dict(num_inputs=len(xs), outer_size=math.prod(y.shape[:axis]),
                                 row_sizes=kernel_params.ConstArray("int32_t", [inner] * len(xs)))))
 
 
 def _split(op, graph, x, ys, axis: int, data_input: int) -> KernelCall:
     dtype = _same_dtype(op, graph, [x] + ys)
-    inner = _prod(x.shape[axis + 1:])
+    inner = math.prod(x.shape[axis + 1:])
     return KernelCall(
         template="ops/split.j2",
         params=dict(suffix=SUFFIX[dtype], struct="SplitParams", data_input=data_input,
-                    fields=dict(num_outputs=len(ys), outer_size=_prod(x.shape[:axis]),
+                    fields=dict(num_outputs=len(ys), outer_size=math.prod(x.shape[:axis]),
                                 row_sizes=kernel_params.ConstArray(
                                     "int32_t", [(y.shape[axis] if len(y.shape) == len(x.shape) else 1) * inner
                                                 for y in ys]))))

@@ -23,13 +23,6 @@ ARG_SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32"}
 OUT_SUFFIX = {"int32": "i32", "int64": "i64"}
 
 
-def _prod(dims) -> int:
-    n = 1
-    for d in dims:
-        n *= int(d)
-    return n
-
-
 def lower_arg_min_max(op: Operator, graph: Graph) -> KernelCall:
     (x, axis_t), (y,) = io_tensors(op, graph, 2, 2)
     if x.dtype not in ARG_SUFFIX or y.dtype not in OUT_SUFFIX:
@@ -45,8 +38,8 @@ def lower_arg_min_max(op: Operator, graph: Graph) -> KernelCall:
         raise malformed(op, graph, f"output shape {list(y.shape)} differs from {expected}.")
     kind = "max" if op.op_type == "ARG_MAX" else "min"
     return kernel_call(f"arg_{kind}_{ARG_SUFFIX[x.dtype]}_{OUT_SUFFIX[y.dtype]}", "ArgMinMaxParams",
-                       dict(outer_size=_prod(x.shape[:axis]), axis_size=int(x.shape[axis]),
-                            inner_size=_prod(x.shape[axis + 1:])))
+                       dict(outer_size=math.prod(x.shape[:axis]), axis_size=int(x.shape[axis]),
+                            inner_size=math.prod(x.shape[axis + 1:])))
 
 
 def nearest_index(out_index: int, in_size: int, out_size: int, align_corners: bool,

@@ -41,15 +41,21 @@ def resolve_axis(size: int, begin: int, end: int, stride: int, begin_masked: boo
     return start, count
 
 
-def lower_strided_slice(op: Operator, graph: Graph) -> KernelCall:
-    ins, (y,) = io_tensors(op, graph, 4, 4)
-    x, begin_t, end_t, strides_t = ins
+def _check_io(op: Operator, graph: Graph, x, y) -> int:
+    """The dtypes and rank the strided-slice kernel takes; returns the rank."""
     if x.dtype != y.dtype or x.dtype not in SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
                           "supported; supported: int8, float32 or int32 (same in and out).")
     rank = len(x.shape)
     if not 1 <= rank <= MAX_RANK:
         raise unsupported(op, graph, f"input rank {rank} is not supported (1 to {MAX_RANK}).")
+    return rank
+
+
+def lower_strided_slice(op: Operator, graph: Graph) -> KernelCall:
+    ins, (y,) = io_tensors(op, graph, 4, 4)
+    x, begin_t, end_t, strides_t = ins
+    rank = _check_io(op, graph, x, y)
     for name in ("ellipsis_mask", "new_axis_mask"):
         if int(op.options.get(name, 0) or 0):
             raise unsupported(op, graph, f"option {name} is not supported (TFLite Micro does not "
@@ -103,12 +109,7 @@ def lower_slice(op: Operator, graph: Graph) -> KernelCall:
     end), which the strided-slice kernel walks."""
     ins, (y,) = io_tensors(op, graph, 3, 3)
     x, begin_t, size_t = ins
-    if x.dtype != y.dtype or x.dtype not in SUFFIX:
-        raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8, float32 or int32 (same in and out).")
-    rank = len(x.shape)
-    if not 1 <= rank <= MAX_RANK:
-        raise unsupported(op, graph, f"input rank {rank} is not supported (1 to {MAX_RANK}).")
+    rank = _check_io(op, graph, x, y)
     begin = constant_ints(op, graph, begin_t, "the begin input")
     size = constant_ints(op, graph, size_t, "the size input")
     if not len(begin) == len(size) == rank:
