@@ -14,6 +14,8 @@ import os
 
 import numpy as np
 
+from opcheck import quantize_int8
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 HEAD_OPS = 3  # AVERAGE_POOL_2D (global), FULLY_CONNECTED, SOFTMAX (the reshape folds away)
@@ -94,12 +96,7 @@ def mobilenet_like(n_ops=120, seed=0, size=48) -> bytes:
         for _ in range(8):
             yield [rng.uniform(-1, 1, (1, size, size, 3)).astype(np.float32)]
 
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = dataset
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
-    return conv.convert()
+    return quantize_int8(conv, dataset).convert()
 
 
 def _tensorflow_version() -> str:

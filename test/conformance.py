@@ -97,11 +97,9 @@ def to_tflite(case: Case, dtype: str, seed: int) -> bytes:
                 yield {f"in{i}": rng.uniform(lo, hi, size=s).astype(np.float32)
                        for i, s in enumerate(case.input_shapes)}
 
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
+        from opcheck import quantize_int8  # pylint: disable=import-outside-toplevel
+
+        quantize_int8(converter, representative)
     elif dtype != "float32":
         raise ValueError(f"no conversion recipe for dtype {dtype}")
     return converter.convert()

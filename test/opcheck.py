@@ -75,6 +75,20 @@ def assert_matches_reference(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def quantize_int8(converter, representative, io_type=None):
+    """Set a tf.lite.TFLiteConverter to TFLite's full-integer int8 recipe (the one every
+    test model uses): `representative` yields calibration samples; io_type is the model's
+    input/output type (default tf.int8; tf.float32 / tf.uint8 add QUANTIZE/DEQUANTIZE)."""
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = io_type or tf.int8
+    converter.inference_output_type = io_type or tf.int8
+    return converter
+
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
 

@@ -18,7 +18,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 tf = pytest.importorskip("tensorflow")
 
-from opcheck import assert_bit_exact_on_board, assert_matches_reference, have_qemu_tools  # noqa: E402
+from opcheck import assert_bit_exact_on_board, assert_matches_reference, have_qemu_tools, quantize_int8  # noqa: E402
 from utensor import ir  # noqa: E402
 from utensor.errors import UnsupportedError  # noqa: E402
 from utensor.ops import lower  # noqa: E402
@@ -41,11 +41,7 @@ def to_tflite(model, shapes, dtype, seed=0, rep=None):
             for _ in range(32):
                 yield [rep(rng, s) if rep else rng.uniform(-1, 1, s).astype(np.float32) for s in shapes]
 
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        conv.representative_dataset = dataset
-        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        conv.inference_input_type = tf.int8
-        conv.inference_output_type = tf.int8
+        quantize_int8(conv, dataset)
     return conv.convert()
 
 
@@ -92,11 +88,7 @@ def function_to_tflite(fn, shapes, dtype, seed=0):
             for _ in range(32):
                 yield [rng.uniform(-1, 1, s).astype(np.float32) for s in shapes]
 
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        conv.representative_dataset = dataset
-        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        conv.inference_input_type = tf.int8
-        conv.inference_output_type = tf.int8
+        quantize_int8(conv, dataset)
     return conv.convert()
 
 

@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 tf = pytest.importorskip("tensorflow")
 ops = pytest.importorskip("keras").ops
 
-from opcheck import assert_matches_reference  # noqa: E402
+from opcheck import assert_matches_reference, quantize_int8  # noqa: E402
 from utensor import convert  # noqa: E402
 from utensor.errors import UnsupportedError  # noqa: E402
 from utensor.reference import Reference  # noqa: E402
@@ -57,12 +57,7 @@ def to_tflite(model, input_shapes, quantize, seed=0, io_type=None, ranges=None,
                 yield {f"in{i}": rng.uniform(lo, hi, size=s).astype(np.float32)
                        for i, (s, (lo, hi)) in enumerate(zip(input_shapes, ranges))}
 
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        io = io_type or tf.int8
-        converter.inference_input_type = io
-        converter.inference_output_type = io
+        quantize_int8(converter, representative, io_type)
         if per_channel_dense:
             converter._experimental_disable_per_channel_quantization_for_dense_layers = False
     return converter.convert()

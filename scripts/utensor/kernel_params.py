@@ -37,6 +37,18 @@ RUNTIME_INCLUDE = os.path.join(library_root(), "runtime", "include")
 _P = "utensor/kernels/params/"
 
 
+# The strides, dilations and padding that end CONV_2D's and DEPTHWISE_CONV_2D's shapes
+# (the Arm kernels read them at these positions).
+_WINDOW_STEPS = (
+    Field("stride_height", I32, ">= 1"),
+    Field("stride_width", I32, ">= 1"),
+    Field("dilation_height", I32, ">= 1"),
+    Field("dilation_width", I32, ">= 1"),
+    Field("pad_top", I32, "rows of padding above the image"),
+    Field("pad_left", I32, "columns of padding left of the image"),
+)
+
+
 def _shape(name: str, doc: str, *fields: Field) -> Struct:
     return Struct(name, doc, list(fields))
 
@@ -91,12 +103,7 @@ TABLE.add(Family(
                Field("output_height", I32, "H_OUT"),
                Field("output_width", I32, "W_OUT"),
                Field("output_channels", I32, "C_OUT"),
-               Field("stride_height", I32, ">= 1"),
-               Field("stride_width", I32, ">= 1"),
-               Field("dilation_height", I32, ">= 1"),
-               Field("dilation_width", I32, ">= 1"),
-               Field("pad_top", I32, "rows of padding above the image"),
-               Field("pad_left", I32, "columns of padding left of the image")),
+               *_WINDOW_STEPS),
         Struct("Conv2DS8Params", "int8 per-channel convolution.", [
             Field("shape", Nested("Conv2DShape"), "the geometry"),
             Field("input_offset", I32, "minus the input zero point, in [-127, 128]"),
@@ -132,12 +139,7 @@ TABLE.add(Family(
                Field("filter_width", I32, "KW"),
                Field("output_height", I32, "H_OUT"),
                Field("output_width", I32, "W_OUT"),
-               Field("stride_height", I32, ">= 1"),
-               Field("stride_width", I32, ">= 1"),
-               Field("dilation_height", I32, ">= 1"),
-               Field("dilation_width", I32, ">= 1"),
-               Field("pad_top", I32, "rows of padding above the image"),
-               Field("pad_left", I32, "columns of padding left of the image")),
+               *_WINDOW_STEPS),
         Struct("DepthwiseConv2DS8Params", "int8 per-channel depthwise convolution.", [
             Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"),
             Field("input_offset", I32, "minus the input zero point"),
