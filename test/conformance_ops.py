@@ -375,3 +375,20 @@ def cast(rng, dtype):  # pylint: disable=unused-argument
     # To an integer and back to float: what the model outputs stays float32 and exact.
     return Case([shape], lambda x: _ops().cast(_ops().cast(x * 10.0, to), "float32"),
                 {"shape": shape, "to": to}, expect_ops=["CAST"])
+
+
+# ---- operator families kept in their own files ------------------------------------------
+# Each test/conformance_ops_<family>.py registers its entries on import, so families added
+# side by side never edit the same lines.
+
+def _import_families():
+    import glob  # pylint: disable=import-outside-toplevel
+    import importlib  # pylint: disable=import-outside-toplevel
+    import os  # pylint: disable=import-outside-toplevel
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in sorted(glob.glob(os.path.join(here, "conformance_ops_*.py"))):
+        importlib.import_module(os.path.splitext(os.path.basename(path))[0])
+
+
+_import_families()
