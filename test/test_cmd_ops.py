@@ -31,3 +31,36 @@ def test_matrix_lists_every_registered_operator_with_its_kernels():
         assert rows[op][1] == "reference + DSP (int8) + Helium (int8)", op
     for op in ("MUL", "SUB", "MAX_POOL_2D", "SOFTMAX"):
         assert rows[op][1] == "reference", op
+
+
+def test_every_tflm_builtin_is_supported_or_its_refusal_explained():
+    from utensor import tflm_oplist, tflm_ops
+
+    tflm = set(tflm_oplist.BUILTIN)
+    ours = set(ops.supported_ops())
+    assert len(tflm) >= 90, "TFLM's builtin list looks truncated"
+    unexplained = sorted(tflm - ours - set(tflm_ops.REFUSED))
+    assert not unexplained, f"TFLM builtins neither supported nor in tflm_ops.REFUSED: {unexplained}"
+    stale = sorted(set(tflm_ops.REFUSED) & ours)
+    assert not stale, f"tflm_ops.REFUSED explains operators we now support: remove {stale}"
+    assert set(tflm_ops.REFUSED) <= tflm, sorted(set(tflm_ops.REFUSED) - tflm)
+    rows = {r[0]: r for r in cmd_ops.versus_tflm()}
+    assert rows["TRANSPOSE_CONV"][3].startswith("refused: ") or "TRANSPOSE_CONV" in ours
+    assert rows["CONV_2D"][1] and rows["CONV_2D"][2]
+
+
+def test_tflm_list_is_read_off_the_oracle_wheel():
+    """tflm_oplist.py is what `python -m utensor.tflm_ops --write` extracts from the
+    installed tflite_micro: the stored list and the wheel agree, and a changed list is seen."""
+    import pytest
+
+    pytest.importorskip("tflite_micro")
+    from utensor import tflm_ops
+
+    provenance, builtin, other = tflm_ops.extract()
+    from utensor import tflm_oplist
+
+    assert provenance == tflm_oplist.PROVENANCE and tuple(builtin) == tflm_oplist.BUILTIN
+    assert tuple(other) == tflm_oplist.OTHER and "DETECTION_POSTPROCESS" in other
+    assert tflm_ops.main(["--check"]) == 0
+    assert tflm_ops.render(provenance, builtin[1:], other) != tflm_ops.render(provenance, builtin, other)

@@ -6,20 +6,27 @@ operator's int8 kernel is the function named after it (CONV_2D -> conv2d_s8...,
 AVERAGE_POOL_2D -> average_pool2d_s8), and it has a DSP or Helium variant when
 runtime/src/kernels/arm/*_dsp.cpp or *_mve.cpp defines such a function. The README's
 matrix is this output, and a test fails when they differ.
+
+`--vs-tflm` (and the Markdown table) puts TensorFlow Lite Micro's builtin list beside ours:
+TFLM's from tflm_oplist.py (read off the oracle wheel, see tflm_ops.py), with the reason
+for each one we refuse.
 """
 
 import glob
 import os
 import re
 
-from . import ops
+from . import ops, tflm_oplist, tflm_ops
 from .hostbuild import RUNTIME_SRC
 
 VIEW_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
 
 
 def add_arguments(p):
-    p.add_argument("--markdown", action="store_true", help="print the Markdown table of the README")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the README's Markdown table (ours beside TFLite Micro's builtins)")
+    p.add_argument("--vs-tflm", action="store_true",
+                   help="list TFLite Micro's builtin operators beside ours, with the reason for each we refuse")
 
 
 _DEFINITION = re.compile(r"^void (\w+)\(", re.M)
@@ -87,15 +94,47 @@ def _match_template(op_type: str, names):
     return names[0] if names else ""
 
 
+def versus_tflm():
+    """Rows (operator, in TFLM, utensor dtypes or "", kernels or why we refuse it) over
+    the union of TFLM's builtins and ours, sorted by operator."""
+    ours = {op: (dt, impl) for op, dt, impl in matrix()}
+    rows = []
+    for op in sorted(set(ours) | set(tflm_oplist.BUILTIN)):
+        in_tflm = op in tflm_oplist.BUILTIN
+        if op in ours:
+            rows.append((op, in_tflm) + ours[op])
+        else:
+            rows.append((op, in_tflm, "", "refused: " + tflm_ops.REFUSED.get(op, "no reason recorded")))
+    return rows
+
+
+def summary() -> str:
+    rows = versus_tflm()
+    tflm = [r for r in rows if r[1]]
+    return (f"TFLite Micro (PyPI {tflm_oplist.PROVENANCE['package']} {tflm_oplist.PROVENANCE['version']}) "
+            f"registers {len(tflm)} builtin operators; utensor runs {sum(1 for r in tflm if r[2])} of them"
+            f" and {sum(1 for r in rows if r[2] and not r[1])} more.")
+
+
 def markdown() -> str:
-    lines = ["| operator | dtypes | kernels |", "|---|---|---|"]
-    lines += [f"| {op} | {dt} | {impl} |" for op, dt, impl in matrix()]
+    lines = [summary(), "", "| operator | TFLM | utensor dtypes | utensor kernels |", "|---|---|---|---|"]
+    lines += [f"| {op} | {'yes' if t else 'no'} | {dt} | {impl} |" for op, t, dt, impl in versus_tflm()]
     return "\n".join(lines)
 
 
 def main(args) -> int:
     if args.markdown:
         print(markdown())
+        return 0
+    if args.vs_tflm:
+        rows = versus_tflm()
+        width = max(len(r[0]) for r in rows)
+        print(f"{'operator':<{width}}  TFLM  utensor")
+        for op, t, dt, impl in rows:
+            print(f"{op:<{width}}  {'yes' if t else 'no ':<4}  {dt + '  ' + impl if dt else impl}")
+        print(summary())
+        print("TFLM also registers (custom, signal-library and variant kernels, not builtins): "
+              + ", ".join(tflm_oplist.OTHER))
         return 0
     rows = matrix()
     width = max(len(r[0]) for r in rows)
