@@ -46,7 +46,8 @@ def test_every_tflm_builtin_is_supported_or_its_refusal_explained():
     assert set(tflm_ops.REFUSED) <= tflm, sorted(set(tflm_ops.REFUSED) - tflm)
     rows = {r[0]: r for r in cmd_ops.versus_tflm()}
     assert rows["TRANSPOSE_CONV"][3].startswith("refused: ") or "TRANSPOSE_CONV" in ours
-    assert rows["CONV_2D"][1] and rows["CONV_2D"][2]
+    assert rows["CONV_2D"][1] == "yes" and rows["CONV_2D"][2]
+    assert rows["CUSTOM:TFLite_Detection_PostProcess"][1] == "custom"
 
 
 def test_tflm_list_is_read_off_the_oracle_wheel():

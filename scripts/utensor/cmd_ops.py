@@ -94,31 +94,42 @@ def _match_template(op_type: str, names):
     return names[0] if names else ""
 
 
+def _in_tflm(op: str) -> str:
+    """"yes" (a builtin TFLM registers), "custom" (a custom operator it registers) or "no"."""
+    if op in tflm_oplist.BUILTIN:
+        return "yes"
+    if op.startswith("CUSTOM:") and tflm_ops.CUSTOM_REGISTRATIONS.get(op[7:]) in tflm_oplist.OTHER:
+        return "custom"
+    return "no"
+
+
 def versus_tflm():
-    """Rows (operator, in TFLM, utensor dtypes or "", kernels or why we refuse it) over
-    the union of TFLM's builtins and ours, sorted by operator."""
+    """Rows (operator, in TFLM: "yes" / "custom" / "no", utensor dtypes or "", kernels or
+    why we refuse it) over the union of TFLM's builtins and ours, sorted by operator."""
     ours = {op: (dt, impl) for op, dt, impl in matrix()}
     rows = []
     for op in sorted(set(ours) | set(tflm_oplist.BUILTIN)):
-        in_tflm = op in tflm_oplist.BUILTIN
         if op in ours:
-            rows.append((op, in_tflm) + ours[op])
+            rows.append((op, _in_tflm(op)) + ours[op])
         else:
-            rows.append((op, in_tflm, "", "refused: " + tflm_ops.REFUSED.get(op, "no reason recorded")))
+            rows.append((op, _in_tflm(op), "", "refused: " + tflm_ops.REFUSED.get(op, "no reason recorded")))
     return rows
 
 
 def summary() -> str:
     rows = versus_tflm()
-    tflm = [r for r in rows if r[1]]
+    builtin = [r for r in rows if r[1] == "yes"]
+    custom = [r[0][7:] for r in rows if r[1] == "custom" and r[2]]
+    extra = [r for r in rows if r[1] == "no" and r[2]]
     return (f"TFLite Micro (PyPI {tflm_oplist.PROVENANCE['package']} {tflm_oplist.PROVENANCE['version']}) "
-            f"registers {len(tflm)} builtin operators; utensor runs {sum(1 for r in tflm if r[2])} of them"
-            f" and {sum(1 for r in rows if r[2] and not r[1])} more.")
+            f"registers {len(builtin)} builtin operators; utensor runs {sum(1 for r in builtin if r[2])} "
+            f"of them" + (f" and TFLM's custom {', '.join(custom)}" if custom else "")
+            + (f" and {len(extra)} more" if extra else "") + ".")
 
 
 def markdown() -> str:
     lines = [summary(), "", "| operator | TFLM | utensor dtypes | utensor kernels |", "|---|---|---|---|"]
-    lines += [f"| {op} | {'yes' if t else 'no'} | {dt} | {impl} |" for op, t, dt, impl in versus_tflm()]
+    lines += [f"| {op} | {t} | {dt} | {impl} |" for op, t, dt, impl in versus_tflm()]
     return "\n".join(lines)
 
 
@@ -129,9 +140,9 @@ def main(args) -> int:
     if args.vs_tflm:
         rows = versus_tflm()
         width = max(len(r[0]) for r in rows)
-        print(f"{'operator':<{width}}  TFLM  utensor")
+        print(f"{'operator':<{width}}  TFLM    utensor")
         for op, t, dt, impl in rows:
-            print(f"{op:<{width}}  {'yes' if t else 'no ':<4}  {dt + '  ' + impl if dt else impl}")
+            print(f"{op:<{width}}  {t:<6}  {dt + '  ' + impl if dt else impl}")
         print(summary())
         print("TFLM also registers (custom, signal-library and variant kernels, not builtins): "
               + ", ".join(tflm_oplist.OTHER))

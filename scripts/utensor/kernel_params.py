@@ -337,6 +337,32 @@ TABLE.add(Family(
     ],
 ))
 
+TABLE.add(Family(
+    _P + "detection_postprocess.hpp", "utensor/kernels/detection_postprocess.hpp",
+    "The object-detection post-processing custom operator's parameters "
+    "(kernels/detection_postprocess.hpp).",
+    structs=[
+        Struct("DetectionPostprocessParams", "TFLite_Detection_PostProcess (float32): decode "
+               "centre-size boxes against the anchors, then non-max suppression, as TFLite Micro.", [
+            Field("num_boxes", I32, "anchors (input dimension 1)"),
+            Field("box_stride", I32, "floats per box encoding (>= 4; the first 4 are used)"),
+            Field("num_classes", I32, "classes scored, background excluded"),
+            Field("num_classes_with_background", I32, "class predictions per box (num_classes or one more)"),
+            Field("max_detections", I32, "detections reported"),
+            Field("max_classes_per_detection", I32, "fast NMS: classes reported per box"),
+            Field("detections_per_class", I32, "regular NMS: boxes kept per class"),
+            Field("use_regular_nms", I32, "1: regular (per class) NMS; 0: fast NMS"),
+            Field("score_threshold", F32, "boxes scoring below are dropped"),
+            Field("iou_threshold", F32, "a box overlapping a kept one by more is suppressed (0, 1]"),
+            Field("y_scale", F32, "divides the encoded y centre"),
+            Field("x_scale", F32, "divides the encoded x centre"),
+            Field("h_scale", F32, "divides the encoded log height"),
+            Field("w_scale", F32, "divides the encoded log width"),
+            Field("output_slots", I32, "entries the detection outputs hold"),
+        ]),
+    ],
+))
+
 # ---- data movement ----
 
 TABLE.add(Family(

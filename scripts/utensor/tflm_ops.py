@@ -62,6 +62,10 @@ REFUSED = {
     "ZEROS_LIKE": "not yet implemented (issue 14)",
 }
 
+# Custom operators' names in a model -> the name of TFLM's registration function.
+CUSTOM_REGISTRATIONS = {"TFLite_Detection_PostProcess": "DETECTION_POSTPROCESS",
+                        "CIRCULAR_BUFFER": "CIRCULAR_BUFFER"}
+
 _REGISTER = re.compile(r"\btflite::micro::(?:(\w+)::)?Register_(\w+)\(\)")
 _OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tflm_oplist.py")
 

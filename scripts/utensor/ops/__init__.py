@@ -61,18 +61,19 @@ class KernelCall:
 
 
 def kernel_call(function: str, struct: str, fields: Dict[str, Any], inputs: Sequence[int] = (0,),
-                scratch_type: Optional[str] = None, **kwargs) -> KernelCall:
+                scratch_type: Optional[str] = None, returns_status: bool = False, **kwargs) -> KernelCall:
     """A call `function(params, inputs..., outputs...)` of a kernel whose parameters are
     table struct `struct` (kernel_params.py) with `fields` by field name, rendered by
     templates/ops/kernel.j2: `function` is in the struct's namespace and declared by its
     family's kernel header; `inputs` are the operator's input slots passed, in order;
     with `scratch_type` (e.g. "int32_t") the planned scratch buffer follows as that
-    pointer type. kwargs: the KernelCall's scratch_bytes, inplace, row_streaming.
+    pointer type; `returns_status`: the kernel returns a utensor::Status and a failure
+    ends the inference with it. kwargs: the KernelCall's scratch_bytes, inplace, row_streaming.
     The fields are checked against the table here, so a mistake points at the lowering."""
     kernel_params.TABLE.initializer(struct, fields)
     return KernelCall(template="ops/kernel.j2",
                       params=dict(function=function, struct=struct, fields=fields,
-                                  inputs=list(inputs), scratch=scratch_type),
+                                  inputs=list(inputs), scratch=scratch_type, status=returns_status),
                       **kwargs)
 
 
