@@ -67,3 +67,46 @@ def test_folded_padding_on_the_arm_kernels_is_bit_exact(board, tmp_path):
     path.write_bytes(b)
     assert_bit_exact_on_board(str(path), board, 3, 8,
                               str(tmp_path / "build"))
+
+
+VIEW_SHAPE = (1, 6, 8)
+
+
+def view_branches():
+    """Data movement that is (views) and is not (kernels) one run of the input's memory."""
+    lam = L.Lambda
+    return [
+        # SPLIT along the outermost non-unit axis: three views; each piece then goes through
+        # an elementwise op that could run in place (it must not write over its siblings)
+        lambda x: L.Concatenate(axis=1)([L.Activation("tanh")(p) for p in lam(lambda t: tf.split(t, 3, axis=1))(x)]),
+        # UNPACK along axis 1: six row views, each read by a Dense layer
+        lambda x: L.Add()([L.Dense(4)(r) for r in lam(lambda t: tf.unstack(t, axis=1))(x)]),
+        # STRIDED_SLICE of whole rows: a view; of columns: a kernel
+        lambda x: L.Activation("relu")(lam(lambda t: t[:, 2:5, :])(x)),
+        lambda x: L.Activation("relu")(lam(lambda t: t[:, :, 1:3])(x)),
+        # SPLIT along the last axis (outer size 6): a kernel
+        lambda x: L.Multiply()(lam(lambda t: tf.split(t, 2, axis=2))(x)),
+    ]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+def test_data_movement_becomes_views_where_contiguous(dtype):
+    b = to_tflite(branches(VIEW_SHAPE, view_branches, seed=8), [VIEW_SHAPE], dtype)
+    before = [k.split(":")[0] for k in op_kinds(b)]
+    assert {"SPLIT", "UNPACK", "STRIDED_SLICE"} <= set(before), before
+    g = passes.run_all(read_graph(b))
+    left = [op.op_type for op in g.operators if op.op_type in passes.VIEW_CANDIDATES]
+    assert sorted(left) == ["SPLIT", "STRIDED_SLICE"], left  # the column slice, the last-axis split
+    views = [t for t in g.tensors if t.alias_of is not None and t.alias_offset > 0]
+    itemsize = 1 if dtype == "int8" else 4
+    assert sorted({t.alias_offset // itemsize for t in views}) >= [8, 16, 24, 32, 40], \
+        [(t.name, t.alias_offset) for t in views]
+    assert_matches_reference(b, samples=3, seed=9)
+
+
+@pytest.mark.skipif(not have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+def test_views_on_the_m4(tmp_path):
+    b = to_tflite(branches(VIEW_SHAPE, view_branches, seed=8), [VIEW_SHAPE], "int8")
+    path = tmp_path / "views.tflite"
+    path.write_bytes(b)
+    assert_bit_exact_on_board(path, "mps2_an386", samples=2, seed=3, build_dir=tmp_path / "build")

@@ -64,7 +64,7 @@ def convert_graph(graph: Graph, user_ops: Sequence[str] = (), guard: bool = Fals
     """guard: plan canaries between arena buffers and emit their checks (--guard).
     keep_inputs: no byte of a model input is reused, so invoke() leaves inputs intact."""
     graph.keep_inputs = keep_inputs
-    graph = passes.run_all(graph)
+    graph = passes.run_all(graph, user_ops)
     calls = lower_graph(graph, user_ops)
     plan = planner.plan_memory(
         graph, [c.scratch_bytes for c in calls], [c.inplace for c in calls], [c.row_streaming for c in calls],

@@ -57,8 +57,10 @@ class Tensor:
     shape: Tuple[int, ...]
     quant: Optional[Quantization] = None
     data: Optional[np.ndarray] = None  # constant (weights, biases, shapes): already typed and shaped
-    # Set by passes: this tensor shares storage with another (e.g. RESHAPE output aliases its input).
+    # Set by passes: this tensor shares storage with another (e.g. RESHAPE output aliases its
+    # input), starting `alias_offset` bytes into it (a SPLIT piece: a view of its input).
     alias_of: Optional[int] = None
+    alias_offset: int = 0
 
     @property
     def is_constant(self) -> bool:
@@ -103,6 +105,15 @@ class Graph:
     io_names: Dict[int, str] = field(default_factory=dict)
     # Model inputs stay intact through invoke() (the planner reuses none of their bytes).
     keep_inputs: bool = False
+
+    def storage(self, index: int) -> Tuple[int, int]:
+        """(root tensor, byte offset into it) of the storage tensor `index` lives in: itself
+        at 0 unless it is an alias (a view), whose chain is followed to its root."""
+        offset = 0
+        while self.tensors[index].alias_of is not None:
+            offset += self.tensors[index].alias_offset
+            index = self.tensors[index].alias_of
+        return index, offset
 
     def tensor(self, index: int) -> Tensor:
         return self.tensors[index]

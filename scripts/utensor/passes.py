@@ -5,8 +5,9 @@ of `run_all`. None of them changes what the model computes. Operators keep their
 from the source model, so messages name the operator as the user's file numbers it.
 """
 
-from typing import Set
+from typing import List, Optional, Sequence, Set, Tuple
 
+from .errors import UtensorError
 from .ir import Graph, Operator
 from .ops._spatial import FUSED_PADDING
 
@@ -30,9 +31,70 @@ def fold_reshapes(graph: Graph) -> Graph:
         if src.is_constant:
             dst.data = src.data.reshape(dst.shape)
         else:
-            dst.alias_of = _alias_root(graph, src.index)
+            dst.alias_of, dst.alias_offset = graph.storage(src.index)
     graph.operators = kept
     return graph
+
+
+# Operators that only move bytes: when each output is one contiguous run of the input's
+# bytes, the outputs become views of the input (aliases at byte offsets) and nothing runs.
+VIEW_CANDIDATES = ("SPLIT", "SPLIT_V", "UNPACK", "SLICE", "STRIDED_SLICE")
+
+
+def data_movement_views(graph: Graph, user_ops: Sequence[str] = ()) -> Graph:
+    """SPLIT / SPLIT_V / UNPACK along the outermost non-unit axis, and SLICE / STRIDED_SLICE
+    boxes that are one run of memory, become views of their input. Whether a piece is
+    contiguous is read off the operator's own lowering (which also validates it: an
+    operator its lowering refuses stays, to be reported when the graph is lowered)."""
+    from . import ops  # pylint: disable=import-outside-toplevel
+
+    kept = []
+    for op in graph.operators:
+        pieces = None
+        if op.op_type in VIEW_CANDIDATES and op.op_type not in user_ops:
+            try:
+                pieces = _contiguous_pieces(op, graph, ops.lower(op, graph))
+            except UtensorError:
+                pieces = None
+        if pieces is None:
+            kept.append(op)
+            continue
+        source, offsets = pieces
+        itemsize = graph.tensor(source).nbytes // max(graph.tensor(source).num_elements, 1)
+        for out, elements in zip(op.outputs, offsets):
+            dst = graph.tensor(out)
+            dst.alias_of, dst.alias_offset = source, elements * itemsize
+    graph.operators = kept
+    return graph
+
+
+def _contiguous_pieces(op: Operator, graph: Graph, call) -> Optional[Tuple[int, List[int]]]:
+    """(source tensor, each output's element offset in it) when every output of `op` is a
+    contiguous run of its source, else None."""
+    fields = call.params.get("fields", {})
+    if call.template == "ops/split.j2":
+        source = op.inputs[call.params["data_input"]]
+        if fields["outer_size"] != 1:
+            return None
+        starts, at = [], 0
+        for size in fields["row_sizes"].values:
+            starts.append(at)
+            at += size
+        return _if_activation(graph, source, starts)
+    if call.params.get("struct") == "StridedSliceParams":
+        dims, steps = fields["output_dims"], fields["input_steps"]
+        dense = 1
+        for count, step in zip(reversed(dims), reversed(steps)):
+            if count > 1 and step != dense:
+                return None
+            dense *= count
+        return _if_activation(graph, op.inputs[0], [fields["start"]])
+    return None
+
+
+def _if_activation(graph: Graph, source: int, starts: List[int]):
+    # A constant source keeps its operator (the kernel copies out of flash).
+    return None if graph.tensor(source).is_constant else (source, starts)
 
 
 def _same_quant(a, b):
@@ -141,12 +203,14 @@ def _spatial_pads(graph: Graph, pad: Operator):
     return (p[1][0], p[1][1], p[2][0], p[2][1])
 
 
-def run_all(graph: Graph) -> Graph:
+def run_all(graph: Graph, user_ops: Sequence[str] = ()) -> Graph:
     graph = fold_reshapes(graph)
     graph = drop_dead_operators(graph)
+    graph = data_movement_views(graph, user_ops)
     graph = fold_pad_into_conv(graph)
     return graph
 
 
 __all__ = ["run_all", "fold_reshapes", "drop_dead_operators", "fold_pad_into_conv", "RESHAPE_LIKE",
+           "data_movement_views", "VIEW_CANDIDATES",
            "Operator"]

@@ -105,6 +105,11 @@ def _lifetimes_overlap(a, b) -> bool:
     return a.first <= b.last and b.first <= a.last
 
 
+def _fills(graph: Graph, t: int, buffer: "Buffer") -> bool:
+    """Tensor `t` is its whole buffer (not a view into part of it)."""
+    return graph.storage(t)[1] == 0 and graph.tensor(t).nbytes == buffer.size
+
+
 def _root(graph: Graph, t: int) -> int:
     while graph.tensor(t).alias_of is not None:
         t = graph.tensor(t).alias_of
@@ -496,12 +501,15 @@ class _Layout:
         scratch = [self.spans[i] for i in self.scratch]
         all_buffers = self.unique + staging + scratch
         arena = max((_align(b.offset + b.size) for b in all_buffers), default=0)
-        tensor_offset = {tt: b.offset for b in self.unique for tt in b.tensors}
-        # aliases resolve to their root's offset
+        tensor_offset = {tt: b.offset for b in self.unique for tt in b.tensors
+                         if graph.tensor(tt).alias_of is None}
+        # aliases resolve to their root's offset plus their own (views start inside it)
         # (an alias nothing reads, of a root no live operator writes, has no storage)
         for tensor in graph.tensors:
-            if tensor.alias_of is not None and _root(graph, tensor.index) in tensor_offset:
-                tensor_offset[tensor.index] = tensor_offset[_root(graph, tensor.index)]
+            if tensor.alias_of is not None:
+                root, offset = graph.storage(tensor.index)
+                if root in tensor_offset:
+                    tensor_offset[tensor.index] = tensor_offset[root] + offset
         scratch_offset = {b.scratch_of: b.offset for b in scratch}
         return MemoryPlan(arena, self._grouping_lower_bound(t.groups), all_buffers, tensor_offset,
                           scratch_offset, streamed, allowed, self.guard_bytes)
@@ -584,8 +592,8 @@ def _merge_inplace(graph: Graph, buffers: Dict[int, Buffer], inplace) -> None:
         dst = buffers.get(_root(graph, dst_t))
         if src is None or dst is None or src is dst or src.last != step or dst.first != step:
             continue
-        if src.size != dst.size:
-            continue
+        if src.size != dst.size or not _fills(graph, src_t, src) or not _fills(graph, dst_t, dst):
+            continue  # (a view is only part of its buffer)
         if any(_root(graph, t) == _root(graph, src_t) for t in graph.outputs):
             continue
         src.last = dst.last
@@ -659,6 +667,8 @@ def _candidate(graph: Graph, step: int, buffers: Dict[int, Buffer], spans: List[
     xb, yb = buffers.get(_root(graph, x_t)), buffers.get(_root(graph, y_t))
     if xb is None or yb is None or xb is yb or xb.last != step or yb.first != step:
         return None
+    if not _fills(graph, x_t, xb) or not _fills(graph, y_t, yb):
+        return None  # a view is only part of its buffer
     if any(_root(graph, t) == _root(graph, x_t) for t in graph.outputs):
         return None
     out_row = _row_bytes(graph, step)
