@@ -13,6 +13,7 @@ Needs arm-none-eabi-gcc and qemu-system-arm (skipped otherwise); a few seconds.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -174,3 +175,143 @@ def test_instruction_count_unchanged_by_the_model(measured):
     _, imarks = measured
     i = [c[0] for c in CASES].index("alu_independent")
     assert imarks[2 * i + 2][2] - 1 == 8
+
+
+# -- the decoder against an independent disassembler ------------------------------------
+
+_HARNESS = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "thumb_decode.h"
+int main(void) {
+  char line[64];
+  while (fgets(line, sizeof line, stdin)) {
+    unsigned h1 = 0, h2 = 0;
+    int k = sscanf(line, "%x %x", &h1, &h2);
+    Insn d = k == 2 ? decode32(h1, h2) : decode16(h1);
+    printf("%d %d %d\n", d.cls, d.pcw, d.n);
+  }
+  return 0;
+}
+"""
+
+CLASSES = ["alu", "it", "mul", "mull", "div", "ld", "st_imm", "st_reg", "ldrd", "ldm", "br", "tb",
+           "fp1", "fp_mac", "fp_div", "fp_ld", "fp_ldm", "fp_mov2", "sys", "mark"]
+_CONDS = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "hs", "lo", "al")
+_MULL = ("smull", "umull", "smlal", "umlal", "umaal", "smlald", "smlaldx", "smlsld", "smlsldx",
+         "smlalbb", "smlalbt", "smlaltb", "smlaltt")
+
+
+def _expected(mnemonic, operands):
+    """The cost class of an objdump mnemonic, decided from its text alone."""
+    base = mnemonic.split(".")[0]
+    for c in _CONDS:  # conditional forms inside IT blocks: addeq, ldrne...
+        if len(base) > 3 and base.endswith(c) and base[:-2] in _KNOWN:
+            base = base[:-2]
+            break
+    regs = [o.strip() for o in operands.replace("{", "").replace("}", "").split(",")]
+    if base in ("push", "pop", "ldm", "ldmia", "ldmdb", "ldmfd", "stm", "stmia", "stmdb", "stmea"):
+        return "ldm"
+    if base in ("vpush", "vpop", "vldmia", "vldmdb", "vstmia", "vstmdb", "vldm", "vstm"):
+        return "fp_ldm"
+    if base in ("vldr", "vstr"):
+        return "fp_ld"
+    if base in ("ldrd", "strd"):
+        return "ldrd"
+    if base.startswith(("ldr", "pld", "pli")):
+        return "ld"
+    if base.startswith("str"):
+        return "st_reg" if re.search(r"\[\w+, (r\d+|ip|lr|sl|fp|sb)", operands) and "strex" not in base else "st_imm"
+    if base in ("tbb", "tbh"):
+        return "tb"
+    if base in ("b", "bl", "bx", "blx", "cbz", "cbnz") or (base[:1] == "b" and base[1:] in _CONDS):
+        return "br"
+    if re.fullmatch(r"it[te]{0,3}", base):
+        return "it"
+    if base in ("sdiv", "udiv"):
+        return "div"
+    if base in _MULL:
+        return "mull"
+    if base in ("mul", "mla", "mls", "usad8", "usada8") or base.startswith(("smla", "smul", "smmul", "smmla", "smmls", "smuad", "smusd", "smlsd", "smlaw", "smulw")):
+        return "mul"
+    if base in ("vmla", "vmls", "vnmla", "vnmls", "vfma", "vfms", "vfnma", "vfnms"):
+        return "fp_mac"
+    if base in ("vdiv", "vsqrt"):
+        return "fp_div"
+    if base == "vmov" and sum(1 for r in regs if re.fullmatch(r"r\d+|ip|lr|sl|fp|sb", r)) == 2:
+        return "fp_mov2"
+    if base.startswith("v"):
+        return "fp1"
+    if base in ("nop", "dmb", "dsb", "isb", "cpsid", "cpsie", "bkpt", "svc", "udf", "wfi", "wfe", "sev", "yield", "msr"):
+        return "sys"
+    if base in ("mov", "add") and regs and regs[0] == "pc":
+        return "br"
+    return "alu"
+
+
+_KNOWN = {"add", "adds", "sub", "subs", "mov", "movs", "ldr", "str", "ldrb", "strb", "ldrh", "strh",
+          "b", "bx", "cmp", "orr", "and", "eor", "mvn", "lsl", "lsr", "asr", "rsb", "bic", "ldrsb",
+          "ldrsh", "mul", "mla", "pop", "push", "ssat", "usat", "sxtb", "uxtb", "sxth", "uxth"}
+
+
+def _disassembled(obj):
+    raw = subprocess.run(["arm-none-eabi-objdump", "-d", str(obj)],
+                         capture_output=True, text=True, check=True).stdout
+    rows = []
+    for line in raw.splitlines():
+        m = re.match(r"^\s+[0-9a-f]+:\s+([0-9a-f]{4})(?: ([0-9a-f]{4}))?\s+\t(\S+)\s*(.*)$", line)
+        if m and not m.group(3).startswith("."):
+            rows.append((m.group(1), m.group(2), m.group(3), m.group(4).split(";")[0].strip()))
+    return rows
+
+
+def _transfer_words(operands):
+    """Words moved by a multiple transfer: its register list, ranges expanded, a D register
+    counting 2 (the model's N for FPv4/FPv5-SP)."""
+    words = 0
+    for item in re.search(r"\{(.*)\}", operands).group(1).split(","):
+        item = item.strip()
+        m = re.fullmatch(r"([rsd])(\d+)-[rsd](\d+)", item)
+        count = int(m.group(3)) - int(m.group(2)) + 1 if m else 1
+        words += count * (2 if item.startswith("d") else 1)
+    return words
+
+
+@needs_tools
+@pytest.mark.parametrize("cpu,fpu", [("cortex-m4", "fpv4-sp-d16"), ("cortex-m7", "fpv5-sp-d16")])
+def test_decoder_agrees_with_objdump_on_the_kernels(tmp_path, cpu, fpu):
+    """Every instruction GCC emits for the runtime's kernels (reference and DSP paths) is
+    classified as objdump's mnemonic says."""
+    if shutil.which("arm-none-eabi-objdump") is None or shutil.which("cc") is None:
+        pytest.skip("needs arm-none-eabi-objdump and cc")
+    harness = tmp_path / "decode"
+    src = tmp_path / "decode.c"
+    src.write_text(_HARNESS)
+    subprocess.run(["cc", "-O1", "-I", qemu.PLUGIN_DIR, "-o", str(harness), str(src)], check=True)
+    kernels = os.path.join(ROOT, "runtime", "src", "kernels")
+    sources = [os.path.join(kernels, "reference", f) for f in ("fully_connected.cpp", "conv2d.cpp", "softmax.cpp",
+                                                                "quantize.cpp", "pooling.cpp", "elementwise.cpp")]
+    sources += [os.path.join(kernels, "arm", f) for f in ("fully_connected_dsp.cpp", "conv2d_dsp.cpp",
+                                                          "depthwise_conv2d_dsp.cpp", "pooling_dsp.cpp")]
+    rows = []
+    for i, s in enumerate(sources):
+        obj = tmp_path / ("k%d.o" % i)
+        subprocess.run(["arm-none-eabi-g++", "-mcpu=" + cpu, "-mthumb", "-mfpu=" + fpu, "-mfloat-abi=hard",
+                        "-O2", "-std=c++11", "-fno-exceptions", "-fno-rtti",
+                        "-I", os.path.join(ROOT, "runtime", "include"), "-c", s, "-o", str(obj)], check=True)
+        rows += _disassembled(obj)
+    assert len(rows) > 2000
+    feed = "".join(("%s %s\n" % (h1, h2)) if h2 else ("%s\n" % h1) for h1, h2, _, _ in rows)
+    got = subprocess.run([str(harness)], input=feed, capture_output=True, text=True, check=True).stdout.split("\n")
+    wrong = []
+    for (h1, h2, mn, ops), line in zip(rows, got):
+        cls, pcw, n = (int(x) for x in line.split())
+        want = _expected(mn, ops)
+        if CLASSES[cls] != want:
+            wrong.append("%s %s %s %s: decoded %s, objdump says %s" % (h1, h2 or "", mn, ops, CLASSES[cls], want))
+        elif want in ("ldm", "fp_ldm") and n != _transfer_words(ops):
+            wrong.append("%s %s %s: %d registers decoded" % (mn, ops, h1, n))
+    assert not wrong, "\n".join(wrong[:40])
+    seen = {_expected(mn, ops) for _, _, mn, ops in rows}
+    # The comparison covered the classes that matter for kernels, not only data processing.
+    assert {"alu", "it", "mul", "mull", "ld", "st_imm", "st_reg", "ldrd", "ldm", "br", "fp1"} <= seen, seen
