@@ -315,3 +315,37 @@ def test_decoder_agrees_with_objdump_on_the_kernels(tmp_path, cpu, fpu):
     seen = {_expected(mn, ops) for _, _, mn, ops in rows}
     # The comparison covered the classes that matter for kernels, not only data processing.
     assert {"alu", "it", "mul", "mull", "ld", "st_imm", "st_reg", "ldrd", "ldm", "br", "fp1"} <= seen, seen
+
+
+# -- parsing and reporting (no tools) --------------------------------------------------
+
+def test_parse_cycles_and_segments():
+    from utensor.bench import runner
+
+    log = ("utensor-icount: mark 0 at 10 (+10)\nutensor-cycles: mark 0 m4 20 m7 12\n"
+           "utensor-icount: mark 1 at 15 (+5)\nutensor-cycles: mark 1 m4 31 m7 16\n"
+           "utensor-icount: total 20\nutensor-cycles: total m4 40 m7 22\n")
+    marks, total = qemu.parse_cycles(log)
+    assert marks == [(0, {"cortex-m4": 20, "cortex-m7": 12}), (1, {"cortex-m4": 31, "cortex-m7": 16})]
+    assert total == {"cortex-m4": 40, "cortex-m7": 22}
+    # The instruction lines still parse as before.
+    assert qemu.parse_icount(log) == ([(0, 10, 10), (1, 15, 5)], 20)
+    r = runner.RunResult(0, 0, [0], [0], [[b""]], marks=[10, 15],
+                         cycle_marks={"cortex-m4": [20, 31], "cortex-m7": [12, 16]})
+    # Between the marks: everything after the first mark (1 cycle) up to the second.
+    assert r.cycle_segments(2, "cortex-m4") == [[10]] and r.cycle_segments(2, "cortex-m7") == [[3]]
+    with pytest.raises(Exception):
+        r.cycle_segments(3, "cortex-m4")
+
+
+def test_model_description_reads_the_plugin_table():
+    from utensor import cycle_model
+
+    table = cycle_model.cost_table()
+    assert table["cortex-m4"]["div"] == 12 and table["cortex-m4"]["fp_mac"] == 3
+    assert table["cortex-m7"]["ldm"] == "ceil(N/2)"
+    for core in ("cortex-m4", "cortex-m7"):
+        d = cycle_model.describe(core)
+        assert d["memory"] == "zero wait states" and d["assumptions"] and d["source"]
+    assert cycle_model.core_for_cpu("cortex-m4") == "cortex-m4"
+    assert cycle_model.core_for_cpu("cortex-m55") is None
