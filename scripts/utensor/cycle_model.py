@@ -45,6 +45,8 @@ CORE_ASSUMPTIONS = {
             "TBB/TBH), +1 when the target is a 32-bit instruction not on a word boundary",
             "MUL, MLA, MLS, long multiplies, SMLAD and the DSP/SIMD instructions 1",
             "FPU: VADD/VMUL & co 1, VMLA/VFMA & co 3, VDIV/VSQRT 14, VLDR/VSTR 2",
+            "literal loads (LDR Rx,[PC,#imm]) cost as any load: the TRM's possible extra cycle "
+            "of contention with instruction fetch is not charged",
         ],
     },
     "cortex-m7": {
@@ -64,7 +66,7 @@ CORE_ASSUMPTIONS = {
             "conditional direct branches predicted by their last outcome (4096-entry history "
             "by address, first prediction not taken), a misprediction costs 4 cycles; "
             "register and loaded branch targets always cost the 4-cycle refill; "
-            "unconditional direct branches are free of refill",
+            "unconditional direct branches (and a B made conditional by IT) are free of refill",
             "the branch history persists between runs: the second run of the same inference "
             "may be estimated a little faster than the first",
         ],

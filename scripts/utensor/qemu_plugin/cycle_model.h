@@ -37,6 +37,8 @@
  *     VPUSH/VPOP 1+N; VMOV of two core registers 2.
  *   - the first instruction of a translated block never pipelines with the one before it
  *     (it follows a branch or a block split).
+ *   - literal loads (LDR Rx,[PC,#imm]) cost as any load: the TRM's possible extra cycle of
+ *     contention with the fetch unit is not charged.
  *
  * ---- Cortex-M7 (dual issue, 6-stage pipeline): an approximation ------------------------
  * Arm publishes no per-instruction timing table for the Cortex-M7 (its TRM, DDI0489,
@@ -56,7 +58,8 @@
  *   - branches: direct conditional branches predicted by their own last outcome (first
  *     execution predicted not taken); a correct prediction costs nothing extra, a wrong one
  *     M7_REFILL cycles (4). Register and loaded targets (BX, POP {PC}, LDR PC, TBB) always
- *     pay M7_REFILL when taken; unconditional direct branches are predicted (no refill).
+ *     pay M7_REFILL when taken; unconditional direct branches are predicted (no refill),
+ *     and so is a B made conditional by an IT block (its encoding has no condition).
  */
 #ifndef UTENSOR_CYCLE_MODEL_H
 #define UTENSOR_CYCLE_MODEL_H
