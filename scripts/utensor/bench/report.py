@@ -62,6 +62,8 @@ def main_table(results: List[dict]) -> List[str]:
         cycles = r["estimated_cycles"][core] if core else None
         mpc = (r.get("macs_per_cycle") or {}).get(core) if core else None
         mpi = r.get("macs_per_instruction")
+        if mpi is None and r.get("macs") and r.get("instructions"):  # JSON of earlier versions
+            mpi = r["macs"] / r["instructions"]
         lines.append(
             f"| {r['model']} | {_n(r['instructions'])} | {_n(cycles)} "
             f"| {'-' if not mpi else f'{mpi:.3f}'} | {'-' if not mpc else f'{mpc:.3f}'} "
