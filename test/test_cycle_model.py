@@ -43,6 +43,8 @@ CASES = [
      5, "LDR 2 then 1 each: neighbouring loads pipeline", 4),
     ("ldr_address_from_load", "ldr r0, [r4]\nldr r1, [r0, #4]",
      4, "the second load's address is the first's result: no pipelining, 2 + 2", 3),
+    ("str_then_ldr", "str r0, [r4, #4]\nldr r1, [r4, #8]",
+     3, "STR 1, LDR 2: nothing pipelines after a store", 2),
     ("str_immediate", "str r0, [r4, #4]\nstr r1, [r4, #8]\nstrh r2, [r4, #12]",
      3, "STR Rx,[Ry,#imm] is always one cycle", 3),
     ("ldr_then_str_register_offset", "movs r5, #8\nnop\nldr r0, [r4, #4]\nstr r0, [r4, r5]",
@@ -65,6 +67,8 @@ CASES = [
      4, "B 1+P, P=2: the target is a 32-bit instruction off a word boundary; ADD.W 1", 2),
     ("call_return", "bl leaf_bx", 5, "BL 1+P (P=1) + BX LR 1+P (P=2: register target)", 6),
     ("call_pop_pc", "bl leaf_pop", 9, "BL 1+1 + PUSH {lr} 1+1 + POP {pc} 1+N+P (N=1, P=3)", 7),
+    ("ldr_pc", "adr.w r0, 3f\nadds r0, r0, #1\nstr r0, [r4, #32]\nldr pc, [r4, #32]\nnop\n3:",
+     8, "ADR 1, ADDS 1, STR 1, LDR PC 2+P (P=3: loaded target)", 8),
     ("fpu_ops", "vadd.f32 s0, s1, s2\nvmul.f32 s3, s1, s2\nvmla.f32 s4, s1, s2\nvfma.f32 s5, s1, s2\n"
      "vdiv.f32 s6, s1, s2\nvsqrt.f32 s7, s1",
      36, "VADD 1, VMUL 1, VMLA 3, VFMA 3, VDIV 14, VSQRT 14", 32),
