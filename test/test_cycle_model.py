@@ -63,6 +63,10 @@ CASES = [
      "SDIV 2..12: the model charges the upper bound (operands are not visible to the plugin)", 12),
     ("loop_subs_bne", "movs r0, #10\n1:\nsubs r0, r0, #1\nbne 1b",
      30, "MOVS 1 + 10 x SUBS 1 + 10 x BNE 1 + 9 taken x P=1 (direct, aligned 16-bit target)", 19),
+    ("dsp_mac_loop", "movs r0, #4\n1:\nldr r1, [r4, #4]\nldr r2, [r4, #8]\nsxtb16 r3, r1\n"
+     "sxtb16 r5, r2\nsmlad r6, r3, r5, r6\nsubs r0, r0, #1\nbne 1b",
+     36, "MOVS 1 + 4 x (LDR 2, LDR pipelined 1, SXTB16 1, SXTB16 1, SMLAD 1, SUBS 1, BNE 1) "
+     "+ 3 taken x P=1", 28),
     ("branch_to_unaligned_32bit", "b.n 2f\n.balign 4\nnop\n2:\nadd.w r0, r0, #1",
      4, "B 1+P, P=2: the target is a 32-bit instruction off a word boundary; ADD.W 1", 2),
     ("call_return", "bl leaf_bx", 5, "BL 1+P (P=1) + BX LR 1+P (P=2: register target)", 6),
