@@ -67,9 +67,9 @@ static uint64_t s_cycles[CORE_COUNT];
 
 /* What the block callback needs of a translated block: where it starts, whether its first
  * instruction is a 32-bit one off a word boundary (a refill then takes one more fetch), and
- * how its last instruction may leave it. Blocks are never freed by QEMU 7.2 on these boards
- * (no self-modifying code), and a retranslation allocates a new record: the few kilobytes
- * are kept until exit. */
+ * how its last instruction may leave it. Records are never freed: a block QEMU flushes and
+ * translates again gets a new one, so s_prev_block always points at live memory (a few
+ * kilobytes per firmware). */
 typedef struct {
   uint64_t start;
   uint64_t fallthrough; /* address after the last instruction */
