@@ -204,3 +204,26 @@ def test_cli_refuses_bad_arguments(capsys):
     assert cli.main(["bench", MODEL, "--board", "nucleo_f446re"]) == 1
     err = capsys.readouterr().err
     assert "not one of utensor's emulated boards" in err and "mps2_an386" in err
+
+
+@needs_tools
+def test_estimated_cycles_beside_instructions(result):
+    """Issue 15: the Cortex-M4 board's result carries the cycle estimate, its model and
+    MACs/cycle, total and per layer, consistent with the exact instruction counts."""
+    est = result["estimated_cycles"]["cortex-m4"]
+    assert result["estimated_cycles_runs"]["cortex-m4"] == [est, est]  # the M4 model is stateless
+    # Every instruction costs at least one cycle on a single-issue core; loads cost more.
+    assert result["instructions"] < est < 3 * result["instructions"]
+    assert result["macs_per_cycle"]["cortex-m4"] == pytest.approx(result["macs"] / est)
+    model = result["cycle_model"]
+    assert model["core"] == "cortex-m4" and model["memory"] == "zero wait states"
+    assert model["class_costs"]["ld"] == 2 and model["class_costs"]["ldm"] == "1+N"
+    assert any("zero-wait-state" in a for a in model["assumptions"])
+    lay = result["per_layer"]
+    cyc = [row["estimated_cycles"]["cortex-m4"] for row in lay["layers"]]
+    assert all(row["instructions"] <= c for row, c in zip(lay["layers"], cyc))
+    assert lay["sum_estimated_cycles"]["cortex-m4"] == sum(cyc) + lay["tail_estimated_cycles"]["cortex-m4"]
+    line = report.one_line(result)
+    assert f"est. {est:,} cycles on a Cortex-M4 (zero wait states)" in line and "MACs/cycle" in line
+    text = report.markdown([{"board": BOARD, "results": [result]}])
+    assert "est. cycles (Cortex-M4) | MACs/cycle |" in text

@@ -1,4 +1,5 @@
-"""`utensor bench MODEL... --board ID`: exact instructions per inference, arena, static
+"""`utensor bench MODEL... --board ID`: exact instructions per inference (and, on Cortex-M4
+and M7 boards, estimated cycles and MACs/cycle from the plugin's cost model), arena, static
 RAM, peak stack and flash split of each model on one board, outputs checked against
 tflite_micro, side by side with TensorFlow Lite Micro's figures (utensor/bench/)."""
 
@@ -19,7 +20,8 @@ def add_arguments(p):
     p.add_argument("--json", metavar="FILE", help="write the results as JSON")
     p.add_argument("--markdown", metavar="FILE", help="write the results as Markdown tables")
     p.add_argument("--layers", action="store_true",
-                   help="also build a per-layer firmware: instructions and MACs per instruction per operator")
+                   help="also build a per-layer firmware: instructions and MACs per instruction per operator "
+                        "(and estimated cycles and MACs per cycle on Cortex-M4/M7 boards)")
     p.add_argument("--seed", type=int, default=0, help="seed of the benchmark input (default 0)")
     p.add_argument("--jobs", type=int, default=2, help="parallel compile jobs (default 2)")
     p.add_argument("--render", nargs="+", metavar="JSON",

@@ -60,9 +60,14 @@ def qemu_command(board_id, elf_path, serial, extra_args=()):
     ]
 
 
-PLUGIN_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "qemu_plugin", "icount.c")
+PLUGIN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "qemu_plugin")
+PLUGIN_SOURCE = os.path.join(PLUGIN_DIR, "icount.c")
 _MARK_RE = re.compile(r"^utensor-icount: mark (\d+) at (\d+) \(\+(\d+)\)$", re.M)
 _TOTAL_RE = re.compile(r"^utensor-icount: total (\d+)$", re.M)
+_CYCLE_MARK_RE = re.compile(r"^utensor-cycles: mark (\d+) m4 (\d+) m7 (\d+)$", re.M)
+_CYCLE_TOTAL_RE = re.compile(r"^utensor-cycles: total m4 (\d+) m7 (\d+)$", re.M)
+# The cores the plugin's cycle model estimates (qemu_plugin/cycle_model.h), in its order.
+CYCLE_CORES = ("cortex-m4", "cortex-m7")
 
 
 def icount_plugin_path():
@@ -71,8 +76,12 @@ def icount_plugin_path():
     QEMU's TCG plugin API counts every executed instruction; markers placed in the
     firmware with UTENSOR_PORT_ICOUNT_MARK() report the count between them exactly,
     where the SysTick-based utensor_port_cycles() is exact to one timer tick."""
-    with open(PLUGIN_SOURCE, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    sha = hashlib.sha256()
+    for name in sorted(os.listdir(PLUGIN_DIR)):
+        if name.endswith((".c", ".h")):
+            with open(os.path.join(PLUGIN_DIR, name), "rb") as f:
+                sha.update(name.encode() + b"\0" + f.read())
+    digest = sha.hexdigest()[:16]
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     out_dir = os.path.join(cache, "utensor", "qemu-plugin-" + digest)
     library = os.path.join(out_dir, "libutensor_icount.so")
@@ -84,7 +93,7 @@ def icount_plugin_path():
                          "(cc/gcc) on PATH; apt-get install gcc, or run without it.")
     os.makedirs(out_dir, exist_ok=True)
     tmp = "%s.%d.tmp" % (library, os.getpid())
-    result = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", tmp, PLUGIN_SOURCE],
+    result = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-I", PLUGIN_DIR, "-o", tmp, PLUGIN_SOURCE],
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BoardError("Building %s failed:\n%s" % (PLUGIN_SOURCE, result.stderr.strip()))
@@ -102,6 +111,16 @@ def parse_icount(log_text):
     marks = [tuple(int(g) for g in m.groups()) for m in _MARK_RE.finditer(log_text)]
     total = _TOTAL_RE.search(log_text)
     return marks, (int(total.group(1)) if total else None)
+
+
+def parse_cycles(log_text):
+    """(marks, total) of the plugin's estimated cycles: marks as (index, {core: cycles
+    before the mark}), total as {core: cycles} (None when absent); cores as CYCLE_CORES."""
+    marks = [(int(m.group(1)), dict(zip(CYCLE_CORES, (int(m.group(2)), int(m.group(3))))))
+             for m in _CYCLE_MARK_RE.finditer(log_text)]
+    total = _CYCLE_TOTAL_RE.search(log_text)
+    return marks, (dict(zip(CYCLE_CORES, (int(total.group(1)), int(total.group(2)))))
+                   if total else None)
 
 
 def _check_elf(elf_path):

@@ -15,7 +15,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .. import convert
+from .. import convert, cycle_model
+from ..boards import get_board
 from ..errors import HarnessError
 from ..harness.cli_common import make_reference, read_model_bytes
 from ..harness.compare import compare
@@ -106,6 +107,10 @@ def _ratios(result: dict, board: str) -> Optional[dict]:
     return ratios
 
 
+def _per_cycle(macs_count: int, cycles: Optional[int]) -> Optional[float]:
+    return (macs_count / cycles) if cycles else None
+
+
 def _layers(conv, board: str, model_path: str, inputs, plain_outputs, jobs: int, log) -> dict:
     project = firmware.cache_dir(model_path, board, "layers")
     firmware.write_project(project, board, model_path, conv, inputs, "layers")
@@ -118,18 +123,29 @@ def _layers(conv, board: str, model_path: str, inputs, plain_outputs, jobs: int,
     if any(s != segs[0] for s in segs) or any(o != plain_outputs for o in res.outputs):
         raise HarnessError(f"{fw.elf}: the per-layer runs differ from each other or from the plain build.")
     seg = segs[0]
+    core = cycle_model.core_for_cpu(get_board(board).cpu)
+    # The first run's estimate: a cold branch history, like a single inference.
+    cyc = res.cycle_segments(len(ops) + 2, core)[0] if core else None
     rows = []
     for i, op in enumerate(ops):
         m = macs.operator_macs(conv.graph, op)
-        rows.append({
+        row = {
             "index": i,
             "op": op.op_type,
             "output_shape": list(conv.graph.tensor(op.outputs[0]).shape) if op.outputs else [],
             "instructions": seg[i],
             "macs": m,
             "macs_per_instruction": (m / seg[i]) if seg[i] else None,
-        })
+        }
+        if core:
+            row["estimated_cycles"] = {core: cyc[i]}
+            row["macs_per_cycle"] = {core: _per_cycle(m, cyc[i])}
+        rows.append(row)
+    extra = {}
+    if core:
+        extra = {"tail_estimated_cycles": {core: cyc[-1]}, "sum_estimated_cycles": {core: sum(cyc)}}
     return {
+        **extra,
         "layers": rows,
         # After the last operator's hook until invoke() returned.
         "tail_instructions": seg[-1],
@@ -188,6 +204,18 @@ def bench_model(model_path: str, board: str, *, layers: bool = False, seed: int 
         "outputs_ok": all(c.ok for c in comps),
         "max_abs_error": max((c.max_abs_error for c in comps), default=0.0),
     }
+    core = cycle_model.core_for_cpu(get_board(board).cpu)
+    if core:
+        cycles = [s[0] for s in res.cycle_segments(2, core)]
+        result["estimated_cycles"] = {core: cycles[0]}
+        result["estimated_cycles_runs"] = {core: cycles}
+        result["macs_per_cycle"] = {core: _per_cycle(result["macs"], cycles[0])}
+        result["cycle_model"] = cycle_model.describe(core)
+    else:
+        # Only the Cortex-M4 and M7 have a cycle model; other cores report instructions.
+        result["estimated_cycles"] = None
+        result["cycle_model"] = None
+    result["macs_per_instruction"] = _per_cycle(result["macs"], result["instructions"])
     if tflm_arena:
         result["tflm_host_arena"] = tflm.host_arena(model_path)
     result["vs_tflm"] = _ratios(result, board)

@@ -14,11 +14,34 @@ def _r(x) -> str:
     return "-" if x is None else f"{x:.2f}"
 
 
+def _core(r: dict):
+    """The modelled core of a result with a cycle estimate, else None."""
+    est = r.get("estimated_cycles")
+    return next(iter(est)) if est else None
+
+
+def _core_name(core: str) -> str:
+    return core.replace("cortex-", "Cortex-").replace("-m", "-M")
+
+
+def cycles_text(r: dict) -> str:
+    """'; est. N cycles on a Cortex-M4 (zero wait states), X MACs/cycle, Y MACs/instruction'
+    for a result with a cycle estimate, '' otherwise."""
+    core = _core(r)
+    if not core:
+        return ""
+    mpc = (r.get("macs_per_cycle") or {}).get(core)
+    mpi = r.get("macs_per_instruction")
+    return (f"; est. {r['estimated_cycles'][core]:,} cycles on a {_core_name(core)} (zero wait states)"
+            + (f", {mpc:.3f} MACs/cycle" if mpc else "")
+            + (f", {mpi:.3f} MACs/instruction" if mpi else ""))
+
+
 def one_line(r: dict) -> str:
     f, ram = r["flash"], r["ram"]
     verdict = "bit-exact" if r["bit_exact"] else ("within tolerance" if r["outputs_ok"] else "MISMATCH")
     return (f"{r['model']} on {r['board']}: {r['instructions']:,} instructions "
-            f"({'repeatable' if r['repeatable'] else 'NOT REPEATABLE'}); arena {r['arena_bytes']:,} B "
+            f"({'repeatable' if r['repeatable'] else 'NOT REPEATABLE'}){cycles_text(r)}; arena {r['arena_bytes']:,} B "
             f"(lower bound {r['arena_lower_bound']:,}); model RAM {ram['model_ram']:,} B; static RAM "
             f"{ram['static_total']:,} B; peak stack {ram['peak_stack']:,} B; flash {f['total']:,} B "
             f"(weights {f['weights']:,}, generated {f['generated_code']:,}, runtime+kernels "
@@ -27,15 +50,24 @@ def one_line(r: dict) -> str:
 
 def main_table(results: List[dict]) -> List[str]:
     lines = [
-        "| model | instructions | arena B (lower bound) | model RAM B | static RAM B | peak stack B "
+        "| model | instructions | est. cycles | MACs/instr. | MACs/cycle | arena B (lower bound) "
+        "| model RAM B | static RAM B | peak stack B "
         "| flash B | weights | generated code | runtime+kernels | board+libc | bench input | vs tflite_micro |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         f, ram = r["flash"], r["ram"]
         verdict = "bit-exact" if r["bit_exact"] else ("ok" if r["outputs_ok"] else "**MISMATCH**")
+        core = _core(r)
+        cycles = r["estimated_cycles"][core] if core else None
+        mpc = (r.get("macs_per_cycle") or {}).get(core) if core else None
+        mpi = r.get("macs_per_instruction")
+        if mpi is None and r.get("macs") and r.get("instructions"):  # JSON of earlier versions
+            mpi = r["macs"] / r["instructions"]
         lines.append(
-            f"| {r['model']} | {_n(r['instructions'])} | {_n(r['arena_bytes'])} ({_n(r['arena_lower_bound'])}) "
+            f"| {r['model']} | {_n(r['instructions'])} | {_n(cycles)} "
+            f"| {'-' if not mpi else f'{mpi:.3f}'} | {'-' if not mpc else f'{mpc:.3f}'} "
+            f"| {_n(r['arena_bytes'])} ({_n(r['arena_lower_bound'])}) "
             f"| {_n(ram['model_ram'])} | {_n(ram['static_total'])} | {_n(ram['peak_stack'])} "
             f"| {_n(f['total'])} | {_n(f['weights'])} | {_n(f['generated_code'])} "
             f"| {_n(f['runtime_kernels'])} | {_n(f['board_support_libc'])} | {_n(f.get('bench_input', 0))} | {verdict} |")
@@ -74,21 +106,31 @@ def layer_table(r: dict) -> List[str]:
     lay = r.get("per_layer")
     if not lay:
         return []
+    core = _core(r)
+    cyc_head = f" est. cycles ({_core_name(core)}) | MACs/cycle |" if core else ""
     lines = [
         f"#### {r['model']} on {r['board']}: per layer",
         "",
-        "| # | operator | output | instructions | share | MACs | MACs/instr. |",
-        "|---:|---|---|---:|---:|---:|---:|",
+        "| # | operator | output | instructions | share | MACs | MACs/instr. |" + cyc_head,
+        "|---:|---|---|---:|---:|---:|---:|" + ("---:|---:|" if core else ""),
     ]
     total = lay["sum_instructions"] or 1
     for row in lay["layers"]:
         shape = "x".join(str(d) for d in row["output_shape"])
         mpi = "-" if not row["macs"] else f"{row['macs_per_instruction']:.3f}"
+        cyc = ""
+        if core:
+            mpc = row["macs_per_cycle"][core]
+            cyc = f" {_n(row['estimated_cycles'][core])} | {'-' if not mpc else f'{mpc:.3f}'} |"
         lines.append(f"| {row['index']} | {row['op']} | {shape} | {_n(row['instructions'])} "
-                     f"| {100.0 * row['instructions'] / total:.1f}% | {_n(row['macs'] or None)} | {mpi} |")
+                     f"| {100.0 * row['instructions'] / total:.1f}% | {_n(row['macs'] or None)} | {mpi} |" + cyc)
     macs = sum(row["macs"] for row in lay["layers"])
+    cyc = ""
+    if core:
+        sum_cyc = lay["sum_estimated_cycles"][core]
+        cyc = f" {_n(sum_cyc)} | {(macs / sum_cyc if sum_cyc else 0):.3f} |"
     lines.append(f"| | total | | {_n(lay['sum_instructions'])} | 100% | {_n(macs)} "
-                 f"| {macs / total:.3f} |")
+                 f"| {macs / total:.3f} |" + cyc)
     lines += ["", f"Each layer's count includes its hook call (a call, one mark instruction, a return); "
                   f"all hooks together cost {lay['hook_overhead_total']:,} instructions over the plain "
                   f"build's {r['instructions']:,}.", ""]
@@ -197,6 +239,14 @@ driver as `main.cpp`):
   input and a run is accepted only if both counts are equal. The plugin itself is
   calibrated in `test/test_platform.py` (a loop of 1,000,000 two-instruction turns counts
   exactly 2,000,000).
+- **est. cycles**: an estimate, not a measurement: the same executed instruction
+  stream priced by a per-instruction cost model of the board's core (Cortex-M4 boards:
+  the TRM's instruction timings; Cortex-M7 boards: a stated dual-issue approximation, Arm
+  publishing no M7 table), at zero wait states, applied by the same QEMU plugin
+  (`scripts/utensor/qemu_plugin/cycle_model.h`). The JSON's `cycle_model` states every
+  assumption and the cost per instruction class; `test/test_cycle_model.py` checks the M4
+  model on microbenchmarks whose cycle counts the TRM gives. Other cores: `-`.
+  **MACs/cycle** = MACs / est. cycles, beside **MACs/instr.** = MACs / instructions.
 - **arena**: the model's one static buffer for activations and scratch (`kArenaBytes` of
   the generated descriptor; equal to the `arena` symbol in the ELF). **lower bound**: the
   largest set of buffers the plan must keep live together.

@@ -7,7 +7,7 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from typing import List
+from typing import Dict, List
 
 from .. import qemu
 from ..errors import HarnessError
@@ -26,6 +26,8 @@ class RunResult:
     outputs: List[List[bytes]]  # per run, per output tensor
     marks: List[int] = field(default_factory=list)  # instructions before each mark
     total_instructions: int = 0
+    # Per modelled core (qemu.CYCLE_CORES): estimated cycles before each mark.
+    cycle_marks: Dict[str, List[int]] = field(default_factory=dict)
 
     def segments(self, marks_per_run: int) -> List[List[int]]:
         """Per run, the instructions strictly between consecutive marks (the mark
@@ -37,6 +39,20 @@ class RunResult:
         runs = []
         for r in range(len(self.statuses)):
             at = self.marks[r * marks_per_run:(r + 1) * marks_per_run]
+            runs.append([b - a - 1 for a, b in zip(at, at[1:])])
+        return runs
+
+    def cycle_segments(self, marks_per_run: int, core: str) -> List[List[int]]:
+        """Per run, the estimated `core` cycles strictly between consecutive marks (the
+        mark instruction, 1 cycle, not counted)."""
+        at_all = self.cycle_marks.get(core, [])
+        if len(at_all) != marks_per_run * len(self.statuses):
+            raise HarnessError(
+                f"the cycle estimate saw {len(at_all)} marks, "
+                f"{marks_per_run * len(self.statuses)} expected.")
+        runs = []
+        for r in range(len(self.statuses)):
+            at = at_all[r * marks_per_run:(r + 1) * marks_per_run]
             runs.append([b - a - 1 for a, b in zip(at, at[1:])])
         return runs
 
@@ -65,6 +81,7 @@ def run(board_id: str, elf: str, timeout_s: float = 600.0) -> RunResult:
     for m in _OUT_RE.finditer(uart):
         outputs.setdefault(int(m.group(1)), {})[int(m.group(2))] = bytes.fromhex(m.group(3))
     marks, total = qemu.parse_icount(log)
+    cycle_marks, _ = qemu.parse_cycles(log)
     return RunResult(
         arena_bytes=int(model.group(2)),
         weight_bytes=int(model.group(3)),
@@ -73,4 +90,5 @@ def run(board_id: str, elf: str, timeout_s: float = 600.0) -> RunResult:
         outputs=[[outputs[r][i] for i in sorted(outputs.get(r, {}))] for r, _, _ in runs],
         marks=[at for _, at, _ in marks],
         total_instructions=total or 0,
+        cycle_marks={core: [m[core] for _, m in cycle_marks] for core in qemu.CYCLE_CORES},
     )
