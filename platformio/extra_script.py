@@ -15,6 +15,9 @@ Options (paths relative to the project):
                                       --user-op (see utensor/custom_op.hpp)
   custom_utensor_keep_inputs          yes: invoke() leaves the models' inputs intact
                                       (--keep-inputs: no buffer planned over them)
+  custom_utensor_shared_arena         yes: the models never run at the same time and
+                                      share one arena sized for the largest
+                                      (--shared-arena)
   custom_utensor_guard                yes: arena canaries checked after every layer
                                       (--guard, and -DUTENSOR_ARENA_GUARD for the build;
                                       on as well when build_flags define that macro)
@@ -48,6 +51,7 @@ OPTION_PYTHON = "custom_utensor_python"
 OPTION_USER_OPS = "custom_utensor_user_ops"
 OPTION_GUARD = "custom_utensor_guard"
 OPTION_KEEP_INPUTS = "custom_utensor_keep_inputs"
+OPTION_SHARED_ARENA = "custom_utensor_shared_arena"
 GUARD_MACRO = "UTENSOR_ARENA_GUARD"
 STAMP_FORMAT = "utensor-extra-script-2"
 
@@ -86,7 +90,7 @@ def _hash_file(digest, path):
 
 
 def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops=(), guard=False,
-                  keep_inputs=False):
+                  keep_inputs=False, shared_arena=False):
     """A digest of everything the generated sources depend on."""
     digest = hashlib.sha256()
     digest.update(STAMP_FORMAT.encode())
@@ -94,6 +98,8 @@ def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops
         digest.update(b"guard\n")
     if keep_inputs:
         digest.update(b"keep_inputs\n")
+    if shared_arena:
+        digest.update(b"shared_arena\n")
     for name in user_ops:
         digest.update(("user_op=%s\n" % name).encode())
     for label, value in (("python", python), ("python_real", os.path.realpath(python)),
@@ -109,7 +115,7 @@ def compute_stamp(models, data_file, python, generator_dir, output_dir, user_ops
 
 
 def converter_command(python, models, output_dir, data_file=None, user_ops=(), guard=False,
-                      keep_inputs=False):
+                      keep_inputs=False, shared_arena=False):
     # --exclusive: the folder is ours; a model dropped from the option leaves no files
     # behind to be compiled.
     cmd = [python, "-m", "utensor", "convert"] + list(models) + ["-o", output_dir, "--exclusive"]
@@ -117,6 +123,8 @@ def converter_command(python, models, output_dir, data_file=None, user_ops=(), g
         cmd += ["--guard"]
     if keep_inputs:
         cmd += ["--keep-inputs"]
+    if shared_arena:
+        cmd += ["--shared-arena"]
     if data_file:
         cmd += ["--representative-data", data_file]
     for name in user_ops:
@@ -232,7 +240,7 @@ def remove_file(path):
 
 def generate(project_dir, build_dir, library_dir, models_option, data_option, python,
              run=subprocess.run, out=sys.stdout, err=sys.stderr, user_ops_option="", guard=False,
-             platformio_python=None, keep_inputs=False):
+             platformio_python=None, keep_inputs=False, shared_arena=False):
     """Convert when needed. Returns (gen_src_dir, ok); prints the converter's output.
     platformio_python: PlatformIO's own interpreter, which may get the converter's
     requirements installed (see ensure_requirements)."""
@@ -256,7 +264,7 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
 
     user_ops = options.names(user_ops_option)
     stamp = compute_stamp(models, data_file, python, os.path.join(scripts_dir, "utensor"),
-                          gen_src, user_ops, guard, keep_inputs)
+                          gen_src, user_ops, guard, keep_inputs, shared_arena)
     if read_stamp(stamp_path) == stamp and os.path.isdir(gen_src):
         out.write("[utensor] generated sources up to date (%d model%s)\n"
                   % (len(models), "" if len(models) == 1 else "s"))
@@ -266,7 +274,7 @@ def generate(project_dir, build_dir, library_dir, models_option, data_option, py
     remove_file(stamp_path)
     if not ensure_requirements(python, platformio_python, scripts_dir, run, out, err):
         return gen_src, False
-    cmd = converter_command(python, models, gen_src, data_file, user_ops, guard, keep_inputs)
+    cmd = converter_command(python, models, gen_src, data_file, user_ops, guard, keep_inputs, shared_arena)
     try:
         result = run(cmd, cwd=project_dir, env=converter_environ(os.environ, scripts_dir),
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
@@ -296,7 +304,9 @@ def check_board_budget(gen_src, board_id, flash_bytes, ram_bytes):
     except (OSError, ValueError, KeyError):
         return None  # an older converter's output: the linker still checks
     weights = sum(int(m["weight_bytes"]) for m in models)
-    arena = sum(int(m["arena_bytes"]) for m in models)
+    # models converted with --shared-arena count once, at the largest of them
+    shared = [int(m["arena_bytes"]) for m in models if m.get("shared_arena")]
+    arena = sum(int(m["arena_bytes"]) for m in models if not m.get("shared_arena")) + max(shared or [0])
     names = ", ".join(m["name"] for m in models)
     problems = []
     if flash_bytes and weights > flash_bytes:
@@ -348,7 +358,8 @@ def main():
             models_option, project_option(OPTION_DATA, ""), python,
             user_ops_option=project_option(OPTION_USER_OPS, ""), guard=guard,
             platformio_python=platformio_python,
-            keep_inputs=_project_options(library_dir).is_yes(project_option(OPTION_KEEP_INPUTS, "")))
+            keep_inputs=_project_options(library_dir).is_yes(project_option(OPTION_KEEP_INPUTS, "")),
+            shared_arena=_project_options(library_dir).is_yes(project_option(OPTION_SHARED_ARENA, "")))
         if not ok:
             env.Exit(1)  # noqa: F821
         board = env.BoardConfig()  # noqa: F821

@@ -11,7 +11,8 @@
 # and `#include "my_model.hpp"` in app. Options:
 #
 #   utensor_add_model(<target> <model>... [NAME <name>] [REPRESENTATIVE_DATA <file>]
-#                     [USER_OPS <op>...] [PYTHON <interpreter>] [KEEP_INPUTS])
+#                     [USER_OPS <op>...] [PYTHON <interpreter>] [KEEP_INPUTS]
+#                     [SHARED_ARENA])
 #
 #   <model>...           .tflite files (Keras .keras/.h5 files and SavedModel folders need
 #                        an interpreter with TensorFlow); all models of a target in one call
@@ -22,6 +23,8 @@
 #   PYTHON               interpreter running the converter (default: UTENSOR_PYTHON, else
 #                        the Python 3 CMake finds); it needs numpy and jinja2
 #   KEEP_INPUTS          invoke() leaves the models' inputs intact (--keep-inputs)
+#   SHARED_ARENA         the models never run at the same time: one arena sized for the
+#                        largest (--shared-arena; utensor_shared_arena.cpp)
 #
 # The converter reruns when a model, the data or a converter source changes; its output
 # goes to <binary dir>/utensor_gen/<target>/. With Mbed CE (the mbed-core-flags target
@@ -56,7 +59,7 @@ function(_utensor_model_name path out_var)
 endfunction()
 
 function(utensor_add_model target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "KEEP_INPUTS" "NAME;REPRESENTATIVE_DATA;PYTHON" "USER_OPS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "KEEP_INPUTS;SHARED_ARENA" "NAME;REPRESENTATIVE_DATA;PYTHON" "USER_OPS")
   set(models ${ARG_UNPARSED_ARGUMENTS})
   if(NOT TARGET ${target})
     message(FATAL_ERROR "utensor_add_model: ${target} is not a target; call it after "
@@ -107,6 +110,10 @@ function(utensor_add_model target)
   list(APPEND args -o "${out_dir}" --exclusive)
   if(ARG_KEEP_INPUTS)
     list(APPEND args --keep-inputs)
+  endif()
+  if(ARG_SHARED_ARENA)
+    list(APPEND args --shared-arena)
+    list(APPEND outputs "${out_dir}/utensor_shared_arena.cpp")
   endif()
   if(ARG_NAME)
     list(APPEND args --name "${ARG_NAME}")

@@ -17,6 +17,9 @@ def add_arguments(p):
 
     p.add_argument("--keep-inputs", action="store_true",
                    help="plan no buffer over the model's inputs, so invoke() leaves them intact (arena grows)")
+    p.add_argument("--shared-arena", action="store_true",
+                   help="these models never run at the same time: their default arena is one arena of the "
+                        "folder (utensor_shared_arena.cpp) sized for the largest")
     p.add_argument("--no-registry", action="store_true",
                    help="write no utensor_models.cpp (its symbols are global: one registry per firmware)")
     p.add_argument("--exclusive", action="store_true",
@@ -27,7 +30,7 @@ def main(args) -> int:
     conversions = convert.convert_to_directory(
         args.models, args.output, name=args.name, representative_data=args.representative_data,
         user_ops=args.user_op, guard=args.guard, registry=not args.no_registry,
-        exclusive=args.exclusive, keep_inputs=args.keep_inputs,
+        exclusive=args.exclusive, keep_inputs=args.keep_inputs, shared_arena=args.shared_arena,
     )
     for c in conversions:
         print(c.summary())

@@ -18,6 +18,8 @@ REGISTRY_FILE = "utensor_models.cpp"
 MANIFEST_FILE = "utensor_models.json"
 # Written once per conversion, besides each model's <name>.hpp and <name>.cpp.
 SHARED_FILES = (REGISTRY_FILE, MANIFEST_FILE)
+# The one arena of the folder's models converted with --shared-arena (only when there are).
+SHARED_ARENA_FILE = "utensor_shared_arena.cpp"
 
 
 @dataclass
@@ -60,10 +62,12 @@ GUARD_BYTES = 16  # canary after every arena buffer with --guard (utensor/guard.
 
 
 def convert_graph(graph: Graph, user_ops: Sequence[str] = (), guard: bool = False,
-                  keep_inputs: bool = False) -> Conversion:
+                  keep_inputs: bool = False, shared_arena: bool = False) -> Conversion:
     """guard: plan canaries between arena buffers and emit their checks (--guard).
-    keep_inputs: no byte of a model input is reused, so invoke() leaves inputs intact."""
+    keep_inputs: no byte of a model input is reused, so invoke() leaves inputs intact.
+    shared_arena: the model's default arena is its folder's shared one (--shared-arena)."""
     graph.keep_inputs = keep_inputs
+    graph.shared_arena = shared_arena
     graph = passes.run_all(graph, user_ops)
     calls = lower_graph(graph, user_ops)
     plan = planner.plan_memory(
@@ -75,9 +79,10 @@ def convert_graph(graph: Graph, user_ops: Sequence[str] = (), guard: bool = Fals
 
 
 def convert_file(path: str, name: Optional[str] = None, representative_data: Optional[str] = None,
-                 user_ops: Sequence[str] = (), guard: bool = False, keep_inputs: bool = False) -> Conversion:
+                 user_ops: Sequence[str] = (), guard: bool = False, keep_inputs: bool = False,
+                 shared_arena: bool = False) -> Conversion:
     return convert_graph(read_model(path, name=name, representative_data=representative_data), user_ops,
-                         guard=guard, keep_inputs=keep_inputs)
+                         guard=guard, keep_inputs=keep_inputs, shared_arena=shared_arena)
 
 
 TEMP_PREFIX = ".utensor-"
@@ -132,6 +137,7 @@ def manifest(conversions: Sequence[Conversion], kept: Sequence[dict] = ()) -> st
             "sha256": c.graph.source_sha256,
             "arena_bytes": c.emitted.arena_bytes,
             "weight_bytes": c.emitted.weight_bytes,
+            "shared_arena": c.graph.shared_arena,
         }
         for c in conversions
     ]
@@ -230,18 +236,22 @@ def convert_to_directory(
     registry: bool = True,
     exclusive: bool = False,
     keep_inputs: bool = False,
+    shared_arena: bool = False,
 ) -> List[Conversion]:
     """Convert every model first, then write: a bad model leaves the directory untouched.
 
     Conversions into one folder compose: models converted there before stay (unless
     `exclusive`, which removes their files: the build integrations own their folder), and
     the registry and manifest list them all. `registry=False` writes no registry (its two
-    symbols are global: a firmware linking several folders keeps one registry)."""
+    symbols are global: a firmware linking several folders keeps one registry).
+    `shared_arena`: these models' default arena is the folder's one shared arena, sized
+    for the largest model converted into the folder this way (utensor_shared_arena.cpp):
+    for models that never run at the same time."""
     if name and len(paths) > 1:
         raise UtensorError("--name applies to a single model; convert the models one by one to name each.")
     user_ops = custom.check_names(user_ops)
     conversions = [convert_file(p, name=name, representative_data=representative_data, user_ops=user_ops,
-                                guard=guard, keep_inputs=keep_inputs)
+                                guard=guard, keep_inputs=keep_inputs, shared_arena=shared_arena)
                    for p in paths]
     custom.check_all_used(user_ops, [c.graph for c in conversions])
     names = [c.graph.name for c in conversions]
@@ -255,7 +265,11 @@ def convert_to_directory(
     listed = [m["name"] for m in kept] + names
     if registry:
         files.append((os.path.join(out_dir, REGISTRY_FILE), emitter.emit_registry(listed)))
-    files.append((os.path.join(out_dir, MANIFEST_FILE), manifest(conversions, kept)))
+    models_json = manifest(conversions, kept)
+    files.append((os.path.join(out_dir, MANIFEST_FILE), models_json))
+    sharing = [m for m in json.loads(models_json)["models"] if m.get("shared_arena")]
+    if sharing:
+        files.append((os.path.join(out_dir, SHARED_ARENA_FILE), emitter.emit_shared_arena(sharing)))
     try:
         os.makedirs(out_dir, exist_ok=True)
         remove_stale_temps(out_dir)
@@ -266,6 +280,8 @@ def convert_to_directory(
                     _unlink(os.path.join(out_dir, m["name"] + ext))
         if not registry:
             _unlink(os.path.join(out_dir, REGISTRY_FILE))
+        if not sharing:
+            _unlink(os.path.join(out_dir, SHARED_ARENA_FILE))
     except OSError as e:
         raise UtensorError(
             f"cannot write the generated sources to {out_dir}: {e.strerror or e} "

@@ -376,6 +376,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         consumed_inputs=[i.accessor for i in inputs if i.consumed],
         global_alias=not naming.needs_namespace_only(cls),
         arena_attr=f"UTENSOR_MODEL_{upper}_ARENA_ATTRIBUTE",
+        shared_arena=graph.shared_arena,
         weights_attr=f"UTENSOR_MODEL_{upper}_WEIGHTS_ATTRIBUTE",
     )
     # The .cpp checks it was generated with the header beside it (a conversion killed
@@ -411,6 +412,12 @@ def _render_call(env, module, ctx: OpContext, streamed) -> str:
     return env.get_template("row_stream.j2").render(
         c=ctx, s=streamed, band_call=band_call, input=ctx.ins[0], output=ctx.outs[0]
     ).strip()
+
+
+def emit_shared_arena(models: Sequence[dict]) -> str:
+    """utensor_shared_arena.cpp for manifest entries converted with --shared-arena."""
+    return environment().get_template("shared_arena.cpp.j2").render(
+        models=list(models), bytes=max(m["arena_bytes"] for m in models), version=__version__)
 
 
 def emit_registry(model_names: Sequence[str]) -> str:

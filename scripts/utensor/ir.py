@@ -105,6 +105,8 @@ class Graph:
     io_names: Dict[int, str] = field(default_factory=dict)
     # Model inputs stay intact through invoke() (the planner reuses none of their bytes).
     keep_inputs: bool = False
+    # --shared-arena: the default arena is the folder's one shared arena (utensor_shared_arena.cpp).
+    shared_arena: bool = False
 
     def storage(self, index: int) -> Tuple[int, int]:
         """(root tensor, byte offset into it) of the storage tensor `index` lives in: itself
