@@ -393,10 +393,10 @@ CASES = {
                            "negative dimension"),
     "absurd dimensions": (lambda m: setattr(_tensors(m)[22], "shape", np.array([1, 65536, 65536, 64], np.int32)),
                           "more than 2\\*\\*31"),
-    "scale count": (lambda m: _set_scales(m, np.ones(3, np.float32)), "3 quantization scales but 64 zero points"),
     "nan scale": (lambda m: _set_scales(m, np.full(64, np.nan, np.float32)), "invalid quantization scale"),
     "zero point range": (lambda m: setattr(_tensors(m)[0].quantization, "zeroPoint", np.array([300], np.int64)),
                          "zero point outside \\[-128, 127\\]"),
+    # TFLite Micro would read past the buffer (its outputs change): refused.
     "buffer size": (lambda m: setattr(m.buffers[_tensors(m)[_weights_index(m)].buffer], "data",
                                       np.zeros(10, np.uint8)), "2560 bytes\\) has a constant buffer of 10 bytes"),
     "swapped operators": (lambda m: setattr(m.subgraphs[0], "operators", [_ops(m)[1], _ops(m)[0]] + _ops(m)[2:]),
@@ -435,6 +435,16 @@ FILTER_SCALE_CASES = {
                                      setattr(_tensors(m)[_weights_index(m)].quantization, "zeroPoint",
                                              np.zeros(3, np.int64))),
                           r"operator #0 CONV_2D: filter tensor .* has 3 scales along axis 0; expected 1 or 64 along axis 0"),
+    # 3 scales and the 64 zero points of the file: the loader repeats the first zero point
+    # (TFLM too), then CONV_2D refuses the scales (TFLM: "scale->size == 1 || ... was not true").
+    "per-channel count, 64 zero points": (
+        lambda m: _set_scales(m, np.ones(3, np.float32)),
+        r"operator #0 CONV_2D: filter tensor .* has 3 scales along axis 0; expected 1 or 64 along axis 0"),
+    # Scales without zero points: TFLM's loader leaves the tensor unquantized, its CONV_2D
+    # then refuses it in Prepare; so does utensor's lowering.
+    "scales without zero points": (
+        lambda m: setattr(_tensors(m)[_weights_index(m)].quantization, "zeroPoint", None),
+        r"operator #0 CONV_2D: filter tensor .* is int8 without quantization parameters"),
     "quantized dimension": (lambda m: setattr(_tensors(m)[_weights_index(m)].quantization,
                                               "quantizedDimension", 7),
                             r"operator #0 CONV_2D: filter tensor .* has 64 scales along axis 7; expected 1 or 64 along axis 0"),
@@ -495,8 +505,6 @@ def _while_op(m):
 
 UNSUPPORTED = {
     "float16 tensor": (_fp16_weights, "has type FLOAT16, which utensor does not support"),
-    "dynamic batch > 1": (lambda m: setattr(_tensors(m)[0], "shapeSignature", np.array([-1, 49, -1, 1], np.int32)),
-                          "dynamic dimension"),
     "variable tensor": (lambda m: setattr(_tensors(m)[22], "isVariable", True), "variable \\(stateful\\)"),
     "control flow": (_while_op, "operator 12 \\(WHILE\\) runs another subgraph"),
     "newer operator": (lambda m: setattr(m.operatorCodes[0], "builtinCode", 4000), "builtin operator 4000, newer"),
@@ -517,6 +525,54 @@ def test_dynamic_batch_of_one_is_accepted(tmp_path):
     path = mutated(tmp_path, KWS_INT8, lambda m: setattr(_tensors(m)[0], "shapeSignature",
                                                          np.array([-1, 49, 10, 1], np.int32)))
     assert read_tflite(path).tensors[0].shape == (1, 49, 10, 1)
+
+
+# What TFLite Micro's loader accepts and utensor used to refuse (micro_allocator.cc,
+# InitializeTfLiteTensorFromFlatbuffer): each mutant runs on tflite_micro, so utensor
+# converts it and matches tflite_micro bit for bit.
+
+def _extra_buffer_bytes(m):
+    b = m.buffers[_tensors(m)[_weights_index(m)].buffer]
+    b.data = np.concatenate([np.asarray(b.data, np.uint8), np.full(16, 0x55, np.uint8)])
+
+
+def _custom_quantization_details(m):
+    q = _tensors(m)[_weights_index(m)].quantization
+    q.detailsType = fb.QuantizationDetails.CustomQuantization
+    q.details = fb.CustomQuantizationT()
+    q.details.custom = [1, 2, 3]
+
+
+ACCEPTED_AS_TFLM = {
+    # TFLM never reads shape_signature: it runs the tensor at `shape`.
+    "dynamic dimensions": lambda m: setattr(_tensors(m)[0], "shapeSignature",
+                                            np.array([-1, 49, -1, 1], np.int32)),
+    "shape_signature of another rank": lambda m: setattr(_tensors(m)[0], "shapeSignature",
+                                                         np.array([-1, 490], np.int32)),
+    # One zero point for 64 per-channel scales (symmetric weights), or any other count:
+    # TFLM repeats the first one.
+    "one zero point for per-channel scales": lambda m: setattr(
+        _tensors(m)[_weights_index(m)].quantization, "zeroPoint", np.zeros(1, np.int64)),
+    "two zero points for 64 scales": lambda m: setattr(
+        _tensors(m)[_weights_index(m)].quantization, "zeroPoint", np.zeros(2, np.int64)),
+    # TFLM reads the bytes the shape needs; the rest of the buffer is never read.
+    "constant buffer longer than the tensor": _extra_buffer_bytes,
+    # TFLM never reads the details union; the scales and zero points are used.
+    "custom quantization details": _custom_quantization_details,
+}
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED_AS_TFLM))
+def test_what_tflite_micro_accepts_is_accepted(tmp_path, case):
+    from opcheck import assert_matches_reference
+
+    path = mutated(tmp_path, KWS_INT8, ACCEPTED_AS_TFLM[case], name="kws_tflm_ok.tflite")
+    g = read_tflite(str(path))
+    assert g.tensors[0].shape == (1, 49, 10, 1)
+    w = g.tensor(g.operators[0].inputs[1])
+    assert w.data.shape == (64, 10, 4, 1) and len(w.quant.zero_point) == len(w.quant.scale) == 64
+    with open(path, "rb") as f:
+        assert_matches_reference(f.read(), samples=2, seed=3, name="kws_tflm_ok")
 
 
 def test_unreferenced_extra_subgraph_is_ignored(tmp_path):

@@ -157,6 +157,37 @@ TABLE.add(Family(
 ))
 
 TABLE.add(Family(
+    _P + "transpose_conv.hpp", "utensor/kernels/transpose_conv.hpp",
+    "TRANSPOSE_CONV's parameters (kernels/transpose_conv.hpp states the layouts and the padding).",
+    structs=[
+        _shape("TransposeConvShape",
+               "The geometry of a transposed 2-D convolution, NHWC: input pixel (y, x) spreads "
+               "its filter over the output window starting at (y * stride_height - pad_top, "
+               "x * stride_width - pad_left), clipped to the output.",
+               Field("batches", I32, "N"),
+               Field("input_height", I32, "H_IN"),
+               Field("input_width", I32, "W_IN"),
+               Field("input_channels", I32, "C_IN"),
+               Field("filter_height", I32, "KH"),
+               Field("filter_width", I32, "KW"),
+               Field("output_height", I32, "H_OUT (the output tensor's, as TFLite Micro)"),
+               Field("output_width", I32, "W_OUT"),
+               Field("output_channels", I32, "C_OUT"),
+               Field("stride_height", I32, ">= 1"),
+               Field("stride_width", I32, ">= 1"),
+               Field("pad_top", I32, "output rows cut above (TFLite's padding_values.height)"),
+               Field("pad_left", I32, "output columns cut left (padding_values.width)")),
+        Struct("TransposeConvS8Params", "int8 per-channel transposed convolution.", [
+            Field("shape", Nested("TransposeConvShape"), "the geometry"),
+            Field("input_offset", I32, "minus the input zero point, in [-127, 128]"),
+            Field("output_offset", I32, "the output zero point, in [-128, 127]"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I8_MIN, _I8_MAX]),
+        Struct("TransposeConvF32Params", "float32 transposed convolution.", [
+            Field("shape", Nested("TransposeConvShape"), "the geometry"), _F_MIN, _F_MAX]),
+    ],
+))
+
+TABLE.add(Family(
     _P + "conv2d_hybrid.hpp", "utensor/kernels/conv2d_hybrid.hpp",
     "Hybrid (float32 activations, int8 weights) convolutions' parameters "
     "(kernels/conv2d_hybrid.hpp).",

@@ -55,7 +55,6 @@ REFUSED = {
     "SPACE_TO_DEPTH": "not yet implemented (issue 14)",
     "SUM": "not yet implemented (issue 14)",
     "SVDF": "stateful: not yet implemented (issue 13)",
-    "TRANSPOSE_CONV": "not yet implemented (issue 13)",
     "UNIDIRECTIONAL_SEQUENCE_LSTM": "stateful: not yet implemented (issue 13)",
     "VAR_HANDLE": "resource variables: not yet implemented (issue 13)",
     "WHILE": "control flow (multiple subgraphs): not yet implemented (issue 14)",

@@ -232,32 +232,30 @@ class _Reader:
         return ir.Tensor(index=index, name=name, dtype=dtype, shape=shape, quant=quant, data=data)
 
     def check_signature(self, t: Table, shape, label: str) -> None:
-        signature = t.ints(TENSOR_SHAPE_SIGNATURE, "i32", "shape_signature")
-        if signature is None or list(signature) == list(shape):
-            return
-        if len(signature) != len(shape):
-            raise self.bad(f"{label} has shape {list(shape)} but shape_signature {signature} of another rank")
-        for axis, (dim, sig) in enumerate(zip(shape, signature)):
-            if sig == dim or (sig == -1 and axis == 0 and dim == 1):
-                continue  # a dynamic batch dimension, fixed to 1 in `shape`
-            raise self.unsupported(
-                f"{label} has a dynamic dimension (shape_signature {signature}, shape {list(shape)})",
-                "Convert with fixed input shapes (e.g. a Keras Input with a fixed shape, batch size 1).")
+        """shape_signature is what the model was built for (-1: any size); `shape` is what
+        it runs with. TFLite Micro has no dynamic shapes and never reads the signature: it
+        runs every tensor at `shape`, whatever the signature says (another rank included).
+        So does utensor; the signature is only read to be bounds-checked."""
+        t.ints(TENSOR_SHAPE_SIGNATURE, "i32", "shape_signature")
 
     def read_quantization(self, t: Table, dtype: str, shape, label: str) -> Optional[ir.Quantization]:
         q = t.table(TENSOR_QUANT, "quantization")
         if q is None:
             return None
-        if q.scalar(QUANT_DETAILS_TYPE, "u8", 0, "details_type") != 0:
-            raise self.unsupported(f"{label} uses custom (non-affine) quantization",
-                                   "Use TFLite's standard int8 quantization.")
+        # As TFLite Micro's loader (micro_allocator.cc, InitializeTfLiteTensorFromFlatbuffer):
+        # the details union (custom quantization for custom operators) is never read; a
+        # tensor is quantized when it has at least one scale *and* one zero point (else it
+        # is not quantized at all, and operators needing quantization refuse it); a zero
+        # point array shorter or longer than the scales stands for its first value repeated
+        # (converters store one zero point for symmetric per-channel weights).
         scale = q.array(QUANT_SCALE, "f32", "scale")
         if scale is None or scale.size == 0:
             return None
         zero_point = q.array(QUANT_ZERO_POINT, "i64", "zero_point")
-        if zero_point is None or zero_point.size != scale.size:
-            count = 0 if zero_point is None else zero_point.size
-            raise self.bad(f"{label} has {scale.size} quantization scales but {count} zero points")
+        if zero_point is None or zero_point.size == 0:
+            return None
+        if zero_point.size != scale.size:
+            zero_point = np.full(scale.size, zero_point[0], dtype=zero_point.dtype)
         if not np.all(np.isfinite(scale)) or np.any(scale < 0):
             raise self.bad(f"{label} has an invalid quantization scale (negative, infinite or NaN)")
         # As TFLite Micro's loader: quantized_dimension is kept, not judged. With one scale it
@@ -293,8 +291,11 @@ class _Reader:
                 raise self.bad(f"{label}: buffer {index} lies at bytes {offset}..{offset + size}, "
                                f"past the end of the {len(self.data)}-byte file")
             raw = self.data[offset:offset + size]
-        if len(raw) != nbytes:
+        # TFLite Micro points the tensor at the buffer and reads the bytes its shape needs:
+        # extra bytes are never read (accepted), missing ones would be read past the buffer.
+        if len(raw) < nbytes:
             raise self.bad(f"{label} ({dtype} {list(shape)}, {nbytes} bytes) has a constant buffer of {len(raw)} bytes")
+        raw = raw[:nbytes]
         if dtype == "bool":
             return (np.frombuffer(raw, dtype=np.uint8) != 0).reshape(shape)
         stored = ir.numpy_dtype(dtype).newbyteorder("<")
