@@ -3,11 +3,16 @@
 // and 1,3), then TFLite's rounding division per channel. Halfword sums are exact while
 // the window has at most 255 taps (|sum| <= 128 * 255 < 2^15); larger windows and channel
 // counts that are not a multiple of four run the portable kernel. Same bytes as it.
+// int8 MAX_POOL_2D: four channels per word, each tap one load and a bytewise signed
+// maximum (SSUB8 sets the GE flags where a >= b, SEL picks by them); the activation range
+// clamps the same way. Any window; channel counts not a multiple of four run the portable
+// kernel (taps outer, channels inner).
 #include "utensor/kernels/arch.hpp"
 
 #if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else pooling_mve.cpp
 
 #include <stdint.h>
+#include <string.h>
 
 #include "utensor/kernels/detail/kernel_util.hpp"
 #include "utensor/kernels/detail/pool_window.hpp"
@@ -33,7 +38,53 @@ UTENSOR_HOT_INLINE uint32_t sxtab16_ror8(uint32_t acc, uint32_t v) {
   return r;
 }
 
+/// Bytewise signed maximum of four int8 lanes.
+UTENSOR_HOT_INLINE uint32_t max_s8x4(uint32_t a, uint32_t b) {
+  uint32_t r, diff;
+  __asm__("ssub8 %0, %2, %3\n\t"
+          "sel %1, %2, %3"
+          : "=&r"(diff), "=r"(r)
+          : "r"(a), "r"(b)
+          : "cc");
+  return r;
+}
+
+/// Bytewise signed minimum of four int8 lanes.
+UTENSOR_HOT_INLINE uint32_t min_s8x4(uint32_t a, uint32_t b) {
+  uint32_t r, diff;
+  __asm__("ssub8 %0, %2, %3\n\t"
+          "sel %1, %3, %2"
+          : "=&r"(diff), "=r"(r)
+          : "r"(a), "r"(b)
+          : "cc");
+  return r;
+}
+
+/// `v` in all four bytes.
+inline uint32_t splat_s8(int32_t v) { return 0x01010101u * (static_cast<uint32_t>(v) & 0xFFu); }
+
 }  // namespace
+
+void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+  const PoolShape s = params.shape;
+  if (s.channels % 4 != 0) {
+    max_pool2d_s8_portable(params, input, output);
+    return;
+  }
+  const int32_t channels = s.channels;
+  const uint32_t lo = splat_s8(params.activation_min), hi = splat_s8(params.activation_max);
+  for_each_pool_block<4>(s, input, output, [channels, lo, hi](const int8_t* first, int32_t row,
+                                                                int32_t rows, int32_t cols,
+                                                                int32_t /*count*/, int8_t* out) {
+    uint32_t m = load_u32(first);  // every window has at least one tap in the image
+    for (int32_t ky = 0; ky < rows; ++ky, first += row) {
+      const int8_t* p = first;
+      for (int32_t kx = 0; kx < cols; ++kx, p += channels) m = max_s8x4(m, load_u32(p));
+    }
+    m = min_s8x4(max_s8x4(m, lo), hi);
+    memcpy(out, &m, 4);
+  });
+}
 
 void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
   const PoolShape s = params.shape;

@@ -35,7 +35,8 @@ void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t
   const float hi = static_cast<float>(params.output_max - params.zero_point) + 1.0f;
   const float scale = params.scale;
   const int32_t zp = params.zero_point, out_min = params.output_min, out_max = params.output_max;
-  for (int32_t i = 0; i < params.size; ++i) {
+  const int32_t size = params.size;  // a local: the int8 stores could alias `params`
+  for (int32_t i = 0; i < size; ++i) {
     // TFLite Micro's AffineQuantize divides in float32 (input / static_cast<float>(scale));
     // a double division or a multiply by the reciprocal rounds differently near .5. With
     // an FPU this is one VDIV.F32.
