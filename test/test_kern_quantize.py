@@ -64,3 +64,29 @@ def test_quantize_rounds_as_tflite_micro():
     inputs, decisive = _decisive_inputs(scale, 0)
     assert decisive >= 10, "no inputs where float32 and double division round apart"
     assert_matches_reference(model, samples=1, seed=0, inputs=[[inputs]])
+
+
+@pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547", "mps2_an385"])  # FPv4, FPv5, none
+def test_quantize_rounds_as_tflite_micro_on_qemu(board, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from opcheck import REPO, have_qemu_tools  # pylint: disable=import-outside-toplevel
+
+    if not have_qemu_tools():
+        pytest.skip("needs pio, arm-none-eabi-gcc and qemu-system-arm")
+    model = _model()
+    details = tf.lite.Interpreter(model_content=model).get_tensor_details()
+    scale = np.float32([d["quantization"][0] for d in details if d["dtype"] == np.int8][0])
+    inputs, _ = _decisive_inputs(scale, 1)
+    path, data = tmp_path / "kern_quantize.tflite", tmp_path / "inputs.npy"
+    path.write_bytes(model)
+    np.save(data, inputs.reshape(1, 1, SIZE))
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board", board,
+                        "--input", str(data), "--samples", "1", "--build-dir",
+                        str(tmp_path / "build")], env=env, text=True, capture_output=True,
+                       timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1/1 samples match; bit-exact" in r.stdout, r.stdout

@@ -43,6 +43,12 @@ void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t
     float q = input[i] / scale;
     if (!(q >= lo)) q = (q != q) ? 0.0f : lo;  // NaN -> 0 (as before), below range -> lo
     if (q > hi) q = hi;
+#if defined(__ARM_FP) && (__ARM_FP & 4) && (__ARM_ARCH >= 8 || (__ARM_FP & 8))
+    // TfLiteRound (round half away from zero) is one VRINTA.F32 on FPv5: Armv8-M cores
+    // with an FPU (M33, M55) and double-precision v7E-M (M7); GCC defines no feature macro
+    // for it there. FPv4 (M4F) would call roundf().
+    const int32_t t = static_cast<int32_t>(__builtin_roundf(q));
+#else
     // TfLiteRound (round half away from zero) without the library call: truncate, then
     // step away from zero when the dropped fraction is at least one half. |q| < 2^23, so
     // q - t is exact.
@@ -50,6 +56,7 @@ void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t
     const float frac = q - static_cast<float>(t);
     if (frac >= 0.5f) ++t;
     if (frac <= -0.5f) --t;
+#endif
     output[i] = static_cast<int8_t>(ClampI32(t + zp, out_min, out_max));
   }
 }
