@@ -66,7 +66,7 @@ def test_quantize_rounds_as_tflite_micro():
     assert_matches_reference(model, samples=1, seed=0, inputs=[[inputs]])
 
 
-@pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547", "mps2_an385"])  # FPv4, FPv5, none
+@pytest.mark.parametrize("board", ["mps2_an386", "mps2_an500", "mps3_an547", "mps2_an385"])  # FPv4, FPv5 (M7, M55), none
 def test_quantize_rounds_as_tflite_micro_on_qemu(board, tmp_path):
     import os
     import subprocess
