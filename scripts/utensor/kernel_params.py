@@ -480,7 +480,7 @@ TABLE.add(Family(
     structs=[
         Struct("QuantizeF32Params", "float32 -> int8.", [
             Field("size", I32, "elements"),
-            Field("scale", F64, "the output scale, widened from float32: TFLite divides in double"),
+            Field("scale", F32, "the output scale; TFLite Micro divides by it in float32"),
             Field("zero_point", I32, "the output zero point"),
             Field("output_min", I32, "the lower end of the output type's range"),
             Field("output_max", I32, "the upper end of the output type's range"),

@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence, Set, Tuple
 
 from .errors import UtensorError
 from .ir import Graph, Operator
-from .ops._spatial import FUSED_PADDING
+from .ops._spatial import DEPTHWISE_AS_CONV, FUSED_PADDING
 
 # Operators whose output is the input's bytes reinterpreted under another shape: no kernel,
 # the output shares the input's storage (or, for a constant input, becomes a constant).
@@ -203,14 +203,48 @@ def _spatial_pads(graph: Graph, pad: Operator):
     return (p[1][0], p[1][1], p[2][0], p[2][1])
 
 
+def depthwise_as_conv(graph: Graph) -> Graph:
+    """An int8 DEPTHWISE_CONV_2D over one input channel with a depth multiplier M > 1 is a
+    CONV_2D with M output channels: every output channel reads the same single input
+    channel, and both sum (input + offset) * weight over the window in int32 and requantize
+    per channel alike. Its filter [1, KH, KW, M] is laid out once here as [M, KH, KW, 1] (a
+    new constant; the original is no longer read, so it is not emitted) so the layer runs
+    on the convolution's fast paths instead of the depthwise kernel's generic loop."""
+    from .ir import Quantization, Tensor  # pylint: disable=import-outside-toplevel
+
+    for op in graph.operators:
+        if op.op_type != "DEPTHWISE_CONV_2D" or DEPTHWISE_AS_CONV in op.options:
+            continue
+        if len(op.inputs) < 2 or op.inputs[0] < 0 or op.inputs[1] < 0:
+            continue
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        if (x.dtype != "int8" or w.dtype != "int8" or not w.is_constant or len(x.shape) != 4
+                or len(w.shape) != 4 or x.shape[3] != 1 or w.shape[0] != 1 or w.shape[3] < 2
+                or w.quant is None or not w.quant.scale):
+            continue  # everything else keeps the depthwise lowering (and its checks)
+        if len(w.quant.scale) > 1 and w.quant.axis != 3:
+            continue
+        q = w.quant
+        conv_w = Tensor(index=len(graph.tensors), name=w.name + "/as_conv", dtype="int8",
+                        shape=(w.shape[3], w.shape[1], w.shape[2], 1),
+                        quant=Quantization(tuple(q.scale), tuple(q.zero_point), axis=0),
+                        data=w.data.reshape(w.shape).transpose(3, 1, 2, 0).copy())
+        graph.tensors.append(conv_w)
+        op.inputs[1] = conv_w.index
+        op.options[DEPTHWISE_AS_CONV] = True
+    return graph
+
+
 def run_all(graph: Graph, user_ops: Sequence[str] = ()) -> Graph:
     graph = fold_reshapes(graph)
     graph = drop_dead_operators(graph)
     graph = data_movement_views(graph, user_ops)
     graph = fold_pad_into_conv(graph)
+    graph = depthwise_as_conv(graph)
     return graph
 
 
-__all__ = ["run_all", "fold_reshapes", "drop_dead_operators", "fold_pad_into_conv", "RESHAPE_LIKE",
+__all__ = ["run_all", "fold_reshapes", "drop_dead_operators", "fold_pad_into_conv",
+           "depthwise_as_conv", "DEPTHWISE_AS_CONV", "RESHAPE_LIKE",
            "data_movement_views", "VIEW_CANDIDATES",
            "Operator"]

@@ -45,6 +45,10 @@ def pad_before(stride: int, dilation: int, image: int, filt: int, out: int) -> i
 # padding of a PAD folded into a VALID convolution, applied as if it were the input's.
 FUSED_PADDING = "fused_padding"
 
+# Operator option set by passes.depthwise_as_conv: the DEPTHWISE_CONV_2D's filter input now
+# holds the CONV_2D layout [C_OUT, KH, KW, 1] and ops/conv.py lowers it as a convolution.
+DEPTHWISE_AS_CONV = "depthwise_as_conv"
+
 
 def axis_geometry(pad: str, image: int, filt: int, stride: int, dilation: int,
                   fused=(0, 0)):

@@ -16,7 +16,7 @@ from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
 from ._requant import accumulator_bound, fast_requant, split_fast_requant
-from ._spatial import conv_output, depthwise_geometry, require_rank, strides
+from ._spatial import DEPTHWISE_AS_CONV, conv_output, depthwise_geometry, require_rank, strides
 
 SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, or float32 "
                     "activations with int8 filters (hybrid)")
@@ -146,6 +146,13 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
 
 def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = _inputs3(op, graph)
+    if op.options.get(DEPTHWISE_AS_CONV):  # one input channel, filter re-laid out (passes.py)
+        option = op.options.get("depth_multiplier", w.shape[0])
+        if option != w.shape[0]:  # the check depthwise_geometry makes, on the new layout
+            raise malformed(op, graph, f"option depth_multiplier is {option}, but {w.shape[0]} "
+                            "filter channels over 1 input channel make it "
+                            f"{w.shape[0]}.")
+        return lower_conv2d(op, graph)
     if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
         return lower_depthwise_conv2d_hybrid(op, graph, x, w, bias, y)
     dtype = weighted_dtype(op, graph, x, w, bias, y, SUPPORTED_DTYPES)

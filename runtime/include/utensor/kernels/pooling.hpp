@@ -9,7 +9,8 @@
 // overlap the image (the converter guarantees it). int8 input and output share scale and
 // zero point; the average rounds half away from zero. On DSP cores
 // (kernels/arm/pooling_dsp.cpp) int8 averages sum four channels per word with SXTAB16, on
-// Helium (pooling_mve.cpp) eight per vector.
+// Helium (pooling_mve.cpp) eight per vector; int8 maxima take four channels per word
+// (SSUB8/SEL) on DSP cores and sixteen per vector (VMAX) on Helium, any window.
 
 #include <stdint.h>
 
@@ -33,6 +34,9 @@ void max_pool2d_f32(const PoolF32Params& params, const float* input, float* outp
 namespace detail {
 /// average_pool2d_s8 by the portable kernel: what the Arm variant falls back to.
 void average_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input, int8_t* output);
+/// max_pool2d_s8 by the portable kernel (taps outer, channels inner): what the Arm variants
+/// fall back to.
+void max_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input, int8_t* output);
 }  // namespace detail
 
 }  // namespace kernels

@@ -13,7 +13,8 @@
 namespace utensor {
 namespace kernels {
 
-/// float32 -> int8: out = clamp(round_half_away(x / scale) + zero_point).
+/// float32 -> int8: out = clamp(round_half_away(x / scale) + zero_point), the division in
+/// float32 as TFLite Micro's (no library call per element on cores with an FPU).
 void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output);
 
 /// int8 -> int8 with a new scale / zero point (TFLite's Requantize).

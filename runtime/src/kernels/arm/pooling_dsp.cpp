@@ -3,11 +3,17 @@
 // and 1,3), then TFLite's rounding division per channel. Halfword sums are exact while
 // the window has at most 255 taps (|sum| <= 128 * 255 < 2^15); larger windows and channel
 // counts that are not a multiple of four run the portable kernel. Same bytes as it.
+// int8 MAX_POOL_2D: four channels per word, each tap one load and a bytewise signed
+// maximum (SSUB8 sets the GE flags where a >= b, SEL picks by them); the activation range
+// clamps the same way. Any window; channel counts not a multiple of four run the portable
+// kernel (taps outer, channels inner).
 #include "utensor/kernels/arch.hpp"
 
 #if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else pooling_mve.cpp
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "utensor/kernels/detail/kernel_util.hpp"
 #include "utensor/kernels/detail/pool_window.hpp"
@@ -33,7 +39,83 @@ UTENSOR_HOT_INLINE uint32_t sxtab16_ror8(uint32_t acc, uint32_t v) {
   return r;
 }
 
+/// Bytewise signed maximum of four int8 lanes.
+UTENSOR_HOT_INLINE uint32_t max_s8x4(uint32_t a, uint32_t b) {
+  uint32_t r, diff;
+  __asm__("ssub8 %0, %2, %3\n\t"
+          "sel %1, %2, %3"
+          : "=&r"(diff), "=r"(r)
+          : "r"(a), "r"(b)
+          : "cc");
+  return r;
+}
+
+/// Bytewise signed minimum of four int8 lanes.
+UTENSOR_HOT_INLINE uint32_t min_s8x4(uint32_t a, uint32_t b) {
+  uint32_t r, diff;
+  __asm__("ssub8 %0, %2, %3\n\t"
+          "sel %1, %3, %2"
+          : "=&r"(diff), "=r"(r)
+          : "r"(a), "r"(b)
+          : "cc");
+  return r;
+}
+
+/// `v` in all four bytes.
+inline uint32_t splat_s8(int32_t v) { return 0x01010101u * (static_cast<uint32_t>(v) & 0xFFu); }
+
 }  // namespace
+
+void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+  const PoolShape s = params.shape;
+  if (s.channels % 4 != 0) {
+    max_pool2d_s8_portable(params, input, output);
+    return;
+  }
+  const int32_t words = s.channels / 4;
+  const int32_t row = s.input_width * s.channels;
+  const bool clamp = params.activation_min > -128 || params.activation_max < 127;
+  const uint32_t lo = splat_s8(params.activation_min), hi = splat_s8(params.activation_max);
+  for (int32_t b = 0; b < s.batches; ++b) {
+    const int8_t* in_batch = input + b * s.input_height * row;
+    for (int32_t oy = 0; oy < s.output_height; ++oy) {
+      const int32_t y0 = oy * s.stride_height - s.pad_top;
+      const int32_t ky0 = y0 < 0 ? -y0 : 0;
+      const int32_t ky1 = s.input_height - y0 < s.filter_height ? s.input_height - y0 : s.filter_height;
+      for (int32_t ox = 0; ox < s.output_width; ++ox, output += s.channels) {
+        const int32_t x0 = ox * s.stride_width - s.pad_left;
+        const int32_t kx0 = x0 < 0 ? -x0 : 0;
+        const int32_t kx1 = s.input_width - x0 < s.filter_width ? s.input_width - x0 : s.filter_width;
+        // Taps outer, channel words inner, the output as the running maximum: the first
+        // in-image tap (every window has one) seeds it, each further tap is one pass of
+        // LDR, LDR, SSUB8, SEL, STR per four channels.
+        const int8_t* r = in_batch + (y0 + ky0) * row + (x0 + kx0) * s.channels;
+        memcpy(output, r, static_cast<size_t>(s.channels));
+        for (int32_t ky = ky0; ky < ky1; ++ky, r += row) {
+          const int8_t* p = r;
+          for (int32_t kx = kx0; kx < kx1; ++kx, p += s.channels) {
+            if (ky == ky0 && kx == kx0) continue;
+            for (int32_t i = 0; i < words; ++i) {
+              uint32_t m, v;
+              memcpy(&m, output + 4 * i, 4);
+              memcpy(&v, p + 4 * i, 4);
+              m = max_s8x4(m, v);
+              memcpy(output + 4 * i, &m, 4);
+            }
+          }
+        }
+        if (clamp) {
+          for (int32_t i = 0; i < words; ++i) {
+            uint32_t m;
+            memcpy(&m, output + 4 * i, 4);
+            m = min_s8x4(max_s8x4(m, lo), hi);
+            memcpy(output + 4 * i, &m, 4);
+          }
+        }
+      }
+    }
+  }
+}
 
 void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
   const PoolShape s = params.shape;

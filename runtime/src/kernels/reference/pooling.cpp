@@ -89,26 +89,50 @@ void average_pool2d_f32(const PoolF32Params& params, const float* input, float* 
   }
 }
 
-void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+namespace detail {
+
+void max_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input, int8_t* output) {
   const PoolShape& s = params.shape;
+  const int32_t channels = s.channels;
   for (int32_t b = 0; b < s.batches; ++b) {
-    const int8_t* in_batch = input + b * s.input_height * s.input_width * s.channels;
+    const int8_t* in_batch = input + b * s.input_height * s.input_width * channels;
     for (int32_t oy = 0; oy < s.output_height; ++oy) {
-      for (int32_t ox = 0; ox < s.output_width; ++ox) {
+      for (int32_t ox = 0; ox < s.output_width; ++ox, output += channels) {
+        // Taps outer, channels inner: every window overlaps the image (the converter
+        // guarantees it), so the first tap seeds the maximum, and each further tap is one
+        // contiguous pass over the pixel's channels.
         const Window w = window(s, oy, ox);
-        for (int32_t c = 0; c < s.channels; ++c) {
-          int32_t m = -128;
-          for (int32_t ky = w.ky_begin; ky < w.ky_end; ++ky) {
-            const int8_t* row = in_batch + ((w.y0 + ky) * s.input_width + w.x0) * s.channels + c;
-            for (int32_t kx = w.kx_begin; kx < w.kx_end; ++kx) m = max_i32(m, row[kx * s.channels]);
+        bool first = true;
+        for (int32_t ky = w.ky_begin; ky < w.ky_end; ++ky) {
+          const int8_t* row = in_batch + ((w.y0 + ky) * s.input_width + w.x0) * channels;
+          for (int32_t kx = w.kx_begin; kx < w.kx_end; ++kx) {
+            const int8_t* px = row + kx * channels;
+            if (first) {
+              for (int32_t c = 0; c < channels; ++c) output[c] = px[c];
+              first = false;
+              continue;
+            }
+            for (int32_t c = 0; c < channels; ++c) {
+              if (px[c] > output[c]) output[c] = px[c];
+            }
           }
-          *output++ = static_cast<int8_t>(ClampI32(m, params.activation_min,
+        }
+        for (int32_t c = 0; c < channels; ++c) {
+          output[c] = static_cast<int8_t>(ClampI32(output[c], params.activation_min,
                                                    params.activation_max));
         }
       }
     }
   }
 }
+
+}  // namespace detail
+
+#if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else runtime/src/kernels/arm/pooling_*.cpp
+void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+  detail::max_pool2d_s8_portable(params, input, output);
+}
+#endif
 
 void max_pool2d_f32(const PoolF32Params& params, const float* input, float* output) {
   const PoolShape& s = params.shape;

@@ -1,6 +1,5 @@
 #include "utensor/kernels/quantize.hpp"
 
-#include <math.h>
 
 #include "utensor/kernels/fixedpoint.hpp"
 
@@ -31,18 +30,34 @@ void dequantize(const DequantizeParams& p, const In* input, float* output) {
 }  // namespace
 
 void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output) {
-  const double lo = params.output_min - params.zero_point;
-  const double hi = params.output_max - params.zero_point;
-  for (int32_t i = 0; i < params.size; ++i) {
-    // Division in double, as TFLite's AffineQuantize (a float division or a multiply by
-    // the reciprocal rounds differently near .5).
-    double q = round(static_cast<double>(input[i]) / params.scale);
-    // Clamp before the int conversion (out-of-range conversion is undefined); the result
-    // is the same as clamping after.
-    if (q < lo) q = lo;
+  // Bounds of the quotient that still matter, so the conversion below never overflows.
+  const float lo = static_cast<float>(params.output_min - params.zero_point) - 1.0f;
+  const float hi = static_cast<float>(params.output_max - params.zero_point) + 1.0f;
+  const float scale = params.scale;
+  const int32_t zp = params.zero_point, out_min = params.output_min, out_max = params.output_max;
+  const int32_t size = params.size;  // a local: the int8 stores could alias `params`
+  for (int32_t i = 0; i < size; ++i) {
+    // TFLite Micro's AffineQuantize divides in float32 (input / static_cast<float>(scale));
+    // a double division or a multiply by the reciprocal rounds differently near .5. With
+    // an FPU this is one VDIV.F32.
+    float q = input[i] / scale;
+    if (!(q >= lo)) q = (q != q) ? 0.0f : lo;  // NaN -> 0 (as before), below range -> lo
     if (q > hi) q = hi;
-    if (q != q) q = 0.0;  // NaN
-    output[i] = static_cast<int8_t>(static_cast<int32_t>(q) + params.zero_point);
+#if defined(__ARM_FP) && (__ARM_FP & 4) && (__ARM_ARCH >= 8 || (__ARM_FP & 8))
+    // TfLiteRound (round half away from zero) is one VRINTA.F32 on FPv5: Armv8-M cores
+    // with an FPU (M33, M55) and double-precision v7E-M (M7); GCC defines no feature macro
+    // for it there. FPv4 (M4F) would call roundf().
+    const int32_t t = static_cast<int32_t>(__builtin_roundf(q));
+#else
+    // TfLiteRound (round half away from zero) without the library call: truncate, then
+    // step away from zero when the dropped fraction is at least one half. |q| < 2^23, so
+    // q - t is exact.
+    int32_t t = static_cast<int32_t>(q);
+    const float frac = q - static_cast<float>(t);
+    if (frac >= 0.5f) ++t;
+    if (frac <= -0.5f) --t;
+#endif
+    output[i] = static_cast<int8_t>(ClampI32(t + zp, out_min, out_max));
   }
 }
 

@@ -14,7 +14,7 @@ namespace kernels {
 /// float32 -> int8.
 struct QuantizeF32Params {
   int32_t size;        // elements
-  double scale;        // the output scale, widened from float32: TFLite divides in double
+  float scale;         // the output scale; TFLite Micro divides by it in float32
   int32_t zero_point;  // the output zero point
   int32_t output_min;  // the lower end of the output type's range
   int32_t output_max;  // the upper end of the output type's range

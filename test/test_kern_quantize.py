@@ -1,0 +1,92 @@
+"""QUANTIZE float32 -> int8 on the inputs where rounding is decided (issue 15): TFLite
+Micro divides by the scale in float32 and rounds half away from zero. Inputs sit a few
+ulps around the half-way points (k + 0.5) * scale, where a double division (what this
+kernel did before) or a reciprocal multiply gives another integer; plus NaN-free
+saturation far outside the range. Bit-exact against tflite_micro on the host runner."""
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+from opcheck import assert_matches_reference, quantize_int8  # noqa: E402
+from utensor.reference import Reference  # noqa: E402
+
+SIZE = 512
+
+
+def _model():
+    tf.keras.utils.set_random_seed(3)
+    x = tf.keras.Input(shape=(SIZE,), name="in0")
+    y = tf.keras.layers.Reshape((16, SIZE // 16))(x)
+    rng = np.random.RandomState(3)
+
+    def representative():
+        for _ in range(8):
+            yield {"in0": rng.uniform(-1.3, 1.7, size=(1, SIZE)).astype(np.float32)}
+
+    conv = quantize_int8(tf.lite.TFLiteConverter.from_keras_model(tf.keras.Model(x, y)),
+                         representative, tf.float32)
+    return conv.convert()
+
+
+def _rha(v: float) -> float:
+    return float(np.sign(v) * np.floor(abs(v) + 0.5))
+
+
+def _decisive_inputs(scale: np.float32, seed: int):
+    """Inputs near the half-way points where float32 and double division round apart,
+    then near-half-way and out-of-range values."""
+    picked = []
+    for k in range(-140, 140):
+        base = np.float32((k + 0.5) * float(scale))
+        for d in range(-24, 25):
+            x = base
+            for _ in range(abs(d)):
+                x = np.nextafter(x, np.float32(np.inf if d > 0 else -np.inf))
+            if _rha(float(np.float32(x) / scale)) != _rha(float(x) / float(scale)):
+                picked.append(x)
+    rng = np.random.RandomState(seed)
+    values = np.array(picked[:SIZE // 2], dtype=np.float32)
+    rest = SIZE - len(values)
+    near = ((rng.randint(-140, 140, size=rest) + 0.5) * float(scale)).astype(np.float32)
+    near[::7] = rng.uniform(-1e6, 1e6, size=near[::7].shape).astype(np.float32)
+    return np.concatenate([values, near]).reshape(1, SIZE), len(picked)
+
+
+def test_quantize_rounds_as_tflite_micro():
+    model = _model()
+    ref = Reference(model)
+    q = [d for d in ref.input_details]  # float input; the QUANTIZE output's scale below
+    del q
+    import tensorflow.lite as tfl  # pylint: disable=import-outside-toplevel
+    details = tfl.Interpreter(model_content=model).get_tensor_details()
+    scale = np.float32([d["quantization"][0] for d in details if d["dtype"] == np.int8][0])
+    inputs, decisive = _decisive_inputs(scale, 0)
+    assert decisive >= 10, "no inputs where float32 and double division round apart"
+    assert_matches_reference(model, samples=1, seed=0, inputs=[[inputs]])
+
+
+@pytest.mark.parametrize("board", ["mps2_an386", "mps2_an500", "mps3_an547", "mps2_an385"])  # FPv4, FPv5 (M7, M55), none
+def test_quantize_rounds_as_tflite_micro_on_qemu(board, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from opcheck import REPO, have_qemu_tools  # pylint: disable=import-outside-toplevel
+
+    if not have_qemu_tools():
+        pytest.skip("needs pio, arm-none-eabi-gcc and qemu-system-arm")
+    model = _model()
+    details = tf.lite.Interpreter(model_content=model).get_tensor_details()
+    scale = np.float32([d["quantization"][0] for d in details if d["dtype"] == np.int8][0])
+    inputs, _ = _decisive_inputs(scale, 1)
+    path, data = tmp_path / "kern_quantize.tflite", tmp_path / "inputs.npy"
+    path.write_bytes(model)
+    np.save(data, inputs.reshape(1, 1, SIZE))
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "scripts"))
+    r = subprocess.run([sys.executable, "-m", "utensor", "verify", str(path), "--board", board,
+                        "--input", str(data), "--samples", "1", "--build-dir",
+                        str(tmp_path / "build")], env=env, text=True, capture_output=True,
+                       timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1/1 samples match; bit-exact" in r.stdout, r.stdout
