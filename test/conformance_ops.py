@@ -59,7 +59,7 @@ for _name in ("DIV", "FLOOR_DIV", "FLOOR_MOD", "SQUARED_DIFFERENCE"):
 
 # ---- FULLY_CONNECTED ----------------------------------------------------------------------
 
-@register("FULLY_CONNECTED", seeds=5)
+@register("FULLY_CONNECTED", dtypes=("int8", "float32", "int16"), seeds=5)
 def fully_connected(rng, dtype):  # pylint: disable=unused-argument
     rank = rng.randint(2, 4)
     shape = random_shape(rng, rank, hi=6) if rank == 3 else (int(rng.randint(1, 4)), int(rng.randint(1, 65)))
@@ -84,7 +84,7 @@ def _spatial(rng, max_kernel=5):
     return (kh, kw), stride, dilation, padding, h, w
 
 
-@register("CONV_2D", seeds=6)
+@register("CONV_2D", dtypes=("int8", "float32", "int16"), seeds=6)
 def conv2d(rng, dtype):  # pylint: disable=unused-argument
     kernel, stride, dilation, padding, h, w = _spatial(rng)
     cin, cout = int(rng.randint(1, 17)), int(rng.randint(1, 17))
@@ -98,7 +98,7 @@ def conv2d(rng, dtype):  # pylint: disable=unused-argument
                  "dilation": dilation, "padding": padding, "activation": act, "bias": bias})
 
 
-@register("DEPTHWISE_CONV_2D", seeds=6)
+@register("DEPTHWISE_CONV_2D", dtypes=("int8", "float32", "int16"), seeds=6)
 def depthwise_conv2d(rng, dtype):  # pylint: disable=unused-argument
     kernel, stride, dilation, padding, h, w = _spatial(rng)
     cin = int(rng.randint(1, 17))

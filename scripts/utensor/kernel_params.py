@@ -85,6 +85,8 @@ _FOLDED_BIAS = Field("folded_bias", Pointer("int32_t"),
                      "disables the fast path.")
 _I8_MIN = Field("activation_min", I32, "within [-128, 127]")
 _I8_MAX = Field("activation_max", I32, "within [-128, 127]")
+_I16_MIN = Field("activation_min", I32, "within [-32768, 32767]")
+_I16_MAX = Field("activation_max", I32, "within [-32768, 32767]")
 _F_MIN = Field("activation_min", F32, "the fused activation's lower bound (-HUGE_VALF: none)")
 _F_MAX = Field("activation_max", F32, "the fused activation's upper bound (HUGE_VALF: none)")
 
@@ -119,6 +121,10 @@ TABLE.add(Family(
                   "1 when every output_shift is <= -1 (right shifts only): lets the Helium "
                   "kernel skip the per-channel shift tests. 0 is always correct."),
         ]),
+        Struct("Conv2DS16Params",
+               "16x8 convolution (int16 activations, zero point 0; int8 per-channel filter).", [
+            Field("shape", Nested("Conv2DShape"), "the geometry"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX]),
         Struct("Conv2DF32Params", "float32 convolution.", [
             Field("shape", Nested("Conv2DShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
@@ -151,6 +157,10 @@ TABLE.add(Family(
                   "requantize that way (entries built from output_multiplier/output_shift: no "
                   "extra flash); 0: general form."),
         ]),
+        Struct("DepthwiseConv2DS16Params",
+               "16x8 depthwise convolution (int16 activations, zero point 0; int8 filter).", [
+            Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX]),
         Struct("DepthwiseConv2DF32Params", "float32 depthwise convolution.", [
             Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
@@ -203,6 +213,15 @@ TABLE.add(Family(
                   "kFilterInterleaved4 only: 2 * ACCUM_DEPTH bytes, 4-aligned, for the widened "
                   "input; nullptr if none"),
         ]),
+        Struct("FullyConnectedS16Params",
+               "16x8 fully connected layer (int16 activations, zero point 0; int8 weights).", [
+            Field("shape", Nested("FullyConnectedShape"), "the geometry"),
+            Field("output_multiplier", Pointer("int32_t"),
+                  "[OUTPUT_DEPTH] when per_channel != 0, else one entry: Q31 (0 for a zero scale)"),
+            Field("output_shift", Pointer("int32_t"),
+                  "entries as output_multiplier; TFLite convention, in [-31, 7]"),
+            Field("per_channel", I32, "1: one multiplier and shift per output channel"),
+            _I16_MIN, _I16_MAX]),
         Struct("FullyConnectedF32Params", "float32 fully connected layer.", [
             Field("shape", Nested("FullyConnectedShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
