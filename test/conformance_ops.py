@@ -51,7 +51,9 @@ BINARY = {
     "DIV": lambda: _ops().divide, "FLOOR_DIV": lambda: _ops().floor_divide,
     "FLOOR_MOD": lambda: _ops().mod, "SQUARED_DIFFERENCE": _squared_difference,
 }
-for _name in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"):
+for _name in ("ADD", "SUB", "MUL"):
+    _binary(_name, dtypes=("int8", "float32", "int16"))
+for _name in ("MAXIMUM", "MINIMUM"):
     _binary(_name)
 for _name in ("DIV", "FLOOR_DIV", "FLOOR_MOD", "SQUARED_DIFFERENCE"):
     _binary(_name, dtypes=("float32",), value_range=(-4.0, 4.0))  # both signs of divisor
