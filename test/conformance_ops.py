@@ -126,27 +126,27 @@ def _pool(kind):
     return draw
 
 
-register("AVERAGE_POOL_2D", seeds=5)(_pool("AVERAGE_POOL_2D"))
-register("MAX_POOL_2D", seeds=5)(_pool("MAX_POOL_2D"))
+register("AVERAGE_POOL_2D", dtypes=("int8", "float32", "int16"), seeds=5)(_pool("AVERAGE_POOL_2D"))
+register("MAX_POOL_2D", dtypes=("int8", "float32", "int16"), seeds=5)(_pool("MAX_POOL_2D"))
 
 
 # ---- activations ---------------------------------------------------------------------------
 
-def _unary(op, fn, value_range=(-4.0, 4.0)):
+def _unary(op, fn, value_range=(-4.0, 4.0), dtypes=("int8", "float32")):
     def draw(rng, dtype):  # pylint: disable=unused-argument
         shape = random_shape(rng, rank=rng.randint(2, 5), hi=9)
         return Case([shape], lambda x: fn()(x), {"shape": shape}, value_range=value_range)
-    register(op)(draw)
+    register(op, dtypes=dtypes)(draw)
 
 
 _unary("LOGISTIC", lambda: _ops().sigmoid, (-8.0, 8.0))
 _unary("TANH", lambda: _ops().tanh)
-_unary("RELU", lambda: _ops().relu)
-_unary("RELU6", lambda: _ops().relu6, (-3.0, 9.0))
+_unary("RELU", lambda: _ops().relu, dtypes=("int8", "float32", "int16"))
+_unary("RELU6", lambda: _ops().relu6, (-3.0, 9.0), dtypes=("int8", "float32", "int16"))
 _unary("HARD_SWISH", lambda: _ops().hard_swish, (-6.0, 6.0))
 
 
-@register("LEAKY_RELU")
+@register("LEAKY_RELU", dtypes=("int8", "float32", "int16"))
 def leaky_relu(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=rng.randint(2, 5), hi=9)
     alpha = float(np.round(rng.uniform(0.01, 0.9), 3))

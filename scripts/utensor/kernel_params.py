@@ -310,6 +310,19 @@ TABLE.add(Family(
             Field("size", I32, "elements"),
             Field("table", Pointer("int8_t"), "[256], indexed by the input byte as uint8_t"),
         ]),
+        Struct("LinearS16Params",
+               "int16 RELU, RELU6 and LEAKY_RELU (16x8): a rescaling per sign of x - input "
+               "zero point, then a clamp.", [
+            Field("size", I32, "elements"),
+            Field("input_zero_point", I32, "subtracted from every input"),
+            Field("output_zero_point", I32, "added after the rescaling"),
+            Field("rescale", I32, "0: no rescaling (out = clamp(x), RELU6); 1: rescale"),
+            Field("multiplier_positive", I32, "for x - input_zero_point >= 0 (Q31)"),
+            Field("shift_positive", I32, "TFLite convention: > 0 shifts left"),
+            Field("multiplier_negative", I32, "for x - input_zero_point < 0 (Q31)"),
+            Field("shift_negative", I32, "TFLite convention: > 0 shifts left"),
+            _I16_MIN, _I16_MAX,
+        ]),
         Struct("ActivationF32Params", "float32 activations.", [
             Field("size", I32, "elements"),
             Field("alpha", F32, "LEAKY_RELU's slope for negative inputs; unused otherwise"),
