@@ -26,7 +26,7 @@ import argparse
 import os
 import sys
 
-from .cstruct import (Array, Const, ConstArray, F32, F64, Family, Field, I8, I32, Nested, ParamsError,
+from .cstruct import (Array, Const, ConstArray, F32, F64, Family, Field, I8, I16, I32, Nested, ParamsError,
                       Pointer, Struct, Table)
 from .paths import library_root
 
@@ -419,6 +419,9 @@ TABLE.add(Family(
         Struct("PadF32Params", "float32 pad.", [
             Field("shape", Nested("PadShape"), "the geometry"),
             Field("pad_value", F32, "0 (PAD) or the constant (PADV2)")]),
+        Struct("PadS16Params", "int16 pad.", [
+            Field("shape", Nested("PadShape"), "the geometry"),
+            Field("pad_value", I16, "the output zero point (PAD) or the constant (PADV2)")]),
         Struct("PadI32Params", "int32 pad.", [
             Field("shape", Nested("PadShape"), "the geometry"),
             Field("pad_value", I32, "0 (PAD) or the constant (PADV2)")]),
