@@ -456,14 +456,14 @@ TABLE.add(Family(
     _P + "quantize.hpp", "utensor/kernels/quantize.hpp",
     "QUANTIZE and DEQUANTIZE's parameters (kernels/quantize.hpp).",
     structs=[
-        Struct("QuantizeF32Params", "float32 -> int8.", [
+        Struct("QuantizeF32Params", "float32 -> int8 or int16.", [
             Field("size", I32, "elements"),
             Field("scale", F64, "the output scale, widened from float32: TFLite divides in double"),
             Field("zero_point", I32, "the output zero point"),
             Field("output_min", I32, "the lower end of the output type's range"),
             Field("output_max", I32, "the upper end of the output type's range"),
         ]),
-        Struct("RequantizeParams", "int8/uint8 -> int8/uint8 with a new scale and zero point.", [
+        Struct("RequantizeParams", "int8/uint8 -> int8/uint8, int16 -> int16, with a new scale and zero point.", [
             Field("size", I32, "elements"),
             Field("input_zero_point", I32, "the input zero point"),
             Field("output_zero_point", I32, "the output zero point"),
@@ -472,7 +472,7 @@ TABLE.add(Family(
             Field("output_min", I32, "the lower end of the output type's range"),
             Field("output_max", I32, "the upper end of the output type's range"),
         ]),
-        Struct("DequantizeParams", "int8/uint8 -> float32.", [
+        Struct("DequantizeParams", "int8/uint8/int16 -> float32.", [
             Field("size", I32, "elements"),
             Field("scale", F32, "the input scale"),
             Field("zero_point", I32, "the input zero point"),

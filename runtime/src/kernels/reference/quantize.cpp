@@ -28,9 +28,8 @@ void dequantize(const DequantizeParams& p, const In* input, float* output) {
   }
 }
 
-}  // namespace
-
-void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output) {
+template <typename Out>
+void quantize_f32(const QuantizeF32Params& params, const float* input, Out* output) {
   const double lo = params.output_min - params.zero_point;
   const double hi = params.output_max - params.zero_point;
   for (int32_t i = 0; i < params.size; ++i) {
@@ -42,8 +41,26 @@ void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t
     if (q < lo) q = lo;
     if (q > hi) q = hi;
     if (q != q) q = 0.0;  // NaN
-    output[i] = static_cast<int8_t>(static_cast<int32_t>(q) + params.zero_point);
+    output[i] = static_cast<Out>(static_cast<int32_t>(q) + params.zero_point);
   }
+}
+
+}  // namespace
+
+void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output) {
+  quantize_f32(params, input, output);
+}
+
+void quantize_f32_s16(const QuantizeF32Params& params, const float* input, int16_t* output) {
+  quantize_f32(params, input, output);
+}
+
+void requantize_s16_s16(const RequantizeParams& params, const int16_t* input, int16_t* output) {
+  requantize(params, input, output);
+}
+
+void dequantize_s16_f32(const DequantizeParams& params, const int16_t* input, float* output) {
+  dequantize(params, input, output);
 }
 
 void requantize_s8_s8(const RequantizeParams& params, const int8_t* input, int8_t* output) {
