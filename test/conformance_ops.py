@@ -162,7 +162,7 @@ def softmax(rng, dtype):  # pylint: disable=unused-argument
 
 # ---- reductions and data movement -----------------------------------------------------------
 
-@register("MEAN")
+@register("MEAN", dtypes=("int8", "float32", "int16"))
 def mean(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=4, hi=9)
     axes = [[1, 2], [1], [2], [3], [1, 2, 3]][rng.randint(5)]
