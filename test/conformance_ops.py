@@ -266,7 +266,7 @@ for _name in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"):
 
 # ---- slicing, stacking, splitting --------------------------------------------------------------
 
-@register("SLICE")
+@register("SLICE", dtypes=("int8", "float32", "int16"))
 def slice_(rng, dtype):  # pylint: disable=unused-argument
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
