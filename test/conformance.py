@@ -4,9 +4,9 @@ one test (test_conformance.py) checks it against tflite_micro over seeded random
 An operator's entry is a function `draw(rng, dtype) -> Case`: from a seeded
 numpy RandomState it picks shapes and options within what TFLite Micro accepts, and
 returns how to build the model with TensorFlow (a Keras functional graph over the inputs).
-The generator builds it, converts it (float32, or full-integer int8 with seeded
-representative data), checks the converter really produced the operator, converts the
-model with utensor, compiles a batch of models into one host runner (ASan/UBSan) and
+The generator builds it, converts it (float32; full-integer int8; or "int16", TFLite's 16x8
+recipe: int16 activations, int8 weights, int64 bias; both with seeded representative data),
+checks the converter really produced the operator, converts the model with utensor, compiles a batch of models into one host runner (ASan/UBSan) and
 compares every output with tflite_micro: integers bit-exact, float32 within 1e-5 relative.
 
     @register("RELU", dtypes=("int8", "float32"))
@@ -88,7 +88,7 @@ def to_tflite(case: Case, dtype: str, seed: int) -> bytes:
     outputs = case.build(*inputs)
     model = tf.keras.Model(inputs, outputs)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if dtype == "int8":
+    if dtype in ("int8", "int16"):
         lo, hi = case.value_range
 
         def representative():
@@ -97,9 +97,9 @@ def to_tflite(case: Case, dtype: str, seed: int) -> bytes:
                 yield {f"in{i}": rng.uniform(lo, hi, size=s).astype(np.float32)
                        for i, s in enumerate(case.input_shapes)}
 
-        from opcheck import quantize_int8  # pylint: disable=import-outside-toplevel
+        from opcheck import quantize_int8, quantize_int16  # pylint: disable=import-outside-toplevel
 
-        quantize_int8(converter, representative)
+        (quantize_int8 if dtype == "int8" else quantize_int16)(converter, representative)
     elif dtype != "float32":
         raise ValueError(f"no conversion recipe for dtype {dtype}")
     return converter.convert()

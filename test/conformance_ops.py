@@ -51,7 +51,9 @@ BINARY = {
     "DIV": lambda: _ops().divide, "FLOOR_DIV": lambda: _ops().floor_divide,
     "FLOOR_MOD": lambda: _ops().mod, "SQUARED_DIFFERENCE": _squared_difference,
 }
-for _name in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"):
+for _name in ("ADD", "SUB", "MUL"):
+    _binary(_name, dtypes=("int8", "float32", "int16"))
+for _name in ("MAXIMUM", "MINIMUM"):
     _binary(_name)
 for _name in ("DIV", "FLOOR_DIV", "FLOOR_MOD", "SQUARED_DIFFERENCE"):
     _binary(_name, dtypes=("float32",), value_range=(-4.0, 4.0))  # both signs of divisor
@@ -59,7 +61,7 @@ for _name in ("DIV", "FLOOR_DIV", "FLOOR_MOD", "SQUARED_DIFFERENCE"):
 
 # ---- FULLY_CONNECTED ----------------------------------------------------------------------
 
-@register("FULLY_CONNECTED", seeds=5)
+@register("FULLY_CONNECTED", dtypes=("int8", "float32", "int16"), seeds=5)
 def fully_connected(rng, dtype):  # pylint: disable=unused-argument
     rank = rng.randint(2, 4)
     shape = random_shape(rng, rank, hi=6) if rank == 3 else (int(rng.randint(1, 4)), int(rng.randint(1, 65)))
@@ -84,7 +86,7 @@ def _spatial(rng, max_kernel=5):
     return (kh, kw), stride, dilation, padding, h, w
 
 
-@register("CONV_2D", seeds=6)
+@register("CONV_2D", dtypes=("int8", "float32", "int16"), seeds=6)
 def conv2d(rng, dtype):  # pylint: disable=unused-argument
     kernel, stride, dilation, padding, h, w = _spatial(rng)
     cin, cout = int(rng.randint(1, 17)), int(rng.randint(1, 17))
@@ -98,7 +100,7 @@ def conv2d(rng, dtype):  # pylint: disable=unused-argument
                  "dilation": dilation, "padding": padding, "activation": act, "bias": bias})
 
 
-@register("DEPTHWISE_CONV_2D", seeds=6)
+@register("DEPTHWISE_CONV_2D", dtypes=("int8", "float32", "int16"), seeds=6)
 def depthwise_conv2d(rng, dtype):  # pylint: disable=unused-argument
     kernel, stride, dilation, padding, h, w = _spatial(rng)
     cin = int(rng.randint(1, 17))
@@ -124,27 +126,27 @@ def _pool(kind):
     return draw
 
 
-register("AVERAGE_POOL_2D", seeds=5)(_pool("AVERAGE_POOL_2D"))
-register("MAX_POOL_2D", seeds=5)(_pool("MAX_POOL_2D"))
+register("AVERAGE_POOL_2D", dtypes=("int8", "float32", "int16"), seeds=5)(_pool("AVERAGE_POOL_2D"))
+register("MAX_POOL_2D", dtypes=("int8", "float32", "int16"), seeds=5)(_pool("MAX_POOL_2D"))
 
 
 # ---- activations ---------------------------------------------------------------------------
 
-def _unary(op, fn, value_range=(-4.0, 4.0)):
+def _unary(op, fn, value_range=(-4.0, 4.0), dtypes=("int8", "float32")):
     def draw(rng, dtype):  # pylint: disable=unused-argument
         shape = random_shape(rng, rank=rng.randint(2, 5), hi=9)
         return Case([shape], lambda x: fn()(x), {"shape": shape}, value_range=value_range)
-    register(op)(draw)
+    register(op, dtypes=dtypes)(draw)
 
 
 _unary("LOGISTIC", lambda: _ops().sigmoid, (-8.0, 8.0))
 _unary("TANH", lambda: _ops().tanh)
-_unary("RELU", lambda: _ops().relu)
-_unary("RELU6", lambda: _ops().relu6, (-3.0, 9.0))
+_unary("RELU", lambda: _ops().relu, dtypes=("int8", "float32", "int16"))
+_unary("RELU6", lambda: _ops().relu6, (-3.0, 9.0), dtypes=("int8", "float32", "int16"))
 _unary("HARD_SWISH", lambda: _ops().hard_swish, (-6.0, 6.0))
 
 
-@register("LEAKY_RELU")
+@register("LEAKY_RELU", dtypes=("int8", "float32", "int16"))
 def leaky_relu(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=rng.randint(2, 5), hi=9)
     alpha = float(np.round(rng.uniform(0.01, 0.9), 3))
@@ -160,7 +162,7 @@ def softmax(rng, dtype):  # pylint: disable=unused-argument
 
 # ---- reductions and data movement -----------------------------------------------------------
 
-@register("MEAN")
+@register("MEAN", dtypes=("int8", "float32", "int16"))
 def mean(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=4, hi=9)
     axes = [[1, 2], [1], [2], [3], [1, 2, 3]][rng.randint(5)]
@@ -169,7 +171,7 @@ def mean(rng, dtype):  # pylint: disable=unused-argument
                 {"shape": shape, "axes": axes, "keepdims": keep})
 
 
-@register("CONCATENATION")
+@register("CONCATENATION", dtypes=("int8", "float32", "int16"))
 def concatenation(rng, dtype):  # pylint: disable=unused-argument
     base = random_shape(rng, rank=rng.randint(2, 5), hi=6)
     axis = int(rng.randint(1, len(base)))
@@ -179,7 +181,7 @@ def concatenation(rng, dtype):  # pylint: disable=unused-argument
                 {"shapes": shapes, "axis": axis})
 
 
-@register("PAD")
+@register("PAD", dtypes=("int8", "float32", "int16"))
 def pad(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=4, hi=8)
     pads = [[0, 0]] + [[int(rng.randint(0, 3)), int(rng.randint(0, 3))] for _ in range(3)]
@@ -197,7 +199,7 @@ def transpose(rng, dtype):  # pylint: disable=unused-argument
     return Case([shape], lambda x: _ops().transpose(x, perm), {"shape": shape, "perm": perm})
 
 
-@register("STRIDED_SLICE")
+@register("STRIDED_SLICE", dtypes=("int8", "float32", "int16"))
 def strided_slice(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9, lo=2)
     index = [slice(None)]
@@ -264,7 +266,7 @@ for _name in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"):
 
 # ---- slicing, stacking, splitting --------------------------------------------------------------
 
-@register("SLICE")
+@register("SLICE", dtypes=("int8", "float32", "int16"))
 def slice_(rng, dtype):  # pylint: disable=unused-argument
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 

@@ -89,6 +89,21 @@ def quantize_int8(converter, representative, io_type=None):
     return converter
 
 
+def quantize_int16(converter, representative, io_type=None):
+    """Set a tf.lite.TFLiteConverter to TFLite's 16x8 recipe: int16 activations (symmetric,
+    zero point 0), int8 weights, int64 bias for convolutions and fully connected layers;
+    io_type as in quantize_int8 (default tf.int16)."""
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [
+        tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+    converter.inference_input_type = io_type or tf.int16
+    converter.inference_output_type = io_type or tf.int16
+    return converter
+
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
 

@@ -26,7 +26,7 @@ import argparse
 import os
 import sys
 
-from .cstruct import (Array, Const, ConstArray, F32, F64, Family, Field, I8, I32, Nested, ParamsError,
+from .cstruct import (Array, Const, ConstArray, F32, F64, Family, Field, I8, I16, I32, Nested, ParamsError,
                       Pointer, Struct, Table)
 from .paths import library_root
 
@@ -85,6 +85,8 @@ _FOLDED_BIAS = Field("folded_bias", Pointer("int32_t"),
                      "disables the fast path.")
 _I8_MIN = Field("activation_min", I32, "within [-128, 127]")
 _I8_MAX = Field("activation_max", I32, "within [-128, 127]")
+_I16_MIN = Field("activation_min", I32, "within [-32768, 32767]")
+_I16_MAX = Field("activation_max", I32, "within [-32768, 32767]")
 _F_MIN = Field("activation_min", F32, "the fused activation's lower bound (-HUGE_VALF: none)")
 _F_MAX = Field("activation_max", F32, "the fused activation's upper bound (HUGE_VALF: none)")
 
@@ -119,6 +121,10 @@ TABLE.add(Family(
                   "1 when every output_shift is <= -1 (right shifts only): lets the Helium "
                   "kernel skip the per-channel shift tests. 0 is always correct."),
         ]),
+        Struct("Conv2DS16Params",
+               "16x8 convolution (int16 activations, zero point 0; int8 per-channel filter).", [
+            Field("shape", Nested("Conv2DShape"), "the geometry"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX]),
         Struct("Conv2DF32Params", "float32 convolution.", [
             Field("shape", Nested("Conv2DShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
@@ -151,6 +157,10 @@ TABLE.add(Family(
                   "requantize that way (entries built from output_multiplier/output_shift: no "
                   "extra flash); 0: general form."),
         ]),
+        Struct("DepthwiseConv2DS16Params",
+               "16x8 depthwise convolution (int16 activations, zero point 0; int8 filter).", [
+            Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX]),
         Struct("DepthwiseConv2DF32Params", "float32 depthwise convolution.", [
             Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
@@ -234,6 +244,15 @@ TABLE.add(Family(
                   "kFilterInterleaved4 only: 2 * ACCUM_DEPTH bytes, 4-aligned, for the widened "
                   "input; nullptr if none"),
         ]),
+        Struct("FullyConnectedS16Params",
+               "16x8 fully connected layer (int16 activations, zero point 0; int8 weights).", [
+            Field("shape", Nested("FullyConnectedShape"), "the geometry"),
+            Field("output_multiplier", Pointer("int32_t"),
+                  "[OUTPUT_DEPTH] when per_channel != 0, else one entry: Q31 (0 for a zero scale)"),
+            Field("output_shift", Pointer("int32_t"),
+                  "entries as output_multiplier; TFLite convention, in [-31, 7]"),
+            Field("per_channel", I32, "1: one multiplier and shift per output channel"),
+            _I16_MIN, _I16_MAX]),
         Struct("FullyConnectedF32Params", "float32 fully connected layer.", [
             Field("shape", Nested("FullyConnectedShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
@@ -321,6 +340,19 @@ TABLE.add(Family(
         Struct("LookupS8Params", "int8 activations: one table lookup per element.", [
             Field("size", I32, "elements"),
             Field("table", Pointer("int8_t"), "[256], indexed by the input byte as uint8_t"),
+        ]),
+        Struct("LinearS16Params",
+               "int16 RELU, RELU6 and LEAKY_RELU (16x8): a rescaling per sign of x - input "
+               "zero point, then a clamp.", [
+            Field("size", I32, "elements"),
+            Field("input_zero_point", I32, "subtracted from every input"),
+            Field("output_zero_point", I32, "added after the rescaling"),
+            Field("rescale", I32, "0: no rescaling (out = clamp(x), RELU6); 1: rescale"),
+            Field("multiplier_positive", I32, "for x - input_zero_point >= 0 (Q31)"),
+            Field("shift_positive", I32, "TFLite convention: > 0 shifts left"),
+            Field("multiplier_negative", I32, "for x - input_zero_point < 0 (Q31)"),
+            Field("shift_negative", I32, "TFLite convention: > 0 shifts left"),
+            _I16_MIN, _I16_MAX,
         ]),
         Struct("ActivationF32Params", "float32 activations.", [
             Field("size", I32, "elements"),
@@ -444,6 +476,9 @@ TABLE.add(Family(
         Struct("PadF32Params", "float32 pad.", [
             Field("shape", Nested("PadShape"), "the geometry"),
             Field("pad_value", F32, "0 (PAD) or the constant (PADV2)")]),
+        Struct("PadS16Params", "int16 pad.", [
+            Field("shape", Nested("PadShape"), "the geometry"),
+            Field("pad_value", I16, "the output zero point (PAD) or the constant (PADV2)")]),
         Struct("PadI32Params", "int32 pad.", [
             Field("shape", Nested("PadShape"), "the geometry"),
             Field("pad_value", I32, "0 (PAD) or the constant (PADV2)")]),
@@ -478,14 +513,14 @@ TABLE.add(Family(
     _P + "quantize.hpp", "utensor/kernels/quantize.hpp",
     "QUANTIZE and DEQUANTIZE's parameters (kernels/quantize.hpp).",
     structs=[
-        Struct("QuantizeF32Params", "float32 -> int8.", [
+        Struct("QuantizeF32Params", "float32 -> int8 or int16.", [
             Field("size", I32, "elements"),
             Field("scale", F32, "the output scale; TFLite Micro divides by it in float32"),
             Field("zero_point", I32, "the output zero point"),
             Field("output_min", I32, "the lower end of the output type's range"),
             Field("output_max", I32, "the upper end of the output type's range"),
         ]),
-        Struct("RequantizeParams", "int8/uint8 -> int8/uint8 with a new scale and zero point.", [
+        Struct("RequantizeParams", "int8/uint8 -> int8/uint8, int16 -> int16, with a new scale and zero point.", [
             Field("size", I32, "elements"),
             Field("input_zero_point", I32, "the input zero point"),
             Field("output_zero_point", I32, "the output zero point"),
@@ -494,7 +529,7 @@ TABLE.add(Family(
             Field("output_min", I32, "the lower end of the output type's range"),
             Field("output_max", I32, "the upper end of the output type's range"),
         ]),
-        Struct("DequantizeParams", "int8/uint8 -> float32.", [
+        Struct("DequantizeParams", "int8/uint8/int16 -> float32.", [
             Field("size", I32, "elements"),
             Field("scale", F32, "the input scale"),
             Field("zero_point", I32, "the input zero point"),

@@ -124,6 +124,35 @@ def hard_swish_fn(op, graph, si, zi, so, zo) -> Callable[[int], int]:
     return fn
 
 
+LINEAR_S16 = ("relu", "relu6", "leaky_relu")
+INT16_MIN, INT16_MAX = -32768, 32767
+
+
+def _lower_linear_s16(op: Operator, graph: Graph, x, y, kind: str) -> KernelCall:
+    """int16 RELU (CalculateReluOpData + ReluQuantized), RELU6 (a clamp in the input's
+    quantization, as for int8) and LEAKY_RELU (QuantizeLeakyRelu), on int16: a rescaling per
+    sign and a clamp (kernels/activations.hpp linear_s16)."""
+    si, zi = per_tensor(op, graph, x, "input")
+    so, zo = per_tensor(op, graph, y, "output")
+    fields = dict(size=x.num_elements, input_zero_point=zi, output_zero_point=zo, rescale=1,
+                  activation_min=INT16_MIN, activation_max=INT16_MAX)
+    if kind == "relu":
+        mult, shift = quantize_multiplier(float(f32(si)) / float(f32(so)))
+        fields.update(multiplier_positive=mult, shift_positive=shift, multiplier_negative=mult,
+                      shift_negative=shift, activation_min=max(INT16_MIN, zo))
+    elif kind == "relu6":
+        six = max(INT16_MIN, min(INT16_MAX, quantize_value(6.0, si, zi)))
+        fields.update(rescale=0, multiplier_positive=0, shift_positive=0, multiplier_negative=0,
+                      shift_negative=0, activation_min=zi, activation_max=six)
+    else:
+        alpha = float_option(op, graph, "alpha", 0.0)
+        m_alpha, s_alpha = quantize_multiplier(float(f32(f32(si) * f32(alpha)) / f32(so)))
+        m_id, s_id = quantize_multiplier(float(f32(si) / f32(so)))
+        fields.update(multiplier_positive=m_id, shift_positive=s_id, multiplier_negative=m_alpha,
+                      shift_negative=s_alpha)
+    return kernel_call("linear_s16", "LinearS16Params", fields, inplace=(0, 0))
+
+
 def _table(fn: Callable[[int], int]) -> List[int]:
     """The 256-entry table indexed by the input byte as uint8 (0..127, then -128..-1)."""
     return [fn(b if b < 128 else b - 256) for b in range(256)]
@@ -136,9 +165,13 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
         alpha = float_option(op, graph, "alpha", 0.0) if kind == "leaky_relu" else 0.0
         return kernel_call(f"{kind}_f32", "ActivationF32Params",
                            dict(size=x.num_elements, alpha=alpha), inplace=(0, 0))
+    if (x.dtype, y.dtype) == ("int16", "int16") and kind in LINEAR_S16:
+        return _lower_linear_s16(op, graph, x, y, kind)
     if (x.dtype, y.dtype) != ("int8", "int8"):
+        int16 = ", ".join(sorted(k.upper() for k in LINEAR_S16))
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8 -> int8 or float32 -> float32.")
+                          "supported; supported: int8 -> int8 or float32 -> float32 (and int16 -> "
+                          f"int16 for {int16}).")
     si, zi = per_tensor(op, graph, x, "input")
     so, zo = per_tensor(op, graph, y, "output")
     if kind == "relu":
@@ -167,7 +200,8 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
 
 
 def _register(op_type: str, kind: str) -> None:
-    register(op_type, lambda op, graph: _lower(op, graph, kind))
+    dtypes = ("int8", "float32", "int16") if kind in LINEAR_S16 else ("int8", "float32")
+    register(op_type, lambda op, graph: _lower(op, graph, kind), dtypes=dtypes)
 
 
 for _op_type, _kind in (("RELU", "relu"), ("RELU6", "relu6"), ("LEAKY_RELU", "leaky_relu"),

@@ -1,5 +1,5 @@
 """Lowering of CONCATENATION and PACK, and of their reverses SPLIT, SPLIT_V and UNPACK
-(int8, float32, int32).
+(int8, float32, int32; CONCATENATION also int16).
 
 Kernel: runtime/include/utensor/kernels/concatenation.hpp. Like TensorFlow Lite Micro, int8
 inputs are copied without requantization (the TFLite converter gives them the output's
@@ -16,7 +16,7 @@ from . import KernelCall, register
 from ._common import describe_dtypes, malformed, unsupported
 from ._spatial import constant_ints
 
-SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32"}
+SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32", "int16": "s16"}
 
 
 def lower_concatenation(op: Operator, graph: Graph) -> KernelCall:
@@ -26,7 +26,7 @@ def lower_concatenation(op: Operator, graph: Graph) -> KernelCall:
     y = graph.tensor(op.outputs[0])
     if y.dtype not in SUFFIX or any(x.dtype != y.dtype for x in xs):
         raise unsupported(op, graph, f"dtypes {describe_dtypes(xs + [y])} are not supported; "
-                          "supported: all int8, all float32 or all int32.")
+                          "supported: all int8, all int16, all float32 or all int32.")
     act = op.options.get("fused_activation_function", "NONE") or "NONE"
     if act != "NONE":
         raise unsupported(op, graph, f"fused activation {act} is not supported (TFLite Micro "
@@ -68,7 +68,8 @@ def _axis(op, graph, axis: int, rank: int) -> int:
 
 def _same_dtype(op, graph, tensors) -> str:
     dtype = tensors[0].dtype
-    if dtype not in SUFFIX or any(t.dtype != dtype for t in tensors):
+    # int16 (16x8) is checked against tflite_micro for CONCATENATION only.
+    if dtype not in SUFFIX or dtype == "int16" or any(t.dtype != dtype for t in tensors):
         raise unsupported(op, graph, f"dtypes {describe_dtypes(tensors)} are not supported; "
                           "supported: all int8, all float32 or all int32.")
     return dtype
@@ -165,7 +166,7 @@ def lower_split_v(op: Operator, graph: Graph) -> KernelCall:
     return _split(op, graph, x, ys, axis, data_input=0)
 
 
-register("CONCATENATION", lower_concatenation)
+register("CONCATENATION", lower_concatenation, dtypes=("int8", "float32", "int16"))
 register("PACK", lower_pack, dtypes=("int8", "float32", "int32"))
 register("UNPACK", lower_unpack, dtypes=("int8", "float32", "int32"))
 register("SPLIT", lower_split, dtypes=("int8", "float32", "int32"))

@@ -16,10 +16,12 @@ from . import KernelCall, register
 from .hybrid import is_hybrid, lower_conv2d_hybrid, lower_depthwise_conv2d_hybrid
 from ._common import activation, io_tensors, malformed, per_tensor, unsupported, weighted_dtype
 from ._requant import accumulator_bound, fast_requant, split_fast_requant
+from ._s16 import is_s16, lower_conv2d_s16, lower_depthwise_conv2d_s16
 from ._spatial import DEPTHWISE_AS_CONV, conv_output, depthwise_geometry, require_rank, strides
 
-SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, or float32 "
-                    "activations with int8 filters (hybrid)")
+SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, float32 throughout, float32 "
+                    "activations with int8 filters (hybrid), or 16x8 (int16 activations, int8 "
+                    "filters, int64 bias)")
 
 # int8 conv windows whose filter rows are shorter than this (bytes: KW * C_IN) are copied
 # into scratch and reduced as one dot product (conv2d_s8's windowed path): row-by-row
@@ -91,7 +93,7 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = _inputs3(op, graph)
     if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
         return lower_conv2d_hybrid(op, graph, x, w, bias, y)
-    dtype = weighted_dtype(op, graph, x, w, bias, y, SUPPORTED_DTYPES)
+    dtype = "int16" if is_s16(x) else weighted_dtype(op, graph, x, w, bias, y, SUPPORTED_DTYPES)
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
     n, in_h, in_w, in_c = x.shape
@@ -107,6 +109,8 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
         filter_width=f_w, filter_input_channels=f_c, output_height=out_h, output_width=out_w,
         output_channels=out_c, stride_height=stride_h, stride_width=stride_w,
         dilation_height=dil_h, dilation_width=dil_w, pad_top=pad_top, pad_left=pad_left))
+    if dtype == "int16":  # 16x8 quantization: ops/_s16.py
+        return lower_conv2d_s16(op, graph, x, w, bias, y, fields["shape"])
     if dtype == "float32":
         fields.update(_float_range(op, graph))
         return KernelCall(template="ops/conv2d.j2",
@@ -155,11 +159,13 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
         return lower_conv2d(op, graph)
     if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
         return lower_depthwise_conv2d_hybrid(op, graph, x, w, bias, y)
-    dtype = weighted_dtype(op, graph, x, w, bias, y, SUPPORTED_DTYPES)
+    dtype = "int16" if is_s16(x) else weighted_dtype(op, graph, x, w, bias, y, SUPPORTED_DTYPES)
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
     out_c = w.shape[3]
     fields = dict(shape=depthwise_geometry(op, graph, x, w, bias, y))
+    if dtype == "int16":  # 16x8 quantization: ops/_s16.py
+        return lower_depthwise_conv2d_s16(op, graph, x, w, bias, y, fields["shape"])
     if dtype == "int8":
         struct = "DepthwiseConv2DS8Params"
         fields.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=3))
@@ -193,7 +199,7 @@ def _inputs3(op: Operator, graph: Graph):
     return ins, outs
 
 
-register("CONV_2D", lower_conv2d, dtypes=("int8", "float32", "hybrid"))
-register("DEPTHWISE_CONV_2D", lower_depthwise_conv2d, dtypes=("int8", "float32", "hybrid"))
+register("CONV_2D", lower_conv2d, dtypes=("int8", "float32", "hybrid", "int16"))
+register("DEPTHWISE_CONV_2D", lower_depthwise_conv2d, dtypes=("int8", "float32", "hybrid", "int16"))
 
 __all__: List[str] = ["lower_conv2d", "lower_depthwise_conv2d"]

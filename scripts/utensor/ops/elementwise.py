@@ -20,6 +20,7 @@ from ._requant import fast_requant
 
 MAX_RANK = 6
 ADD_LEFT_SHIFT = 20  # TFLite's int8 ADD/SUB headroom
+ADD_LEFT_SHIFT_INT16 = 15  # and its int16 one
 # From this many output elements on, ADD/SUB look each input's rescaling up in a
 # 256-entry int32 table (1 KiB of flash per input) instead of computing it per element.
 TABLE_MIN_ELEMENTS = 1024
@@ -70,7 +71,9 @@ def _smaller_than_one(op, graph, real: float, what: str) -> Tuple[int, int]:
     return mult, shift
 
 
-def _add_sub_int8(op, graph, a, b, y, subtract: bool) -> dict:
+def _add_sub_int8(op, graph, a, b, y, subtract: bool, dtype: str = "int8") -> dict:
+    """int8, or int16 (TFLite's 16x8: the same general path with a left shift of 15)."""
+    left_shift = ADD_LEFT_SHIFT if dtype == "int8" else ADD_LEFT_SHIFT_INT16
     s1, z1 = per_tensor(op, graph, a, "input 1")
     s2, z2 = per_tensor(op, graph, b, "input 2")
     so, zo = per_tensor(op, graph, y, "output")
@@ -79,17 +82,17 @@ def _add_sub_int8(op, graph, a, b, y, subtract: bool) -> dict:
         twice_max = f32(2) * max(f32(s1), f32(s2))
         real1 = float(f32(s1) / twice_max)
         real2 = float(f32(s2) / twice_max)
-        real_out = float(twice_max / (f32(1 << ADD_LEFT_SHIFT) * f32(so)))
+        real_out = float(twice_max / (f32(1 << left_shift) * f32(so)))
     else:
         twice_max = 2 * float(max(f32(s1), f32(s2)))
         real1 = float(f32(s1)) / twice_max
         real2 = float(f32(s2)) / twice_max
-        real_out = twice_max / ((1 << ADD_LEFT_SHIFT) * float(f32(so)))
+        real_out = twice_max / ((1 << left_shift) * float(f32(so)))
     m1, sh1 = _smaller_than_one(op, graph, real1, "input 1")
     m2, sh2 = _smaller_than_one(op, graph, real2, "input 2")
     mo, sho = _smaller_than_one(op, graph, real_out, "output")
-    lo, hi = activation_range(activation(op, graph), "int8", so, zo)
-    return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, left_shift=ADD_LEFT_SHIFT,
+    lo, hi = activation_range(activation(op, graph), dtype, so, zo)
+    return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, left_shift=left_shift,
                 input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
                 output_multiplier=mo, output_shift=sho, activation_min=lo, activation_max=hi,
                 input1_table=None, input2_table=None, output_fast=None)
@@ -128,12 +131,12 @@ def _tables(fields: dict) -> None:
     fields["input2_table"] = kernel_params.ConstArray("int32_t", t2, TABLE_COMMENT.format(2))
 
 
-def _mul_int8(op, graph, a, b, y) -> dict:
+def _mul_int8(op, graph, a, b, y, dtype: str = "int8") -> dict:
     s1, z1 = per_tensor(op, graph, a, "input 1")
     s2, z2 = per_tensor(op, graph, b, "input 2")
     so, zo = per_tensor(op, graph, y, "output")
     mult, shift = quantize_multiplier(float(f32(s1)) * float(f32(s2)) / float(f32(so)))
-    lo, hi = activation_range(activation(op, graph), "int8", so, zo)
+    lo, hi = activation_range(activation(op, graph), dtype, so, zo)
     return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, output_multiplier=mult,
                 output_shift=shift, activation_min=lo, activation_max=hi)
 
@@ -141,17 +144,18 @@ def _mul_int8(op, graph, a, b, y) -> dict:
 def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
     (a, b), (y,) = io_tensors(op, graph, 2, 2)
     dtypes = (a.dtype, b.dtype, y.dtype)
-    if dtypes not in (("int8",) * 3, ("float32",) * 3):
+    if dtypes not in (("int8",) * 3, ("float32",) * 3, ("int16",) * 3):
         raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} "
-                          "are not supported; supported: int8 or float32 throughout.")
+                          "are not supported; supported: int8, int16 (16x8) or float32 throughout.")
     fields = dict(shape=broadcast_shape(op, graph, a, b, y))
-    if y.dtype == "int8" and kind == "mul":
+    if y.dtype in ("int8", "int16") and kind == "mul":
         struct = "MulS8Params"
-        fields.update(_mul_int8(op, graph, a, b, y))
-    elif y.dtype == "int8":
+        fields.update(_mul_int8(op, graph, a, b, y, y.dtype))
+    elif y.dtype in ("int8", "int16"):
         struct = "AddS8Params"
-        fields.update(_add_sub_int8(op, graph, a, b, y, subtract=(kind == "sub")))
-        if fields["shape"]["size"] >= TABLE_MIN_ELEMENTS:
+        fields.update(_add_sub_int8(op, graph, a, b, y, subtract=(kind == "sub"), dtype=y.dtype))
+        # The tables index int8 values; int16 always takes the general (portable) form.
+        if y.dtype == "int8" and fields["shape"]["size"] >= TABLE_MIN_ELEMENTS:
             _tables(fields)
     else:
         struct = "ElementwiseF32Params"
@@ -162,7 +166,7 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
         inplace = (0, 0)
     elif tuple(b.shape) == tuple(y.shape) and not b.is_constant:
         inplace = (1, 0)
-    suffix = "s8" if y.dtype == "int8" else "f32"
+    suffix = {"int8": "s8", "int16": "s16"}.get(y.dtype, "f32")
     return kernel_call(f"{kind}_{suffix}", struct, fields, inputs=(0, 1), inplace=inplace)
 
 
@@ -178,6 +182,6 @@ def lower_mul(op: Operator, graph: Graph) -> KernelCall:
     return _lower(op, graph, "mul")
 
 
-register("ADD", lower_add)
-register("SUB", lower_sub)
-register("MUL", lower_mul)
+register("ADD", lower_add, dtypes=("int8", "float32", "int16"))
+register("SUB", lower_sub, dtypes=("int8", "float32", "int16"))
+register("MUL", lower_mul, dtypes=("int8", "float32", "int16"))

@@ -21,10 +21,11 @@ from .hybrid import is_hybrid, lower_fully_connected_hybrid
 from ._common import activation, malformed, per_tensor, unsupported, weighted_dtype
 from ._dense import io_tensors
 from ._requant import accumulator_bound, fast_requant
+from ._s16 import is_s16, lower_fully_connected_s16
 
 SUPPORTED = (
-    "int8 input/weights/output with optional int32 bias, float32 throughout, or float32 "
-    "activations with int8 weights (hybrid)"
+    "int8 input/weights/output with optional int32 bias, float32 throughout, float32 "
+    "activations with int8 weights (hybrid), or 16x8 (int16 activations, int8 weights, int64 bias)"
 )
 
 
@@ -149,6 +150,13 @@ def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
     (x, w, bias), (y,) = io_tensors(op, graph, 2, 3)
     if is_hybrid(x, w):  # float32 activations, int8 weights: ops/hybrid.py
         return lower_fully_connected_hybrid(op, graph, x, w, bias, y)
+    if is_s16(x):  # 16x8 quantization: ops/_s16.py
+        fmt = op.options.get("weights_format", "DEFAULT") or "DEFAULT"
+        if fmt != "DEFAULT":
+            raise unsupported(op, graph, f"weights_format {fmt} is not supported (only DEFAULT).")
+        batches, depth, out_depth = _shape(op, graph, x, w, bias, y)
+        return lower_fully_connected_s16(op, graph, x, w, bias, y, dict(
+            batches=batches, accum_depth=depth, output_depth=out_depth))
     dtype = weighted_dtype(op, graph, x, w, bias, y, SUPPORTED)
     fmt = op.options.get("weights_format", "DEFAULT") or "DEFAULT"
     if fmt != "DEFAULT":
@@ -178,4 +186,4 @@ def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
     return KernelCall(template="ops/fully_connected.j2", params=params, scratch_bytes=scratch)
 
 
-register("FULLY_CONNECTED", lower_fully_connected, dtypes=("int8", "float32", "hybrid"))
+register("FULLY_CONNECTED", lower_fully_connected, dtypes=("int8", "float32", "hybrid", "int16"))

@@ -1,4 +1,4 @@
-"""Lowering of PAD and PADV2 (constant padding; int8, float32, int32).
+"""Lowering of PAD and PADV2 (constant padding; int8, int16, float32, int32).
 
 Kernel: runtime/include/utensor/kernels/pad.hpp. The pad value is the output zero point
 for int8 PAD (a real 0.0), 0 for other dtypes, and the constant input for PADV2, as in
@@ -10,8 +10,9 @@ from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, per_tensor, unsupported
 from ._spatial import constant_ints, same_quant
 
-DTYPES = {"int8": "s8", "float32": "f32", "int32": "i32"}
-STRUCTS = {"int8": "PadS8Params", "float32": "PadF32Params", "int32": "PadI32Params"}
+DTYPES = {"int8": "s8", "float32": "f32", "int32": "i32", "int16": "s16"}
+STRUCTS = {"int8": "PadS8Params", "float32": "PadF32Params", "int32": "PadI32Params",
+           "int16": "PadS16Params"}
 MAX_RANK = 5
 
 
@@ -22,7 +23,7 @@ def lower_pad(op: Operator, graph: Graph) -> KernelCall:
     value_t = ins[2] if len(ins) > 2 else None
     if x.dtype != y.dtype or x.dtype not in DTYPES:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8, float32 or int32 (same in and out).")
+                          "supported; supported: int8, int16, float32 or int32 (same in and out).")
     rank = len(x.shape)
     if rank > MAX_RANK:
         raise unsupported(op, graph, f"input rank {rank} is not supported (at most {MAX_RANK}).")
@@ -39,18 +40,18 @@ def lower_pad(op: Operator, graph: Graph) -> KernelCall:
         raise malformed(op, graph, f"output shape {list(y.shape)} differs from the padded shape "
                         f"{list(expected)}.")
     value = 0
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):
         per_tensor(op, graph, x, "input")
         _, out_zp = per_tensor(op, graph, y, "output")
         if not same_quant(x, y):
             raise unsupported(op, graph, f"input '{x.name}' and output '{y.name}' have different "
-                              "quantization parameters; int8 PAD requires them equal.")
+                              f"quantization parameters; {x.dtype} PAD requires them equal.")
         value = out_zp
     if value_t is not None:
         if not value_t.is_constant or value_t.num_elements != 1 or value_t.dtype != x.dtype:
             raise unsupported(op, graph, "the constant_values input must be a constant scalar of "
                               "the input's dtype.")
-        if x.dtype == "int8" and not same_quant(value_t, y):
+        if x.dtype in ("int8", "int16") and not same_quant(value_t, y):
             raise unsupported(op, graph, "the constant_values input must share the output's "
                               "quantization parameters.")
         value = value_t.data.reshape(-1)[0].item()
@@ -61,5 +62,5 @@ def lower_pad(op: Operator, graph: Graph) -> KernelCall:
                        dict(shape=shape, pad_value=float(value) if x.dtype == "float32" else int(value)))
 
 
-register("PAD", lower_pad)
-register("PADV2", lower_pad)
+register("PAD", lower_pad, dtypes=("int8", "float32", "int16"))
+register("PADV2", lower_pad, dtypes=("int8", "float32", "int16"))

@@ -1,4 +1,4 @@
-"""Lowering of AVERAGE_POOL_2D and MAX_POOL_2D (int8 and float32).
+"""Lowering of AVERAGE_POOL_2D and MAX_POOL_2D (int8, int16 and float32).
 
 Kernel: runtime/include/utensor/kernels/pooling.hpp. int8 pooling does not requantize, so
 input and output must share scale and zero point (as TFLite's converter produces them).
@@ -13,9 +13,9 @@ from ._spatial import positive_option, require_rank, require_shape, same_quant, 
 
 def _lower_pool(op: Operator, graph: Graph, kind: str) -> KernelCall:
     (x,), (y,) = io_tensors(op, graph, 1, 1)
-    if (x.dtype, y.dtype) not in (("int8", "int8"), ("float32", "float32")):
+    if (x.dtype, y.dtype) not in (("int8", "int8"), ("float32", "float32"), ("int16", "int16")):
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8/int8 or float32/float32.")
+                          "supported; supported: int8/int8, int16/int16 (16x8) or float32/float32.")
     require_rank(op, graph, x, 4, "input")
     require_rank(op, graph, y, 4, "output")
     n, in_h, in_w, ch = x.shape
@@ -36,14 +36,16 @@ def _lower_pool(op: Operator, graph: Graph, kind: str) -> KernelCall:
                  filter_width=f_w, output_height=out_h, output_width=out_w, stride_height=stride_h,
                  stride_width=stride_w, pad_top=pad_top, pad_left=pad_left)
     act = activation(op, graph)
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):
         per_tensor(op, graph, x, "input")
         out_scale, out_zp = per_tensor(op, graph, y, "output")
         if not same_quant(x, y):
             raise unsupported(op, graph, f"input '{x.name}' and output '{y.name}' have different "
-                              "quantization parameters; int8 pooling requires them equal.")
-        lo, hi = activation_range(act, "int8", out_scale, out_zp)
-        return kernel_call(f"{kind}_pool2d_s8", "PoolS8Params",
+                              f"quantization parameters; {x.dtype} pooling requires them equal.")
+        lo, hi = activation_range(act, x.dtype, out_scale, out_zp)
+        # int16 has portable kernels only (never the int8 Arm fast paths).
+        suffix = "s8" if x.dtype == "int8" else "s16"
+        return kernel_call(f"{kind}_pool2d_{suffix}", "PoolS8Params",
                            dict(shape=shape, activation_min=lo, activation_max=hi))
     lo, hi = activation_range_float(act)
     return kernel_call(f"{kind}_pool2d_f32", "PoolF32Params",
@@ -58,5 +60,5 @@ def lower_max_pool2d(op: Operator, graph: Graph) -> KernelCall:
     return _lower_pool(op, graph, "max")
 
 
-register("AVERAGE_POOL_2D", lower_average_pool2d)
-register("MAX_POOL_2D", lower_max_pool2d)
+register("AVERAGE_POOL_2D", lower_average_pool2d, dtypes=("int8", "float32", "int16"))
+register("MAX_POOL_2D", lower_max_pool2d, dtypes=("int8", "float32", "int16"))

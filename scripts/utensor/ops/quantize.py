@@ -1,5 +1,5 @@
-"""Lowering of QUANTIZE (float32 -> int8, int8/uint8 requantization) and DEQUANTIZE
-(int8/uint8 -> float32).
+"""Lowering of QUANTIZE (float32 -> int8/int16, int8/uint8 and int16 -> int16
+requantization) and DEQUANTIZE (int8/uint8/int16 -> float32).
 
 Kernels: runtime/include/utensor/kernels/quantize.hpp. As TFLite Micro's quantize_common.cc:
 requantization uses QuantizeMultiplier(input_scale / output_scale) in double; float
@@ -12,17 +12,21 @@ from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors, require_same_shape
 
-REQUANTIZE = {("int8", "int8"): "s8_s8", ("uint8", "int8"): "u8_s8", ("int8", "uint8"): "s8_u8"}
+REQUANTIZE = {("int8", "int8"): "s8_s8", ("uint8", "int8"): "u8_s8", ("int8", "uint8"): "s8_u8",
+              # TFLite's 16x8 quantization (int16 <-> int8 and int16 -> int32, which TFLite
+              # Micro also takes, are not checked against it yet, so not offered).
+              ("int16", "int16"): "s16_s16"}
+QUANTIZE_F32 = {"int8": "s8", "int16": "s16"}
 
 
 def lower_quantize(op: Operator, graph: Graph) -> KernelCall:
     (x,), (y,) = io_tensors(op, graph, 1, 1)
     require_same_shape(op, graph, x, y)
     combo = (x.dtype, y.dtype)
-    if combo == ("float32", "int8"):
+    if x.dtype == "float32" and y.dtype in QUANTIZE_F32:
         scale, zp = per_tensor(op, graph, y, "output")
-        lo, hi = INT_RANGES["int8"]
-        return kernel_call("quantize_f32_s8", "QuantizeF32Params",
+        lo, hi = INT_RANGES[y.dtype]
+        return kernel_call(f"quantize_f32_{QUANTIZE_F32[y.dtype]}", "QuantizeF32Params",
                            dict(size=x.num_elements, scale=scale, zero_point=zp, output_min=lo,
                                 output_max=hi))
     if combo in REQUANTIZE:
@@ -36,22 +40,23 @@ def lower_quantize(op: Operator, graph: Graph) -> KernelCall:
                                 output_min=lo, output_max=hi),
                            inplace=(0, 0))
     raise unsupported(op, graph, f"QUANTIZE from {x.dtype} to {y.dtype} is not supported; "
-                      "supported: float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8 "
+                      "supported: float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8, "
+                      "float32 -> int16, int16 -> int16 "
                       f"(got {describe_dtypes([x, y])}).")
 
 
 def lower_dequantize(op: Operator, graph: Graph) -> KernelCall:
     (x,), (y,) = io_tensors(op, graph, 1, 1)
     require_same_shape(op, graph, x, y)
-    if x.dtype not in ("int8", "uint8") or y.dtype != "float32":
+    if x.dtype not in ("int8", "uint8", "int16") or y.dtype != "float32":
         raise unsupported(op, graph, f"DEQUANTIZE from {x.dtype} to {y.dtype} is not supported; "
-                          "supported: int8 or uint8 -> float32 (float16 weights: convert the "
+                          "supported: int8, uint8 or int16 -> float32 (float16 weights: convert the "
                           "model without float16 quantization).")
     scale, zp = per_tensor(op, graph, x, "input")
-    kind = "s8_f32" if x.dtype == "int8" else "u8_f32"
+    kind = {"int8": "s8_f32", "uint8": "u8_f32", "int16": "s16_f32"}[x.dtype]
     return kernel_call(f"dequantize_{kind}", "DequantizeParams",
                        dict(size=x.num_elements, scale=scale, zero_point=zp))
 
 
-register("QUANTIZE", lower_quantize, ("float32", "int8", "uint8"))
-register("DEQUANTIZE", lower_dequantize, ("int8", "uint8"))
+register("QUANTIZE", lower_quantize, ("float32", "int8", "uint8", "int16"))
+register("DEQUANTIZE", lower_dequantize, ("int8", "uint8", "int16"))

@@ -1,4 +1,4 @@
-"""Lowering of MEAN (int8 and float32), as TensorFlow Lite Micro computes it.
+"""Lowering of MEAN (int8, int16 and float32), as TensorFlow Lite Micro computes it.
 
 Kernel: runtime/include/utensor/kernels/mean.hpp. int8 follows TFLite Micro's
 QuantizedMeanOrSum, whose multiplier folds in 1/count (computed here exactly as it does at
@@ -28,9 +28,9 @@ def mean_multiplier(input_scale: float, output_scale: float, count: int):
 
 def lower_mean(op: Operator, graph: Graph) -> KernelCall:
     (x, axes_t), (y,) = io_tensors(op, graph, 2, 2)
-    if x.dtype != y.dtype or x.dtype not in ("int8", "float32"):
+    if x.dtype != y.dtype or x.dtype not in ("int8", "float32", "int16"):
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8/int8 or float32/float32.")
+                          "supported; supported: int8/int8, int16/int16 (16x8) or float32/float32.")
     rank = len(x.shape)
     if not 1 <= rank <= MAX_RANK:
         raise unsupported(op, graph, f"input rank {rank} is not supported (1 to {MAX_RANK}).")
@@ -58,12 +58,12 @@ def lower_mean(op: Operator, graph: Graph) -> KernelCall:
         output_count=y.num_elements,
         reduce_count=count,
     )
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):
         in_scale, in_zp = per_tensor(op, graph, x, "input")
         out_scale, out_zp = per_tensor(op, graph, y, "output")
         mult, shift = mean_multiplier(in_scale, out_scale, count)
         # Scratch: one int32 sum per output element (mean_s8_scratch_bytes).
-        return kernel_call("mean_s8", "MeanS8Params",
+        return kernel_call("mean_s8" if x.dtype == "int8" else "mean_s16", "MeanS8Params",
                            dict(shape=shape, input_zero_point=in_zp, output_zero_point=out_zp,
                                 multiplier=mult, shift=shift),
                            scratch_type="int32_t", scratch_bytes=4 * y.num_elements)
@@ -77,4 +77,4 @@ def _prod(values):
     return n
 
 
-register("MEAN", lower_mean)
+register("MEAN", lower_mean, dtypes=("int8", "float32", "int16"))

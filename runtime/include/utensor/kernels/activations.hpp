@@ -20,6 +20,11 @@ namespace kernels {
 /// int8 table lookup: out[i] = table[(uint8_t)in[i]].
 void lookup_s8(const LookupS8Params& params, const int8_t* input, int8_t* output);
 
+/// int16 RELU / RELU6 / LEAKY_RELU: out = clamp(rescale ? output_zero_point +
+/// MultiplyByQuantizedMultiplier(x - input_zero_point, m[sign], shift[sign]) : x); may run in
+/// place. Portable only.
+void linear_s16(const LinearS16Params& params, const int16_t* input, int16_t* output);
+
 /// float32 RELU: max(x, 0).
 void relu_f32(const ActivationF32Params& params, const float* input, float* output);
 

@@ -23,6 +23,10 @@ void concatenation_s8(const ConcatenationParams& params, const int8_t* const* in
 void concatenation_f32(const ConcatenationParams& params, const float* const* inputs,
                        float* output);
 
+/// int16 concatenation.
+void concatenation_s16(const ConcatenationParams& params, const int16_t* const* inputs,
+                       int16_t* output);
+
 /// int32 concatenation.
 void concatenation_i32(const ConcatenationParams& params, const int32_t* const* inputs,
                        int32_t* output);

@@ -58,6 +58,17 @@ inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch);
 
+/// 16x8 per-channel conv (TFLite's int16 activations, int8 filter): input/output int16
+/// (zero point 0), bias int64 [C_OUT] or nullptr; int64 accumulators requantized as
+/// detail/s16_requant.hpp. Portable only (no Arm variant).
+void conv2d_s16(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter,
+                const int64_t* bias, int16_t* output);
+
+/// conv2d_s16 for an int32 bias or none: TFLite Micro then accumulates in int32 (wrapping)
+/// and requantizes with the int8 kernels' MultiplyByQuantizedMultiplier.
+void conv2d_s16_acc32(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter,
+                      const int32_t* bias, int16_t* output);
+
 /// float32 conv: all tensors float32, bias [C_OUT] or nullptr; output clamped to the range.
 void conv2d_f32(const Conv2DF32Params& params, const float* input, const float* filter,
                 const float* bias, float* output);

@@ -26,6 +26,12 @@ namespace kernels {
 void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
                          const int8_t* filter, const int32_t* bias, int8_t* output);
 
+/// 16x8 per-channel depthwise conv: input/output int16 (zero point 0), filter int8, bias
+/// int64 [C_OUT] or nullptr; int64 accumulators requantized as detail/s16_requant.hpp.
+/// Portable only (no Arm variant).
+void depthwise_conv2d_s16(const DepthwiseConv2DS16Params& params, const int16_t* input,
+                          const int8_t* filter, const int64_t* bias, int16_t* output);
+
 /// float32 depthwise conv: bias [C_OUT] or nullptr; output clamped to the range.
 void depthwise_conv2d_f32(const DepthwiseConv2DF32Params& params, const float* input,
                           const float* filter, const float* bias, float* output);

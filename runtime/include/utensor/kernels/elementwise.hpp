@@ -38,6 +38,14 @@ void sub_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input
 /// int8 MUL: out = clamp(requant((in1 + off1) * (in2 + off2))).
 void mul_s8(const MulS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);
 
+/// int16 ADD/SUB (16x8 quantization): add_s8's arithmetic on int16 with left_shift 15 and
+/// no tables (input1_table/input2_table/output_fast nullptr); inputs may alias the output.
+void add_s16(const AddS8Params& params, const int16_t* input1, const int16_t* input2, int16_t* output);
+void sub_s16(const AddS8Params& params, const int16_t* input1, const int16_t* input2, int16_t* output);
+
+/// int16 MUL: mul_s8's arithmetic on int16 (the product of two int16 fits int32).
+void mul_s16(const MulS8Params& params, const int16_t* input1, const int16_t* input2, int16_t* output);
+
 /// float32 ADD, clamped to the activation range.
 void add_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
 

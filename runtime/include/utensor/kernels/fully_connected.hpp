@@ -38,6 +38,11 @@ static const int32_t kFilterInterleaved4 = 1;  // see above; DSP kernel only
 void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
                         const int8_t* filter, const int32_t* bias, int8_t* output);
 
+/// 16x8 FC: input/output int16 (zero point 0), filter int8, bias int64 [OUTPUT_DEPTH] or
+/// nullptr; int64 accumulators requantized as detail/s16_requant.hpp. Portable only.
+void fully_connected_s16(const FullyConnectedS16Params& params, const int16_t* input,
+                         const int8_t* filter, const int64_t* bias, int16_t* output);
+
 /// float32 FC: bias [OUTPUT_DEPTH] or nullptr; output clamped to the activation range.
 void fully_connected_f32(const FullyConnectedF32Params& params, const float* input,
                          const float* filter, const float* bias, float* output);

@@ -28,6 +28,11 @@ inline int32_t mean_s8_scratch_bytes(int32_t output_count) {
 void mean_s8(const MeanS8Params& params, const int8_t* input, int8_t* output,
              int32_t* scratch);
 
+/// int16 mean (16x8 quantization): mean_s8's arithmetic on int16 (TFLite Micro's
+/// QuantizedMeanOrSum<int16_t, int32_t>), same scratch.
+void mean_s16(const MeanS8Params& params, const int16_t* input, int16_t* output,
+              int32_t* scratch);
+
 /// float32 mean (sum in float32, then divided by the count).
 void mean_f32(const MeanF32Params& params, const float* input, float* output);
 

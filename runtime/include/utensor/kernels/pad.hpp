@@ -20,6 +20,9 @@ void pad_s8(const PadS8Params& params, const int8_t* input, int8_t* output);
 /// float32 pad.
 void pad_f32(const PadF32Params& params, const float* input, float* output);
 
+/// int16 pad.
+void pad_s16(const PadS16Params& params, const int16_t* input, int16_t* output);
+
 /// int32 pad.
 void pad_i32(const PadI32Params& params, const int32_t* input, int32_t* output);
 

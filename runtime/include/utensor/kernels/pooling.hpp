@@ -31,6 +31,11 @@ void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* outp
 /// float32 max pooling.
 void max_pool2d_f32(const PoolF32Params& params, const float* input, float* output);
 
+/// int16 (16x8) average and max pooling: the int8 kernels' arithmetic on int16, with
+/// PoolS8Params' activation range in int16 units. Portable only.
+void average_pool2d_s16(const PoolS8Params& params, const int16_t* input, int16_t* output);
+void max_pool2d_s16(const PoolS8Params& params, const int16_t* input, int16_t* output);
+
 namespace detail {
 /// average_pool2d_s8 by the portable kernel: what the Arm variant falls back to.
 void average_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input, int8_t* output);

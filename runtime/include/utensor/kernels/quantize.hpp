@@ -27,6 +27,12 @@ void requantize_u8_s8(const RequantizeParams& params, const uint8_t* input, int8
 void requantize_s8_u8(const RequantizeParams& params, const int8_t* input, uint8_t* output);
 
 /// int8 -> float32: out = scale * (x - zero_point).
+/// The int16 forms (16x8 quantization), same arithmetic: float32 -> int16, int16 -> int16
+/// requantization, int16 -> float32.
+void quantize_f32_s16(const QuantizeF32Params& params, const float* input, int16_t* output);
+void requantize_s16_s16(const RequantizeParams& params, const int16_t* input, int16_t* output);
+void dequantize_s16_f32(const DequantizeParams& params, const int16_t* input, float* output);
+
 void dequantize_s8_f32(const DequantizeParams& params, const int8_t* input, float* output);
 
 /// uint8 -> float32: out = scale * (x - zero_point).

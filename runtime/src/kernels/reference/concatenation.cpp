@@ -52,6 +52,11 @@ void concatenation_f32(const ConcatenationParams& params, const float* const* in
   concatenation_impl(params, inputs, output);
 }
 
+void concatenation_s16(const ConcatenationParams& params, const int16_t* const* inputs,
+                       int16_t* output) {
+  concatenation_impl(params, inputs, output);
+}
+
 void concatenation_i32(const ConcatenationParams& params, const int32_t* const* inputs,
                        int32_t* output) {
   concatenation_impl(params, inputs, output);

@@ -80,6 +80,36 @@ struct MulS8 {
   }
 };
 
+// The int16 forms: TFLite Micro's templated AddElementwise / MulElementwise on int16.
+struct AddS16 {
+  const AddS8Params& p;
+  int32_t sign;  // +1 ADD, -1 SUB
+  UTENSOR_FP_INLINE int16_t operator()(int16_t x1, int16_t x2) const {
+    const int32_t shifted1 = (static_cast<int32_t>(x1) + p.input1_offset) * (1 << p.left_shift);
+    const int32_t shifted2 = (static_cast<int32_t>(x2) + p.input2_offset) * (1 << p.left_shift);
+    const int32_t scaled1 =
+        MultiplyByQuantizedMultiplierSmallerThanOneExp(shifted1, p.input1_multiplier, p.input1_shift);
+    const int32_t scaled2 =
+        MultiplyByQuantizedMultiplierSmallerThanOneExp(shifted2, p.input2_multiplier, p.input2_shift);
+    const int32_t raw = sign > 0 ? scaled1 + scaled2 : scaled1 - scaled2;
+    const int32_t out = MultiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.output_multiplier,
+                                                                       p.output_shift) +
+                        p.output_offset;
+    return static_cast<int16_t>(ClampI32(out, p.activation_min, p.activation_max));
+  }
+};
+
+struct MulS16 {
+  const MulS8Params& p;
+  UTENSOR_FP_INLINE int16_t operator()(int16_t x1, int16_t x2) const {
+    const int32_t prod =
+        (static_cast<int32_t>(x1) + p.input1_offset) * (static_cast<int32_t>(x2) + p.input2_offset);
+    const int32_t out =
+        MultiplyByQuantizedMultiplier(prod, p.output_multiplier, p.output_shift) + p.output_offset;
+    return static_cast<int16_t>(ClampI32(out, p.activation_min, p.activation_max));
+  }
+};
+
 inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 struct AddF32 {
@@ -128,6 +158,21 @@ void sub_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input
 
 void mul_s8(const MulS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
   const MulS8 f = {params};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void add_s16(const AddS8Params& params, const int16_t* input1, const int16_t* input2, int16_t* output) {
+  const AddS16 f = {params, 1};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void sub_s16(const AddS8Params& params, const int16_t* input1, const int16_t* input2, int16_t* output) {
+  const AddS16 f = {params, -1};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+void mul_s16(const MulS8Params& params, const int16_t* input1, const int16_t* input2, int16_t* output) {
+  const MulS16 f = {params};
   for_each_broadcast(params.shape, input1, input2, output, f);
 }
 

@@ -53,6 +53,19 @@ void mean_s8(const MeanS8Params& params, const int8_t* input, int8_t* output,
   }
 }
 
+void mean_s16(const MeanS8Params& params, const int16_t* input, int16_t* output,
+              int32_t* scratch) {
+  const MeanShape& s = params.shape;
+  sum_into(s, input, scratch);
+  const int32_t count = s.reduce_count;
+  for (int32_t i = 0; i < s.output_count; ++i) {
+    const int32_t shifted = scratch[i] - params.input_zero_point * count;
+    const int32_t v = MultiplyByQuantizedMultiplier(shifted, params.multiplier, params.shift) +
+                      params.output_zero_point;
+    output[i] = static_cast<int16_t>(ClampI32(v, -32768, 32767));
+  }
+}
+
 void mean_f32(const MeanF32Params& params, const float* input, float* output) {
   const MeanShape& s = params.shape;
   sum_into(s, input, output);

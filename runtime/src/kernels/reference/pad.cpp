@@ -50,6 +50,10 @@ void pad_f32(const PadF32Params& params, const float* input, float* output) {
   pad_impl(params.shape, params.pad_value, input, output);
 }
 
+void pad_s16(const PadS16Params& params, const int16_t* input, int16_t* output) {
+  pad_impl(params.shape, params.pad_value, input, output);
+}
+
 void pad_i32(const PadI32Params& params, const int32_t* input, int32_t* output) {
   pad_impl(params.shape, params.pad_value, input, output);
 }

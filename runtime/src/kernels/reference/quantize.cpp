@@ -27,15 +27,14 @@ void dequantize(const DequantizeParams& p, const In* input, float* output) {
   }
 }
 
-}  // namespace
-
-void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output) {
+template <typename Out>
+void quantize_f32(const QuantizeF32Params& params, const float* input, Out* output) {
   // Bounds of the quotient that still matter, so the conversion below never overflows.
   const float lo = static_cast<float>(params.output_min - params.zero_point) - 1.0f;
   const float hi = static_cast<float>(params.output_max - params.zero_point) + 1.0f;
   const float scale = params.scale;
   const int32_t zp = params.zero_point, out_min = params.output_min, out_max = params.output_max;
-  const int32_t size = params.size;  // a local: the int8 stores could alias `params`
+  const int32_t size = params.size;  // a local: the stores could alias `params`
   for (int32_t i = 0; i < size; ++i) {
     // TFLite Micro's AffineQuantize divides in float32 (input / static_cast<float>(scale));
     // a double division or a multiply by the reciprocal rounds differently near .5. With
@@ -57,8 +56,26 @@ void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t
     if (frac >= 0.5f) ++t;
     if (frac <= -0.5f) --t;
 #endif
-    output[i] = static_cast<int8_t>(ClampI32(t + zp, out_min, out_max));
+    output[i] = static_cast<Out>(ClampI32(t + zp, out_min, out_max));
   }
+}
+
+}  // namespace
+
+void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output) {
+  quantize_f32(params, input, output);
+}
+
+void quantize_f32_s16(const QuantizeF32Params& params, const float* input, int16_t* output) {
+  quantize_f32(params, input, output);
+}
+
+void requantize_s16_s16(const RequantizeParams& params, const int16_t* input, int16_t* output) {
+  requantize(params, input, output);
+}
+
+void dequantize_s16_f32(const DequantizeParams& params, const int16_t* input, float* output) {
+  dequantize(params, input, output);
 }
 
 void requantize_s8_s8(const RequantizeParams& params, const int8_t* input, int8_t* output) {

@@ -17,6 +17,21 @@ struct LookupS8Params {
   const int8_t* table;  // [256], indexed by the input byte as uint8_t
 };
 
+/// int16 RELU, RELU6 and LEAKY_RELU (16x8): a rescaling per sign of x - input zero point, then
+/// a clamp.
+struct LinearS16Params {
+  int32_t size;                 // elements
+  int32_t input_zero_point;     // subtracted from every input
+  int32_t output_zero_point;    // added after the rescaling
+  int32_t rescale;              // 0: no rescaling (out = clamp(x), RELU6); 1: rescale
+  int32_t multiplier_positive;  // for x - input_zero_point >= 0 (Q31)
+  int32_t shift_positive;       // TFLite convention: > 0 shifts left
+  int32_t multiplier_negative;  // for x - input_zero_point < 0 (Q31)
+  int32_t shift_negative;       // TFLite convention: > 0 shifts left
+  int32_t activation_min;       // within [-32768, 32767]
+  int32_t activation_max;       // within [-32768, 32767]
+};
+
 /// float32 activations.
 struct ActivationF32Params {
   int32_t size;  // elements

@@ -54,6 +54,15 @@ struct Conv2DS8Params {
   int32_t right_shifts_only;
 };
 
+/// 16x8 convolution (int16 activations, zero point 0; int8 per-channel filter).
+struct Conv2DS16Params {
+  Conv2DShape shape;                 // the geometry
+  const int32_t* output_multiplier;  // [C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)
+  const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
+  int32_t activation_min;            // within [-32768, 32767]
+  int32_t activation_max;            // within [-32768, 32767]
+};
+
 /// float32 convolution.
 struct Conv2DF32Params {
   Conv2DShape shape;     // the geometry

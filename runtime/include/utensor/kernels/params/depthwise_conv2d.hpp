@@ -48,6 +48,15 @@ struct DepthwiseConv2DS8Params {
   int32_t fast_requant;
 };
 
+/// 16x8 depthwise convolution (int16 activations, zero point 0; int8 filter).
+struct DepthwiseConv2DS16Params {
+  DepthwiseConv2DShape shape;        // the geometry
+  const int32_t* output_multiplier;  // [C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)
+  const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
+  int32_t activation_min;            // within [-32768, 32767]
+  int32_t activation_max;            // within [-32768, 32767]
+};
+
 /// float32 depthwise convolution.
 struct DepthwiseConv2DF32Params {
   DepthwiseConv2DShape shape;  // the geometry

@@ -42,6 +42,17 @@ struct FullyConnectedS8Params {
   uint8_t* scratch;
 };
 
+/// 16x8 fully connected layer (int16 activations, zero point 0; int8 weights).
+struct FullyConnectedS16Params {
+  FullyConnectedShape shape;    // the geometry
+  // [OUTPUT_DEPTH] when per_channel != 0, else one entry: Q31 (0 for a zero scale)
+  const int32_t* output_multiplier;
+  const int32_t* output_shift;  // entries as output_multiplier; TFLite convention, in [-31, 7]
+  int32_t per_channel;          // 1: one multiplier and shift per output channel
+  int32_t activation_min;       // within [-32768, 32767]
+  int32_t activation_max;       // within [-32768, 32767]
+};
+
 /// float32 fully connected layer.
 struct FullyConnectedF32Params {
   FullyConnectedShape shape;  // the geometry

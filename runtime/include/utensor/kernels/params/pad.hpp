@@ -30,6 +30,12 @@ struct PadF32Params {
   float pad_value;  // 0 (PAD) or the constant (PADV2)
 };
 
+/// int16 pad.
+struct PadS16Params {
+  PadShape shape;     // the geometry
+  int16_t pad_value;  // the output zero point (PAD) or the constant (PADV2)
+};
+
 /// int32 pad.
 struct PadI32Params {
   PadShape shape;     // the geometry

@@ -11,7 +11,7 @@
 namespace utensor {
 namespace kernels {
 
-/// float32 -> int8.
+/// float32 -> int8 or int16.
 struct QuantizeF32Params {
   int32_t size;        // elements
   float scale;         // the output scale; TFLite Micro divides by it in float32
@@ -20,7 +20,7 @@ struct QuantizeF32Params {
   int32_t output_max;  // the upper end of the output type's range
 };
 
-/// int8/uint8 -> int8/uint8 with a new scale and zero point.
+/// int8/uint8 -> int8/uint8, int16 -> int16, with a new scale and zero point.
 struct RequantizeParams {
   int32_t size;               // elements
   int32_t input_zero_point;   // the input zero point
@@ -31,7 +31,7 @@ struct RequantizeParams {
   int32_t output_max;         // the upper end of the output type's range
 };
 
-/// int8/uint8 -> float32.
+/// int8/uint8/int16 -> float32.
 struct DequantizeParams {
   int32_t size;        // elements
   float scale;         // the input scale
