@@ -46,3 +46,50 @@ def _reduction(op, fn_name, max_axes):
 _reduction("SUM", "reduce_sum", 2)  # TFLite Micro's SUM takes at most 2 distinct axes
 _reduction("REDUCE_MAX", "reduce_max", 3)
 _reduction("REDUCE_MIN", "reduce_min", 3)
+
+
+# ---- BATCH_MATMUL --------------------------------------------------------------------------
+
+@register("BATCH_MATMUL", seeds=6)
+def batch_matmul(rng, dtype):  # pylint: disable=unused-argument
+    tf = _tf()
+    rank = int(rng.randint(3, 5))  # model inputs hold up to 4 dims, batch included
+    m, k, n = (int(rng.randint(1, 9)) for _ in range(3))
+    adj_x, adj_y = bool(rng.rand() < 0.5), bool(rng.rand() < 0.5)
+    batch = [int(rng.randint(2, 4)) for _ in range(rank - 3)]
+    lb = [d if rng.rand() < 0.7 else 1 for d in batch]
+    rb = [d if rng.rand() < 0.7 else 1 for d in batch]
+    lhs = tuple([1] + lb + ([k, m] if adj_x else [m, k]))
+    rhs = tuple([1] + rb + ([n, k] if adj_y else [k, n]))
+    return Case([lhs, rhs],
+                lambda a, b: _layers().Lambda(
+                    lambda t: tf.linalg.matmul(t[0], t[1], adjoint_a=adj_x, adjoint_b=adj_y))([a, b]),
+                {"lhs": lhs, "rhs": rhs, "adj_x": adj_x, "adj_y": adj_y})
+
+
+@register("BATCH_MATMUL", seeds=3, label="attention")
+def attention(rng, dtype):  # pylint: disable=unused-argument
+    """Multi-head self-attention as a small transformer encoder has it: Dense projections,
+    heads split by RESHAPE/TRANSPOSE, scores q k^T (adj_y), softmax, weights times v."""
+    tf = _tf()
+    layers = _layers()
+    seq, heads, head_dim = int(rng.randint(2, 9)), int(rng.randint(1, 4)), int(rng.randint(2, 9))
+    width = heads * head_dim
+    shape = (1, seq, width)
+
+    def split_heads(t):
+        return tf.transpose(tf.reshape(t, (1, seq, heads, head_dim)), (0, 2, 1, 3))
+
+    def attend(t):
+        q, k, v = (split_heads(u) for u in t)
+        scores = tf.linalg.matmul(q, k, adjoint_b=True) * (1.0 / float(head_dim) ** 0.5)
+        context = tf.linalg.matmul(tf.nn.softmax(scores, axis=-1), v)
+        return tf.reshape(tf.transpose(context, (0, 2, 1, 3)), (1, seq, width))
+
+    def block(x):
+        qkv = [layers.Dense(width)(x) for _ in range(3)]
+        return layers.Dense(width)(layers.Lambda(attend)(qkv))
+
+    return Case([shape], block,
+                {"shape": shape, "heads": heads, "head_dim": head_dim},
+                expect_ops=["BATCH_MATMUL", "SOFTMAX", "FULLY_CONNECTED"])

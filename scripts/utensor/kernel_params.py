@@ -385,6 +385,37 @@ TABLE.add(Family(
 ))
 
 TABLE.add(Family(
+    _P + "batch_matmul.hpp", "utensor/kernels/batch_matmul.hpp",
+    "BATCH_MATMUL's parameters (kernels/batch_matmul.hpp).",
+    structs=[
+        _shape("BatchMatMulShape",
+               "out[b][i][j] = sum over k of lhs[b][i][k] * rhs[b][k][j]; the batch dims are "
+               "the output's, extended to 3 with leading 1s; adj_x/adj_y are folded into the "
+               "strides.",
+               Field("batch_dims", Array(I32, 3), "the output's batch dimensions"),
+               Field("lhs_batch_strides", Array(I32, 3), "lhs elements per batch step, 0 where broadcast"),
+               Field("rhs_batch_strides", Array(I32, 3), "rhs elements per batch step, 0 where broadcast"),
+               Field("rows", I32, "M: output rows"),
+               Field("cols", I32, "N: output columns"),
+               Field("depth", I32, "K: the accumulation depth"),
+               Field("lhs_row_stride", I32, "lhs elements between rows i (1 with adj_x, else K)"),
+               Field("lhs_depth_stride", I32, "lhs elements between k (M with adj_x, else 1)"),
+               Field("rhs_depth_stride", I32, "rhs elements between k (1 with adj_y, else N)"),
+               Field("rhs_col_stride", I32, "rhs elements between columns j (K with adj_y, else 1)")),
+        Struct("BatchMatMulS8Params", "int8 (TFLite Micro's reference BatchMatMul<int8_t, int32_t>).", [
+            Field("shape", Nested("BatchMatMulShape"), "the geometry"),
+            Field("lhs_offset", I32, "minus the lhs zero point"),
+            Field("rhs_offset", I32, "minus the rhs zero point"),
+            Field("output_offset", I32, "the output zero point"),
+            Field("output_multiplier", I32, "lhs scale * rhs scale / output scale"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
+        ]),
+        Struct("BatchMatMulF32Params", "float32.", [
+            Field("shape", Nested("BatchMatMulShape"), "the geometry")]),
+    ],
+))
+
+TABLE.add(Family(
     _P + "pad.hpp", "utensor/kernels/pad.hpp",
     "PAD and PADV2's parameters (kernels/pad.hpp).",
     structs=[
