@@ -93,3 +93,20 @@ def attention(rng, dtype):  # pylint: disable=unused-argument
     return Case([shape], block,
                 {"shape": shape, "heads": heads, "head_dim": head_dim},
                 expect_ops=["BATCH_MATMUL", "SOFTMAX", "FULLY_CONNECTED"])
+
+
+# ---- RESIZE_BILINEAR -----------------------------------------------------------------------
+
+@register("RESIZE_BILINEAR", seeds=6)
+def resize_bilinear(rng, dtype):  # pylint: disable=unused-argument
+    tf = _tf()
+    shape = (1, int(rng.randint(1, 9)), int(rng.randint(1, 9)), int(rng.randint(1, 5)))
+    size = [int(rng.randint(1, 17)), int(rng.randint(1, 17))]
+    mode = ["half_pixel", "align_corners", "asymmetric"][rng.randint(3)]
+
+    def resize(t):
+        if mode == "half_pixel":
+            return tf.image.resize(t, size, method="bilinear")
+        return tf.compat.v1.image.resize_bilinear(t, size, align_corners=(mode == "align_corners"))
+
+    return Case([shape], lambda x: _layers().Lambda(resize)(x), {"shape": shape, "size": size, "mode": mode})

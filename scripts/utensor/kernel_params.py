@@ -416,6 +416,32 @@ TABLE.add(Family(
 ))
 
 TABLE.add(Family(
+    _P + "resize_bilinear.hpp", "utensor/kernels/resize_bilinear.hpp",
+    "RESIZE_BILINEAR's parameters (kernels/resize_bilinear.hpp): the source rows and columns "
+    "of every output one and their weights, computed at conversion as TFLite Micro does.",
+    structs=[
+        Struct("ResizeBilinearS8Params", "int8, TFLite's ResizeBilinearInteger (10-bit fractions).", [
+            Field("batches", I32, "N"),
+            Field("input_height", I32, "H in"), Field("input_width", I32, "W in"),
+            Field("output_height", I32, "H out"), Field("output_width", I32, "W out"),
+            Field("channels", I32, "C"),
+            Field("rows", Pointer("int32_t"), "[output_height * 3]: y0, y1, the source y * 1024"),
+            Field("cols", Pointer("int32_t"), "[output_width * 3]: x0, x1, the source x * 1024"),
+        ]),
+        Struct("ResizeBilinearF32Params", "float32, TFLite's ResizeBilinear.", [
+            Field("batches", I32, "N"),
+            Field("input_height", I32, "H in"), Field("input_width", I32, "W in"),
+            Field("output_height", I32, "H out"), Field("output_width", I32, "W out"),
+            Field("channels", I32, "C"),
+            Field("rows", Pointer("int32_t"), "[output_height * 2]: y0, y1"),
+            Field("cols", Pointer("int32_t"), "[output_width * 2]: x0, x1"),
+            Field("row_frac", Pointer("float"), "[output_height]: source y - y0, in float32"),
+            Field("col_frac", Pointer("float"), "[output_width]: source x - x0, in float32"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
     _P + "pad.hpp", "utensor/kernels/pad.hpp",
     "PAD and PADV2's parameters (kernels/pad.hpp).",
     structs=[
