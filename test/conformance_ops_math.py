@@ -17,6 +17,44 @@ def _layers():
     return tf.keras.layers
 
 
+def integer_op(op_name):
+    """A Case.rewrite making TFLite operator `op_name` run on int8: the full-integer
+    converter leaves some operators TFLite Micro runs in int8 (ADD_N, ...) in float32
+    between DEQUANTIZE and QUANTIZE. This is the documented route for such forms: the
+    model is read into TensorFlow's flatbuffer object API (tensorflow.lite.tools.
+    flatbuffer_utils), the operator takes the DEQUANTIZE inputs' int8 tensors and writes
+    the QUANTIZE output's int8 tensor (their quantization, as the converter calibrated
+    them), and the bypassed DEQUANTIZE/QUANTIZE operators are dropped. float32: unchanged."""
+    def rewrite(tflite: bytes, dtype: str) -> bytes:
+        if dtype != "int8":
+            return tflite
+        from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
+        from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=import-outside-toplevel
+
+        model = flatbuffer_utils.convert_bytearray_to_object(bytearray(tflite))
+        names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+
+        def kind(o):
+            code = model.operatorCodes[o.opcodeIndex]
+            return names[max(code.builtinCode, code.deprecatedBuiltinCode)]
+
+        g = model.subgraphs[0]
+        producer = {int(o.outputs[0]): o for o in g.operators}
+        for target in [o for o in g.operators if kind(o) == op_name]:
+            target.inputs = [int(producer[i].inputs[0]) if i in producer and kind(producer[i]) == "DEQUANTIZE"
+                             else int(i) for i in target.inputs]
+            quantize = [o for o in g.operators if kind(o) == "QUANTIZE" and int(o.inputs[0]) == int(target.outputs[0])]
+            if len(quantize) != 1:
+                raise ValueError(f"{op_name}'s output does not go to one QUANTIZE")
+            target.outputs = [int(quantize[0].outputs[0])]
+            g.operators.remove(quantize[0])
+        used = {int(i) for o in g.operators for i in o.inputs} | {int(i) for i in g.outputs}
+        g.operators = [o for o in g.operators
+                       if not (kind(o) == "DEQUANTIZE" and int(o.outputs[0]) not in used)]
+        return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+    return rewrite
+
+
 def _tf():
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
@@ -110,3 +148,18 @@ def resize_bilinear(rng, dtype):  # pylint: disable=unused-argument
         return tf.compat.v1.image.resize_bilinear(t, size, align_corners=(mode == "align_corners"))
 
     return Case([shape], lambda x: _layers().Lambda(resize)(x), {"shape": shape, "size": size, "mode": mode})
+
+
+
+
+# ---- ADD_N ---------------------------------------------------------------------------------
+
+@register("ADD_N")
+def add_n(rng, dtype):  # pylint: disable=unused-argument
+    tf = _tf()
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=7)
+    n = int(rng.randint(2, 5))
+    # int8: TFLM needs one quantization for all inputs; the converter gives every model input
+    # the one calibrated on the same representative range, and integer_op runs ADD_N on them.
+    return Case([shape] * n, lambda *xs: _layers().Lambda(lambda t: tf.math.add_n(list(t)))(list(xs)),
+                {"shape": shape, "n": n}, rewrite=integer_op("ADD_N"))

@@ -442,6 +442,29 @@ TABLE.add(Family(
 ))
 
 TABLE.add(Family(
+    _P + "add_n.hpp", "utensor/kernels/add_n.hpp",
+    "ADD_N's parameters (kernels/add_n.hpp).",
+    structs=[
+        Struct("AddNS8Params", "int8 ADD_N (TFLite's quantized AddN; every input shares one quantization).", [
+            Field("size", I32, "elements of each tensor"),
+            Field("num_inputs", I32, ">= 2"),
+            Field("input_table", Pointer("int32_t"),
+                  "[256] an input byte's rescaled value ((x - zero point) << 20, halved with "
+                  "rounding), indexed by the byte as uint8_t"),
+            Field("initial", I32, "the sum's start: TFLite's AddN starts from the rescaled "
+                  "input offset, not 0"),
+            Field("output_multiplier", I32, "2 * input scale / (2^20 * output scale)"),
+            Field("output_shift", I32, "<= 0"),
+            Field("output_offset", I32, "the output zero point"),
+        ]),
+        Struct("AddNF32Params", "float32 ADD_N.", [
+            Field("size", I32, "elements of each tensor"),
+            Field("num_inputs", I32, ">= 2"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
     _P + "pad.hpp", "utensor/kernels/pad.hpp",
     "PAD and PADV2's parameters (kernels/pad.hpp).",
     structs=[
