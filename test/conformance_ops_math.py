@@ -163,3 +163,11 @@ def add_n(rng, dtype):  # pylint: disable=unused-argument
     # the one calibrated on the same representative range, and integer_op runs ADD_N on them.
     return Case([shape] * n, lambda *xs: _layers().Lambda(lambda t: tf.math.add_n(list(t)))(list(xs)),
                 {"shape": shape, "n": n}, rewrite=integer_op("ADD_N"))
+
+
+# ---- elementwise math ----------------------------------------------------------------------
+
+@register("ELU", seeds=3)
+def elu(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9)
+    return Case([shape], lambda x: _ops().elu(x), {"shape": shape}, value_range=(-5.0, 3.0))
