@@ -170,4 +170,22 @@ def add_n(rng, dtype):  # pylint: disable=unused-argument
 @register("ELU", seeds=3)
 def elu(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9)
-    return Case([shape], lambda x: _ops().elu(x), {"shape": shape}, value_range=(-5.0, 3.0))
+    # The int8 converter keeps ELU in float32: integer_op runs it on the int8 tensors.
+    return Case([shape], lambda x: _ops().elu(x), {"shape": shape}, value_range=(-5.0, 3.0),
+                rewrite=integer_op("ELU"))
+
+
+@register("LOG_SOFTMAX", dtypes=("float32",))
+def log_softmax(rng, dtype):  # pylint: disable=unused-argument
+    tf = _tf()
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=12)
+    return Case([shape], lambda x: _layers().Lambda(lambda t: tf.nn.log_softmax(t, axis=-1))(x),
+                {"shape": shape}, value_range=(-6.0, 6.0))
+
+
+@register("L2_NORMALIZATION")
+def l2_normalization(rng, dtype):  # pylint: disable=unused-argument
+    tf = _tf()
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=12)
+    return Case([shape], lambda x: _layers().Lambda(lambda t: tf.math.l2_normalize(t, axis=-1))(x),
+                {"shape": shape}, value_range=(-3.0, 3.0))

@@ -465,6 +465,26 @@ TABLE.add(Family(
 ))
 
 TABLE.add(Family(
+    _P + "normalization.hpp", "utensor/kernels/normalization.hpp",
+    "LOG_SOFTMAX and L2_NORMALIZATION's parameters (kernels/normalization.hpp), over the last axis.",
+    structs=[
+        Struct("LogSoftmaxF32Params", "float32 LOG_SOFTMAX.", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension"),
+        ]),
+        Struct("L2NormF32Params", "float32 L2_NORMALIZATION (epsilon 1e-6, as TFLite Micro).", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension"),
+        ]),
+        Struct("L2NormS8Params", "int8 L2_NORMALIZATION (output scale 1/128, zero point 0).", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension"),
+            Field("input_zero_point", I32, "the input zero point"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
     _P + "pad.hpp", "utensor/kernels/pad.hpp",
     "PAD and PADV2's parameters (kernels/pad.hpp).",
     structs=[
