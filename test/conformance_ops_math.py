@@ -189,3 +189,17 @@ def l2_normalization(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=12)
     return Case([shape], lambda x: _layers().Lambda(lambda t: tf.math.l2_normalize(t, axis=-1))(x),
                 {"shape": shape}, value_range=(-3.0, 3.0))
+
+
+@register("CUMSUM")
+def cumsum(rng, dtype):  # pylint: disable=unused-argument
+    tf = _tf()
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), lo=2, hi=7)  # a 1 along the axis folds away
+    axis = int(rng.randint(1, len(shape)))
+    axis = axis - len(shape) if rng.rand() < 0.3 else axis
+    exclusive, reverse = bool(rng.rand() < 0.5), bool(rng.rand() < 0.5)
+    # int8: the converter keeps CUMSUM in float32; integer_op runs it on the int8 tensors.
+    return Case([shape], lambda x: _layers().Lambda(
+        lambda t: tf.math.cumsum(t, axis=axis, exclusive=exclusive, reverse=reverse))(x),
+                {"shape": shape, "axis": axis, "exclusive": exclusive, "reverse": reverse},
+                rewrite=integer_op("CUMSUM"))

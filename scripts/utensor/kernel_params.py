@@ -485,6 +485,34 @@ TABLE.add(Family(
 ))
 
 TABLE.add(Family(
+    _P + "cumsum.hpp", "utensor/kernels/cumsum.hpp",
+    "CUMSUM's parameters (kernels/cumsum.hpp).",
+    structs=[
+        Struct("CumSumF32Params", "float32 CUMSUM.", [
+            Field("before", I32, "the product of the dimensions before the axis"),
+            Field("depth", I32, "the axis' dimension"),
+            Field("after", I32, "the product of the dimensions after the axis"),
+            Field("exclusive", I32, "1: each output excludes its own element"),
+            Field("reverse", I32, "1: sums run from the end of the axis"),
+        ]),
+        Struct("CumSumS8Params", "int8 CUMSUM (TFLite's quantized CumSum, ADD_N's arithmetic).", [
+            Field("before", I32, "the product of the dimensions before the axis"),
+            Field("depth", I32, "the axis' dimension"),
+            Field("after", I32, "the product of the dimensions after the axis"),
+            Field("exclusive", I32, "1: each output excludes its own element"),
+            Field("reverse", I32, "1: sums run from the end of the axis"),
+            Field("input_table", Pointer("int32_t"),
+                  "[256] an input byte's rescaled value ((x - zero point) << 20, halved with "
+                  "rounding), indexed by the byte as uint8_t"),
+            Field("initial", I32, "each running sum's start: TFLite's rescaled input offset"),
+            Field("output_multiplier", I32, "2 * input scale / (2^20 * output scale)"),
+            Field("output_shift", I32, "<= 0"),
+            Field("output_offset", I32, "the output zero point"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
     _P + "pad.hpp", "utensor/kernels/pad.hpp",
     "PAD and PADV2's parameters (kernels/pad.hpp).",
     structs=[

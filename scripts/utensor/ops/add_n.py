@@ -17,6 +17,22 @@ from ._common import describe_dtypes, malformed, per_tensor, unsupported
 LEFT_SHIFT = 20  # TFLM's kAddNIntegerShift
 
 
+def int8_rescaling(si: float, zi: int, so: float):
+    """(per-byte table, starting value, output multiplier, output shift) of TFLite's
+    quantized AddN and CumSum: inputs shifted left 20 and scaled by scale / (2 * scale),
+    the result by 2 * scale / (2^20 * output scale); their sums start from the rescaled
+    input offset (-zero point)."""
+    twice = 2 * float(f32(si))
+    in_mult, in_shift = quantize_multiplier_smaller_than_one(float(f32(si)) / twice)
+    out_mult, out_shift = quantize_multiplier_smaller_than_one(twice / ((1 << LEFT_SHIFT) * float(f32(so))))
+
+    def rescale(v):
+        return multiply_by_quantized_multiplier(v * (1 << LEFT_SHIFT), in_mult, in_shift)
+
+    table = [rescale(-zi + (b if b < 128 else b - 256)) for b in range(256)]
+    return table, rescale(-zi), out_mult, out_shift
+
+
 def lower_add_n(op: Operator, graph: Graph) -> KernelCall:
     if len(op.inputs) < 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
         raise malformed(op, graph, f"has {len(op.inputs)} inputs and {len(op.outputs)} outputs; "
@@ -40,20 +56,12 @@ def lower_add_n(op: Operator, graph: Graph) -> KernelCall:
                               "TFLite Micro's ADD_N requires one scale and zero point for all.")
         si, zi = quants[0]
         so, zo = per_tensor(op, graph, y, "output")
-        twice = 2 * float(f32(si))
-        in_mult, in_shift = quantize_multiplier_smaller_than_one(float(f32(si)) / twice)
-        out_mult, out_shift = quantize_multiplier_smaller_than_one(
-            twice / ((1 << LEFT_SHIFT) * float(f32(so))))
-
-        def rescale(v):
-            return multiply_by_quantized_multiplier(v * (1 << LEFT_SHIFT), in_mult, in_shift)
-
-        table = [rescale(-zi + (b if b < 128 else b - 256)) for b in range(256)]
+        table, initial, out_mult, out_shift = int8_rescaling(si, zi, so)
         struct, function = "AddNS8Params", "add_n_s8"
         fields = dict(size=y.num_elements, num_inputs=len(xs),
                       input_table=kernel_params.ConstArray(
                           "int32_t", table, "each input byte rescaled, indexed as uint8_t"),
-                      initial=rescale(-zi), output_multiplier=out_mult, output_shift=out_shift,
+                      initial=initial, output_multiplier=out_mult, output_shift=out_shift,
                       output_offset=zo)
     kernel_params.TABLE.initializer(struct, fields)
     return KernelCall(template="ops/add_n.j2",
