@@ -55,6 +55,26 @@ def integer_op(op_name):
     return rewrite
 
 
+def retarget_op(old: str, new: str):
+    """A Case.rewrite giving the operators of type `old` the type `new` (same options table),
+    for operators the TensorFlow converter cannot emit: L2_POOL_2D (TensorFlow has no L2
+    pooling op; the converter never produces it) is AVERAGE_POOL_2D's Pool2DOptions with
+    another opcode. Through TensorFlow's flatbuffer object API (flatbuffer_utils)."""
+    def rewrite(tflite: bytes, dtype: str) -> bytes:  # pylint: disable=unused-argument
+        from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
+        from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=import-outside-toplevel
+
+        model = flatbuffer_utils.convert_bytearray_to_object(bytearray(tflite))
+        old_code, new_code = getattr(schema.BuiltinOperator, old), getattr(schema.BuiltinOperator, new)
+        for code in model.operatorCodes:
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == old_code:
+                code.builtinCode = new_code
+                code.deprecatedBuiltinCode = min(new_code, 127)
+                code.version = 1
+        return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+    return rewrite
+
+
 def _tf():
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
@@ -203,3 +223,17 @@ def cumsum(rng, dtype):  # pylint: disable=unused-argument
         lambda t: tf.math.cumsum(t, axis=axis, exclusive=exclusive, reverse=reverse))(x),
                 {"shape": shape, "axis": axis, "exclusive": exclusive, "reverse": reverse},
                 rewrite=integer_op("CUMSUM"))
+
+
+# ---- L2_POOL_2D ----------------------------------------------------------------------------
+
+@register("L2_POOL_2D", dtypes=("float32",), seeds=5)
+def l2_pool_2d(rng, dtype):  # pylint: disable=unused-argument
+    pool = (int(rng.randint(1, 5)), int(rng.randint(1, 5)))
+    stride = (int(rng.randint(1, 4)), int(rng.randint(1, 4)))
+    padding = ["same", "valid"][rng.randint(2)]
+    shape = (1, int(rng.randint(pool[0], 14)), int(rng.randint(pool[1], 14)), int(rng.randint(1, 17)))
+    # TensorFlow cannot express L2 pooling: an AVERAGE_POOL_2D retargeted (retarget_op).
+    return Case([shape], lambda x: _layers().AveragePooling2D(pool, strides=stride, padding=padding)(x),
+                {"shape": shape, "pool": pool, "stride": stride, "padding": padding},
+                rewrite=retarget_op("AVERAGE_POOL_2D", "L2_POOL_2D"))
