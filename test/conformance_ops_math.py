@@ -237,3 +237,13 @@ def l2_pool_2d(rng, dtype):  # pylint: disable=unused-argument
     return Case([shape], lambda x: _layers().AveragePooling2D(pool, strides=stride, padding=padding)(x),
                 {"shape": shape, "pool": pool, "stride": stride, "padding": padding},
                 rewrite=retarget_op("AVERAGE_POOL_2D", "L2_POOL_2D"))
+
+
+# ---- int8 forms of operators the main table registers for float32 --------------------------------------------
+
+@register("RSQRT", dtypes=("int8",), seeds=3, label="int8")
+def rsqrt_int8(rng, dtype):  # pylint: disable=unused-argument
+    # Positive inputs: the calibrated zero point is -128, so every int8 input is >= it
+    # (TFLM fails the invoke below the zero point).
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9)
+    return Case([shape], lambda x: _ops().rsqrt(x), {"shape": shape}, value_range=(0.05, 4.0))
