@@ -247,3 +247,15 @@ def rsqrt_int8(rng, dtype):  # pylint: disable=unused-argument
     # (TFLM fails the invoke below the zero point).
     shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9)
     return Case([shape], lambda x: _ops().rsqrt(x), {"shape": shape}, value_range=(0.05, 4.0))
+
+
+@register("SQUARED_DIFFERENCE", dtypes=("int8",), seeds=4, label="int8")
+def squared_difference_int8(rng, dtype):  # pylint: disable=unused-argument
+    tf = _tf()
+    a = random_shape(rng, rank=int(rng.randint(2, 5)), hi=7)
+    b = (1,) + tuple(d if rng.rand() < 0.6 else 1 for d in a[1:])
+    shapes = [a, b] if rng.rand() < 0.5 else [b, a]
+    # The second input scaled so the two get different quantizations.
+    return Case(shapes, lambda x, y: _layers().Lambda(
+        lambda t: tf.math.squared_difference(t[0], t[1] * 0.5))([x, y]),
+                {"shapes": shapes}, value_range=(-4.0, 4.0), expect_ops=["SQUARED_DIFFERENCE"])

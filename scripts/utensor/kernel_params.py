@@ -513,6 +513,23 @@ TABLE.add(Family(
 ))
 
 TABLE.add(Family(
+    _P + "squared_difference.hpp", "utensor/kernels/squared_difference.hpp",
+    "int8 SQUARED_DIFFERENCE's parameters (kernels/squared_difference.hpp).",
+    structs=[
+        Struct("SquaredDifferenceS8Params", "int8 SQUARED_DIFFERENCE (TFLite Micro's quantized form).", [
+            Field("shape", Nested("BroadcastShape"), "the geometry (elementwise.hpp's broadcasting)"),
+            Field("input1_table", Pointer("int32_t"),
+                  "[256] input 1's byte rescaled: (x - zero point) << 7 times its multiplier, "
+                  "indexed by the byte as uint8_t"),
+            Field("input2_table", Pointer("int32_t"), "[256] the same for input 2"),
+            Field("output_multiplier", I32, "(2 max scale)^2 / (2^14 output scale)"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
+            Field("output_offset", I32, "the output zero point"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
     _P + "pad.hpp", "utensor/kernels/pad.hpp",
     "PAD and PADV2's parameters (kernels/pad.hpp).",
     structs=[
