@@ -41,6 +41,9 @@ class Case:
     options: Dict
     value_range: Tuple[float, float] = (-2.0, 2.0)
     expect_ops: Optional[Sequence[str]] = None  # default: the registered operator
+    # Applied to the converted .tflite bytes per dtype, for operator forms the TensorFlow
+    # converter never emits (e.g. int8 ADD_N): rewrite(tflite_bytes, dtype) -> bytes.
+    rewrite: Optional[Callable[[bytes, str], bytes]] = None
 
 
 @dataclass
@@ -102,7 +105,8 @@ def to_tflite(case: Case, dtype: str, seed: int) -> bytes:
         (quantize_int8 if dtype == "int8" else quantize_int16)(converter, representative)
     elif dtype != "float32":
         raise ValueError(f"no conversion recipe for dtype {dtype}")
-    return converter.convert()
+    tflite = converter.convert()
+    return case.rewrite(tflite, dtype) if case.rewrite else tflite
 
 
 def op_types(tflite_bytes: bytes) -> List[str]:

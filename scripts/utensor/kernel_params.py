@@ -463,6 +463,162 @@ TABLE.add(Family(
 ))
 
 TABLE.add(Family(
+    _P + "reduce.hpp", "utensor/kernels/reduce.hpp",
+    "SUM, REDUCE_MAX and REDUCE_MIN's parameters (kernels/reduce.hpp; int8 SUM is mean_s8).",
+    structs=[
+        Struct("ReduceF32Params", "float32 SUM, REDUCE_MAX, REDUCE_MIN.", [
+            Field("shape", Nested("MeanShape"), "the geometry")]),
+        Struct("ReduceS8Params", "int8 REDUCE_MAX, REDUCE_MIN (same quantization in and out).", [
+            Field("shape", Nested("MeanShape"), "the geometry")]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "batch_matmul.hpp", "utensor/kernels/batch_matmul.hpp",
+    "BATCH_MATMUL's parameters (kernels/batch_matmul.hpp).",
+    structs=[
+        _shape("BatchMatMulShape",
+               "out[b][i][j] = sum over k of lhs[b][i][k] * rhs[b][k][j]; the batch dims are "
+               "the output's, extended to 3 with leading 1s; adj_x/adj_y are folded into the "
+               "strides.",
+               Field("batch_dims", Array(I32, 3), "the output's batch dimensions"),
+               Field("lhs_batch_strides", Array(I32, 3), "lhs elements per batch step, 0 where broadcast"),
+               Field("rhs_batch_strides", Array(I32, 3), "rhs elements per batch step, 0 where broadcast"),
+               Field("rows", I32, "M: output rows"),
+               Field("cols", I32, "N: output columns"),
+               Field("depth", I32, "K: the accumulation depth"),
+               Field("lhs_row_stride", I32, "lhs elements between rows i (1 with adj_x, else K)"),
+               Field("lhs_depth_stride", I32, "lhs elements between k (M with adj_x, else 1)"),
+               Field("rhs_depth_stride", I32, "rhs elements between k (1 with adj_y, else N)"),
+               Field("rhs_col_stride", I32, "rhs elements between columns j (K with adj_y, else 1)")),
+        Struct("BatchMatMulS8Params", "int8 (TFLite Micro's reference BatchMatMul<int8_t, int32_t>).", [
+            Field("shape", Nested("BatchMatMulShape"), "the geometry"),
+            Field("lhs_offset", I32, "minus the lhs zero point"),
+            Field("rhs_offset", I32, "minus the rhs zero point"),
+            Field("output_offset", I32, "the output zero point"),
+            Field("output_multiplier", I32, "lhs scale * rhs scale / output scale"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
+        ]),
+        Struct("BatchMatMulF32Params", "float32.", [
+            Field("shape", Nested("BatchMatMulShape"), "the geometry")]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "resize_bilinear.hpp", "utensor/kernels/resize_bilinear.hpp",
+    "RESIZE_BILINEAR's parameters (kernels/resize_bilinear.hpp): the source rows and columns "
+    "of every output one and their weights, computed at conversion as TFLite Micro does.",
+    structs=[
+        Struct("ResizeBilinearS8Params", "int8, TFLite's ResizeBilinearInteger (10-bit fractions).", [
+            Field("batches", I32, "N"),
+            Field("input_height", I32, "H in"), Field("input_width", I32, "W in"),
+            Field("output_height", I32, "H out"), Field("output_width", I32, "W out"),
+            Field("channels", I32, "C"),
+            Field("rows", Pointer("int32_t"), "[output_height * 3]: y0, y1, the source y * 1024"),
+            Field("cols", Pointer("int32_t"), "[output_width * 3]: x0, x1, the source x * 1024"),
+        ]),
+        Struct("ResizeBilinearF32Params", "float32, TFLite's ResizeBilinear.", [
+            Field("batches", I32, "N"),
+            Field("input_height", I32, "H in"), Field("input_width", I32, "W in"),
+            Field("output_height", I32, "H out"), Field("output_width", I32, "W out"),
+            Field("channels", I32, "C"),
+            Field("rows", Pointer("int32_t"), "[output_height * 2]: y0, y1"),
+            Field("cols", Pointer("int32_t"), "[output_width * 2]: x0, x1"),
+            Field("row_frac", Pointer("float"), "[output_height]: source y - y0, in float32"),
+            Field("col_frac", Pointer("float"), "[output_width]: source x - x0, in float32"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "add_n.hpp", "utensor/kernels/add_n.hpp",
+    "ADD_N's parameters (kernels/add_n.hpp).",
+    structs=[
+        Struct("AddNS8Params", "int8 ADD_N (TFLite's quantized AddN; every input shares one quantization).", [
+            Field("size", I32, "elements of each tensor"),
+            Field("num_inputs", I32, ">= 2"),
+            Field("input_table", Pointer("int32_t"),
+                  "[256] an input byte's rescaled value ((x - zero point) << 20, halved with "
+                  "rounding), indexed by the byte as uint8_t"),
+            Field("initial", I32, "the sum's start: TFLite's AddN starts from the rescaled "
+                  "input offset, not 0"),
+            Field("output_multiplier", I32, "2 * input scale / (2^20 * output scale)"),
+            Field("output_shift", I32, "<= 0"),
+            Field("output_offset", I32, "the output zero point"),
+        ]),
+        Struct("AddNF32Params", "float32 ADD_N.", [
+            Field("size", I32, "elements of each tensor"),
+            Field("num_inputs", I32, ">= 2"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "normalization.hpp", "utensor/kernels/normalization.hpp",
+    "LOG_SOFTMAX and L2_NORMALIZATION's parameters (kernels/normalization.hpp), over the last axis.",
+    structs=[
+        Struct("LogSoftmaxF32Params", "float32 LOG_SOFTMAX.", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension"),
+        ]),
+        Struct("L2NormF32Params", "float32 L2_NORMALIZATION (epsilon 1e-6, as TFLite Micro).", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension"),
+        ]),
+        Struct("L2NormS8Params", "int8 L2_NORMALIZATION (output scale 1/128, zero point 0).", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension"),
+            Field("input_zero_point", I32, "the input zero point"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "cumsum.hpp", "utensor/kernels/cumsum.hpp",
+    "CUMSUM's parameters (kernels/cumsum.hpp).",
+    structs=[
+        Struct("CumSumF32Params", "float32 CUMSUM.", [
+            Field("before", I32, "the product of the dimensions before the axis"),
+            Field("depth", I32, "the axis' dimension"),
+            Field("after", I32, "the product of the dimensions after the axis"),
+            Field("exclusive", I32, "1: each output excludes its own element"),
+            Field("reverse", I32, "1: sums run from the end of the axis"),
+        ]),
+        Struct("CumSumS8Params", "int8 CUMSUM (TFLite's quantized CumSum, ADD_N's arithmetic).", [
+            Field("before", I32, "the product of the dimensions before the axis"),
+            Field("depth", I32, "the axis' dimension"),
+            Field("after", I32, "the product of the dimensions after the axis"),
+            Field("exclusive", I32, "1: each output excludes its own element"),
+            Field("reverse", I32, "1: sums run from the end of the axis"),
+            Field("input_table", Pointer("int32_t"),
+                  "[256] an input byte's rescaled value ((x - zero point) << 20, halved with "
+                  "rounding), indexed by the byte as uint8_t"),
+            Field("initial", I32, "each running sum's start: TFLite's rescaled input offset"),
+            Field("output_multiplier", I32, "2 * input scale / (2^20 * output scale)"),
+            Field("output_shift", I32, "<= 0"),
+            Field("output_offset", I32, "the output zero point"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "squared_difference.hpp", "utensor/kernels/squared_difference.hpp",
+    "int8 SQUARED_DIFFERENCE's parameters (kernels/squared_difference.hpp).",
+    structs=[
+        Struct("SquaredDifferenceS8Params", "int8 SQUARED_DIFFERENCE (TFLite Micro's quantized form).", [
+            Field("shape", Nested("BroadcastShape"), "the geometry (elementwise.hpp's broadcasting)"),
+            Field("input1_table", Pointer("int32_t"),
+                  "[256] input 1's byte rescaled: (x - zero point) << 7 times its multiplier, "
+                  "indexed by the byte as uint8_t"),
+            Field("input2_table", Pointer("int32_t"), "[256] the same for input 2"),
+            Field("output_multiplier", I32, "(2 max scale)^2 / (2^14 output scale)"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
+            Field("output_offset", I32, "the output zero point"),
+        ]),
+    ],
+))
+
+TABLE.add(Family(
     _P + "pad.hpp", "utensor/kernels/pad.hpp",
     "PAD and PADV2's parameters (kernels/pad.hpp).",
     structs=[

@@ -4,7 +4,7 @@ TFLite's broadcasting (the geometry of elementwise.broadcast_shape, like ADD's).
 dtypes as TFLite Micro's kernels take them: MAXIMUM / MINIMUM int8 and float32 (int8
 compares the stored values: TFLite's converter gives inputs and output one quantization,
 and TFLM does not rescale, so neither does utensor: differing quantizations are refused);
-the others float32.
+SQUARED_DIFFERENCE int8 (ops/squared_difference.py) and float32; the others float32.
 """
 
 from ..ir import Graph, Operator
@@ -12,9 +12,10 @@ from . import KernelCall, kernel_call, register
 from ._common import activation, describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors
 from .elementwise import broadcast_shape
+from .squared_difference import lower_squared_difference_s8
 from ..quantization import activation_range_float, f32, quantize_multiplier
 
-INT8_KINDS = {"maximum", "minimum"}
+INT8_KINDS = {"maximum", "minimum", "squared_difference"}
 
 
 def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
@@ -27,13 +28,15 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
             return kernel_call("div_f32", "ElementwiseF32Params",
                                dict(shape=shape, activation_min=lo, activation_max=hi), inputs=(0, 1))
         return kernel_call(f"{kind}_f32", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
-    if kind in INT8_KINDS and dtypes == ("int8",) * 3:
+    if kind in ("maximum", "minimum") and dtypes == ("int8",) * 3:
         quant = [per_tensor(op, graph, t, role) for t, role in ((a, "input 1"), (b, "input 2"), (y, "output"))]
         if len(set(quant)) != 1:
             raise unsupported(op, graph, f"int8 {op.op_type} compares stored values, so both inputs "
                               f"and the output need one scale and zero point (TFLite's converter "
                               f"gives them one); these have {quant}.")
         return kernel_call(f"{kind}_s8", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
+    if kind == "squared_difference" and dtypes == ("int8",) * 3:
+        return lower_squared_difference_s8(op, graph, a, b, y, shape)
     supported = "int8 or float32 throughout" if kind in INT8_KINDS else "float32 throughout"
     raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} are not "
                       f"supported; supported: {supported} (what TFLite Micro's {op.op_type} takes).")

@@ -1,12 +1,14 @@
 """Lowering of the elementwise math operators of one tensor: ABS, NEG, SQRT, RSQRT,
 SQUARE, EXP, LOG, SIN, COS, FLOOR, CEIL, ROUND.
 
-float32: kernels/unary.hpp, the functions TFLite Micro applies. int8 (ABS, the one of these
-TFLite Micro's kernels take in int8): like the activations, TFLM's elementwise Eval is
+float32: kernels/unary.hpp, the functions TFLite Micro applies. int8 (ABS and RSQRT, the
+ones of these TFLite Micro's kernels take in int8; RSQRT: rsqrt_s8_fn): like the activations, TFLM's elementwise Eval is
 evaluated here for all 256 inputs (elementwise.cc AbsEvalQuantized: |x - input zero
 point|, rescaled by input scale / output scale when they differ, plus the output zero
 point, clamped) and the runtime looks the result up.
 """
+
+import math
 
 from .. import kernel_params
 from ..ir import Graph, Operator
@@ -14,6 +16,7 @@ from ..quantization import f32, multiply_by_quantized_multiplier, quantize_multi
 from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors, require_same_shape
+from ._inv_sqrt import inv_sqrt_multiplier_exp
 from .activations import _clamp8, _table
 
 # op type -> the float32 kernel (kernels/unary.hpp UTENSOR_UNARY_F32_LIST).
@@ -22,7 +25,7 @@ FLOAT_KERNELS = {
     "SQUARE": "square_f32", "EXP": "exp_f32", "LOG": "log_f32", "SIN": "sin_f32",
     "COS": "cos_f32", "FLOOR": "floor_f32", "CEIL": "ceil_f32", "ROUND": "round_f32",
 }
-INT8_OPS = {"ABS"}
+INT8_OPS = {"ABS", "RSQRT"}
 
 
 def abs_s8_fn(si, zi, so, zo):
@@ -39,6 +42,26 @@ def abs_s8_fn(si, zi, so, zo):
     return fn
 
 
+def rsqrt_s8_fn(si, zi, so, zo):
+    """TFLM's RsqrtEvalQuantized<int8_t> with its Prepare (SetRsqrtOutputMultiplier: 1 /
+    (sqrt(input scale) * output scale) in double). TFLM fails the whole invoke for an input
+    below the zero point; a table cannot, so those bytes give 127, its value at 0."""
+    mult, shift = quantize_multiplier(1.0 / (math.sqrt(float(f32(si))) * float(f32(so))))
+    k_shift = 20
+
+    def fn(x):
+        value = x - zi
+        if value <= 0:
+            return 127
+        inv_mult, inv_shift = inv_sqrt_multiplier_exp(value, -1)
+        data = multiply_by_quantized_multiplier(1, inv_mult, inv_shift + k_shift)
+        return _clamp8(multiply_by_quantized_multiplier(data, mult, shift - k_shift) + zo)
+    return fn
+
+
+INT8_TABLES = {"ABS": abs_s8_fn, "RSQRT": rsqrt_s8_fn}
+
+
 def _lower(op: Operator, graph: Graph) -> KernelCall:
     (x,), (y,) = io_tensors(op, graph, 1, 1)
     require_same_shape(op, graph, x, y)
@@ -49,7 +72,7 @@ def _lower(op: Operator, graph: Graph) -> KernelCall:
         si, zi = per_tensor(op, graph, x, "input")
         so, zo = per_tensor(op, graph, y, "output")
         table = kernel_params.ConstArray(
-            "int8_t", _table(abs_s8_fn(si, zi, so, zo)),
+            "int8_t", _table(INT8_TABLES[op.op_type](si, zi, so, zo)),
             f"{op.op_type} of every int8 input, indexed by the input byte as uint8_t.")
         return kernel_call("lookup_s8", "LookupS8Params", dict(size=x.num_elements, table=table),
                            inplace=(0, 0))

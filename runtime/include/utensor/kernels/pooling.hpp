@@ -36,6 +36,10 @@ void max_pool2d_f32(const PoolF32Params& params, const float* input, float* outp
 void average_pool2d_s16(const PoolS8Params& params, const int16_t* input, int16_t* output);
 void max_pool2d_s16(const PoolS8Params& params, const int16_t* input, int16_t* output);
 
+/// float32 L2 pooling (L2_POOL_2D): sqrt of the mean square over the window's part inside
+/// the image, then the activation clamp (reference/l2_pool.cpp).
+void l2_pool2d_f32(const PoolF32Params& params, const float* input, float* output);
+
 namespace detail {
 /// average_pool2d_s8 by the portable kernel: what the Arm variant falls back to.
 void average_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input, int8_t* output);

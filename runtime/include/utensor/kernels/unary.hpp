@@ -2,7 +2,8 @@
 #define UTENSOR_KERNELS_UNARY_HPP
 
 // Elementwise math on float32 tensors as TFLite Micro computes it: ABS, NEG, SQRT, RSQRT,
-// SQUARE, EXP, LOG, SIN, COS, FLOOR, CEIL, ROUND (half to even, TFLite's RoundToNearest).
+// SQUARE, EXP, LOG, SIN, COS, FLOOR, CEIL, ROUND (half to even, TFLite's RoundToNearest),
+// ELU (expm1 below 0: TFLite's reference Elu).
 // All tensors are flat arrays of `size` elements; the output may alias the input.
 // int8 ABS is a table lookup (activations.hpp lookup_s8) computed by the converter.
 
@@ -28,7 +29,8 @@ namespace kernels {
   X(cos_f32, cosf(x))                \
   X(floor_f32, floorf(x))            \
   X(ceil_f32, ceilf(x))              \
-  X(round_f32, round_half_even(x))
+  X(round_f32, round_half_even(x))   \
+  X(elu_f32, x < 0.0f ? expm1f(x) : x)
 
 // The element types CAST converts between: X(C type, suffix).
 #define UTENSOR_CAST_TYPES(X) X(float, f32) X(int32_t, i32) X(int8_t, s8) X(int16_t, s16) X(int64_t, i64) X(bool, b8)
