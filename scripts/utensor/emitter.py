@@ -146,6 +146,22 @@ class EmittedModel:
     source: str
     weight_bytes: int
     arena_bytes: int
+    state_bytes: int = 0
+
+
+@dataclass
+class StateFill:
+    """One state tensor as reset() refills it."""
+    name: str
+    offset: int
+    nbytes: int
+    byte: int
+
+
+def _state_fills(graph: Graph, plan: MemoryPlan) -> List[StateFill]:
+    return [StateFill(cstring(graph.tensor(t).name), plan.tensor_offset[t], graph.tensor(t).nbytes,
+                      graph.tensor(t).reset_byte())
+            for t in plan.state_tensors]
 
 
 def _environment() -> jinja2.Environment:
@@ -377,6 +393,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         global_alias=not naming.needs_namespace_only(cls),
         arena_attr=f"UTENSOR_MODEL_{upper}_ARENA_ATTRIBUTE",
         weights_attr=f"UTENSOR_MODEL_{upper}_WEIGHTS_ATTRIBUTE",
+        state_bytes=plan.state_bytes,
+        state_fills=_state_fills(graph, plan),
     )
     # The .cpp checks it was generated with the header beside it (a conversion killed
     # between the two renames would otherwise pair a new header with an old source). The
@@ -400,6 +418,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         source=source,
         weight_bytes=weight_bytes,
         arena_bytes=common["arena_bytes"],
+        state_bytes=plan.state_bytes,
     )
 
 

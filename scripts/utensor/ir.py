@@ -59,10 +59,22 @@ class Tensor:
     data: Optional[np.ndarray] = None  # constant (weights, biases, shapes): already typed and shaped
     # Set by passes: this tensor shares storage with another (e.g. RESHAPE output aliases its input).
     alias_of: Optional[int] = None
+    # A TFLite variable tensor (`is_variable`): operator state that survives between
+    # invocations (SVDF activation state, LSTM cell/output state). The planner keeps it in
+    # the arena's state region, never reused; reset() refills it with reset_byte().
+    is_variable: bool = False
+
+    def reset_byte(self) -> int:
+        """The byte TFLite Micro fills a variable tensor with (MicroGraph::
+        ResetVariableTensors): the zero point for int8, else 0. A constant buffer the file
+        may carry for it is ignored, as TFLM does."""
+        if self.dtype == "int8" and self.quant is not None and self.quant.zero_point:
+            return int(self.quant.zero_point[0]) & 0xFF
+        return 0
 
     @property
     def is_constant(self) -> bool:
-        return self.data is not None
+        return self.data is not None and not self.is_variable
 
     @property
     def num_elements(self) -> int:
@@ -106,6 +118,11 @@ class Graph:
 
     def tensor(self, index: int) -> Tensor:
         return self.tensors[index]
+
+    def state_tensors(self) -> List[int]:
+        """Variable tensors some operator uses: the model's persistent state."""
+        used = {t for op in self.operators for t in list(op.inputs) + list(op.outputs) if t >= 0}
+        return [t.index for t in self.tensors if t.is_variable and t.index in used]
 
     def producers(self) -> Dict[int, int]:
         """tensor index -> index of the operator writing it."""

@@ -38,6 +38,9 @@ DTYPES = {
 _ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
 
 CONTROL_FLOW = {"CALL", "IF", "WHILE", "CALL_ONCE"}
+# Operators that own variable (state) tensors, and the input slots these sit at (TFLite's
+# schema): anywhere else a variable tensor is refused.
+STATE_INPUTS = {"SVDF": (4,), "UNIDIRECTIONAL_SEQUENCE_LSTM": (18, 19)}
 
 # Vtable slots (schema.fbs field order).
 MODEL_VERSION, MODEL_OPCODES, MODEL_SUBGRAPHS, MODEL_DESCRIPTION, MODEL_BUFFERS = 4, 6, 8, 10, 12
@@ -191,6 +194,7 @@ class _Reader:
         tensors = [self.read_tensor(i, t) for i, t in enumerate(tensor_tables)]
         for op in operators:
             self.check_no_subgraph_call(op, n_subgraphs)
+        self.check_variables(tensors, operators, inputs, outputs)
         self.check_order(tensors, operators, inputs, outputs)
         return ir.Graph(name=graph_name, tensors=tensors, operators=operators, inputs=inputs, outputs=outputs)
 
@@ -221,15 +225,16 @@ class _Reader:
         if nbytes > MAX_TENSOR_BYTES:
             raise self.bad(f"{label} has shape {list(shape)}: {nbytes} bytes, more than 2**31")
         self.check_signature(t, shape, label)
-        if t.scalar(TENSOR_IS_VARIABLE, "bool", False, "is_variable"):
-            raise self.unsupported(f"{label} is a variable (stateful) tensor",
-                                   "utensor supports stateless models only; convert without stateful layers.")
+        variable = bool(t.scalar(TENSOR_IS_VARIABLE, "bool", False, "is_variable"))
         if t.has(TENSOR_SPARSITY):
             raise self.unsupported(f"{label} is a sparse tensor",
                                    "Convert the model without sparsity (dense weights).")
         quant = self.read_quantization(t, dtype, shape, label)
-        data = self.read_constant(t, dtype, shape, nbytes, label)
-        return ir.Tensor(index=index, name=name, dtype=dtype, shape=shape, quant=quant, data=data)
+        # A variable tensor's buffer is no constant: TFLite Micro allocates it in its arena
+        # and resets it (ir.Tensor.reset_byte), whatever the file holds there.
+        data = None if variable else self.read_constant(t, dtype, shape, nbytes, label)
+        return ir.Tensor(index=index, name=name, dtype=dtype, shape=shape, quant=quant, data=data,
+                         is_variable=variable)
 
     def check_signature(self, t: Table, shape, label: str) -> None:
         signature = t.ints(TENSOR_SHAPE_SIGNATURE, "i32", "shape_signature")
@@ -352,6 +357,23 @@ class _Reader:
                 f"{n_subgraphs} subgraphs)",
                 "utensor supports single-graph models only; remove the control flow (e.g. unroll loops).")
 
+    def check_variables(self, tensors: List[ir.Tensor], operators: List[ir.Operator],
+                        inputs: List[int], outputs: List[int]) -> None:
+        """Variable tensors only where an operator keeps its state in them."""
+        fix = ("utensor supports variable (stateful) tensors as the state inputs of "
+               + ", ".join(f"{k} (input {'/'.join(map(str, v))})" for k, v in sorted(STATE_INPUTS.items()))
+               + "; convert without other stateful layers.")
+        for role, indices in (("input", inputs), ("output", outputs)):
+            for i in indices:
+                if tensors[i].is_variable:
+                    raise self.unsupported(f"tensor {i} ({tensors[i].name!r}) is a variable (stateful) tensor "
+                                           f"and a graph {role}", fix)
+        for op in operators:
+            for slot, i in enumerate(op.inputs):
+                if i >= 0 and tensors[i].is_variable and slot not in STATE_INPUTS.get(op.op_type, ()):
+                    raise self.unsupported(f"tensor {i} ({tensors[i].name!r}) is a variable (stateful) tensor "
+                                           f"read by operator {op.index} ({op.op_type}) as input {slot}", fix)
+
     def check_order(self, tensors: List[ir.Tensor], operators: List[ir.Operator],
                     inputs: List[int], outputs: List[int]) -> None:
         """Every tensor an operator reads exists by then: the operators are in execution order."""
@@ -363,15 +385,22 @@ class _Reader:
                     raise self.bad(f"tensor {o} is written by operators {producer[o]} and {op.index}")
                 if tensors[o].is_constant:
                     raise self.bad(f"operator {op.index} ({op.op_type}) writes the constant tensor {o}")
+                if tensors[o].is_variable:
+                    raise self.unsupported(
+                        f"operator {op.index} ({op.op_type}) outputs the variable tensor {o}",
+                        "utensor updates variable tensors only through the operators that own them "
+                        "as inputs (SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM), as TFLite's converter emits them.")
                 if o in graph_inputs:
                     raise self.bad(f"operator {op.index} ({op.op_type}) writes the graph input tensor {o}")
                 producer[o] = op.index
         # A zero-element tensor nobody writes has an empty buffer yet is a valid constant
         # (e.g. the `shape` input of a RESHAPE to a scalar).
         for t in tensors:
-            if t.data is None and t.num_elements == 0 and t.index not in producer and t.index not in graph_inputs:
+            if (t.data is None and t.num_elements == 0 and not t.is_variable and t.index not in producer
+                    and t.index not in graph_inputs):
                 t.data = np.zeros(t.shape, dtype=ir.numpy_dtype(t.dtype))
-        ready = set(graph_inputs) | {t.index for t in tensors if t.is_constant}
+        # Variable tensors hold state from the previous invocation (or their reset value).
+        ready = set(graph_inputs) | {t.index for t in tensors if t.is_constant or t.is_variable}
         for op in operators:
             for i in op.inputs:
                 if i >= 0 and i not in ready:
