@@ -22,7 +22,8 @@ class SvdfLayer:
     num_units: int
     rank: int
     memory_size: int
-    activation: str = "NONE"  # NONE or RELU (float only: TFLM's integer SVDF applies none)
+    # A clamp (NONE, RELU, RELU6, RELU_N1_TO_1); float only: TFLM's integer SVDF applies none.
+    activation: str = "NONE"
     # TFLM reads the bias unconditionally (tflite_micro crashes without one): False only
     # to check that utensor refuses such a layer.
     bias: bool = True
@@ -58,7 +59,6 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
         return len(tensors) - 1
 
     T = fb.TensorType
-    act_codes = {"NONE": fb.ActivationFunctionType.NONE, "RELU": fb.ActivationFunctionType.RELU}
     ops = []
     width = input_size
     if dtype == "float32":
@@ -81,7 +81,9 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
         else:
             wf_scale = float(np.abs(wf).max()) / 127
             wt_scale = float(np.abs(wt).max()) / 32767
-            st_scale = float(rng.uniform(0.5, 2.0)) * in_scale * wf_scale * width ** 0.5 * 64 / 32767 * 40
+            # The state holds feature dot products: inputs in about [-1, 1] (the first layer)
+            # or [-4, 4] times weights in [-1, 1] over `width` terms.
+            st_scale = float(rng.uniform(0.5, 2.0)) * 4 * width ** 0.5 / 32767
             out_scale = float(rng.uniform(0.02, 0.08))
             out_zp = int(rng.randint(-30, 31))
             b_scale = np.float32(st_scale) * np.float32(wt_scale)
@@ -90,7 +92,7 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
             wt_t = tensor(f"svdf{k}/weights_time", wt.shape, T.INT16,
                           np.clip(np.round(wt / wt_scale), -32767, 32767).astype(np.int16), quant(wt_scale))
             b_t = tensor(f"svdf{k}/bias", bias.shape, T.INT32,
-                         np.round(bias / float(b_scale)).astype(np.int32), quant(float(b_scale))) if layer.bias else -1
+                         np.clip(np.round(bias / float(b_scale)), -2 ** 31, 2 ** 31 - 1).astype(np.int32), quant(float(b_scale))) if layer.bias else -1
             st = tensor(f"svdf{k}/state", (batch, filters * layer.memory_size), T.INT16,
                         q=quant(st_scale), variable=True)
             y = tensor(f"svdf{k}/output", (batch, layer.num_units), T.INT8, q=quant(out_scale, out_zp))
@@ -102,7 +104,7 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
         op.builtinOptionsType = fb.BuiltinOptions.SVDFOptions
         op.builtinOptions = fb.SVDFOptionsT()
         op.builtinOptions.rank = layer.rank
-        op.builtinOptions.fusedActivationFunction = act_codes[layer.activation]
+        op.builtinOptions.fusedActivationFunction = getattr(fb.ActivationFunctionType, layer.activation)
         ops.append(op)
         x, width = y, layer.num_units
 
