@@ -32,7 +32,8 @@ class Conversion:
         kinds = ", ".join(f"{k} x{v}" if v > 1 else k for k, v in sorted(counts.items()))
         return (
             f"[utensor] {self.graph.name}: {len(self.graph.operators)} ops ({kinds}); "
-            f"arena {self.plan.arena_bytes:,} B (lower bound {self.plan.lower_bound:,} B); "
+            f"arena {self.plan.arena_bytes:,} B (lower bound {self.plan.lower_bound:,} B"
+            + (f", of which state {self.plan.state_bytes:,} B" if self.plan.state_bytes else "") + "); "
             f"weights {self.emitted.weight_bytes:,} B"
         )
 
@@ -131,6 +132,7 @@ def manifest(conversions: Sequence[Conversion], kept: Sequence[dict] = ()) -> st
             "source": os.path.basename(c.graph.source_path),
             "sha256": c.graph.source_sha256,
             "arena_bytes": c.emitted.arena_bytes,
+            "state_bytes": c.emitted.state_bytes,
             "weight_bytes": c.emitted.weight_bytes,
         }
         for c in conversions
