@@ -129,3 +129,39 @@ def test_svdf_without_bias_is_refused(tmp_path):
     path.write_bytes(build_svdf_model(8, [SvdfLayer(4, 1, 3, bias=False)], "float32", seed=0))
     with pytest.raises(UnsupportedError, match="no bias"):
         convert.convert_file(str(path))
+
+
+# ---- on emulated boards: the harness's RESET and stateful INVOKE ------------------------
+
+QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
+
+
+@pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
+                    reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
+@pytest.mark.parametrize("dtype", ["float32", "int8"])
+def test_svdf_sequence_on_qemu(tmp_path, board, dtype):
+    """The keyword spotter over 12 invokes with the state carried, RESET, the 12 again,
+    through the serial harness on QEMU; `run` (verify's path) starts every sample from the
+    reset state."""
+    from utensor.harness.session import open_board  # pylint: disable=import-outside-toplevel
+
+    model = keyword_spotter(dtype, seed=6)
+    path = tmp_path / f"kws_svdf_{dtype}.tflite"
+    path.write_bytes(model)
+    graph = convert.convert_file(str(path)).graph
+    xs = sequence_inputs(graph, np.random.RandomState(7))
+    ref = Reference(model)
+    ref.reset()
+    refs = [ref.step(x) for x in xs]
+    ref.reset()
+    refs += [ref.step(x) for x in xs]
+    with open_board(str(path), board, build_dir=str(tmp_path / "build"), log=lambda s: None) as s:
+        assert s.model.state_bytes == convert.convert_file(str(path)).plan.state_bytes > 0
+        s.reset()
+        ours = [s.step(x)[0] for x in xs]
+        s.reset()
+        ours += [s.step(x)[0] for x in xs]
+        single = [s.run(x)[0] for x in xs[:3]]
+    assert compare_sequence(ours, refs, dtype) == []
+    assert compare_sequence(single, [ref.invoke(x) for x in xs[:3]], dtype) == []
