@@ -33,16 +33,14 @@ def sequence_inputs(graph, rng, steps=STEPS):
 
 
 def compare_sequence(ours, refs, dtype):
+    """Mismatches of every invoke's outputs (opcheck.compare: integers bit-exact, float32
+    within 1e-5 relative)."""
+    from opcheck import compare  # pylint: disable=import-outside-toplevel
+
     problems = []
     for k, (a_outs, r_outs) in enumerate(zip(ours, refs)):
         for j, (a, r) in enumerate(zip(a_outs, r_outs)):
-            r = np.asarray(r).reshape(a.shape)
-            if a.dtype == np.float32:
-                ok = np.allclose(a, r, rtol=1e-5, atol=1e-5 * max(1.0, float(np.abs(r).max())))
-            else:
-                ok = np.array_equal(a, r)
-            if not ok:
-                problems.append(f"invoke {k} output {j} ({dtype}): ours {a.ravel()[:8]} tflite_micro {r.ravel()[:8]}")
+            problems += compare(a, np.asarray(r).reshape(a.shape), f"invoke {k} output {j} ({dtype})")[:3]
     return problems
 
 
@@ -165,3 +163,20 @@ def test_svdf_sequence_on_qemu(tmp_path, board, dtype):
         single = [s.run(x)[0] for x in xs[:3]]
     assert compare_sequence(ours, refs, dtype) == []
     assert compare_sequence(single, [ref.invoke(x) for x in xs[:3]], dtype) == []
+
+
+# ---- UNIDIRECTIONAL_SEQUENCE_LSTM ----------------------------------------------------------
+
+@pytest.mark.parametrize("case", [
+    dict(input_size=6, units=[8], time_steps=5, head=3),  # a small sequence classifier
+    dict(input_size=4, units=[6, 5], time_steps=3, batch=2),  # stacked, two batches
+    dict(input_size=5, units=[7], time_steps=4, time_major=True, cell_clip=0.5),
+    dict(input_size=3, units=[1], time_steps=1),
+])
+def test_lstm_float_sequence(tmp_path, case):
+    from lstm_models import build_lstm_model  # pylint: disable=import-outside-toplevel
+
+    model = build_lstm_model(seed=len(str(case)), **case)
+    host, ours, refs = run_both(tmp_path, model, "lstm_f32", seed=8)
+    assert compare_sequence(ours, refs, "float32") == [], case
+    assert host.conversion.plan.state_bytes > 0

@@ -28,7 +28,7 @@ def macs(graph: Graph, op) -> int:
     if op.op_type == "DEPTHWISE_CONV_2D":
         w = graph.tensor(op.inputs[1])  # [1, KH, KW, C_OUT]
         return out.num_elements * w.shape[1] * w.shape[2]
-    if op.op_type in ("SVDF",):
+    if op.op_type in ("SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"):
         from .bench.macs import operator_macs  # pylint: disable=import-outside-toplevel
 
         return operator_macs(graph, op)

@@ -521,6 +521,24 @@ TABLE.add(Family(
     ],
 ))
 
+TABLE.add(Family(
+    _P + "lstm.hpp", "utensor/kernels/lstm.hpp",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM's parameters (kernels/lstm.hpp states the layouts and the "
+    "step).",
+    structs=[
+        Struct("LstmF32Params",
+               "float32 LSTM without peephole, projection, layer norm or CIFG; input [BATCHES, "
+               "TIME, INPUT] (time major: [TIME, BATCHES, INPUT]), output likewise with UNITS.", [
+                   Field("batches", I32, "BATCHES"),
+                   Field("time_steps", I32, "TIME"),
+                   Field("input_size", I32, "INPUT"),
+                   Field("units", I32, "UNITS (cells = outputs)"),
+                   Field("time_major", I32, "1: [TIME, BATCHES, ...] layouts"),
+                   Field("cell_clip", F32, "> 0: the cell state is clamped to [-cell_clip, cell_clip]"),
+               ]),
+    ],
+))
+
 # ---- the headers ----
 
 def header_texts(table: Table = None, headers=None) -> dict:
