@@ -180,3 +180,51 @@ def test_lstm_float_sequence(tmp_path, case):
     host, ours, refs = run_both(tmp_path, model, "lstm_f32", seed=8)
     assert compare_sequence(ours, refs, "float32") == [], case
     assert host.conversion.plan.state_bytes > 0
+
+
+# ---- Keras recurrent models ---------------------------------------------------------------
+# Keras 3 (TF 2.21) converts a recurrent layer either to a WHILE loop over subgraphs
+# (refused: control flow) or, with unroll=True, to plain operators; the fused LSTM needs
+# Keras 2 (tf_keras), absent here, so the fused operator is tested with flatbuffer-built
+# models above. Unrolled, the state lives within one invoke: these models are stateless.
+
+def _keras_rnn(kind: str):
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    tf.keras.utils.set_random_seed(11)
+    layer = {"SimpleRNN": tf.keras.layers.SimpleRNN, "GRU": tf.keras.layers.GRU,
+             "LSTM": tf.keras.layers.LSTM}[kind]
+    inp = tf.keras.Input((6, 4), batch_size=1)
+    x = layer(8, unroll=True, return_sequences=kind != "LSTM")(inp)
+    if kind != "LSTM":
+        x = tf.keras.layers.Flatten()(x)
+    out = tf.keras.layers.Dense(3, activation="softmax")(x)  # a small sequence classifier
+    return tf.keras.Model(inp, out)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int8"])
+@pytest.mark.parametrize("kind", ["GRU", "SimpleRNN", "LSTM"])
+def test_keras_unrolled_recurrent_classifier(kind, dtype):
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+    from opcheck import assert_matches_reference, quantize_int8  # pylint: disable=import-outside-toplevel
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(_keras_rnn(kind))
+    if dtype == "int8":
+        def representative():
+            rng = np.random.RandomState(12)
+            for _ in range(32):
+                yield [rng.uniform(-1, 1, (1, 6, 4)).astype(np.float32)]
+        quantize_int8(converter, representative)
+    model = converter.convert()
+    ops = _op_types(model)
+    assert "WHILE" not in ops and "FULLY_CONNECTED" in ops, ops
+    assert_matches_reference(model, samples=4, seed=13)
+
+
+def _op_types(model: bytes):
+    import tempfile  # pylint: disable=import-outside-toplevel
+
+    with tempfile.NamedTemporaryFile(suffix=".tflite") as f:
+        f.write(model)
+        f.flush()
+        return {op.op_type for op in convert.read_model(f.name, name="probe").operators}
