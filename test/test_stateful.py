@@ -108,6 +108,9 @@ def test_state_region_is_never_reused(tmp_path):
     assert all(b.offset >= plan.state_bytes for b in plan.buffers if b not in state)
     assert plan.overlapping_pairs() == []
     assert c.emitted.state_bytes == plan.state_bytes
+    guarded = convert.convert_file(str(path), guard=True).plan
+    assert guarded.overlapping_pairs() == [] and guarded.state_bytes > plan.state_bytes
+    assert all(b.guard == guarded.guard_bytes for b in guarded.buffers)
     assert f"kStateBytes = {plan.state_bytes};" in c.emitted.header
     assert "void reset();" in c.emitted.header
 
@@ -137,14 +140,18 @@ QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
 @pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
                     reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
 @pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
-@pytest.mark.parametrize("dtype", ["float32", "int8"])
+@pytest.mark.parametrize("dtype", ["float32", "int8", "lstm_float32"])
 def test_svdf_sequence_on_qemu(tmp_path, board, dtype):
-    """The keyword spotter over 12 invokes with the state carried, RESET, the 12 again,
-    through the serial harness on QEMU; `run` (verify's path) starts every sample from the
-    reset state."""
+    """The keyword spotter (and a float LSTM classifier) over 12 invokes with the state
+    carried, RESET, the 12 again, through the serial harness on QEMU; `run` (verify's path)
+    starts every sample from the reset state."""
+    from lstm_models import build_lstm_model  # pylint: disable=import-outside-toplevel
     from utensor.harness.session import open_board  # pylint: disable=import-outside-toplevel
 
-    model = keyword_spotter(dtype, seed=6)
+    if dtype == "lstm_float32":
+        model, dtype = build_lstm_model(6, [8], 5, seed=9, head=3), "float32"
+    else:
+        model = keyword_spotter(dtype, seed=6)
     path = tmp_path / f"kws_svdf_{dtype}.tflite"
     path.write_bytes(model)
     graph = convert.convert_file(str(path)).graph
