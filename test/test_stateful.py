@@ -235,3 +235,41 @@ def _op_types(model: bytes):
         f.write(model)
         f.flush()
         return {op.op_type for op in convert.read_model(f.name, name="probe").operators}
+
+
+# ---- resource variables and CALL_ONCE ------------------------------------------------------
+
+def _resource_variable_model() -> bytes:
+    """An exponential moving average kept in a tf.Variable (initial value 0.5, set by
+    CALL_ONCE's init subgraph): VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE, two subgraphs."""
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    class Ema(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.acc = tf.Variable(tf.fill([1, 4], 0.5))
+            self.count = tf.Variable(tf.fill([1, 4], 2.0))
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 4], tf.float32)])
+        def __call__(self, x):
+            self.acc.assign(self.acc * 0.75 + x * 0.25)
+            self.count.assign(self.count + 1.0)
+            return self.acc * 2.0 + self.count
+
+    m = Ema()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([m.__call__.get_concrete_function()], m)
+    converter.experimental_enable_resource_variables = True
+    return converter.convert()
+
+
+def test_resource_variables_and_call_once_sequence(tmp_path):
+    """The init subgraph runs on the first invoke only; reset() zeroes the variables and
+    does not run it again (what tflite_micro does: checked, not assumed, by the oracle)."""
+    model = _resource_variable_model()
+    assert {"CALL_ONCE", "READ_VARIABLE", "ASSIGN_VARIABLE"} <= _op_types(model)
+    host, ours, refs = run_both(tmp_path, model, "ema", seed=10)
+    assert compare_sequence(ours, refs, "float32") == []
+    plan = host.conversion.plan
+    assert plan.state_bytes == 16 + 16 + 16  # two [1, 4] float variables and the flag
+    # After reset() the sequence differs from the first one: zeros, not the init values.
+    assert not np.array_equal(ours[0][0], ours[STEPS][0])

@@ -18,6 +18,8 @@ def add_arguments(p):
 
 def macs(graph: Graph, op) -> int:
     """Multiply-accumulates of the operator (0 for operators without a weighted sum)."""
+    if not op.outputs:
+        return 0  # ASSIGN_VARIABLE, CALL_ONCE
     out = graph.tensor(op.outputs[0])
     if op.op_type == "FULLY_CONNECTED":
         w = graph.tensor(op.inputs[1])
@@ -49,7 +51,7 @@ def layer_rows(conversion):
                 shape=" ".join("x".join(map(str, t.shape)) + f" {t.dtype}" for t in outs),
                 macs=macs(g, op),
                 weights=weights,
-                offset=plan.tensor_offset.get(op.outputs[0], -1),
+                offset=plan.tensor_offset.get(op.outputs[0], -1) if op.outputs else -1,
                 size=sum(t.nbytes for t in outs),
                 scratch=conversion.calls[step].scratch_bytes,
             )

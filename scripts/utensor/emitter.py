@@ -156,11 +156,12 @@ class StateFill:
     offset: int
     nbytes: int
     byte: int
+    on_reset: bool = True  # False: set by the constructor only (CALL_ONCE's flag)
 
 
 def _state_fills(graph: Graph, plan: MemoryPlan) -> List[StateFill]:
     return [StateFill(cstring(graph.tensor(t).name), plan.tensor_offset[t], graph.tensor(t).nbytes,
-                      graph.tensor(t).reset_byte())
+                      graph.tensor(t).reset_byte(), not graph.tensor(t).keep_on_reset)
             for t in plan.state_tensors]
 
 

@@ -63,6 +63,9 @@ class Tensor:
     # invocations (SVDF activation state, LSTM cell/output state). The planner keeps it in
     # the arena's state region, never reused; reset() refills it with reset_byte().
     is_variable: bool = False
+    # A variable tensor reset() leaves alone (CALL_ONCE's "has run" flag: TFLM's reset does
+    # not run the init subgraph again); the constructor still initializes it.
+    keep_on_reset: bool = False
 
     def reset_byte(self) -> int:
         """The byte TFLite Micro fills a variable tensor with (MicroGraph::

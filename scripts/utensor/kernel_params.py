@@ -539,6 +539,13 @@ TABLE.add(Family(
     ],
 ))
 
+TABLE.add(Family(
+    _P + "variable.hpp", "utensor/kernels/variable.hpp",
+    "READ_VARIABLE and ASSIGN_VARIABLE's parameters (kernels/variable.hpp).",
+    structs=[Struct("CopyParams", "A copy between a resource variable and a tensor.", [
+        Field("bytes", I32, "bytes copied")])],
+))
+
 # ---- the headers ----
 
 def header_texts(table: Table = None, headers=None) -> dict:

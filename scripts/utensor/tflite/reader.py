@@ -40,7 +40,9 @@ _ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 3
 CONTROL_FLOW = {"CALL", "IF", "WHILE", "CALL_ONCE"}
 # Operators that own variable (state) tensors, and the input slots these sit at (TFLite's
 # schema): anywhere else a variable tensor is refused.
-STATE_INPUTS = {"SVDF": (4,), "UNIDIRECTIONAL_SEQUENCE_LSTM": (18, 19)}
+STATE_INPUTS = {"SVDF": (4,), "UNIDIRECTIONAL_SEQUENCE_LSTM": (18, 19), "READ_VARIABLE": (0,),
+                "ASSIGN_VARIABLE": (0,)}
+RESOURCE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE")
 
 # Vtable slots (schema.fbs field order).
 MODEL_VERSION, MODEL_OPCODES, MODEL_SUBGRAPHS, MODEL_DESCRIPTION, MODEL_BUFFERS = 4, 6, 8, 10, 12
@@ -111,6 +113,12 @@ def check_name(name: str) -> str:
     return name
 
 
+def _resource_placeholder(index: int, name: str) -> ir.Tensor:
+    t = ir.Tensor(index=index, name=name, dtype="int32", shape=(), is_variable=True)
+    t.resource_handle = True  # replaced by resources.resolve() before anything else sees it
+    return t
+
+
 class _Reader:
     def __init__(self, path: str, data: bytes):
         self.path = path
@@ -141,6 +149,7 @@ class _Reader:
         subgraphs = model.tables(MODEL_SUBGRAPHS, "subgraphs")
         if not subgraphs:
             raise self.bad("the model has no subgraph")
+        self.subgraphs = subgraphs
         graph = self.read_subgraph(subgraphs[0], len(subgraphs), graph_name)
         graph.description = model.string(MODEL_DESCRIPTION, "description") or ""
         graph.io_names = self.read_io_names(model, graph)
@@ -192,6 +201,11 @@ class _Reader:
         outputs = self.indices(sg.ints(SUBGRAPH_OUTPUTS, "i32", "outputs") or [], n, "the subgraph outputs")
         operators = [self.read_operator(i, t, n) for i, t in enumerate(sg.tables(SUBGRAPH_OPERATORS, "operators"))]
         tensors = [self.read_tensor(i, t) for i, t in enumerate(tensor_tables)]
+        if any(op.op_type in RESOURCE_OPS for op in operators) or \
+                any(getattr(t, "resource_handle", False) for t in tensors):
+            from .resources import resolve  # pylint: disable=import-outside-toplevel
+
+            operators = resolve(self, tensors, operators)
         for op in operators:
             self.check_no_subgraph_call(op, n_subgraphs)
         self.check_variables(tensors, operators, inputs, outputs)
@@ -214,6 +228,10 @@ class _Reader:
         if type_name is None:
             raise self.bad(f"{label} has the unknown type code {type_code}")
         dtype = DTYPES.get(type_name)
+        if type_name == "RESOURCE":
+            # A resource variable's handle: resources.py turns the handles of one variable
+            # into one variable tensor, typed by what is assigned to it.
+            return _resource_placeholder(index, name)
         if dtype is None:
             raise self.unsupported(
                 f"{label} has type {type_name}, which utensor does not support",
@@ -348,6 +366,8 @@ class _Reader:
         return opts.parse(table, opts.table_for(*expected)[1], label)
 
     def check_no_subgraph_call(self, op: ir.Operator, n_subgraphs: int) -> None:
+        if op.op_type == "CALL_ONCE" and "init" in op.options:
+            return  # resolved by resources.py into the initial values it assigns
         calls = op.op_type in CONTROL_FLOW or any(
             k.endswith(("subgraph_index", "subgraph_indices")) or k in ("subgraph", "called_computations")
             for k in op.options)
@@ -369,6 +389,8 @@ class _Reader:
                     raise self.unsupported(f"tensor {i} ({tensors[i].name!r}) is a variable (stateful) tensor "
                                            f"and a graph {role}", fix)
         for op in operators:
+            if op.op_type == "CALL_ONCE":
+                continue  # built by resources.resolve: its flag and the variables it initializes
             for slot, i in enumerate(op.inputs):
                 if i >= 0 and tensors[i].is_variable and slot not in STATE_INPUTS.get(op.op_type, ()):
                     raise self.unsupported(f"tensor {i} ({tensors[i].name!r}) is a variable (stateful) tensor "
