@@ -140,9 +140,10 @@ QEMU_TOOLS = ("pio", "arm-none-eabi-gcc", "qemu-system-arm")
 @pytest.mark.skipif(any(__import__("shutil").which(t) is None for t in QEMU_TOOLS),
                     reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
 @pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
-@pytest.mark.parametrize("dtype", ["float32", "int8", "lstm_float32"])
+@pytest.mark.parametrize("dtype", ["float32", "int8", "lstm_float32", "resource_float32"])
 def test_svdf_sequence_on_qemu(tmp_path, board, dtype):
-    """The keyword spotter (and a float LSTM classifier) over 12 invokes with the state
+    """The keyword spotter (a float LSTM classifier, resource variables with CALL_ONCE) over
+    12 invokes with the state
     carried, RESET, the 12 again, through the serial harness on QEMU; `run` (verify's path)
     starts every sample from the reset state."""
     from lstm_models import build_lstm_model  # pylint: disable=import-outside-toplevel
@@ -150,6 +151,8 @@ def test_svdf_sequence_on_qemu(tmp_path, board, dtype):
 
     if dtype == "lstm_float32":
         model, dtype = build_lstm_model(6, [8], 5, seed=9, head=3), "float32"
+    elif dtype == "resource_float32":
+        model, dtype = _resource_variable_model(), "float32"
     else:
         model = keyword_spotter(dtype, seed=6)
     path = tmp_path / f"kws_svdf_{dtype}.tflite"
