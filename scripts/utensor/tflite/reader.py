@@ -1,8 +1,9 @@
 """Read a `.tflite` file into the graph IR, in pure Python (struct + numpy).
 
-Only subgraph 0 is read. Other subgraphs are ignored unless an operator of subgraph 0
-runs them (CALL, IF, WHILE, CALL_ONCE, StableHLO regions): that is control flow, which
-utensor does not support (`UnsupportedError`). Converters add unreferenced subgraphs for
+Only subgraph 0 is read, plus the init subgraphs its CALL_ONCE operators run (resource
+variables' initial values, tflite/resources.py). Other subgraphs are ignored unless an
+operator of subgraph 0 runs them (CALL, IF, WHILE, StableHLO regions): that is control
+flow, which utensor does not support (`UnsupportedError`). Converters add unreferenced subgraphs for
 signatures and initializers; they do not change what subgraph 0 computes.
 
 Everything the file claims is checked before use (offsets, indices, sizes, quantization
