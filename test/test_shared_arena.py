@@ -141,3 +141,16 @@ def test_alternating_invocations_on_the_m4(tmp_path):
         client.bye()
     finally:
         backend.close()
+
+
+def test_a_stateful_model_is_refused_with_the_reason(tmp_path):
+    """Its state must survive between invocations: another model's invoke() in the shared
+    arena would overwrite it."""
+    from svdf_models import keyword_spotter
+    from utensor.errors import UtensorError
+
+    path = tmp_path / "svdf_kws.tflite"
+    path.write_bytes(keyword_spotter("int8"))
+    with pytest.raises(UtensorError, match=r"svdf_kws.tflite: --shared-arena .* stateful model \(\d[\d,]* bytes of state"):
+        convert.convert_to_directory([str(path), AD01], str(tmp_path / "gen"), shared_arena=True)
+    assert not (tmp_path / "gen").exists()

@@ -3,7 +3,11 @@
 // raw little-endian bytes as the descriptor sizes them) from stdin, invokes the model and
 // writes every output to stdout. The model is the registry's first, or the one whose
 // index is the first argument (one build serves a batch of models). It exits 0 at end of
-// input, 2 on a short read, 3 when invoke() fails, 4 for an index out of range.
+// input, 2 on a short read, 3 when invoke() fails, 4 for an index out of range, 5 for an
+// unknown command.
+// Stateful models: by default every sample starts from the reset state (each sample alone,
+// as the oracle runs it). With "seq" as the second argument, the stream is a sequence of
+// commands instead: 'I' then the inputs (invoke, state carried over), or 'R' (reset()).
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,7 +34,20 @@ int main(int argc, char** argv) {
   const size_t index = argc > 1 ? static_cast<size_t>(strtoul(argv[1], nullptr, 10)) : 0;
   if (index >= utensor_model_registry_size) return 4;
   const utensor::ModelDescriptor& m = *utensor_model_registry[index];
+  const bool sequence = argc > 2 && argv[2][0] == 's';
   for (;;) {
+    if (sequence) {
+      uint8_t command = 0;
+      bool eof_at_start = false;
+      if (!read_exactly(&command, 1, &eof_at_start)) return 0;
+      if (command == 'R') {
+        if (m.reset != nullptr) m.reset();
+        continue;
+      }
+      if (command != 'I') return 5;
+    } else if (m.reset != nullptr) {
+      m.reset();
+    }
     for (uint8_t i = 0; i < m.num_inputs; ++i) {
       bool eof_at_start = false;
       if (!read_exactly(m.inputs[i].data, m.inputs[i].bytes, &eof_at_start)) {

@@ -18,6 +18,8 @@ def add_arguments(p):
 
 def macs(graph: Graph, op) -> int:
     """Multiply-accumulates of the operator (0 for operators without a weighted sum)."""
+    if not op.outputs:
+        return 0  # ASSIGN_VARIABLE, CALL_ONCE
     out = graph.tensor(op.outputs[0])
     if op.op_type == "FULLY_CONNECTED":
         w = graph.tensor(op.inputs[1])
@@ -28,6 +30,10 @@ def macs(graph: Graph, op) -> int:
     if op.op_type == "DEPTHWISE_CONV_2D":
         w = graph.tensor(op.inputs[1])  # [1, KH, KW, C_OUT]
         return out.num_elements * w.shape[1] * w.shape[2]
+    if op.op_type in ("SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"):
+        from .bench.macs import operator_macs  # pylint: disable=import-outside-toplevel
+
+        return operator_macs(graph, op)
     return 0
 
 
@@ -45,7 +51,7 @@ def layer_rows(conversion):
                 shape=" ".join("x".join(map(str, t.shape)) + f" {t.dtype}" for t in outs),
                 macs=macs(g, op),
                 weights=weights,
-                offset=plan.tensor_offset.get(op.outputs[0], -1),
+                offset=plan.tensor_offset.get(op.outputs[0], -1) if op.outputs else -1,
                 size=sum(t.nbytes for t in outs),
                 scratch=conversion.calls[step].scratch_bytes,
             )
@@ -72,6 +78,14 @@ def main(args) -> int:
     print(f"operators {len(rows)}, MACs {total_macs:,}, weights {conversion.emitted.weight_bytes:,} B")
     print(f"arena {plan.arena_bytes:,} B; lower bound (largest total of buffers live at one step) {plan.lower_bound:,} B "
           f"({plan.arena_bytes / max(plan.lower_bound, 1):.2f}x)")
+    if plan.state_bytes:
+        print(f"state {plan.state_bytes:,} B of the arena (kept across invoke(), reset() restores it):")
+        for t in plan.state_tensors:
+            tensor = g.tensor(t)
+            print(f"  {tensor.name!r}: {tensor.dtype}[{', '.join(map(str, tensor.shape))}] at offset "
+                  f"{plan.tensor_offset[t]}, {tensor.nbytes:,} B")
+    else:
+        print("state 0 B (stateless model)")
     for label, idx in (("input", g.inputs), ("output", g.outputs)):
         for t in idx:
             tensor = g.tensor(t)

@@ -34,7 +34,8 @@ class Conversion:
         kinds = ", ".join(f"{k} x{v}" if v > 1 else k for k, v in sorted(counts.items()))
         return (
             f"[utensor] {self.graph.name}: {len(self.graph.operators)} ops ({kinds}); "
-            f"arena {self.plan.arena_bytes:,} B (lower bound {self.plan.lower_bound:,} B); "
+            f"arena {self.plan.arena_bytes:,} B (lower bound {self.plan.lower_bound:,} B"
+            + (f", of which state {self.plan.state_bytes:,} B" if self.plan.state_bytes else "") + "); "
             f"weights {self.emitted.weight_bytes:,} B"
         )
 
@@ -136,6 +137,7 @@ def manifest(conversions: Sequence[Conversion], kept: Sequence[dict] = ()) -> st
             "source": os.path.basename(c.graph.source_path),
             "sha256": c.graph.source_sha256,
             "arena_bytes": c.emitted.arena_bytes,
+            "state_bytes": c.emitted.state_bytes,
             "weight_bytes": c.emitted.weight_bytes,
             "shared_arena": c.graph.shared_arena,
         }
@@ -254,6 +256,15 @@ def convert_to_directory(
                                 guard=guard, keep_inputs=keep_inputs, shared_arena=shared_arena)
                    for p in paths]
     custom.check_all_used(user_ops, [c.graph for c in conversions])
+    stateful = [c for c in conversions if shared_arena and c.plan.state_bytes]
+    if stateful:
+        c = stateful[0]
+        raise UtensorError(
+            f"{c.graph.source_path}: --shared-arena (custom_utensor_shared_arena) with a stateful "
+            f"model ({c.plan.state_bytes:,} bytes of state that must survive between invocations) "
+            "is not supported yet: the other models would overwrite its state. Convert it "
+            "without --shared-arena (into another folder with --no-registry, or in a separate "
+            "conversion).")
     names = [c.graph.name for c in conversions]
     earlier = [m for m in _folder_models(out_dir) if m["name"] not in names]
     _check_class_names(conversions, [] if exclusive else earlier)

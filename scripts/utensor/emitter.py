@@ -146,6 +146,23 @@ class EmittedModel:
     source: str
     weight_bytes: int
     arena_bytes: int
+    state_bytes: int = 0
+
+
+@dataclass
+class StateFill:
+    """One state tensor as reset() refills it."""
+    name: str
+    offset: int
+    nbytes: int
+    byte: int
+    on_reset: bool = True  # False: set by the constructor only (CALL_ONCE's flag)
+
+
+def _state_fills(graph: Graph, plan: MemoryPlan) -> List[StateFill]:
+    return [StateFill(cstring(graph.tensor(t).name), plan.tensor_offset[t], graph.tensor(t).nbytes,
+                      graph.tensor(t).reset_byte(), not graph.tensor(t).keep_on_reset)
+            for t in plan.state_tensors]
 
 
 def _environment() -> jinja2.Environment:
@@ -378,6 +395,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         arena_attr=f"UTENSOR_MODEL_{upper}_ARENA_ATTRIBUTE",
         shared_arena=graph.shared_arena,
         weights_attr=f"UTENSOR_MODEL_{upper}_WEIGHTS_ATTRIBUTE",
+        state_bytes=plan.state_bytes,
+        state_fills=_state_fills(graph, plan),
     )
     # The .cpp checks it was generated with the header beside it (a conversion killed
     # between the two renames would otherwise pair a new header with an old source). The
@@ -401,6 +420,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         source=source,
         weight_bytes=weight_bytes,
         arena_bytes=common["arena_bytes"],
+        state_bytes=plan.state_bytes,
     )
 
 

@@ -102,7 +102,17 @@ class HostBatch:
         self.exe = build_runner(gen, os.path.join(self.work_dir, "runner"), sanitize=sanitize)
 
     def run(self, index: int, samples: Sequence[Sequence[np.ndarray]]) -> List[List[np.ndarray]]:
-        """Run each sample (a list of input arrays) on model `index`; a list of output lists."""
+        """Run each sample (a list of input arrays) on model `index`; a list of output lists.
+        Each sample starts from the model's reset state (stateful models)."""
+        return self._run(index, samples, sequence=False)
+
+    def run_sequence(self, index: int, steps: Sequence[Optional[Sequence[np.ndarray]]]) -> List[List[np.ndarray]]:
+        """Run `steps` on model `index` in one process, the state carried from one invoke to
+        the next: a step is a sample (a list of input arrays), or None for reset(). A list of
+        output lists, one per sample."""
+        return self._run(index, steps, sequence=True)
+
+    def _run(self, index: int, samples, sequence: bool) -> List[List[np.ndarray]]:
         from .ir import numpy_dtype
 
         g = self.conversions[index].graph
@@ -110,10 +120,13 @@ class HostBatch:
         outputs = [g.tensor(i) for i in g.outputs]
         payload = bytearray()
         for sample in samples:
-            for t, x in zip(inputs, sample):
+            if sequence:
+                payload += b"R" if sample is None else b"I"
+            for t, x in zip(inputs, sample or ()):
                 payload += np.ascontiguousarray(np.asarray(x, dtype=numpy_dtype(t.dtype))).tobytes()
-        proc = subprocess.run([self.exe, str(index)], input=bytes(payload), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+        samples = [s for s in samples if s is not None]
+        proc = subprocess.run([self.exe, str(index)] + (["seq"] if sequence else []), input=bytes(payload),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if proc.returncode != 0:
             raise UtensorError(f"host runner failed with exit code {proc.returncode}:\n{proc.stderr.decode(errors='replace')}")
         out = proc.stdout
@@ -143,6 +156,10 @@ class HostModel(HostBatch):
     def run(self, samples: Sequence[Sequence[np.ndarray]]) -> List[List[np.ndarray]]:  # pylint: disable=arguments-differ
         """Run each sample (a list of input arrays); returns a list of output lists."""
         return super().run(0, samples)
+
+    def run_sequence(self, steps) -> List[List[np.ndarray]]:  # pylint: disable=arguments-differ
+        """Samples and resets (None) in one process, the state carried (HostBatch.run_sequence)."""
+        return super().run_sequence(0, steps)
 
 
 def run_on_host(model_path: str, inputs: Sequence[np.ndarray], sanitize: bool = False) -> List[np.ndarray]:

@@ -61,10 +61,25 @@ class Tensor:
     # input), starting `alias_offset` bytes into it (a SPLIT piece: a view of its input).
     alias_of: Optional[int] = None
     alias_offset: int = 0
+    # A TFLite variable tensor (`is_variable`): operator state that survives between
+    # invocations (SVDF activation state, LSTM cell/output state). The planner keeps it in
+    # the arena's state region, never reused; reset() refills it with reset_byte().
+    is_variable: bool = False
+    # A variable tensor reset() leaves alone (CALL_ONCE's "has run" flag: TFLM's reset does
+    # not run the init subgraph again); the constructor still initializes it.
+    keep_on_reset: bool = False
+
+    def reset_byte(self) -> int:
+        """The byte TFLite Micro fills a variable tensor with (MicroGraph::
+        ResetVariableTensors): the zero point for int8, else 0. A constant buffer the file
+        may carry for it is ignored, as TFLM does."""
+        if self.dtype == "int8" and self.quant is not None and self.quant.zero_point:
+            return int(self.quant.zero_point[0]) & 0xFF
+        return 0
 
     @property
     def is_constant(self) -> bool:
-        return self.data is not None
+        return self.data is not None and not self.is_variable
 
     @property
     def num_elements(self) -> int:
@@ -119,6 +134,11 @@ class Graph:
 
     def tensor(self, index: int) -> Tensor:
         return self.tensors[index]
+
+    def state_tensors(self) -> List[int]:
+        """Variable tensors some operator uses: the model's persistent state."""
+        used = {t for op in self.operators for t in list(op.inputs) + list(op.outputs) if t >= 0}
+        return [t.index for t in self.tensors if t.is_variable and t.index in used]
 
     def producers(self) -> Dict[int, int]:
         """tensor index -> index of the operator writing it."""

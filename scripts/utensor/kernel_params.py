@@ -734,6 +734,66 @@ TABLE.add(Family(
 ))
 
 
+# ---- recurrent ----
+
+TABLE.add(Family(
+    _P + "svdf.hpp", "utensor/kernels/svdf.hpp",
+    "SVDF's parameters (kernels/svdf.hpp states the layouts and the state update).",
+    structs=[
+        _shape("SvdfShape",
+               "input [BATCHES, INPUT_SIZE], weights_feature [FILTERS, INPUT_SIZE], weights_time "
+               "[FILTERS, MEMORY], bias [UNITS], state [BATCHES, FILTERS * MEMORY], output "
+               "[BATCHES, UNITS]; FILTERS = UNITS * RANK.",
+               Field("batches", I32, "BATCHES"),
+               Field("input_size", I32, "INPUT_SIZE"),
+               Field("num_filters", I32, "FILTERS"),
+               Field("num_units", I32, "UNITS"),
+               Field("rank", I32, "RANK"),
+               Field("memory_size", I32, "MEMORY")),
+        Struct("SvdfF32Params", "float32 SVDF.", [
+            Field("shape", Nested("SvdfShape"), "the geometry"), _F_MIN, _F_MAX]),
+        Struct("SvdfS8Params",
+               "int8 SVDF with int16 (or int8) time weights and state, as TFLite Micro's "
+               "EvalIntegerSvdfReference.", [
+                   Field("shape", Nested("SvdfShape"), "the geometry"),
+                   Field("input_zero_point", I32, "in [-128, 127]"),
+                   Field("state_zero_point", I32, "the state's zero point (0 for int16 state)"),
+                   Field("output_zero_point", I32, "in [-128, 127]"),
+                   Field("feature_multiplier", I32,
+                         "input scale * feature weights scale / state scale, Q31 (QuantizeMultiplier)"),
+                   Field("feature_shift", I32, "its shift, TFLite convention: > 0 shifts left"),
+                   Field("time_multiplier", I32,
+                         "state scale * time weights scale / output scale, Q31 (QuantizeMultiplier)"),
+                   Field("time_shift", I32, "its shift, TFLite convention: > 0 shifts left"),
+               ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "lstm.hpp", "utensor/kernels/lstm.hpp",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM's parameters (kernels/lstm.hpp states the layouts and the "
+    "step).",
+    structs=[
+        Struct("LstmF32Params",
+               "float32 LSTM without peephole, projection, layer norm or CIFG; input [BATCHES, "
+               "TIME, INPUT] (time major: [TIME, BATCHES, INPUT]), output likewise with UNITS.", [
+                   Field("batches", I32, "BATCHES"),
+                   Field("time_steps", I32, "TIME"),
+                   Field("input_size", I32, "INPUT"),
+                   Field("units", I32, "UNITS (cells = outputs)"),
+                   Field("time_major", I32, "1: [TIME, BATCHES, ...] layouts"),
+                   Field("cell_clip", F32, "> 0: the cell state is clamped to [-cell_clip, cell_clip]"),
+               ]),
+    ],
+))
+
+TABLE.add(Family(
+    _P + "variable.hpp", "utensor/kernels/variable.hpp",
+    "READ_VARIABLE and ASSIGN_VARIABLE's parameters (kernels/variable.hpp).",
+    structs=[Struct("CopyParams", "A copy between a resource variable and a tensor.", [
+        Field("bytes", I32, "bytes copied")])],
+))
+
 # ---- the headers ----
 
 def header_texts(table: Table = None, headers=None) -> dict:

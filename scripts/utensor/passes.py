@@ -109,6 +109,9 @@ def _alias_root(graph: Graph, index: int) -> int:
     return index
 
 
+STATE_WRITERS = ("ASSIGN_VARIABLE", "CALL_ONCE")
+
+
 def drop_dead_operators(graph: Graph) -> Graph:
     """Remove operators none of whose outputs reach a graph output."""
     needed: Set[int] = set(graph.outputs)
@@ -116,7 +119,8 @@ def drop_dead_operators(graph: Graph) -> Graph:
         needed.add(_alias_root(graph, t))
     kept = []
     for op in reversed(graph.operators):
-        if any(t in needed or _alias_root(graph, t) in needed for t in op.outputs):
+        # Writes to state another invoke may read are kept whatever this invoke's outputs.
+        if op.op_type in STATE_WRITERS or any(t in needed or _alias_root(graph, t) in needed for t in op.outputs):
             kept.append(op)
             needed.update(t for t in op.inputs if t >= 0)
             needed.update(_alias_root(graph, t) for t in op.inputs if t >= 0)

@@ -27,6 +27,12 @@ With `guard_bytes` (`utensor convert --guard`), every buffer is planned that man
 longer: the tail is a canary zone no other buffer uses while its owner is live, which the
 generated code paints and checks after each layer (runtime/include/utensor/guard.hpp).
 Row streaming is then off (its overlapping buffers would cover each other's canaries).
+
+State: variable tensors (`Tensor.is_variable`, e.g. SVDF's activation state) keep their
+values from one invoke() to the next, so no other buffer may ever use their bytes. They
+take the start of the arena (`MemoryPlan.state_bytes`), each aligned, live from before
+the first operator to after the last; the scratch plan above is made without them and
+placed after that region. The generated reset() refills the region (emitter).
 """
 
 from dataclasses import dataclass, field
@@ -86,6 +92,10 @@ class MemoryPlan:
     # in the same place at the same time (in-place operators).
     allowed_overlaps: List[Tuple[str, str]] = field(default_factory=list)
     guard_bytes: int = 0  # canary bytes after every buffer (0: no guard)
+    # The persistent region at the start of the arena: variable tensors (state across
+    # invoke() calls), never reused. state_bytes is its size, aligned.
+    state_bytes: int = 0
+    state_tensors: List[int] = field(default_factory=list)
 
     def overlapping_pairs(self):
         """Pairs of buffers live at the same step that share bytes without being an
@@ -134,8 +144,37 @@ def plan_memory(
     """
     layout = _Layout(graph, scratch_bytes, inplace, () if guard_bytes else row_streaming, guard_bytes)
     if guard_bytes:
-        return layout.memory_plan(layout.trial(()))
-    return layout.memory_plan(_Search(layout).run())
+        plan = layout.memory_plan(layout.trial(()))
+    else:
+        plan = layout.memory_plan(_Search(layout).run())
+    return _with_state_region(graph, plan)
+
+
+def _with_state_region(graph: Graph, plan: MemoryPlan) -> MemoryPlan:
+    """`plan` moved up behind a region holding every state tensor (see the docstring)."""
+    state = graph.state_tensors()
+    if not state:
+        return plan
+    n_ops = len(graph.operators)
+    buffers, offset = [], 0
+    for t in state:
+        size = graph.tensor(t).nbytes + plan.guard_bytes
+        buffers.append(Buffer(name=f"state{t}", size=size, first=-1, last=n_ops, tensors=[t],
+                              offset=offset, guard=plan.guard_bytes))
+        offset += _align(size)
+    region = offset
+    for b in plan.buffers:
+        b.offset += region
+    for s in plan.streamed.values():
+        s.staging_offset += region
+    tensor_offset = {t: o + region for t, o in plan.tensor_offset.items()}
+    tensor_offset.update({b.tensors[0]: b.offset for b in buffers})
+    return MemoryPlan(
+        arena_bytes=plan.arena_bytes + region, lower_bound=plan.lower_bound + region,
+        buffers=buffers + plan.buffers, tensor_offset=tensor_offset,
+        scratch_offset={k: o + region for k, o in plan.scratch_offset.items()},
+        streamed=plan.streamed, allowed_overlaps=plan.allowed_overlaps, guard_bytes=plan.guard_bytes,
+        state_bytes=region, state_tensors=list(state))
 
 
 class _Search:
@@ -560,7 +599,8 @@ def _tensor_buffers(graph: Graph, n_ops: int) -> Dict[int, Buffer]:
             buffer_for(t).first = -1
     for step, op in enumerate(graph.operators):
         for t in list(op.outputs) + list(op.inputs):
-            if t >= 0 and not graph.tensor(t).is_constant:
+            # State tensors live in the state region (_with_state_region), not here.
+            if t >= 0 and not graph.tensor(t).is_constant and not graph.tensor(t).is_variable:
                 b = buffer_for(t)
                 b.first = min(b.first, step)
                 b.last = max(b.last, step)

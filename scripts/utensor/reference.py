@@ -92,7 +92,16 @@ class Reference:
                     return details
 
     def invoke(self, inputs: Sequence[np.ndarray]) -> List[np.ndarray]:
+        """One inference from the reset state (each sample alone)."""
         self._interp.reset()
+        return self.step(inputs)
+
+    def reset(self) -> None:
+        """The interpreter's reset(): variable tensors back to their initial values."""
+        self._interp.reset()
+
+    def step(self, inputs: Sequence[np.ndarray]) -> List[np.ndarray]:
+        """One inference continuing from the state the previous one left (stateful models)."""
         for i, x in enumerate(inputs):
             d = self.input_details[i]
             self._interp.set_input(np.asarray(x, dtype=d["dtype"]).reshape(d["shape"]), i)

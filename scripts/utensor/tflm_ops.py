@@ -23,11 +23,9 @@ from .tflite.schema import BUILTIN_OPERATORS
 
 # TFLM builtins we refuse, and why (each one is open work unless the reason says otherwise).
 REFUSED = {
-    "ASSIGN_VARIABLE": "resource variables: not yet implemented (issue 13)",
     "BATCH_TO_SPACE_ND": "not yet implemented (issue 14)",
     "BROADCAST_ARGS": "not yet implemented (issue 14)",
     "BROADCAST_TO": "not yet implemented (issue 14)",
-    "CALL_ONCE": "multiple subgraphs: not yet implemented (issue 13)",
     "DEPTH_TO_SPACE": "not yet implemented (issue 14)",
     "DYNAMIC_UPDATE_SLICE": "not yet implemented (issue 14)",
     "EMBEDDING_LOOKUP": "not yet implemented (issue 14)",
@@ -36,15 +34,12 @@ REFUSED = {
     "GATHER_ND": "not yet implemented (issue 14)",
     "IF": "control flow (multiple subgraphs): not yet implemented (issue 14)",
     "MIRROR_PAD": "not yet implemented (issue 14)",
-    "READ_VARIABLE": "resource variables: not yet implemented (issue 13)",
     "REDUCE_ALL": "not yet implemented",
     "REVERSE_V2": "not yet implemented (issue 14)",
     "SELECT_V2": "not yet implemented (issue 14)",
     "SHAPE": "not yet implemented (issue 14)",
     "SPACE_TO_BATCH_ND": "not yet implemented (issue 14)",
     "SPACE_TO_DEPTH": "not yet implemented (issue 14)",
-    "SVDF": "stateful: not yet implemented (issue 13)",
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": "stateful: not yet implemented (issue 13)",
     "VAR_HANDLE": "resource variables: not yet implemented (issue 13)",
     "WHILE": "control flow (multiple subgraphs): not yet implemented (issue 14)",
     "ZEROS_LIKE": "not yet implemented (issue 14)",

@@ -47,13 +47,13 @@ const TensorDescriptor kAddOutputs[2] = {
 };
 const ModelDescriptor kToyAdd = {
     "toy_add", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-    UTENSOR_VERSION, sizeof g_arena, 0, 2, 2, kAddInputs, kAddOutputs, toy_add_invoke};
+    UTENSOR_VERSION, sizeof g_arena, 0, 2, 2, kAddInputs, kAddOutputs, toy_add_invoke, nullptr, 0};
 
 const TensorDescriptor kFailIo[1] = {
     {"x", DType::i8, 1, {4, 1, 1, 1}, 0.0f, 0, 4, g_arena},
 };
 const ModelDescriptor kToyFail = {"toy_fail", "", UTENSOR_VERSION, 4, 0, 1, 1,
-                                  kFailIo,    kFailIo, toy_fail_invoke};
+                                  kFailIo,    kFailIo, toy_fail_invoke, nullptr, 0};
 
 }  // namespace
 

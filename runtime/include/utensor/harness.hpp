@@ -47,6 +47,7 @@ enum MessageType : uint8_t {
   kInvoke = 0x05,
   kGetOutput = 0x06,
   kBye = 0x07,
+  kReset = 0x0B,  // session u32, model u8 -> (): the model's reset() (stateful models)
   // Only in the per-layer debug firmware (UTENSOR_HARNESS_LAYERS); NACKed elsewhere.
   kLayerInfo = 0x08,
   kInvokeLayer = 0x09,

@@ -37,6 +37,10 @@ struct ModelDescriptor {
   const TensorDescriptor* inputs;
   const TensorDescriptor* outputs;
   Status (*invoke)();         // runs the model once on the data behind `inputs`
+  // Puts the model's state (variable tensors, kept across invoke() calls) back to its
+  // initial values; a no-op for stateless models. nullptr in hand-written descriptors.
+  void (*reset)();
+  uint32_t state_bytes;       // of arena_bytes, the persistent state region (0: stateless)
 };
 
 // What a generated model's input(i) / output(i) return for an index out of range: its

@@ -166,6 +166,7 @@ uint8_t do_model_info(const Request& r, Writer* w) {
   w->u8(m->num_outputs);
   w->str(m->source_sha256);
   w->str(m->name);
+  w->u32(m->state_bytes);
   return kModelInfo | kReplyFlag;
 }
 
@@ -217,6 +218,14 @@ uint8_t do_invoke(const Request& r, Writer* w) {
   w->u8(static_cast<uint8_t>(s));
   w->u32(delta);
   return kInvoke | kReplyFlag;
+}
+
+// A stateful model's state back to its initial values; INVOKE otherwise carries it over.
+uint8_t do_reset(const Request& r, Writer* w) {
+  const ModelDescriptor* m = find_model(r.payload, r.length);
+  if (!m) return error_reply(w, kErrBadModel, "model index");
+  if (m->reset != nullptr) m->reset();
+  return kReset | kReplyFlag;
 }
 
 uint8_t do_get_output(const Request& r, Writer* w) {
@@ -324,7 +333,7 @@ bool take_session(Request* r) {
 // Serves one request into `w`; returns the reply type, or 0 for an unknown request type.
 uint8_t dispatch(const Request& req, Writer* w) {
   Request body = req;
-  bool arena = req.type == kSetInput || req.type == kInvoke || req.type == kGetOutput;
+  bool arena = req.type == kSetInput || req.type == kInvoke || req.type == kGetOutput || req.type == kReset;
 #ifdef UTENSOR_HARNESS_LAYERS
   arena = arena || req.type == kInvokeLayer || req.type == kGetCapture;
 #endif
@@ -338,6 +347,7 @@ uint8_t dispatch(const Request& req, Writer* w) {
     case kSetInput: return do_set_input(body, w);
     case kInvoke: return do_invoke(body, w);
     case kGetOutput: return do_get_output(body, w);
+    case kReset: return do_reset(body, w);
 #ifdef UTENSOR_HARNESS_LAYERS
     case kLayerInfo: return do_layer_info(req, w);
     case kInvokeLayer: return do_invoke_layer(body, w);

@@ -192,6 +192,8 @@ def bench_model(model_path: str, board: str, *, layers: bool = False, seed: int 
         "arena_bytes": conv.emitted.arena_bytes,
         "arena_descriptor_bytes": res.arena_bytes,
         "arena_lower_bound": conv.plan.lower_bound,
+        # Part of arena_bytes: the persistent state (variable tensors), never reused.
+        "state_bytes": conv.plan.state_bytes,
         "weight_bytes": conv.emitted.weight_bytes,
         "ops": len(conv.graph.operators),
         "macs": sum(macs.operator_macs(conv.graph, op) for op in conv.graph.operators),

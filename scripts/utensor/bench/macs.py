@@ -26,4 +26,13 @@ def operator_macs(graph: Graph, op) -> int:
     if op.op_type == "FULLY_CONNECTED" and len(weights) == 2:
         # weights [units, depth]: depth MACs per output element.
         return _elements(out) * weights[1]
+    if op.op_type == "SVDF" and len(weights) == 2 and len(op.inputs) > 2 and op.inputs[2] >= 0:
+        # per batch: the feature matrix [filters, input] and the time weights [filters, memory].
+        batches = out[0] if out else 1
+        return batches * weights[0] * (weights[1] + graph.tensor(op.inputs[2]).shape[1])
+    if op.op_type == "UNIDIRECTIONAL_SEQUENCE_LSTM" and len(op.inputs) > 6 and op.inputs[2] >= 0:
+        # per batch and time step: four gates of [units, input] and [units, units] weights.
+        units, n_in = graph.tensor(op.inputs[2]).shape
+        steps = _elements(out) // max(units, 1)
+        return steps * 4 * units * (n_in + units)
     return 0

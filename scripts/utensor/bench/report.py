@@ -42,7 +42,9 @@ def one_line(r: dict) -> str:
     verdict = "bit-exact" if r["bit_exact"] else ("within tolerance" if r["outputs_ok"] else "MISMATCH")
     return (f"{r['model']} on {r['board']}: {r['instructions']:,} instructions "
             f"({'repeatable' if r['repeatable'] else 'NOT REPEATABLE'}){cycles_text(r)}; arena {r['arena_bytes']:,} B "
-            f"(lower bound {r['arena_lower_bound']:,}); model RAM {ram['model_ram']:,} B; static RAM "
+            f"(lower bound {r['arena_lower_bound']:,}"
+            + (f", of which state {r['state_bytes']:,}" if r.get("state_bytes") else "")
+            + f"); model RAM {ram['model_ram']:,} B; static RAM "
             f"{ram['static_total']:,} B; peak stack {ram['peak_stack']:,} B; flash {f['total']:,} B "
             f"(weights {f['weights']:,}, generated {f['generated_code']:,}, runtime+kernels "
             f"{f['runtime_kernels']:,}, board/libc {f['board_support_libc']:,}); outputs {verdict} vs tflite_micro")

@@ -53,6 +53,7 @@ class ModelDesc:
     weight_bytes: int
     inputs: List[TensorDesc]
     outputs: List[TensorDesc]
+    state_bytes: int = 0  # > 0: a stateful model (state kept across INVOKE, RESET restores it)
 
 
 @dataclass
@@ -347,7 +348,7 @@ class HarnessClient:
             models.append(
                 ModelDesc(
                     m, mi.name, mi.sha256, mi.runtime_version, mi.arena_bytes,
-                    mi.weight_bytes, ins, outs,
+                    mi.weight_bytes, ins, outs, mi.state_bytes,
                 )
             )
         self._info = BoardInfo(h.protocol_version, h.runtime_version, h.counter_unit, models, session)
@@ -402,8 +403,23 @@ class HarnessClient:
         except HarnessError:
             pass
 
+    def reset(self, model: int) -> None:
+        """The model's reset(): its state back to the initial values."""
+        self.request(p.RESET, p.with_session(self._session, bytes([model])))
+
+    def step(self, model_index: int, inputs: Sequence[np.ndarray]) -> Tuple[List[np.ndarray], int]:
+        """One inference of a sequence: the state the previous invokes left is used and
+        updated. A board reset on the way loses that state: HarnessError, no recovery."""
+        try:
+            return self._run_once(model_index, inputs)
+        except BoardReset:
+            raise HarnessError(
+                f"the board on {self.url or '(custom link)'} was reset in the middle of a "
+                "stateful sequence; its state is lost, run the sequence again.") from None
+
     def run(self, model_index: int, inputs: Sequence[np.ndarray]) -> Tuple[List[np.ndarray], int]:
-        """Upload inputs, invoke once, download outputs.
+        """Upload inputs, invoke once, download outputs. A stateful model is reset first,
+        so every sample is one inference from the initial state (as the reference runs it).
 
         Returns the outputs as numpy arrays (dtype and shape from the descriptor) and the
         counter delta (instructions or cycles, see `hello().counter_unit`). A board reset
@@ -411,7 +427,9 @@ class HarnessClient:
         """
         for attempt in range(self.reset_recoveries + 1):
             try:
-                return self._run_once(model_index, inputs)
+                stateful = self._info is not None and any(
+                    m.index == model_index and m.state_bytes for m in self._info.models)
+                return self._run_once(model_index, inputs, reset=stateful)
             except BoardReset:
                 if attempt == self.reset_recoveries:
                     raise
@@ -521,7 +539,9 @@ class HarnessClient:
             self.set_input(model_index, desc.index, arr.tobytes())
         return model
 
-    def _run_once(self, model_index: int, inputs: Sequence[np.ndarray]):
+    def _run_once(self, model_index: int, inputs: Sequence[np.ndarray], reset: bool = False):
+        if reset:
+            self.reset(model_index)
         model = self._upload_inputs(model_index, inputs)
         status, counter = self.invoke(model_index)
         self._check_status(model, status)

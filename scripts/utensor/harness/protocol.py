@@ -16,12 +16,17 @@ Requests and replies (a reply's type is the request's type | 0x80, same seq):
                                                      max payload u16, models u16, counter unit str,
                                                      session u32 (the board's, after this HELLO)
     MODEL_INFO   model u8                         -> runtime version u32, arena u32, weights u32,
-                                                     inputs u8, outputs u8, sha256 str, name str
+                                                     inputs u8, outputs u8, sha256 str, name str,
+                                                     state u32 (bytes of the arena kept across
+                                                     invokes; absent from older firmware: 0)
     TENSOR_INFO  model u8, is_output u8, index u8 -> dtype u8, rank u8, dims i32*rank, scale f32,
                                                      zero point i32, bytes u32, name str
     SET_INPUT    session u32, model u8, index u8, offset u32, data -> ()
     INVOKE       session u32, model u8            -> status u8, counter delta u32
     GET_OUTPUT   session u32, model u8, index u8, offset u32, length u16 -> data
+    RESET        session u32, model u8            -> () the model's reset(): its state
+                                                     (variable tensors) to initial values;
+                                                     INVOKE carries the state over otherwise
     BYE          ()                               -> () and the firmware exits with code 0
 
 Only the per-layer debug firmware (`utensor verify --layers`, built with
@@ -73,6 +78,7 @@ BYE = 0x07
 LAYER_INFO = 0x08
 INVOKE_LAYER = 0x09
 GET_CAPTURE = 0x0A
+RESET = 0x0B
 REPLY = 0x80
 NACK = 0x7F
 ERROR = 0x7E
@@ -88,6 +94,7 @@ REQUEST_NAMES = {
     LAYER_INFO: "LAYER_INFO",
     INVOKE_LAYER: "INVOKE_LAYER",
     GET_CAPTURE: "GET_CAPTURE",
+    RESET: "RESET",
 }
 
 # NACK reasons.
@@ -306,6 +313,7 @@ class ModelInfo:
     num_outputs: int
     sha256: str
     name: str
+    state_bytes: int = 0
 
 
 def encode_model_info(m: ModelInfo) -> bytes:
@@ -315,6 +323,7 @@ def encode_model_info(m: ModelInfo) -> bytes:
         )
         + encode_string(m.sha256)
         + encode_string(m.name)
+        + struct.pack("<I", m.state_bytes)
     )
 
 
@@ -322,8 +331,9 @@ def decode_model_info(payload: bytes) -> ModelInfo:
     r = _Reader(payload, "MODEL_INFO")
     runtime, arena, weights, n_in, n_out = r.take("IIIBB")
     sha, name = r.string(), r.string()
+    state = r.take("I") if r.pos < len(r.data) else 0
     r.done()
-    return ModelInfo(runtime, arena, weights, n_in, n_out, sha, name)
+    return ModelInfo(runtime, arena, weights, n_in, n_out, sha, name, state)
 
 
 @dataclass

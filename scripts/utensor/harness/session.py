@@ -35,9 +35,21 @@ class BoardSession:
     counter_source: str = "port"
     _invokes: int = 0
 
-    def run(self, inputs: Sequence[np.ndarray]):
+    def reset(self) -> None:
+        """The model's reset() on the board (stateful models; a no-op for the others)."""
+        self.client.reset(self.model.index)
+
+    def step(self, inputs: Sequence[np.ndarray]):
+        """(outputs, counter) of one inference of a sequence: a stateful model continues
+        from the state the previous invokes left (run() starts each from the reset state)."""
+        return self.run(inputs, sequence=True)
+
+    def run(self, inputs: Sequence[np.ndarray], sequence: bool = False):
         """(outputs, counter) of one inference."""
-        outputs, counter = self.client.run(self.model.index, inputs)
+        if sequence:
+            outputs, counter = self.client.step(self.model.index, inputs)
+        else:
+            outputs, counter = self.client.run(self.model.index, inputs)
         self._invokes += 1
         if self.backend is None:
             return outputs, counter

@@ -1,8 +1,9 @@
 """Read a `.tflite` file into the graph IR, in pure Python (struct + numpy).
 
-Only subgraph 0 is read. Other subgraphs are ignored unless an operator of subgraph 0
-runs them (CALL, IF, WHILE, CALL_ONCE, StableHLO regions): that is control flow, which
-utensor does not support (`UnsupportedError`). Converters add unreferenced subgraphs for
+Only subgraph 0 is read, plus the init subgraphs its CALL_ONCE operators run (resource
+variables' initial values, tflite/resources.py). Other subgraphs are ignored unless an
+operator of subgraph 0 runs them (CALL, IF, WHILE, StableHLO regions): that is control
+flow, which utensor does not support (`UnsupportedError`). Converters add unreferenced subgraphs for
 signatures and initializers; they do not change what subgraph 0 computes.
 
 Everything the file claims is checked before use (offsets, indices, sizes, quantization
@@ -38,6 +39,11 @@ DTYPES = {
 _ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
 
 CONTROL_FLOW = {"CALL", "IF", "WHILE", "CALL_ONCE"}
+# Operators that own variable (state) tensors, and the input slots these sit at (TFLite's
+# schema): anywhere else a variable tensor is refused.
+STATE_INPUTS = {"SVDF": (4,), "UNIDIRECTIONAL_SEQUENCE_LSTM": (18, 19), "READ_VARIABLE": (0,),
+                "ASSIGN_VARIABLE": (0,)}
+RESOURCE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE")
 
 # Vtable slots (schema.fbs field order).
 MODEL_VERSION, MODEL_OPCODES, MODEL_SUBGRAPHS, MODEL_DESCRIPTION, MODEL_BUFFERS = 4, 6, 8, 10, 12
@@ -108,6 +114,12 @@ def check_name(name: str) -> str:
     return name
 
 
+def _resource_placeholder(index: int, name: str) -> ir.Tensor:
+    t = ir.Tensor(index=index, name=name, dtype="int32", shape=(), is_variable=True)
+    t.resource_handle = True  # replaced by resources.resolve() before anything else sees it
+    return t
+
+
 class _Reader:
     def __init__(self, path: str, data: bytes):
         self.path = path
@@ -138,6 +150,7 @@ class _Reader:
         subgraphs = model.tables(MODEL_SUBGRAPHS, "subgraphs")
         if not subgraphs:
             raise self.bad("the model has no subgraph")
+        self.subgraphs = subgraphs
         graph = self.read_subgraph(subgraphs[0], len(subgraphs), graph_name)
         graph.description = model.string(MODEL_DESCRIPTION, "description") or ""
         graph.io_names = self.read_io_names(model, graph)
@@ -189,8 +202,14 @@ class _Reader:
         outputs = self.indices(sg.ints(SUBGRAPH_OUTPUTS, "i32", "outputs") or [], n, "the subgraph outputs")
         operators = [self.read_operator(i, t, n) for i, t in enumerate(sg.tables(SUBGRAPH_OPERATORS, "operators"))]
         tensors = [self.read_tensor(i, t) for i, t in enumerate(tensor_tables)]
+        if any(op.op_type in RESOURCE_OPS for op in operators) or \
+                any(getattr(t, "resource_handle", False) for t in tensors):
+            from .resources import resolve  # pylint: disable=import-outside-toplevel
+
+            operators = resolve(self, tensors, operators)
         for op in operators:
             self.check_no_subgraph_call(op, n_subgraphs)
+        self.check_variables(tensors, operators, inputs, outputs)
         self.check_order(tensors, operators, inputs, outputs)
         return ir.Graph(name=graph_name, tensors=tensors, operators=operators, inputs=inputs, outputs=outputs)
 
@@ -210,6 +229,10 @@ class _Reader:
         if type_name is None:
             raise self.bad(f"{label} has the unknown type code {type_code}")
         dtype = DTYPES.get(type_name)
+        if type_name == "RESOURCE":
+            # A resource variable's handle: resources.py turns the handles of one variable
+            # into one variable tensor, typed by what is assigned to it.
+            return _resource_placeholder(index, name)
         if dtype is None:
             raise self.unsupported(
                 f"{label} has type {type_name}, which utensor does not support",
@@ -221,15 +244,16 @@ class _Reader:
         if nbytes > MAX_TENSOR_BYTES:
             raise self.bad(f"{label} has shape {list(shape)}: {nbytes} bytes, more than 2**31")
         self.check_signature(t, shape, label)
-        if t.scalar(TENSOR_IS_VARIABLE, "bool", False, "is_variable"):
-            raise self.unsupported(f"{label} is a variable (stateful) tensor",
-                                   "utensor supports stateless models only; convert without stateful layers.")
+        variable = bool(t.scalar(TENSOR_IS_VARIABLE, "bool", False, "is_variable"))
         if t.has(TENSOR_SPARSITY):
             raise self.unsupported(f"{label} is a sparse tensor",
                                    "Convert the model without sparsity (dense weights).")
         quant = self.read_quantization(t, dtype, shape, label)
-        data = self.read_constant(t, dtype, shape, nbytes, label)
-        return ir.Tensor(index=index, name=name, dtype=dtype, shape=shape, quant=quant, data=data)
+        # A variable tensor's buffer is no constant: TFLite Micro allocates it in its arena
+        # and resets it (ir.Tensor.reset_byte), whatever the file holds there.
+        data = None if variable else self.read_constant(t, dtype, shape, nbytes, label)
+        return ir.Tensor(index=index, name=name, dtype=dtype, shape=shape, quant=quant, data=data,
+                         is_variable=variable)
 
     def check_signature(self, t: Table, shape, label: str) -> None:
         """shape_signature is what the model was built for (-1: any size); `shape` is what
@@ -344,6 +368,8 @@ class _Reader:
         return opts.parse(table, opts.table_for(*expected)[1], label)
 
     def check_no_subgraph_call(self, op: ir.Operator, n_subgraphs: int) -> None:
+        if op.op_type == "CALL_ONCE" and "init" in op.options:
+            return  # resolved by resources.py into the initial values it assigns
         calls = op.op_type in CONTROL_FLOW or any(
             k.endswith(("subgraph_index", "subgraph_indices")) or k in ("subgraph", "called_computations")
             for k in op.options)
@@ -352,6 +378,25 @@ class _Reader:
                 f"operator {op.index} ({op.op_type}) runs another subgraph (control flow; the model has "
                 f"{n_subgraphs} subgraphs)",
                 "utensor supports single-graph models only; remove the control flow (e.g. unroll loops).")
+
+    def check_variables(self, tensors: List[ir.Tensor], operators: List[ir.Operator],
+                        inputs: List[int], outputs: List[int]) -> None:
+        """Variable tensors only where an operator keeps its state in them."""
+        fix = ("utensor supports variable (stateful) tensors as the state inputs of "
+               + ", ".join(f"{k} (input {'/'.join(map(str, v))})" for k, v in sorted(STATE_INPUTS.items()))
+               + "; convert without other stateful layers.")
+        for role, indices in (("input", inputs), ("output", outputs)):
+            for i in indices:
+                if tensors[i].is_variable:
+                    raise self.unsupported(f"tensor {i} ({tensors[i].name!r}) is a variable (stateful) tensor "
+                                           f"and a graph {role}", fix)
+        for op in operators:
+            if op.op_type == "CALL_ONCE":
+                continue  # built by resources.resolve: its flag and the variables it initializes
+            for slot, i in enumerate(op.inputs):
+                if i >= 0 and tensors[i].is_variable and slot not in STATE_INPUTS.get(op.op_type, ()):
+                    raise self.unsupported(f"tensor {i} ({tensors[i].name!r}) is a variable (stateful) tensor "
+                                           f"read by operator {op.index} ({op.op_type}) as input {slot}", fix)
 
     def check_order(self, tensors: List[ir.Tensor], operators: List[ir.Operator],
                     inputs: List[int], outputs: List[int]) -> None:
@@ -364,15 +409,22 @@ class _Reader:
                     raise self.bad(f"tensor {o} is written by operators {producer[o]} and {op.index}")
                 if tensors[o].is_constant:
                     raise self.bad(f"operator {op.index} ({op.op_type}) writes the constant tensor {o}")
+                if tensors[o].is_variable:
+                    raise self.unsupported(
+                        f"operator {op.index} ({op.op_type}) outputs the variable tensor {o}",
+                        "utensor updates variable tensors only through the operators that own them "
+                        "as inputs (SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM), as TFLite's converter emits them.")
                 if o in graph_inputs:
                     raise self.bad(f"operator {op.index} ({op.op_type}) writes the graph input tensor {o}")
                 producer[o] = op.index
         # A zero-element tensor nobody writes has an empty buffer yet is a valid constant
         # (e.g. the `shape` input of a RESHAPE to a scalar).
         for t in tensors:
-            if t.data is None and t.num_elements == 0 and t.index not in producer and t.index not in graph_inputs:
+            if (t.data is None and t.num_elements == 0 and not t.is_variable and t.index not in producer
+                    and t.index not in graph_inputs):
                 t.data = np.zeros(t.shape, dtype=ir.numpy_dtype(t.dtype))
-        ready = set(graph_inputs) | {t.index for t in tensors if t.is_constant}
+        # Variable tensors hold state from the previous invocation (or their reset value).
+        ready = set(graph_inputs) | {t.index for t in tensors if t.is_constant or t.is_variable}
         for op in operators:
             for i in op.inputs:
                 if i >= 0 and i not in ready:

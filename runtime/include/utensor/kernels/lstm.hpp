@@ -1,0 +1,31 @@
+#ifndef UTENSOR_KERNELS_LSTM_HPP
+#define UTENSOR_KERNELS_LSTM_HPP
+
+// UNIDIRECTIONAL_SEQUENCE_LSTM as TensorFlow Lite Micro computes it (float32, the standard
+// cell: no peephole, projection, layer norm or CIFG). Weights: input_to_* [UNITS, INPUT],
+// recurrent_to_* [UNITS, UNITS], biases [UNITS], gates in TFLite's order input, forget,
+// cell, output. Per time step and batch:
+//   gate = (W_x . x + bias) + W_h . h   (sigmoid for input/forget/output, tanh for cell)
+//   c = f * c + i * g (clamped to +-cell_clip when > 0);  h = o * tanh(c);  output[t] = h.
+// h (output state) and c (cell state) are variable tensors: they carry over between
+// invokes (the arena's state region) and a model's reset() zeroes them.
+
+#include <stdint.h>
+
+#include "utensor/kernels/params/lstm.hpp"
+
+namespace utensor {
+namespace kernels {
+
+/// w_x[4] / w_h[4] / bias[4]: the input, forget, cell and output gates' tensors.
+/// scratch: 4 * UNITS floats.
+void lstm_f32(const LstmF32Params& params, const float* input, const float* w_xi, const float* w_xf,
+              const float* w_xc, const float* w_xo, const float* w_hi, const float* w_hf,
+              const float* w_hc, const float* w_ho, const float* b_i, const float* b_f,
+              const float* b_c, const float* b_o, float* output_state, float* cell_state,
+              float* output, float* scratch);
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_LSTM_HPP

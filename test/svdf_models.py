@@ -1,0 +1,132 @@
+"""SVDF models built directly as TFLite flatbuffers (TensorFlow's schema object API).
+
+No Keras layer becomes SVDF: TensorFlow's converter only fuses it from a legacy TF1 graph
+pattern. So the tests write the flatbuffer themselves, the same tensors and options TFLite's
+own SVDF tests use: input [batch, input_size], weights_feature [num_filters, input_size],
+weights_time [num_filters, memory_size], bias [num_units] (num_units = num_filters / rank),
+activation_state [batch, memory_size * num_filters] (a variable tensor), output
+[batch, num_units]. Stacked layers feed each layer's output to the next. int8 models follow
+the TFLite quantizer's layout: int8 input/feature weights/output, int16 time weights and
+state (zero point 0), int32 bias with scale = state scale * time weights scale.
+tflite_micro runs them as the oracle.
+"""
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+
+@dataclass
+class SvdfLayer:
+    num_units: int
+    rank: int
+    memory_size: int
+    # A clamp (NONE, RELU, RELU6, RELU_N1_TO_1); float only: TFLM's integer SVDF applies none.
+    activation: str = "NONE"
+    # TFLM reads the bias unconditionally (tflite_micro crashes without one): False only
+    # to check that utensor refuses such a layer.
+    bias: bool = True
+
+
+def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, seed: int,
+                     batch: int = 1) -> bytes:
+    import flatbuffers  # pylint: disable=import-outside-toplevel
+    from tensorflow.lite.python import schema_py_generated as fb  # pylint: disable=import-outside-toplevel
+
+    rng = np.random.RandomState(seed)
+    buffers: List = [fb.BufferT()]  # buffer 0: empty, by convention
+    tensors: List = []
+
+    def quant(scale: float, zp: int = 0):
+        q = fb.QuantizationParametersT()
+        q.scale, q.zeroPoint = [float(scale)], [int(zp)]
+        return q
+
+    def tensor(name, shape, ttype, data: Optional[np.ndarray] = None, q=None, variable=False) -> int:
+        t = fb.TensorT()
+        t.name, t.shape, t.type = name, list(shape), ttype
+        t.isVariable = variable
+        t.quantization = q
+        if data is not None:
+            b = fb.BufferT()
+            b.data = list(np.ascontiguousarray(data).tobytes())
+            buffers.append(b)
+            t.buffer = len(buffers) - 1
+        else:
+            t.buffer = 0
+        tensors.append(t)
+        return len(tensors) - 1
+
+    T = fb.TensorType
+    ops = []
+    width = input_size
+    if dtype == "float32":
+        x = tensor("input", (batch, input_size), T.FLOAT32)
+    else:
+        in_scale, in_zp = 2.0 / 255, int(rng.randint(-20, 21))
+        x = tensor("input", (batch, input_size), T.INT8, q=quant(in_scale, in_zp))
+    first = x
+    for k, layer in enumerate(layers):
+        filters = layer.num_units * layer.rank
+        wf = rng.uniform(-1, 1, size=(filters, width)).astype(np.float32)
+        wt = rng.uniform(-1, 1, size=(filters, layer.memory_size)).astype(np.float32)
+        bias = rng.uniform(-0.5, 0.5, size=(layer.num_units,)).astype(np.float32)
+        if dtype == "float32":
+            wf_t = tensor(f"svdf{k}/weights_feature", wf.shape, T.FLOAT32, wf)
+            wt_t = tensor(f"svdf{k}/weights_time", wt.shape, T.FLOAT32, wt)
+            b_t = tensor(f"svdf{k}/bias", bias.shape, T.FLOAT32, bias) if layer.bias else -1
+            st = tensor(f"svdf{k}/state", (batch, filters * layer.memory_size), T.FLOAT32, variable=True)
+            y = tensor(f"svdf{k}/output", (batch, layer.num_units), T.FLOAT32)
+        else:
+            wf_scale = float(np.abs(wf).max()) / 127
+            wt_scale = float(np.abs(wt).max()) / 32767
+            # The state holds feature dot products: inputs in about [-1, 1] (the first layer)
+            # or [-4, 4] times weights in [-1, 1] over `width` terms.
+            st_scale = float(rng.uniform(0.5, 2.0)) * 4 * width ** 0.5 / 32767
+            out_scale = float(rng.uniform(0.02, 0.08))
+            out_zp = int(rng.randint(-30, 31))
+            b_scale = np.float32(st_scale) * np.float32(wt_scale)
+            wf_t = tensor(f"svdf{k}/weights_feature", wf.shape, T.INT8,
+                          np.clip(np.round(wf / wf_scale), -127, 127).astype(np.int8), quant(wf_scale))
+            wt_t = tensor(f"svdf{k}/weights_time", wt.shape, T.INT16,
+                          np.clip(np.round(wt / wt_scale), -32767, 32767).astype(np.int16), quant(wt_scale))
+            b_t = tensor(f"svdf{k}/bias", bias.shape, T.INT32,
+                         np.clip(np.round(bias / float(b_scale)), -2 ** 31, 2 ** 31 - 1).astype(np.int32), quant(float(b_scale))) if layer.bias else -1
+            st = tensor(f"svdf{k}/state", (batch, filters * layer.memory_size), T.INT16,
+                        q=quant(st_scale), variable=True)
+            y = tensor(f"svdf{k}/output", (batch, layer.num_units), T.INT8, q=quant(out_scale, out_zp))
+            in_scale = out_scale
+        op = fb.OperatorT()
+        op.opcodeIndex = 0
+        op.inputs = [x, wf_t, wt_t, b_t, st]
+        op.outputs = [y]
+        op.builtinOptionsType = fb.BuiltinOptions.SVDFOptions
+        op.builtinOptions = fb.SVDFOptionsT()
+        op.builtinOptions.rank = layer.rank
+        op.builtinOptions.fusedActivationFunction = getattr(fb.ActivationFunctionType, layer.activation)
+        ops.append(op)
+        x, width = y, layer.num_units
+
+    code = fb.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = fb.BuiltinOperator.SVDF
+    code.version = 1 if dtype == "float32" else 3
+    sub = fb.SubGraphT()
+    sub.tensors, sub.operators, sub.inputs, sub.outputs = tensors, ops, [first], [x]
+    sub.name = "main"
+    model = fb.ModelT()
+    model.version, model.operatorCodes, model.subgraphs, model.buffers = 3, [code], [sub], buffers
+    model.description = "utensor test: stacked SVDF"
+    builder = flatbuffers.Builder(4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def keyword_spotter(dtype: str, seed: int = 0) -> bytes:
+    """A stacked SVDF keyword spotter in the shape of TFLM's micro_speech predecessor:
+    40 filterbank features per frame, two SVDF layers (rank 2 and 1), then a classifier-sized
+    SVDF head."""
+    layers = [SvdfLayer(num_units=16, rank=2, memory_size=8, activation="RELU" if dtype == "float32" else "NONE"),
+              SvdfLayer(num_units=12, rank=1, memory_size=4),
+              SvdfLayer(num_units=4, rank=1, memory_size=2)]
+    return build_svdf_model(40, layers, dtype, seed)
