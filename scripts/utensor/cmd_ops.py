@@ -111,6 +111,8 @@ def versus_tflm():
     for op in sorted(set(ours) | set(tflm_oplist.BUILTIN)):
         if op in ours:
             rows.append((op, _in_tflm(op)) + ours[op])
+        elif op in tflm_ops.HANDLED_WHEN_READING:
+            rows.append((op, _in_tflm(op), "any", tflm_ops.HANDLED_WHEN_READING[op]))
         else:
             rows.append((op, _in_tflm(op), "", "refused: " + tflm_ops.REFUSED.get(op, "no reason recorded")))
     return rows

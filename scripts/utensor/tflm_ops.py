@@ -21,6 +21,11 @@ import sys
 
 from .tflite.schema import BUILTIN_OPERATORS
 
+# TFLM builtins that never reach a kernel: the reader resolves them (tflite/resources.py).
+HANDLED_WHEN_READING = {
+    "VAR_HANDLE": "resolved when reading: each resource variable becomes a state tensor",
+}
+
 # TFLM builtins we refuse, and why (each one is open work unless the reason says otherwise).
 REFUSED = {
     "BATCH_TO_SPACE_ND": "not yet implemented (issue 14)",
@@ -40,7 +45,6 @@ REFUSED = {
     "SHAPE": "not yet implemented (issue 14)",
     "SPACE_TO_BATCH_ND": "not yet implemented (issue 14)",
     "SPACE_TO_DEPTH": "not yet implemented (issue 14)",
-    "VAR_HANDLE": "resource variables: not yet implemented (issue 13)",
     "WHILE": "control flow (multiple subgraphs): not yet implemented (issue 14)",
     "ZEROS_LIKE": "not yet implemented (issue 14)",
 }
