@@ -338,7 +338,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
                 op_type=op.op_type,
                 summary=f"op{step}: operator #{op.index} of the model, {op.op_type} -> {shapes}",
                 decl=decl,
-                call=_render_call(env, module, ctx, streamed),
+                call=_in_branch(graph, op, view, _render_call(env, module, ctx, streamed)),
                 guard_paint=guard_paint[step] if guarded else (),
                 guard_check=guard_check[step] if guarded else (),
             )
@@ -422,6 +422,16 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         arena_bytes=common["arena_bytes"],
         state_bytes=plan.state_bytes,
     )
+
+
+def _in_branch(graph, op, view, call: str) -> str:
+    """`call`, run only when its IF branch is taken (op.branch: condition, value)."""
+    if op.branch is None:
+        return call
+    cond, value = op.branch
+    test = f"{view(cond).ptr}[0]" if value else f"!{view(cond).ptr}[0]"
+    body = "\n".join("  " + line if line else line for line in call.splitlines())
+    return f"if ({test}) {{  // IF branch: {'then' if value else 'else'}\n{body}\n}}"
 
 
 def _render_call(env, module, ctx: OpContext, streamed) -> str:

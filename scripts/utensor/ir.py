@@ -103,6 +103,9 @@ class Operator:
     # e.g. {"fused_activation_function": "RELU", "padding": "SAME", "stride_w": 2}.
     options: Dict[str, Any] = field(default_factory=dict)
     version: int = 1
+    # Inside an inlined IF branch (tflite/control_flow.py): (bool condition tensor, the value
+    # it must have for this operator to run); None: always runs.
+    branch: Optional[Tuple[int, bool]] = None
 
 
 @dataclass

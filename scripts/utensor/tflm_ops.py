@@ -37,7 +37,6 @@ REFUSED = {
     "FILL": "not yet implemented (issue 14)",
     "GATHER": "not yet implemented (issue 14)",
     "GATHER_ND": "not yet implemented (issue 14)",
-    "IF": "control flow (multiple subgraphs): not yet implemented (issue 14)",
     "MIRROR_PAD": "not yet implemented (issue 14)",
     "REDUCE_ALL": "not yet implemented",
     "REVERSE_V2": "not yet implemented (issue 14)",

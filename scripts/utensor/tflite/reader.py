@@ -1,9 +1,10 @@
 """Read a `.tflite` file into the graph IR, in pure Python (struct + numpy).
 
 Only subgraph 0 is read, plus the init subgraphs its CALL_ONCE operators run (resource
-variables' initial values, tflite/resources.py). Other subgraphs are ignored unless an
-operator of subgraph 0 runs them (CALL, IF, WHILE, StableHLO regions): that is control
-flow, which utensor does not support (`UnsupportedError`). Converters add unreferenced subgraphs for
+variables' initial values, tflite/resources.py) and the branches of its IF operators
+(inlined as guarded operators, tflite/control_flow.py). Other subgraphs are ignored unless
+an operator of subgraph 0 runs them (CALL, WHILE, StableHLO regions): that control flow
+utensor does not support (`UnsupportedError`). Converters add unreferenced subgraphs for
 signatures and initializers; they do not change what subgraph 0 computes.
 
 Everything the file claims is checked before use (offsets, indices, sizes, quantization
@@ -207,6 +208,10 @@ class _Reader:
             from .resources import resolve  # pylint: disable=import-outside-toplevel
 
             operators = resolve(self, tensors, operators)
+        if any(op.op_type == "IF" for op in operators):
+            from .control_flow import inline_ifs  # pylint: disable=import-outside-toplevel
+
+            operators = inline_ifs(self, tensors, operators)
         for op in operators:
             self.check_no_subgraph_call(op, n_subgraphs)
         self.check_variables(tensors, operators, inputs, outputs)
@@ -370,6 +375,8 @@ class _Reader:
     def check_no_subgraph_call(self, op: ir.Operator, n_subgraphs: int) -> None:
         if op.op_type == "CALL_ONCE" and "init" in op.options:
             return  # resolved by resources.py into the initial values it assigns
+        if op.op_type == "IF" and not op.options:
+            return  # inlined by control_flow.py: now the copy of the taken branch's outputs
         calls = op.op_type in CONTROL_FLOW or any(
             k.endswith(("subgraph_index", "subgraph_indices")) or k in ("subgraph", "called_computations")
             for k in op.options)
