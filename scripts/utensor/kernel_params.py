@@ -486,6 +486,49 @@ TABLE.add(Family(
 ))
 
 
+# ---- data movement (issue 14): REVERSE_V2, GATHER, DEPTH_TO_SPACE, MIRROR_PAD, ... ----
+
+TABLE.add(Family(
+    _P + "data.hpp", "utensor/kernels/data.hpp",
+    "The data-movement operators' parameters (kernels/data.hpp).",
+    constants=[Const("kIndexCopyMaxRank", "int", 6, "Output dimensions an index copy walks."),
+               Const("kSelectMaxRank", "int", 6, "Shapes SELECT_V2 broadcasts are padded to this rank.")],
+    structs=[
+        Struct("IndexCopyParams",
+               "A copy whose source offset is a sum of one table entry per output dimension "
+               "(ops/data.py derives the tables from the operator's index map and proves the "
+               "sum reproduces it): output block k of the row-major walk over `dims` copies "
+               "`block` contiguous input elements from input + sum_d offsets[start_d + i_d].", [
+                   Field("rank", I32, "output dimensions walked, in [1, kIndexCopyMaxRank]"),
+                   Field("dims", Array(I32, 6, "kIndexCopyMaxRank"), "their sizes (unused ones 1)"),
+                   Field("offsets", Pointer("int32_t"),
+                         "the tables of dimensions 0..rank-1 one after the other (sum of dims "
+                         "entries), input offsets in elements"),
+                   Field("block", I32, "contiguous elements copied per position (>= 1)"),
+               ]),
+        Struct("GatherParams",
+               "GATHER with run-time indices, as TFLite Micro's gather.cc: for every batch b, "
+               "outer o and index k, copies `inner` elements from input[((b * outer + o) * "
+               "axis_size + indices[b * count + k]) * inner].", [
+                   Field("batches", I32, "product of the batch_dims dimensions"),
+                   Field("outer", I32, "product of the dimensions between batch_dims and axis"),
+                   Field("axis_size", I32, "the gathered dimension; indices outside [0, it) fail"),
+                   Field("inner", I32, "product of the dimensions after axis"),
+                   Field("count", I32, "indices per batch"),
+               ]),
+        Struct("SelectParams", "SELECT_V2: output = condition ? x : y, with broadcasting.", [
+            Field("size", I32, "output elements"),
+            Field("dims", Array(I32, 6, "kSelectMaxRank"), "the output shape, leading 1s"),
+            Field("condition_stride", Array(I32, 6, "kSelectMaxRank"), "condition's element stride per output dimension, 0 where broadcast"),
+            Field("x_stride", Array(I32, 6, "kSelectMaxRank"), "the same for x"),
+            Field("y_stride", Array(I32, 6, "kSelectMaxRank"), "the same for y"),
+        ]),
+        Struct("FillParams", "FILL of a run-time value and ZEROS_LIKE.", [
+            Field("size", I32, "output elements")]),
+    ],
+))
+
+
 # ---- the headers ----
 
 def header_texts(table: Table = None, headers=None) -> dict:

@@ -7,7 +7,9 @@ from the source model, so messages name the operator as the user's file numbers 
 
 from typing import Set
 
-from .ir import Graph, Operator
+import numpy as np
+
+from .ir import Graph, Operator, numpy_dtype
 from .ops._spatial import FUSED_PADDING
 
 # Operators whose output is the input's bytes reinterpreted under another shape: no kernel,
@@ -141,12 +143,49 @@ def _spatial_pads(graph: Graph, pad: Operator):
     return (p[1][0], p[1][1], p[2][0], p[2][1])
 
 
+def fold_constants(graph: Graph) -> Graph:
+    """Operators whose output can be computed exactly when converting (all the inputs they
+    read are constants, or, like SHAPE, they read only static shapes) become constant
+    tensors: the generated code holds the result and no kernel runs. Which operators and
+    how: ops/data.py FOLDERS. Graph outputs keep their operator (a model's output is
+    written by a kernel)."""
+    from .ops.data import FOLDERS  # pylint: disable=import-outside-toplevel  (ops imports passes)
+
+    kept = []
+    outputs = set(graph.outputs)
+    for op in graph.operators:
+        fold = FOLDERS.get(op.op_type)
+        if op.op_type in RESHAPE_LIKE:
+            fold = _fold_reshape  # so a chain through a reshaped constant folds in one walk
+        if fold is None or len(op.outputs) != 1 or op.outputs[0] in outputs:
+            kept.append(op)
+            continue
+        value = fold(op, graph)
+        if value is None:
+            kept.append(op)
+            continue
+        dst = graph.tensor(op.outputs[0])
+        dst.data = np.ascontiguousarray(value, dtype=numpy_dtype(dst.dtype)).reshape(dst.shape)
+    graph.operators = kept
+    return graph
+
+
+def _fold_reshape(op: Operator, graph: Graph):
+    if not op.inputs or op.inputs[0] < 0:
+        return None
+    src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    if not src.is_constant or src.nbytes != dst.nbytes or src.dtype != dst.dtype or _same_quant(src, dst) is False:
+        return None
+    return src.data
+
+
 def run_all(graph: Graph) -> Graph:
+    graph = fold_constants(graph)
     graph = fold_reshapes(graph)
     graph = drop_dead_operators(graph)
     graph = fold_pad_into_conv(graph)
     return graph
 
 
-__all__ = ["run_all", "fold_reshapes", "drop_dead_operators", "fold_pad_into_conv", "RESHAPE_LIKE",
+__all__ = ["run_all", "fold_reshapes", "fold_constants", "drop_dead_operators", "fold_pad_into_conv", "RESHAPE_LIKE",
            "Operator"]

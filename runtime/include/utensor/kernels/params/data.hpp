@@ -1,0 +1,62 @@
+// Written by `python -m utensor.kernel_params --write` from the table in
+// scripts/utensor/kernel_params.py. Do not edit: change the table and regenerate. Generated
+// models check at compile time that these structs are laid out as the table says.
+#ifndef UTENSOR_KERNELS_PARAMS_DATA_HPP
+#define UTENSOR_KERNELS_PARAMS_DATA_HPP
+
+// The data-movement operators' parameters (kernels/data.hpp).
+
+#include <stdint.h>
+
+namespace utensor {
+namespace kernels {
+
+/// Output dimensions an index copy walks.
+static const int kIndexCopyMaxRank = 6;
+
+/// Shapes SELECT_V2 broadcasts are padded to this rank.
+static const int kSelectMaxRank = 6;
+
+/// A copy whose source offset is a sum of one table entry per output dimension (ops/data.py
+/// derives the tables from the operator's index map and proves the sum reproduces it): output
+/// block k of the row-major walk over `dims` copies `block` contiguous input elements from
+/// input + sum_d offsets[start_d + i_d].
+struct IndexCopyParams {
+  int32_t rank;                     // output dimensions walked, in [1, kIndexCopyMaxRank]
+  int32_t dims[kIndexCopyMaxRank];  // their sizes (unused ones 1)
+  // the tables of dimensions 0..rank-1 one after the other (sum of dims entries), input
+  // offsets in elements
+  const int32_t* offsets;
+  int32_t block;                    // contiguous elements copied per position (>= 1)
+};
+
+/// GATHER with run-time indices, as TFLite Micro's gather.cc: for every batch b, outer o and
+/// index k, copies `inner` elements from input[((b * outer + o) * axis_size + indices[b * count
+/// + k]) * inner].
+struct GatherParams {
+  int32_t batches;    // product of the batch_dims dimensions
+  int32_t outer;      // product of the dimensions between batch_dims and axis
+  int32_t axis_size;  // the gathered dimension; indices outside [0, it) fail
+  int32_t inner;      // product of the dimensions after axis
+  int32_t count;      // indices per batch
+};
+
+/// SELECT_V2: output = condition ? x : y, with broadcasting.
+struct SelectParams {
+  int32_t size;                      // output elements
+  int32_t dims[kSelectMaxRank];      // the output shape, leading 1s
+  // condition's element stride per output dimension, 0 where broadcast
+  int32_t condition_stride[kSelectMaxRank];
+  int32_t x_stride[kSelectMaxRank];  // the same for x
+  int32_t y_stride[kSelectMaxRank];  // the same for y
+};
+
+/// FILL of a run-time value and ZEROS_LIKE.
+struct FillParams {
+  int32_t size;  // output elements
+};
+
+}  // namespace kernels
+}  // namespace utensor
+
+#endif  // UTENSOR_KERNELS_PARAMS_DATA_HPP

@@ -1,0 +1,494 @@
+"""Lowering of the operators that only move data (kernels/data.hpp): REVERSE_V2, GATHER,
+GATHER_ND, DEPTH_TO_SPACE, SPACE_TO_DEPTH, BATCH_TO_SPACE_ND, MIRROR_PAD, BROADCAST_TO,
+SELECT_V2, FILL, ZEROS_LIKE, and the shape operators SHAPE and BROADCAST_ARGS.
+
+Every operator whose output element j is input element m(j) for a map m known at conversion
+time is written once, as numpy applied to the array of input element numbers
+(`index_map`): its result is m. `index_copy_params` factors m into one small table per
+output dimension (m(j) = sum_d T_d[j_d], checked exactly; dimensions that do not factor are
+merged until they do), so the one index_copy kernel runs all of them from tables of about
+sum(output dims) entries. The same maps fold constant inputs at conversion time
+(`FOLDERS`, used by passes.fold_constants), with SHAPE, BROADCAST_ARGS, FILL and
+ZEROS_LIKE, whose results are then constants in flash and no kernel runs.
+
+TFLite Micro's checks are repeated here (they run in its Prepare or Eval): what it refuses
+we refuse when converting, naming the operator and the option.
+"""
+
+import math
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .. import kernel_params
+from ..ir import Graph, Operator, Tensor, numpy_dtype
+from . import KernelCall, kernel_call, register
+from ._common import describe_dtypes, io_tensors, malformed, unsupported
+from ._spatial import constant_ints
+
+MAX_RANK = 6  # kIndexCopyMaxRank, kSelectMaxRank
+SUFFIX = {"int8": "s8", "int16": "i16", "int32": "i32", "int64": "i64", "float32": "f32", "bool": "b8"}
+
+# op type -> element dtypes TFLite Micro's kernel moves (its Prepare/Eval type switches).
+MOVE_DTYPES = {
+    "REVERSE_V2": ("int8", "float32", "int16", "int32", "int64", "bool"),
+    "GATHER": ("int8", "float32", "int16", "int32", "int64", "bool"),
+    "GATHER_ND": ("int8", "float32", "int16", "int32"),
+    "DEPTH_TO_SPACE": ("int8", "float32"),
+    "SPACE_TO_DEPTH": ("int8", "float32"),
+    "BATCH_TO_SPACE_ND": ("int8", "float32"),
+    "MIRROR_PAD": ("int8", "float32"),
+    "BROADCAST_TO": ("int8", "float32", "int16", "int32", "int64", "bool"),
+    "SELECT_V2": ("int8", "float32", "int16", "int32", "bool"),
+    "FILL": ("int8", "float32", "int16", "int32", "int64", "bool"),
+    "ZEROS_LIKE": ("int8", "float32", "int32", "int64"),
+}
+
+
+# ---- the index-copy mechanism ---------------------------------------------------------------
+
+def _split(idx: np.ndarray, groups: Sequence[int]) -> Optional[List[np.ndarray]]:
+    """Tables T_g with idx (reshaped to the group sizes) == sum_g T_g[i_g], or None."""
+    a = idx.reshape(groups)
+    origin = (0,) * len(groups)
+    tables = []
+    for g in range(len(groups)):
+        sel = tuple(slice(None) if k == g else 0 for k in range(len(groups)))
+        tables.append(a[sel] - (a[origin] if g else 0))
+    total = np.zeros(groups, dtype=np.int64)
+    for g, t in enumerate(tables):
+        total = total + t.reshape([n if k == g else 1 for k, n in enumerate(groups)])
+    return tables if np.array_equal(total, a) else None
+
+
+def index_copy_params(idx: np.ndarray) -> dict:
+    """The IndexCopyParams fields that make index_copy write `idx`'s input elements."""
+    dims = [int(d) for d in idx.shape if d != 1] or [1]
+    idx = idx.reshape(-1).astype(np.int64)
+    tables = _split(idx, dims)
+    while tables is None or len(dims) > MAX_RANK:
+        # Merge the adjacent pair whose table would be smallest until the map factors.
+        k = min(range(len(dims) - 1), key=lambda i: dims[i] * dims[i + 1])
+        dims = dims[:k] + [dims[k] * dims[k + 1]] + dims[k + 2:]
+        tables = _split(idx, dims)
+    # Trailing dimensions that read consecutive elements become one memcpy block.
+    block = 1
+    while len(dims) > 1 and np.array_equal(tables[-1], np.arange(dims[-1]) * block):
+        block *= dims.pop()
+        tables.pop()
+    if len(dims) == 1 and block > 1 and np.array_equal(tables[0] - tables[0][0], np.arange(dims[0]) * block):
+        block *= dims[0]
+        tables = [tables[0][:1]]
+        dims = [1]
+    offsets = [int(v) for t in tables for v in t.tolist()]
+    if offsets and (min(offsets) < -2**31 or max(offsets) >= 2**31):
+        raise ValueError("index copy offsets exceed int32")
+    return dict(rank=len(dims), dims=dims + [1] * (MAX_RANK - len(dims)),
+                offsets=kernel_params.ConstArray("int32_t", offsets,
+                                                 "input offsets of each output dimension's positions"),
+                block=block)
+
+
+def index_map(shape: Sequence[int], fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    return fn(np.arange(math.prod(shape), dtype=np.int64).reshape(tuple(shape)))
+
+
+# ---- each operator's map (validating as TFLite Micro does) -------------------------------------
+
+def _same_dtype(op, graph, x: Tensor, y: Tensor):
+    allowed = MOVE_DTYPES[op.op_type]
+    if x.dtype != y.dtype or x.dtype not in allowed:
+        raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not supported; "
+                          f"supported: {', '.join(allowed)} (the same in and out, what TFLite Micro's "
+                          f"{op.op_type} kernel takes).")
+    if x.dtype == "int8" and x.quant is not None and y.quant is not None and \
+            (tuple(x.quant.scale) != tuple(y.quant.scale) or tuple(x.quant.zero_point) != tuple(y.quant.zero_point)):
+        raise unsupported(op, graph, "input and output quantization differ; TFLite Micro's "
+                          f"{op.op_type} copies int8 values without rescaling, so utensor requires them equal.")
+
+
+def _shape(t: Tensor) -> Tuple[int, ...]:
+    return tuple(int(d) for d in t.shape)
+
+
+def _check_out(op, graph, y: Tensor, expected):
+    if _shape(y) != tuple(expected):
+        raise malformed(op, graph, f"output shape {list(y.shape)} differs from {list(expected)}.")
+
+
+def _axis(op, graph, axis: int, rank: int, what: str = "axis") -> int:
+    if not -rank <= axis < rank:
+        raise unsupported(op, graph, f"{what} {axis} is out of range for an input of rank {rank} "
+                          f"(TFLite Micro accepts [{-rank}, {rank - 1}]).")
+    return axis + rank if axis < 0 else axis
+
+
+def map_reverse(op, graph):
+    (x, axes_t), (y,) = io_tensors(op, graph, 2, 2)
+    _same_dtype(op, graph, x, y)
+    rank = len(x.shape)
+    axes = constant_ints(op, graph, axes_t, "the axis input")
+    if len(axes) > rank:
+        raise unsupported(op, graph, f"{len(axes)} axes for an input of rank {rank}.")
+    axes = [_axis(op, graph, a, rank) for a in axes]
+    if len(set(axes)) != len(axes):
+        raise unsupported(op, graph, f"axes {axes} repeat an axis, which TFLite Micro refuses.")
+    _check_out(op, graph, y, _shape(x))
+    return 0, lambda a: np.flip(a, axis=tuple(axes)) if axes else a
+
+
+def _gather_params(op, graph):
+    (x, idx_t), (y,) = io_tensors(op, graph, 2, 2)
+    _same_dtype(op, graph, x, y)
+    if idx_t.dtype not in ("int32", "int64"):
+        raise unsupported(op, graph, f"indices of dtype {idx_t.dtype} are not supported; supported: int32, int64.")
+    rank, irank = len(x.shape), len(idx_t.shape)
+    axis = int(op.options.get("axis", 0) or 0)
+    batch_dims = int(op.options.get("batch_dims", 0) or 0)
+    axis = _axis(op, graph, axis, rank)
+    if batch_dims < 0:
+        batch_dims += irank
+    if not 0 <= batch_dims <= axis or (irank and batch_dims > irank) or (irank == 0 and batch_dims):
+        raise unsupported(op, graph, f"batch_dims {op.options.get('batch_dims')} is not supported with axis "
+                          f"{axis} and indices of rank {irank} (TFLite Micro requires 0 <= batch_dims <= axis "
+                          "and batch_dims <= the indices' rank).")
+    for d in range(batch_dims):
+        if x.shape[d] != idx_t.shape[d]:
+            raise unsupported(op, graph, f"input dim {d} ({x.shape[d]}) differs from indices dim {d} "
+                              f"({idx_t.shape[d]}), which batch_dims {batch_dims} requires equal.")
+    expected = _shape(x)[:axis] + _shape(idx_t)[batch_dims:] + _shape(x)[axis + 1:]
+    _check_out(op, graph, y, expected)
+    return x, idx_t, y, axis, batch_dims
+
+
+def _gather_numpy(a: np.ndarray, indices: np.ndarray, axis: int, batch_dims: int) -> np.ndarray:
+    if batch_dims == 0:
+        return np.take(a, indices, axis=axis)
+    return np.stack([_gather_numpy(a[b], indices[b], axis - 1, batch_dims - 1) for b in range(a.shape[0])])
+
+
+def map_gather(op, graph):
+    x, idx_t, _y, axis, batch_dims = _gather_params(op, graph)
+    if not idx_t.is_constant:
+        return None
+    indices = idx_t.data.astype(np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= x.shape[axis]):
+        raise unsupported(op, graph, f"constant indices {sorted(set(indices.reshape(-1).tolist()))[:8]} "
+                          f"leave [0, {x.shape[axis]}) of axis {axis}; TFLite Micro fails such a GATHER.")
+    return 0, lambda a: _gather_numpy(a, indices, axis, batch_dims)
+
+
+def map_gather_nd(op, graph):
+    (x, idx_t), (y,) = io_tensors(op, graph, 2, 2)
+    _same_dtype(op, graph, x, y)
+    if idx_t.dtype != "int32":
+        raise unsupported(op, graph, f"indices of dtype {idx_t.dtype} are not supported; supported: int32 "
+                          "(TFLite Micro's GATHER_ND).")
+    if not idx_t.is_constant:
+        raise unsupported(op, graph, "indices computed at run time are not supported; GATHER_ND runs with "
+                          "constant indices.")
+    indices = idx_t.data.astype(np.int64)
+    depth = indices.shape[-1] if indices.ndim else 0
+    if indices.ndim < 1 or depth > len(x.shape) or depth > 5:
+        raise unsupported(op, graph, f"indices of shape {list(indices.shape)} are not supported for an input "
+                          f"of rank {len(x.shape)} (the last dimension at most the rank and 5).")
+    for k in range(depth):
+        col = indices[..., k]
+        if col.size and (col.min() < 0 or col.max() >= x.shape[k]):
+            raise unsupported(op, graph, f"constant indices leave [0, {x.shape[k]}) of dim {k}; "
+                              "TFLite Micro fails such a GATHER_ND.")
+    _check_out(op, graph, y, indices.shape[:-1] + _shape(x)[depth:])
+
+    def fn(a):
+        return a[tuple(indices[..., k] for k in range(depth))]
+    return 0, fn
+
+
+def _block_size(op, graph) -> int:
+    b = int(op.options.get("block_size", 0) or 0)
+    if b < 1:
+        raise malformed(op, graph, f"block_size {b} is not positive.")
+    return b
+
+
+def map_depth_to_space(op, graph):
+    (x,), (y,) = io_tensors(op, graph, 1, 1)
+    _same_dtype(op, graph, x, y)
+    b = _block_size(op, graph)
+    if len(x.shape) != 4:
+        raise unsupported(op, graph, f"input rank {len(x.shape)} is not supported (NHWC, rank 4).")
+    n, h, w, c = _shape(x)
+    if c % (b * b):
+        raise malformed(op, graph, f"depth {c} is not a multiple of block_size^2 = {b * b}.")
+    co = c // (b * b)
+    _check_out(op, graph, y, (n, h * b, w * b, co))
+    return 0, lambda a: a.reshape(n, h, w, b, b, co).transpose(0, 1, 3, 2, 4, 5).reshape(n, h * b, w * b, co)
+
+
+def map_space_to_depth(op, graph):
+    (x,), (y,) = io_tensors(op, graph, 1, 1)
+    _same_dtype(op, graph, x, y)
+    b = _block_size(op, graph)
+    if len(x.shape) != 4:
+        raise unsupported(op, graph, f"input rank {len(x.shape)} is not supported (NHWC, rank 4).")
+    n, h, w, c = _shape(x)
+    if h % b or w % b:
+        raise malformed(op, graph, f"height {h} and width {w} are not multiples of block_size {b}.")
+    _check_out(op, graph, y, (n, h // b, w // b, c * b * b))
+    return 0, lambda a: a.reshape(n, h // b, b, w // b, b, c).transpose(0, 1, 3, 2, 4, 5).reshape(
+        n, h // b, w // b, b * b * c)
+
+
+def map_batch_to_space(op, graph):
+    (x, block_t, crops_t), (y,) = io_tensors(op, graph, 3, 3)
+    _same_dtype(op, graph, x, y)
+    rank = len(x.shape)
+    if rank not in (3, 4):
+        raise unsupported(op, graph, f"input rank {rank} is not supported (TFLite Micro: 3 or 4).")
+    block = constant_ints(op, graph, block_t, "the block_shape input")
+    crops = constant_ints(op, graph, crops_t, "the crops input")
+    spatial = rank - 2
+    if len(block) != spatial or len(crops) != 2 * spatial or min(block) < 1 or min(crops) < 0:
+        raise malformed(op, graph, f"block_shape {block} and crops {crops} do not fit an input of rank {rank}.")
+    shape = _shape(x)
+    if shape[0] % math.prod(block):
+        raise malformed(op, graph, f"batch {shape[0]} is not a multiple of the block {block}.")
+    n = shape[0] // math.prod(block)
+    full = [shape[1 + k] * block[k] for k in range(spatial)]
+    out = [full[k] - crops[2 * k] - crops[2 * k + 1] for k in range(spatial)]
+    if min(out) < 1:
+        raise malformed(op, graph, f"crops {crops} remove the whole output.")
+    _check_out(op, graph, y, (n, *out, shape[-1]))
+
+    def fn(a):
+        # [b0, (b1,) n, h, (w,) c] -> [n, h, b0, (w, b1,) c], then crop.
+        a = a.reshape(*block, n, *shape[1:])
+        if spatial == 2:
+            a = a.transpose(2, 3, 0, 4, 1, 5).reshape(n, full[0], full[1], shape[-1])
+            return a[:, crops[0]:crops[0] + out[0], crops[2]:crops[2] + out[1], :]
+        a = a.transpose(1, 2, 0, 3).reshape(n, full[0], shape[-1])
+        return a[:, crops[0]:crops[0] + out[0], :]
+    return 0, fn
+
+
+def map_mirror_pad(op, graph):
+    (x, pads_t), (y,) = io_tensors(op, graph, 2, 2)
+    _same_dtype(op, graph, x, y)
+    mode = op.options.get("mode", "REFLECT")
+    if mode not in ("REFLECT", "SYMMETRIC"):
+        raise unsupported(op, graph, f"mode {mode} is not supported; supported: REFLECT, SYMMETRIC.")
+    rank = len(x.shape)
+    pads = constant_ints(op, graph, pads_t, "the paddings input")
+    if len(pads) != 2 * rank or min(pads, default=0) < 0:
+        raise malformed(op, graph, f"paddings {pads} do not fit an input of rank {rank}.")
+    pairs = [(pads[2 * k], pads[2 * k + 1]) for k in range(rank)]
+    shape = _shape(x)
+    limit = 0 if mode == "SYMMETRIC" else 1
+    for k, (lo, hi) in enumerate(pairs):
+        if max(lo, hi) > shape[k] - limit:
+            raise unsupported(op, graph, f"padding {[lo, hi]} of dim {k} (size {shape[k]}) exceeds what {mode} "
+                              f"mirrors (at most {shape[k] - limit}).")
+    _check_out(op, graph, y, tuple(d + lo + hi for d, (lo, hi) in zip(shape, pairs)))
+    np_mode = "reflect" if mode == "REFLECT" else "symmetric"
+    return 0, lambda a: np.pad(a, pairs, mode=np_mode)
+
+
+def _broadcast(op, graph, shapes: Sequence[Tuple[int, ...]]) -> Tuple[int, ...]:
+    rank = max(len(s) for s in shapes)
+    out = []
+    for d in range(rank):
+        sizes = {s[d - rank + len(s)] for s in shapes if d - rank + len(s) >= 0} - {1}
+        if len(sizes) > 1:
+            raise malformed(op, graph, f"shapes {[list(s) for s in shapes]} do not broadcast.")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def map_broadcast_to(op, graph):
+    (x, shape_t), (y,) = io_tensors(op, graph, 2, 2)
+    _same_dtype(op, graph, x, y)
+    target = tuple(constant_ints(op, graph, shape_t, "the shape input"))
+    if len(target) > 5 or len(x.shape) > len(target):
+        raise unsupported(op, graph, f"shape {list(target)} is not supported for an input of shape "
+                          f"{list(x.shape)} (TFLite Micro broadcasts to rank <= 5, never fewer dims).")
+    if _broadcast(op, graph, [_shape(x), target]) != target:
+        raise malformed(op, graph, f"input shape {list(x.shape)} does not broadcast to {list(target)}.")
+    _check_out(op, graph, y, target)
+    return 0, lambda a: np.broadcast_to(a, target)
+
+
+MAPS = {
+    "REVERSE_V2": map_reverse, "GATHER": map_gather, "GATHER_ND": map_gather_nd,
+    "DEPTH_TO_SPACE": map_depth_to_space, "SPACE_TO_DEPTH": map_space_to_depth,
+    "BATCH_TO_SPACE_ND": map_batch_to_space, "MIRROR_PAD": map_mirror_pad,
+    "BROADCAST_TO": map_broadcast_to,
+}
+
+
+def lower_index_copy(op: Operator, graph: Graph) -> KernelCall:
+    found = MAPS[op.op_type](op, graph)
+    if found is None:
+        return lower_gather_runtime(op, graph)
+    slot, fn = found
+    x, y = graph.tensor(op.inputs[slot]), graph.tensor(op.outputs[0])
+    if y.num_elements == 0 or x.num_elements == 0:
+        raise unsupported(op, graph, f"empty tensors (input {list(x.shape)}, output {list(y.shape)}) are not supported.")
+    idx = index_map(_shape(x), fn)
+    return kernel_call(f"index_copy_{SUFFIX[x.dtype]}", "IndexCopyParams", index_copy_params(idx), inputs=(slot,))
+
+
+def lower_gather_runtime(op: Operator, graph: Graph) -> KernelCall:
+    x, idx_t, y, axis, batch_dims = _gather_params(op, graph)
+    shape = _shape(x)
+    fields = dict(batches=math.prod(shape[:batch_dims]), outer=math.prod(shape[batch_dims:axis]),
+                  axis_size=shape[axis], inner=math.prod(shape[axis + 1:]),
+                  count=math.prod(_shape(idx_t)[batch_dims:]))
+    call = kernel_call(f"gather_{SUFFIX[x.dtype]}_{SUFFIX[idx_t.dtype]}", "GatherParams", fields, inputs=(0, 1))
+    call.template = "ops/kernel_status.j2"
+    return call
+
+
+# ---- SELECT_V2 ----------------------------------------------------------------------------------
+
+def _strides(shape: Tuple[int, ...], out: Tuple[int, ...]) -> List[int]:
+    shape = (1,) * (MAX_RANK - len(shape)) + shape
+    dims = (1,) * (MAX_RANK - len(out)) + out
+    contiguous = [1] * MAX_RANK
+    for d in range(MAX_RANK - 2, -1, -1):
+        contiguous[d] = contiguous[d + 1] * shape[d + 1]
+    return [contiguous[d] if shape[d] == dims[d] and dims[d] > 1 else 0 for d in range(MAX_RANK)]
+
+
+def lower_select_v2(op: Operator, graph: Graph) -> KernelCall:
+    (c, x, yv), (out,) = io_tensors(op, graph, 3, 3)
+    if c.dtype != "bool":
+        raise unsupported(op, graph, f"condition of dtype {c.dtype} is not supported; SELECT_V2 takes bool.")
+    _same_dtype(op, graph, x, out)
+    _same_dtype(op, graph, yv, out)
+    shapes = [_shape(c), _shape(x), _shape(yv)]
+    if max(len(s) for s in shapes) > 5:
+        raise unsupported(op, graph, f"shapes {[list(s) for s in shapes]} above rank 5 are not supported "
+                          "(TFLite Micro's SELECT_V2 broadcasts up to rank 5).")
+    shape = _broadcast(op, graph, shapes)
+    _check_out(op, graph, out, shape)
+    dims = [1] * (MAX_RANK - len(shape)) + list(shape)
+    return kernel_call(f"select_{SUFFIX[x.dtype]}", "SelectParams",
+                       dict(size=math.prod(shape), dims=dims, condition_stride=_strides(shapes[0], shape),
+                            x_stride=_strides(shapes[1], shape), y_stride=_strides(shapes[2], shape)),
+                       inputs=(0, 1, 2))
+
+
+# ---- FILL, ZEROS_LIKE, SHAPE, BROADCAST_ARGS ------------------------------------------------------
+
+def _fill_check(op, graph):
+    (dims_t, value), (y,) = io_tensors(op, graph, 2, 2)
+    _same_dtype(op, graph, value, y)
+    if dims_t.dtype not in ("int32", "int64"):
+        raise unsupported(op, graph, f"dims of dtype {dims_t.dtype} are not supported; supported: int32, int64.")
+    dims = constant_ints(op, graph, dims_t, "the dims input (the output shape)")
+    if value.num_elements != 1 or len(value.shape) != 0 and list(value.shape) != [1] * len(value.shape):
+        raise unsupported(op, graph, f"value of shape {list(value.shape)} is not a scalar.")
+    _check_out(op, graph, y, dims)
+    return value, y
+
+
+def lower_fill(op: Operator, graph: Graph) -> KernelCall:
+    value, y = _fill_check(op, graph)
+    return kernel_call(f"fill_{SUFFIX[y.dtype]}", "FillParams", dict(size=y.num_elements), inputs=(0, 1))
+
+
+def lower_zeros_like(op: Operator, graph: Graph) -> KernelCall:
+    (x,), (y,) = io_tensors(op, graph, 1, 1)
+    _same_dtype(op, graph, x, y)
+    _check_out(op, graph, y, _shape(x))
+    return kernel_call(f"zeros_{SUFFIX[y.dtype]}", "FillParams", dict(size=y.num_elements), inputs=(0,))
+
+
+def _shape_result(op, graph) -> np.ndarray:
+    (x,), (y,) = io_tensors(op, graph, 1, 1)
+    if y.dtype not in ("int32", "int64"):
+        raise unsupported(op, graph, f"output dtype {y.dtype} is not supported; supported: int32, int64.")
+    _check_out(op, graph, y, (len(x.shape),))
+    return np.array(_shape(x), dtype=numpy_dtype(y.dtype))
+
+
+def _broadcast_args_result(op, graph) -> Optional[np.ndarray]:
+    (a, b), (y,) = io_tensors(op, graph, 2, 2)
+    if not (a.is_constant and b.is_constant):
+        return None
+    if a.dtype != b.dtype or a.dtype != y.dtype or a.dtype not in ("int32", "int64"):
+        raise unsupported(op, graph, f"dtypes {describe_dtypes([a, b, y])} are not supported; supported: int32 "
+                          "or int64, the same for all.")
+    shape = _broadcast(op, graph, [tuple(int(v) for v in a.data.reshape(-1)), tuple(int(v) for v in b.data.reshape(-1))])
+    _check_out(op, graph, y, (len(shape),))
+    return np.array(shape, dtype=numpy_dtype(y.dtype))
+
+
+def lower_folded_only(op: Operator, graph: Graph) -> KernelCall:
+    if op.op_type == "BROADCAST_ARGS" and _broadcast_args_result(op, graph) is None:
+        raise unsupported(op, graph, "shape inputs computed at run time are not supported; utensor computes "
+                          "BROADCAST_ARGS when converting, from constant (or SHAPE-derived) shapes.")
+    _shape_result(op, graph) if op.op_type == "SHAPE" else None
+    raise unsupported(op, graph, "its output is a graph output; utensor computes it when converting, so "
+                      "a model output that is only a shape is not supported.")
+
+
+# ---- constant folding -----------------------------------------------------------------------------
+
+def _fold_moved(op: Operator, graph: Graph) -> Optional[np.ndarray]:
+    if op.op_type == "GATHER":
+        idx = graph.tensor(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] >= 0 else None
+        if idx is None or not idx.is_constant:
+            return None
+    found = MAPS[op.op_type](op, graph)
+    if found is None:
+        return None
+    slot, fn = found
+    x = graph.tensor(op.inputs[slot])
+    if not x.is_constant:
+        return None
+    return np.ascontiguousarray(fn(x.data)).copy()
+
+
+def _fold_fill(op, graph):
+    if not all(graph.tensor(i).is_constant for i in op.inputs if i >= 0):
+        return None
+    value, y = _fill_check(op, graph)
+    return np.full(_shape(y), value.data.reshape(-1)[0], dtype=numpy_dtype(y.dtype))
+
+
+def _fold_zeros_like(op, graph):
+    (x,), (y,) = io_tensors(op, graph, 1, 1)
+    if not x.is_constant:
+        return None
+    _same_dtype(op, graph, x, y)
+    return np.zeros(_shape(y), dtype=numpy_dtype(y.dtype))
+
+
+def _fold_select(op, graph):
+    if not all(graph.tensor(i).is_constant for i in op.inputs if i >= 0):
+        return None
+    lower_select_v2(op, graph)  # validates
+    c, x, yv = (graph.tensor(i).data for i in op.inputs)
+    return np.where(c, x, yv).astype(x.dtype)
+
+
+# op type -> fn(op, graph): the output's value when it can be computed exactly when
+# converting (the inputs it needs are constants), else None. passes.fold_constants applies it.
+FOLDERS: Dict[str, Callable[[Operator, Graph], Optional[np.ndarray]]] = {
+    **{name: _fold_moved for name in MAPS},
+    "SHAPE": _shape_result,
+    "BROADCAST_ARGS": _broadcast_args_result,
+    "FILL": _fold_fill,
+    "ZEROS_LIKE": _fold_zeros_like,
+    "SELECT_V2": _fold_select,
+}
+
+
+for _op_type in MAPS:
+    register(_op_type, lower_index_copy, dtypes=MOVE_DTYPES[_op_type])
+register("SELECT_V2", lower_select_v2, dtypes=MOVE_DTYPES["SELECT_V2"])
+register("FILL", lower_fill, dtypes=MOVE_DTYPES["FILL"])
+register("ZEROS_LIKE", lower_zeros_like, dtypes=MOVE_DTYPES["ZEROS_LIKE"])
+register("SHAPE", lower_folded_only, dtypes=("int32", "int64"))
+register("BROADCAST_ARGS", lower_folded_only, dtypes=("int32", "int64"))
