@@ -149,7 +149,7 @@ def fold_constants(graph: Graph) -> Graph:
     tensors: the generated code holds the result and no kernel runs. Which operators and
     how: ops/data.py FOLDERS. Graph outputs keep their operator (a model's output is
     written by a kernel)."""
-    from .ops.data import FOLDERS  # pylint: disable=import-outside-toplevel  (ops imports passes)
+    from .ops.data import FOLDED_FROM, FOLDERS  # pylint: disable=import-outside-toplevel  (ops imports passes)
 
     kept = []
     outputs = set(graph.outputs)
@@ -166,6 +166,7 @@ def fold_constants(graph: Graph) -> Graph:
             continue
         dst = graph.tensor(op.outputs[0])
         dst.data = np.ascontiguousarray(value, dtype=numpy_dtype(dst.dtype)).reshape(dst.shape)
+        setattr(dst, FOLDED_FROM, op.op_type)
     graph.operators = kept
     return graph
 

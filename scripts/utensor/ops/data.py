@@ -27,21 +27,23 @@ from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
 MAX_RANK = 6  # kIndexCopyMaxRank, kSelectMaxRank
+# Attribute passes.fold_constants sets on a tensor it computed: the operator type it folded.
+FOLDED_FROM = "folded_from"
 SUFFIX = {"int8": "s8", "int16": "i16", "int32": "i32", "int64": "i64", "float32": "f32", "bool": "b8"}
 
 # op type -> element dtypes TFLite Micro's kernel moves (its Prepare/Eval type switches).
 MOVE_DTYPES = {
     "REVERSE_V2": ("int8", "float32", "int16", "int32", "int64", "bool"),
-    "GATHER": ("int8", "float32", "int16", "int32", "int64", "bool"),
-    "GATHER_ND": ("int8", "float32", "int16", "int32"),
+    "GATHER": ("int8", "float32"),
+    "GATHER_ND": ("int8", "float32"),
     "DEPTH_TO_SPACE": ("int8", "float32"),
     "SPACE_TO_DEPTH": ("int8", "float32"),
     "BATCH_TO_SPACE_ND": ("int8", "float32"),
     "MIRROR_PAD": ("int8", "float32"),
     "BROADCAST_TO": ("int8", "float32", "int16", "int32", "int64", "bool"),
-    "SELECT_V2": ("int8", "float32", "int16", "int32", "bool"),
-    "FILL": ("int8", "float32", "int16", "int32", "int64", "bool"),
-    "ZEROS_LIKE": ("int8", "float32", "int32", "int64"),
+    "SELECT_V2": ("int8", "float32", "int16"),
+    "FILL": ("int8", "float32", "int16", "int32"),
+    "ZEROS_LIKE": ("float32", "int32", "int64"),
 }
 
 
@@ -131,8 +133,9 @@ def map_reverse(op, graph):
     if len(axes) > rank:
         raise unsupported(op, graph, f"{len(axes)} axes for an input of rank {rank}.")
     axes = [_axis(op, graph, a, rank) for a in axes]
-    if len(set(axes)) != len(axes):
-        raise unsupported(op, graph, f"axes {axes} repeat an axis, which TFLite Micro refuses.")
+    if len(set(axes)) != len(axes) or (axes and sorted(axes) != list(range(min(axes), max(axes) + 1))):
+        raise unsupported(op, graph, f"axes {axes} are not supported; TFLite Micro's REVERSE_V2 takes distinct, "
+                          "contiguous axes (e.g. [1, 2], not [0, 2]).")
     _check_out(op, graph, y, _shape(x))
     return 0, lambda a: np.flip(a, axis=tuple(axes)) if axes else a
 
@@ -140,8 +143,9 @@ def map_reverse(op, graph):
 def _gather_params(op, graph):
     (x, idx_t), (y,) = io_tensors(op, graph, 2, 2)
     _same_dtype(op, graph, x, y)
-    if idx_t.dtype not in ("int32", "int64"):
-        raise unsupported(op, graph, f"indices of dtype {idx_t.dtype} are not supported; supported: int32, int64.")
+    if idx_t.dtype != "int32":
+        raise unsupported(op, graph, f"indices of dtype {idx_t.dtype} are not supported; supported: int32 "
+                          "(what TFLite Micro's GATHER takes).")
     rank, irank = len(x.shape), len(idx_t.shape)
     axis = int(op.options.get("axis", 0) or 0)
     batch_dims = int(op.options.get("batch_dims", 0) or 0)
@@ -304,9 +308,20 @@ def _broadcast(op, graph, shapes: Sequence[Tuple[int, ...]]) -> Tuple[int, ...]:
     return tuple(out)
 
 
+def _model_constant(op, graph, t: Tensor, role: str):
+    """TFLite Micro sizes FILL's and BROADCAST_TO's output in Prepare from a constant of the
+    model; a shape the model computes (SHAPE, ...) it refuses, even where utensor could
+    compute it when converting."""
+    source = getattr(t, FOLDED_FROM, None)
+    if source is not None:
+        raise unsupported(op, graph, f"{role} is computed by the model (by {source}); TFLite Micro requires it "
+                          "to be a constant tensor of the model and refuses this one, so utensor does too.")
+
+
 def map_broadcast_to(op, graph):
     (x, shape_t), (y,) = io_tensors(op, graph, 2, 2)
     _same_dtype(op, graph, x, y)
+    _model_constant(op, graph, shape_t, "the shape input")
     target = tuple(constant_ints(op, graph, shape_t, "the shape input"))
     if len(target) > 5 or len(x.shape) > len(target):
         raise unsupported(op, graph, f"shape {list(target)} is not supported for an input of shape "
@@ -385,6 +400,7 @@ def _fill_check(op, graph):
     _same_dtype(op, graph, value, y)
     if dims_t.dtype not in ("int32", "int64"):
         raise unsupported(op, graph, f"dims of dtype {dims_t.dtype} are not supported; supported: int32, int64.")
+    _model_constant(op, graph, dims_t, "the dims input")
     dims = constant_ints(op, graph, dims_t, "the dims input (the output shape)")
     if value.num_elements != 1 or len(value.shape) != 0 and list(value.shape) != [1] * len(value.shape):
         raise unsupported(op, graph, f"value of shape {list(value.shape)} is not a scalar.")

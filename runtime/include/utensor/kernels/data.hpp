@@ -27,8 +27,6 @@ void index_copy(const IndexCopyParams& p, const void* input, void* output, int32
 /// invocation too), with the output partly written.
 Status gather(const GatherParams& p, const void* input, const int32_t* indices, void* output,
               int32_t element_bytes);
-Status gather(const GatherParams& p, const void* input, const int64_t* indices, void* output,
-              int32_t element_bytes);
 
 /// SELECT_V2: output[i] = condition[i] ? x[i] : y[i], every input broadcast by its strides.
 void select(const SelectParams& p, const bool* condition, const void* x, const void* y, void* output,
@@ -45,10 +43,6 @@ void zeros(const FillParams& p, void* output, int32_t element_bytes);
     index_copy(p, input, output, sizeof(T));                                                    \
   }                                                                                             \
   inline Status gather_##sfx##_i32(const GatherParams& p, const T* input, const int32_t* indices, \
-                                   T* output) {                                                 \
-    return gather(p, input, indices, output, sizeof(T));                                        \
-  }                                                                                             \
-  inline Status gather_##sfx##_i64(const GatherParams& p, const T* input, const int64_t* indices, \
                                    T* output) {                                                 \
     return gather(p, input, indices, output, sizeof(T));                                        \
   }                                                                                             \

@@ -36,21 +36,18 @@ void index_copy(const IndexCopyParams& p, const void* input, void* output, int32
   }
 }
 
-namespace {
-
-template <typename I>
-Status gather_impl(const GatherParams& p, const void* input, const I* indices, void* output,
-                   int32_t element_bytes) {
+Status gather(const GatherParams& p, const void* input, const int32_t* indices, void* output,
+              int32_t element_bytes) {
   const uint8_t* in = static_cast<const uint8_t*>(input);
   uint8_t* out = static_cast<uint8_t*>(output);
   const size_t inner = static_cast<size_t>(p.inner) * static_cast<size_t>(element_bytes);
   for (int32_t b = 0; b < p.batches; ++b) {
-    const I* idx = indices + static_cast<size_t>(b) * static_cast<size_t>(p.count);
+    const int32_t* idx = indices + static_cast<size_t>(b) * static_cast<size_t>(p.count);
     for (int32_t o = 0; o < p.outer; ++o) {
       const uint8_t* slab = in + (static_cast<size_t>(b) * p.outer + o) * p.axis_size * inner;
       for (int32_t k = 0; k < p.count; ++k) {
-        const I i = idx[k];
-        if (i < 0 || i >= static_cast<I>(p.axis_size)) return Status::out_of_bounds;
+        const int32_t i = idx[k];
+        if (i < 0 || i >= p.axis_size) return Status::out_of_bounds;
         memcpy(out, slab + static_cast<size_t>(i) * inner, inner);
         out += inner;
       }
@@ -59,17 +56,6 @@ Status gather_impl(const GatherParams& p, const void* input, const I* indices, v
   return Status::ok;
 }
 
-}  // namespace
-
-Status gather(const GatherParams& p, const void* input, const int32_t* indices, void* output,
-              int32_t element_bytes) {
-  return gather_impl(p, input, indices, output, element_bytes);
-}
-
-Status gather(const GatherParams& p, const void* input, const int64_t* indices, void* output,
-              int32_t element_bytes) {
-  return gather_impl(p, input, indices, output, element_bytes);
-}
 
 void select(const SelectParams& p, const bool* condition, const void* x, const void* y, void* output,
             int32_t element_bytes) {

@@ -1,0 +1,117 @@
+"""ops/data.py beyond the conformance draws: the shape operators SHAPE, BROADCAST_ARGS, FILL
+and ZEROS_LIKE computed when converting (passes.fold_constants: no kernel runs), and
+TFLite Micro's refusals repeated at conversion time. Models with a dynamic batch keep these
+operators in the .tflite (TensorFlow folds them away for static shapes); the file's shapes
+are static, so utensor computes them, and the outputs are checked against tflite_micro."""
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from opcheck import assert_matches_reference  # noqa: E402
+from test_ops_conv import read_graph  # noqa: E402
+from utensor import ops, passes  # noqa: E402
+from utensor.errors import UnsupportedError  # noqa: E402
+from utensor.ops.data import index_copy_params, index_map  # noqa: E402
+
+
+def _tflite(fn, specs):
+    f = tf.function(fn, input_signature=[tf.TensorSpec(s, d) for s, d in specs])
+    return tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
+
+
+def _ops(graph):
+    return [op.op_type for op in graph.operators]
+
+
+SHAPE_MODELS = {
+    # SHAPE (and BROADCAST_ARGS of it) read as data: computed when converting, no kernel.
+    "shape": lambda x: x + tf.cast(tf.reshape(tf.shape(x), [1, 2]), tf.float32)[:, 1:],
+    "broadcast_args": lambda x: x * tf.cast(tf.reshape(tf.raw_ops.BroadcastArgs(
+        s0=tf.shape(x), s1=tf.constant([1, 4])), [1, 2]), tf.float32)[:, 1:],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_MODELS))
+def test_shape_operators_are_computed_when_converting(name):
+    b = _tflite(SHAPE_MODELS[name], [([None, 4], tf.float32)])
+    graph = read_graph(b)
+    assert "SHAPE" in _ops(graph) and (name != "broadcast_args" or "BROADCAST_ARGS" in _ops(graph)), _ops(graph)
+    left = _ops(passes.run_all(graph))
+    assert "SHAPE" not in left and "BROADCAST_ARGS" not in left, left
+    assert_matches_reference(b, samples=2, seed=1)
+
+
+@pytest.mark.parametrize("op,fn", [
+    ("FILL", lambda x: x + tf.fill(tf.shape(x), 0.5)),
+    ("BROADCAST_TO", lambda x: x * tf.broadcast_to(tf.constant([1.0, 2.0, 3.0, 4.0]), tf.shape(x)))])
+def test_a_shape_the_model_computes_is_refused_as_tflite_micro_does(op, fn):
+    """TFLite Micro's FILL and BROADCAST_TO take their output shape from a constant of the
+    model only; utensor could compute this one, but refuses it as TFLite Micro does."""
+    from utensor.reference import Reference
+
+    b = _tflite(fn, [([None, 4], tf.float32)])
+    with pytest.raises(RuntimeError):
+        Reference(b).invoke([np.ones((1, 4), np.float32)])
+    with pytest.raises(UnsupportedError, match="computed by the model"):
+        graph = passes.run_all(read_graph(b))  # the folding pass checks it
+        for o in graph.operators:
+            ops.lower(o, graph)
+
+
+def test_zeros_like_of_an_activation_runs_a_kernel():
+    b = _tflite(lambda x: tf.zeros_like(x) - x, [([None, 4], tf.float32)])
+    assert "ZEROS_LIKE" in _ops(passes.run_all(read_graph(b)))
+    assert_matches_reference(b, samples=2, seed=2)
+
+
+def test_index_copy_tables_factor_exactly():
+    """The factored tables reproduce the map for every operator shape, merging dimensions
+    only when they do not factor (a gather with arbitrary indices)."""
+    rng = np.random.RandomState(0)
+    for fn, shape in [(lambda a: np.flip(a, (1, 2)), (2, 3, 4, 5)),
+                      (lambda a: np.pad(a, [(1, 2), (0, 3)], mode="reflect"), (4, 5)),
+                      (lambda a: a.reshape(1, 2, 3, 2, 2, 5).transpose(0, 1, 3, 2, 4, 5).reshape(1, 4, 6, 5),
+                       (1, 2, 3, 20)),
+                      (lambda a: a[rng.randint(0, 6, size=(3, 4))][:, :, ::-1], (6, 7)),
+                      (lambda a: np.broadcast_to(a, (3, 1, 4, 2, 2, 2, 5)), (1, 4, 1, 1, 2, 5))]:
+        idx = index_map(shape, fn)
+        p = index_copy_params(idx)
+        tables, start = [], 0
+        for d in range(p["rank"]):
+            tables.append(np.array(p["offsets"].values[start:start + p["dims"][d]]))
+            start += p["dims"][d]
+        total = np.zeros(p["dims"][:p["rank"]], dtype=np.int64)
+        for d, t in enumerate(tables):
+            total = total + t.reshape([-1 if k == d else 1 for k in range(p["rank"])])
+        rebuilt = (total[..., None] + np.arange(p["block"])).reshape(-1)
+        assert np.array_equal(rebuilt, idx.reshape(-1)), fn
+        assert p["rank"] <= 6 and start == len(p["offsets"].values)
+
+
+REFUSED = {
+    # TFLite Micro fails these at Invoke (or Prepare); utensor refuses them when converting.
+    "reverse non-contiguous axes": (lambda x: tf.reverse(x, [0, 2]), [([2, 3, 4], tf.float32)], "contiguous"),
+    "gather int64 indices": (lambda x: tf.gather(x, tf.constant([1, 0], tf.int64), axis=1),
+                             [([2, 3], tf.float32)], "int32"),
+    "gather out of range": (lambda x: tf.gather(x, tf.constant([3, 0]), axis=1), [([2, 3], tf.float32)], "leave"),
+    "gather int32 input": (lambda x: tf.gather(x, tf.constant([1, 0]), axis=1), [([2, 3], tf.int32)], "int8, float32"),
+    "select_v2 int32": (lambda c, x, y: tf.where(c, x, y), [([2, 3], tf.bool), ([2, 3], tf.int32), ([1, 3], tf.int32)],
+                        "int16"),
+    "broadcast_to rank 6": (lambda x: tf.broadcast_to(x, [2, 1, 2, 1, 2, 3]), [([1, 3], tf.float32)], "rank <= 5"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refusals_match_tflite_micro(name):
+    from utensor.reference import Reference
+
+    fn, specs, words = REFUSED[name]
+    b = _tflite(fn, specs)
+    with pytest.raises(Exception):  # TFLite Micro refuses it too
+        Reference(b).invoke([np.ones(s, d.as_numpy_dtype) for s, d in specs])
+    with pytest.raises(UnsupportedError, match=words):
+        graph = passes.run_all(read_graph(b))
+        for op in graph.operators:
+            ops.lower(op, graph)
