@@ -55,7 +55,9 @@ def gather_nd(rng, dtype):  # pylint: disable=unused-argument
     tf = _tf()
     shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=6)
     depth = int(rng.randint(1, len(shape) + 1))
-    lead = tuple(int(rng.randint(1, 4)) for _ in range(int(rng.randint(1, min(2, 4 - len(shape) + depth) + 1))))
+    # At least two lookups: one index of the size-1 batch dimension alone TensorFlow folds away.
+    lead = tuple(int(rng.randint(2 if k == 0 else 1, 4))
+                 for k in range(int(rng.randint(1, min(2, 4 - len(shape) + depth) + 1))))
     indices = np.stack([rng.randint(0, shape[k], size=lead) for k in range(depth)], axis=-1).astype(np.int32)
     return Case([shape], lambda x: _lambda(lambda t: tf.gather_nd(t, indices))(x),
                 {"shape": shape, "indices": indices.tolist()})
@@ -143,3 +145,50 @@ def fill(rng, dtype):  # pylint: disable=unused-argument
     dims = [int(rng.randint(1, 5)) for _ in range(int(rng.randint(1, 4)))]
     return Case([shape], lambda x: _lambda(lambda t: tf.fill(dims, t[0, 0, 0]))(x), {"shape": shape, "dims": dims},
                 expect_ops=["FILL"])
+
+
+@register("SPACE_TO_BATCH_ND", seeds=4)
+def space_to_batch_nd(rng, dtype):  # pylint: disable=unused-argument
+    """Without padding: tflite_micro's kernel never sets the pad value it writes (its
+    SpaceToBatchParams live in an uninitialized persistent buffer), so padded positions
+    hold whatever that buffer held (0, 83, 1.7e22 in the draws seen); utensor writes
+    TensorFlow's value there (0.0, the zero point in int8)."""
+    tf = _tf()
+    rank = int(rng.randint(3, 5))
+    block = [int(rng.randint(1, 4)) for _ in range(rank - 2)]
+    spatial = [b * int(rng.randint(1, 4)) for b in block]
+    pads = [[0, 0] for _ in block]
+    shape = (1, *spatial, int(rng.randint(1, 4)))
+    return Case([shape], lambda x: _lambda(lambda t: tf.space_to_batch(t, block, pads))(x),
+                {"shape": shape, "block": block, "pads": pads})
+
+
+def _dus_shapes(rng):
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=6)
+    update = (1,) + tuple(int(rng.randint(1, d + 1)) for d in shape[1:])
+    return shape, update
+
+
+@register("DYNAMIC_UPDATE_SLICE", seeds=4)
+def dynamic_update_slice(rng, dtype):  # pylint: disable=unused-argument
+    from tensorflow.compiler.tf2xla.python import xla  # pylint: disable=import-outside-toplevel
+
+    shape, update = _dus_shapes(rng)
+    # Start indices past either end too: TFLite clamps them so the update fits.
+    start = np.array([int(rng.randint(-2, d + 2)) for d in shape], dtype=[np.int32, np.int64][rng.randint(2)])
+    return Case([shape, update], lambda x, u: _lambda(lambda t: xla.dynamic_update_slice(t[0], t[1], start))([x, u]),
+                {"shape": shape, "update": update, "start": start.tolist(), "index_dtype": start.dtype.name})
+
+
+@register("DYNAMIC_UPDATE_SLICE", dtypes=("float32",), seeds=3, label="runtime_indices")
+def dynamic_update_slice_runtime(rng, dtype):  # pylint: disable=unused-argument
+    tf = _tf()
+    from tensorflow.compiler.tf2xla.python import xla  # pylint: disable=import-outside-toplevel
+
+    shape, update = _dus_shapes(rng)
+    rank = len(shape)
+    return Case([shape, update, (rank,)],
+                lambda x, u, i: _lambda(lambda t: xla.dynamic_update_slice(
+                    t[0], t[1], tf.cast(tf.reshape(t[2], [rank]), tf.int32)))([x, u, i]),
+                {"shape": shape, "update": update}, value_range=(-3.0, 8.0),
+                expect_ops=["DYNAMIC_UPDATE_SLICE", "CAST"])

@@ -523,6 +523,29 @@ TABLE.add(Family(
             Field("x_stride", Array(I32, 6, "kSelectMaxRank"), "the same for x"),
             Field("y_stride", Array(I32, 6, "kSelectMaxRank"), "the same for y"),
         ]),
+        Struct("SpaceToBatchParams",
+               "SPACE_TO_BATCH_ND over NHWC (rank-3 input: width 1, block_width 1), as TFLite's "
+               "reference: output batch b reads input batch b % batches at block offset "
+               "(b / batches / block_width, b / batches % block_width); positions in the padding "
+               "are bytes of pad_byte.", [
+                   Field("batches", I32, "input batches"),
+                   Field("input_height", I32, "input rows"), Field("input_width", I32, "input columns"),
+                   Field("depth", I32, "channels"),
+                   Field("block_height", I32, ">= 1"), Field("block_width", I32, ">= 1"),
+                   Field("pad_top", I32, ">= 0"), Field("pad_left", I32, ">= 0"),
+                   Field("output_batches", I32, "batches * block_height * block_width"),
+                   Field("output_height", I32, "(input_height + paddings) / block_height"),
+                   Field("output_width", I32, "(input_width + paddings) / block_width"),
+                   Field("pad_byte", I32, "the byte padding is filled with: the output zero point (int8), 0"),
+               ]),
+        Struct("DynamicUpdateSliceParams",
+               "DYNAMIC_UPDATE_SLICE as TFLite Micro's: output = operand with update written at "
+               "the start indices, each clamped into [0, operand dim - update dim].", [
+                   Field("size", I32, "operand elements"),
+                   Field("operand_dims", Array(I32, 6, "kIndexCopyMaxRank"), "the operand's shape, leading 1s"),
+                   Field("update_dims", Array(I32, 6, "kIndexCopyMaxRank"), "the update's shape, leading 1s"),
+                   Field("leading", I32, "the leading 1s added (start index d is indices[d - leading])"),
+               ]),
         Struct("FillParams", "FILL of a run-time value and ZEROS_LIKE.", [
             Field("size", I32, "output elements")]),
     ],

@@ -1,6 +1,6 @@
 """Lowering of the operators that only move data (kernels/data.hpp): REVERSE_V2, GATHER,
-GATHER_ND, DEPTH_TO_SPACE, SPACE_TO_DEPTH, BATCH_TO_SPACE_ND, MIRROR_PAD, BROADCAST_TO,
-SELECT_V2, FILL, ZEROS_LIKE, and the shape operators SHAPE and BROADCAST_ARGS.
+GATHER_ND, DEPTH_TO_SPACE, SPACE_TO_DEPTH, BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND, MIRROR_PAD, BROADCAST_TO,
+DYNAMIC_UPDATE_SLICE, SELECT_V2, FILL, ZEROS_LIKE, and the shape operators SHAPE and BROADCAST_ARGS.
 
 Every operator whose output element j is input element m(j) for a map m known at conversion
 time is written once, as numpy applied to the array of input element numbers
@@ -39,9 +39,11 @@ MOVE_DTYPES = {
     "DEPTH_TO_SPACE": ("int8", "float32"),
     "SPACE_TO_DEPTH": ("int8", "float32"),
     "BATCH_TO_SPACE_ND": ("int8", "float32"),
+    "SPACE_TO_BATCH_ND": ("int8", "float32"),
     "MIRROR_PAD": ("int8", "float32"),
     "BROADCAST_TO": ("int8", "float32", "int16", "int32", "int64", "bool"),
     "SELECT_V2": ("int8", "float32", "int16"),
+    "DYNAMIC_UPDATE_SLICE": ("int8", "float32", "int16", "int32"),
     "FILL": ("int8", "float32", "int16", "int32"),
     "ZEROS_LIKE": ("float32", "int32", "int64"),
 }
@@ -363,6 +365,57 @@ def lower_gather_runtime(op: Operator, graph: Graph) -> KernelCall:
     return call
 
 
+def lower_space_to_batch(op: Operator, graph: Graph) -> KernelCall:
+    (x, block_t, pads_t), (y,) = io_tensors(op, graph, 3, 3)
+    _same_dtype(op, graph, x, y)
+    rank = len(x.shape)
+    if rank not in (3, 4):
+        raise unsupported(op, graph, f"input rank {rank} is not supported (TFLite Micro: 3 or 4).")
+    block = constant_ints(op, graph, block_t, "the block_shape input")
+    pads = constant_ints(op, graph, pads_t, "the paddings input")
+    spatial = rank - 2
+    if len(block) != spatial or len(pads) != 2 * spatial or min(block) < 1 or min(pads) < 0:
+        raise malformed(op, graph, f"block_shape {block} and paddings {pads} do not fit an input of rank {rank}.")
+    shape = _shape(x)
+    padded = [shape[1 + k] + pads[2 * k] + pads[2 * k + 1] for k in range(spatial)]
+    if any(padded[k] % block[k] for k in range(spatial)):
+        raise malformed(op, graph, f"padded sizes {padded} are not multiples of the block {block}.")
+    out_spatial = [padded[k] // block[k] for k in range(spatial)]
+    _check_out(op, graph, y, (shape[0] * math.prod(block), *out_spatial, shape[-1]))
+    if spatial == 1:  # a width of 1 that no block splits
+        block, pads, shape, out_spatial = block + [1], pads + [0, 0], shape[:2] + (1,) + shape[2:], out_spatial + [1]
+    pad_byte = 0
+    if x.dtype == "int8" and y.quant is not None and y.quant.zero_point:
+        pad_byte = int(y.quant.zero_point[0]) & 0xFF
+    return kernel_call(f"space_to_batch_{SUFFIX[x.dtype]}", "SpaceToBatchParams",
+                       dict(batches=shape[0], input_height=shape[1], input_width=shape[2], depth=shape[3],
+                            block_height=block[0], block_width=block[1], pad_top=pads[0], pad_left=pads[2],
+                            output_batches=shape[0] * block[0] * block[1], output_height=out_spatial[0],
+                            output_width=out_spatial[1], pad_byte=pad_byte))
+
+
+def lower_dynamic_update_slice(op: Operator, graph: Graph) -> KernelCall:
+    (x, u, idx_t), (y,) = io_tensors(op, graph, 3, 3)
+    _same_dtype(op, graph, x, y)
+    _same_dtype(op, graph, u, y)
+    if idx_t.dtype not in ("int32", "int64"):
+        raise unsupported(op, graph, f"start indices of dtype {idx_t.dtype} are not supported; supported: int32, int64.")
+    rank = len(x.shape)
+    if rank > MAX_RANK or len(u.shape) != rank or _shape(idx_t) != (rank,):
+        raise unsupported(op, graph, f"operand {list(x.shape)}, update {list(u.shape)} and start indices "
+                          f"{list(idx_t.shape)} are not supported (same rank <= {MAX_RANK}, one index per dimension).")
+    if u.num_elements == 0:
+        raise unsupported(op, graph, f"an empty update {list(u.shape)} is not supported.")
+    if any(a < b for a, b in zip(_shape(x), _shape(u))):
+        raise malformed(op, graph, f"update {list(u.shape)} is larger than the operand {list(x.shape)}.")
+    _check_out(op, graph, y, _shape(x))
+    lead = MAX_RANK - rank
+    return kernel_call(f"dynamic_update_slice_{SUFFIX[x.dtype]}_{SUFFIX[idx_t.dtype]}", "DynamicUpdateSliceParams",
+                       dict(size=x.num_elements, operand_dims=[1] * lead + list(_shape(x)),
+                            update_dims=[1] * lead + list(_shape(u)), leading=lead),
+                       inputs=(0, 1, 2), inplace=(0, 0))
+
+
 # ---- SELECT_V2 ----------------------------------------------------------------------------------
 
 def _strides(shape: Tuple[int, ...], out: Tuple[int, ...]) -> List[int]:
@@ -503,6 +556,8 @@ FOLDERS: Dict[str, Callable[[Operator, Graph], Optional[np.ndarray]]] = {
 
 for _op_type in MAPS:
     register(_op_type, lower_index_copy, dtypes=MOVE_DTYPES[_op_type])
+register("SPACE_TO_BATCH_ND", lower_space_to_batch, dtypes=MOVE_DTYPES["SPACE_TO_BATCH_ND"])
+register("DYNAMIC_UPDATE_SLICE", lower_dynamic_update_slice, dtypes=MOVE_DTYPES["DYNAMIC_UPDATE_SLICE"])
 register("SELECT_V2", lower_select_v2, dtypes=MOVE_DTYPES["SELECT_V2"])
 register("FILL", lower_fill, dtypes=MOVE_DTYPES["FILL"])
 register("ZEROS_LIKE", lower_zeros_like, dtypes=MOVE_DTYPES["ZEROS_LIKE"])

@@ -32,6 +32,15 @@ Status gather(const GatherParams& p, const void* input, const int32_t* indices, 
 void select(const SelectParams& p, const bool* condition, const void* x, const void* y, void* output,
             int32_t element_bytes);
 
+/// SPACE_TO_BATCH_ND; the output must not alias the input.
+void space_to_batch(const SpaceToBatchParams& p, const void* input, void* output, int32_t element_bytes);
+
+/// DYNAMIC_UPDATE_SLICE; output may be the operand's buffer.
+void dynamic_update_slice(const DynamicUpdateSliceParams& p, const void* operand, const void* update,
+                          const int32_t* indices, void* output, int32_t element_bytes);
+void dynamic_update_slice(const DynamicUpdateSliceParams& p, const void* operand, const void* update,
+                          const int64_t* indices, void* output, int32_t element_bytes);
+
 /// FILL: every output element = value[0].
 void fill(const FillParams& p, const void* value, void* output, int32_t element_bytes);
 
@@ -49,6 +58,17 @@ void zeros(const FillParams& p, void* output, int32_t element_bytes);
   inline void select_##sfx(const SelectParams& p, const bool* condition, const T* x, const T* y, \
                            T* output) {                                                         \
     select(p, condition, x, y, output, sizeof(T));                                              \
+  }                                                                                             \
+  inline void space_to_batch_##sfx(const SpaceToBatchParams& p, const T* input, T* output) {   \
+    space_to_batch(p, input, output, sizeof(T));                                                \
+  }                                                                                             \
+  inline void dynamic_update_slice_##sfx##_i32(const DynamicUpdateSliceParams& p, const T* operand, \
+                                               const T* update, const int32_t* indices, T* output) { \
+    dynamic_update_slice(p, operand, update, indices, output, sizeof(T));                      \
+  }                                                                                             \
+  inline void dynamic_update_slice_##sfx##_i64(const DynamicUpdateSliceParams& p, const T* operand, \
+                                               const T* update, const int64_t* indices, T* output) { \
+    dynamic_update_slice(p, operand, update, indices, output, sizeof(T));                      \
   }                                                                                             \
   inline void fill_##sfx(const FillParams& p, const int32_t* /* dims */, const T* value, T* output) { \
     fill(p, value, output, sizeof(T));                                                          \

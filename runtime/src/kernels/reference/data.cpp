@@ -81,6 +81,75 @@ void select(const SelectParams& p, const bool* condition, const void* x, const v
   }
 }
 
+void space_to_batch(const SpaceToBatchParams& p, const void* input, void* output, int32_t element_bytes) {
+  const uint8_t* in = static_cast<const uint8_t*>(input);
+  uint8_t* out = static_cast<uint8_t*>(output);
+  const size_t pixel = static_cast<size_t>(p.depth) * static_cast<size_t>(element_bytes);
+  for (int32_t ob = 0; ob < p.output_batches; ++ob) {
+    const int32_t b = ob % p.batches;
+    const int32_t shift_w = (ob / p.batches) % p.block_width;
+    const int32_t shift_h = (ob / p.batches) / p.block_width;
+    for (int32_t oh = 0; oh < p.output_height; ++oh) {
+      const int32_t h = oh * p.block_height + shift_h - p.pad_top;
+      for (int32_t ow = 0; ow < p.output_width; ++ow) {
+        const int32_t w = ow * p.block_width + shift_w - p.pad_left;
+        if (h < 0 || h >= p.input_height || w < 0 || w >= p.input_width) {
+          memset(out, p.pad_byte, pixel);
+        } else {
+          memcpy(out, in + ((static_cast<size_t>(b) * p.input_height + h) * p.input_width + w) * pixel, pixel);
+        }
+        out += pixel;
+      }
+    }
+  }
+}
+
+namespace {
+
+template <typename I>
+void dynamic_update_slice_impl(const DynamicUpdateSliceParams& p, const void* operand, const void* update,
+                               const I* indices, void* output, int32_t element_bytes) {
+  const size_t eb = static_cast<size_t>(element_bytes);
+  if (output != operand) memcpy(output, operand, static_cast<size_t>(p.size) * eb);
+  const int kRank = kIndexCopyMaxRank;
+  // The clamped start, as an element offset into the output, and the output strides.
+  int32_t stride[kRank];
+  stride[kRank - 1] = 1;
+  for (int d = kRank - 2; d >= 0; --d) stride[d] = stride[d + 1] * p.operand_dims[d + 1];
+  int32_t start = 0;
+  for (int d = p.leading; d < kRank; ++d) {
+    const int64_t limit = p.operand_dims[d] - p.update_dims[d];
+    int64_t s = static_cast<int64_t>(indices[d - p.leading]);
+    s = s < 0 ? 0 : (s > limit ? limit : s);
+    start += static_cast<int32_t>(s) * stride[d];
+  }
+  const uint8_t* in = static_cast<const uint8_t*>(update);
+  uint8_t* out = static_cast<uint8_t*>(output);
+  const size_t row = static_cast<size_t>(p.update_dims[kRank - 1]) * eb;
+  int32_t index[kRank] = {0};
+  for (;;) {
+    int32_t offset = start;
+    for (int d = 0; d < kRank - 1; ++d) offset += index[d] * stride[d];
+    memcpy(out + static_cast<size_t>(offset) * eb, in, row);
+    in += row;
+    int d = kRank - 2;
+    while (d >= 0 && ++index[d] == p.update_dims[d]) index[d--] = 0;
+    if (d < 0) return;
+  }
+}
+
+}  // namespace
+
+void dynamic_update_slice(const DynamicUpdateSliceParams& p, const void* operand, const void* update,
+                          const int32_t* indices, void* output, int32_t element_bytes) {
+  dynamic_update_slice_impl(p, operand, update, indices, output, element_bytes);
+}
+
+void dynamic_update_slice(const DynamicUpdateSliceParams& p, const void* operand, const void* update,
+                          const int64_t* indices, void* output, int32_t element_bytes) {
+  dynamic_update_slice_impl(p, operand, update, indices, output, element_bytes);
+}
+
 void fill(const FillParams& p, const void* value, void* output, int32_t element_bytes) {
   uint8_t* out = static_cast<uint8_t*>(output);
   const size_t eb = static_cast<size_t>(element_bytes);

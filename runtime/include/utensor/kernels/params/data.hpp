@@ -51,6 +51,33 @@ struct SelectParams {
   int32_t y_stride[kSelectMaxRank];  // the same for y
 };
 
+/// SPACE_TO_BATCH_ND over NHWC (rank-3 input: width 1, block_width 1), as TFLite's reference:
+/// output batch b reads input batch b % batches at block offset (b / batches / block_width, b /
+/// batches % block_width); positions in the padding are bytes of pad_byte.
+struct SpaceToBatchParams {
+  int32_t batches;         // input batches
+  int32_t input_height;    // input rows
+  int32_t input_width;     // input columns
+  int32_t depth;           // channels
+  int32_t block_height;    // >= 1
+  int32_t block_width;     // >= 1
+  int32_t pad_top;         // >= 0
+  int32_t pad_left;        // >= 0
+  int32_t output_batches;  // batches * block_height * block_width
+  int32_t output_height;   // (input_height + paddings) / block_height
+  int32_t output_width;    // (input_width + paddings) / block_width
+  int32_t pad_byte;        // the byte padding is filled with: the output zero point (int8), 0
+};
+
+/// DYNAMIC_UPDATE_SLICE as TFLite Micro's: output = operand with update written at the start
+/// indices, each clamped into [0, operand dim - update dim].
+struct DynamicUpdateSliceParams {
+  int32_t size;                             // operand elements
+  int32_t operand_dims[kIndexCopyMaxRank];  // the operand's shape, leading 1s
+  int32_t update_dims[kIndexCopyMaxRank];   // the update's shape, leading 1s
+  int32_t leading;  // the leading 1s added (start index d is indices[d - leading])
+};
+
 /// FILL of a run-time value and ZEROS_LIKE.
 struct FillParams {
   int32_t size;  // output elements
