@@ -115,3 +115,50 @@ def test_refusals_match_tflite_micro(name):
         graph = passes.run_all(read_graph(b))
         for op in graph.operators:
             ops.lower(op, graph)
+
+
+def _sample(spec, rng):
+    shape, dtype = spec
+    if dtype == tf.bool:
+        return rng.rand(*shape) < 0.5
+    if dtype.is_integer:
+        info = np.iinfo(dtype.as_numpy_dtype)
+        lo, hi = max(int(info.min), -1000), min(int(info.max), 1000)
+        return rng.randint(lo, hi + 1, size=shape).astype(dtype.as_numpy_dtype)
+    return rng.uniform(-1.0, 1.0, size=shape).astype(np.float32)
+
+
+def _other_dtype_models():
+    from tensorflow.compiler.tf2xla.python import xla  # pylint: disable=import-outside-toplevel
+
+    models = []
+    for d in (tf.int16, tf.int32, tf.int64, tf.bool):
+        models.append((f"REVERSE_V2 {d.name}", lambda x: tf.reverse(x, [1, 2]), [([2, 3, 4], d)]))
+        models.append((f"BROADCAST_TO {d.name}", lambda x: tf.broadcast_to(x, [2, 3, 4]), [([3, 1], d)]))
+    models.append(("FILL int32", lambda v: tf.fill([2, 3], v), [([], tf.int32)]))
+    for d in (tf.int16, tf.int32):
+        models.append((f"DYNAMIC_UPDATE_SLICE {d.name}",
+                       lambda x, u: xla.dynamic_update_slice(x, u, tf.constant([1, 5], tf.int64)),
+                       [([3, 4], d), ([2, 2], d)]))
+    models.append(("SELECT_V2 int16", lambda c, x, y: tf.where(c, x, y),
+                   [([2, 3, 4], tf.bool), ([2, 1, 4], tf.int16), ([3, 1], tf.int16)]))
+    for d in (tf.float32, tf.int32, tf.int64):
+        # ZEROS_LIKE of an input: a kernel (a dynamic batch keeps TensorFlow from folding it).
+        models.append((f"ZEROS_LIKE {d.name}", lambda x: tf.zeros_like(x), [([None, 3], d)]))
+    return models
+
+
+OTHER_DTYPE_MODELS = _other_dtype_models()
+
+
+@pytest.mark.parametrize("k", range(len(OTHER_DTYPE_MODELS)), ids=[m[0] for m in OTHER_DTYPE_MODELS])
+def test_other_dtypes_match_tflite_micro(k):
+    """The int16/int32/int64/bool forms TFLite Micro runs (conformance draws int8 and float32)."""
+    name, fn, specs = OTHER_DTYPE_MODELS[k]
+    b = _tflite(fn, specs)
+    op = name.split()[0]
+    assert op in _ops(read_graph(b)), (name, _ops(read_graph(b)))
+    rng = np.random.RandomState(k)
+    static = [([1] + list(s[1:]) if s and s[0] is None else s, d) for s, d in specs]
+    inputs = [[_sample(s, rng) for s in static] for _ in range(2)]
+    assert_matches_reference(b, inputs=inputs)

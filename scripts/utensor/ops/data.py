@@ -44,7 +44,7 @@ MOVE_DTYPES = {
     "BROADCAST_TO": ("int8", "float32", "int16", "int32", "int64", "bool"),
     "SELECT_V2": ("int8", "float32", "int16"),
     "DYNAMIC_UPDATE_SLICE": ("int8", "float32", "int16", "int32"),
-    "FILL": ("int8", "float32", "int16", "int32"),
+    "FILL": ("int8", "float32", "int32"),
     "ZEROS_LIKE": ("float32", "int32", "int64"),
 }
 
@@ -500,6 +500,9 @@ def lower_folded_only(op: Operator, graph: Graph) -> KernelCall:
     _shape_result(op, graph) if op.op_type == "SHAPE" else None
     raise unsupported(op, graph, "its output is a graph output; utensor computes it when converting, so "
                       "a model output that is only a shape is not supported.")
+
+
+lower_folded_only.computed_when_converting = True  # `utensor ops` says so
 
 
 # ---- constant folding -----------------------------------------------------------------------------
