@@ -162,3 +162,70 @@ def test_other_dtypes_match_tflite_micro(k):
     static = [([1] + list(s[1:]) if s and s[0] is None else s, d) for s, d in specs]
     inputs = [[_sample(s, rng) for s in static] for _ in range(2)]
     assert_matches_reference(b, inputs=inputs)
+
+
+def _embedding_lookup_model(dtype: str, rows: int, ids: int, width: int) -> bytes:
+    """TensorFlow writes tf.nn.embedding_lookup as GATHER(params, indices); EMBEDDING_LOOKUP
+    is GATHER on axis 0 with its inputs swapped (ids, value) and no options, so the model
+    is that GATHER with its operator code, inputs and options type rewritten in place."""
+    import model_mutator as M  # pylint: disable=import-outside-toplevel
+    from opcheck import quantize_int8  # pylint: disable=import-outside-toplevel
+    from utensor.tflite import schema  # pylint: disable=import-outside-toplevel
+
+    table = np.random.RandomState(rows).uniform(-1.0, 1.0, size=(rows, width)).astype(np.float32)
+    f = tf.function(lambda i: tf.gather(tf.constant(table), i), input_signature=[tf.TensorSpec([ids], tf.int32)])
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+    if dtype == "int8":
+        def representative():
+            rng = np.random.RandomState(0)
+            for _ in range(8):
+                yield [rng.randint(0, rows, size=ids).astype(np.int32)]
+        quantize_int8(conv, representative)
+    data = bytearray(conv.convert())
+    m = M.build_map(bytes(data))
+    (op,) = [o for o in m.operators]
+    (dep, builtin), = m.opcodes
+    code = schema.BUILTIN_OPERATORS.index("EMBEDDING_LOOKUP")
+    if builtin is not None:
+        M.put(data, builtin.pos, "i32", code)
+    if dep is not None:
+        M.put(data, dep.pos, "i8", code)
+    a, b = (M.get(data, op.inputs.elem_pos(k), "i32") for k in range(2))
+    M.put(data, op.inputs.elem_pos(0), "i32", b)
+    M.put(data, op.inputs.elem_pos(1), "i32", a)
+    if op.options_type is not None:
+        M.put(data, op.options_type.pos, "u8", 0)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int8"])
+def test_embedding_lookup_matches_tflite_micro(dtype):
+    rows, ids = 7, 5
+    b = _embedding_lookup_model(dtype, rows, ids, width=3)
+    assert _ops(read_graph(b)) == ["EMBEDDING_LOOKUP"]
+    rng = np.random.RandomState(3)
+    inputs = [[rng.randint(0, rows, size=ids).astype(np.int32)] for _ in range(3)]
+    inputs.append([np.array([0, rows - 1, 0, 3, rows - 1], np.int32)])
+    assert_matches_reference(b, inputs=inputs)
+
+
+def test_gather_with_an_index_out_of_range_fails_the_invocation_as_tflite_micro_does():
+    """Run-time indices: TFLite Micro's GATHER fails Invoke on an index outside the axis;
+    the generated invoke() returns out_of_bounds instead of reading outside the input."""
+    from utensor.hostbuild import HostModel  # pylint: disable=import-outside-toplevel
+    from utensor.reference import Reference  # pylint: disable=import-outside-toplevel
+    import tempfile  # pylint: disable=import-outside-toplevel
+
+    b = _tflite(lambda x, i: tf.gather(x, i, axis=1), [([2, 5], tf.float32), ([3], tf.int32)])
+    bad = [np.ones((2, 5), np.float32), np.array([0, 5, 1], np.int32)]
+    with pytest.raises(RuntimeError):
+        Reference(b).invoke(bad)
+    work = tempfile.mkdtemp(prefix="utensor-gather-")
+    path = f"{work}/gather.tflite"
+    with open(path, "wb") as f:
+        f.write(b)
+    model = HostModel(path, work_dir=work, sanitize=True)
+    good = [np.arange(10, dtype=np.float32).reshape(2, 5), np.array([4, 0, 2], np.int32)]
+    np.testing.assert_array_equal(model.run([good])[0][0], Reference(b).invoke(good)[0])
+    with pytest.raises(Exception, match="invoke failed: status"):
+        model.run([bad])

@@ -1,6 +1,6 @@
 """Lowering of the operators that only move data (kernels/data.hpp): REVERSE_V2, GATHER,
 GATHER_ND, DEPTH_TO_SPACE, SPACE_TO_DEPTH, BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND, MIRROR_PAD, BROADCAST_TO,
-DYNAMIC_UPDATE_SLICE, SELECT_V2, FILL, ZEROS_LIKE, and the shape operators SHAPE and BROADCAST_ARGS.
+DYNAMIC_UPDATE_SLICE, EMBEDDING_LOOKUP, SELECT_V2, FILL, ZEROS_LIKE, and the shape operators SHAPE and BROADCAST_ARGS.
 
 Every operator whose output element j is input element m(j) for a map m known at conversion
 time is written once, as numpy applied to the array of input element numbers
@@ -43,6 +43,7 @@ MOVE_DTYPES = {
     "MIRROR_PAD": ("int8", "float32"),
     "BROADCAST_TO": ("int8", "float32", "int16", "int32", "int64", "bool"),
     "SELECT_V2": ("int8", "float32", "int16"),
+    "EMBEDDING_LOOKUP": ("int8", "float32"),
     "DYNAMIC_UPDATE_SLICE": ("int8", "float32", "int16", "int32"),
     "FILL": ("int8", "float32", "int32"),
     "ZEROS_LIKE": ("float32", "int32", "int64"),
@@ -416,6 +417,32 @@ def lower_dynamic_update_slice(op: Operator, graph: Graph) -> KernelCall:
                        inputs=(0, 1, 2), inplace=(0, 0))
 
 
+def lower_embedding_lookup(op: Operator, graph: Graph) -> KernelCall:
+    """EMBEDDING_LOOKUP(ids, value): the rows of value the ids name, as TFLite Micro's
+    EvalSimple (int8 or float32 rows copied); an id outside the rows fails the invocation,
+    as there. The hybrid form (int8 rows, float32 output) is refused."""
+    (ids, value), (y,) = io_tensors(op, graph, 2, 2)
+    if value.dtype == "int8" and y.dtype == "float32":
+        raise unsupported(op, graph, "the hybrid form (int8 value, float32 output) is not supported; "
+                          "supported: int8 -> int8 and float32 -> float32.")
+    _same_dtype(op, graph, value, y)
+    if ids.dtype != "int32" or len(ids.shape) != 1:
+        raise unsupported(op, graph, f"ids {ids.dtype}{list(ids.shape)} are not supported; TFLite Micro takes "
+                          "a rank-1 int32 tensor.")
+    if len(value.shape) < 2:
+        raise unsupported(op, graph, f"value of shape {list(value.shape)} is not supported (rank >= 2).")
+    _check_out(op, graph, y, _shape(ids) + _shape(value)[1:])
+    if ids.is_constant:
+        rows = ids.data.astype(np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= value.shape[0]):
+            raise unsupported(op, graph, f"constant ids leave [0, {value.shape[0]}); TFLite Micro fails such a lookup.")
+    fields = dict(batches=1, outer=1, axis_size=int(value.shape[0]), inner=math.prod(_shape(value)[1:]),
+                  count=int(ids.shape[0]))
+    call = kernel_call(f"gather_{SUFFIX[value.dtype]}_i32", "GatherParams", fields, inputs=(1, 0))
+    call.template = "ops/kernel_status.j2"
+    return call
+
+
 # ---- SELECT_V2 ----------------------------------------------------------------------------------
 
 def _strides(shape: Tuple[int, ...], out: Tuple[int, ...]) -> List[int]:
@@ -561,6 +588,7 @@ for _op_type in MAPS:
     register(_op_type, lower_index_copy, dtypes=MOVE_DTYPES[_op_type])
 register("SPACE_TO_BATCH_ND", lower_space_to_batch, dtypes=MOVE_DTYPES["SPACE_TO_BATCH_ND"])
 register("DYNAMIC_UPDATE_SLICE", lower_dynamic_update_slice, dtypes=MOVE_DTYPES["DYNAMIC_UPDATE_SLICE"])
+register("EMBEDDING_LOOKUP", lower_embedding_lookup, dtypes=MOVE_DTYPES["EMBEDDING_LOOKUP"])
 register("SELECT_V2", lower_select_v2, dtypes=MOVE_DTYPES["SELECT_V2"])
 register("FILL", lower_fill, dtypes=MOVE_DTYPES["FILL"])
 register("ZEROS_LIKE", lower_zeros_like, dtypes=MOVE_DTYPES["ZEROS_LIKE"])
