@@ -229,3 +229,41 @@ def test_gather_with_an_index_out_of_range_fails_the_invocation_as_tflite_micro_
     np.testing.assert_array_equal(model.run([good])[0][0], Reference(b).invoke(good)[0])
     with pytest.raises(Exception, match="invoke failed: status"):
         model.run([bad])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int8"])
+def test_padded_space_to_batch_writes_tensorflows_pad_value(dtype):
+    """tflite_micro's SPACE_TO_BATCH_ND writes an uninitialized pad value (its params sit in
+    a persistent buffer it never fills), so padded positions are checked against
+    TensorFlow: 0.0, or the output zero point in int8; the rest against tflite_micro."""
+    import tempfile  # pylint: disable=import-outside-toplevel
+
+    from opcheck import quantize_int8  # pylint: disable=import-outside-toplevel
+    from utensor.hostbuild import HostModel  # pylint: disable=import-outside-toplevel
+
+    fn = lambda x: tf.space_to_batch(x, [2, 2], [[1, 0], [0, 3]])  # noqa: E731
+    f = tf.function(fn, input_signature=[tf.TensorSpec([1, 3, 5, 2], tf.float32)])
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+    if dtype == "int8":
+        quantize_int8(conv, lambda: ([np.random.RandomState(k).uniform(0.5, 2.0, (1, 3, 5, 2)).astype(np.float32)]
+                                     for k in range(8)))
+    b = conv.convert()
+    assert _ops(read_graph(b)) == ["SPACE_TO_BATCH_ND"]
+    work = tempfile.mkdtemp(prefix="utensor-s2b-")
+    with open(f"{work}/s2b.tflite", "wb") as fh:
+        fh.write(b)
+    model = HostModel(f"{work}/s2b.tflite", work_dir=work, sanitize=True)
+    t = [read_graph(b).tensor(i) for i in read_graph(b).inputs][0]
+    x = np.random.RandomState(0).uniform(0.5, 2.0, (1, 3, 5, 2)).astype(np.float32)
+    if dtype == "int8":
+        x = np.clip(np.round(x / t.quant.scale[0]) + t.quant.zero_point[0], -128, 127).astype(np.int8)
+    ours = model.run([[x]])[0][0]
+    mask = fn(np.ones((1, 3, 5, 2), np.float32)).numpy() == 0  # the padded positions
+    assert mask.any() and (~mask).any()
+    g = read_graph(b)
+    out = g.tensor(g.outputs[0])
+    pad = out.quant.zero_point[0] if dtype == "int8" else 0.0
+    assert (ours[mask] == pad).all()
+    from utensor.reference import Reference  # pylint: disable=import-outside-toplevel
+
+    np.testing.assert_array_equal(ours[~mask], Reference(b).invoke([x])[0][~mask])
