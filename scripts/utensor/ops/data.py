@@ -521,10 +521,12 @@ def _broadcast_args_result(op, graph) -> Optional[np.ndarray]:
 
 
 def lower_folded_only(op: Operator, graph: Graph) -> KernelCall:
+    """Reached only for what passes.fold_constants could not compute: say why."""
     if op.op_type == "BROADCAST_ARGS" and _broadcast_args_result(op, graph) is None:
         raise unsupported(op, graph, "shape inputs computed at run time are not supported; utensor computes "
                           "BROADCAST_ARGS when converting, from constant (or SHAPE-derived) shapes.")
-    _shape_result(op, graph) if op.op_type == "SHAPE" else None
+    if op.op_type == "SHAPE":
+        _shape_result(op, graph)  # its own dtype and shape errors first
     raise unsupported(op, graph, "its output is a graph output; utensor computes it when converting, so "
                       "a model output that is only a shape is not supported.")
 
