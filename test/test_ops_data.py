@@ -267,3 +267,17 @@ def test_padded_space_to_batch_writes_tensorflows_pad_value(dtype):
     from utensor.reference import Reference  # pylint: disable=import-outside-toplevel
 
     np.testing.assert_array_equal(ours[~mask], Reference(b).invoke([x])[0][~mask])
+
+
+@pytest.mark.parametrize("dtype", [tf.int32, tf.int64])
+def test_broadcast_args_of_run_time_shapes_runs_a_kernel(dtype):
+    b = _tflite(lambda s1, s2: tf.raw_ops.BroadcastArgs(s0=s1, s1=s2), [([3], dtype), ([2], dtype)])
+    assert _ops(passes.run_all(read_graph(b))) == ["BROADCAST_ARGS"]
+    n = dtype.as_numpy_dtype
+    assert_matches_reference(b, inputs=[[np.array([4, 1, 3], n), np.array([5, 3], n)],
+                                        [np.array([1, 2, 1], n), np.array([1, 5], n)],
+                                        [np.array([1, 1, 1], n), np.array([1, 1], n)]])
+    # Shapes that do not broadcast: tflite_micro aborts the process (an assertion in its
+    # BroadcastArgs), so it is not asked here; utensor's invoke() returns shape_mismatch.
+    with pytest.raises(Exception, match="invoke failed: status"):
+        assert_matches_reference(b, inputs=[[np.array([1, 2, 1], n), np.array([7, 1], n)]])

@@ -546,6 +546,13 @@ TABLE.add(Family(
                    Field("update_dims", Array(I32, 6, "kIndexCopyMaxRank"), "the update's shape, leading 1s"),
                    Field("leading", I32, "the leading 1s added (start index d is indices[d - leading])"),
                ]),
+        Struct("BroadcastArgsParams",
+               "BROADCAST_ARGS of two run-time shapes (right-aligned; a 1 takes the other's "
+               "size; sizes that differ otherwise fail the invocation, as in TFLite Micro).", [
+                   Field("rank1", I32, "elements of shape 1"),
+                   Field("rank2", I32, "elements of shape 2"),
+                   Field("output_rank", I32, "max(rank1, rank2)"),
+               ]),
         Struct("FillParams", "FILL of a run-time value and ZEROS_LIKE.", [
             Field("size", I32, "output elements")]),
     ],

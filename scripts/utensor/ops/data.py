@@ -520,18 +520,30 @@ def _broadcast_args_result(op, graph) -> Optional[np.ndarray]:
     return np.array(shape, dtype=numpy_dtype(y.dtype))
 
 
-def lower_folded_only(op: Operator, graph: Graph) -> KernelCall:
-    """Reached only for what passes.fold_constants could not compute: say why."""
-    if op.op_type == "BROADCAST_ARGS" and _broadcast_args_result(op, graph) is None:
-        raise unsupported(op, graph, "shape inputs computed at run time are not supported; utensor computes "
-                          "BROADCAST_ARGS when converting, from constant (or SHAPE-derived) shapes.")
-    if op.op_type == "SHAPE":
-        _shape_result(op, graph)  # its own dtype and shape errors first
-    raise unsupported(op, graph, "its output is a graph output; utensor computes it when converting, so "
+def lower_shape(op: Operator, graph: Graph) -> KernelCall:
+    """Reached only for a SHAPE passes.fold_constants could not compute: say why."""
+    _shape_result(op, graph)  # its own dtype and shape errors first
+    raise unsupported(op, graph, "its output is a graph output; utensor computes SHAPE when converting, so "
                       "a model output that is only a shape is not supported.")
 
 
-lower_folded_only.computed_when_converting = True  # `utensor ops` says so
+def lower_broadcast_args(op: Operator, graph: Graph) -> KernelCall:
+    """Constant shapes are folded; shapes the model computes at run time get the kernel."""
+    (a, b), (y,) = io_tensors(op, graph, 2, 2)
+    if a.dtype != b.dtype or a.dtype != y.dtype or a.dtype not in ("int32", "int64"):
+        raise unsupported(op, graph, f"dtypes {describe_dtypes([a, b, y])} are not supported; supported: int32 "
+                          "or int64, the same for all.")
+    if len(a.shape) != 1 or len(b.shape) != 1:
+        raise unsupported(op, graph, f"shapes of shape {list(a.shape)} and {list(b.shape)} are not rank 1.")
+    rank = max(int(a.shape[0]), int(b.shape[0]))
+    _check_out(op, graph, y, (rank,))
+    call = kernel_call(f"broadcast_args_{SUFFIX[y.dtype]}", "BroadcastArgsParams",
+                       dict(rank1=int(a.shape[0]), rank2=int(b.shape[0]), output_rank=rank), inputs=(0, 1))
+    call.template = "ops/kernel_status.j2"
+    return call
+
+
+lower_shape.computed_when_converting = True  # `utensor ops` says so
 
 
 # ---- constant folding -----------------------------------------------------------------------------
@@ -594,5 +606,5 @@ register("EMBEDDING_LOOKUP", lower_embedding_lookup, dtypes=MOVE_DTYPES["EMBEDDI
 register("SELECT_V2", lower_select_v2, dtypes=MOVE_DTYPES["SELECT_V2"])
 register("FILL", lower_fill, dtypes=MOVE_DTYPES["FILL"])
 register("ZEROS_LIKE", lower_zeros_like, dtypes=MOVE_DTYPES["ZEROS_LIKE"])
-register("SHAPE", lower_folded_only, dtypes=("int32", "int64"))
-register("BROADCAST_ARGS", lower_folded_only, dtypes=("int32", "int64"))
+register("SHAPE", lower_shape, dtypes=("int32", "int64"))
+register("BROADCAST_ARGS", lower_broadcast_args, dtypes=("int32", "int64"))

@@ -41,6 +41,18 @@ void dynamic_update_slice(const DynamicUpdateSliceParams& p, const void* operand
 void dynamic_update_slice(const DynamicUpdateSliceParams& p, const void* operand, const void* update,
                           const int64_t* indices, void* output, int32_t element_bytes);
 
+/// BROADCAST_ARGS: Status::shape_mismatch when the shapes do not broadcast.
+Status broadcast_args(const BroadcastArgsParams& p, const int32_t* shape1, const int32_t* shape2, int32_t* output);
+Status broadcast_args(const BroadcastArgsParams& p, const int64_t* shape1, const int64_t* shape2, int64_t* output);
+inline Status broadcast_args_i32(const BroadcastArgsParams& p, const int32_t* shape1, const int32_t* shape2,
+                                 int32_t* output) {
+  return broadcast_args(p, shape1, shape2, output);
+}
+inline Status broadcast_args_i64(const BroadcastArgsParams& p, const int64_t* shape1, const int64_t* shape2,
+                                 int64_t* output) {
+  return broadcast_args(p, shape1, shape2, output);
+}
+
 /// FILL: every output element = value[0].
 void fill(const FillParams& p, const void* value, void* output, int32_t element_bytes);
 

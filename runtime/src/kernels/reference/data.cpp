@@ -150,6 +150,32 @@ void dynamic_update_slice(const DynamicUpdateSliceParams& p, const void* operand
   dynamic_update_slice_impl(p, operand, update, indices, output, element_bytes);
 }
 
+namespace {
+
+template <typename T>
+Status broadcast_args_impl(const BroadcastArgsParams& p, const T* shape1, const T* shape2, T* output) {
+  for (int32_t k = 0; k < p.output_rank; ++k) {
+    // Right-aligned: output dimension k is dimension k - (output_rank - rank) of each shape.
+    const int32_t i1 = k - (p.output_rank - p.rank1);
+    const int32_t i2 = k - (p.output_rank - p.rank2);
+    const T d1 = i1 >= 0 ? shape1[i1] : 1;
+    const T d2 = i2 >= 0 ? shape2[i2] : 1;
+    if (d1 != d2 && d1 != 1 && d2 != 1) return Status::shape_mismatch;
+    output[k] = d1 == 1 ? d2 : d1;
+  }
+  return Status::ok;
+}
+
+}  // namespace
+
+Status broadcast_args(const BroadcastArgsParams& p, const int32_t* shape1, const int32_t* shape2, int32_t* output) {
+  return broadcast_args_impl(p, shape1, shape2, output);
+}
+
+Status broadcast_args(const BroadcastArgsParams& p, const int64_t* shape1, const int64_t* shape2, int64_t* output) {
+  return broadcast_args_impl(p, shape1, shape2, output);
+}
+
 void fill(const FillParams& p, const void* value, void* output, int32_t element_bytes) {
   uint8_t* out = static_cast<uint8_t*>(output);
   const size_t eb = static_cast<size_t>(element_bytes);

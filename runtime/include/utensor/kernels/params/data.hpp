@@ -78,6 +78,14 @@ struct DynamicUpdateSliceParams {
   int32_t leading;  // the leading 1s added (start index d is indices[d - leading])
 };
 
+/// BROADCAST_ARGS of two run-time shapes (right-aligned; a 1 takes the other's size; sizes that
+/// differ otherwise fail the invocation, as in TFLite Micro).
+struct BroadcastArgsParams {
+  int32_t rank1;        // elements of shape 1
+  int32_t rank2;        // elements of shape 2
+  int32_t output_rank;  // max(rank1, rank2)
+};
+
 /// FILL of a run-time value and ZEROS_LIKE.
 struct FillParams {
   int32_t size;  // output elements
