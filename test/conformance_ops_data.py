@@ -35,7 +35,7 @@ def gather(rng, dtype):  # pylint: disable=unused-argument
                 {"shape": shape, "axis": ax, "batch_dims": batch_dims, "indices": indices.tolist()})
 
 
-@register("GATHER", dtypes=("float32",), seeds=3, label="runtime_indices")
+@register("GATHER", seeds=3, label="runtime_indices")
 def gather_runtime(rng, dtype):  # pylint: disable=unused-argument
     tf = _tf()
     shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=6)
@@ -180,7 +180,7 @@ def dynamic_update_slice(rng, dtype):  # pylint: disable=unused-argument
                 {"shape": shape, "update": update, "start": start.tolist(), "index_dtype": start.dtype.name})
 
 
-@register("DYNAMIC_UPDATE_SLICE", dtypes=("float32",), seeds=3, label="runtime_indices")
+@register("DYNAMIC_UPDATE_SLICE", seeds=3, label="runtime_indices")
 def dynamic_update_slice_runtime(rng, dtype):  # pylint: disable=unused-argument
     tf = _tf()
     from tensorflow.compiler.tf2xla.python import xla  # pylint: disable=import-outside-toplevel
