@@ -281,3 +281,16 @@ def test_broadcast_args_of_run_time_shapes_runs_a_kernel(dtype):
     # BroadcastArgs), so it is not asked here; utensor's invoke() returns shape_mismatch.
     with pytest.raises(Exception, match="invoke failed: status"):
         assert_matches_reference(b, inputs=[[np.array([1, 2, 1], n), np.array([7, 1], n)]])
+
+
+def test_integer_shape_arithmetic_on_constants_is_folded():
+    """CONCATENATION, PACK and CAST of constants (here of SHAPE's result) are computed when
+    converting; the model still matches tflite_micro."""
+    b = _tflite(lambda x: x * tf.cast(tf.reshape(tf.concat([tf.shape(x), tf.constant([3], tf.int32)], axis=0),
+                                                 [1, 3])[:, 1:3], tf.float32)[:, :1],
+                [([None, 4], tf.float32)])
+    before = _ops(read_graph(b))
+    assert "CONCATENATION" in before and "CAST" in before, before
+    after = _ops(passes.run_all(read_graph(b)))
+    assert "CONCATENATION" not in after and "SHAPE" not in after, after
+    assert_matches_reference(b, samples=2, seed=5)

@@ -181,6 +181,7 @@ def _fold_reshape(op: Operator, graph: Graph):
 
 
 def run_all(graph: Graph) -> Graph:
+    graph = drop_dead_operators(graph)  # folding validates: only what the outputs need
     graph = fold_constants(graph)
     graph = fold_reshapes(graph)
     graph = drop_dead_operators(graph)

@@ -586,6 +586,43 @@ def _fold_select(op, graph):
     return np.where(c, x, yv).astype(x.dtype)
 
 
+def _lowering_accepts(op, graph) -> None:
+    """Fold only what utensor would run: the operator's own lowering validates it as TFLite
+    Micro does (and raises what it refuses)."""
+    from . import lower  # pylint: disable=import-outside-toplevel
+
+    lower(op, graph)
+
+
+def _constant_inputs(op, graph) -> Optional[List[np.ndarray]]:
+    ts = [graph.tensor(i) for i in op.inputs if i >= 0]
+    return [t.data for t in ts] if ts and all(t.is_constant for t in ts) else None
+
+
+def _fold_stack_concat(op, graph):
+    """PACK and CONCATENATION of integer tensors (shape arithmetic): exact copies."""
+    data = _constant_inputs(op, graph)
+    y = graph.tensor(op.outputs[0])
+    if data is None or y.dtype not in ("int32", "int64"):
+        return None
+    _lowering_accepts(op, graph)
+    axis = int(op.options.get("axis", 0) or 0)
+    if op.op_type == "PACK":
+        return np.stack(data, axis=axis if axis >= 0 else axis + len(y.shape))
+    return np.concatenate(data, axis=axis if axis >= 0 else axis + len(y.shape))
+
+
+def _fold_cast(op, graph):
+    """CAST from an integer or bool tensor: numpy's conversion is C's, exact for every value
+    (a float input is left to the kernel: its out-of-range conversions are C's undefined
+    behaviour)."""
+    data = _constant_inputs(op, graph)
+    if data is None or graph.tensor(op.inputs[0]).dtype not in ("int8", "int16", "int32", "int64", "bool"):
+        return None
+    _lowering_accepts(op, graph)
+    return data[0].astype(numpy_dtype(graph.tensor(op.outputs[0]).dtype))
+
+
 # op type -> fn(op, graph): the output's value when it can be computed exactly when
 # converting (the inputs it needs are constants), else None. passes.fold_constants applies it.
 FOLDERS: Dict[str, Callable[[Operator, Graph], Optional[np.ndarray]]] = {
@@ -595,6 +632,9 @@ FOLDERS: Dict[str, Callable[[Operator, Graph], Optional[np.ndarray]]] = {
     "FILL": _fold_fill,
     "ZEROS_LIKE": _fold_zeros_like,
     "SELECT_V2": _fold_select,
+    "PACK": _fold_stack_concat,
+    "CONCATENATION": _fold_stack_concat,
+    "CAST": _fold_cast,
 }
 
 
