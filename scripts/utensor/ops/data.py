@@ -94,6 +94,18 @@ def index_copy_params(idx: np.ndarray) -> dict:
                 block=block)
 
 
+# Elements an index map or a folded result may have: far beyond any microcontroller's
+# memory, and a bound on what converting a corrupt model can allocate.
+MAX_ELEMENTS = 1 << 24
+
+
+def _bounded(op, graph, *tensors: Tensor) -> None:
+    for t in tensors:
+        if t.num_elements > MAX_ELEMENTS:
+            raise unsupported(op, graph, f"tensor '{t.name}' of shape {list(t.shape)} has more than "
+                              f"{MAX_ELEMENTS} elements.")
+
+
 def index_map(shape: Sequence[int], fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     return fn(np.arange(math.prod(shape), dtype=np.int64).reshape(tuple(shape)))
 
@@ -349,6 +361,7 @@ def lower_index_copy(op: Operator, graph: Graph) -> KernelCall:
         return lower_gather_runtime(op, graph)
     slot, fn = found
     x, y = graph.tensor(op.inputs[slot]), graph.tensor(op.outputs[0])
+    _bounded(op, graph, x, y)
     if y.num_elements == 0 or x.num_elements == 0:
         raise unsupported(op, graph, f"empty tensors (input {list(x.shape)}, output {list(y.shape)}) are not supported.")
     idx = index_map(_shape(x), fn)
@@ -560,6 +573,7 @@ def _fold_moved(op: Operator, graph: Graph) -> Optional[np.ndarray]:
     x = graph.tensor(op.inputs[slot])
     if not x.is_constant:
         return None
+    _bounded(op, graph, x, graph.tensor(op.outputs[0]))
     return np.ascontiguousarray(fn(x.data)).copy()
 
 
@@ -567,6 +581,7 @@ def _fold_fill(op, graph):
     if not all(graph.tensor(i).is_constant for i in op.inputs if i >= 0):
         return None
     value, y = _fill_check(op, graph)
+    _bounded(op, graph, y)
     return np.full(_shape(y), value.data.reshape(-1)[0], dtype=numpy_dtype(y.dtype))
 
 
@@ -575,6 +590,7 @@ def _fold_zeros_like(op, graph):
     if not x.is_constant:
         return None
     _same_dtype(op, graph, x, y)
+    _bounded(op, graph, y)
     return np.zeros(_shape(y), dtype=numpy_dtype(y.dtype))
 
 
@@ -582,6 +598,7 @@ def _fold_select(op, graph):
     if not all(graph.tensor(i).is_constant for i in op.inputs if i >= 0):
         return None
     lower_select_v2(op, graph)  # validates
+    _bounded(op, graph, graph.tensor(op.outputs[0]))
     c, x, yv = (graph.tensor(i).data for i in op.inputs)
     return np.where(c, x, yv).astype(x.dtype)
 
