@@ -294,3 +294,37 @@ def test_integer_shape_arithmetic_on_constants_is_folded():
     after = _ops(passes.run_all(read_graph(b)))
     assert "CONCATENATION" not in after and "SHAPE" not in after, after
     assert_matches_reference(b, samples=2, seed=5)
+
+
+@pytest.mark.skipif(not __import__("opcheck").have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc, qemu-system-arm")
+@pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
+def test_data_kernels_bit_exact_on_board(board, tmp_path):
+    """One int8 model through the index copy (REVERSE_V2, DEPTH_TO_SPACE, MIRROR_PAD,
+    BROADCAST_TO, constant-index GATHER), SELECT_V2 and SPACE_TO_BATCH_ND, cross-compiled and
+    run on the emulated M4 and M55 against tflite_micro."""
+    from opcheck import assert_bit_exact_on_board, quantize_int8  # pylint: disable=import-outside-toplevel
+
+    shape = (1, 4, 6, 8)
+
+    def build(x):
+        y = x[:, :, :4, :2]
+        t = tf.reverse(x, [1, 2])
+        t = tf.nn.depth_to_space(t, 2)  # (1, 8, 12, 2)
+        t = tf.pad(t, [[0, 0], [1, 2], [2, 0], [0, 0]], mode="SYMMETRIC")  # (1, 11, 14, 2)
+        t = tf.gather(t, np.array([3, 0, 9, 9, 1], np.int32), axis=2)  # (1, 11, 5, 2)
+        u = tf.space_to_batch(y, [2, 2], [[0, 0], [0, 0]])
+        s = tf.where(t > 0.0, t, tf.broadcast_to(u[1:2, 1:2, :1, :], [1, 11, 5, 2]))
+        return s
+
+    x_in = tf.keras.Input(shape=shape[1:], batch_size=1)
+    model = tf.keras.Model(x_in, tf.keras.layers.Lambda(build)(x_in))
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    quantize_int8(conv, lambda: ([np.random.RandomState(k).uniform(-2, 2, shape).astype(np.float32)]
+                                 for k in range(16)))
+    b = conv.convert()
+    kinds = set(_ops(read_graph(b)))
+    assert {"REVERSE_V2", "DEPTH_TO_SPACE", "MIRROR_PAD", "GATHER", "SELECT_V2", "SPACE_TO_BATCH_ND"} <= kinds, kinds
+    path = tmp_path / "data_int8.tflite"
+    path.write_bytes(b)
+    assert_matches_reference(b, samples=3, seed=9)  # host first: a clearer failure
+    assert_bit_exact_on_board(str(path), board, 3, 9, tmp_path / "build")
