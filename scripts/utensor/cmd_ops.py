@@ -60,6 +60,8 @@ def matrix():
         dtypes = ", ".join(ops.DTYPES.get(op_type, ()))
         if op_type in VIEW_OPS:
             impl = "view of its input (no kernel, no copy)"
+        elif getattr(ops.LOWERINGS[op_type], "computed_when_converting", False):
+            impl = "computed when converting (no kernel)"
         else:
             stem = kernel_stem(op_type) + "_s8"
             kinds = sorted(set().union(*(v for name, v in arm.items()

@@ -793,6 +793,78 @@ TABLE.add(Family(
     structs=[Struct("CopyParams", "A copy between a resource variable and a tensor.", [
         Field("bytes", I32, "bytes copied")])],
 ))
+# ---- data movement (issue 14): REVERSE_V2, GATHER, DEPTH_TO_SPACE, MIRROR_PAD, ... ----
+
+TABLE.add(Family(
+    _P + "data.hpp", "utensor/kernels/data.hpp",
+    "The data-movement operators' parameters (kernels/data.hpp).",
+    constants=[Const("kIndexCopyMaxRank", "int", 6, "Output dimensions an index copy walks."),
+               Const("kSelectMaxRank", "int", 6, "Shapes SELECT_V2 broadcasts are padded to this rank.")],
+    structs=[
+        Struct("IndexCopyParams",
+               "A copy whose source offset is a sum of one table entry per output dimension "
+               "(ops/data.py derives the tables from the operator's index map and proves the "
+               "sum reproduces it): output block k of the row-major walk over `dims` copies "
+               "`block` contiguous input elements from input + sum_d offsets[start_d + i_d].", [
+                   Field("rank", I32, "output dimensions walked, in [1, kIndexCopyMaxRank]"),
+                   Field("dims", Array(I32, 6, "kIndexCopyMaxRank"), "their sizes (unused ones 1)"),
+                   Field("offsets", Pointer("int32_t"),
+                         "the tables of dimensions 0..rank-1 one after the other (sum of dims "
+                         "entries), input offsets in elements"),
+                   Field("block", I32, "contiguous elements copied per position (>= 1)"),
+               ]),
+        Struct("GatherParams",
+               "GATHER with run-time indices, as TFLite Micro's gather.cc: for every batch b, "
+               "outer o and index k, copies `inner` elements from input[((b * outer + o) * "
+               "axis_size + indices[b * count + k]) * inner].", [
+                   Field("batches", I32, "product of the batch_dims dimensions"),
+                   Field("outer", I32, "product of the dimensions between batch_dims and axis"),
+                   Field("axis_size", I32, "the gathered dimension; indices outside [0, it) fail"),
+                   Field("inner", I32, "product of the dimensions after axis"),
+                   Field("count", I32, "indices per batch"),
+               ]),
+        Struct("SelectParams", "SELECT_V2: output = condition ? x : y, with broadcasting.", [
+            Field("size", I32, "output elements"),
+            Field("dims", Array(I32, 6, "kSelectMaxRank"), "the output shape, leading 1s"),
+            Field("condition_stride", Array(I32, 6, "kSelectMaxRank"), "condition's element stride per output dimension, 0 where broadcast"),
+            Field("x_stride", Array(I32, 6, "kSelectMaxRank"), "the same for x"),
+            Field("y_stride", Array(I32, 6, "kSelectMaxRank"), "the same for y"),
+        ]),
+        Struct("SpaceToBatchParams",
+               "SPACE_TO_BATCH_ND over NHWC (rank-3 input: width 1, block_width 1), as TFLite's "
+               "reference: output batch b reads input batch b % batches at block offset "
+               "(b / batches / block_width, b / batches % block_width); positions in the padding "
+               "are bytes of pad_byte.", [
+                   Field("batches", I32, "input batches"),
+                   Field("input_height", I32, "input rows"), Field("input_width", I32, "input columns"),
+                   Field("depth", I32, "channels"),
+                   Field("block_height", I32, ">= 1"), Field("block_width", I32, ">= 1"),
+                   Field("pad_top", I32, ">= 0"), Field("pad_left", I32, ">= 0"),
+                   Field("output_batches", I32, "batches * block_height * block_width"),
+                   Field("output_height", I32, "(input_height + paddings) / block_height"),
+                   Field("output_width", I32, "(input_width + paddings) / block_width"),
+                   Field("pad_byte", I32, "the byte padding is filled with: the output zero point (int8), 0"),
+               ]),
+        Struct("DynamicUpdateSliceParams",
+               "DYNAMIC_UPDATE_SLICE as TFLite Micro's: output = operand with update written at "
+               "the start indices, each clamped into [0, operand dim - update dim].", [
+                   Field("size", I32, "operand elements"),
+                   Field("operand_dims", Array(I32, 6, "kIndexCopyMaxRank"), "the operand's shape, leading 1s"),
+                   Field("update_dims", Array(I32, 6, "kIndexCopyMaxRank"), "the update's shape, leading 1s"),
+                   Field("leading", I32, "the leading 1s added (start index d is indices[d - leading])"),
+               ]),
+        Struct("BroadcastArgsParams",
+               "BROADCAST_ARGS of two run-time shapes (right-aligned; a 1 takes the other's "
+               "size; sizes that differ otherwise fail the invocation, as in TFLite Micro).", [
+                   Field("rank1", I32, "elements of shape 1"),
+                   Field("rank2", I32, "elements of shape 2"),
+                   Field("output_rank", I32, "max(rank1, rank2)"),
+               ]),
+        Struct("FillParams", "FILL of a run-time value and ZEROS_LIKE.", [
+            Field("size", I32, "output elements")]),
+    ],
+))
+
 
 # ---- the headers ----
 

@@ -7,8 +7,10 @@ from the source model, so messages name the operator as the user's file numbers 
 
 from typing import List, Optional, Sequence, Set, Tuple
 
+import numpy as np
+
 from .errors import UtensorError
-from .ir import Graph, Operator
+from .ir import Graph, Operator, numpy_dtype
 from .ops._spatial import DEPTHWISE_AS_CONV, FUSED_PADDING
 
 # Operators whose output is the input's bytes reinterpreted under another shape: no kernel,
@@ -239,7 +241,46 @@ def depthwise_as_conv(graph: Graph) -> Graph:
     return graph
 
 
+def fold_constants(graph: Graph) -> Graph:
+    """Operators whose output can be computed exactly when converting (all the inputs they
+    read are constants, or, like SHAPE, they read only static shapes) become constant
+    tensors: the generated code holds the result and no kernel runs. Which operators and
+    how: ops/data.py FOLDERS. Graph outputs keep their operator (a model's output is
+    written by a kernel)."""
+    from .ops.data import FOLDED_FROM, FOLDERS  # pylint: disable=import-outside-toplevel  (ops imports passes)
+
+    kept = []
+    outputs = set(graph.outputs)
+    for op in graph.operators:
+        fold = FOLDERS.get(op.op_type)
+        if op.op_type in RESHAPE_LIKE:
+            fold = _fold_reshape  # so a chain through a reshaped constant folds in one walk
+        if fold is None or len(op.outputs) != 1 or op.outputs[0] in outputs:
+            kept.append(op)
+            continue
+        value = fold(op, graph)
+        if value is None:
+            kept.append(op)
+            continue
+        dst = graph.tensor(op.outputs[0])
+        dst.data = np.ascontiguousarray(value, dtype=numpy_dtype(dst.dtype)).reshape(dst.shape)
+        setattr(dst, FOLDED_FROM, op.op_type)
+    graph.operators = kept
+    return graph
+
+
+def _fold_reshape(op: Operator, graph: Graph):
+    if not op.inputs or op.inputs[0] < 0:
+        return None
+    src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    if not src.is_constant or src.nbytes != dst.nbytes or src.dtype != dst.dtype or _same_quant(src, dst) is False:
+        return None
+    return src.data
+
+
 def run_all(graph: Graph, user_ops: Sequence[str] = ()) -> Graph:
+    graph = drop_dead_operators(graph)  # folding validates: only what the outputs need
+    graph = fold_constants(graph)
     graph = fold_reshapes(graph)
     graph = drop_dead_operators(graph)
     graph = data_movement_views(graph, user_ops)
@@ -248,7 +289,7 @@ def run_all(graph: Graph, user_ops: Sequence[str] = ()) -> Graph:
     return graph
 
 
-__all__ = ["run_all", "fold_reshapes", "drop_dead_operators", "fold_pad_into_conv",
+__all__ = ["run_all", "fold_reshapes", "fold_constants", "drop_dead_operators", "fold_pad_into_conv",
            "depthwise_as_conv", "DEPTHWISE_AS_CONV", "RESHAPE_LIKE",
            "data_movement_views", "VIEW_CANDIDATES",
            "Operator"]

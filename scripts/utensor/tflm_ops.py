@@ -28,24 +28,8 @@ HANDLED_WHEN_READING = {
 
 # TFLM builtins we refuse, and why (each one is open work unless the reason says otherwise).
 REFUSED = {
-    "BATCH_TO_SPACE_ND": "not yet implemented (issue 14)",
-    "BROADCAST_ARGS": "not yet implemented (issue 14)",
-    "BROADCAST_TO": "not yet implemented (issue 14)",
-    "DEPTH_TO_SPACE": "not yet implemented (issue 14)",
-    "DYNAMIC_UPDATE_SLICE": "not yet implemented (issue 14)",
-    "EMBEDDING_LOOKUP": "not yet implemented (issue 14)",
-    "FILL": "not yet implemented (issue 14)",
-    "GATHER": "not yet implemented (issue 14)",
-    "GATHER_ND": "not yet implemented (issue 14)",
-    "MIRROR_PAD": "not yet implemented (issue 14)",
     "REDUCE_ALL": "not yet implemented",
-    "REVERSE_V2": "not yet implemented (issue 14)",
-    "SELECT_V2": "not yet implemented (issue 14)",
-    "SHAPE": "not yet implemented (issue 14)",
-    "SPACE_TO_BATCH_ND": "not yet implemented (issue 14)",
-    "SPACE_TO_DEPTH": "not yet implemented (issue 14)",
     "WHILE": "control flow (multiple subgraphs): not yet implemented (issue 14)",
-    "ZEROS_LIKE": "not yet implemented (issue 14)",
 }
 
 # Custom operators' names in a model -> the name of TFLM's registration function.
