@@ -184,9 +184,11 @@ def run(board_id: str, elf: str, n_models: int, count: bool, timeout_s: float = 
             for k in range(n_models)]
 
 
-def project_dir(tag: str, board_id: str, group: int) -> str:
+def project_dir(tag: str, board_id: str) -> str:
+    """One project per (tag, board): every batch rewrites its src/, PlatformIO recompiles
+    only the changed models and keeps the runtime's objects."""
     cache = os.environ.get("UTENSOR_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "utensor"))
-    return os.path.join(cache, "batch", f"{tag}-{board_id}-{group}")
+    return os.path.join(cache, "batch", f"{tag}-{board_id}")
 
 
 def check(tflite: bytes, seed: int, outputs: Sequence[bytes]) -> List[str]:
@@ -226,9 +228,9 @@ def run_batch(models: Sequence[Tuple[str, bytes, int]], board_id: str, *, count:
     convs = list(conversions) if conversions is not None else [convert_bytes(n, b) for n, b, _ in models]
     results: List[ModelRun] = []
     for g, idx in enumerate(split(convs)):
-        proj = project_dir(tag, board_id, g)
+        proj = project_dir(tag, board_id)
         write_project(proj, board_id, [convs[i] for i in idx], [models[i][2] for i in idx], build_flags)
-        log(f"[batch] {board_id}: building {len(idx)} models in {proj} ...")
+        log(f"[batch] {board_id}: building batch {g} ({len(idx)} models) in {proj} ...")
         elf = build(proj, jobs=jobs)
         runs = run(board_id, elf, len(idx), count)
         for k, i in enumerate(idx):
