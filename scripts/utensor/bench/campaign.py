@@ -14,6 +14,7 @@ their fast paths; M3 (mps2_an385) the portable kernels.
 """
 
 import argparse
+import resource
 import sys
 import time
 import zlib
@@ -135,35 +136,43 @@ def models_for(family: str, seed: int, indices) -> List[tuple]:
     return out
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (compilers, QEMU): the cost on a
+    shared machine, where wall time depends on the neighbours."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
 def run(families, boards, count: int, seed: int, jobs: int = 2, log=print, indices=None) -> List[str]:
-    """Every draw of every family on every board; returns the failures, each naming its
-    draw, board and the command that reproduces it."""
+    """Every draw of every family on every board (all families in the same firmware builds);
+    returns the failures, each naming its draw, board and the command that reproduces it."""
     failures = []
+    t0 = time.time()
+    keep, convs, fams = [], [], []
     for fam in families:
-        t0 = time.time()
-        models = models_for(fam, seed, indices if indices is not None else range(count))
-        convs = []
-        keep = []
-        for m in models:
+        for m in models_for(fam, seed, indices if indices is not None else range(count)):
             try:
                 convs.append(batch.convert_bytes(m[0], m[1]))
-                keep.append(m)
             except Exception as e:  # pylint: disable=broad-except
                 failures.append(f"{fam} seed {seed} draw {m[4]} {singleop.describe(m[3])}: utensor refused "
                                 f"a model tflite_micro runs: {e}; reproduce: "
                                 f"{repro_command(fam, seed, m[4], boards[0])}")
-        log(f"[campaign] {fam}: {len(keep)} models drawn and converted in {time.time() - t0:.1f} s")
-        for board in boards:
-            t1 = time.time()
-            results = batch.run_batch([m[:3] for m in keep], board, conversions=convs,
-                                      tag="campaign", jobs=jobs, log=log)
-            bad = 0
-            for m, r in zip(keep, results):
-                for p in r.problems:
-                    bad += 1
-                    failures.append(f"{fam} seed {seed} draw {m[4]} on {board} ({singleop.describe(m[3])}): {p}; "
-                                    f"reproduce: {repro_command(fam, seed, m[4], board)}")
-            log(f"[campaign] {fam} on {board}: {len(results)} models, {bad} problems, {time.time() - t1:.1f} s")
+                continue
+            keep.append(m)
+            fams.append(fam)
+    log(f"[campaign] {len(keep)} models of {families} drawn and converted in {time.time() - t0:.1f} s")
+    for board in boards:
+        t1, c1 = time.time(), cpu_seconds()
+        results = batch.run_batch([m[:3] for m in keep], board, conversions=convs, tag="campaign",
+                                  jobs=jobs, log=log)
+        bad = 0
+        for fam, m, r in zip(fams, keep, results):
+            for p in r.problems:
+                bad += 1
+                failures.append(f"{fam} seed {seed} draw {m[4]} on {board} ({singleop.describe(m[3])}): {p}; "
+                                f"reproduce: {repro_command(fam, seed, m[4], board)}")
+        log(f"[campaign] {board}: {len(results)} models, {bad} problems, {time.time() - t1:.1f} s wall, "
+            f"{cpu_seconds() - c1:.1f} s CPU")
     return failures
 
 
@@ -184,12 +193,12 @@ def main(argv=None) -> int:
         print(f"{fam} seed {seed} draw {index}: {draw(fam, seed, index)}")
         failures = run([fam], boards, 0, seed, args.jobs, indices=[index])
     else:
-        t = time.time()
+        t, c = time.time(), cpu_seconds()
         families = args.family or list(DRAWS)
         print(f"[campaign] seed {args.seed}, {args.count} draws per family, families {families}, "
               f"boards {boards}", flush=True)
         failures = run(families, boards, args.count, args.seed, args.jobs)
-        print(f"[campaign] {time.time() - t:.0f} s wall", flush=True)
+        print(f"[campaign] {time.time() - t:.0f} s wall, {cpu_seconds() - c:.0f} s CPU", flush=True)
     for f in failures:
         print("FAIL " + f)
     print(f"[campaign] seed {args.repro[1] if args.repro else args.seed}: "
