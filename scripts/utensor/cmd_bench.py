@@ -27,6 +27,11 @@ def add_arguments(p):
     p.add_argument("--render", nargs="+", metavar="JSON",
                    help="no measuring: write the whole benchmark document (BENCHMARKS.md) to "
                         "--markdown (or print it) from earlier --json files, one per board")
+    p.add_argument("--sweep", action="store_true",
+                   help="the shape sweep instead of models: a seeded grid of single-operator models per "
+                        "kernel family on M4 and M55, ours and the portable reference, into --markdown's "
+                        "sweep section and a plot (python -m utensor.bench.sweep --help)")
+    p.add_argument("--grid", choices=("full", "reduced"), default="full", help="with --sweep: the grid")
 
 
 def _commit():
@@ -44,6 +49,13 @@ def _commit():
 def main(args) -> int:
     from .bench import report
 
+    if args.sweep:
+        from .bench import sweep
+
+        args.plot = None
+        args.board = None if args.board == "mps2_an386" and "--board" not in sys.argv else [args.board]
+        return sweep.run_cli(args, "utensor bench " + " ".join(
+            sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]))
     if args.render:
         runs = []
         for path in args.render:
@@ -53,6 +65,11 @@ def main(args) -> int:
         if not args.markdown:
             print(text)
         else:
+            from .bench import sweep
+
+            if os.path.isfile(args.markdown):  # the sweep section is written by --sweep alone
+                with open(args.markdown, encoding="utf-8") as f:
+                    text = sweep.keep_section(f.read(), text)
             with open(args.markdown, "w", encoding="utf-8") as f:
                 f.write(text)
         return 0

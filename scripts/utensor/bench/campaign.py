@@ -1,0 +1,210 @@
+"""The randomized fast-path campaign: seeded random single-operator int8 models per kernel
+family, batched into few firmware builds per board, every output bit-exact against
+tflite_micro.
+
+    python -m utensor.bench.campaign --count 1000 --seed 0            # every family, 5 boards
+    python -m utensor.bench.campaign --family conv --board mps2_an386 --count 50 --seed 7
+    python -m utensor.bench.campaign --repro conv 7 123 --board mps2_an386   # one draw alone
+
+Draw `index` of family F under campaign seed S is model seed `draw_seed(F, S, index)`:
+its shape, options, weights, quantization and input bytes all follow from it, so a
+failure prints `--repro F S INDEX --board B`, which rebuilds exactly that model alone.
+Boards: M4 (mps2_an386), M7 (mps2_an500), M33 (mps2_an505) and M55 (mps3_an547) run
+their fast paths; M3 (mps2_an385) the portable kernels.
+"""
+
+import argparse
+import resource
+import sys
+import time
+import zlib
+from typing import Dict, List
+
+import numpy as np
+
+from . import batch, singleop
+
+BOARDS = ("mps2_an386", "mps2_an500", "mps2_an505", "mps3_an547", "mps2_an385")
+DEFAULT_COUNT = 1000
+
+
+def draw_seed(family: str, seed: int, index: int) -> int:
+    return (zlib.crc32(family.encode()) * 1_000_003 + seed * 7_919_999 + index) & 0x7FFFFFFF
+
+
+def _act(rng) -> str:
+    return ["NONE", "RELU", "RELU6", "NONE", "RELU_N1_TO_1"][rng.randint(5)]
+
+
+def _window(rng, size_hi: int, k_hi: int, allow_dilation: bool = True):
+    """A spatial input, kernel, stride, dilation and padding with at least one output."""
+    while True:
+        h, w = int(rng.randint(1, size_hi + 1)), int(rng.randint(1, size_hi + 1))
+        # Widths 1-2 and 5-pixel blocks are the edge cases of row staging: over-weight them.
+        if rng.rand() < 0.2:
+            w = int(rng.choice([1, 2, 3, 5, 6, 9, 10, 11]))
+        kh, kw = int(rng.randint(1, k_hi + 1)), int(rng.randint(1, k_hi + 1))
+        sh, sw = int(rng.randint(1, 3)), int(rng.randint(1, 3))
+        if rng.rand() < 0.1:
+            sh, sw = int(rng.randint(1, 4)), int(rng.randint(1, 4))
+        dh = dw = 1
+        if allow_dilation and rng.rand() < 0.3:
+            dh, dw = int(rng.randint(1, 3)), int(rng.randint(1, 3))
+        pad = "SAME" if rng.rand() < 0.5 else "VALID"
+        if singleop.out_hw(h, kh, sh, dh, pad) >= 1 and singleop.out_hw(w, kw, sw, dw, pad) >= 1:
+            return (h, w), (kh, kw), (sh, sw), (dh, dw), pad
+
+
+def _channels(rng, hi: int) -> int:
+    """Channel counts around the multiples of 4 and 16 the fast paths block by."""
+    if rng.rand() < 0.5:
+        return int(rng.randint(1, hi + 1))
+    base = int(rng.choice([4, 8, 16, 32]))
+    return max(1, min(hi, base + int(rng.randint(-1, 2))))
+
+
+def draw_conv(rng) -> Dict:
+    (h, w), k, s, d, pad = _window(rng, 12, 7)
+    c = int(rng.choice([1, 2, 3])) if rng.rand() < 0.3 else _channels(rng, 40)
+    if rng.rand() < 0.25:
+        k = (1, 1)
+        d = (1, 1)
+    return {"op": "CONV_2D", "input": [1, h, w, c], "kernel": list(k), "stride": list(s),
+            "dilation": list(d), "padding": pad, "out_ch": _channels(rng, 40), "activation": _act(rng)}
+
+
+def draw_depthwise(rng) -> Dict:
+    (h, w), k, s, d, pad = _window(rng, 14, 7)
+    if rng.rand() < 0.5:
+        mult = int(rng.choice([1, 2, 4, 8]))
+        c = int(rng.randint(1, 5)) if mult > 1 else _channels(rng, 48)
+    else:
+        mult, c = 1, _channels(rng, 48)
+    if rng.rand() < 0.3 and all(singleop.out_hw(n, 3, st, dl, pad) >= 1 for n, st, dl in zip((h, w), s, d)):
+        k = (3, 3)
+    return {"op": "DEPTHWISE_CONV_2D", "input": [1, h, w, c], "kernel": list(k), "stride": list(s),
+            "dilation": list(d), "padding": pad, "multiplier": mult, "activation": _act(rng)}
+
+
+def draw_fc(rng) -> Dict:
+    batch_n = int(rng.randint(1, 5)) if rng.rand() < 0.4 else 1
+    depth = int(rng.randint(1, 260)) if rng.rand() < 0.7 else _channels(rng, 64)
+    return {"op": "FULLY_CONNECTED", "input": [batch_n, depth], "units": int(rng.randint(1, 48)),
+            "bias": bool(rng.rand() < 0.85), "activation": _act(rng)}
+
+
+def draw_pool(rng) -> Dict:
+    (h, w), k, s, _, pad = _window(rng, 16, 7, allow_dilation=False)
+    if rng.rand() < 0.4:
+        s = k  # the usual non-overlapping pool
+        if singleop.out_hw(h, k[0], s[0], 1, pad) < 1 or singleop.out_hw(w, k[1], s[1], 1, pad) < 1:
+            pad = "SAME"
+    op = "MAX_POOL_2D" if rng.rand() < 0.5 else "AVERAGE_POOL_2D"
+    return {"op": op, "input": [1, h, w, _channels(rng, 40)], "kernel": list(k), "stride": list(s),
+            "padding": pad, "activation": _act(rng) if rng.rand() < 0.3 else "NONE"}
+
+
+def draw_elementwise(rng) -> Dict:
+    rank = int(rng.randint(1, 5))
+    shape = [1] + [int(rng.randint(1, 12)) for _ in range(rank - 1)] if rank > 1 else [int(rng.randint(1, 600))]
+    if rng.rand() < 0.3:
+        shape[-1] = int(rng.randint(1, 300))
+    spec = {"op": "ADD" if rng.rand() < 0.5 else "MUL", "input": shape, "activation": _act(rng)}
+    if rank > 1 and rng.rand() < 0.25:  # broadcasting
+        spec["input2"] = [d if rng.rand() < 0.5 else 1 for d in shape]
+    return spec
+
+
+DRAWS = {"conv": draw_conv, "depthwise": draw_depthwise, "fc": draw_fc, "pool": draw_pool,
+         "elementwise": draw_elementwise}
+
+
+def draw(family: str, seed: int, index: int) -> Dict:
+    return DRAWS[family](np.random.RandomState(draw_seed(family, seed, index)))
+
+
+def repro_command(family: str, seed: int, index: int, board: str) -> str:
+    return f"python -m utensor.bench.campaign --repro {family} {seed} {index} --board {board}"
+
+
+def models_for(family: str, seed: int, indices) -> List[tuple]:
+    out = []
+    for i in indices:
+        spec = draw(family, seed, i)
+        s = draw_seed(family, seed, i)
+        out.append((f"{family}_{seed}_{i}", singleop.build(spec, s), s, spec, i))
+    return out
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (compilers, QEMU): the cost on a
+    shared machine, where wall time depends on the neighbours."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def run(families, boards, count: int, seed: int, jobs: int = 2, log=print, indices=None) -> List[str]:
+    """Every draw of every family on every board (all families in the same firmware builds);
+    returns the failures, each naming its draw, board and the command that reproduces it."""
+    failures = []
+    t0 = time.time()
+    keep, convs, fams = [], [], []
+    for fam in families:
+        for m in models_for(fam, seed, indices if indices is not None else range(count)):
+            try:
+                convs.append(batch.convert_bytes(m[0], m[1]))
+            except Exception as e:  # pylint: disable=broad-except
+                failures.append(f"{fam} seed {seed} draw {m[4]} {singleop.describe(m[3])}: utensor refused "
+                                f"a model tflite_micro runs: {e}; reproduce: "
+                                f"{repro_command(fam, seed, m[4], boards[0])}")
+                continue
+            keep.append(m)
+            fams.append(fam)
+    log(f"[campaign] {len(keep)} models of {families} drawn and converted in {time.time() - t0:.1f} s")
+    for board in boards:
+        t1, c1 = time.time(), cpu_seconds()
+        results = batch.run_batch([m[:3] for m in keep], board, conversions=convs, tag="campaign",
+                                  jobs=jobs, log=log)
+        bad = 0
+        for fam, m, r in zip(fams, keep, results):
+            for p in r.problems:
+                bad += 1
+                failures.append(f"{fam} seed {seed} draw {m[4]} on {board} ({singleop.describe(m[3])}): {p}; "
+                                f"reproduce: {repro_command(fam, seed, m[4], board)}")
+        log(f"[campaign] {board}: {len(results)} models, {bad} problems, {time.time() - t1:.1f} s wall, "
+            f"{cpu_seconds() - c1:.1f} s CPU")
+    return failures
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m utensor.bench.campaign", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--family", action="append", choices=sorted(DRAWS), help="default: all")
+    p.add_argument("--board", action="append", choices=BOARDS, help="default: all five")
+    p.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"draws per family (default {DEFAULT_COUNT})")
+    p.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--repro", nargs=3, metavar=("FAMILY", "SEED", "INDEX"),
+                   help="rebuild and check one draw alone (prints its spec)")
+    args = p.parse_args(argv)
+    boards = args.board or list(BOARDS)
+    if args.repro:
+        fam, seed, index = args.repro[0], int(args.repro[1]), int(args.repro[2])
+        print(f"{fam} seed {seed} draw {index}: {draw(fam, seed, index)}")
+        failures = run([fam], boards, 0, seed, args.jobs, indices=[index])
+    else:
+        t, c = time.time(), cpu_seconds()
+        families = args.family or list(DRAWS)
+        print(f"[campaign] seed {args.seed}, {args.count} draws per family, families {families}, "
+              f"boards {boards}", flush=True)
+        failures = run(families, boards, args.count, args.seed, args.jobs)
+        print(f"[campaign] {time.time() - t:.0f} s wall, {cpu_seconds() - c:.0f} s CPU", flush=True)
+    for f in failures:
+        print("FAIL " + f)
+    print(f"[campaign] seed {args.repro[1] if args.repro else args.seed}: "
+          f"{'PASS' if not failures else f'{len(failures)} failures'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
