@@ -106,6 +106,20 @@ _reduction("REDUCE_MAX", "reduce_max", 3)
 _reduction("REDUCE_MIN", "reduce_min", 3)
 
 
+@register("REDUCE_ALL", dtypes=("float32", "int8"), seeds=5)
+def reduce_all(rng, dtype):  # pylint: disable=unused-argument
+    """bool in and out: the model compares its input with a threshold first (GREATER)."""
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=7)
+    axes = _axes(rng, len(shape), 3)
+    keep = bool(rng.rand() < 0.5)
+    tf = _tf()
+    # The model output is bool; some reductions are all-true, some not (the threshold).
+    cut = float(rng.uniform(-2.5, 0.5))
+    return Case([shape], lambda x: _layers().Lambda(
+        lambda t: tf.reduce_all(t > cut, axis=axes, keepdims=keep))(x),
+        {"shape": shape, "axes": axes, "keepdims": keep, "threshold": cut}, expect_ops=["REDUCE_ALL"])
+
+
 # ---- BATCH_MATMUL --------------------------------------------------------------------------
 
 @register("BATCH_MATMUL", seeds=6)

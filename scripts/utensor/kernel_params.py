@@ -464,11 +464,14 @@ TABLE.add(Family(
 
 TABLE.add(Family(
     _P + "reduce.hpp", "utensor/kernels/reduce.hpp",
-    "SUM, REDUCE_MAX and REDUCE_MIN's parameters (kernels/reduce.hpp; int8 SUM is mean_s8).",
+    "SUM, REDUCE_MAX, REDUCE_MIN and REDUCE_ALL's parameters (kernels/reduce.hpp; int8 SUM is "
+    "mean_s8).",
     structs=[
         Struct("ReduceF32Params", "float32 SUM, REDUCE_MAX, REDUCE_MIN.", [
             Field("shape", Nested("MeanShape"), "the geometry")]),
         Struct("ReduceS8Params", "int8 REDUCE_MAX, REDUCE_MIN (same quantization in and out).", [
+            Field("shape", Nested("MeanShape"), "the geometry")]),
+        Struct("ReduceB8Params", "bool REDUCE_ALL.", [
             Field("shape", Nested("MeanShape"), "the geometry")]),
     ],
 ))

@@ -28,7 +28,6 @@ HANDLED_WHEN_READING = {
 
 # TFLM builtins we refuse, and why (each one is open work unless the reason says otherwise).
 REFUSED = {
-    "REDUCE_ALL": "not yet implemented",
     "WHILE": "control flow (multiple subgraphs): not yet implemented (issue 14)",
 }
 

@@ -1,5 +1,5 @@
 """Lowering of the reductions MEAN (int8, int16, float32), SUM, REDUCE_MAX, REDUCE_MIN (int8
-and float32), as TensorFlow Lite Micro computes them.
+and float32) and REDUCE_ALL (bool), as TensorFlow Lite Micro computes them.
 
 Kernels: runtime/include/utensor/kernels/mean.hpp, reduce.hpp. int8 follows TFLite Micro's
 QuantizedMeanOrSum, whose multiplier folds in 1/count (computed here exactly as it does at
@@ -122,6 +122,16 @@ def lower_min_max(op: Operator, graph: Graph) -> KernelCall:
     return kernel_call(name + "_f32", "ReduceF32Params", dict(shape=shape))
 
 
+def lower_all(op: Operator, graph: Graph) -> KernelCall:
+    """REDUCE_ALL: bool in and out, any axes (TFLM's ReduceGeneric with logical and)."""
+    (x, axes_t), (y,) = io_tensors(op, graph, 2, 2)
+    if x.dtype != "bool" or y.dtype != "bool":
+        raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
+                          "supported; supported: bool/bool.")
+    shape, _ = reduce_geometry(op, graph, x, y, axes_t)
+    return kernel_call("reduce_all_b8", "ReduceB8Params", dict(shape=shape))
+
+
 def _prod(values):
     n = 1
     for v in values:
@@ -133,3 +143,4 @@ register("MEAN", lower_mean, dtypes=("int8", "float32", "int16"))
 register("SUM", lower_sum)
 register("REDUCE_MAX", lower_min_max)
 register("REDUCE_MIN", lower_min_max)
+register("REDUCE_ALL", lower_all, dtypes=("bool",))

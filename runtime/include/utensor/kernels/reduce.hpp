@@ -1,7 +1,7 @@
 #ifndef UTENSOR_KERNELS_REDUCE_HPP
 #define UTENSOR_KERNELS_REDUCE_HPP
 
-// SUM, REDUCE_MAX and REDUCE_MIN over a set of axes, as TFLite Micro's ReduceGeneric, for
+// SUM, REDUCE_MAX, REDUCE_MIN and REDUCE_ALL over a set of axes, as TFLite Micro's ReduceGeneric, for
 // tensors of rank <= 5. The geometry is MEAN's (kernels/mean.hpp): the input extended to
 // rank 5 with leading 1s, reduce[d] != 0 on the reduced axes, the output in row-major order
 // (keep_dims only changes the output's shape, not its layout). The input is visited in
@@ -32,6 +32,9 @@ void reduce_max_s8(const ReduceS8Params& params, const int8_t* input, int8_t* ou
 
 /// int8 minimum of the raw values.
 void reduce_min_s8(const ReduceS8Params& params, const int8_t* input, int8_t* output);
+
+/// bool conjunction (true for an empty reduction, as TFLite's).
+void reduce_all_b8(const ReduceB8Params& params, const bool* input, bool* output);
 
 }  // namespace kernels
 }  // namespace utensor

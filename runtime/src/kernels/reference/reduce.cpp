@@ -20,6 +20,9 @@ struct Min {
   template <typename T>
   static T apply(T acc, T x) { return x < acc ? x : acc; }
 };
+struct And {
+  static bool apply(bool acc, bool x) { return acc && x; }
+};
 
 // Every output starts at `init`; the input is visited in row-major order and each element
 // folded into the output it reduces to (stride 0 along the reduced axes): TFLite's
@@ -69,6 +72,10 @@ void reduce_max_s8(const ReduceS8Params& params, const int8_t* input, int8_t* ou
 
 void reduce_min_s8(const ReduceS8Params& params, const int8_t* input, int8_t* output) {
   reduce<Min>(params.shape, input, output, static_cast<int8_t>(127));
+}
+
+void reduce_all_b8(const ReduceB8Params& params, const bool* input, bool* output) {
+  reduce<And>(params.shape, input, output, true);
 }
 
 }  // namespace kernels

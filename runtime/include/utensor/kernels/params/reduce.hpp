@@ -4,7 +4,8 @@
 #ifndef UTENSOR_KERNELS_PARAMS_REDUCE_HPP
 #define UTENSOR_KERNELS_PARAMS_REDUCE_HPP
 
-// SUM, REDUCE_MAX and REDUCE_MIN's parameters (kernels/reduce.hpp; int8 SUM is mean_s8).
+// SUM, REDUCE_MAX, REDUCE_MIN and REDUCE_ALL's parameters (kernels/reduce.hpp; int8 SUM is
+// mean_s8).
 
 #include <stdint.h>
 
@@ -20,6 +21,11 @@ struct ReduceF32Params {
 
 /// int8 REDUCE_MAX, REDUCE_MIN (same quantization in and out).
 struct ReduceS8Params {
+  MeanShape shape;  // the geometry
+};
+
+/// bool REDUCE_ALL.
+struct ReduceB8Params {
   MeanShape shape;  // the geometry
 };
 
