@@ -140,14 +140,14 @@ def test_unsupported_operator(tmp_path, unsupported_models, name, op):
     assert {"CONV_2D", "FULLY_CONNECTED", "SOFTMAX"} <= set(supported) and op not in supported
 
 
-def test_control_flow_is_refused(tmp_path, unsupported_models):
-    """A Keras LSTM left rolled up becomes a WHILE loop over other subgraphs."""
+def test_a_rolled_lstm_converts(tmp_path, unsupported_models):
+    """A Keras LSTM left rolled up becomes a WHILE loop over other subgraphs, which the
+    converter inlines (tflite/control_flow.py; test_control_flow.py compares the outputs)."""
     path = unsupported_models["lstm_loop"]
-    names = reference_ops(path)
-    assert "WHILE" in names
-    err = refused(path, tmp_path)
-    assert f"operator {names.index('WHILE')} (WHILE) runs another subgraph (control flow" in err
-    assert "utensor supports single-graph models only; remove the control flow (e.g. unroll loops)." in err
+    assert "WHILE" in reference_ops(path)
+    proc = cli("convert", str(path), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "for (;;) {  // WHILE #" in (tmp_path / "out" / "lstm_loop.cpp").read_text()
 
 
 def test_good_model_still_converts(tmp_path):

@@ -194,7 +194,7 @@ def test_lstm_float_sequence(tmp_path, case):
 
 # ---- Keras recurrent models ---------------------------------------------------------------
 # Keras 3 (TF 2.21) converts a recurrent layer either to a WHILE loop over subgraphs
-# (refused: control flow) or, with unroll=True, to plain operators; the fused LSTM needs
+# (inlined: test_control_flow.py) or, with unroll=True, to plain operators; the fused LSTM needs
 # Keras 2 (tf_keras), absent here, so the fused operator is tested with flatbuffer-built
 # models above. Unrolled, the state lives within one invoke: these models are stateless.
 

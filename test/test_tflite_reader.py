@@ -493,20 +493,21 @@ def _fp16_weights(m):
     _tensors(m)[_weights_index(m)].type = fb.TensorType.FLOAT16
 
 
-def _while_op(m):
+def _call_op(m):
+    # CALL (IF and WHILE are inlined now: tflite/control_flow.py)
     m.operatorCodes.append(fb.OperatorCodeT())
-    m.operatorCodes[-1].builtinCode = m.operatorCodes[-1].deprecatedBuiltinCode = fb.BuiltinOperator.WHILE
+    m.operatorCodes[-1].builtinCode = m.operatorCodes[-1].deprecatedBuiltinCode = fb.BuiltinOperator.CALL
     op = _ops(m)[-1]
     op.opcodeIndex = len(m.operatorCodes) - 1
-    op.builtinOptionsType = fb.BuiltinOptions.WhileOptions
-    op.builtinOptions = fb.WhileOptionsT()
+    op.builtinOptionsType = fb.BuiltinOptions.CallOptions
+    op.builtinOptions = fb.CallOptionsT()
     m.subgraphs.append(fb.SubGraphT())
 
 
 UNSUPPORTED = {
     "float16 tensor": (_fp16_weights, "has type FLOAT16, which utensor does not support"),
     "variable tensor": (lambda m: setattr(_tensors(m)[22], "isVariable", True), "variable \\(stateful\\)"),
-    "control flow": (_while_op, "operator 12 \\(WHILE\\) runs another subgraph"),
+    "control flow": (_call_op, "operator 12 \\(CALL\\) runs another subgraph"),
     "newer operator": (lambda m: setattr(m.operatorCodes[0], "builtinCode", 4000), "builtin operator 4000, newer"),
 }
 

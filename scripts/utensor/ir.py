@@ -106,6 +106,9 @@ class Operator:
     # Inside an inlined IF branch (tflite/control_flow.py): (bool condition tensor, the value
     # it must have for this operator to run); None: always runs.
     branch: Optional[Tuple[int, bool]] = None
+    # Inside an inlined WHILE loop (tflite/control_flow.py): the WHILE operator's index; the
+    # operators carrying it form one loop body, in order. None: not in a loop.
+    loop: Optional[int] = None
 
 
 @dataclass

@@ -310,6 +310,10 @@ TABLE.add(Family(
         ]),
         Struct("ElementwiseF32Params", "float32 ADD, SUB, MUL and DIV.", [
             Field("shape", Nested("BroadcastShape"), "the geometry"), _F_MIN, _F_MAX]),
+        Struct("ElementwiseI32Params", "int32 ADD, SUB and MUL (loop counters, indices).", [
+            Field("shape", Nested("BroadcastShape"), "the geometry"),
+            Field("activation_min", I32, "the fused activation's lower bound (INT32_MIN: none)"),
+            Field("activation_max", I32, "the fused activation's upper bound (INT32_MAX: none)")]),
         Struct("BroadcastParams", "Binary operators with no parameter but their geometry "
                "(MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, float32 comparisons, "
                "LOGICAL_AND, LOGICAL_OR).", [

@@ -53,7 +53,9 @@ def data_movement_views(graph: Graph, user_ops: Sequence[str] = ()) -> Graph:
     kept = []
     for op in graph.operators:
         pieces = None
-        if op.op_type in VIEW_CANDIDATES and op.op_type not in user_ops:
+        # (not inside a loop: a view of a loop variable would change under the next
+        # iteration's copy)
+        if op.op_type in VIEW_CANDIDATES and op.op_type not in user_ops and op.loop is None:
             try:
                 pieces = _contiguous_pieces(op, graph, ops.lower(op, graph))
             except UtensorError:
@@ -122,7 +124,9 @@ def drop_dead_operators(graph: Graph) -> Graph:
     kept = []
     for op in reversed(graph.operators):
         # Writes to state another invoke may read are kept whatever this invoke's outputs.
-        if op.op_type in STATE_WRITERS or any(t in needed or _alias_root(graph, t) in needed for t in op.outputs):
+        # So is a loop's control (its entry, test and next-iteration copy: tflite/control_flow.py).
+        if (op.op_type in STATE_WRITERS or op.op_type == "WHILE"
+                or any(t in needed or _alias_root(graph, t) in needed for t in op.outputs)):
             kept.append(op)
             needed.update(t for t in op.inputs if t >= 0)
             needed.update(_alias_root(graph, t) for t in op.inputs if t >= 0)

@@ -609,6 +609,21 @@ def _tensor_buffers(graph: Graph, n_ops: int) -> Dict[int, Buffer]:
             b = buffer_for(t)
             b.last = n_ops
             b.first = min(b.first, n_ops)
+    # A loop (an inlined WHILE: the operators sharing `loop`) runs its steps again: what
+    # it reads that was written before it (its variables, anything from outside) must
+    # stay live to its last step, or a later step of one iteration could overwrite what an
+    # earlier step of the next one reads.
+    spans: Dict[int, List[int]] = {}
+    for step, op in enumerate(graph.operators):
+        if op.loop is not None:
+            spans.setdefault(op.loop, [step, step])[1] = step
+    for first, last in spans.values():
+        for step in range(first, last + 1):
+            for t in graph.operators[step].inputs:
+                if t >= 0 and not graph.tensor(t).is_constant:
+                    b = buffer_for(t)
+                    if b.first < first:
+                        b.last = max(b.last, last)
     if graph.keep_inputs:  # --keep-inputs: live to the end, so nothing is placed over them
         for t in graph.inputs:
             if not graph.tensor(t).is_constant:

@@ -28,7 +28,6 @@ HANDLED_WHEN_READING = {
 
 # TFLM builtins we refuse, and why (each one is open work unless the reason says otherwise).
 REFUSED = {
-    "WHILE": "control flow (multiple subgraphs): not yet implemented (issue 14)",
 }
 
 # Custom operators' names in a model -> the name of TFLM's registration function.

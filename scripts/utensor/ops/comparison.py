@@ -1,7 +1,7 @@
 """Lowering of EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS and LESS_EQUAL (bool output),
 with TFLite's broadcasting.
 
-float32 compares the values. int8 compares them as TFLite Micro's comparisons.cc does:
+float32 and int32 compare the values. int8 compares them as TFLite Micro's comparisons.cc does:
 each input (x - zero point) << 8, times a multiplier from its own scale
 (QuantizeMultiplierSmallerThanOneExp), then compared; the converter tabulates that per
 input byte, so the kernel compares two table entries.
@@ -30,12 +30,13 @@ def rescaled_table(scale: float, zero_point: int) -> list:
 def _lower(op: Operator, graph: Graph) -> KernelCall:
     (a, b), (y,) = io_tensors(op, graph, 2, 2)
     kind = KINDS[op.op_type]
-    if y.dtype != "bool" or a.dtype != b.dtype or a.dtype not in ("int8", "float32"):
+    if y.dtype != "bool" or a.dtype != b.dtype or a.dtype not in ("int8", "float32", "int32"):
         raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} are "
-                          "not supported; supported: int8 or float32 inputs and a bool output.")
+                          "not supported; supported: int8, int32 or float32 inputs and a bool output.")
     shape = broadcast_shape(op, graph, a, b, y)
-    if a.dtype == "float32":
-        return kernel_call(f"{kind}_f32", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
+    if a.dtype in ("float32", "int32"):
+        suffix = "f32" if a.dtype == "float32" else "i32"
+        return kernel_call(f"{kind}_{suffix}", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
     tables = [kernel_params.ConstArray("int32_t", rescaled_table(*per_tensor(op, graph, t, role)),
                                        f"{role} rescaled as TFLite compares it, indexed by the byte as uint8_t.")
               for t, role in ((a, "input 1"), (b, "input 2"))]
@@ -44,4 +45,4 @@ def _lower(op: Operator, graph: Graph) -> KernelCall:
 
 
 for _op_type in KINDS:
-    register(_op_type, _lower)
+    register(_op_type, _lower, dtypes=("int8", "float32", "int32"))

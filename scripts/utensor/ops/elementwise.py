@@ -141,13 +141,22 @@ def _mul_int8(op, graph, a, b, y, dtype: str = "int8") -> dict:
                 output_shift=shift, activation_min=lo, activation_max=hi)
 
 
+# CalculateActivationRange for int32 outputs.
+INT32_ACTIVATION_RANGE = {"NONE": (-2 ** 31, 2 ** 31 - 1), "RELU": (0, 2 ** 31 - 1), "RELU6": (0, 6),
+                          "RELU_N1_TO_1": (-1, 1)}
+
+
 def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
     (a, b), (y,) = io_tensors(op, graph, 2, 2)
     dtypes = (a.dtype, b.dtype, y.dtype)
-    if dtypes not in (("int8",) * 3, ("float32",) * 3, ("int16",) * 3):
+    if dtypes not in (("int8",) * 3, ("float32",) * 3, ("int16",) * 3, ("int32",) * 3):
         raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} "
-                          "are not supported; supported: int8, int16 (16x8) or float32 throughout.")
+                          "are not supported; supported: int8, int16 (16x8), int32 or float32 throughout.")
     fields = dict(shape=broadcast_shape(op, graph, a, b, y))
+    if y.dtype == "int32":
+        lo, hi = INT32_ACTIVATION_RANGE[activation(op, graph)]
+        fields.update(activation_min=lo, activation_max=hi)
+        return kernel_call(f"{kind}_i32", "ElementwiseI32Params", fields, inputs=(0, 1))
     if y.dtype in ("int8", "int16") and kind == "mul":
         struct = "MulS8Params"
         fields.update(_mul_int8(op, graph, a, b, y, y.dtype))
@@ -182,6 +191,6 @@ def lower_mul(op: Operator, graph: Graph) -> KernelCall:
     return _lower(op, graph, "mul")
 
 
-register("ADD", lower_add, dtypes=("int8", "float32", "int16"))
-register("SUB", lower_sub, dtypes=("int8", "float32", "int16"))
-register("MUL", lower_mul, dtypes=("int8", "float32", "int16"))
+register("ADD", lower_add, dtypes=("int8", "float32", "int16", "int32"))
+register("SUB", lower_sub, dtypes=("int8", "float32", "int16", "int32"))
+register("MUL", lower_mul, dtypes=("int8", "float32", "int16", "int32"))

@@ -94,3 +94,94 @@ def inline_ifs(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]) -
         result.append(ir.Operator(index=op.index, op_type="IF", inputs=[op.inputs[0]] + branch_outs[0] + branch_outs[1],
                                   outputs=list(op.outputs), options={}, version=op.version))
     return result
+
+
+def inline_whiles(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]) -> List[ir.Operator]:
+    """`operators` with every WHILE replaced by its loop: an entry copy of the initial values
+    into the loop variables (the WHILE's outputs), then, marked as one loop
+    (`Operator.loop`), the condition subgraph's operators, a test that leaves the loop when
+    the condition is false, the body's operators, and a copy of the body's results into the
+    loop variables. The memory plan keeps everything the loop reads from outside it, and the
+    loop variables, live across the whole loop (planner.py)."""
+    if not any(op.op_type == "WHILE" for op in operators):
+        return operators
+    from .reader import SUBGRAPH_INPUTS, SUBGRAPH_OPERATORS, SUBGRAPH_OUTPUTS, SUBGRAPH_TENSORS  # pylint: disable=import-outside-toplevel
+
+    next_index = max((op.index for op in operators), default=-1) + 1
+    result = []
+    for op in operators:
+        if op.op_type != "WHILE" or "role" in op.options:
+            result.append(op)
+            continue
+        where = f"operator {op.index} (WHILE)"
+        if len(op.inputs) != len(op.outputs) or any(i < 0 for i in op.inputs):
+            raise reader.bad(f"{where} has {len(op.inputs)} inputs and {len(op.outputs)} outputs; they must pair up")
+        loop_vars = list(op.outputs)
+        for k, (x, y) in enumerate(zip(op.inputs, op.outputs)):
+            a, b = tensors[x], tensors[y]
+            if a.dtype != b.dtype or tuple(a.shape) != tuple(b.shape):
+                raise reader.unsupported(
+                    f"{where}: loop variable {k} enters as {a.dtype}{list(a.shape)} and leaves as "
+                    f"{b.dtype}{list(b.shape)}", "WHILE loops whose variables change shape are not supported.")
+        result.append(ir.Operator(index=op.index, op_type="WHILE", inputs=list(op.inputs), outputs=loop_vars,
+                                  options={"role": "enter"}, version=op.version))
+        parts = {}
+        for role, key in (("cond", "cond_subgraph_index"), ("body", "body_subgraph_index")):
+            index = int(op.options.get(key, -1))
+            if not 0 < index < len(reader.subgraphs):
+                raise reader.bad(f"{where} runs subgraph {index}, but the model has {len(reader.subgraphs)}")
+            sg = reader.subgraphs[index]
+            tables = sg.tables(SUBGRAPH_TENSORS, "tensors")
+            n = len(tables)
+            s_inputs = reader.indices(sg.ints(SUBGRAPH_INPUTS, "i32", "inputs") or [], n, f"subgraph {index}'s inputs")
+            s_outputs = reader.indices(sg.ints(SUBGRAPH_OUTPUTS, "i32", "outputs") or [], n, f"subgraph {index}'s outputs")
+            s_tensors = [reader.read_tensor(i, t) for i, t in enumerate(tables)]
+            s_ops = [reader.read_operator(i, t, n) for i, t in enumerate(sg.tables(SUBGRAPH_OPERATORS, "operators"))]
+            want = 1 if role == "cond" else len(loop_vars)
+            if len(s_inputs) != len(loop_vars) or len(s_outputs) != want:
+                raise reader.bad(f"{where}: its {role} subgraph {index} has {len(s_inputs)} inputs and "
+                                 f"{len(s_outputs)} outputs; expected {len(loop_vars)} and {want}")
+            for s_op in s_ops:
+                if s_op.op_type in _NESTED:
+                    raise reader.unsupported(f"{where}: its {role} (subgraph {index}) contains {s_op.op_type}",
+                                             "utensor inlines WHILE loops without nested control flow or resource variables.")
+            if any(t.is_variable for t in s_tensors):
+                raise reader.unsupported(f"{where}: its {role} (subgraph {index}) has variable tensors",
+                                         "stateful operators inside a WHILE loop are not supported.")
+            mapping = {}
+            for k, s in enumerate(s_inputs):
+                inner, outer = s_tensors[s], tensors[loop_vars[k]]
+                if inner.dtype != outer.dtype or tuple(inner.shape) != tuple(outer.shape):
+                    raise reader.unsupported(
+                        f"{where}: loop variable {k} is {outer.dtype}{list(outer.shape)} but its {role} takes "
+                        f"{inner.dtype}{list(inner.shape)}", "WHILE loops with dynamic shapes are not supported.")
+                mapping[s] = loop_vars[k]
+            for j, t in enumerate(s_tensors):
+                if j not in mapping:
+                    t.index = len(tensors)
+                    t.name = f"while{op.index}_{role}/{t.name}"
+                    tensors.append(t)
+                    mapping[j] = t.index
+            for s_op in s_ops:
+                s_op.inputs = [mapping[i] if i >= 0 else i for i in s_op.inputs]
+                s_op.outputs = [mapping[i] for i in s_op.outputs]
+                s_op.index = next_index
+                s_op.loop = op.index
+                next_index += 1
+            parts[role] = (s_ops, [mapping[o] for o in s_outputs])
+        cond_ops, (cond_t,) = parts["cond"]
+        if tensors[cond_t].dtype != "bool":
+            raise reader.unsupported(f"{where}: its condition is {tensors[cond_t].dtype}",
+                                     "TFLite Micro's WHILE takes a bool condition.")
+        body_ops, body_outs = parts["body"]
+        for k, (o, y) in enumerate(zip(body_outs, loop_vars)):
+            if o in loop_vars and o != y:
+                raise reader.unsupported(f"{where}: its body returns loop variable {loop_vars.index(o)} as variable {k}",
+                                         "WHILE bodies that permute their variables are not supported.")
+        result += cond_ops
+        result.append(ir.Operator(index=op.index, op_type="WHILE", inputs=[cond_t], outputs=[],
+                                  options={"role": "test"}, version=op.version, loop=op.index))
+        result += body_ops
+        result.append(ir.Operator(index=op.index, op_type="WHILE", inputs=list(body_outs), outputs=list(loop_vars),
+                                  options={"role": "next"}, version=op.version, loop=op.index))
+    return result

@@ -2,9 +2,10 @@
 
 Only subgraph 0 is read, plus the init subgraphs its CALL_ONCE operators run (resource
 variables' initial values, tflite/resources.py) and the branches of its IF operators
-(inlined as guarded operators, tflite/control_flow.py). Other subgraphs are ignored unless
-an operator of subgraph 0 runs them (CALL, WHILE, StableHLO regions): that control flow
-utensor does not support (`UnsupportedError`). Converters add unreferenced subgraphs for
+(inlined as guarded operators, tflite/control_flow.py) and the condition and body of its
+WHILE operators (inlined as one loop). Other subgraphs are ignored unless an operator of
+subgraph 0 runs them (CALL, StableHLO regions): that control flow utensor does not support
+(`UnsupportedError`). Converters add unreferenced subgraphs for
 signatures and initializers; they do not change what subgraph 0 computes.
 
 Everything the file claims is checked before use (offsets, indices, sizes, quantization
@@ -208,10 +209,10 @@ class _Reader:
             from .resources import resolve  # pylint: disable=import-outside-toplevel
 
             operators = resolve(self, tensors, operators)
-        if any(op.op_type == "IF" for op in operators):
-            from .control_flow import inline_ifs  # pylint: disable=import-outside-toplevel
+        if any(op.op_type in ("IF", "WHILE") for op in operators):
+            from .control_flow import inline_ifs, inline_whiles  # pylint: disable=import-outside-toplevel
 
-            operators = inline_ifs(self, tensors, operators)
+            operators = inline_whiles(self, tensors, inline_ifs(self, tensors, operators))
         for op in operators:
             self.check_no_subgraph_call(op, n_subgraphs)
         self.check_variables(tensors, operators, inputs, outputs)
@@ -377,6 +378,8 @@ class _Reader:
             return  # resolved by resources.py into the initial values it assigns
         if op.op_type == "IF" and not op.options:
             return  # inlined by control_flow.py: now the copy of the taken branch's outputs
+        if op.op_type == "WHILE" and "role" in op.options:
+            return  # inlined by control_flow.py: the loop's entry, test or next-iteration copy
         calls = op.op_type in CONTROL_FLOW or any(
             k.endswith(("subgraph_index", "subgraph_indices")) or k in ("subgraph", "called_computations")
             for k in op.options)
@@ -412,7 +415,8 @@ class _Reader:
         graph_inputs = set(inputs)
         for op in operators:
             for o in op.outputs:
-                if o in producer:
+                if o in producer and not (op.op_type == "WHILE" and op.options.get("role") == "next"):
+                    # (a loop variable is written on entry and again after each iteration)
                     raise self.bad(f"tensor {o} is written by operators {producer[o]} and {op.index}")
                 if tensors[o].is_constant:
                     raise self.bad(f"operator {op.index} ({op.op_type}) writes the constant tensor {o}")

@@ -49,6 +49,11 @@ void mul_s16(const MulS8Params& params, const int16_t* input1, const int16_t* in
 /// float32 ADD, clamped to the activation range.
 void add_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
 
+/// int32 ADD, SUB, MUL: wrapping two's-complement arithmetic, then the activation clamp.
+void add_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output);
+void sub_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output);
+void mul_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output);
+
 /// float32 SUB, clamped to the activation range.
 void sub_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
 
@@ -81,11 +86,13 @@ void floor_div_f32(const BroadcastParams& params, const float* input1, const flo
   X(less, <)                       \
   X(less_equal, <=)
 
-/// <name>_s8: the rescaled int8 inputs compared; <name>_f32: the float32 inputs compared.
+/// <name>_s8: the rescaled int8 inputs compared; <name>_f32 / _i32: the values compared.
 #define UTENSOR_COMPARISON_DECLARE(name, op)                                                   \
   void name##_s8(const CompareS8Params& params, const int8_t* input1, const int8_t* input2,   \
                  bool* output);                                                                \
   void name##_f32(const BroadcastParams& params, const float* input1, const float* input2,    \
+                  bool* output);                                                               \
+  void name##_i32(const BroadcastParams& params, const int32_t* input1, const int32_t* input2, \
                   bool* output);
 UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DECLARE)
 #undef UTENSOR_COMPARISON_DECLARE

@@ -176,6 +176,32 @@ void mul_s16(const MulS8Params& params, const int16_t* input1, const int16_t* in
   for_each_broadcast(params.shape, input1, input2, output, f);
 }
 
+namespace {
+// Through uint32_t: signed overflow would be undefined; TFLite's int32 kernels wrap in practice.
+int32_t clamp_i32(uint32_t v, const ElementwiseI32Params& p) {
+  const int32_t x = static_cast<int32_t>(v);
+  return x < p.activation_min ? p.activation_min : (x > p.activation_max ? p.activation_max : x);
+}
+}  // namespace
+
+void add_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [&params](int32_t a, int32_t b) {
+    return clamp_i32(static_cast<uint32_t>(a) + static_cast<uint32_t>(b), params);
+  });
+}
+
+void sub_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [&params](int32_t a, int32_t b) {
+    return clamp_i32(static_cast<uint32_t>(a) - static_cast<uint32_t>(b), params);
+  });
+}
+
+void mul_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [&params](int32_t a, int32_t b) {
+    return clamp_i32(static_cast<uint32_t>(a) * static_cast<uint32_t>(b), params);
+  });
+}
+
 void add_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output) {
   const AddF32 f = {params};
   for_each_broadcast(params.shape, input1, input2, output, f);
@@ -238,6 +264,10 @@ void floor_div_f32(const BroadcastParams& params, const float* input1, const flo
   void name##_f32(const BroadcastParams& params, const float* input1, const float* input2,     \
                   bool* output) {                                                               \
     for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) { return a op b; }); \
+  }                                                                                             \
+  void name##_i32(const BroadcastParams& params, const int32_t* input1, const int32_t* input2,  \
+                  bool* output) {                                                               \
+    for_each_broadcast(params.shape, input1, input2, output, [](int32_t a, int32_t b) { return a op b; }); \
   }
 UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DEFINE)
 #undef UTENSOR_COMPARISON_DEFINE

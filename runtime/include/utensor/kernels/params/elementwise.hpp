@@ -72,6 +72,13 @@ struct ElementwiseF32Params {
   float activation_max;  // the fused activation's upper bound (HUGE_VALF: none)
 };
 
+/// int32 ADD, SUB and MUL (loop counters, indices).
+struct ElementwiseI32Params {
+  BroadcastShape shape;    // the geometry
+  int32_t activation_min;  // the fused activation's lower bound (INT32_MIN: none)
+  int32_t activation_max;  // the fused activation's upper bound (INT32_MAX: none)
+};
+
 /// Binary operators with no parameter but their geometry (MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
 /// FLOOR_DIV, FLOOR_MOD, float32 comparisons, LOGICAL_AND, LOGICAL_OR).
 struct BroadcastParams {
