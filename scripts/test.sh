@@ -17,5 +17,5 @@ bash "$REPO/test/cpp/run_host_tests.sh"
 echo "== Python and on-board tests"
 # Two workers (pytest-xdist), one test file each at a time (module fixtures build once);
 # test/conftest.py gives each worker its own PlatformIO core and build cache.
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${UTENSOR_TEST_JOBS:-2}" \
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${UTENSOR_TEST_JOBS:-2}" --durations=20 \
     --dist loadfile "$@" test
