@@ -192,15 +192,12 @@ def test_fast_nms_with_several_classes_per_box(tmp_path):
     interp.allocate_tensors()
     interp.set_tensor(interp.get_input_details()[0]["index"], sample)
     interp.invoke()
-    r = [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
-    r = sorted(r, key=lambda t: -t.size)  # boxes (24), classes / scores (6), count (1)
-    a_by_size = sorted(a, key=lambda t: -t.size)
-    assert int(r[-1].reshape(-1)[0]) == 3 == int(a[3].reshape(-1)[0])
-    problems = compare(a[0], r[0], "boxes")
-    # classes and scores: same size, told apart by their values (classes are small integers)
-    r_cls, r_sc = (r[1], r[2]) if np.all(r[1] == np.round(r[1])) else (r[2], r[1])
-    problems += compare(a[1], r_cls, "classes") + compare(a[2], r_sc, "scores")
-    assert a_by_size[0].size == 24 and not problems, "\n".join(problems)
+    r = {d["name"]: interp.get_tensor(d["index"]) for d in interp.get_output_details()}
+    assert int(r["num_detections"].reshape(-1)[0]) == 3 == int(a[3].reshape(-1)[0])
+    assert a[0].size == 24  # 3 detections x 2 classes x 4 coordinates
+    problems = (compare(a[0], r["detection_boxes"], "boxes") + compare(a[1], r["detection_classes"], "classes")
+                + compare(a[2], r["detection_scores"], "scores"))
+    assert not problems, "\n".join(problems)
 
 
 def test_refusals_name_the_option(tmp_path):
