@@ -32,8 +32,8 @@ def lower_while(op: Operator, graph: Graph) -> KernelCall:
     loop_roots = {graph.storage(y)[0] for y in op.outputs}
     copies = []
     for k, (x, y) in enumerate(zip(op.inputs, op.outputs)):
-        if x == y:
-            continue  # the body passes the variable through unchanged
+        if x == y or graph.storage(x) == graph.storage(y):
+            continue  # the body passes the variable through unchanged (or reshaped: same bytes)
         if role == "next" and graph.storage(x)[0] in loop_roots:
             raise unsupported(op, graph, f"the loop body's result {k} is a view of a loop variable; "
                               "copying it in place is not supported.")
