@@ -336,7 +336,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
             RenderedOp(
                 index=op.index,
                 op_type=op.op_type,
-                summary=f"op{step}: operator #{op.index} of the model, {op.op_type} -> {shapes}",
+                summary=(f"op{step}: {op.op_type} -> {shapes} ({op.origin})" if op.origin else
+                         f"op{step}: operator #{op.index} of the model, {op.op_type} -> {shapes}"),
                 decl=decl,
                 call=_in_branch(graph, op, view, _render_call(env, module, ctx, streamed)),
                 guard_paint=guard_paint[step] if guarded else (),

@@ -109,6 +109,9 @@ class Operator:
     # Inside an inlined WHILE loop (tflite/control_flow.py): the WHILE operator's index; the
     # operators carrying it form one loop body, in order. None: not in a loop.
     loop: Optional[int] = None
+    # Where an inlined operator comes from, for messages: e.g. "operator 1 of subgraph 2,
+    # the then branch of IF operator 7" ("" for subgraph 0's own operators).
+    origin: str = ""
 
 
 @dataclass

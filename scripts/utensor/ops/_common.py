@@ -10,7 +10,8 @@ from ..quantization import ACTIVATIONS
 
 
 def where(op: Operator, graph: Graph) -> str:
-    return f"{graph.source_path or graph.name}: operator #{op.index} {op.op_type}"
+    origin = f" ({op.origin})" if op.origin else ""  # inlined from an IF / WHILE subgraph
+    return f"{graph.source_path or graph.name}: operator #{op.index} {op.op_type}{origin}"
 
 
 def unsupported(op: Operator, graph: Graph, what: str) -> UnsupportedError:

@@ -79,6 +79,8 @@ def inline_ifs(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]) -
             for b_op in b_ops:
                 b_op.inputs = [mapping[i] if i >= 0 else i for i in b_op.inputs]
                 b_op.outputs = [mapping[i] for i in b_op.outputs]
+                b_op.origin = (f"operator {b_op.index} of subgraph {index}, the "
+                               f"{'then' if value else 'else'} branch of IF operator {op.index}")
                 b_op.index = next_index
                 b_op.branch = (op.inputs[0], value)
                 next_index += 1
@@ -165,6 +167,7 @@ def inline_whiles(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]
             for s_op in s_ops:
                 s_op.inputs = [mapping[i] if i >= 0 else i for i in s_op.inputs]
                 s_op.outputs = [mapping[i] for i in s_op.outputs]
+                s_op.origin = f"operator {s_op.index} of subgraph {index}, the {role} of WHILE operator {op.index}"
                 s_op.index = next_index
                 s_op.loop = op.index
                 next_index += 1
