@@ -19,12 +19,56 @@ from .. import ir
 _NESTED = {"CALL", "IF", "WHILE", "CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"}
 
 
-def inline_ifs(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]) -> List[ir.Operator]:
-    """`operators` with every IF replaced by its guarded branches and its output copy."""
-    if not any(op.op_type == "IF" for op in operators):
-        return operators
+def _inline_subgraph(reader, tensors: List[ir.Tensor], index: int, where: str, owner: str, part: str,
+                     prefix: str, outer_inputs: List[int], first_index: int):
+    """Subgraph `index` (the `part` of `owner`) brought into subgraph 0: its inputs become
+    `outer_inputs` (same dtypes and shapes), its other tensors are appended to `tensors`
+    (names prefixed), its operators renumbered from `first_index`, each recording its
+    origin. Returns (operators, its outputs as subgraph-0 tensors)."""
     from .reader import SUBGRAPH_INPUTS, SUBGRAPH_OPERATORS, SUBGRAPH_OUTPUTS, SUBGRAPH_TENSORS  # pylint: disable=import-outside-toplevel
 
+    if not 0 < index < len(reader.subgraphs):
+        raise reader.bad(f"{where} runs subgraph {index}, but the model has {len(reader.subgraphs)}")
+    sg = reader.subgraphs[index]
+    tables = sg.tables(SUBGRAPH_TENSORS, "tensors")
+    n = len(tables)
+    inputs = reader.indices(sg.ints(SUBGRAPH_INPUTS, "i32", "inputs") or [], n, f"subgraph {index}'s inputs")
+    outputs = reader.indices(sg.ints(SUBGRAPH_OUTPUTS, "i32", "outputs") or [], n, f"subgraph {index}'s outputs")
+    inner = [reader.read_tensor(i, t) for i, t in enumerate(tables)]
+    ops = [reader.read_operator(i, t, n) for i, t in enumerate(sg.tables(SUBGRAPH_OPERATORS, "operators"))]
+    for op in ops:
+        if op.op_type in _NESTED:
+            raise reader.unsupported(f"{where}: its {part} (subgraph {index}) contains {op.op_type}",
+                                     "utensor inlines IF and WHILE without nested control flow or resource variables.")
+    if any(t.is_variable for t in inner):
+        raise reader.unsupported(f"{where}: its {part} (subgraph {index}) has variable tensors",
+                                 "stateful operators inside IF and WHILE are not supported.")
+    if len(inputs) != len(outer_inputs):
+        raise reader.bad(f"{where}: its {part} (subgraph {index}) has {len(inputs)} inputs for {len(outer_inputs)}")
+    mapping = {}
+    for k, (i, o) in enumerate(zip(inputs, outer_inputs)):
+        a, b = tensors[o], inner[i]
+        if a.dtype != b.dtype or tuple(a.shape) != tuple(b.shape):
+            raise reader.unsupported(
+                f"{where}: input {k} is {a.dtype}{list(a.shape)} but its {part} (subgraph {index}) takes "
+                f"{b.dtype}{list(b.shape)}", "IF and WHILE with dynamic shapes are not supported.")
+        mapping[i] = o
+    for j, t in enumerate(inner):
+        if j not in mapping:
+            t.index = len(tensors)
+            t.name = f"{prefix}/{t.name}"
+            tensors.append(t)
+            mapping[j] = t.index
+    for k, op in enumerate(ops):
+        op.inputs = [mapping[i] if i >= 0 else i for i in op.inputs]
+        op.outputs = [mapping[i] for i in op.outputs]
+        op.origin = f"operator {op.index} of subgraph {index}, the {part} of {owner}"
+        op.index = first_index + k
+    return ops, [mapping[o] for o in outputs]
+
+
+def inline_ifs(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]) -> List[ir.Operator]:
+    """`operators` with every IF replaced by its guarded branches and its output copy."""
     next_index = max((op.index for op in operators), default=-1) + 1
     result = []
     for op in operators:
@@ -41,57 +85,21 @@ def inline_ifs(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]) -
         branch_outs = []
         for value, key in ((True, "then_subgraph_index"), (False, "else_subgraph_index")):
             index = int(op.options.get(key, -1))
-            if not 0 < index < len(reader.subgraphs):
-                raise reader.bad(f"{where} runs subgraph {index}, but the model has {len(reader.subgraphs)}")
-            sg = reader.subgraphs[index]
-            tables = sg.tables(SUBGRAPH_TENSORS, "tensors")
-            n = len(tables)
-            b_inputs = reader.indices(sg.ints(SUBGRAPH_INPUTS, "i32", "inputs") or [], n, f"subgraph {index}'s inputs")
-            b_outputs = reader.indices(sg.ints(SUBGRAPH_OUTPUTS, "i32", "outputs") or [], n, f"subgraph {index}'s outputs")
-            b_tensors = [reader.read_tensor(i, t) for i, t in enumerate(tables)]
-            b_ops = [reader.read_operator(i, t, n) for i, t in enumerate(sg.tables(SUBGRAPH_OPERATORS, "operators"))]
-            if len(b_inputs) != len(op.inputs) - 1 or len(b_outputs) != len(op.outputs):
-                raise reader.bad(f"{where}: subgraph {index} has {len(b_inputs)} inputs and "
-                                 f"{len(b_outputs)} outputs for the IF's {len(op.inputs) - 1} and {len(op.outputs)}")
-            for b_op in b_ops:
-                if b_op.op_type in _NESTED:
-                    raise reader.unsupported(f"{where}: its branch (subgraph {index}) contains {b_op.op_type}",
-                                             "utensor inlines IF branches without nested control flow or resource variables.")
-            if any(t.is_variable for t in b_tensors):
-                raise reader.unsupported(f"{where}: its branch (subgraph {index}) has variable tensors",
-                                         "stateful operators inside an IF branch are not supported.")
-            mapping = {}
-            for k, b in enumerate(b_inputs):
-                outer = tensors[op.inputs[k + 1]]
-                inner = b_tensors[b]
-                if outer.dtype != inner.dtype or tuple(outer.shape) != tuple(inner.shape):
-                    raise reader.unsupported(
-                        f"{where}: input {k + 1} is {outer.dtype}{list(outer.shape)} but subgraph {index} "
-                        f"takes {inner.dtype}{list(inner.shape)}", "IF branches with other input shapes "
-                        "(dynamic shapes) are not supported.")
-                mapping[b] = op.inputs[k + 1]
-            for j, t in enumerate(b_tensors):
-                if j not in mapping:
-                    t.index = len(tensors)
-                    t.name = f"if{op.index}_{'then' if value else 'else'}/{t.name}"
-                    tensors.append(t)
-                    mapping[j] = t.index
-            for b_op in b_ops:
-                b_op.inputs = [mapping[i] if i >= 0 else i for i in b_op.inputs]
-                b_op.outputs = [mapping[i] for i in b_op.outputs]
-                b_op.origin = (f"operator {b_op.index} of subgraph {index}, the "
-                               f"{'then' if value else 'else'} branch of IF operator {op.index}")
-                b_op.index = next_index
-                b_op.branch = (op.inputs[0], value)
-                next_index += 1
-                result.append(b_op)
-            outs = [mapping[b] for b in b_outputs]
+            name = "then" if value else "else"
+            b_ops, outs = _inline_subgraph(reader, tensors, index, where, f"IF operator {op.index}",
+                                           f"{name} branch", f"if{op.index}_{name}", op.inputs[1:], next_index)
+            next_index += len(b_ops)
+            if len(outs) != len(op.outputs):
+                raise reader.bad(f"{where}: subgraph {index} has {len(outs)} outputs for the IF's {len(op.outputs)}")
             for k, (o, y) in enumerate(zip(outs, op.outputs)):
                 a, b = tensors[o], tensors[y]
                 if a.dtype != b.dtype or a.nbytes != b.nbytes:
                     raise reader.unsupported(
                         f"{where}: output {k} is {b.dtype}{list(b.shape)} but subgraph {index} gives "
                         f"{a.dtype}{list(a.shape)}", "IF branches with other output shapes are not supported.")
+            for b_op in b_ops:
+                b_op.branch = (op.inputs[0], value)
+            result += b_ops
             branch_outs.append(outs)
         result.append(ir.Operator(index=op.index, op_type="IF", inputs=[op.inputs[0]] + branch_outs[0] + branch_outs[1],
                                   outputs=list(op.outputs), options={}, version=op.version))
@@ -105,10 +113,6 @@ def inline_whiles(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]
     the condition is false, the body's operators, and a copy of the body's results into the
     loop variables. The memory plan keeps everything the loop reads from outside it, and the
     loop variables, live across the whole loop (planner.py)."""
-    if not any(op.op_type == "WHILE" for op in operators):
-        return operators
-    from .reader import SUBGRAPH_INPUTS, SUBGRAPH_OPERATORS, SUBGRAPH_OUTPUTS, SUBGRAPH_TENSORS  # pylint: disable=import-outside-toplevel
-
     next_index = max((op.index for op in operators), default=-1) + 1
     result = []
     for op in operators:
@@ -130,48 +134,15 @@ def inline_whiles(reader, tensors: List[ir.Tensor], operators: List[ir.Operator]
         parts = {}
         for role, key in (("cond", "cond_subgraph_index"), ("body", "body_subgraph_index")):
             index = int(op.options.get(key, -1))
-            if not 0 < index < len(reader.subgraphs):
-                raise reader.bad(f"{where} runs subgraph {index}, but the model has {len(reader.subgraphs)}")
-            sg = reader.subgraphs[index]
-            tables = sg.tables(SUBGRAPH_TENSORS, "tensors")
-            n = len(tables)
-            s_inputs = reader.indices(sg.ints(SUBGRAPH_INPUTS, "i32", "inputs") or [], n, f"subgraph {index}'s inputs")
-            s_outputs = reader.indices(sg.ints(SUBGRAPH_OUTPUTS, "i32", "outputs") or [], n, f"subgraph {index}'s outputs")
-            s_tensors = [reader.read_tensor(i, t) for i, t in enumerate(tables)]
-            s_ops = [reader.read_operator(i, t, n) for i, t in enumerate(sg.tables(SUBGRAPH_OPERATORS, "operators"))]
+            s_ops, outs = _inline_subgraph(reader, tensors, index, where, f"WHILE operator {op.index}", role,
+                                           f"while{op.index}_{role}", loop_vars, next_index)
+            next_index += len(s_ops)
             want = 1 if role == "cond" else len(loop_vars)
-            if len(s_inputs) != len(loop_vars) or len(s_outputs) != want:
-                raise reader.bad(f"{where}: its {role} subgraph {index} has {len(s_inputs)} inputs and "
-                                 f"{len(s_outputs)} outputs; expected {len(loop_vars)} and {want}")
+            if len(outs) != want:
+                raise reader.bad(f"{where}: its {role} subgraph {index} has {len(outs)} outputs; expected {want}")
             for s_op in s_ops:
-                if s_op.op_type in _NESTED:
-                    raise reader.unsupported(f"{where}: its {role} (subgraph {index}) contains {s_op.op_type}",
-                                             "utensor inlines WHILE loops without nested control flow or resource variables.")
-            if any(t.is_variable for t in s_tensors):
-                raise reader.unsupported(f"{where}: its {role} (subgraph {index}) has variable tensors",
-                                         "stateful operators inside a WHILE loop are not supported.")
-            mapping = {}
-            for k, s in enumerate(s_inputs):
-                inner, outer = s_tensors[s], tensors[loop_vars[k]]
-                if inner.dtype != outer.dtype or tuple(inner.shape) != tuple(outer.shape):
-                    raise reader.unsupported(
-                        f"{where}: loop variable {k} is {outer.dtype}{list(outer.shape)} but its {role} takes "
-                        f"{inner.dtype}{list(inner.shape)}", "WHILE loops with dynamic shapes are not supported.")
-                mapping[s] = loop_vars[k]
-            for j, t in enumerate(s_tensors):
-                if j not in mapping:
-                    t.index = len(tensors)
-                    t.name = f"while{op.index}_{role}/{t.name}"
-                    tensors.append(t)
-                    mapping[j] = t.index
-            for s_op in s_ops:
-                s_op.inputs = [mapping[i] if i >= 0 else i for i in s_op.inputs]
-                s_op.outputs = [mapping[i] for i in s_op.outputs]
-                s_op.origin = f"operator {s_op.index} of subgraph {index}, the {role} of WHILE operator {op.index}"
-                s_op.index = next_index
                 s_op.loop = op.index
-                next_index += 1
-            parts[role] = (s_ops, [mapping[o] for o in s_outputs])
+            parts[role] = (s_ops, outs)
         cond_ops, (cond_t,) = parts["cond"]
         if tensors[cond_t].dtype != "bool":
             raise reader.unsupported(f"{where}: its condition is {tensors[cond_t].dtype}",

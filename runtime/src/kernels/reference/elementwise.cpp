@@ -34,10 +34,12 @@ void for_each_broadcast(const BroadcastShape& s, const T* a, const T* b, U* out,
   }
 }
 
-struct AddS8 {
+// TFLite's quantized ADD/SUB (AddElementwise), the same arithmetic for int8 and int16.
+template <typename T>
+struct AddQ {
   const AddS8Params& p;
   int32_t sign;  // +1 ADD, -1 SUB
-  UTENSOR_FP_INLINE int8_t operator()(int8_t x1, int8_t x2) const {
+  UTENSOR_FP_INLINE T operator()(T x1, T x2) const {
     const int32_t shifted1 = (static_cast<int32_t>(x1) + p.input1_offset) * (1 << p.left_shift);
     const int32_t shifted2 = (static_cast<int32_t>(x2) + p.input2_offset) * (1 << p.left_shift);
     const int32_t scaled1 =
@@ -48,9 +50,11 @@ struct AddS8 {
     const int32_t out = MultiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.output_multiplier,
                                                                        p.output_shift) +
                         p.output_offset;
-    return static_cast<int8_t>(ClampI32(out, p.activation_min, p.activation_max));
+    return static_cast<T>(ClampI32(out, p.activation_min, p.activation_max));
   }
 };
+typedef AddQ<int8_t> AddS8;
+typedef AddQ<int16_t> AddS16;
 
 // ADD/SUB with both inputs' rescaling looked up (the converter's tables).
 struct AddS8Table {
@@ -69,46 +73,20 @@ struct AddS8Table {
   }
 };
 
-struct MulS8 {
+// TFLite's quantized MUL (MulElementwise), the same arithmetic for int8 and int16.
+template <typename T>
+struct MulQ {
   const MulS8Params& p;
-  UTENSOR_FP_INLINE int8_t operator()(int8_t x1, int8_t x2) const {
+  UTENSOR_FP_INLINE T operator()(T x1, T x2) const {
     const int32_t prod =
         (static_cast<int32_t>(x1) + p.input1_offset) * (static_cast<int32_t>(x2) + p.input2_offset);
     const int32_t out =
         MultiplyByQuantizedMultiplier(prod, p.output_multiplier, p.output_shift) + p.output_offset;
-    return static_cast<int8_t>(ClampI32(out, p.activation_min, p.activation_max));
+    return static_cast<T>(ClampI32(out, p.activation_min, p.activation_max));
   }
 };
-
-// The int16 forms: TFLite Micro's templated AddElementwise / MulElementwise on int16.
-struct AddS16 {
-  const AddS8Params& p;
-  int32_t sign;  // +1 ADD, -1 SUB
-  UTENSOR_FP_INLINE int16_t operator()(int16_t x1, int16_t x2) const {
-    const int32_t shifted1 = (static_cast<int32_t>(x1) + p.input1_offset) * (1 << p.left_shift);
-    const int32_t shifted2 = (static_cast<int32_t>(x2) + p.input2_offset) * (1 << p.left_shift);
-    const int32_t scaled1 =
-        MultiplyByQuantizedMultiplierSmallerThanOneExp(shifted1, p.input1_multiplier, p.input1_shift);
-    const int32_t scaled2 =
-        MultiplyByQuantizedMultiplierSmallerThanOneExp(shifted2, p.input2_multiplier, p.input2_shift);
-    const int32_t raw = sign > 0 ? scaled1 + scaled2 : scaled1 - scaled2;
-    const int32_t out = MultiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.output_multiplier,
-                                                                       p.output_shift) +
-                        p.output_offset;
-    return static_cast<int16_t>(ClampI32(out, p.activation_min, p.activation_max));
-  }
-};
-
-struct MulS16 {
-  const MulS8Params& p;
-  UTENSOR_FP_INLINE int16_t operator()(int16_t x1, int16_t x2) const {
-    const int32_t prod =
-        (static_cast<int32_t>(x1) + p.input1_offset) * (static_cast<int32_t>(x2) + p.input2_offset);
-    const int32_t out =
-        MultiplyByQuantizedMultiplier(prod, p.output_multiplier, p.output_shift) + p.output_offset;
-    return static_cast<int16_t>(ClampI32(out, p.activation_min, p.activation_max));
-  }
-};
+typedef MulQ<int8_t> MulS8;
+typedef MulQ<int16_t> MulS16;
 
 inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
