@@ -73,48 +73,38 @@ void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* outp
     return;
   }
   const int32_t words = s.channels / 4;
-  const int32_t row = s.input_width * s.channels;
+  const int32_t channels = s.channels;
   const bool clamp = params.activation_min > -128 || params.activation_max < 127;
   const uint32_t lo = splat_s8(params.activation_min), hi = splat_s8(params.activation_max);
-  for (int32_t b = 0; b < s.batches; ++b) {
-    const int8_t* in_batch = input + b * s.input_height * row;
-    for (int32_t oy = 0; oy < s.output_height; ++oy) {
-      const int32_t y0 = oy * s.stride_height - s.pad_top;
-      const int32_t ky0 = y0 < 0 ? -y0 : 0;
-      const int32_t ky1 = s.input_height - y0 < s.filter_height ? s.input_height - y0 : s.filter_height;
-      for (int32_t ox = 0; ox < s.output_width; ++ox, output += s.channels) {
-        const int32_t x0 = ox * s.stride_width - s.pad_left;
-        const int32_t kx0 = x0 < 0 ? -x0 : 0;
-        const int32_t kx1 = s.input_width - x0 < s.filter_width ? s.input_width - x0 : s.filter_width;
-        // Taps outer, channel words inner, the output as the running maximum: the first
-        // in-image tap (every window has one) seeds it, each further tap is one pass of
-        // LDR, LDR, SSUB8, SEL, STR per four channels.
-        const int8_t* r = in_batch + (y0 + ky0) * row + (x0 + kx0) * s.channels;
-        memcpy(output, r, static_cast<size_t>(s.channels));
-        for (int32_t ky = ky0; ky < ky1; ++ky, r += row) {
-          const int8_t* p = r;
-          for (int32_t kx = kx0; kx < kx1; ++kx, p += s.channels) {
-            if (ky == ky0 && kx == kx0) continue;
-            for (int32_t i = 0; i < words; ++i) {
-              uint32_t m, v;
-              memcpy(&m, output + 4 * i, 4);
-              memcpy(&v, p + 4 * i, 4);
-              m = max_s8x4(m, v);
-              memcpy(output + 4 * i, &m, 4);
-            }
-          }
-        }
-        if (clamp) {
-          for (int32_t i = 0; i < words; ++i) {
-            uint32_t m;
-            memcpy(&m, output + 4 * i, 4);
-            m = min_s8x4(max_s8x4(m, lo), hi);
-            memcpy(output + 4 * i, &m, 4);
-          }
+  detail::for_each_pool_window(s, input, output,
+      [&](const int8_t* first, int32_t row, int32_t rows, int32_t cols, int8_t* out) {
+    // Taps outer, channel words inner, the output as the running maximum: the first
+    // in-image tap (every window has one) seeds it, each further tap is one pass of
+    // LDR, LDR, SSUB8, SEL, STR per four channels.
+    memcpy(out, first, static_cast<size_t>(channels));
+    const int8_t* r = first;
+    for (int32_t ky = 0; ky < rows; ++ky, r += row) {
+      const int8_t* p = r;
+      for (int32_t kx = 0; kx < cols; ++kx, p += channels) {
+        if (ky == 0 && kx == 0) continue;
+        for (int32_t i = 0; i < words; ++i) {
+          uint32_t m, v;
+          memcpy(&m, out + 4 * i, 4);
+          memcpy(&v, p + 4 * i, 4);
+          m = max_s8x4(m, v);
+          memcpy(out + 4 * i, &m, 4);
         }
       }
     }
-  }
+    if (clamp) {
+      for (int32_t i = 0; i < words; ++i) {
+        uint32_t m;
+        memcpy(&m, out + 4 * i, 4);
+        m = min_s8x4(max_s8x4(m, lo), hi);
+        memcpy(out + 4 * i, &m, 4);
+      }
+    }
+  });
 }
 
 void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {

@@ -40,39 +40,23 @@ void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* 
 }
 
 void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
-  const PoolShape s = params.shape;
-  const int32_t channels = s.channels;
-  const int32_t row = s.input_width * channels;
+  const int32_t channels = params.shape.channels;
   const int8x16_t lo = vdupq_n_s8(static_cast<int8_t>(params.activation_min));
   const int8x16_t hi = vdupq_n_s8(static_cast<int8_t>(params.activation_max));
-  for (int32_t b = 0; b < s.batches; ++b) {
-    const int8_t* in_batch = input + b * s.input_height * row;
-    for (int32_t oy = 0; oy < s.output_height; ++oy) {
-      const int32_t y0 = oy * s.stride_height - s.pad_top;
-      const int32_t ky0 = y0 < 0 ? -y0 : 0;
-      const int32_t ky1 = s.input_height - y0 < s.filter_height ? s.input_height - y0 : s.filter_height;
-      for (int32_t ox = 0; ox < s.output_width; ++ox, output += channels) {
-        const int32_t x0 = ox * s.stride_width - s.pad_left;
-        const int32_t kx0 = x0 < 0 ? -x0 : 0;
-        const int32_t kx1 = s.input_width - x0 < s.filter_width ? s.input_width - x0 : s.filter_width;
-        const int32_t rows = ky1 - ky0, cols = kx1 - kx0;
-        const int8_t* first = in_batch + (y0 + ky0) * row + (x0 + kx0) * channels;
-        for (int32_t c = 0; c < channels; c += 16) {
-          const mve_pred16_t pred = vctp8q(static_cast<uint32_t>(channels - c));
-          // Every window has at least one tap in the image: it seeds the maximum.
-          int8x16_t m = vldrbq_z_s8(first + c, pred);
-          const int8_t* r = first + c;
-          for (int32_t ky = 0; ky < rows; ++ky, r += row) {
-            const int8_t* p = r;
-            for (int32_t kx = 0; kx < cols; ++kx, p += channels) {
-              m = vmaxq_s8(m, vldrbq_z_s8(p, pred));
-            }
-          }
-          vstrbq_p_s8(output + c, vminq_s8(vmaxq_s8(m, lo), hi), pred);
-        }
+  detail::for_each_pool_window(params.shape, input, output,
+      [&](const int8_t* first, int32_t row, int32_t rows, int32_t cols, int8_t* out) {
+    for (int32_t c = 0; c < channels; c += 16) {
+      const mve_pred16_t pred = vctp8q(static_cast<uint32_t>(channels - c));
+      // Every window has at least one tap in the image: it seeds the maximum.
+      int8x16_t m = vldrbq_z_s8(first + c, pred);
+      const int8_t* r = first + c;
+      for (int32_t ky = 0; ky < rows; ++ky, r += row) {
+        const int8_t* p = r;
+        for (int32_t kx = 0; kx < cols; ++kx, p += channels) m = vmaxq_s8(m, vldrbq_z_s8(p, pred));
       }
+      vstrbq_p_s8(out + c, vminq_s8(vmaxq_s8(m, lo), hi), pred);
     }
-  }
+  });
 }
 
 }  // namespace kernels
