@@ -711,6 +711,9 @@ TABLE.add(Family(
                   "beta * input_scale * 2^26 as QuantizeMultiplierGreaterThanOne"),
             Field("input_left_shift", I32, ">= 0"),
             Field("diff_min", I32, "-CalculateInputRadius(5, input_left_shift)"),
+            Field("exp_table", Pointer("int32_t"),
+                  "[256]: entry k is exp of the difference -k in Q0.31, 0 below diff_min; "
+                  "nullptr to compute each"),
         ]),
         Struct("SoftmaxF32Params", "float32 softmax.", [
             Field("outer_size", I32, "rows: the product of every dimension but the last"),

@@ -4,17 +4,25 @@ Kernel: runtime/include/utensor/kernels/softmax.hpp. int8 parameters as TFLite M
 CalculateSoftmaxParams: PreprocessSoftmaxScaling(beta, input_scale, 5) and
 diff_min = -CalculateInputRadius(5, left_shift); the output must be scale 1/256, zero
 point -128 (what the TFLite converter always produces).
+
+An int8 row's differences from its maximum are the 256 values 0..-255, so for tensors of
+at least 256 elements the converter evaluates TFLite's fixed-point exp of each once
+(`exp_table`, 1 KiB of flash) and the kernel looks them up; smaller tensors compute each,
+since a table would cost more flash than the lookups save.
 """
 
 import math
 
 from ..ir import Graph, Operator
-from ..quantization import f32, quantize_multiplier
+from .. import kernel_params
+from ..quantization import f32, multiply_by_quantized_multiplier, quantize_multiplier
 from . import KernelCall, kernel_call, register
+from ._gemmlowp import exp_on_negative_values
 from ._common import describe_dtypes, malformed, per_tensor, unsupported
 from ._dense import float_option, io_tensors, require_same_shape
 
 SCALED_DIFF_INTEGER_BITS = 5
+EXP_TABLE_MIN_ELEMENTS = 256
 
 
 def softmax_input_scaling(beta: float, input_scale: float):
@@ -57,9 +65,22 @@ def lower_softmax(op: Operator, graph: Graph) -> KernelCall:
         raise unsupported(op, graph, f"beta {beta} times the input scale {in_scale} is too small "
                           "for TFLite's int8 softmax (the scaled multiplier is below one).")
     mult, left_shift, diff_min = scaling
+    table = None
+    if x.num_elements >= EXP_TABLE_MIN_ELEMENTS:
+        table = kernel_params.ConstArray(
+            "int32_t", softmax_exp_table(mult, left_shift, diff_min),
+            "exp of each difference 0..-255 from the row maximum, Q0.31 (0 below diff_min).")
     return kernel_call("softmax_s8", "SoftmaxS8Params",
                        dict(outer_size=outer, depth=depth, input_multiplier=mult,
-                            input_left_shift=left_shift, diff_min=diff_min))
+                            input_left_shift=left_shift, diff_min=diff_min, exp_table=table))
+
+
+def softmax_exp_table(mult: int, left_shift: int, diff_min: int) -> list:
+    """Entry k: TFLite's ExpOnNegativeValues<5>(MultiplyByQuantizedMultiplierGreaterThanOne(-k))
+    for -k >= diff_min, else 0 (such a difference contributes nothing and outputs -128)."""
+    return [exp_on_negative_values(multiply_by_quantized_multiplier(-k, mult, left_shift),
+                                   SCALED_DIFF_INTEGER_BITS) if -k >= diff_min else 0
+            for k in range(256)]
 
 
 register("SOFTMAX", lower_softmax)

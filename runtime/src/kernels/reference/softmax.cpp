@@ -23,6 +23,7 @@ inline int32_t exp_of_diff(const SoftmaxS8Params& p, int32_t diff) {
 
 void softmax_s8(const SoftmaxS8Params& params, const int8_t* input, int8_t* output) {
   const int32_t depth = params.depth;
+  const int32_t* table = params.exp_table;
   for (int32_t i = 0; i < params.outer_size; ++i) {
     const int8_t* in = input + i * depth;
     int8_t* out = output + i * depth;
@@ -31,11 +32,19 @@ void softmax_s8(const SoftmaxS8Params& params, const int8_t* input, int8_t* outp
       if (in[c] > max_in_row) max_in_row = in[c];
     }
 
+    // The table holds 0 below diff_min, which adds nothing to the sum and gives -128 below,
+    // exactly what the branch of the computed form does.
     int32_t sum_of_exps = 0;  // Q12.19
-    for (int32_t c = 0; c < depth; ++c) {
-      const int32_t diff = static_cast<int32_t>(in[c]) - max_in_row;
-      if (diff >= params.diff_min) {
-        sum_of_exps += FixedPointRescale<kAccumulationIntegerBits, 0>(exp_of_diff(params, diff));
+    if (table) {
+      for (int32_t c = 0; c < depth; ++c) {
+        sum_of_exps += FixedPointRescale<kAccumulationIntegerBits, 0>(table[max_in_row - in[c]]);
+      }
+    } else {
+      for (int32_t c = 0; c < depth; ++c) {
+        const int32_t diff = static_cast<int32_t>(in[c]) - max_in_row;
+        if (diff >= params.diff_min) {
+          sum_of_exps += FixedPointRescale<kAccumulationIntegerBits, 0>(exp_of_diff(params, diff));
+        }
       }
     }
 
@@ -46,14 +55,18 @@ void softmax_s8(const SoftmaxS8Params& params, const int8_t* input, int8_t* outp
 
     for (int32_t c = 0; c < depth; ++c) {
       const int32_t diff = static_cast<int32_t>(in[c]) - max_in_row;
-      if (diff >= params.diff_min) {
-        const int32_t prob =
-            SaturatingRoundingDoublingHighMul(shifted_scale, exp_of_diff(params, diff));
-        const int32_t v = RoundingDivideByPOT(prob, exponent) - 128;
-        out[c] = static_cast<int8_t>(ClampI32(v, -128, 127));
+      int32_t e;
+      if (table) {
+        e = table[-diff];
+      } else if (diff >= params.diff_min) {
+        e = exp_of_diff(params, diff);
       } else {
         out[c] = -128;
+        continue;
       }
+      const int32_t prob = SaturatingRoundingDoublingHighMul(shifted_scale, e);
+      const int32_t v = RoundingDivideByPOT(prob, exponent) - 128;
+      out[c] = static_cast<int8_t>(ClampI32(v, -128, 127));
     }
   }
 }

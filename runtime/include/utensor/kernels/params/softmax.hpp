@@ -18,6 +18,9 @@ struct SoftmaxS8Params {
   int32_t input_multiplier;  // beta * input_scale * 2^26 as QuantizeMultiplierGreaterThanOne
   int32_t input_left_shift;  // >= 0
   int32_t diff_min;          // -CalculateInputRadius(5, input_left_shift)
+  // [256]: entry k is exp of the difference -k in Q0.31, 0 below diff_min; nullptr to compute
+  // each
+  const int32_t* exp_table;
 };
 
 /// float32 softmax.
