@@ -307,6 +307,9 @@ TABLE.add(Family(
             Field("output_multiplier", I32, "input 1 scale * input 2 scale / output scale"),
             Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
             _I8_MIN, _I8_MAX,
+            Field("output_fast", Pointer("FastRequant"),
+                  "int8: the output rescaling in the fast form the converter proved exact for "
+                  "every product; nullptr for the general form"),
         ]),
         Struct("ElementwiseF32Params", "float32 ADD, SUB, MUL and DIV.", [
             Field("shape", Nested("BroadcastShape"), "the geometry"), _F_MIN, _F_MAX]),

@@ -59,7 +59,26 @@ def broadcast_shape(op: Operator, graph: Graph, a: Tensor, b: Tensor, y: Tensor)
     size = 1
     for d in dims:
         size *= d
-    return dict(size=size, broadcast=int(broadcast), dims=dims, stride1=strides[0], stride2=strides[1])
+    dims, stride1, stride2 = merge_broadcast_dims(dims, strides[0], strides[1])
+    return dict(size=size, broadcast=int(broadcast), dims=dims, stride1=stride1, stride2=stride2)
+
+
+def merge_broadcast_dims(dims: List[int], stride1: List[int], stride2: List[int]):
+    """The same element walk over as few dimensions as it takes: size-1 dimensions dropped,
+    and a dimension merged into the next inner one wherever both inputs step through the
+    pair as through one (stride[d] == stride[d + 1] * dims[d + 1]). The kernel loops over
+    the last dimension without its odometer, so the longer it is the faster."""
+    kept = [(n, s1, s2) for n, s1, s2 in zip(dims, stride1, stride2) if n != 1]
+    merged: List[Tuple[int, int, int]] = []
+    for n, s1, s2 in kept:
+        if merged:
+            pn, p1, p2 = merged[-1]
+            if p1 == s1 * n and p2 == s2 * n:
+                merged[-1] = (pn * n, s1, s2)
+                continue
+        merged.append((n, s1, s2))
+    merged = [(1, 0, 0)] * (len(dims) - len(merged)) + merged
+    return [m[0] for m in merged], [m[1] for m in merged], [m[2] for m in merged]
 
 
 def _smaller_than_one(op, graph, real: float, what: str) -> Tuple[int, int]:
@@ -137,8 +156,17 @@ def _mul_int8(op, graph, a, b, y, dtype: str = "int8") -> dict:
     so, zo = per_tensor(op, graph, y, "output")
     mult, shift = quantize_multiplier(float(f32(s1)) * float(f32(s2)) / float(f32(so)))
     lo, hi = activation_range(activation(op, graph), dtype, so, zo)
+    fast = None
+    if dtype == "int8":
+        # |(x - z1) * (y - z2)| over every int8 pair bounds the product the fast form must
+        # handle exactly.
+        bound = max(127 - z1, z1 + 128) * max(127 - z2, z2 + 128)
+        table = fast_requant([mult], [shift], zo, [bound])
+        if table is not None:
+            fast = kernel_params.ConstArray(
+                "FastRequant", table, "Output rescaling in the fast form the converter proved exact.")
     return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo, output_multiplier=mult,
-                output_shift=shift, activation_min=lo, activation_max=hi)
+                output_shift=shift, activation_min=lo, activation_max=hi, output_fast=fast)
 
 
 # CalculateActivationRange for int32 outputs.

@@ -2,6 +2,7 @@
 
 #include <math.h>
 
+#include "utensor/kernels/detail/broadcast.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
 namespace utensor {
@@ -9,30 +10,7 @@ namespace kernels {
 
 namespace {
 
-// Applies f to every output element, walking both inputs with the broadcast strides.
-template <typename T, typename U, typename F>
-void for_each_broadcast(const BroadcastShape& s, const T* a, const T* b, U* out, const F& f) {
-  if (!s.broadcast) {
-    for (int32_t i = 0; i < s.size; ++i) out[i] = f(a[i], b[i]);
-    return;
-  }
-  int32_t idx[kBroadcastMaxRank] = {0, 0, 0, 0, 0, 0};
-  int32_t off1 = 0;
-  int32_t off2 = 0;
-  for (int32_t i = 0; i < s.size; ++i) {
-    out[i] = f(a[off1], b[off2]);
-    // Odometer increment over the output dimensions, last one fastest.
-    for (int d = kBroadcastMaxRank - 1; d >= 0; --d) {
-      ++idx[d];
-      off1 += s.stride1[d];
-      off2 += s.stride2[d];
-      if (idx[d] < s.dims[d]) break;
-      off1 -= s.stride1[d] * s.dims[d];
-      off2 -= s.stride2[d] * s.dims[d];
-      idx[d] = 0;
-    }
-  }
-}
+using detail::for_each_broadcast;
 
 // TFLite's quantized ADD/SUB (AddElementwise), the same arithmetic for int8 and int16.
 template <typename T>
@@ -88,6 +66,17 @@ struct MulQ {
 typedef MulQ<int8_t> MulS8;
 typedef MulQ<int16_t> MulS16;
 
+// int8 MUL with the output rescaling in the fast form (params.output_fast).
+struct MulS8Fast {
+  const MulS8Params& p;
+  UTENSOR_FP_INLINE int8_t operator()(int8_t x1, int8_t x2) const {
+    const int32_t prod =
+        (static_cast<int32_t>(x1) + p.input1_offset) * (static_cast<int32_t>(x2) + p.input2_offset);
+    return static_cast<int8_t>(
+        ClampI32(detail::fast_requantize(prod, *p.output_fast), p.activation_min, p.activation_max));
+  }
+};
+
 inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 struct AddF32 {
@@ -135,8 +124,13 @@ void sub_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input
 }
 
 void mul_s8(const MulS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
-  const MulS8 f = {params};
-  for_each_broadcast(params.shape, input1, input2, output, f);
+  if (params.output_fast) {
+    const MulS8Fast f = {params};
+    for_each_broadcast(params.shape, input1, input2, output, f);
+  } else {
+    const MulS8 f = {params};
+    for_each_broadcast(params.shape, input1, input2, output, f);
+  }
 }
 
 void add_s16(const AddS8Params& params, const int16_t* input1, const int16_t* input2, int16_t* output) {

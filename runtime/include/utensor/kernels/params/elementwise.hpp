@@ -63,6 +63,9 @@ struct MulS8Params {
   int32_t output_shift;       // TFLite convention: > 0 shifts left
   int32_t activation_min;     // within [-128, 127]
   int32_t activation_max;     // within [-128, 127]
+  // int8: the output rescaling in the fast form the converter proved exact for every product;
+  // nullptr for the general form
+  const detail::FastRequant* output_fast;
 };
 
 /// float32 ADD, SUB, MUL and DIV.
