@@ -84,7 +84,7 @@ def test_the_table_refuses_malformed_entries(fields, message):
 
 def _softmax_fields(**changes):
     fields = dict(outer_size=1, depth=10, input_multiplier=1 << 30, input_left_shift=20,
-                  diff_min=-248)
+                  diff_min=-248, exp_table=None)
     fields.update(changes)
     return fields
 
@@ -93,8 +93,8 @@ def test_initializer_follows_the_table_order_not_the_dict_order():
     fields = dict(reversed(list(_softmax_fields().items())))
     init = kernel_params.TABLE.initializer("SoftmaxS8Params", fields)
     assert [f.name for f in init.fields] == ["outer_size", "depth", "input_multiplier",
-                                             "input_left_shift", "diff_min"]
-    assert [f.text for f in init.fields] == ["1", "10", "1073741824", "20", "-248"]
+                                             "input_left_shift", "diff_min", "exp_table"]
+    assert [f.text for f in init.fields] == ["1", "10", "1073741824", "20", "-248", "nullptr"]
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -193,7 +193,7 @@ def _swap(lines, a, b):
     ("retyped", "softmax.hpp", "SoftmaxS8Params",
      lambda ls: [ln.replace("int32_t diff_min;", "float diff_min;") for ln in ls], "diff_min"),
     # A field appended at the end.
-    ("appended", "softmax.hpp", "SoftmaxS8Params", lambda ls: ls + ["  int32_t extra;"], "diff_min"),
+    ("appended", "softmax.hpp", "SoftmaxS8Params", lambda ls: ls + ["  int32_t extra;"], "exp_table"),
 ])
 def test_a_hand_edited_runtime_struct_fails_the_models_build(tmp_path, what, header, struct, edit, field):
     source = _write(convert.convert_graph(_two_op_graph()).emitted, tmp_path / "gen")
