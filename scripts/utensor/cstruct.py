@@ -151,6 +151,9 @@ class ConstArray:
     element: str
     values: Any
     comment: str = ""
+    # A preprocessor condition: the array exists only where it holds, and the pointer is
+    # nullptr elsewhere (e.g. a table only cores without an FPU use).
+    only_if: str = ""
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -184,6 +187,7 @@ class ArrayDecl:
     comment: str
     body: Optional[str] = None  # scalar elements: carray text
     elements: Optional[List[List[Init]]] = None  # struct elements
+    only_if: str = ""  # ConstArray.only_if
 
 
 @dataclass
@@ -351,7 +355,7 @@ class Table:
                 raise ParamsError(f"{path}: a {t.target} pointer cannot point at an array of "
                                   f"{value.element}")
             decl = ArrayDecl(sym=f"{sym}_{f.name}", ctype=self._spell(t.target, None),
-                             comment=value.comment)
+                             comment=value.comment, only_if=value.only_if)
             if _is_scalar(t.target):
                 flat = np.asarray(value.values).reshape(-1).tolist()
                 if not flat:

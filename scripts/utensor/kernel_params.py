@@ -685,6 +685,10 @@ TABLE.add(Family(
             Field("zero_point", I32, "the output zero point"),
             Field("output_min", I32, "the lower end of the output type's range"),
             Field("output_max", I32, "the upper end of the output type's range"),
+            Field("thresholds", Pointer("int32_t"),
+                  "int8 only, [255] ascending: the sortable keys of the smallest floats "
+                  "quantizing to -127..127 (ops/_quantize_thresholds.py; cores without an FPU "
+                  "and the host); nullptr: divide"),
         ]),
         Struct("RequantizeParams", "int8/uint8 -> int8/uint8, int16 -> int16, with a new scale and zero point.", [
             Field("size", I32, "elements"),

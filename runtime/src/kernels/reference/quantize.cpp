@@ -1,5 +1,6 @@
 #include "utensor/kernels/quantize.hpp"
 
+#include <string.h>
 
 #include "utensor/kernels/fixedpoint.hpp"
 
@@ -60,10 +61,44 @@ void quantize_f32(const QuantizeF32Params& params, const float* input, Out* outp
   }
 }
 
+// float32 -> int8 by counting thresholds (params.thresholds): the float's bits as a key
+// that orders like the float, then a branch-free binary search over 255 keys.
+void quantize_f32_s8_thresholds(const QuantizeF32Params& params, const float* input,
+                                int8_t* output) {
+  const int32_t* t = params.thresholds;
+  const int32_t size = params.size;
+  const int8_t zp = static_cast<int8_t>(params.zero_point);
+  for (int32_t i = 0; i < size; ++i) {
+    uint32_t bits;
+    memcpy(&bits, input + i, sizeof(bits));
+    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) {  // NaN
+      output[i] = zp;
+      continue;
+    }
+    const int32_t s = static_cast<int32_t>(bits);
+    const int32_t key = s < 0 ? (s ^ 0x7FFFFFFF) : s;
+    // Written out: each step is LDR (fixed offset), CMP, IT, ADD.
+    const int32_t* p = t;
+    if (p[127] <= key) p += 128;
+    if (p[63] <= key) p += 64;
+    if (p[31] <= key) p += 32;
+    if (p[15] <= key) p += 16;
+    if (p[7] <= key) p += 8;
+    if (p[3] <= key) p += 4;
+    if (p[1] <= key) p += 2;
+    if (p[0] <= key) p += 1;
+    output[i] = static_cast<int8_t>((p - t) - 128);
+  }
+}
+
 }  // namespace
 
 void quantize_f32_s8(const QuantizeF32Params& params, const float* input, int8_t* output) {
-  quantize_f32(params, input, output);
+  if (params.thresholds) {
+    quantize_f32_s8_thresholds(params, input, output);
+  } else {
+    quantize_f32(params, input, output);
+  }
 }
 
 void quantize_f32_s16(const QuantizeF32Params& params, const float* input, int16_t* output) {

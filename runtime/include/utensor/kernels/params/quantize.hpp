@@ -18,6 +18,10 @@ struct QuantizeF32Params {
   int32_t zero_point;  // the output zero point
   int32_t output_min;  // the lower end of the output type's range
   int32_t output_max;  // the upper end of the output type's range
+  // int8 only, [255] ascending: the sortable keys of the smallest floats quantizing to
+  // -127..127 (ops/_quantize_thresholds.py; cores without an FPU and the host); nullptr:
+  // divide
+  const int32_t* thresholds;
 };
 
 /// int8/uint8 -> int8/uint8, int16 -> int16, with a new scale and zero point.
