@@ -109,3 +109,47 @@ def test_custom_operator_without_the_option_names_it(tmp_path, pio_env):
     assert "`custom_utensor_user_ops = Atan` in platformio.ini" in out
     assert "utensor_user_op_Atan(const utensor::UserOpContext&)" in out
     assert "Traceback" not in out
+
+
+@piohelp.needs_tools
+def test_keyword_svdf(tmp_path, pio_env):
+    """The streaming spotter: one frame per invoke with the SVDF state carried; `pio test`
+    checks every frame's scores against tflite_micro's (reset() at the start and mid-way)."""
+    project = _project(tmp_path, "keyword_svdf")
+    with open(os.path.join(project, "include", "stream.h")) as f:
+        header = f.read()
+    frames = int(re.search(r"kNumFrames = (\d+);", header).group(1))
+    words = re.findall(r"\{(\d+), (\d)\}", re.search(r"kWordEnds\[\d+\]\[2\] = \{(.*)\};", header).group(1))
+    assert frames >= 10 and len(words) >= 3
+
+    run = _pio(["run", "-e", "mps2_an386", "-t", "upload"], project, pio_env)
+    assert run.returncode == 0, piohelp.tail(run)
+    assert "[utensor] keyword_svdf: 3 ops (SVDF x3)" in run.stdout
+    heard = re.findall(r"^frame +(\d+): (\S+)", run.stdout, re.M)
+    assert len(heard) == frames
+    names = ["silence", "up", "down", "go"]
+    for end, label in words:  # each word is heard within three frames of its end
+        near = [h for t, h in heard if 0 <= int(t) - int(end) + 1 <= 3]
+        assert names[int(label)] in near, (end, label, heard)
+
+    test = _pio(["test", "-e", "mps2_an386", "-v"], project, pio_env)
+    assert test.returncode == 0, piohelp.tail(test)
+    for name in ("test_stream_matches_tflite_micro", "test_reset_mid_stream_matches_tflite_micro",
+                 "test_state_is_carried"):
+        assert name + ":PASS" in test.stdout, piohelp.tail(test)
+
+
+def test_keyword_svdf_vectors_are_current(tmp_path, monkeypatch):
+    """include/stream.h is what test/make_vectors.py writes for the checked-in model, and
+    the checked-in model spots the held-out words as tflite_micro streams them."""
+    pytest.importorskip("tflite_micro")
+    folder = os.path.join(EXAMPLES, "keyword_svdf")
+    monkeypatch.syspath_prepend(folder)
+    spec = importlib.util.spec_from_file_location("make_vectors", os.path.join(folder, "test", "make_vectors.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "HEADER", str(tmp_path / "stream.h"))
+    assert module.main() >= 0.95  # int8 accuracy on held-out windows, streamed
+    with open(os.path.join(folder, "include", "stream.h")) as f:
+        checked_in = f.read()
+    assert (tmp_path / "stream.h").read_text() == checked_in, "rerun test/make_vectors.py"
