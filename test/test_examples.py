@@ -153,3 +153,42 @@ def test_keyword_svdf_vectors_are_current(tmp_path, monkeypatch):
     with open(os.path.join(folder, "include", "stream.h")) as f:
         checked_in = f.read()
     assert (tmp_path / "stream.h").read_text() == checked_in, "rerun test/make_vectors.py"
+
+
+def test_keyword_svdf_trains_in_under_two_minutes(tmp_path, monkeypatch):
+    """train.py from scratch: under two minutes, the float model learns the words, and the
+    int8 SVDF flatbuffer it writes spots them as tflite_micro streams them; our host build
+    (ASan/UBSan) of that fresh model gives tflite_micro's scores over the example's stream
+    with the state carried, reset(), and the stream again."""
+    pytest.importorskip("tensorflow")
+    pytest.importorskip("tflite_micro")
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    from utensor.hostbuild import HostModel  # pylint: disable=import-outside-toplevel
+
+    folder = os.path.join(EXAMPLES, "keyword_svdf")
+    monkeypatch.syspath_prepend(folder)
+    modules = {}
+    for name, rel in (("train", "train.py"), ("make_vectors", os.path.join("test", "make_vectors.py"))):
+        spec = importlib.util.spec_from_file_location(name, os.path.join(folder, rel))
+        modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(modules[name])
+    model_path = str(tmp_path / "keyword_svdf.tflite")
+    accuracy, seconds = modules["train"].main(out=model_path)
+    assert seconds < 120 and accuracy > 0.95, (seconds, accuracy)
+    with open(model_path, "rb") as f:
+        data = f.read()
+    spotter = modules["make_vectors"].Spotter(data)
+    assert modules["make_vectors"].accuracy(spotter, count=100) > 0.9
+
+    import keyword_data  # pylint: disable=import-outside-toplevel
+
+    frames = spotter.quantize(keyword_data.stream(modules["make_vectors"].STREAM_SEED)[0])
+    spotter.reset()
+    expected = [spotter.step(f) for f in frames]
+    host = HostModel(model_path, work_dir=str(tmp_path / "host"), sanitize=True)
+    steps = [[f.reshape(1, -1)] for f in frames]
+    ours = host.run_sequence(steps + [None] + steps)
+    assert len(ours) == 2 * len(frames)
+    for k, out in enumerate(ours):
+        assert np.array_equal(out[0].reshape(-1), expected[k % len(frames)]), k

@@ -112,7 +112,8 @@ def to_tflite(layers, x_cal, int8=True):
                             description="utensor example keyword_svdf: streaming keyword spotter")
 
 
-def main():
+def main(out=OUT):
+    """Trains, writes the int8 model to `out`; returns (float accuracy, seconds)."""
     start = time.time()
     keras.utils.set_random_seed(0)
     x_train, y_train = keyword_data.windows(6000, seed=1)
@@ -125,9 +126,11 @@ def main():
     print("float accuracy on held-out windows: %.4f" % accuracy)
 
     tflite = to_tflite(layers, x_train[:2000])
-    with open(OUT, "wb") as f:
+    with open(out, "wb") as f:
         f.write(tflite)
-    print("wrote %s (%d bytes) in %.0f s" % (os.path.relpath(OUT, HERE), len(tflite), time.time() - start))
+    seconds = time.time() - start
+    print("wrote %s (%d bytes) in %.0f s" % (out, len(tflite), seconds))
+    return accuracy, seconds
 
 
 if __name__ == "__main__":
