@@ -1,6 +1,7 @@
 """The example projects a user copies (examples/*), built and tested as a user would:
 `pio run -t upload` (runs in QEMU) and `pio test -e mps2_an386`, on a copy of each
-example outside the repository. About a minute and a half on two cores.
+example outside the repository. About a minute and a half on two cores, plus about two
+minutes for keyword_svdf (two builds, and its training script run once from scratch).
 """
 
 import importlib.util
