@@ -19,7 +19,8 @@ checkout (it imports test/svdf_models.py; set UTENSOR_DIR elsewhere).
 On the board the model sees one frame per invoke() and carries the rest in its state: the
 window is never stored. The ReLUs between the layers come from the int8 output ranges
 (zero point -128 at real 0: TFLM's integer SVDF applies no activation function, its clamp
-to the int8 range does the ReLU's work).
+to the int8 range does the ReLU's work; the layers still declare RELU as the float model has
+it, which TFLM's integer kernel and utensor both ignore).
 
 Seeded; TensorFlow's CPU training is not bit-reproducible across machines, so the
 checked-in .tflite is the reference, not a rerun.
