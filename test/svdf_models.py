@@ -12,7 +12,7 @@ tflite_micro runs them as the oracle.
 """
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -27,10 +27,29 @@ class SvdfLayer:
     # TFLM reads the bias unconditionally (tflite_micro crashes without one): False only
     # to check that utensor refuses such a layer.
     bias: bool = True
+    # Trained parameters (a Keras model's, see examples/keyword_svdf/train.py) instead of
+    # random ones: weights_feature [num_filters, input], weights_time [num_filters, memory],
+    # bias [num_units] as float32. int8 models then also need the calibrated ranges: the
+    # real value of the int16 state's full scale and the output's (min, max).
+    weights_feature: Optional[np.ndarray] = None
+    weights_time: Optional[np.ndarray] = None
+    bias_values: Optional[np.ndarray] = None
+    state_max: Optional[float] = None
+    output_range: Optional[Tuple[float, float]] = None
+
+
+def _asymmetric_int8(lo: float, hi: float) -> Tuple[float, int]:
+    """TFLite's int8 (scale, zero point) for a real range (widened to hold 0)."""
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    scale = (hi - lo) / 255 or 1.0 / 255
+    return scale, int(np.clip(np.round(-128 - lo / scale), -128, 127))
 
 
 def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, seed: int,
-                     batch: int = 1) -> bytes:
+                     batch: int = 1, input_range: Optional[Tuple[float, float]] = None,
+                     description: str = "utensor test: stacked SVDF") -> bytes:
+    """`input_range`: the int8 input's real (min, max) (default: a random zero point with
+    scale 2/255)."""
     import flatbuffers  # pylint: disable=import-outside-toplevel
     from tensorflow.lite.python import schema_py_generated as fb  # pylint: disable=import-outside-toplevel
 
@@ -65,6 +84,8 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
         x = tensor("input", (batch, input_size), T.FLOAT32)
     else:
         in_scale, in_zp = 2.0 / 255, int(rng.randint(-20, 21))
+        if input_range is not None:
+            in_scale, in_zp = _asymmetric_int8(*input_range)
         x = tensor("input", (batch, input_size), T.INT8, q=quant(in_scale, in_zp))
     first = x
     for k, layer in enumerate(layers):
@@ -72,6 +93,11 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
         wf = rng.uniform(-1, 1, size=(filters, width)).astype(np.float32)
         wt = rng.uniform(-1, 1, size=(filters, layer.memory_size)).astype(np.float32)
         bias = rng.uniform(-0.5, 0.5, size=(layer.num_units,)).astype(np.float32)
+        if layer.weights_feature is not None:
+            wf, wt, bias = (np.asarray(a, np.float32) for a in
+                            (layer.weights_feature, layer.weights_time, layer.bias_values))
+            assert wf.shape == (filters, width) and wt.shape == (filters, layer.memory_size)
+            assert bias.shape == (layer.num_units,)
         if dtype == "float32":
             wf_t = tensor(f"svdf{k}/weights_feature", wf.shape, T.FLOAT32, wf)
             wt_t = tensor(f"svdf{k}/weights_time", wt.shape, T.FLOAT32, wt)
@@ -86,6 +112,10 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
             st_scale = float(rng.uniform(0.5, 2.0)) * 4 * width ** 0.5 / 32767
             out_scale = float(rng.uniform(0.02, 0.08))
             out_zp = int(rng.randint(-30, 31))
+            if layer.state_max is not None:
+                st_scale = float(layer.state_max) / 32767
+            if layer.output_range is not None:
+                out_scale, out_zp = _asymmetric_int8(*layer.output_range)
             b_scale = np.float32(st_scale) * np.float32(wt_scale)
             wf_t = tensor(f"svdf{k}/weights_feature", wf.shape, T.INT8,
                           np.clip(np.round(wf / wf_scale), -127, 127).astype(np.int8), quant(wf_scale))
@@ -116,7 +146,7 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
     sub.name = "main"
     model = fb.ModelT()
     model.version, model.operatorCodes, model.subgraphs, model.buffers = 3, [code], [sub], buffers
-    model.description = "utensor test: stacked SVDF"
+    model.description = description
     builder = flatbuffers.Builder(4096)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())

@@ -227,3 +227,23 @@ def test_estimated_cycles_beside_instructions(result):
     assert f"est. {est:,} cycles on a Cortex-M4 (zero wait states)" in line and "MACs/cycle" in line
     text = report.markdown([{"board": BOARD, "results": [result]}])
     assert "est. cycles (Cortex-M4) | MACs/cycle |" in text
+
+
+@needs_tools
+def test_stateful_model_with_call_once(tmp_path):
+    """A stateful model (resource variables, CALL_ONCE's init subgraph on the first invoke
+    only): the firmware invokes once uncounted, then every counted run from reset(); the
+    counts repeat, the per-layer firmware agrees, and the outputs equal tflite_micro run the
+    same way (invoke, reset, invoke). Before, the two runs differed (the first ran the init
+    subgraph) and --layers stopped with "the per-layer runs differ"."""
+    pytest.importorskip("tensorflow")
+    from test_stateful import _resource_variable_model  # pylint: disable=import-outside-toplevel
+
+    path = tmp_path / "ema.tflite"
+    path.write_bytes(_resource_variable_model())
+    r = bench_model(str(path), BOARD, layers=True, tflm_arena=False, log=lambda s: None)
+    assert r["repeatable"] and r["outputs_repeat"] and r["bit_exact"], r
+    assert r["state_bytes"] == 48 and "stateful" in r["input"]
+    layers = r["per_layer"]["layers"]
+    assert layers[0]["op"] == "CALL_ONCE" and layers[0]["instructions"] < 50  # init not rerun
+    assert r["per_layer"]["sum_instructions"] > r["instructions"]

@@ -16,8 +16,9 @@ from opcheck import assert_bit_exact_on_board, assert_matches_reference, have_qe
 EXPECTED_OPS = {"RESHAPE", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}
 
 
-@pytest.fixture(scope="module")
-def audio16(tmp_path_factory):
+def audio_model(dtype: str = "int16") -> bytes:
+    """The audio model, 16x8-quantized ("int16") or as float32 (also `utensor bench`'s 16x8
+    conv model in BENCHMARKS.md)."""
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(1)
@@ -36,10 +37,15 @@ def audio16(tmp_path_factory):
         for _ in range(32):
             yield [rng.uniform(-2.0, 2.0, size=(1, 49, 10)).astype(np.float32)]
 
-    quantize_int16(converter, representative)
-    data = converter.convert()
+    if dtype == "int16":
+        quantize_int16(converter, representative)
+    return converter.convert()
+
+
+@pytest.fixture(scope="module")
+def audio16(tmp_path_factory):
     path = tmp_path_factory.mktemp("audio16") / "audio16.tflite"
-    path.write_bytes(data)
+    path.write_bytes(audio_model("int16"))
     return path
 
 

@@ -5,7 +5,7 @@ every output checked against tflite_micro, the instructions of every invoke() co
     # models: [(name, tflite_bytes, input_seed)], results: [ModelRun] in the same order
 
 The firmware (templates/batch_main.cpp.j2) runs the registry's models in order on
-pseudo-random input bytes from a seeded xorshift32 (`input_bytes` draws the same bytes
+pseudo-random input bytes (float32 inputs: values in [-1, 1)) from a seeded xorshift32 (`input_bytes` draws the same bytes
 here), so no input arrays take flash. The generated models go straight into src/ (the
 converter's own emitter), `build_flags` may select the portable kernels
 (-DUTENSOR_REFERENCE_KERNELS). A batch must fit the board: `split` groups models under
@@ -55,18 +55,27 @@ def input_seed(seed: int) -> int:
     return (seed * 0x9E3779B9 + 0x7F4A7C15) & 0xFFFFFFFF
 
 
-def input_bytes(seed: int, sizes: Sequence[int]) -> List[bytes]:
+def input_bytes(seed: int, sizes: Sequence[int], dtypes: Optional[Sequence[str]] = None) -> List[bytes]:
     """The bytes batch_main.cpp.j2 writes to the inputs of a model with input seed
-    `seed` (xorshift32 over input_seed(seed))."""
+    `seed` (xorshift32 over input_seed(seed)): one byte per step, or for a float32 input
+    (`dtypes`, numpy names) one element per step, uniform in [-1, 1) (the step's top 24
+    bits as a signed fraction: exact in float32, so both sides hold the same values)."""
     x = input_seed(seed) | 1
     out = []
-    for n in sizes:
+    for k, n in enumerate(sizes):
+        as_float = dtypes is not None and np.dtype(dtypes[k]) == np.float32
         buf = bytearray(n)
-        for i in range(n):
+        values = []
+        for i in range(n // 4 if as_float else n):
             x ^= (x << 13) & 0xFFFFFFFF
             x ^= x >> 17
             x ^= (x << 5) & 0xFFFFFFFF
-            buf[i] = x >> 24
+            if as_float:
+                values.append(((x ^ 0x80000000) - 0x80000000) >> 8)
+            else:
+                buf[i] = x >> 24
+        if as_float:
+            buf = (np.array(values, np.float64) * 2.0 ** -23).astype("<f4").tobytes()
         out.append(bytes(buf))
     return out
 
@@ -192,12 +201,14 @@ def project_dir(tag: str, board_id: str) -> str:
 
 
 def check(tflite: bytes, seed: int, outputs: Sequence[bytes]) -> List[str]:
-    """Differences between our outputs and tflite_micro's on the same input bytes."""
+    """Differences between our outputs and tflite_micro's on the same inputs: integer
+    outputs bit-exact, float32 within 1e-5 relative (harness.compare)."""
+    from ..harness.compare import FLOAT_REL_TOL, compare  # pylint: disable=import-outside-toplevel
     from ..reference import Reference  # pylint: disable=import-outside-toplevel
 
     ref = Reference(tflite)
     sizes = [int(np.prod(d["shape"])) * np.dtype(d["dtype"]).itemsize for d in ref.input_details]
-    raw = input_bytes(seed, sizes)
+    raw = input_bytes(seed, sizes, [np.dtype(d["dtype"]).name for d in ref.input_details])
     inputs = [np.frombuffer(b, dtype=np.dtype(d["dtype"])).reshape(d["shape"])
               for b, d in zip(raw, ref.input_details)]
     expected = ref.invoke(inputs)
@@ -209,6 +220,13 @@ def check(tflite: bytes, seed: int, outputs: Sequence[bytes]) -> List[str]:
         g = np.frombuffer(got, dtype=e.dtype)
         if g.size != e.size:
             problems.append(f"output {j}: {g.size} elements, tflite_micro {e.size}")
+            continue
+        if np.issubdtype(e.dtype, np.floating):
+            c = compare(g.reshape(e.shape), e)
+            if not c.ok:
+                problems.append(f"output {j}: {c.mismatches} of {e.size} elements differ from tflite_micro, "
+                                f"max relative error {c.max_rel_error:.3g} (> {FLOAT_REL_TOL:g}; first at "
+                                f"flat index {c.first_mismatch}: ours {c.board_value}, tflite_micro {c.ref_value})")
             continue
         bad = np.flatnonzero(g != e.reshape(-1))
         if bad.size:

@@ -119,6 +119,8 @@ def _layers(conv, board: str, model_path: str, inputs, plain_outputs, jobs: int,
     res = runner.run(board, fw.elf)
     _check_runs(res, f"{fw.elf} on {board}")
     ops = conv.graph.operators
+    if res.warmup:
+        res.drop_leading_marks(len(ops))
     segs = res.segments(len(ops) + 2)
     if any(s != segs[0] for s in segs) or any(o != plain_outputs for o in res.outputs):
         raise HarnessError(f"{fw.elf}: the per-layer runs differ from each other or from the plain build.")
@@ -162,7 +164,15 @@ def bench_model(model_path: str, board: str, *, layers: bool = False, seed: int 
     conv = convert.convert_file(model_path)
     reference = make_reference(model_bytes, model_path)
     inputs = bench_inputs(reference, seed)
-    refs = reference.invoke(inputs)
+    stateful = conv.plan.state_bytes > 0 and hasattr(reference, "step")
+    if stateful:
+        # As the firmware runs it: one invoke (a CALL_ONCE init runs then), reset(), the
+        # measured invoke.
+        reference.invoke(inputs)
+        reference.reset()
+        refs = reference.step(inputs)
+    else:
+        refs = reference.invoke(inputs)
 
     project = firmware.cache_dir(model_path, board, "plain")
     firmware.write_project(project, board, model_path, conv, inputs, "plain")
@@ -170,6 +180,9 @@ def bench_model(model_path: str, board: str, *, layers: bool = False, seed: int 
     fw = firmware.build(project, board, "plain", jobs=jobs)
     res = runner.run(board, fw.elf)
     _check_runs(res, f"{fw.elf} on {board}")
+    if res.warmup != stateful:
+        raise HarnessError(f"{fw.elf}: warm-up invoke {'missing' if stateful else 'unexpected'} "
+                           f"(state {conv.plan.state_bytes} B).")
     counts = [s[0] for s in res.segments(2)]
     with open(fw.map_file, encoding="utf-8", errors="replace") as f:
         mm = sizes.parse_map(f.read(), conv.graph.name)
@@ -183,7 +196,8 @@ def bench_model(model_path: str, board: str, *, layers: bool = False, seed: int 
         "model_path": os.path.abspath(model_path),
         "model_sha256": hashlib.sha256(model_bytes).hexdigest(),
         "board": board,
-        "input": f"seeded random (numpy default_rng({seed}), sample 0 of `utensor verify --seed {seed}`)",
+        "input": f"seeded random (numpy default_rng({seed}), sample 0 of `utensor verify --seed {seed}`)"
+                 + ("; stateful: each counted invoke after one uncounted invoke and reset()" if stateful else ""),
         "instructions": counts[0],
         "instructions_runs": counts,
         "repeatable": len(set(counts)) == 1,

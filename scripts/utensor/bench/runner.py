@@ -28,6 +28,15 @@ class RunResult:
     total_instructions: int = 0
     # Per modelled core (qemu.CYCLE_CORES): estimated cycles before each mark.
     cycle_marks: Dict[str, List[int]] = field(default_factory=dict)
+    # A stateful model's uncounted invoke before the runs (bench_main.cpp.j2).
+    warmup: bool = False
+
+    def drop_leading_marks(self, n: int) -> None:
+        """Forget the first n marks (the warm-up invoke's layer marks)."""
+        if len(self.marks) < n:
+            raise HarnessError(f"the instruction counter saw {len(self.marks)} marks, at least {n} expected.")
+        self.marks = self.marks[n:]
+        self.cycle_marks = {core: at[n:] for core, at in self.cycle_marks.items()}
 
     def segments(self, marks_per_run: int) -> List[List[int]]:
         """Per run, the instructions strictly between consecutive marks (the mark
@@ -91,4 +100,5 @@ def run(board_id: str, elf: str, timeout_s: float = 600.0) -> RunResult:
         marks=[at for _, at, _ in marks],
         total_instructions=total or 0,
         cycle_marks={core: [m[core] for _, m in cycle_marks] for core in qemu.CYCLE_CORES},
+        warmup="utensor-bench: warmup" in uart,
     )
