@@ -873,6 +873,25 @@ TABLE.add(Family(
 ))
 
 
+# ---- int16 table-interpolated activations (issue 13) ----
+
+TABLE.add(Family(
+    _P + "lut16.hpp", "utensor/kernels/lut16.hpp",
+    "The int16 (16x8) LOGISTIC, TANH and SOFTMAX parameters (kernels/lut16.hpp): TFLite "
+    "Micro's kernels that interpolate in tables, the tables computed by the converter "
+    "(scripts/utensor/ops/_lut16.py).",
+    structs=[
+        Struct("SigmoidS16Params", "int16 LOGISTIC / TANH: input zero point 0, output scale 2^-15 "
+               "and zero point 0.", [
+            Field("size", I32, "elements"),
+            Field("input_multiplier", I32, "in [1, 65535]: the input times it fits an int32"),
+            Field("input_shift", I32, "in [0, 31]: the rounding right shift after the multiplier"),
+            Field("table", Pointer("uint16_t"), "[256] sigmoid(k / 24) in unsigned 0.16, "
+                  "interpolation-corrected as TFLite's sigmoid_table_uint16"),
+        ]),
+    ],
+))
+
 # ---- the headers ----
 
 def header_texts(table: Table = None, headers=None) -> dict:

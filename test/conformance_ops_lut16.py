@@ -1,0 +1,45 @@
+"""Conformance entries of the table-driven and fixed-point activations (issues 13 and 14):
+int16 LOGISTIC and TANH (TFLite Micro interpolates in its sigmoid table), ...
+
+Keras builds each model and TensorFlow's 16x8 recipe quantizes it; the converter always
+picks a calibrated (non power-of-two) input scale, so a draw may rewrite the input scale to
+one of the power-of-two scales TFLite Micro's kernels special-case, or to any scale in a
+wide range, to reach every branch of the Prepare arithmetic.
+"""
+
+import numpy as np
+
+from conformance import Case, random_shape, register
+from conformance_ops import _ops
+
+
+def _input_scale_rewrite(rng):
+    """A rewrite(tflite, dtype) that sets the first input's scale, or None to keep it."""
+    pick = rng.randint(4)
+    if pick == 0:
+        return None, "converter"
+    if pick == 1:
+        scale = float(2.0 ** -int(rng.randint(10, 15)))  # 2^-10 .. 2^-14, the exact cases
+    else:
+        scale = float(np.float32(10.0 ** rng.uniform(-5.0, 0.7)))  # up to ~5 (the int32 bound)
+
+    def rewrite(tflite, dtype):
+        if dtype != "int16":
+            return tflite
+        from lut16_models import set_input_scale  # pylint: disable=import-outside-toplevel
+
+        return set_input_scale(tflite, scale)
+    return rewrite, scale
+
+
+def _sigmoid_like(op, fn, value_range):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        shape = random_shape(rng, rank=rng.randint(2, 5), hi=9)
+        rewrite, scale = _input_scale_rewrite(rng)
+        return Case([shape], lambda x: fn()(x), {"shape": shape, "input_scale": scale},
+                    value_range=value_range, rewrite=rewrite)
+    register(op, dtypes=("int16",), seeds=8, label="s16")(draw)
+
+
+_sigmoid_like("LOGISTIC", lambda: _ops().sigmoid, (-8.0, 8.0))
+_sigmoid_like("TANH", lambda: _ops().tanh, (-4.0, 4.0))

@@ -1,0 +1,104 @@
+"""The table-driven int16 activations (issue 13) against tflite_micro over EVERY int16 input,
+and their refusals. The converter derives TFLite's sigmoid table instead of holding a copy of
+it (scripts/utensor/ops/_lut16.py): if one entry were wrong, some input in the interval
+that entry bounds would differ here. Our kernels run compiled on the host (ASan/UBSan)."""
+
+import os
+
+import numpy as np
+import pytest
+
+from lut16_models import unary_s16
+from utensor import ir
+from utensor.errors import UnsupportedError
+from utensor.hostbuild import HostBatch
+from utensor.ops import lower
+from utensor.ops import _lut16 as L
+from utensor.reference import Reference
+
+ALL_S16 = np.arange(-32768, 32768, dtype=np.int16).reshape(1, -1)
+
+# Power-of-two scales (TFLite Micro's exact "3 << shift" path for 2^-12, and 2^-11 for TANH),
+# converter-like calibrated scales, and the extremes of the Prepare's shift loop.
+SCALES = [2.0 ** -12, 2.0 ** -11, 2.0 ** -13, 2.0 ** -9, 1.0 / 3000, 0.00037, 4.8e-4, 1.1e-3,
+          0.0123, 0.7, 3.9, 5.3, 1e-6, 3e-9]
+
+
+def _models(tmp_path, op):
+    paths = []
+    for k, scale in enumerate(SCALES):
+        p = os.path.join(str(tmp_path), f"{op.lower()}_{k}.tflite")
+        with open(p, "wb") as f:
+            f.write(unary_s16(op, ALL_S16.size, scale, 2.0 ** -15))
+        paths.append(p)
+    return paths
+
+
+@pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
+def test_every_int16_input_matches_tflite_micro(tmp_path, op):
+    paths = _models(tmp_path, op)
+    batch = HostBatch(paths, work_dir=str(tmp_path / "host"), sanitize=True)
+    for k, (scale, path) in enumerate(zip(SCALES, paths)):
+        with open(path, "rb") as f:
+            want = Reference(f.read()).invoke([ALL_S16])[0]
+        ours = batch.run(k, [[ALL_S16]])[0][0]
+        bad = np.nonzero(ours.reshape(-1) != want.reshape(-1))[0]
+        assert bad.size == 0, (f"{op} input scale {scale}: {bad.size} of 65536 int16 inputs differ, "
+                               f"first at {int(ALL_S16[0, bad[0]])}: ours {int(ours.reshape(-1)[bad[0]])}, "
+                               f"tflite_micro {int(want.reshape(-1)[bad[0]])}")
+        # The numpy model of the kernel (used to reason about the table) agrees too.
+        mult, shift = L.input_rescale(op.lower(), scale)
+        model = L.reference_s16(op.lower(), mult, shift, L.sigmoid_table_u16(), ALL_S16)
+        assert np.array_equal(model.reshape(-1), want.reshape(-1)), f"{op} {scale}: the numpy model differs"
+
+
+def test_the_derived_table_is_not_the_plain_samples():
+    """The derivation matters: the plain samples round(65536 sigmoid(k/24)) would differ from
+    TFLite's table in 44 entries (all by one, where the curve bends most)."""
+    table = L.sigmoid_table_u16()
+    plain = [min(65535, int(np.floor(65536.0 / (1.0 + np.exp(-k / 24.0)) + 0.5))) for k in range(256)]
+    assert len(table) == 256 and table[0] == 32768 and table[-1] == 65535
+    assert all(a <= b for a, b in zip(table, table[1:]))
+    diff = [t - p for t, p in zip(table, plain)]
+    assert set(diff) == {0, 1} and diff.count(1) == 44
+
+
+def _graph(op_type, in_q, out_q):
+    tensors = [ir.Tensor(0, "x", "int16", (1, 8), ir.Quantization((in_q[0],), (in_q[1],))),
+               ir.Tensor(1, "y", "int16", (1, 8), ir.Quantization((out_q[0],), (out_q[1],)))]
+    op = ir.Operator(2, op_type, [0], [1], {})
+    return ir.Graph("m", tensors, [op], [0], [1], source_path="model.tflite"), op
+
+
+def _tflm_accepts(op_type, in_q, out_q):
+    try:
+        Reference(unary_s16(op_type, 8, in_q[0], out_q[0], in_q[1], out_q[1])).invoke(
+            [np.zeros((1, 8), np.int16)])
+        return True
+    except Exception:  # pylint: disable=broad-except
+        return False
+
+
+@pytest.mark.parametrize("op_type", ["LOGISTIC", "TANH"])
+@pytest.mark.parametrize("in_q,out_q,match", [
+    ((0.001, 3), (2.0 ** -15, 0), "zero point 0"),
+    ((0.001, 0), (2.0 ** -15, 5), "zero point 0"),
+    ((0.001, 0), (1.0 / 32000, 0), "output scale 2\\^-15"),
+    ((0.001, 0), (2.0 ** -14, 0), "output scale 2\\^-15"),
+])
+def test_refusals_are_tflite_micros(op_type, in_q, out_q, match):
+    g, op = _graph(op_type, in_q, out_q)
+    with pytest.raises(UnsupportedError, match=f"operator #2 {op_type}: .*{match}"):
+        lower(op, g)
+    assert not _tflm_accepts(op_type, in_q, out_q)
+
+
+@pytest.mark.parametrize("op_type", ["LOGISTIC", "TANH"])
+def test_an_input_scale_whose_multiplier_overflows_is_refused(op_type):
+    """Above scale 65536/12288 TFLite Micro's int32 product of input and multiplier overflows
+    (undefined behaviour; it computes garbage): refused with the bound."""
+    g, op = _graph(op_type, (6.0, 0), (2.0 ** -15, 0))
+    with pytest.raises(UnsupportedError, match=r"input scale 6 is too large .* below 5\.3333"):
+        lower(op, g)
+    g, op = _graph(op_type, (5.3, 0), (2.0 ** -15, 0))
+    assert lower(op, g).params["fields"]["input_multiplier"] <= 65535
