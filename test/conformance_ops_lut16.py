@@ -1,5 +1,6 @@
 """Conformance entries of the table-driven and fixed-point activations (issues 13 and 14):
-int16 LOGISTIC and TANH (TFLite Micro interpolates in its sigmoid table), ...
+int16 LOGISTIC and TANH (TFLite Micro interpolates in its sigmoid table), int16 SOFTMAX (its
+exp and 1/(1+x) tables), ...
 
 Keras builds each model and TensorFlow's 16x8 recipe quantizes it; the converter always
 picks a calibrated (non power-of-two) input scale, so a draw may rewrite the input scale to
@@ -43,3 +44,24 @@ def _sigmoid_like(op, fn, value_range):
 
 _sigmoid_like("LOGISTIC", lambda: _ops().sigmoid, (-8.0, 8.0))
 _sigmoid_like("TANH", lambda: _ops().tanh, (-4.0, 4.0))
+
+
+@register("SOFTMAX", dtypes=("int16",), seeds=8, label="s16")
+def softmax_s16(rng, dtype):  # pylint: disable=unused-argument
+    """Rows of 1 to 40 values; beta and the input scale sometimes rewritten (Keras' softmax
+    has beta 1), scaled differences reaching past the exp table's [-10, 0] or not."""
+    shape = random_shape(rng, rank=rng.randint(2, 5), hi=6)
+    shape = shape[:-1] + (int(rng.randint(1, 41)),)
+    rewrite, scale = _input_scale_rewrite(rng)
+    beta = float(np.float32(rng.choice([1.0, 0.5, 2.0, rng.uniform(0.05, 4.0)])))
+
+    def rewrite_all(tflite, dtype):
+        from lut16_models import set_input_scale  # pylint: disable=import-outside-toplevel
+
+        if dtype != "int16":
+            return tflite
+        tflite = rewrite(tflite, dtype) if rewrite else tflite
+        return set_input_scale(tflite, beta=beta)
+    return Case([shape], lambda x: _ops().softmax(x, axis=-1),
+                {"shape": shape, "input_scale": scale, "beta": beta}, value_range=(-6.0, 6.0),
+                rewrite=rewrite_all)

@@ -80,16 +80,23 @@ def unary_s16(op: str, n: int, in_scale: float, out_scale: float, in_zp: int = 0
                      options_type, options)
 
 
-def set_input_scale(tflite: bytes, scale: float, zero_point: Optional[int] = None) -> bytes:
-    """The model with its first input tensor's scale (and zero point) replaced."""
+def set_input_scale(tflite: bytes, scale: Optional[float] = None, zero_point: Optional[int] = None,
+                    beta: Optional[float] = None) -> bytes:
+    """The model with its first input tensor's scale (and zero point) replaced, and with
+    `beta` the SOFTMAX operators' beta."""
     import flatbuffers  # pylint: disable=import-outside-toplevel
 
     s = _schema()
     m = s.ModelT.InitFromObj(s.Model.GetRootAsModel(tflite, 0))
     t = m.subgraphs[0].tensors[m.subgraphs[0].inputs[0]]
-    t.quantization.scale = [float(scale)]
+    if scale is not None:
+        t.quantization.scale = [float(scale)]
     if zero_point is not None:
         t.quantization.zeroPoint = [int(zero_point)]
+    if beta is not None:
+        for o in m.subgraphs[0].operators:
+            if isinstance(o.builtinOptions, s.SoftmaxOptionsT):
+                o.builtinOptions.beta = float(beta)
     b = flatbuffers.Builder(1024)
     b.Finish(m.Pack(b), file_identifier=b"TFL3")
     return bytes(b.Output())

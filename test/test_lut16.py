@@ -102,3 +102,84 @@ def test_an_input_scale_whose_multiplier_overflows_is_refused(op_type):
         lower(op, g)
     g, op = _graph(op_type, (5.3, 0), (2.0 ** -15, 0))
     assert lower(op, g).params["fields"]["input_multiplier"] <= 65535
+
+
+def _softmax_model(rows, depth, scale, beta):
+    import tflite_micro  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    from lut16_models import _schema, single_op  # pylint: disable=import-outside-toplevel
+
+    s = _schema()
+    opts = s.SoftmaxOptionsT()
+    opts.beta = beta
+    return single_op("SOFTMAX", [dict(shape=[rows, depth], dtype="int16", scale=scale, zero_point=0)],
+                     dict(shape=[rows, depth], dtype="int16", scale=1.0 / 32768, zero_point=0),
+                     s.BuiltinOptions.SoftmaxOptions, opts)
+
+
+# (rows, depth, input scale, beta): differences spanning the exp table's [-10, 0] and beyond,
+# sums over 1 to 300 values.
+SOFTMAX_CASES = [(4096, 1, 0.001, 1.0), (4096, 2, 3e-4, 1.0), (4096, 7, 1.5e-4, 1.0),
+                 (2048, 16, 6e-4, 0.7), (1024, 33, 2.0 ** -12, 2.0), (256, 300, 1e-3, 1.0),
+                 (2048, 5, 0.05, 0.1), (2048, 9, 1e-5, 3.0)]
+
+
+def test_softmax_s16_matches_tflite_micro_over_many_rows(tmp_path):
+    rng = np.random.RandomState(13)
+    paths, inputs = [], []
+    for k, (rows, depth, scale, beta) in enumerate(SOFTMAX_CASES):
+        p = os.path.join(str(tmp_path), f"softmax_{k}.tflite")
+        with open(p, "wb") as f:
+            f.write(_softmax_model(rows, depth, scale, beta))
+        paths.append(p)
+        # Rows whose spread is drawn per row: sums of every size from one term to all.
+        spread = rng.randint(1, 65536, size=(rows, 1))
+        x = rng.randint(0, 65536, size=(rows, depth)) % spread - 32768 + rng.randint(0, 65536 - spread)
+        inputs.append(x.astype(np.int16))
+    batch = HostBatch(paths, work_dir=str(tmp_path / "host"), sanitize=True)
+    for k, (case, path) in enumerate(zip(SOFTMAX_CASES, paths)):
+        with open(path, "rb") as f:
+            want = Reference(f.read()).invoke([inputs[k]])[0]
+        ours = batch.run(k, [[inputs[k]]])[0][0]
+        bad = np.argwhere(ours != want)
+        assert bad.size == 0, (f"SOFTMAX int16 {case}: {len(bad)} values differ, first at {tuple(bad[0])}: "
+                               f"ours {ours[tuple(bad[0])]}, tflite_micro {want[tuple(bad[0])]}")
+
+
+def test_softmax_s16_tables():
+    """The two gen_lut tables: exp over [-10, 0] ends at exp(0) saturated to 32767 and
+    starts near exp(-10) * 32768; 1/(1+x) over [0, 1] runs from 32767 down to 16384."""
+    e, r = L.softmax_exp_lut(), L.softmax_one_over_one_plus_x_lut()
+    assert len(e) == len(r) == 513
+    assert e[-1] == 32767 and 1 <= e[0] <= 3 and all(a <= b for a, b in zip(e, e[1:]))
+    assert r[0] == 32767 and r[-1] == 16384 and all(a >= b for a, b in zip(r, r[1:]))
+
+
+def test_softmax_s16_refuses_what_tflite_micro_refuses():
+    tensors = [ir.Tensor(0, "x", "int16", (1, 8), ir.Quantization((0.001,), (0,))),
+               ir.Tensor(1, "y", "int16", (1, 8), ir.Quantization((1.0 / 256,), (0,)))]
+    op = ir.Operator(4, "SOFTMAX", [0], [1], {"beta": 1.0})
+    g = ir.Graph("m", tensors, [op], [0], [1], source_path="model.tflite")
+    with pytest.raises(UnsupportedError, match=r"operator #4 SOFTMAX: .*scale 1/32768"):
+        lower(op, g)
+    from lut16_models import _schema, single_op  # pylint: disable=import-outside-toplevel
+
+    s = _schema()
+    opts = s.SoftmaxOptionsT()
+    opts.beta = 1.0
+
+    def model(out_scale):
+        return single_op("SOFTMAX", [dict(shape=[1, 8], dtype="int16", scale=0.001, zero_point=0)],
+                         dict(shape=[1, 8], dtype="int16", scale=out_scale, zero_point=0),
+                         s.BuiltinOptions.SoftmaxOptions, opts)
+
+    Reference(model(1.0 / 32768)).invoke([np.zeros((1, 8), np.int16)])  # the model is otherwise fine
+    with pytest.raises(Exception):
+        Reference(model(1.0 / 256)).invoke([np.zeros((1, 8), np.int16)])
+
+
+def test_int16_hard_swish_is_refused_like_tflite_micro():
+    g, op = _graph("HARD_SWISH", (0.001, 0), (0.001, 0))
+    with pytest.raises(UnsupportedError, match=r"operator #2 HARD_SWISH: int16 HARD_SWISH is not supported: "
+                                               r"TFLite Micro's HARD_SWISH kernel refuses int16 too"):
+        lower(op, g)
+    assert not _tflm_accepts("HARD_SWISH", (0.001, 0), (0.001, 0))

@@ -889,6 +889,18 @@ TABLE.add(Family(
             Field("table", Pointer("uint16_t"), "[256] sigmoid(k / 24) in unsigned 0.16, "
                   "interpolation-corrected as TFLite's sigmoid_table_uint16"),
         ]),
+        Struct("SoftmaxS16Params", "int16 SOFTMAX (output scale 1/32768, zero point 0) over the "
+               "last dimension.", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension, <= 65536 (the int32 sum of exps)"),
+            Field("input_multiplier", I32, "QuantizeMultiplier(input scale * beta * 65535 / 10): "
+                  "maps differences onto [-65535, 0] = [-10, 0]"),
+            Field("input_shift", I32, "TFLite convention: > 0 shifts left"),
+            Field("exp_lut", Pointer("int16_t"), "[513] exp over [-10, 0] in Q0.15, as TFLite's "
+                  "gen_lut (interpolated by the input's low 7 bits)"),
+            Field("one_over_one_plus_x_lut", Pointer("int16_t"), "[513] 1 / (1 + x) over [0, 1] "
+                  "in Q0.15, as TFLite's gen_lut"),
+        ]),
     ],
 ))
 

@@ -148,3 +148,91 @@ def lower_sigmoid_s16(op, graph, x, y, kind: str):
     return kernel_call(f"{kind}_s16", "SigmoidS16Params",
                        dict(size=x.num_elements, input_multiplier=multiplier, input_shift=shift,
                             table=table), inplace=(0, 0))
+
+
+# ---- SOFTMAX int16 ---------------------------------------------------------------------------
+#
+# TFLite Micro computes two 513-entry int16 tables at Prepare with gen_lut (common.h), in
+# float32 arithmetic with the C library's expf: exp over [-10, 0] and 1 / (1 + x) over
+# [0, 1], both onto the output range [-1, 1) (Q0.15). Each entry is the sample at the start
+# of its interval minus half the rounded error of the chord at the interval's middle (the
+# same correction as the sigmoid table's, rounded at each step here); the 513th entry is the
+# sample at the end of the range, so the 9-bit index of an int16 always has a next entry to
+# interpolate towards. The converter computes them the same way and the kernel interpolates
+# on the low 7 bits as TFLite's LUTLookup.
+
+LUT16_SIZE = 513
+
+
+def _roundf(x: np.float32) -> np.float32:
+    """TfLiteRound on a float (roundf: half away from zero)."""
+    return np.float32(_round_half_away(float(x)))
+
+
+def gen_lut_s16(func, input_min: float, input_max: float, output_min: float, output_max: float) -> List[int]:
+    """TFLite's gen_lut<float, int16_t, int16_t>: `func` maps a np.float32 to a np.float32."""
+    f = np.float32
+    lo, hi = f(input_min), f(input_max)
+    steps = LUT16_SIZE - 1
+    step = f((hi - lo) / f(steps))
+    half_step = f(step / f(2))
+    scaling_inv = f(f(65536.0) / f(f(output_max) - f(output_min)))
+    table = []
+    for i in range(steps):
+        at = f(lo + f(f(i) * step))
+        val = func(at)
+        val_mid = func(f(at + half_step))
+        val_next = func(f(lo + f(f(i + 1) * step)))
+        sample = _roundf(f(val * scaling_inv))
+        mid_interp = _roundf(f(f(f(val_next * scaling_inv) + sample) / f(2)))
+        mid_val = _roundf(f(val_mid * scaling_inv))
+        bias = _roundf(f(f(mid_interp - mid_val) / f(2)))
+        table.append(int(min(max(f(sample - bias), f(-32768)), f(32767))))
+    table.append(int(min(max(_roundf(f(func(hi) * scaling_inv)), f(-32768)), f(32767))))
+    return table
+
+
+def softmax_exp_lut() -> List[int]:
+    from ._libm import expf  # pylint: disable=import-outside-toplevel
+
+    return gen_lut_s16(expf, -10.0, 0.0, -1.0, 1.0)
+
+
+def softmax_one_over_one_plus_x_lut() -> List[int]:
+    return gen_lut_s16(lambda v: np.float32(np.float32(1.0) / np.float32(np.float32(1.0) + v)),
+                       0.0, 1.0, -1.0, 1.0)
+
+
+MAX_SOFTMAX_DEPTH = 65536  # TFLite Micro sums up to depth values <= 32767 in an int32
+
+
+def lower_softmax_s16(op, graph, x, y, beta: float):
+    """int16 SOFTMAX as TFLite Micro's CalculateSoftmaxParams / SoftmaxInt16."""
+    from .. import kernel_params  # pylint: disable=import-outside-toplevel
+    from ..quantization import quantize_multiplier  # pylint: disable=import-outside-toplevel
+    from . import kernel_call  # pylint: disable=import-outside-toplevel
+    from ._common import per_tensor, unsupported  # pylint: disable=import-outside-toplevel
+
+    si, _ = per_tensor(op, graph, x, "input")  # differences from the row maximum: no zero point
+    so, zo = per_tensor(op, graph, y, "output")
+    if zo != 0 or abs(float(np.float32(so)) - 1.0 / 32768) > 0.001 / 32768:
+        raise unsupported(op, graph, f"output '{y.name}' has scale {so:g} and zero point {zo}; int16 "
+                          "SOFTMAX needs scale 1/32768 (within 0.1%) and zero point 0, as TFLite "
+                          "Micro requires and the TFLite converter produces.")
+    depth = int(x.shape[-1])
+    if depth > MAX_SOFTMAX_DEPTH:
+        raise unsupported(op, graph, f"the last dimension is {depth}; int16 SOFTMAX sums up to "
+                          f"{MAX_SOFTMAX_DEPTH} values in TFLite Micro's int32 accumulator.")
+    real = float(np.float32(si)) * float(np.float32(beta)) / (10.0 / 65535.0)
+    multiplier, shift = quantize_multiplier(real)
+    if shift > 30:
+        raise unsupported(op, graph, f"input scale {si:g} times beta {beta:g} is too large for int16 "
+                          "SOFTMAX (the rescaling multiplier exceeds 2^30).")
+    exp_lut = kernel_params.ConstArray("int16_t", softmax_exp_lut(),
+                                       "exp over [-10, 0] in Q0.15 (TFLite's gen_lut, ops/_lut16.py)")
+    inv_lut = kernel_params.ConstArray("int16_t", softmax_one_over_one_plus_x_lut(),
+                                       "1 / (1 + x) over [0, 1] in Q0.15 (TFLite's gen_lut)")
+    outer = x.num_elements // depth if depth else 0
+    return kernel_call("softmax_s16", "SoftmaxS16Params",
+                       dict(outer_size=outer, depth=depth, input_multiplier=multiplier,
+                            input_shift=shift, exp_lut=exp_lut, one_over_one_plus_x_lut=inv_lut))

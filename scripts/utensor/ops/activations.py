@@ -172,6 +172,10 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
         return _lower_linear_s16(op, graph, x, y, kind)
     if (x.dtype, y.dtype) == ("int16", "int16") and kind in LUT_S16:
         return lower_sigmoid_s16(op, graph, x, y, kind)
+    if (x.dtype, y.dtype) == ("int16", "int16") and kind == "hard_swish":
+        raise unsupported(op, graph, "int16 HARD_SWISH is not supported: TFLite Micro's HARD_SWISH "
+                          "kernel refuses int16 too (\"Unsupported type INT16\" at invoke); "
+                          "supported: int8 -> int8 or float32 -> float32.")
     if (x.dtype, y.dtype) != ("int8", "int8"):
         int16 = ", ".join(sorted(k.upper() for k in LINEAR_S16 + LUT_S16))
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "

@@ -23,6 +23,21 @@ struct SigmoidS16Params {
   const uint16_t* table;
 };
 
+/// int16 SOFTMAX (output scale 1/32768, zero point 0) over the last dimension.
+struct SoftmaxS16Params {
+  int32_t outer_size;   // rows: the product of every dimension but the last
+  int32_t depth;        // the last dimension, <= 65536 (the int32 sum of exps)
+  // QuantizeMultiplier(input scale * beta * 65535 / 10): maps differences onto [-65535, 0] =
+  // [-10, 0]
+  int32_t input_multiplier;
+  int32_t input_shift;  // TFLite convention: > 0 shifts left
+  // [513] exp over [-10, 0] in Q0.15, as TFLite's gen_lut (interpolated by the input's low 7
+  // bits)
+  const int16_t* exp_lut;
+  // [513] 1 / (1 + x) over [0, 1] in Q0.15, as TFLite's gen_lut
+  const int16_t* one_over_one_plus_x_lut;
+};
+
 }  // namespace kernels
 }  // namespace utensor
 
