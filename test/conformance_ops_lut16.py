@@ -1,6 +1,6 @@
 """Conformance entries of the table-driven and fixed-point activations (issues 13 and 14):
 int16 LOGISTIC and TANH (TFLite Micro interpolates in its sigmoid table), int16 SOFTMAX (its
-exp and 1/(1+x) tables), ...
+exp and 1/(1+x) tables), int8 LOG_SOFTMAX (gemmlowp fixed-point exp and log), ...
 
 Keras builds each model and TensorFlow's 16x8 recipe quantizes it; the converter always
 picks a calibrated (non power-of-two) input scale, so a draw may rewrite the input scale to
@@ -65,3 +65,25 @@ def softmax_s16(rng, dtype):  # pylint: disable=unused-argument
     return Case([shape], lambda x: _ops().softmax(x, axis=-1),
                 {"shape": shape, "input_scale": scale, "beta": beta}, value_range=(-6.0, 6.0),
                 rewrite=rewrite_all)
+
+
+@register("LOG_SOFTMAX", dtypes=("int8",), seeds=8, label="s8")
+def log_softmax_s8(rng, dtype):  # pylint: disable=unused-argument
+    """Rows of 1 to 64 values over a drawn float range (the converter's input scale follows it),
+    or the input scale rewritten to anything in [2^-10, 4]; the output is always 16/256, 127."""
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    shape = random_shape(rng, rank=rng.randint(2, 5), hi=6)
+    shape = shape[:-1] + (int(rng.randint(1, 65)),)
+    half = float(rng.choice([0.5, 2.0, 6.0, 20.0]))
+    scale = None if rng.rand() < 0.5 else float(np.float32(2.0 ** rng.uniform(-10.0, 2.0)))
+
+    def rewrite(tflite, dtype):
+        if dtype != "int8" or scale is None:
+            return tflite
+        from lut16_models import set_input_scale  # pylint: disable=import-outside-toplevel
+
+        return set_input_scale(tflite, scale)
+    return Case([shape], lambda x: tf.keras.layers.Lambda(lambda t: tf.nn.log_softmax(t, axis=-1))(x),
+                {"shape": shape, "range": half, "input_scale": scale or "converter"},
+                value_range=(-half, half), rewrite=rewrite)

@@ -183,3 +183,58 @@ def test_int16_hard_swish_is_refused_like_tflite_micro():
                                                r"TFLite Micro's HARD_SWISH kernel refuses int16 too"):
         lower(op, g)
     assert not _tflm_accepts("HARD_SWISH", (0.001, 0), (0.001, 0))
+
+
+# ---- int8 LOG_SOFTMAX (issue 14) ------------------------------------------------------------
+
+def _log_softmax_model(rows, depth, scale, out=(16.0 / 256, 127)):
+    from lut16_models import single_op  # pylint: disable=import-outside-toplevel
+
+    return single_op("LOG_SOFTMAX", [dict(shape=[rows, depth], dtype="int8", scale=scale, zero_point=-3)],
+                     dict(shape=[rows, depth], dtype="int8", scale=out[0], zero_point=out[1]))
+
+
+# (rows, depth, input scale): scales from fine (differences never reach diff_min) to coarse
+# (most differences below it), rows from one value to the 4095 the accumulator allows.
+LOG_SOFTMAX_CASES = [(4096, 1, 0.05), (4096, 3, 0.02), (2048, 10, 0.1), (2048, 17, 0.005),
+                     (1024, 64, 0.4), (512, 100, 2.0 ** -7), (64, 4095, 0.03), (2048, 8, 3.5)]
+
+
+def test_log_softmax_s8_matches_tflite_micro_over_many_rows(tmp_path):
+    rng = np.random.RandomState(14)
+    paths, inputs = [], []
+    for k, (rows, depth, scale) in enumerate(LOG_SOFTMAX_CASES):
+        p = os.path.join(str(tmp_path), f"log_softmax_{k}.tflite")
+        with open(p, "wb") as f:
+            f.write(_log_softmax_model(rows, depth, scale))
+        paths.append(p)
+        spread = rng.randint(1, 257, size=(rows, 1))
+        x = rng.randint(0, 256, size=(rows, depth)) % spread - 128 + rng.randint(0, 257 - spread)
+        x[0, :] = 127  # all equal: the largest sum of exps (depth * 1.0)
+        inputs.append(x.astype(np.int8))
+    batch = HostBatch(paths, work_dir=str(tmp_path / "host"), sanitize=True)
+    for k, (case, path) in enumerate(zip(LOG_SOFTMAX_CASES, paths)):
+        with open(path, "rb") as f:
+            want = Reference(f.read()).invoke([inputs[k]])[0]
+        ours = batch.run(k, [[inputs[k]]])[0][0]
+        bad = np.argwhere(ours != want)
+        assert bad.size == 0, (f"LOG_SOFTMAX int8 {case}: {len(bad)} values differ, first at {tuple(bad[0])}: "
+                               f"ours {ours[tuple(bad[0])]}, tflite_micro {want[tuple(bad[0])]}")
+
+
+def _log_softmax_graph(depth=8, out=(16.0 / 256, 127), in_scale=0.05):
+    tensors = [ir.Tensor(0, "x", "int8", (1, depth), ir.Quantization((in_scale,), (0,))),
+               ir.Tensor(1, "y", "int8", (1, depth), ir.Quantization((out[0],), (out[1],)))]
+    op = ir.Operator(5, "LOG_SOFTMAX", [0], [1], {})
+    return ir.Graph("m", tensors, [op], [0], [1], source_path="model.tflite"), op
+
+
+def test_log_softmax_s8_refusals():
+    g, op = _log_softmax_graph(out=(0.1, 127))
+    with pytest.raises(UnsupportedError, match=r"operator #5 LOG_SOFTMAX: .*scale 16/256 and zero point 127"):
+        lower(op, g)
+    with pytest.raises(Exception):  # TFLM refuses the same model at Prepare
+        Reference(_log_softmax_model(1, 8, 0.05, out=(0.1, 127))).invoke([np.zeros((1, 8), np.int8)])
+    g, op = _log_softmax_graph(depth=4096)
+    with pytest.raises(UnsupportedError, match=r"last dimension is 4096; .* at most 4095"):
+        lower(op, g)

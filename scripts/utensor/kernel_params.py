@@ -568,6 +568,16 @@ TABLE.add(Family(
             Field("outer_size", I32, "rows: the product of every dimension but the last"),
             Field("depth", I32, "the last dimension"),
         ]),
+        Struct("LogSoftmaxS8Params", "int8 LOG_SOFTMAX (output scale 16/256, zero point 127), "
+               "TFLite's fixed-point exp and log.", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension, <= 4095 (the Q12.19 sum of exps)"),
+            Field("input_multiplier", I32, "input scale * 2^26 as QuantizeMultiplierGreaterThanOne"),
+            Field("input_left_shift", I32, ">= 1"),
+            Field("reverse_scaling_divisor", I32, "2^(31 - input_left_shift) / input_multiplier, Q31"),
+            Field("reverse_scaling_shift", I32, "<= 0, TFLite convention (a right shift)"),
+            Field("diff_min", I32, "-CalculateInputRadius(5, input_left_shift)"),
+        ]),
         Struct("L2NormF32Params", "float32 L2_NORMALIZATION (epsilon 1e-6, as TFLite Micro).", [
             Field("outer_size", I32, "rows: the product of every dimension but the last"),
             Field("depth", I32, "the last dimension"),
