@@ -87,3 +87,44 @@ def log_softmax_s8(rng, dtype):  # pylint: disable=unused-argument
     return Case([shape], lambda x: tf.keras.layers.Lambda(lambda t: tf.nn.log_softmax(t, axis=-1))(x),
                 {"shape": shape, "range": half, "input_scale": scale or "converter"},
                 value_range=(-half, half), rewrite=rewrite)
+
+
+def _div_excluded(graph, sample):
+    """The elements where TFLite Micro's int8 DIV is undefined C++ (ops/_div_s8.py): input 2
+    at its zero point (GetReciprocal shifts by 32) and a final rounding shift past 31 bits
+    (a small dividend over a large divisor: quotients below half an output step). utensor defines
+    those (saturation by sign; the exact rounding, 0) and test_lut16.py checks them; the x86
+    oracle's values there are whatever its shifts happened to give."""
+    from utensor.ops._div_s8 import tflm_defined  # pylint: disable=import-outside-toplevel
+    from utensor.quantization import f32, quantize_multiplier  # pylint: disable=import-outside-toplevel
+
+    t1, t2 = (graph.tensor(i) for i in graph.inputs)
+    y = graph.tensor(graph.outputs[0])
+    (s1, z1), (s2, z2), (so, _) = ((float(t.quant.scale[0]), int(t.quant.zero_point[0])) for t in (t1, t2, y))
+    _, shift = quantize_multiplier(float(f32(s1)) / (float(f32(s2)) * float(f32(so))))
+    n, d = np.broadcast_arrays(sample[0].astype(np.int64) - z1, sample[1].astype(np.int64) - z2)
+    defined = np.vectorize(lambda a, b: tflm_defined(int(a), int(b), shift))(n, d)
+    return [~defined.reshape(y.shape)]
+
+
+@register("DIV", dtypes=("int8",), seeds=10, label="s8")
+def div_s8(rng, dtype):  # pylint: disable=unused-argument
+    """int8 DIV over broadcast shapes and drawn input ranges (the divisor's range sometimes
+    one-signed, as a model dividing by a positive quantity has it). Excluded from the
+    comparison, and only those: the elements where TFLite Micro's arithmetic is undefined
+    (_div_excluded: divisor at its zero point; a final rounding shift beyond 31 bits, where
+    the quotient is below half an output step), which test_lut16.py shows to be exactly
+    that region."""
+    import keras  # pylint: disable=import-outside-toplevel
+
+    a = random_shape(rng, rank=rng.randint(2, 5), hi=7)
+    b = (1,) + tuple(dim if rng.rand() < 0.6 else 1 for dim in a[1:])
+    shapes = [a, b] if rng.rand() < 0.5 else [b, a]
+    lo = float(rng.choice([-4.0, -1.0, 0.25]))
+    act = [None, "relu", "relu6"][rng.randint(3)]
+
+    def build(x, y):
+        q = keras.ops.divide(x, y)
+        return q if act is None else keras.layers.Activation(act)(q)
+    return Case(shapes, build, {"shapes": shapes, "range": (lo, 4.0), "activation": act},
+                value_range=(lo, 4.0), exclude=_div_excluded)

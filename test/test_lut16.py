@@ -238,3 +238,140 @@ def test_log_softmax_s8_refusals():
     g, op = _log_softmax_graph(depth=4096)
     with pytest.raises(UnsupportedError, match=r"last dimension is 4096; .* at most 4095"):
         lower(op, g)
+
+
+# ---- int8 DIV (issue 14) --------------------------------------------------------------------
+
+from utensor.ops import _div_s8 as D  # noqa: E402
+
+
+def _clz32(x: int) -> int:
+    """TFLite's CountLeadingZeros<uint32_t> by its portable loop (32 for 0)."""
+    x &= 0xFFFFFFFF
+    if x == 0:
+        return 32
+    n = 0
+    while x < (1 << 31):
+        x <<= 1
+        n += 1
+    return n
+
+
+def _tflm_shift_literal(n: int, d: int, output_shift: int):
+    """TFLM's DivElementwise shift amounts, transcribed step by step with TFLite's portable
+    (non-builtin) CountLeadingSignBits: the exponent handed to RoundingDivideByPOT, and the
+    shift GetReciprocal applies to its uint32 (UB at 32)."""
+    if d < 0:
+        n, d = -n, -d
+    headroom_plus_one = _clz32(d)
+    recip_shift = 31 - headroom_plus_one
+    if n >= 0:
+        headroom = _clz32(n) - 1
+    elif n != -(1 << 31):
+        headroom = _clz32(2 * (-n) - 1)
+    else:
+        headroom = 0
+    total_shift = output_shift - recip_shift - headroom
+    return -total_shift, headroom_plus_one
+
+
+DIV_QUANT = [  # (s1, z1, s2, z2, so, zo, activation)
+    (0.02, -3, 0.03, 5, 0.05, 2, 0), (0.1, 0, 0.004, -128, 0.5, -10, 0),
+    (0.015, 7, 0.02, -20, 0.9, 0, 0), (0.03, -1, 0.01, 3, 0.02, -5, 1),   # RELU
+    (2.0 ** -6, 0, 2.0 ** -4, 0, 2.0 ** -5, 0, 3), (0.004, 30, 0.03, 60, 0.0015, -100, 0),
+]
+ALL_PAIRS = np.stack(np.meshgrid(np.arange(-128, 128), np.arange(-128, 128), indexing="ij")).reshape(2, 1, -1)
+
+
+def _div_model(q, shape1=(1, 65536), shape2=(1, 65536)):
+    from lut16_models import _schema, single_op  # pylint: disable=import-outside-toplevel
+
+    s1, z1, s2, z2, so, zo, act = q
+    s = _schema()
+    opts = s.DivOptionsT()
+    opts.fusedActivationFunction = act
+    return single_op("DIV", [dict(shape=list(shape1), dtype="int8", scale=s1, zero_point=z1),
+                             dict(shape=list(shape2), dtype="int8", scale=s2, zero_point=z2)],
+                     dict(shape=[1, 65536], dtype="int8", scale=so, zero_point=zo),
+                     s.BuiltinOptions.DivOptions, opts)
+
+
+def _output_shift(q):
+    from utensor.quantization import f32, quantize_multiplier  # pylint: disable=import-outside-toplevel
+
+    s1, _, s2, _, so, _, _ = q
+    return quantize_multiplier(float(f32(s1)) / (float(f32(s2)) * float(f32(so))))[1]
+
+
+def test_div_s8_excluded_region_is_exactly_tflms_undefined_region():
+    """Over every (input 1, input 2) byte pair of each quantization: the elements the DIV
+    conformance entry leaves out (tflm_defined False) are exactly those where TFLM's literal
+    arithmetic shifts by 32 or more (the reciprocal of a zero divisor, or RoundingDivideByPOT
+    past 31 bits), never a negative amount, and every excluded non-zero division has an exact
+    quotient below half an output step."""
+    for q in DIV_QUANT:
+        _, z1, _, z2, _, _, _ = q
+        out_shift = _output_shift(q)
+        excluded = 0
+        for a, b in zip(ALL_PAIRS[0, 0], ALL_PAIRS[1, 0]):
+            n, d = int(a) - z1, int(b) - z2
+            if d == 0:
+                ub = True  # CountLeadingZeros(0) = 32: GetReciprocal's uint32 shift by 32
+            else:
+                exponent, reciprocal_uint_shift = _tflm_shift_literal(n, d, out_shift)
+                assert exponent >= 0 and reciprocal_uint_shift <= 31
+                ub = exponent > 31
+            assert D.tflm_defined(n, d, out_shift) == (not ub), (q, n, d)
+            if ub:
+                excluded += 1
+                # Past a 31-bit shift the exact quotient, in output steps, is below one half:
+                # the zero point is its correctly rounded value (what utensor gives).
+                s1, _, s2, _, so, _, _ = q
+                assert d == 0 or abs(s1 * n / (s2 * d * so)) < 0.5 + 1e-6, (q, n, d)
+        assert excluded >= 256, (q, excluded)  # the zero divisors at least
+
+
+def test_div_s8_every_pair_matches_tflite_micro_where_defined(tmp_path):
+    """All 65536 byte pairs per quantization (and one broadcast model): bit-exact with
+    tflite_micro wherever its arithmetic is defined; in the undefined region, utensor's
+    documented values (x / 0 saturates by sign, 0 / 0 and the over-long shifts give the
+    output zero point, clamped by the activation)."""
+    from utensor.quantization import activation_range  # pylint: disable=import-outside-toplevel
+
+    paths = []
+    for k, q in enumerate(DIV_QUANT):
+        p = os.path.join(str(tmp_path), f"div_{k}.tflite")
+        with open(p, "wb") as f:
+            f.write(_div_model(q))
+        paths.append(p)
+    batch = HostBatch(paths, work_dir=str(tmp_path / "host"), sanitize=True)
+    x1, x2 = ALL_PAIRS[0].astype(np.int8), ALL_PAIRS[1].astype(np.int8)
+    acts = {0: "NONE", 1: "RELU", 3: "RELU6"}
+    oracle_differs = 0
+    for k, (q, path) in enumerate(zip(DIV_QUANT, paths)):
+        _, z1, _, z2, so, zo, act = q
+        with open(path, "rb") as f:
+            want = Reference(f.read()).invoke([x1, x2])[0].reshape(-1)
+        ours = batch.run(k, [[x1, x2]])[0][0].reshape(-1)
+        out_shift = _output_shift(q)
+        lo, hi = activation_range(acts[act], "int8", so, zo)
+        for i in range(ours.size):
+            n, d = int(x1[0, i]) - z1, int(x2[0, i]) - z2
+            if D.tflm_defined(n, d, out_shift):
+                assert ours[i] == want[i], f"DIV {q}: {n} / {d}: ours {ours[i]}, tflite_micro {want[i]}"
+            else:
+                expect = (hi if n > 0 else lo if n < 0 else zo) if d == 0 else zo
+                assert ours[i] == max(lo, min(hi, expect)), f"DIV {q}: {n} / {d} (undefined in TFLM): ours {ours[i]}"
+                oracle_differs += int(ours[i] != want[i])
+    # The region is not hypothetical: on x86 the oracle's undefined shifts give other values.
+    assert oracle_differs > 0
+
+
+def test_div_s8_refuses_a_multiplier_that_would_shift_negatively():
+    tensors = [ir.Tensor(0, "a", "int8", (1, 4), ir.Quantization((1.0,), (0,))),
+               ir.Tensor(1, "b", "int8", (1, 4), ir.Quantization((1e-4,), (0,))),
+               ir.Tensor(2, "y", "int8", (1, 4), ir.Quantization((1e-4,), (0,)))]
+    op = ir.Operator(6, "DIV", [0, 1], [2], {"fused_activation_function": "NONE"})
+    g = ir.Graph("m", tensors, [op], [0, 1], [2], source_path="model.tflite")
+    with pytest.raises(UnsupportedError, match=r"operator #6 DIV: .* too large for int8 DIV"):
+        lower(op, g)

@@ -308,6 +308,16 @@ TABLE.add(Family(
             Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
             _I8_MIN, _I8_MAX,
         ]),
+        Struct("DivS8Params", "int8 DIV as TFLite Micro's DivElementwise (ops/_div_s8.py; where "
+               "TFLM's arithmetic is undefined C++, kernels/elementwise.hpp defines the result).", [
+            Field("shape", Nested("BroadcastShape"), "the geometry"),
+            Field("input1_offset", I32, "minus input 1's zero point"),
+            Field("input2_offset", I32, "minus input 2's zero point"),
+            Field("output_offset", I32, "the output zero point"),
+            Field("output_multiplier", I32, "input 1 scale / (input 2 scale * output scale), Q31"),
+            Field("output_shift", I32, "TFLite convention, <= 23 (so every right shift is >= 0)"),
+            _I8_MIN, _I8_MAX,
+        ]),
         Struct("ElementwiseF32Params", "float32 ADD, SUB, MUL and DIV.", [
             Field("shape", Nested("BroadcastShape"), "the geometry"), _F_MIN, _F_MAX]),
         Struct("ElementwiseI32Params", "int32 ADD, SUB and MUL (loop counters, indices).", [
