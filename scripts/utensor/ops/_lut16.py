@@ -1,4 +1,6 @@
-"""int16 (16x8) LOGISTIC and TANH: TFLite Micro's table-interpolating kernels.
+"""int16 (16x8) LOGISTIC, TANH and SOFTMAX: TFLite Micro's table-interpolating kernels.
+The tables are computed here the way TFLite computes (or computed) them; the runtime
+(kernels/lut16.hpp) only looks up and interpolates. SOFTMAX's tables: see its section below.
 
 TFLite Micro's int16 LOGISTIC and TANH (reference_integer_ops Logistic/Tanh on int16) do
 not evaluate a fixed-point series as the int8 kernels do: they rescale the input to units
