@@ -311,6 +311,16 @@ TABLE.add(Family(
                   "int8: the output rescaling in the fast form the converter proved exact for "
                   "every product; nullptr for the general form"),
         ]),
+        Struct("DivS8Params", "int8 DIV as TFLite Micro's DivElementwise (ops/_div_s8.py; where "
+               "TFLM's arithmetic is undefined C++, kernels/elementwise.hpp defines the result).", [
+            Field("shape", Nested("BroadcastShape"), "the geometry"),
+            Field("input1_offset", I32, "minus input 1's zero point"),
+            Field("input2_offset", I32, "minus input 2's zero point"),
+            Field("output_offset", I32, "the output zero point"),
+            Field("output_multiplier", I32, "input 1 scale / (input 2 scale * output scale), Q31"),
+            Field("output_shift", I32, "TFLite convention, <= 23 (so every right shift is >= 0)"),
+            _I8_MIN, _I8_MAX,
+        ]),
         Struct("ElementwiseF32Params", "float32 ADD, SUB, MUL and DIV.", [
             Field("shape", Nested("BroadcastShape"), "the geometry"), _F_MIN, _F_MAX]),
         Struct("ElementwiseI32Params", "int32 ADD, SUB and MUL (loop counters, indices).", [
@@ -570,6 +580,16 @@ TABLE.add(Family(
         Struct("LogSoftmaxF32Params", "float32 LOG_SOFTMAX.", [
             Field("outer_size", I32, "rows: the product of every dimension but the last"),
             Field("depth", I32, "the last dimension"),
+        ]),
+        Struct("LogSoftmaxS8Params", "int8 LOG_SOFTMAX (output scale 16/256, zero point 127), "
+               "TFLite's fixed-point exp and log.", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension, <= 4095 (the Q12.19 sum of exps)"),
+            Field("input_multiplier", I32, "input scale * 2^26 as QuantizeMultiplierGreaterThanOne"),
+            Field("input_left_shift", I32, ">= 1"),
+            Field("reverse_scaling_divisor", I32, "2^(31 - input_left_shift) / input_multiplier, Q31"),
+            Field("reverse_scaling_shift", I32, "<= 0, TFLite convention (a right shift)"),
+            Field("diff_min", I32, "-CalculateInputRadius(5, input_left_shift)"),
         ]),
         Struct("L2NormF32Params", "float32 L2_NORMALIZATION (epsilon 1e-6, as TFLite Micro).", [
             Field("outer_size", I32, "rows: the product of every dimension but the last"),
@@ -882,6 +902,37 @@ TABLE.add(Family(
     ],
 ))
 
+
+# ---- int16 table-interpolated activations (issue 13) ----
+
+TABLE.add(Family(
+    _P + "lut16.hpp", "utensor/kernels/lut16.hpp",
+    "The int16 (16x8) LOGISTIC, TANH and SOFTMAX parameters (kernels/lut16.hpp): TFLite "
+    "Micro's kernels that interpolate in tables, the tables computed by the converter "
+    "(scripts/utensor/ops/_lut16.py).",
+    structs=[
+        Struct("SigmoidS16Params", "int16 LOGISTIC / TANH: input zero point 0, output scale 2^-15 "
+               "and zero point 0.", [
+            Field("size", I32, "elements"),
+            Field("input_multiplier", I32, "in [1, 65535]: the input times it fits an int32"),
+            Field("input_shift", I32, "in [0, 31]: the rounding right shift after the multiplier"),
+            Field("table", Pointer("uint16_t"), "[256] sigmoid(k / 24) in unsigned 0.16, "
+                  "interpolation-corrected as TFLite's sigmoid_table_uint16"),
+        ]),
+        Struct("SoftmaxS16Params", "int16 SOFTMAX (output scale 1/32768, zero point 0) over the "
+               "last dimension.", [
+            Field("outer_size", I32, "rows: the product of every dimension but the last"),
+            Field("depth", I32, "the last dimension, <= 65536 (the int32 sum of exps)"),
+            Field("input_multiplier", I32, "QuantizeMultiplier(input scale * beta * 65535 / 10): "
+                  "maps differences onto [-65535, 0] = [-10, 0]"),
+            Field("input_shift", I32, "TFLite convention: > 0 shifts left"),
+            Field("exp_lut", Pointer("int16_t"), "[513] exp over [-10, 0] in Q0.15, as TFLite's "
+                  "gen_lut (interpolated by the input's low 7 bits)"),
+            Field("one_over_one_plus_x_lut", Pointer("int16_t"), "[513] 1 / (1 + x) over [0, 1] "
+                  "in Q0.15, as TFLite's gen_lut"),
+        ]),
+    ],
+))
 
 # ---- the headers ----
 

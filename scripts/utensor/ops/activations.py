@@ -1,4 +1,5 @@
-"""Lowering of RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH and HARD_SWISH (int8, float32).
+"""Lowering of RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH and HARD_SWISH (int8, float32; int16
+for RELU, RELU6, LEAKY_RELU here and LOGISTIC, TANH in _lut16.py).
 
 Kernels: runtime/include/utensor/kernels/activations.hpp. For int8 each operator is a
 function of one int8 value, so this module evaluates TFLite Micro's reference kernel
@@ -16,6 +17,7 @@ from . import KernelCall, kernel_call, register
 from . import _gemmlowp as g
 from ._common import describe_dtypes, per_tensor, unsupported
 from ._dense import float_option, io_tensors, require_same_shape
+from ._lut16 import lower_sigmoid_s16
 
 INT8_VALUES = range(-128, 128)
 
@@ -125,6 +127,7 @@ def hard_swish_fn(op, graph, si, zi, so, zo) -> Callable[[int], int]:
 
 
 LINEAR_S16 = ("relu", "relu6", "leaky_relu")
+LUT_S16 = ("logistic", "tanh")  # table-interpolating int16 kernels: ops/_lut16.py
 INT16_MIN, INT16_MAX = -32768, 32767
 
 
@@ -167,8 +170,14 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
                            dict(size=x.num_elements, alpha=alpha), inplace=(0, 0))
     if (x.dtype, y.dtype) == ("int16", "int16") and kind in LINEAR_S16:
         return _lower_linear_s16(op, graph, x, y, kind)
+    if (x.dtype, y.dtype) == ("int16", "int16") and kind in LUT_S16:
+        return lower_sigmoid_s16(op, graph, x, y, kind)
+    if (x.dtype, y.dtype) == ("int16", "int16") and kind == "hard_swish":
+        raise unsupported(op, graph, "int16 HARD_SWISH is not supported: TFLite Micro's HARD_SWISH "
+                          "kernel refuses int16 too (\"Unsupported type INT16\" at invoke); "
+                          "supported: int8 -> int8 or float32 -> float32.")
     if (x.dtype, y.dtype) != ("int8", "int8"):
-        int16 = ", ".join(sorted(k.upper() for k in LINEAR_S16))
+        int16 = ", ".join(sorted(k.upper() for k in LINEAR_S16 + LUT_S16))
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
                           "supported; supported: int8 -> int8 or float32 -> float32 (and int16 -> "
                           f"int16 for {int16}).")
@@ -200,7 +209,7 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
 
 
 def _register(op_type: str, kind: str) -> None:
-    dtypes = ("int8", "float32", "int16") if kind in LINEAR_S16 else ("int8", "float32")
+    dtypes = ("int8", "float32", "int16") if kind in LINEAR_S16 + LUT_S16 else ("int8", "float32")
     register(op_type, lambda op, graph: _lower(op, graph, kind), dtypes=dtypes)
 
 

@@ -4,7 +4,9 @@ TFLite's broadcasting (the geometry of elementwise.broadcast_shape, like ADD's).
 dtypes as TFLite Micro's kernels take them: MAXIMUM / MINIMUM int8 and float32 (int8
 compares the stored values: TFLite's converter gives inputs and output one quantization,
 and TFLM does not rescale, so neither does utensor: differing quantizations are refused);
-SQUARED_DIFFERENCE int8 (ops/squared_difference.py) and float32; the others float32.
+SQUARED_DIFFERENCE int8 (ops/squared_difference.py) and float32; DIV int8 (ops/_div_s8.py,
+which also states where TFLM's arithmetic is undefined and what utensor does there) and
+float32; the others float32.
 """
 
 from ..ir import Graph, Operator
@@ -13,9 +15,10 @@ from ._common import activation, describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors
 from .elementwise import broadcast_shape
 from .squared_difference import lower_squared_difference_s8
+from ._div_s8 import lower_div_s8
 from ..quantization import activation_range_float, f32, quantize_multiplier
 
-INT8_KINDS = {"maximum", "minimum", "squared_difference"}
+INT8_KINDS = {"maximum", "minimum", "squared_difference", "div"}
 
 
 def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
@@ -37,6 +40,8 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
         return kernel_call(f"{kind}_s8", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
     if kind == "squared_difference" and dtypes == ("int8",) * 3:
         return lower_squared_difference_s8(op, graph, a, b, y, shape)
+    if kind == "div" and dtypes == ("int8",) * 3:
+        return lower_div_s8(op, graph, a, b, y, shape)
     supported = "int8 or float32 throughout" if kind in INT8_KINDS else "float32 throughout"
     raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} are not "
                       f"supported; supported: {supported} (what TFLite Micro's {op.op_type} takes).")

@@ -1,4 +1,4 @@
-"""Lowering of SOFTMAX (int8 -> int8 and float32).
+"""Lowering of SOFTMAX (int8 -> int8 and float32; int16 -> int16 in _lut16.py).
 
 Kernel: runtime/include/utensor/kernels/softmax.hpp. int8 parameters as TFLite Micro's
 CalculateSoftmaxParams: PreprocessSoftmaxScaling(beta, input_scale, 5) and
@@ -20,6 +20,7 @@ from . import KernelCall, kernel_call, register
 from ._gemmlowp import exp_on_negative_values
 from ._common import describe_dtypes, malformed, per_tensor, unsupported
 from ._dense import float_option, io_tensors, require_same_shape
+from ._lut16 import lower_softmax_s16
 
 SCALED_DIFF_INTEGER_BITS = 5
 EXP_TABLE_MIN_ELEMENTS = 256
@@ -51,9 +52,11 @@ def lower_softmax(op: Operator, graph: Graph) -> KernelCall:
     if (x.dtype, y.dtype) == ("float32", "float32"):
         return kernel_call("softmax_f32", "SoftmaxF32Params",
                            dict(outer_size=outer, depth=depth, beta=beta), inplace=(0, 0))
+    if (x.dtype, y.dtype) == ("int16", "int16"):
+        return lower_softmax_s16(op, graph, x, y, beta)
     if (x.dtype, y.dtype) != ("int8", "int8"):
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8 -> int8 or float32 -> float32.")
+                          "supported; supported: int8 -> int8, int16 -> int16 or float32 -> float32.")
     in_scale, _ = per_tensor(op, graph, x, "input")
     out_scale, out_zp = per_tensor(op, graph, y, "output")
     if out_zp != -128 or float(f32(out_scale)) != 1.0 / 256:
@@ -83,4 +86,4 @@ def softmax_exp_table(mult: int, left_shift: int, diff_min: int) -> list:
             for k in range(256)]
 
 
-register("SOFTMAX", lower_softmax)
+register("SOFTMAX", lower_softmax, dtypes=("int8", "float32", "int16"))

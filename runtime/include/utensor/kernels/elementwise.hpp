@@ -60,6 +60,13 @@ void sub_f32(const ElementwiseF32Params& params, const float* input1, const floa
 /// float32 MUL, clamped to the activation range.
 void mul_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
 
+/// int8 DIV as TFLite Micro's DivElementwise: n = in1 + off1 over d = in2 + off2 with
+/// gemmlowp's reciprocal of |d|, then the output rescaling. Where TFLM's C++ is undefined
+/// the result is defined here: d == 0 saturates to the sign of n (activation max / min; 0 / 0
+/// gives the output zero point), and a final rounding shift beyond 31 bits (a small |n| over a
+/// large |d|) rounds the quotient exactly, to 0 (scripts/utensor/ops/_div_s8.py).
+void div_s8(const DivS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);
+
 /// float32 DIV, clamped to the activation range (no check for zero divisors, as TFLite).
 void div_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);
 

@@ -20,6 +20,12 @@ namespace kernels {
 /// float32 log-softmax over the last axis.
 void log_softmax_f32(const LogSoftmaxF32Params& params, const float* input, float* output);
 
+/// int8 log-softmax over the last axis, as TFLite Micro's LogSoftmaxQuantized: differences
+/// from the row maximum in Q5.26, gemmlowp's exp summed in Q12.19, TFLite's fixed-point
+/// log of the sum, the output (diff - log sum) in units of 16/256 from 127; differences
+/// too small to represent give -128 (reference/log_softmax_s8.cpp).
+void log_softmax_s8(const LogSoftmaxS8Params& params, const int8_t* input, int8_t* output);
+
 /// float32 L2 normalization over the last axis.
 void l2_normalization_f32(const L2NormF32Params& params, const float* input, float* output);
 

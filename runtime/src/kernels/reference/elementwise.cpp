@@ -276,3 +276,52 @@ void floor_mod_f32(const BroadcastParams& params, const float* input1, const flo
 
 }  // namespace kernels
 }  // namespace utensor
+
+// ---- int8 DIV ----------------------------------------------------------------------------
+
+namespace utensor {
+namespace kernels {
+
+namespace {
+
+inline int CountLeadingSignBits32(int32_t x) {
+  return CountLeadingZeros(static_cast<uint32_t>(x >= 0 ? x : ~x)) - 1;
+}
+
+// TFLite's DivElementwise for one pair, with the two undefined corners defined (header).
+struct DivS8 {
+  const DivS8Params& p;
+  int8_t operator()(int32_t a, int32_t b) const {
+    int32_t n = a + p.input1_offset;
+    int32_t d = b + p.input2_offset;
+    if (d == 0) {
+      const int32_t v = n > 0 ? p.activation_max : (n < 0 ? p.activation_min : p.output_offset);
+      return static_cast<int8_t>(ClampI32(v, p.activation_min, p.activation_max));
+    }
+    if (d < 0) {
+      n = -n;
+      d = -d;
+    }
+    int recip_shift;
+    const int32_t inverse = GetReciprocal(d, 31, &recip_shift);
+    const int headroom = CountLeadingSignBits32(n);
+    // n * 2^headroom fits int32 by the definition of headroom (0 stays 0).
+    const int32_t quotient = SaturatingRoundingDoublingHighMul(
+        static_cast<int32_t>(static_cast<uint32_t>(n) << headroom), inverse);
+    const int right_shift = recip_shift + headroom - p.output_shift;  // >= 0: output_shift <= 23
+    const int32_t scaled = SaturatingRoundingDoublingHighMul(quotient, p.output_multiplier);
+    // Past 31 bits |scaled| / 2^right_shift < 1/2: the exact rounding is 0.
+    const int32_t v = p.output_offset + (right_shift > 31 ? 0 : RoundingDivideByPOT(scaled, right_shift));
+    return static_cast<int8_t>(ClampI32(v, p.activation_min, p.activation_max));
+  }
+};
+
+}  // namespace
+
+void div_s8(const DivS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
+  const DivS8 f = {params};
+  for_each_broadcast(params.shape, input1, input2, output, f);
+}
+
+}  // namespace kernels
+}  // namespace utensor

@@ -68,6 +68,19 @@ struct MulS8Params {
   const detail::FastRequant* output_fast;
 };
 
+/// int8 DIV as TFLite Micro's DivElementwise (ops/_div_s8.py; where TFLM's arithmetic is
+/// undefined C++, kernels/elementwise.hpp defines the result).
+struct DivS8Params {
+  BroadcastShape shape;       // the geometry
+  int32_t input1_offset;      // minus input 1's zero point
+  int32_t input2_offset;      // minus input 2's zero point
+  int32_t output_offset;      // the output zero point
+  int32_t output_multiplier;  // input 1 scale / (input 2 scale * output scale), Q31
+  int32_t output_shift;       // TFLite convention, <= 23 (so every right shift is >= 0)
+  int32_t activation_min;     // within [-128, 127]
+  int32_t activation_max;     // within [-128, 127]
+};
+
 /// float32 ADD, SUB, MUL and DIV.
 struct ElementwiseF32Params {
   BroadcastShape shape;  // the geometry

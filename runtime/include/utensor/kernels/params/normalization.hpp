@@ -17,6 +17,17 @@ struct LogSoftmaxF32Params {
   int32_t depth;       // the last dimension
 };
 
+/// int8 LOG_SOFTMAX (output scale 16/256, zero point 127), TFLite's fixed-point exp and log.
+struct LogSoftmaxS8Params {
+  int32_t outer_size;               // rows: the product of every dimension but the last
+  int32_t depth;                    // the last dimension, <= 4095 (the Q12.19 sum of exps)
+  int32_t input_multiplier;         // input scale * 2^26 as QuantizeMultiplierGreaterThanOne
+  int32_t input_left_shift;         // >= 1
+  int32_t reverse_scaling_divisor;  // 2^(31 - input_left_shift) / input_multiplier, Q31
+  int32_t reverse_scaling_shift;    // <= 0, TFLite convention (a right shift)
+  int32_t diff_min;                 // -CalculateInputRadius(5, input_left_shift)
+};
+
 /// float32 L2_NORMALIZATION (epsilon 1e-6, as TFLite Micro).
 struct L2NormF32Params {
   int32_t outer_size;  // rows: the product of every dimension but the last
