@@ -1,9 +1,17 @@
 """--shared-arena (custom_utensor_shared_arena, CMake SHARED_ARENA): models of one firmware
-that never run at the same time share one arena sized for the largest. Checked on the
-MLPerf Tiny keyword spotter and anomaly detector: the folder's arena is the larger of the
-two plans, each model's default arena is it, and invoking them alternately (kws, ad01,
+that never run at the same time share one arena sized for the largest scratch. Checked on
+the MLPerf Tiny keyword spotter and anomaly detector: the folder's arena is the larger of
+the two plans, each model's default arena is it, and invoking them alternately (kws, ad01,
 kws, ...) stays bit-exact with tflite_micro, on the host under ASan/UBSan and on the
-emulated M4 through the serial harness."""
+emulated M4 through the serial harness.
+
+Stateful models (SVDF keyword spotters, int8 and float32, test/svdf_models.py) keep their
+state in a buffer of their own: with kws in the same folder, the shared arena is the largest
+scratch, each state is apart (the symbols' sizes in the M4 ELF say so, and equal what we
+report), and invoked alternately over a sequence, reset, and the sequence again, every model
+equals tflite_micro run the same way (the state carried across the other models' invokes).
+A buffer handed in holds the whole model (state first): such an instance keeps its own
+state, apart from the default one's."""
 
 import json
 import os
@@ -143,14 +151,204 @@ def test_alternating_invocations_on_the_m4(tmp_path):
         backend.close()
 
 
-def test_a_stateful_model_is_refused_with_the_reason(tmp_path):
-    """Its state must survive between invocations: another model's invoke() in the shared
-    arena would overwrite it."""
-    from svdf_models import keyword_spotter
-    from utensor.errors import UtensorError
+# ---- stateful models: their state apart, the shared arena for the largest scratch ----
 
-    path = tmp_path / "svdf_kws.tflite"
-    path.write_bytes(keyword_spotter("int8"))
-    with pytest.raises(UtensorError, match=r"svdf_kws.tflite: --shared-arena .* stateful model \(\d[\d,]* bytes of state"):
-        convert.convert_to_directory([str(path), AD01], str(tmp_path / "gen"), shared_arena=True)
-    assert not (tmp_path / "gen").exists()
+STEPS = 10  # invokes per sequence, then reset() and the sequence again
+SVDF = (("svdf_int8", "int8", 3), ("svdf_float32", "float32", 5))  # model name, dtype, seed
+
+
+def _svdf_models(tmp_path):
+    """Two stateful keyword spotters (int8 with int16 state, float32) as .tflite files."""
+    from svdf_models import keyword_spotter
+
+    paths = {}
+    for name, dtype, seed in SVDF:
+        path = tmp_path / f"{name}.tflite"
+        path.write_bytes(keyword_spotter(dtype, seed=seed))
+        paths[name] = str(path)
+    return paths
+
+
+def _sequence(path, seed, steps=STEPS):
+    """Seeded inputs of `path`'s model for `steps` invokes (int8: the whole range; float32:
+    about the range of filterbank features)."""
+    g = convert.read_model(path)
+    rng = np.random.RandomState(seed)
+    out = []
+    for _ in range(steps):
+        sample = []
+        for t in (g.tensor(i) for i in g.inputs):
+            if t.dtype == "float32":
+                sample.append(rng.uniform(-1.5, 1.5, size=t.shape).astype(np.float32))
+            else:
+                sample.append(rng.randint(-128, 128, size=t.shape).astype(np.int8))
+        out.append(sample)
+    return out
+
+
+def _reference_sequence(path, xs):
+    """tflite_micro over xs, reset(), xs again (a stateless model: one invoke each)."""
+    ref = Reference(open(path, "rb").read())
+    if convert.read_model(path).state_tensors():
+        ref.reset()
+        outs = [ref.step(x) for x in xs]
+        ref.reset()
+        return outs + [ref.step(x) for x in xs]
+    return [ref.invoke(x) for x in xs] * 2
+
+
+def _mismatches(name, ours, refs):
+    from opcheck import compare  # integers bit-exact, float32 within 1e-5 relative
+
+    problems = []
+    for k, (a, r) in enumerate(zip(ours, refs)):
+        r = np.asarray(r[0])
+        problems += compare(np.asarray(a).reshape(r.shape), r, f"{name} invoke {k}")[:2]
+    return problems
+
+
+def test_stateful_models_keep_their_state_apart(tmp_path):
+    """The folder's arena is the largest scratch; each stateful model's default state is a
+    buffer of its own, reset() and the descriptor use it; RAM = largest scratch + states."""
+    paths = _svdf_models(tmp_path)
+    out = tmp_path / "gen"
+    cs = convert.convert_to_directory([paths["svdf_int8"], paths["svdf_float32"], KWS], str(out),
+                                      shared_arena=True)
+    by = {c.graph.name: c for c in cs}
+    scratch = {n: c.emitted.arena_bytes - c.emitted.state_bytes for n, c in by.items()}
+    states = {n: c.emitted.state_bytes for n, c in by.items() if c.emitted.state_bytes}
+    assert set(states) == {"svdf_int8", "svdf_float32"} and by["kws_ref_model"].emitted.state_bytes == 0
+    # kws's scratch is the largest: sharing saves every byte of the spotters' scratch.
+    assert scratch["kws_ref_model"] == max(scratch.values()) > by["svdf_float32"].emitted.arena_bytes
+    shared = (out / convert.SHARED_ARENA_FILE).read_text()
+    assert f"uint8_t utensor_shared_arena[{scratch['kws_ref_model']}]" in shared
+    assert shared.count("static_assert(sizeof(utensor_shared_arena) >= utensor_models::") == 3
+    assert "::kScratchBytes" in shared and "::kArenaBytes" not in shared
+    for name, nbytes in states.items():
+        src = (out / f"{name}.cpp").read_text()
+        assert re.search(rf"alignas\(16\) uint8_t utensor_state_{name}\[{nbytes}\] "
+                         rf"UTENSOR_MODEL_{name.upper()}_STATE_ATTRIBUTE;", src)
+        assert "constexpr uint8_t* default_state = utensor_state_" in src
+        assert "constexpr uint8_t* default_scratch = utensor_shared_arena;" in src
+        assert "run(default_state, default_scratch)" in src
+        hdr = (out / f"{name}.hpp").read_text()
+        assert "kScratchBytes = kArenaBytes - kStateBytes;" in hdr
+        assert f"+ state {nbytes:,} B of its own" in by[name].summary()
+    ram = convert.folder_ram(str(out))
+    assert ram.shared_scratch == scratch["kws_ref_model"] and ram.states == states and not ram.own_arenas
+    assert ram.total == scratch["kws_ref_model"] + sum(states.values())
+    # Without --shared-arena the same model keeps state and scratch in one arena.
+    alone = convert.convert_file(paths["svdf_int8"])
+    assert alone.emitted.arena_bytes == by["svdf_int8"].emitted.arena_bytes
+    assert "utensor_state_" not in alone.emitted.source
+    assert "constexpr uint8_t* default_scratch = default_arena + %d;" % states["svdf_int8"] in alone.emitted.source
+
+
+def test_the_cli_reports_the_shared_scratch_once_and_each_state(tmp_path):
+    import sys
+
+    paths = _svdf_models(tmp_path)
+    out = tmp_path / "gen"
+    r = subprocess.run([sys.executable, "-m", "utensor", "convert", paths["svdf_int8"], paths["svdf_float32"],
+                        AD01, "-o", str(out), "--shared-arena"], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    ram = convert.folder_ram(str(out))
+    line = [ln for ln in r.stdout.splitlines() if "of RAM for tensors" in ln]
+    assert line and f"{ram.total:,} B of RAM for tensors: shared arena {ram.shared_scratch:,} B" in line[0]
+    for name, nbytes in ram.states.items():
+        assert f"{name} state {nbytes:,} B" in line[0]
+
+
+STATEFUL_DRIVER = r"""
+#include <stdio.h>
+#include <string.h>
+#include "svdf_int8.hpp"
+#include "svdf_float32.hpp"
+#include "kws_ref_model.hpp"
+%(data)s
+template <class M>
+static int step(const char* tag, M& m, const uint8_t* in) {
+  memcpy(m.input(0).data(), in, m.input(0).num_bytes());
+  if (m.invoke() != utensor::Status::ok) {
+    printf("%%s: invoke failed\n", tag);
+    return 1;
+  }
+  const uint8_t* o = static_cast<const uint8_t*>(m.output(0).data());
+  printf("%%s", tag);
+  for (size_t i = 0; i < m.output(0).num_bytes(); ++i) printf(" %%02x", o[i]);
+  printf("\n");
+  return 0;
+}
+
+// A buffer handed in: the whole model, state first.
+alignas(16) static uint8_t own[SvdfInt8::kArenaBytes];
+
+int main() {
+  SvdfInt8 a;
+  SvdfFloat32 b;
+  KwsRefModel k;
+  SvdfInt8 mine(own);
+  const uint8_t* shared = k.arena();
+  // One scratch arena for the three default instances, each state apart from it.
+  if (a.arena() != shared || b.arena() != shared) return 2;
+  if (a.state() == nullptr || b.state() == nullptr || a.state() == b.state()) return 3;
+  if (k.state() != nullptr || mine.state() != own || mine.arena() != own) return 4;
+  for (const uint8_t* s : {a.state(), b.state()}) {
+    if (s + SvdfInt8::kStateBytes > shared && s < shared + %(shared)d) return 5;
+  }
+  int bad = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (int s = 0; s < %(steps)d; ++s) {
+      bad |= step("a", a, kA[s]);
+      bad |= step("k", k, kK[s]);
+      bad |= step("b", b, kB[s]);
+      bad |= step("m", mine, kM[s]);
+    }
+    a.reset();
+    b.reset();
+    mine.reset();
+  }
+  return bad;
+}
+"""
+
+
+def _bytes_array(name, samples):
+    rows = [f"static const uint8_t {name}{k}[] = {{{', '.join(str(v) for v in x[0].tobytes())}}};"
+            for k, x in enumerate(samples)]
+    return "\n".join(rows + [f"static const uint8_t* const {name}[] = {{{', '.join(f'{name}{k}' for k in range(len(samples)))}}};"])
+
+
+def test_stateful_models_alternating_on_the_host(tmp_path):
+    """svdf_int8, kws, svdf_float32 and an svdf_int8 instance on a buffer of its own, in turn,
+    STEPS invokes each, reset(), again: all equal tflite_micro (ASan/UBSan build)."""
+    from utensor import hostbuild
+
+    paths = _svdf_models(tmp_path)
+    out = tmp_path / "gen"
+    cs = convert.convert_to_directory([paths["svdf_int8"], paths["svdf_float32"], KWS], str(out),
+                                      shared_arena=True)
+    shared_bytes = max(c.emitted.arena_bytes - c.emitted.state_bytes for c in cs)
+    xs = {"a": _sequence(paths["svdf_int8"], 11), "b": _sequence(paths["svdf_float32"], 12),
+          "k": _inputs(KWS, 13, STEPS), "m": _sequence(paths["svdf_int8"], 14)}
+    data = "\n".join(_bytes_array("k" + tag.upper(), xs[tag]) for tag in "abkm")
+    (tmp_path / "main.cpp").write_text(STATEFUL_DRIVER % {"data": data, "steps": STEPS, "shared": shared_bytes})
+    lib = hostbuild.runtime_library(sanitize=True)
+    exe = tmp_path / "alternate"
+    subprocess.run([hostbuild.CXX, *hostbuild._flags(True), "-I", hostbuild.RUNTIME_INCLUDE,  # pylint: disable=protected-access
+                    "-I", str(out), str(tmp_path / "main.cpp"), *sorted(str(p) for p in out.glob("*.cpp")),
+                    lib, "-o", str(exe)], check=True, capture_output=True, text=True)
+    r = subprocess.run([str(exe)], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    got = {tag: [] for tag in "abkm"}
+    for line in r.stdout.strip().splitlines():
+        tag, *hexes = line.split()
+        got[tag].append(bytes(int(h, 16) for h in hexes))
+    model_of = {"a": paths["svdf_int8"], "b": paths["svdf_float32"], "k": KWS, "m": paths["svdf_int8"]}
+    problems = []
+    for tag, path in model_of.items():
+        refs = _reference_sequence(path, xs[tag])
+        assert len(got[tag]) == 2 * STEPS
+        ours = [np.frombuffer(g, dtype=np.asarray(ref[0]).dtype) for g, ref in zip(got[tag], refs)]
+        problems += _mismatches(tag, ours, refs)
+    assert problems == []
