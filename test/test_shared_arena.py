@@ -352,3 +352,77 @@ def test_stateful_models_alternating_on_the_host(tmp_path):
         ours = [np.frombuffer(g, dtype=np.asarray(ref[0]).dtype) for g, ref in zip(got[tag], refs)]
         problems += _mismatches(tag, ours, refs)
     assert problems == []
+
+
+def _elf_symbols(elf):
+    """name -> size of the ELF's sized symbols (arm-none-eabi-nm -S)."""
+    out = subprocess.run(["arm-none-eabi-nm", "-S", elf], capture_output=True, text=True, check=True).stdout
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            sizes[parts[3]] = int(parts[1], 16)
+    return sizes
+
+
+@pytest.mark.skipif(any(shutil.which(t) is None for t in ("arm-none-eabi-gcc", "arm-none-eabi-nm", "qemu-system-arm")),
+                    reason="needs arm-none-eabi-gcc, arm-none-eabi-nm and qemu-system-arm")
+def test_stateful_models_alternating_on_the_m4(tmp_path):
+    """The harness firmware with both spotters and kws (custom_utensor_shared_arena = yes):
+    the ELF's arena symbols are the largest scratch and each state, their sum the RAM we
+    report (and the board budget check counts); driven alternately through the serial
+    harness over a sequence, reset, and again, every model equals tflite_micro."""
+    from test_platform_extra_script import _script_functions
+    from utensor import firmware_ram
+    from utensor.harness.backends import QemuBackend
+    from utensor.harness.client import HarnessClient
+    from utensor.harness.firmware import build_firmware
+
+    paths = _svdf_models(tmp_path)
+    order = [paths["svdf_int8"], KWS, paths["svdf_float32"]]
+    fw = build_firmware(order, "mps2_an386", str(tmp_path / "fw"),
+                        extra_options=[("custom_utensor_shared_arena", "yes")])
+    manifests = list((tmp_path / "fw").rglob(convert.MANIFEST_FILE))
+    assert len(manifests) == 1
+    models = json.loads(manifests[0].read_text())["models"]
+    ram = firmware_ram.firmware_ram(models)
+    symbols = _elf_symbols(fw.elf)
+    assert symbols["utensor_shared_arena"] == ram.shared_scratch == max(firmware_ram.scratch_bytes(m) for m in models)
+    for m in models:
+        if m["state_bytes"]:
+            assert symbols[f"utensor_state_{m['name']}"] == m["state_bytes"] == ram.states[m["name"]]
+    assert set(ram.states) == {"svdf_int8", "svdf_float32"} and not ram.own_arenas
+    assert not [s for s in symbols if "default_arena" in s]  # no model has an arena of its own
+    elf_ram = symbols["utensor_shared_arena"] + sum(symbols[f"utensor_state_{n}"] for n in ram.states)
+    assert elf_ram == ram.total
+    # The board budget check counts the same bytes: refused one byte short, accepted at it.
+    check = _script_functions()["check_board_budget"]
+    gen = str(manifests[0].parent)
+    assert f"{ram.total:,} B of RAM" in check(gen, "tiny", 0, ram.total - 1)
+    assert check(gen, "tiny", 0, ram.total) is None
+
+    backend = QemuBackend("mps2_an386", exact_count=False)
+    url = backend.start(fw)
+    try:
+        client = HarnessClient(url)
+        info = client.hello()
+        index = {m.name: k for k, m in enumerate(info.models)}
+        xs = {p: (_inputs(p, 21, STEPS) if p == KWS else _sequence(p, 20 + k)) for k, p in enumerate(order)}
+        got = {p: [] for p in order}
+        model = {p: index[os.path.splitext(os.path.basename(p))[0]] for p in order}
+        for _ in range(2):
+            for s in range(STEPS):
+                for p in order:
+                    # step(): the state carried over; kws is stateless.
+                    outs, _ = client.step(model[p], xs[p][s])
+                    got[p].append(outs[0])
+            for p in order:
+                if p != KWS:
+                    client.reset(model[p])
+        client.bye()
+    finally:
+        backend.close()
+    problems = []
+    for p in order:
+        problems += _mismatches(os.path.basename(p), got[p], _reference_sequence(p, xs[p]))
+    assert problems == []
