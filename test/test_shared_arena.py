@@ -319,15 +319,20 @@ def _bytes_array(name, samples):
     return "\n".join(rows + [f"static const uint8_t* const {name}[] = {{{', '.join(f'{name}{k}' for k in range(len(samples)))}}};"])
 
 
-def test_stateful_models_alternating_on_the_host(tmp_path):
+@pytest.mark.parametrize("guard", [False, True], ids=["plain", "guard"])
+def test_stateful_models_alternating_on_the_host(tmp_path, guard):
     """svdf_int8, kws, svdf_float32 and an svdf_int8 instance on a buffer of its own, in turn,
-    STEPS invokes each, reset(), again: all equal tflite_micro (ASan/UBSan build)."""
+    STEPS invokes each, reset(), again: all equal tflite_micro (ASan/UBSan build). With
+    --guard too: the state's canaries (checked from the state buffer) and the scratch's
+    raise no false alarm."""
     from utensor import hostbuild
 
     paths = _svdf_models(tmp_path)
     out = tmp_path / "gen"
     cs = convert.convert_to_directory([paths["svdf_int8"], paths["svdf_float32"], KWS], str(out),
-                                      shared_arena=True)
+                                      shared_arena=True, guard=guard)
+    if guard:
+        assert "utensor::guard::check(state, kStateCanaries" in (out / "svdf_int8.cpp").read_text()
     shared_bytes = max(c.emitted.arena_bytes - c.emitted.state_bytes for c in cs)
     xs = {"a": _sequence(paths["svdf_int8"], 11), "b": _sequence(paths["svdf_float32"], 12),
           "k": _inputs(KWS, 13, STEPS), "m": _sequence(paths["svdf_int8"], 14)}
@@ -335,9 +340,10 @@ def test_stateful_models_alternating_on_the_host(tmp_path):
     (tmp_path / "main.cpp").write_text(STATEFUL_DRIVER % {"data": data, "steps": STEPS, "shared": shared_bytes})
     lib = hostbuild.runtime_library(sanitize=True)
     exe = tmp_path / "alternate"
-    subprocess.run([hostbuild.CXX, *hostbuild._flags(True), "-I", hostbuild.RUNTIME_INCLUDE,  # pylint: disable=protected-access
-                    "-I", str(out), str(tmp_path / "main.cpp"), *sorted(str(p) for p in out.glob("*.cpp")),
-                    lib, "-o", str(exe)], check=True, capture_output=True, text=True)
+    subprocess.run([hostbuild.CXX, *hostbuild._flags(True), *(["-DUTENSOR_ARENA_GUARD"] if guard else []),  # pylint: disable=protected-access
+                    "-I", hostbuild.RUNTIME_INCLUDE, "-I", str(out), str(tmp_path / "main.cpp"),
+                    *sorted(str(p) for p in out.glob("*.cpp")), lib, "-o", str(exe)],
+                   check=True, capture_output=True, text=True)
     r = subprocess.run([str(exe)], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
     got = {tag: [] for tag in "abkm"}
