@@ -432,3 +432,29 @@ def test_stateful_models_alternating_on_the_m4(tmp_path):
     for p in order:
         problems += _mismatches(os.path.basename(p), got[p], _reference_sequence(p, xs[p]))
     assert problems == []
+
+
+def test_inspect_and_bench_report_the_shared_scratch_once_and_each_state(tmp_path, capsys):
+    from utensor import cli
+    from utensor.bench import report
+
+    paths = _svdf_models(tmp_path)
+    assert cli.main(["inspect", paths["svdf_int8"], paths["svdf_float32"], AD01, "--shared-arena"]) == 0
+    text = capsys.readouterr().out
+    cs = {n: convert.convert_file(p) for n, p in (("svdf_int8", paths["svdf_int8"]),
+                                                  ("svdf_float32", paths["svdf_float32"]), ("ad01_int8", AD01))}
+    scratch = {n: c.emitted.arena_bytes - c.emitted.state_bytes for n, c in cs.items()}
+    states = {n: c.emitted.state_bytes for n, c in cs.items() if c.emitted.state_bytes}
+    total = max(scratch.values()) + sum(states.values())
+    assert f"in one firmware with --shared-arena: {total:,} B of RAM for tensors: shared arena {max(scratch.values()):,} B" in text
+    for n, b in states.items():
+        assert f"state {b:,} B, in a buffer of its own with --shared-arena, the scratch ({scratch[n]:,} B)" in text
+        assert f"{n} state {b:,} B" in text
+    # bench: from each model's figures (the M4 test checks the formula against an ELF).
+    results = [{"model": n, "arena_bytes": c.emitted.arena_bytes, "state_bytes": c.emitted.state_bytes}
+               for n, c in cs.items()]
+    ram = report.shared_arena_ram(results)
+    assert ram["total"] == total and ram["states"] == states and ram["shared_scratch"] == max(scratch.values())
+    assert ram["separate_arenas"] == sum(c.emitted.arena_bytes for c in cs.values())
+    run = {"board": "mps2_an386", "results": [], "firmware_ram": ram}
+    assert f"with `--shared-arena`: {total:,} B of RAM for tensors" in report.markdown([run])

@@ -33,8 +33,8 @@ class FirmwareRam:
         """One line: what the total is made of."""
         parts = [f"{name} arena {n:,} B" for name, n in self.own_arenas.items()]
         if self.shared_by:
-            parts.append(f"shared arena {self.shared_scratch:,} B (the largest scratch, {self.shared_by[0]}'s, "
-                         f"of {', '.join(self.shared_by)})")
+            parts.append(f"shared arena {self.shared_scratch:,} B (the largest scratch of "
+                         f"{', '.join(self.shared_by)}: {self.shared_by[0]}'s)")
         parts += [f"{name} state {n:,} B" for name, n in self.states.items()]
         return f"{self.total:,} B of RAM for tensors: " + " + ".join(parts)
 
