@@ -458,3 +458,89 @@ def test_inspect_and_bench_report_the_shared_scratch_once_and_each_state(tmp_pat
     assert ram["separate_arenas"] == sum(c.emitted.arena_bytes for c in cs.values())
     run = {"board": "mps2_an386", "results": [], "firmware_ram": ram}
     assert f"with `--shared-arena`: {total:,} B of RAM for tensors" in report.markdown([run])
+
+
+CMAKE_MAIN = r"""
+// svdf_int8 and sine_int8 with SHARED_ARENA, invoked in turn: svdf's state carries over.
+#include <stdio.h>
+#include <string.h>
+
+#include "sine_int8.hpp"
+#include "svdf_int8.hpp"
+#include "utensor/port.hpp"
+
+%(data)s
+
+int main() {
+  utensor_port_init();
+  SvdfInt8 svdf;
+  SineInt8 sine;
+  if (svdf.arena() != sine.arena()) return 2;
+  for (int round = 0; round < 2; ++round) {
+    for (int s = 0; s < %(steps)d; ++s) {
+      // Each model's input just before its invoke(): the other's invoke() reuses the bytes.
+      memcpy(svdf.input_data<int8_t>(0), kX[s], sizeof kX[s]);
+      if (svdf.invoke() != utensor::Status::ok) return 3;
+      printf("svdf");
+      for (size_t i = 0; i < svdf.output(0).num_bytes(); ++i) printf(" %%d", svdf.output_data<int8_t>(0)[i]);
+      printf("\n");
+      sine.input_0_data()[0] = static_cast<int8_t>(s * 9 - 40);
+      if (sine.invoke() != utensor::Status::ok) return 3;
+      printf("sine %%d\n", sine.output_data<int8_t>(0)[0]);
+    }
+    svdf.reset();
+  }
+  return 0;
+}
+"""
+
+
+@pytest.mark.skipif(any(shutil.which(t) is None for t in ("cmake", "arm-none-eabi-g++", "arm-none-eabi-objdump",
+                                                           "qemu-system-arm")),
+                    reason="needs cmake, arm-none-eabi-g++, arm-none-eabi-objdump and qemu-system-arm")
+def test_cmake_shared_arena_with_a_stateful_model(tmp_path):
+    """utensor_add_model(... SHARED_ARENA) with the stateful svdf_int8 and the stateless sine
+    model (examples/cmake_mps2): built for mps2_an386 with the state placed in a section of
+    its own through UTENSOR_MODEL_SVDF_INT8_STATE_ATTRIBUTE, alternating in QEMU over a
+    sequence, reset(), again: equal to tflite_micro."""
+    import piohelp
+    from test_cmake_model import EXAMPLE, _build, _configure
+    from utensor import qemu
+
+    source = tmp_path / "app"
+    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build"))
+    svdf = source / "models" / "svdf_int8.tflite"
+    svdf.write_bytes(open(_svdf_models(tmp_path)["svdf_int8"], "rb").read())
+    xs = _sequence(str(svdf), 31)
+    rows = [f"{{{', '.join(str(int(v)) for v in x[0].reshape(-1))}}}" for x in xs]
+    data = f"static const int8_t kX[{STEPS}][{xs[0][0].size}] = {{\n  " + ",\n  ".join(rows) + "};"
+    (source / "src" / "main.cpp").write_text(CMAKE_MAIN % {"data": data, "steps": STEPS})
+    cml = source / "CMakeLists.txt"
+    text = cml.read_text()
+    assert "utensor_add_model(sine_app models/sine_int8.tflite)" in text
+    cml.write_text(text.replace(
+        "utensor_add_model(sine_app models/sine_int8.tflite)",
+        "utensor_add_model(sine_app models/sine_int8.tflite models/svdf_int8.tflite SHARED_ARENA)\n"
+        "target_compile_definitions(sine_app PRIVATE\n"
+        "  \"UTENSOR_MODEL_SVDF_INT8_STATE_ATTRIBUTE=__attribute__((section(\\\".bss.svdf_state\\\")))\")"))
+    build = tmp_path / "build"
+    result = _configure(source, build)
+    assert result.returncode == 0, piohelp.tail(result)
+    result = _build(build)
+    assert result.returncode == 0, piohelp.tail(result)
+    assert "utensor_shared_arena.cpp" in "".join(os.listdir(build / "utensor_gen" / "sine_app"))
+    obj = build / "CMakeFiles" / "sine_app.dir" / "utensor_gen" / "sine_app" / "svdf_int8.cpp.obj"
+    headers = piohelp.run(["arm-none-eabi-objdump", "-h", str(obj)], str(build)).stdout
+    assert ".bss.svdf_state" in headers, headers
+    state_bytes = convert.convert_file(str(svdf)).emitted.state_bytes
+    assert _elf_symbols(str(build / "sine_app.elf"))["utensor_state_svdf_int8"] == state_bytes
+    cmd = qemu.qemu_command("mps2_an386", str(build / "sine_app.elf"), "stdio")
+    run = piohelp.run(["timeout", "60"] + cmd, str(build), timeout=90)
+    assert run.returncode == 0, run.stdout + run.stderr
+    svdf_out = [[int(v) for v in ln.split()[1:]] for ln in run.stdout.splitlines() if ln.startswith("svdf")]
+    sine_out = [int(ln.split()[1]) for ln in run.stdout.splitlines() if ln.startswith("sine ")]
+    refs = _reference_sequence(str(svdf), xs)
+    assert svdf_out == [np.asarray(r[0]).reshape(-1).astype(int).tolist() for r in refs]
+    sine_ref = Reference((source / "models" / "sine_int8.tflite").read_bytes())
+    assert sine_out == [int(sine_ref.invoke([np.array([[s * 9 - 40]], np.int8)])[0].reshape(-1)[0])
+                        for s in range(STEPS)] * 2
