@@ -280,19 +280,22 @@ static int step(const char* tag, M& m, const uint8_t* in) {
   return 0;
 }
 
-// A buffer handed in: the whole model, state first.
+// Buffers handed in: the whole model, state first (none for kws, stateless).
 alignas(16) static uint8_t own[SvdfInt8::kArenaBytes];
+alignas(16) static uint8_t own_kws[KwsRefModel::kArenaBytes];
 
 int main() {
   SvdfInt8 a;
   SvdfFloat32 b;
   KwsRefModel k;
   SvdfInt8 mine(own);
+  KwsRefModel kws_own(own_kws);
   const uint8_t* shared = k.arena();
   // One scratch arena for the three default instances, each state apart from it.
   if (a.arena() != shared || b.arena() != shared) return 2;
   if (a.state() == nullptr || b.state() == nullptr || a.state() == b.state()) return 3;
   if (k.state() != nullptr || mine.state() != own || mine.arena() != own) return 4;
+  if (kws_own.arena() != own_kws || kws_own.state() != nullptr) return 4;
   for (const uint8_t* s : {a.state(), b.state()}) {
     if (s + SvdfInt8::kStateBytes > shared && s < shared + %(shared)d) return 5;
   }
@@ -303,6 +306,7 @@ int main() {
       bad |= step("k", k, kK[s]);
       bad |= step("b", b, kB[s]);
       bad |= step("m", mine, kM[s]);
+      bad |= step("n", kws_own, kN[s]);
     }
     a.reset();
     b.reset();
@@ -321,7 +325,7 @@ def _bytes_array(name, samples):
 
 @pytest.mark.parametrize("guard", [False, True], ids=["plain", "guard"])
 def test_stateful_models_alternating_on_the_host(tmp_path, guard):
-    """svdf_int8, kws, svdf_float32 and an svdf_int8 instance on a buffer of its own, in turn,
+    """svdf_int8, kws, svdf_float32, and svdf_int8 and kws instances on buffers of their own, in turn,
     STEPS invokes each, reset(), again: all equal tflite_micro (ASan/UBSan build). With
     --guard too: the state's canaries (checked from the state buffer) and the scratch's
     raise no false alarm."""
@@ -335,8 +339,8 @@ def test_stateful_models_alternating_on_the_host(tmp_path, guard):
         assert "utensor::guard::check(state, kStateCanaries" in (out / "svdf_int8.cpp").read_text()
     shared_bytes = max(c.emitted.arena_bytes - c.emitted.state_bytes for c in cs)
     xs = {"a": _sequence(paths["svdf_int8"], 11), "b": _sequence(paths["svdf_float32"], 12),
-          "k": _inputs(KWS, 13, STEPS), "m": _sequence(paths["svdf_int8"], 14)}
-    data = "\n".join(_bytes_array("k" + tag.upper(), xs[tag]) for tag in "abkm")
+          "k": _inputs(KWS, 13, STEPS), "m": _sequence(paths["svdf_int8"], 14), "n": _inputs(KWS, 15, STEPS)}
+    data = "\n".join(_bytes_array("k" + tag.upper(), xs[tag]) for tag in "abkmn")
     (tmp_path / "main.cpp").write_text(STATEFUL_DRIVER % {"data": data, "steps": STEPS, "shared": shared_bytes})
     lib = hostbuild.runtime_library(sanitize=True)
     exe = tmp_path / "alternate"
@@ -346,11 +350,11 @@ def test_stateful_models_alternating_on_the_host(tmp_path, guard):
                    check=True, capture_output=True, text=True)
     r = subprocess.run([str(exe)], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
-    got = {tag: [] for tag in "abkm"}
+    got = {tag: [] for tag in "abkmn"}
     for line in r.stdout.strip().splitlines():
         tag, *hexes = line.split()
         got[tag].append(bytes(int(h, 16) for h in hexes))
-    model_of = {"a": paths["svdf_int8"], "b": paths["svdf_float32"], "k": KWS, "m": paths["svdf_int8"]}
+    model_of = {"a": paths["svdf_int8"], "b": paths["svdf_float32"], "k": KWS, "m": paths["svdf_int8"], "n": KWS}
     problems = []
     for tag, path in model_of.items():
         refs = _reference_sequence(path, xs[tag])
