@@ -11,7 +11,10 @@ scratch, each state is apart (the symbols' sizes in the M4 ELF say so, and equal
 report), and invoked alternately over a sequence, reset, and the sequence again, every model
 equals tflite_micro run the same way (the state carried across the other models' invokes).
 A buffer handed in holds the whole model (state first): such an instance keeps its own
-state, apart from the default one's."""
+state, apart from the default one's. Also: --guard (state canaries), every kind of state
+(LSTM, resource variables with CALL_ONCE, SVDF) taking turns with kws through the
+registry's descriptors, CMake SHARED_ARENA with the state in a section of its own, and the
+RAM that convert, inspect, bench and the PlatformIO budget check report."""
 
 import json
 import os
@@ -548,3 +551,85 @@ def test_cmake_shared_arena_with_a_stateful_model(tmp_path):
     sine_ref = Reference((source / "models" / "sine_int8.tflite").read_bytes())
     assert sine_out == [int(sine_ref.invoke([np.array([[s * 9 - 40]], np.int8)])[0].reshape(-1)[0])
                         for s in range(STEPS)] * 2
+
+
+# A generic interleaving runner over the registry's descriptors (each model's default
+# instance): stdin is a script of 'I' <model> <input bytes...> (invoke; its outputs go to
+# stdout) and 'R' <model> (reset).
+INTERLEAVE_RUNNER = r"""
+#include <stdio.h>
+#include <string.h>
+#include "utensor/model.hpp"
+
+int main() {
+  int op;
+  while ((op = getchar()) != EOF) {
+    const int index = getchar();
+    if (index < 0 || static_cast<size_t>(index) >= utensor_model_registry_size) return 2;
+    const utensor::ModelDescriptor& m = *utensor_model_registry[index];
+    if (op == 'R') {
+      m.reset();
+      continue;
+    }
+    for (uint8_t i = 0; i < m.num_inputs; ++i) {
+      if (fread(m.inputs[i].data, 1, m.inputs[i].bytes, stdin) != m.inputs[i].bytes) return 3;
+    }
+    if (m.invoke() != utensor::Status::ok) return 4;
+    for (uint8_t i = 0; i < m.num_outputs; ++i) fwrite(m.outputs[i].data, 1, m.outputs[i].bytes, stdout);
+  }
+  return 0;
+}
+"""
+
+
+def test_lstm_resource_variables_svdf_and_kws_take_turns_on_the_host(tmp_path):
+    """Every kind of state in one shared-arena folder: a float LSTM (cell and activation
+    states), resource variables with CALL_ONCE (its once-flag kept by reset()), the int8 SVDF
+    spotter, and kws (stateless, the largest scratch), invoked in turn over STEPS, each
+    stateful one reset, again: every output equals tflite_micro run the same way."""
+    from lstm_models import build_lstm_model
+    from test_stateful import _resource_variable_model
+    from utensor import hostbuild
+    from utensor.ir import numpy_dtype
+
+    paths = [_svdf_models(tmp_path)["svdf_int8"], str(tmp_path / "lstm_f32.tflite"), str(tmp_path / "ema.tflite"), KWS]
+    (tmp_path / "lstm_f32.tflite").write_bytes(build_lstm_model(6, [8], 5, seed=7, head=3))
+    (tmp_path / "ema.tflite").write_bytes(_resource_variable_model())
+    out = tmp_path / "gen"
+    cs = convert.convert_to_directory(paths, str(out), shared_arena=True)
+    assert all(c.emitted.state_bytes for c in cs[:3]) and cs[3].emitted.state_bytes == 0
+    (tmp_path / "runner.cpp").write_text(INTERLEAVE_RUNNER)
+    exe = tmp_path / "runner"
+    subprocess.run([hostbuild.CXX, *hostbuild._flags(True), "-I", hostbuild.RUNTIME_INCLUDE,  # pylint: disable=protected-access
+                    "-I", str(out), str(tmp_path / "runner.cpp"), *sorted(str(p) for p in out.glob("*.cpp")),
+                    hostbuild.runtime_library(True), "-o", str(exe)], check=True, capture_output=True, text=True)
+    xs = [(_inputs(p, 40 + k, STEPS) if p == KWS else _sequence(p, 40 + k)) for k, p in enumerate(paths)]
+    script = bytearray()
+    for _ in range(2):
+        for s in range(STEPS):
+            for k, c in enumerate(cs):
+                script += b"I" + bytes([k]) + b"".join(np.ascontiguousarray(x).tobytes() for x in xs[k][s])
+        for k, c in enumerate(cs[:3]):
+            script += b"R" + bytes([k])
+    r = subprocess.run([str(exe)], input=bytes(script), capture_output=True, check=False)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")[-3000:]
+    got = [[] for _ in cs]
+    pos = 0
+    for _ in range(2 * STEPS):
+        for k, c in enumerate(cs):
+            outs = []
+            for t in (c.graph.tensor(i) for i in c.graph.outputs):
+                outs.append(np.frombuffer(r.stdout[pos:pos + t.nbytes], dtype=numpy_dtype(t.dtype)).reshape(t.shape))
+                pos += t.nbytes
+            got[k].append(outs[0])
+    assert pos == len(r.stdout)
+    problems = []
+    for k, p in enumerate(paths):
+        problems += _mismatches(os.path.basename(p), got[k], _reference_sequence(p, xs[k]))
+    assert problems == []
+    # reset() put SVDF's and LSTM's state back: their second round repeats the first. The
+    # variables restart from zeros, not from the init subgraph's values (kept once-flag): as
+    # tflite_micro, the round differs.
+    for k in range(2):
+        assert all(np.array_equal(a, b) for a, b in zip(got[k][:STEPS], got[k][STEPS:]))
+    assert not np.array_equal(got[2][0], got[2][STEPS])
