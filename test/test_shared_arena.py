@@ -286,6 +286,12 @@ static int step(const char* tag, M& m, const uint8_t* in) {
 // Buffers handed in: the whole model, state first (none for kws, stateless).
 alignas(16) static uint8_t own[SvdfInt8::kArenaBytes];
 alignas(16) static uint8_t own_kws[KwsRefModel::kArenaBytes];
+// State and scratch handed in apart: one scratch buffer of the project's for two models.
+constexpr size_t kProjectScratch = SvdfInt8::kScratchBytes > SvdfFloat32::kScratchBytes
+                                       ? SvdfInt8::kScratchBytes : SvdfFloat32::kScratchBytes;
+alignas(16) static uint8_t project_scratch[kProjectScratch];
+alignas(16) static uint8_t state_f[SvdfFloat32::kStateBytes];
+alignas(16) static uint8_t state_i[SvdfInt8::kStateBytes];
 
 int main() {
   SvdfInt8 a;
@@ -293,6 +299,14 @@ int main() {
   KwsRefModel k;
   SvdfInt8 mine(own);
   KwsRefModel kws_own(own_kws);
+  SvdfFloat32 pf(state_f, project_scratch);
+  SvdfInt8 pi(state_i, project_scratch);
+  if (pf.state() != state_f || pi.state() != state_i || pf.arena() != project_scratch) return 6;
+  // Too small a state, or a misaligned scratch: refused, invoke() says so.
+  SvdfInt8 small(state_i, SvdfInt8::kStateBytes - 1, project_scratch, sizeof project_scratch);
+  SvdfInt8 skew(state_i, sizeof state_i, project_scratch + 1, sizeof project_scratch - 1);
+  if (small.state() != nullptr || small.arena() != nullptr || small.invoke() != utensor::Status::invalid_argument) return 7;
+  if (skew.state() != nullptr || skew.invoke() != utensor::Status::invalid_argument) return 7;
   const uint8_t* shared = k.arena();
   // One scratch arena for the three default instances, each state apart from it.
   if (a.arena() != shared || b.arena() != shared) return 2;
@@ -310,10 +324,14 @@ int main() {
       bad |= step("b", b, kB[s]);
       bad |= step("m", mine, kM[s]);
       bad |= step("n", kws_own, kN[s]);
+      bad |= step("p", pf, kP[s]);
+      bad |= step("q", pi, kQ[s]);
     }
     a.reset();
     b.reset();
     mine.reset();
+    pf.reset();
+    pi.reset();
   }
   return bad;
 }
@@ -328,7 +346,8 @@ def _bytes_array(name, samples):
 
 @pytest.mark.parametrize("guard", [False, True], ids=["plain", "guard"])
 def test_stateful_models_alternating_on_the_host(tmp_path, guard):
-    """svdf_int8, kws, svdf_float32, and svdf_int8 and kws instances on buffers of their own, in turn,
+    """svdf_int8, kws, svdf_float32, svdf_int8 and kws instances on buffers of their own, and
+    svdf_float32 and svdf_int8 instances given their states apart and one scratch buffer, in turn,
     STEPS invokes each, reset(), again: all equal tflite_micro (ASan/UBSan build). With
     --guard too: the state's canaries (checked from the state buffer) and the scratch's
     raise no false alarm."""
@@ -342,8 +361,9 @@ def test_stateful_models_alternating_on_the_host(tmp_path, guard):
         assert "utensor::guard::check(state, kStateCanaries" in (out / "svdf_int8.cpp").read_text()
     shared_bytes = max(c.emitted.arena_bytes - c.emitted.state_bytes for c in cs)
     xs = {"a": _sequence(paths["svdf_int8"], 11), "b": _sequence(paths["svdf_float32"], 12),
-          "k": _inputs(KWS, 13, STEPS), "m": _sequence(paths["svdf_int8"], 14), "n": _inputs(KWS, 15, STEPS)}
-    data = "\n".join(_bytes_array("k" + tag.upper(), xs[tag]) for tag in "abkmn")
+          "k": _inputs(KWS, 13, STEPS), "m": _sequence(paths["svdf_int8"], 14), "n": _inputs(KWS, 15, STEPS),
+          "p": _sequence(paths["svdf_float32"], 16), "q": _sequence(paths["svdf_int8"], 17)}
+    data = "\n".join(_bytes_array("k" + tag.upper(), xs[tag]) for tag in xs)
     (tmp_path / "main.cpp").write_text(STATEFUL_DRIVER % {"data": data, "steps": STEPS, "shared": shared_bytes})
     lib = hostbuild.runtime_library(sanitize=True)
     exe = tmp_path / "alternate"
@@ -353,11 +373,12 @@ def test_stateful_models_alternating_on_the_host(tmp_path, guard):
                    check=True, capture_output=True, text=True)
     r = subprocess.run([str(exe)], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
-    got = {tag: [] for tag in "abkmn"}
+    got = {tag: [] for tag in xs}
     for line in r.stdout.strip().splitlines():
         tag, *hexes = line.split()
         got[tag].append(bytes(int(h, 16) for h in hexes))
-    model_of = {"a": paths["svdf_int8"], "b": paths["svdf_float32"], "k": KWS, "m": paths["svdf_int8"], "n": KWS}
+    model_of = {"a": paths["svdf_int8"], "b": paths["svdf_float32"], "k": KWS, "m": paths["svdf_int8"], "n": KWS,
+                "p": paths["svdf_float32"], "q": paths["svdf_int8"]}
     problems = []
     for tag, path in model_of.items():
         refs = _reference_sequence(path, xs[tag])
@@ -633,3 +654,26 @@ def test_lstm_resource_variables_svdf_and_kws_take_turns_on_the_host(tmp_path):
     for k in range(2):
         assert all(np.array_equal(a, b) for a, b in zip(got[k][:STEPS], got[k][STEPS:]))
     assert not np.array_equal(got[2][0], got[2][STEPS])
+
+
+@pytest.mark.parametrize("buffers, message", [
+    ("alignas(16) static uint8_t a[SvdfInt8::kArenaBytes - 1];\nSvdfInt8 m(a);",
+     "the arena handed to SvdfInt8 is smaller than SvdfInt8::kArenaBytes"),
+    ("alignas(16) static uint8_t st[SvdfInt8::kStateBytes - 1];\n"
+     "alignas(16) static uint8_t sc[SvdfInt8::kScratchBytes];\nSvdfInt8 m(st, sc);",
+     "the state buffer handed to SvdfInt8 is smaller than SvdfInt8::kStateBytes"),
+    ("alignas(16) static uint8_t st[SvdfInt8::kStateBytes];\n"
+     "alignas(16) static uint8_t sc[SvdfInt8::kScratchBytes - 1];\nSvdfInt8 m(st, sc);",
+     "the scratch buffer handed to SvdfInt8 is smaller than SvdfInt8::kScratchBytes"),
+], ids=["arena", "state", "scratch"])
+def test_buffers_handed_in_are_checked_at_compile_time(tmp_path, buffers, message):
+    """A buffer handed in holds the whole model (kArenaBytes: state and scratch); state and
+    scratch handed in apart hold kStateBytes and kScratchBytes."""
+    from utensor import hostbuild
+
+    out = tmp_path / "gen"
+    convert.convert_to_directory([_svdf_models(tmp_path)["svdf_int8"]], str(out), shared_arena=True)
+    (tmp_path / "tu.cpp").write_text('#include "svdf_int8.hpp"\n' + buffers + "\n")
+    r = subprocess.run([hostbuild.CXX, "-std=c++11", "-fsyntax-only", "-I", hostbuild.RUNTIME_INCLUDE, "-I", str(out),
+                        str(tmp_path / "tu.cpp")], capture_output=True, text=True, check=False)
+    assert r.returncode != 0 and message in r.stderr, r.stderr[-2000:]
