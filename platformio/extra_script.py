@@ -16,8 +16,8 @@ Options (paths relative to the project):
   custom_utensor_keep_inputs          yes: invoke() leaves the models' inputs intact
                                       (--keep-inputs: no buffer planned over them)
   custom_utensor_shared_arena         yes: the models never run at the same time and
-                                      share one arena sized for the largest
-                                      (--shared-arena)
+                                      share one arena sized for the largest scratch;
+                                      each keeps its state apart (--shared-arena)
   custom_utensor_guard                yes: arena canaries checked after every layer
                                       (--guard, and -DUTENSOR_ARENA_GUARD for the build;
                                       on as well when build_flags define that macro)
@@ -304,9 +304,13 @@ def check_board_budget(gen_src, board_id, flash_bytes, ram_bytes):
     except (OSError, ValueError, KeyError):
         return None  # an older converter's output: the linker still checks
     weights = sum(int(m["weight_bytes"]) for m in models)
-    # models converted with --shared-arena count once, at the largest of them
-    shared = [int(m["arena_bytes"]) for m in models if m.get("shared_arena")]
-    arena = sum(int(m["arena_bytes"]) for m in models if not m.get("shared_arena")) + max(shared or [0])
+    # Models converted with --shared-arena: their shared arena counts once, at the largest
+    # scratch of them, and each one's state (a buffer of its own) apart; as
+    # utensor.firmware_ram, which this script cannot import from every project.
+    shared = [m for m in models if m.get("shared_arena")]
+    arena = (sum(int(m["arena_bytes"]) for m in models if not m.get("shared_arena"))
+             + max([max(int(m["arena_bytes"]) - int(m.get("state_bytes") or 0), 16) for m in shared] or [0])
+             + sum(int(m.get("state_bytes") or 0) for m in shared))
     names = ", ".join(m["name"] for m in models)
     problems = []
     if flash_bytes and weights > flash_bytes:

@@ -24,7 +24,8 @@
 #                        the Python 3 CMake finds); it needs numpy and jinja2
 #   KEEP_INPUTS          invoke() leaves the models' inputs intact (--keep-inputs)
 #   SHARED_ARENA         the models never run at the same time: one arena sized for the
-#                        largest (--shared-arena; utensor_shared_arena.cpp)
+#                        largest scratch (--shared-arena; utensor_shared_arena.cpp); a
+#                        stateful model keeps its state in a buffer of its own
 #
 # The converter reruns when a model, the data or a converter source changes; its output
 # goes to <binary dir>/utensor_gen/<target>/. With Mbed CE (the mbed-core-flags target

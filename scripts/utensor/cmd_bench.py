@@ -23,6 +23,9 @@ def add_arguments(p):
                    help="also build a per-layer firmware: instructions and MACs per instruction per operator "
                         "(and estimated cycles and MACs per cycle on Cortex-M4/M7 boards)")
     p.add_argument("--seed", type=int, default=0, help="seed of the benchmark input (default 0)")
+    p.add_argument("--shared-arena", action="store_true",
+                   help="also report the RAM the models take together in one firmware converted with "
+                        "--shared-arena (the largest scratch once, each model's state apart)")
     p.add_argument("--jobs", type=int, default=2, help="parallel compile jobs (default 2)")
     p.add_argument("--render", nargs="+", metavar="JSON",
                    help="no measuring: write the whole benchmark document (BENCHMARKS.md) to "
@@ -102,6 +105,8 @@ def main(args) -> int:
         "command": "utensor bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
         "results": results,
     }
+    if args.shared_arena:
+        run["firmware_ram"] = report.shared_arena_ram(results)
     print(report.markdown([run]))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:

@@ -19,7 +19,7 @@ def add_arguments(p):
                    help="plan no buffer over the model's inputs, so invoke() leaves them intact (arena grows)")
     p.add_argument("--shared-arena", action="store_true",
                    help="these models never run at the same time: their default arena is one arena of the "
-                        "folder (utensor_shared_arena.cpp) sized for the largest")
+                        "folder (utensor_shared_arena.cpp) sized for the largest scratch; a stateful model's state stays in a buffer of its own")
     p.add_argument("--no-registry", action="store_true",
                    help="write no utensor_models.cpp (its symbols are global: one registry per firmware)")
     p.add_argument("--exclusive", action="store_true",
@@ -34,4 +34,6 @@ def main(args) -> int:
     )
     for c in conversions:
         print(c.summary())
+    if args.shared_arena:
+        print(f"[utensor] {args.output}: {convert.folder_ram(args.output).describe()}")
     return 0

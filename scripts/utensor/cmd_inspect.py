@@ -1,16 +1,22 @@
-"""`utensor inspect MODEL`: operators, tensors and the memory plan of a model."""
+"""`utensor inspect MODEL...`: operators, tensors and the memory plan of each model; with
+several models (or --shared-arena), the RAM they take together in one firmware."""
 
 import os
 
-from . import convert
+from . import convert, firmware_ram
+from .errors import UtensorError
 from .ir import Graph
 from .ops import custom
 
 
 def add_arguments(p):
-    p.add_argument("model", metavar="MODEL", help=".tflite file, .keras/.h5 file or SavedModel folder")
-    p.add_argument("--name", help="C++ name of the model (default: from the file name)")
-    p.add_argument("--plan-png", metavar="FILE", help="draw the memory plan (tensors over time and arena offset)")
+    p.add_argument("models", nargs="+", metavar="MODEL", help=".tflite file, .keras/.h5 file or SavedModel folder")
+    p.add_argument("--name", help="C++ name of the model (default: from the file name); one model only")
+    p.add_argument("--plan-png", metavar="FILE",
+                   help="draw the memory plan (tensors over time and arena offset); one model only")
+    p.add_argument("--shared-arena", action="store_true",
+                   help="the models as converted with --shared-arena: one arena for the largest scratch, "
+                        "each model's state apart")
     p.add_argument("--representative-data", metavar="FILE", help=".npy/.npz inputs to quantize a Keras model")
     p.add_argument("--user-op", action="append", default=[], metavar="NAME",
                    help="operator implemented by your project (as for convert)")
@@ -60,10 +66,28 @@ def layer_rows(conversion):
 
 
 def main(args) -> int:
-    conversion = convert.convert_file(args.model, name=args.name, representative_data=args.representative_data,
-                                      user_ops=custom.check_names(args.user_op))
+    if len(args.models) > 1 and (args.name or args.plan_png):
+        raise UtensorError("--name and --plan-png apply to a single model; inspect the models one by one for those.")
+    entries = []
+    for k, path in enumerate(args.models):
+        if k:
+            print()
+        conversion = convert.convert_file(path, name=args.name, representative_data=args.representative_data,
+                                          user_ops=custom.check_names(args.user_op), shared_arena=args.shared_arena)
+        _inspect(args, path, conversion)
+        c = conversion
+        entries.append({"name": c.graph.name, "arena_bytes": c.emitted.arena_bytes,
+                        "state_bytes": c.emitted.state_bytes, "shared_arena": args.shared_arena})
+    if len(entries) > 1 or args.shared_arena:
+        print()
+        print(f"in one firmware{' with --shared-arena' if args.shared_arena else ''}: "
+              f"{firmware_ram.firmware_ram(entries).describe()}")
+    return 0
+
+
+def _inspect(args, path, conversion) -> None:
     g, plan = conversion.graph, conversion.plan
-    print(f"model {g.name} ({os.path.basename(args.model)}, sha256 {g.source_sha256[:16]}...)")
+    print(f"model {g.name} ({os.path.basename(path)}, sha256 {g.source_sha256[:16]}...)")
     header = f"{'#':>4}  {'operator':<28} {'output':<24} {'MACs':>11} {'weights B':>10} {'offset':>8} {'bytes':>8} {'scratch':>8}"
     print(header)
     print("-" * len(header))
@@ -79,7 +103,11 @@ def main(args) -> int:
     print(f"arena {plan.arena_bytes:,} B; lower bound (largest total of buffers live at one step) {plan.lower_bound:,} B "
           f"({plan.arena_bytes / max(plan.lower_bound, 1):.2f}x)")
     if plan.state_bytes:
-        print(f"state {plan.state_bytes:,} B of the arena (kept across invoke(), reset() restores it):")
+        where = ("in a buffer of its own with --shared-arena, the scratch "
+                 f"({conversion.emitted.arena_bytes - plan.state_bytes:,} B) in the shared arena"
+                 if args.shared_arena else
+                 f"at the start of the arena, before the scratch ({conversion.emitted.arena_bytes - plan.state_bytes:,} B)")
+        print(f"state {plan.state_bytes:,} B, {where}; kept across invoke(), reset() restores it:")
         for t in plan.state_tensors:
             tensor = g.tensor(t)
             print(f"  {tensor.name!r}: {tensor.dtype}[{', '.join(map(str, tensor.shape))}] at offset "
@@ -97,4 +125,3 @@ def main(args) -> int:
 
         draw_plan(conversion, args.plan_png)
         print(f"memory plan drawn to {args.plan_png}")
-    return 0

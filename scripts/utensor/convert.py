@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from . import emitter, naming, passes, planner
+from . import emitter, firmware_ram, naming, passes, planner
 from .errors import UtensorError
 from .ir import Graph
 from .version import __version__
@@ -32,6 +32,15 @@ class Conversion:
     def summary(self) -> str:
         counts = collections.Counter(op.op_type for op in self.graph.operators)
         kinds = ", ".join(f"{k} x{v}" if v > 1 else k for k, v in sorted(counts.items()))
+        if self.graph.shared_arena:
+            state = self.plan.state_bytes
+            return (
+                f"[utensor] {self.graph.name}: {len(self.graph.operators)} ops ({kinds}); "
+                f"scratch {self.emitted.arena_bytes - state:,} B in the shared arena (lower bound "
+                f"{self.plan.lower_bound - state:,} B)"
+                + (f" + state {state:,} B of its own" if state else "") + "; "
+                f"weights {self.emitted.weight_bytes:,} B"
+            )
         return (
             f"[utensor] {self.graph.name}: {len(self.graph.operators)} ops ({kinds}); "
             f"arena {self.plan.arena_bytes:,} B (lower bound {self.plan.lower_bound:,} B"
@@ -210,6 +219,12 @@ def _folder_models(out_dir: str) -> List[dict]:
             and os.path.isfile(os.path.join(out_dir, m["name"] + ".hpp"))]
 
 
+def folder_ram(out_dir: str) -> "firmware_ram.FirmwareRam":
+    """The RAM for tensors of the models converted into out_dir (shared scratch once, each
+    model's state, the other models' arenas)."""
+    return firmware_ram.firmware_ram(_folder_models(out_dir))
+
+
 def _check_class_names(conversions: Sequence[Conversion], kept: Sequence[dict]) -> None:
     """Two models whose C++ names or classes coincide (fooBar / foo_bar -> FooBar) would
     compile to one class: an ODR violation no linker reports. Refuse, naming both files."""
@@ -247,8 +262,9 @@ def convert_to_directory(
     the registry and manifest list them all. `registry=False` writes no registry (its two
     symbols are global: a firmware linking several folders keeps one registry).
     `shared_arena`: these models' default arena is the folder's one shared arena, sized
-    for the largest model converted into the folder this way (utensor_shared_arena.cpp):
-    for models that never run at the same time."""
+    for the largest scratch of the models converted into the folder this way
+    (utensor_shared_arena.cpp): for models that never run at the same time. A stateful
+    one keeps its state in a buffer of its own (utensor_state_<name>)."""
     if name and len(paths) > 1:
         raise UtensorError("--name applies to a single model; convert the models one by one to name each.")
     user_ops = custom.check_names(user_ops)
@@ -256,15 +272,6 @@ def convert_to_directory(
                                 guard=guard, keep_inputs=keep_inputs, shared_arena=shared_arena)
                    for p in paths]
     custom.check_all_used(user_ops, [c.graph for c in conversions])
-    stateful = [c for c in conversions if shared_arena and c.plan.state_bytes]
-    if stateful:
-        c = stateful[0]
-        raise UtensorError(
-            f"{c.graph.source_path}: --shared-arena (custom_utensor_shared_arena) with a stateful "
-            f"model ({c.plan.state_bytes:,} bytes of state that must survive between invocations) "
-            "is not supported yet: the other models would overwrite its state. Convert it "
-            "without --shared-arena (into another folder with --no-registry, or in a separate "
-            "conversion).")
     names = [c.graph.name for c in conversions]
     earlier = [m for m in _folder_models(out_dir) if m["name"] not in names]
     _check_class_names(conversions, [] if exclusive else earlier)

@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Sequence
 import jinja2
 import numpy as np
 
-from . import kernel_params, naming
+from . import firmware_ram, kernel_params, naming
 from .cformat import carray, cdouble, cfloat, cint, cstring
 from .cstruct import ParamsError, StructInit
 
@@ -28,10 +28,33 @@ MAX_IO_RANK = 4  # utensor::TensorShape and TensorDescriptor::dims (runtime/incl
 
 # ---- the view model ----
 
+@dataclass(frozen=True)
+class Addressing:
+    """Where a plan offset lies in the generated code. A stateless model's plan is one
+    arena, addressed from `arena`. A stateful model's state region (the plan's first
+    state_bytes) is addressed from `state`, the rest (its scratch) from `arena`, that many
+    bytes lower: run(state, arena) then works on one buffer (state first, scratch behind
+    it: a buffer handed in, the model's own static arena) and on two apart (--shared-arena:
+    the model's own state buffer, the folder's shared scratch arena)."""
+
+    state_bytes: int = 0
+
+    def split(self, offset: int):
+        """(in the state region, offset from its base)."""
+        if self.state_bytes and offset < self.state_bytes:
+            return True, offset
+        return False, offset - self.state_bytes
+
+    def expr(self, offset: int, state: str = "state", arena: str = "arena") -> str:
+        in_state, rel = self.split(offset)
+        return f"{state if in_state else arena} + {rel}"
+
+
 class TensorView:
     """A tensor as templates see it. Reading .ptr of a constant marks it for emission."""
 
-    def __init__(self, tensor: Tensor, offset: Optional[int], used_constants: set):
+    def __init__(self, tensor: Tensor, offset: Optional[int], used_constants: set,
+                 addressing: Addressing = Addressing()):
         self.index = tensor.index
         self.name = tensor.name
         self.dtype = tensor.dtype
@@ -44,13 +67,19 @@ class TensorView:
         self.data = tensor.data
         self._offset = offset
         self._used = used_constants
+        self._addressing = addressing
 
     @property
     def ptr(self) -> str:
         if self.is_constant:
             self._used.add(self.index)
             return f"kT{self.index}"
-        return f"reinterpret_cast<{self.ctype}*>(arena + {self._offset})"
+        return f"reinterpret_cast<{self.ctype}*>({self.address})"
+
+    @property
+    def address(self) -> str:
+        """Its first byte (uint8_t*) in run(): in the state or the scratch."""
+        return self._addressing.expr(self._offset)
 
     @property
     def offset(self) -> Optional[int]:
@@ -101,18 +130,24 @@ class RenderedOp:
     summary: str
     decl: str
     call: str
-    guard_paint: Sequence[int] = ()  # canary offsets painted before the call (guarded plans)
-    guard_check: Sequence[int] = ()  # canary offsets checked after it
+    guard_paint: Sequence[str] = ()  # canaries (addresses in run()) painted before the call (guarded plans)
+    guard_check: Sequence[int] = ()  # scratch canary offsets checked after it (state ones: every step)
 
 
-def _guard_offsets(plan: MemoryPlan, n_ops: int):
-    """Canaries painted at the start, and per step the canaries painted before and checked
-    after the operator (see runtime/include/utensor/guard.hpp)."""
+def _guard_offsets(plan: MemoryPlan, n_ops: int, addressing: Addressing):
+    """Canaries painted at the start and per step before the operator (addresses in run()),
+    the scratch canaries checked after each operator (offsets from the scratch), and the
+    state canaries, live at every step, checked after each (offsets from the state); see
+    runtime/include/utensor/guard.hpp."""
     canary = {id(b): b.offset + b.size - b.guard for b in plan.buffers}
-    start = sorted(canary[id(b)] for b in plan.buffers if b.first < 0)
-    paint = [sorted(canary[id(b)] for b in plan.buffers if b.first == k) for k in range(n_ops)]
-    check = [sorted(canary[id(b)] for b in plan.buffers if b.first <= k <= b.last) for k in range(n_ops)]
-    return start, paint, check
+    start = [addressing.expr(o) for o in sorted(canary[id(b)] for b in plan.buffers if b.first < 0)]
+    paint = [[addressing.expr(o) for o in sorted(canary[id(b)] for b in plan.buffers if b.first == k)]
+             for k in range(n_ops)]
+    state = [addressing.split(o)[1] for o in sorted(canary[id(b)] for b in plan.buffers)
+             if addressing.split(o)[0]]
+    check = [[addressing.split(o)[1] for o in sorted(canary[id(b)] for b in plan.buffers if b.first <= k <= b.last)
+              if not addressing.split(o)[0]] for k in range(n_ops)]
+    return start, paint, check, state
 
 
 @dataclass
@@ -128,7 +163,7 @@ class TensorDesc:
     scale: str
     zero_point: int
     nbytes: int
-    offset: int
+    offset: int  # from the start of the scratch (in_state: of the state)
     # `input_<i>` / `output_<i>`: the accessor by position, emitted beside the named one
     # (empty when the named accessor already is that).
     positional: str = ""
@@ -136,6 +171,7 @@ class TensorDesc:
     consumed: bool = False
     # Outputs: the inputs whose bytes it shares (it is written over them).
     aliases: Sequence[str] = ()
+    in_state: bool = False
 
 
 @dataclass
@@ -191,7 +227,8 @@ def environment() -> jinja2.Environment:
     return _ENV
 
 
-def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: str) -> List[TensorDesc]:
+def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: str,
+                  addressing: Addressing) -> List[TensorDesc]:
     descs = []
     seen = set()
     for pos, t_index in enumerate(indices):
@@ -223,8 +260,9 @@ def _tensor_descs(graph: Graph, plan: MemoryPlan, indices: Sequence[int], kind: 
                 scale=cfloat(q.scale[0]) if q and q.scale else "0.0f",
                 zero_point=int(q.zero_point[0]) if q and q.zero_point else 0,
                 nbytes=t.nbytes,
-                offset=plan.tensor_offset[t_index],
+                offset=addressing.split(plan.tensor_offset[t_index])[1],
                 positional="" if accessor == positional else positional,
+                in_state=addressing.split(plan.tensor_offset[t_index])[0],
             )
         )
     return descs
@@ -261,7 +299,7 @@ class LayerDesc:
     t: TensorDesc
 
 
-def _layer_descs(graph: Graph, plan: MemoryPlan) -> List[LayerDesc]:
+def _layer_descs(graph: Graph, plan: MemoryPlan, addressing: Addressing) -> List[LayerDesc]:
     """Every operator output (`utensor verify --layers`); ranks above 4 folded into the
     first dimension, names cut to the 64 bytes the harness reports."""
     layers = []
@@ -277,7 +315,8 @@ def _layer_descs(graph: Graph, plan: MemoryPlan) -> List[LayerDesc]:
                 ctype=ctype(t.dtype), rank=len(shape), shape=shape, dims4=shape + (1,) * (4 - len(shape)),
                 scale=cfloat(q.scale[0]) if q and q.scale else "0.0f",
                 zero_point=int(q.zero_point[0]) if q and q.zero_point else 0,
-                nbytes=t.nbytes, offset=plan.tensor_offset[t_index],
+                nbytes=t.nbytes, offset=addressing.split(plan.tensor_offset[t_index])[1],
+                in_state=addressing.split(plan.tensor_offset[t_index])[0],
             )
             layers.append(LayerDesc(step, op.index, t_index, cstring(op.op_type), desc))
     return layers
@@ -293,19 +332,20 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
     env = environment()
     used: set = set()
     views: Dict[int, TensorView] = {}
+    addressing = Addressing(plan.state_bytes)
 
     def view(i: int) -> Optional[TensorView]:
         if i < 0:
             return None
         if i not in views:
-            views[i] = TensorView(graph.tensor(i), plan.tensor_offset.get(i), used)
+            views[i] = TensorView(graph.tensor(i), plan.tensor_offset.get(i), used, addressing)
         return views[i]
 
     rendered: List[RenderedOp] = []
     includes: List[str] = []
     used_structs: set = set()
     guarded = plan.guard_bytes > 0
-    guard_start, guard_paint, guard_check = _guard_offsets(plan, len(graph.operators))
+    guard_start, guard_paint, guard_check, guard_state = _guard_offsets(plan, len(graph.operators), addressing)
     for step, (op, call) in enumerate(zip(graph.operators, calls)):
         scratch = plan.scratch_offset.get(step)
         ctx = OpContext(
@@ -314,7 +354,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
             p=call.params,
             ins=[view(i) for i in op.inputs],
             outs=[view(i) for i in op.outputs],
-            scratch=f"(arena + {scratch})" if scratch is not None else "nullptr",
+            scratch=f"({addressing.expr(scratch)})" if scratch is not None else "nullptr",
             used_structs=used_structs,
         )
         module = env.get_template(call.template).module
@@ -339,7 +379,7 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
                 summary=(f"op{step}: {op.op_type} -> {shapes} ({op.origin})" if op.origin else
                          f"op{step}: operator #{op.index} of the model, {op.op_type} -> {shapes}"),
                 decl=decl,
-                call=_in_branch(graph, op, view, _render_call(env, module, ctx, streamed)),
+                call=_in_branch(graph, op, view, _render_call(env, module, ctx, streamed, addressing)),
                 guard_paint=guard_paint[step] if guarded else (),
                 guard_check=guard_check[step] if guarded else (),
             )
@@ -369,8 +409,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
     weight_bytes = sum(c.nbytes for c in constants)
 
     cls = naming.class_name(graph.name)
-    inputs = _tensor_descs(graph, plan, graph.inputs, "input")
-    outputs = _tensor_descs(graph, plan, graph.outputs, "output")
+    inputs = _tensor_descs(graph, plan, graph.inputs, "input", addressing)
+    outputs = _tensor_descs(graph, plan, graph.outputs, "output", addressing)
     _declare_aliasing(graph, plan, inputs, outputs)
     upper = graph.name.upper()
     src_base = os.path.basename(graph.source_path) if graph.source_path else graph.name
@@ -394,6 +434,10 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
         consumed_inputs=[i.accessor for i in inputs if i.consumed],
         global_alias=not naming.needs_namespace_only(cls),
         arena_attr=f"UTENSOR_MODEL_{upper}_ARENA_ATTRIBUTE",
+        state_attr=f"UTENSOR_MODEL_{upper}_STATE_ATTRIBUTE",
+        # --shared-arena with state: the state has a buffer of its own, apart from the
+        # folder's shared (scratch) arena.
+        state_sym=f"utensor_state_{graph.name}",
         shared_arena=graph.shared_arena,
         weights_attr=f"UTENSOR_MODEL_{upper}_WEIGHTS_ATTRIBUTE",
         state_bytes=plan.state_bytes,
@@ -411,8 +455,8 @@ def emit_model(graph: Graph, calls: Sequence[KernelCall], plan: MemoryPlan,
     source = env.get_template("model.cpp.j2").render(
         includes=includes, layout_checks=layout_checks, constants=constants, ops=rendered,
         layer_hooks=layer_hooks,
-        layer_table=layer_table, layers=_layer_descs(graph, plan) if layer_table else [],
-        arena_guard=guarded, guard_start=guard_start, **common
+        layer_table=layer_table, layers=_layer_descs(graph, plan, addressing) if layer_table else [],
+        arena_guard=guarded, guard_start=guard_start, guard_state=guard_state if guarded else [], **common
     )
     return EmittedModel(
         header_name=f"{graph.name}.hpp",
@@ -435,20 +479,23 @@ def _in_branch(graph, op, view, call: str) -> str:
     return f"if ({test}) {{  // IF branch: {'then' if value else 'else'}\n{body}\n}}"
 
 
-def _render_call(env, module, ctx: OpContext, streamed) -> str:
+def _render_call(env, module, ctx: OpContext, streamed, addressing: Addressing) -> str:
     if streamed is None:
         return str(module.call(ctx)).strip()
     # In place: the same kernel call, once per output row, through run_rows_in_place.
     band_call = str(module.call_with(ctx, "band_params", "band_in", "band_out")).strip()
     return env.get_template("row_stream.j2").render(
-        c=ctx, s=streamed, band_call=band_call, input=ctx.ins[0], output=ctx.outs[0]
+        c=ctx, s=streamed, band_call=band_call, input=ctx.ins[0], output=ctx.outs[0],
+        staging=addressing.expr(streamed.staging_offset),
     ).strip()
 
 
 def emit_shared_arena(models: Sequence[dict]) -> str:
-    """utensor_shared_arena.cpp for manifest entries converted with --shared-arena."""
+    """utensor_shared_arena.cpp for manifest entries converted with --shared-arena: sized
+    for the largest scratch (a stateful model keeps its state in a buffer of its own)."""
+    models = [dict(m, scratch_bytes=firmware_ram.scratch_bytes(m)) for m in models]
     return environment().get_template("shared_arena.cpp.j2").render(
-        models=list(models), bytes=max(m["arena_bytes"] for m in models), version=__version__)
+        models=models, bytes=max(m["scratch_bytes"] for m in models), version=__version__)
 
 
 def emit_registry(model_names: Sequence[str]) -> str:

@@ -157,9 +157,25 @@ def markdown(runs: List[dict]) -> str:
         t = tflm_table(results, run["board"])
         if t:
             out += [f"Against TensorFlow Lite Micro ({SOURCE})", ""] + t + [""]
+        if run.get("firmware_ram"):
+            fr = run["firmware_ram"]
+            out += [f"These models in one firmware with `--shared-arena`: {fr['text']} (with an arena "
+                    f"each: {fr['separate_arenas']:,} B).", ""]
         for r in results:
             out += layer_table(r)
     return "\n".join(out) + "\n"
+
+
+def shared_arena_ram(results: List[dict]) -> dict:
+    """The RAM for tensors of the benchmarked models converted together with --shared-arena
+    (utensor.firmware_ram: the largest scratch once, each model's state apart), from each
+    one's arena and state bytes."""
+    from ..firmware_ram import firmware_ram  # pylint: disable=import-outside-toplevel
+
+    ram = firmware_ram([{"name": r["model"], "arena_bytes": r["arena_bytes"], "state_bytes": r.get("state_bytes", 0),
+                         "shared_arena": True} for r in results])
+    return {"shared_scratch": ram.shared_scratch, "states": ram.states, "total": ram.total,
+            "separate_arenas": sum(r["arena_bytes"] for r in results), "text": ram.describe()}
 
 
 def goals(results: List[dict]) -> List[str]:

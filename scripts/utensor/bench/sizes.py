@@ -32,7 +32,7 @@ _NAME_ONLY_RE = re.compile(r"^\s+(\S+)\s*$")
 # kT<n>, and opN_filter: FULLY_CONNECTED weights the DSP build keeps interleaved instead.
 _WEIGHT_RE = re.compile(r"^\.rodata\._ZN12_GLOBAL__N_1L?\d*(?:kT\d+|op\d+_filter)E$")
 _INPUT_RE = re.compile(r"^\.rodata\.utensor_bench_input$")
-_ARENA_RE = re.compile(r"^\.bss\._ZN12_GLOBAL__N_1\d*(?:default_)?arenaE$")  # (anonymous)::default_arena
+_ARENA_RE = re.compile(r"^\.bss\.(?:_ZN12_GLOBAL__N_1\d*(?:default_)?arenaE|utensor_shared_arena|utensor_state_\w+)$")  # (anonymous)::default_arena; --shared-arena: the shared arena, a model's state
 
 
 @dataclass
