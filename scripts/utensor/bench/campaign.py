@@ -117,10 +117,10 @@ def draw_elementwise(rng) -> Dict:
 
 
 def _int16(spec: Dict, rng) -> Dict:
-    """A draw in TFLite's 16x8 quantization; one in five with full-scale weights (sums
+    """A draw in TFLite's 16x8 quantization; one in four with full-scale weights (sums
     beyond int32: the kernels' int64 path)."""
     spec["dtype"] = "int16"
-    if rng.rand() < 0.2:
+    if rng.rand() < 0.25:
         spec["wide"] = True
     return spec
 
@@ -141,12 +141,18 @@ def draw_conv16(rng) -> Dict:
 
 
 def draw_depthwise16(rng) -> Dict:
-    return _int16(draw_depthwise(rng), rng)
+    spec = _int16(draw_depthwise(rng), rng)
+    if spec.get("wide") and rng.rand() < 0.5:
+        # A 25x25 window (625 taps of |w| >= 100): sums beyond int32, the int64 loop.
+        size = [int(rng.randint(25, 29)), int(rng.randint(25, 29))]
+        spec.update(input=[1] + size + [int(rng.randint(1, 7))], kernel=[25, 25], stride=[1, 1],
+                    dilation=[1, 1], padding="VALID", multiplier=int(rng.choice([1, 2, 4])))
+    return spec
 
 
 def draw_fc16(rng) -> Dict:
     spec = _int16(draw_fc(rng), rng)
-    if spec.get("wide") and rng.rand() < 0.5:
+    if spec.get("wide") and rng.rand() < 0.7:
         spec["input"][1] = int(rng.randint(517, 1200))
     return spec
 
