@@ -21,6 +21,14 @@
 #include "utensor/kernels/fixedpoint.hpp"
 #include "utensor/kernels/fully_connected.hpp"
 
+// The loops over a block's rows must be unrolled for their pointers and accumulators to
+// live in registers (GCC keeps the small arrays in memory otherwise).
+#if defined(__GNUC__) && !defined(__clang__)
+#define UTENSOR_S16_UNROLL _Pragma("GCC unroll 4")
+#else
+#define UTENSOR_S16_UNROLL
+#endif
+
 namespace utensor {
 namespace kernels {
 
@@ -30,6 +38,19 @@ UTENSOR_HOT_INLINE uint32_t load_pair(const int16_t* p) {
   uint32_t v;
   memcpy(&v, p, sizeof v);  // one LDR: these cores allow unaligned word loads
   return v;
+}
+
+// Halfwords 0 of a and b (PKHBT), halfwords 1 of a and b (PKHTB): GCC spells the C forms
+// of these with three to four instructions.
+UTENSOR_HOT_INLINE uint32_t pack_low(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+UTENSOR_HOT_INLINE uint32_t pack_high(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
 }
 
 UTENSOR_HOT_INLINE int64_t smlald(uint32_t a, uint32_t b, int64_t acc) {
@@ -50,7 +71,7 @@ UTENSOR_HOT_INLINE int32_t smlabt(uint32_t a, uint32_t b, int32_t acc) {
 // Sums in int32 (wrapping, as SMLAD does: exact whenever the true sum fits).
 struct Acc32 {
   typedef int32_t T;
-  enum { kRows = 4 };
+  enum { kRows = 2 };
   static T mac2(T acc, uint32_t x, uint32_t w) { return detail::smlad(x, w, acc); }
   static T mac1(T acc, int32_t p) {
     return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(p));
@@ -67,10 +88,73 @@ struct Acc64 {
 // acc[r] += sum_d x[d] * w[r][d] for R rows of n weights each.
 template <class A, int R>
 UTENSOR_HOT_INLINE void dot_rows(const int16_t* x, const int8_t* const* w, int32_t n,
+                                 typename A::T* acc);
+
+// Two rows in int32, 4 inputs per pass: 16 instructions per 8 multiply-accumulates. In
+// assembly because GCC spills the accumulators of the C form to the stack.
+template <>
+UTENSOR_HOT_INLINE void dot_rows<Acc32, 2>(const int16_t* x, const int8_t* const* w, int32_t n,
+                                           int32_t* acc) {
+  const int8_t* w1p = w[1];
+  if (n >= 4) {
+    UTENSOR_ASM_REG(const int16_t*, xp, "r0") = x;
+    UTENSOR_ASM_REG(const int8_t*, w0, "r1") = w[0];
+    UTENSOR_ASM_REG(const int8_t*, w1, "r2") = w1p;
+    UTENSOR_ASM_REG(int32_t, a0, "r3") = acc[0];
+    UTENSOR_ASM_REG(int32_t, a1, "r4") = acc[1];
+    UTENSOR_ASM_REG(int32_t, k, "r5") = n >> 2;
+    UTENSOR_ASM_REG(uint32_t, t0, "r6");
+    UTENSOR_ASM_REG(uint32_t, t1, "r8");
+    UTENSOR_ASM_REG(uint32_t, xa, "r9");
+    UTENSOR_ASM_REG(uint32_t, xb, "r10");
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr     %[t0], [%[x]], #4\n\t"
+        "ldr     %[t1], [%[x]], #4\n\t"
+        "pkhbt   %[xa], %[t0], %[t1], lsl #16\n\t"
+        "pkhtb   %[xb], %[t1], %[t0], asr #16\n\t"
+        "ldr     %[t0], [%[w0]], #4\n\t"
+        "sxtb16  %[t1], %[t0]\n\t"
+        "sxtb16  %[t0], %[t0], ror #8\n\t"
+        "smlad   %[a0], %[xa], %[t1], %[a0]\n\t"
+        "smlad   %[a0], %[xb], %[t0], %[a0]\n\t"
+        "ldr     %[t0], [%[w1]], #4\n\t"
+        "sxtb16  %[t1], %[t0]\n\t"
+        "sxtb16  %[t0], %[t0], ror #8\n\t"
+        "smlad   %[a1], %[xa], %[t1], %[a1]\n\t"
+        "smlad   %[a1], %[xb], %[t0], %[a1]\n\t"
+        "subs    %[k], %[k], #1\n\t"
+        "bne     1b\n\t"
+        : [x] "+r"(xp), [w0] "+r"(w0), [w1] "+r"(w1), [a0] "+r"(a0), [a1] "+r"(a1), [k] "+r"(k),
+          [t0] "=&r"(t0), [t1] "=&r"(t1), [xa] "=&r"(xa), [xb] "=&r"(xb)
+        :
+        : "cc", "memory");
+    x = xp;
+    acc[0] = a0;
+    acc[1] = a1;
+    w1p = w1;
+    const int8_t* w0p = w0;
+    for (int32_t k2 = n & 3; k2 > 0; --k2) {
+      const int32_t xv = *x++;
+      acc[0] = Acc32::mac1(acc[0], xv * *w0p++);
+      acc[1] = Acc32::mac1(acc[1], xv * *w1p++);
+    }
+    return;
+  }
+  const int8_t* w0p = w[0];
+  for (int32_t k2 = n; k2 > 0; --k2) {
+    const int32_t xv = *x++;
+    acc[0] = Acc32::mac1(acc[0], xv * *w0p++);
+    acc[1] = Acc32::mac1(acc[1], xv * *w1p++);
+  }
+}
+
+template <class A, int R>
+UTENSOR_HOT_INLINE void dot_rows(const int16_t* x, const int8_t* const* w, int32_t n,
                                  typename A::T* acc) {
   const int8_t* wr[R];
   typename A::T a[R];
-  for (int r = 0; r < R; ++r) {
+  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) {
     wr[r] = w[r];
     a[r] = acc[r];
   }
@@ -79,9 +163,9 @@ UTENSOR_HOT_INLINE void dot_rows(const int16_t* x, const int8_t* const* w, int32
     const uint32_t x23 = load_pair(x + 2);
     x += 4;
     // SXTB16 pairs weights 0,2 and 1,3: pair the inputs the same way.
-    const uint32_t x02 = (x01 & 0xFFFFu) | (x23 << 16);
-    const uint32_t x13 = (x01 >> 16) | (x23 & 0xFFFF0000u);
-    for (int r = 0; r < R; ++r) {
+    const uint32_t x02 = pack_low(x01, x23);
+    const uint32_t x13 = pack_high(x01, x23);
+    UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) {
       const uint32_t wv = detail::load_u32(wr[r]);
       wr[r] += 4;
       a[r] = A::mac2(a[r], x02, detail::sxtb16(wv));
@@ -90,9 +174,9 @@ UTENSOR_HOT_INLINE void dot_rows(const int16_t* x, const int8_t* const* w, int32
   }
   for (int32_t k = n & 3; k > 0; --k) {
     const int32_t xv = *x++;
-    for (int r = 0; r < R; ++r) a[r] = A::mac1(a[r], xv * *wr[r]++);
+    UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) a[r] = A::mac1(a[r], xv * *wr[r]++);
   }
-  for (int r = 0; r < R; ++r) acc[r] = a[r];
+  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) acc[r] = a[r];
 }
 
 // The int64 bias and TFLite's 16x8 requantization of one output.
@@ -116,12 +200,12 @@ void fc_s16(const FullyConnectedS16Params& params, const int16_t* input, const i
     for (; o + R <= out_depth; o += R) {
       const int8_t* w[R];
       typename A::T acc[R];
-      for (int r = 0; r < R; ++r) {
+      UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) {
         w[r] = filter + (o + r) * depth;
         acc[r] = 0;
       }
       dot_rows<A, R>(x, w, depth, acc);
-      for (int r = 0; r < R; ++r) {
+      UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) {
         const int32_t c = params.per_channel ? o + r : 0;
         out[o + r] = finish64(acc[r], bias, o + r, params.output_multiplier[c],
                               params.output_shift[c], lo, hi);
@@ -166,7 +250,7 @@ UTENSOR_HOT_INLINE void conv_block(const Conv2DS16Params& p, const int16_t* inpu
   const int32_t fic = s.filter_input_channels;
   const int32_t row_step = s.dilation_height * s.input_width * s.input_channels;
   typename A::T acc[R];
-  for (int r = 0; r < R; ++r) acc[r] = 0;
+  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) acc[r] = 0;
   const int8_t* w[R];
   for (int32_t ky = ky0; ky < ky1; ++ky) {
     const int32_t row = origin + ky * row_step;
@@ -174,16 +258,16 @@ UTENSOR_HOT_INLINE void conv_block(const Conv2DS16Params& p, const int16_t* inpu
     const int32_t wstride = s.filter_height * s.filter_width * fic;
     if (contiguous) {
       // Dilation 1 and one group: the window row's inside taps are one run of inputs.
-      for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx0 * fic;
+      UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx0 * fic;
       dot_rows<A, R>(input + (row + kx0 * s.input_channels), w, (kx1 - kx0) * fic, acc);
     } else {
       for (int32_t kx = kx0; kx < kx1; ++kx) {
-        for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx * fic;
+        UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx * fic;
         dot_rows<A, R>(input + (row + kx * s.dilation_width * s.input_channels), w, fic, acc);
       }
     }
   }
-  for (int r = 0; r < R; ++r) out[oc + r] = ConvFinish<Bias>::apply(p, acc[r], bias, oc + r);
+  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) out[oc + r] = ConvFinish<Bias>::apply(p, acc[r], bias, oc + r);
 }
 
 template <class A, typename Bias>
@@ -357,5 +441,7 @@ void depthwise_conv2d_s16(const DepthwiseConv2DS16Params& params, const int16_t*
 
 }  // namespace kernels
 }  // namespace utensor
+
+#undef UTENSOR_S16_UNROLL
 
 #endif  // UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE

@@ -20,6 +20,14 @@
 #include "utensor/kernels/fixedpoint.hpp"
 #include "utensor/kernels/fully_connected.hpp"
 
+// The loops over a block's rows must be unrolled for their pointers and accumulators to
+// live in registers (GCC keeps the small arrays in memory otherwise).
+#if defined(__GNUC__) && !defined(__clang__)
+#define UTENSOR_S16_UNROLL _Pragma("GCC unroll 4")
+#else
+#define UTENSOR_S16_UNROLL
+#endif
+
 namespace utensor {
 namespace kernels {
 
@@ -42,14 +50,14 @@ UTENSOR_HOT_INLINE void dot_rows(const int16_t* x, const int8_t* const* w, int32
                                  typename S::T* acc) {
   const int8_t* wr[R];
   typename S::T a[R];
-  for (int r = 0; r < R; ++r) {
+  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) {
     wr[r] = w[r];
     a[r] = acc[r];
   }
   for (int32_t k = n >> 3; k > 0; --k) {
     const int16x8_t xv = vldrhq_s16(x);
     x += 8;
-    for (int r = 0; r < R; ++r) {
+    UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) {
       a[r] = S::mac(a[r], xv, vldrbq_s16(wr[r]));
       wr[r] += 8;
     }
@@ -57,9 +65,9 @@ UTENSOR_HOT_INLINE void dot_rows(const int16_t* x, const int8_t* const* w, int32
   if (n & 7) {
     const mve_pred16_t p = vctp16q(static_cast<uint32_t>(n & 7));
     const int16x8_t xv = vldrhq_z_s16(x, p);
-    for (int r = 0; r < R; ++r) a[r] = S::mac_p(a[r], xv, vldrbq_z_s16(wr[r], p), p);
+    UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) a[r] = S::mac_p(a[r], xv, vldrbq_z_s16(wr[r], p), p);
   }
-  for (int r = 0; r < R; ++r) acc[r] = a[r];
+  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) acc[r] = a[r];
 }
 
 UTENSOR_HOT_INLINE int16_t finish64(int64_t acc, const int64_t* bias, int32_t o, int32_t m,
@@ -101,23 +109,23 @@ UTENSOR_HOT_INLINE void conv_block(const Conv2DS16Params& p, const int16_t* inpu
   const int32_t row_step = s.dilation_height * s.input_width * s.input_channels;
   const int32_t wstride = s.filter_height * s.filter_width * fic;
   typename S::T acc[R];
-  for (int r = 0; r < R; ++r) acc[r] = 0;
+  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) acc[r] = 0;
   const int8_t* w[R];
   for (int32_t ky = ky0; ky < ky1; ++ky) {
     const int32_t row = origin + ky * row_step;
     const int8_t* wk = filter + (oc * s.filter_height + ky) * s.filter_width * fic;
     if (contiguous) {
       // Dilation 1 and one group: the window row's inside taps are one run of inputs.
-      for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx0 * fic;
+      UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx0 * fic;
       dot_rows<S, R>(input + (row + kx0 * s.input_channels), w, (kx1 - kx0) * fic, acc);
     } else {
       for (int32_t kx = kx0; kx < kx1; ++kx) {
-        for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx * fic;
+        UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx * fic;
         dot_rows<S, R>(input + (row + kx * s.dilation_width * s.input_channels), w, fic, acc);
       }
     }
   }
-  for (int r = 0; r < R; ++r) out[oc + r] = ConvFinish<Bias>::apply(p, acc[r], bias, oc + r);
+  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) out[oc + r] = ConvFinish<Bias>::apply(p, acc[r], bias, oc + r);
 }
 
 template <typename Bias>
@@ -177,7 +185,7 @@ void fully_connected_s16(const FullyConnectedS16Params& params, const int16_t* i
                             filter + (o + 3) * depth};
       int64_t acc[4] = {0, 0, 0, 0};
       dot_rows<Sum64, 4>(x, w, depth, acc);
-      for (int r = 0; r < 4; ++r) {
+      UTENSOR_S16_UNROLL for (int r = 0; r < 4; ++r) {
         const int32_t c = params.per_channel ? o + r : 0;
         out[o + r] = finish64(acc[r], bias, o + r, params.output_multiplier[c],
                               params.output_shift[c], lo, hi);
@@ -283,5 +291,7 @@ void depthwise_conv2d_s16(const DepthwiseConv2DS16Params& params, const int16_t*
 
 }  // namespace kernels
 }  // namespace utensor
+
+#undef UTENSOR_S16_UNROLL
 
 #endif  // UTENSOR_KERNELS_MVE
