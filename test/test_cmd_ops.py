@@ -27,9 +27,11 @@ def test_matrix_lists_every_registered_operator_with_its_kernels():
     assert "DSP" in rows["FULLY_CONNECTED"][1]
     # variants are per kernel function, not per header: ADD has them, MUL and SUB (same
     # headers) do not
-    for op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "AVERAGE_POOL_2D",
-               "MAX_POOL_2D"):
+    for op in ("ADD", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
         assert rows[op][1] == "reference + DSP (int8) + Helium (int8)", op
+    # the 16x8 weighted kernels (runtime/src/kernels/arm/s16_weighted_*.cpp)
+    for op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+        assert rows[op][1] == "reference + DSP (int8, int16) + Helium (int8, int16)", op
     for op in ("MUL", "SUB", "SOFTMAX"):
         assert rows[op][1] == "reference", op
 

@@ -1,5 +1,6 @@
 """The randomized fast-path campaign (scripts/utensor/bench/campaign.py): seeded random
-single-operator int8 models per kernel family (conv, depthwise, FC, pooling, ADD/MUL),
+single-operator int8 models per kernel family (conv, depthwise, FC, pooling, ADD/MUL) and
+16x8 ones (conv16, depthwise16, fc16: int16 activations),
 batched into one firmware per board, bit-exact against tflite_micro on M4 (mps2_an386),
 M7 (mps2_an500), M33 (mps2_an505), M55 (mps3_an547) and the portable kernels on M3
 (mps2_an385).
@@ -27,7 +28,13 @@ from utensor.bench import batch, campaign, singleop
 # more tests land: 24 per family (120 models per board, ~300 CPU-s). Longer campaigns:
 # UTENSOR_CAMPAIGN_COUNT, or `python -m utensor.bench.campaign --count N`.
 CI_COUNT = 24
-COUNT = int(os.environ.get("UTENSOR_CAMPAIGN_COUNT", str(CI_COUNT)))
+# The 16x8 families (conv16, depthwise16, fc16: the int16 DSP/Helium paths) are fewer
+# kernels, and their draws cost the same: 8 each keeps them to a third of one int8 family.
+CI_COUNT_16 = 8
+FAMILIES_16 = ("conv16", "depthwise16", "fc16")
+_ENV_COUNT = os.environ.get("UTENSOR_CAMPAIGN_COUNT")
+COUNT = {f: int(_ENV_COUNT) if _ENV_COUNT else (CI_COUNT_16 if f in FAMILIES_16 else CI_COUNT)
+         for f in campaign.DRAWS}
 SEED = int(os.environ.get("UTENSOR_CAMPAIGN_SEED", "0"))
 
 
@@ -92,5 +99,5 @@ def test_input_bytes_follow_the_firmware_generator():
 @pytest.mark.parametrize("board", campaign.BOARDS)
 def test_campaign_bit_exact_on_board(board):
     failures = campaign.run(sorted(campaign.DRAWS), [board], COUNT, SEED, jobs=1)
-    assert not failures, (f"campaign seed {SEED}, {COUNT} draws per family on {board}: "
+    assert not failures, (f"campaign seed {SEED}, draws per family {COUNT} on {board}: "
                           f"{len(failures)} failures\n" + "\n".join(failures[:30]))

@@ -3,8 +3,9 @@
 Derived, not written down: the operators and dtypes from the lowering registry
 (`ops.LOWERINGS`, `ops.DTYPES`), the kernel variants from the runtime sources: an
 operator's int8 kernel is the function named after it (CONV_2D -> conv2d_s8...,
-AVERAGE_POOL_2D -> average_pool2d_s8), and it has a DSP or Helium variant when
-runtime/src/kernels/arm/*_dsp.cpp or *_mve.cpp defines such a function. The README's
+AVERAGE_POOL_2D -> average_pool2d_s8), its int16 one likewise (conv2d_s16...), and a dtype
+has a DSP or Helium variant when runtime/src/kernels/arm/*_dsp.cpp or *_mve.cpp defines
+such a function. The README's
 matrix is this output, and a test fails when they differ.
 
 `--vs-tflm` (and the Markdown table) puts TensorFlow Lite Micro's builtin list beside ours:
@@ -63,10 +64,17 @@ def matrix():
         elif getattr(ops.LOWERINGS[op_type], "computed_when_converting", False):
             impl = "computed when converting (no kernel)"
         else:
-            stem = kernel_stem(op_type) + "_s8"
-            kinds = sorted(set().union(*(v for name, v in arm.items()
-                                         if name == stem or name.startswith(stem + "_"))))
-            impl = "reference" + "".join(f" + {k} (int8)" for k in kinds)
+            # Per variant, the dtypes whose kernel function it defines: conv2d_s8* -> int8,
+            # conv2d_s16* -> int16.
+            by_kind = {}
+            for suffix, dtype in (("_s8", "int8"), ("_s16", "int16")):
+                stem = kernel_stem(op_type) + suffix
+                for name, kinds in arm.items():
+                    if name == stem or name.startswith(stem + "_"):
+                        for k in kinds:
+                            by_kind.setdefault(k, []).append(dtype)
+            impl = "reference" + "".join(f" + {k} ({', '.join(dict.fromkeys(by_kind[k]))})"
+                                         for k in sorted(by_kind))
             if by_op.get(op_type) == "user_op.j2":
                 impl = "user-provided"
         rows.append((op_type, dtypes, impl))

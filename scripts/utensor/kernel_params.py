@@ -90,6 +90,13 @@ _I16_MAX = Field("activation_max", I32, "within [-32768, 32767]")
 _F_MIN = Field("activation_min", F32, "the fused activation's lower bound (-HUGE_VALF: none)")
 _F_MAX = Field("activation_max", F32, "the fused activation's upper bound (HUGE_VALF: none)")
 
+_S16_ACC32 = Field(
+    "acc32", I32,
+    "1: the converter proved that every output's sum of products fits int32 (32768 times "
+    "the largest sum of |weight| over one output's filter is below 2^31), so the DSP and "
+    "Helium kernels may accumulate the products in int32 and widen once before adding "
+    "the int64 bias; 0: they accumulate in int64 (SMLALD). The reference ignores it.")
+
 TABLE.add(Family(
     _P + "conv2d.hpp", "utensor/kernels/conv2d.hpp",
     "CONV_2D's parameters (kernels/conv2d.hpp states the layouts and the padding).",
@@ -124,7 +131,7 @@ TABLE.add(Family(
         Struct("Conv2DS16Params",
                "16x8 convolution (int16 activations, zero point 0; int8 per-channel filter).", [
             Field("shape", Nested("Conv2DShape"), "the geometry"),
-            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX]),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX, _S16_ACC32]),
         Struct("Conv2DF32Params", "float32 convolution.", [
             Field("shape", Nested("Conv2DShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
@@ -160,7 +167,7 @@ TABLE.add(Family(
         Struct("DepthwiseConv2DS16Params",
                "16x8 depthwise convolution (int16 activations, zero point 0; int8 filter).", [
             Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"),
-            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX]),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX, _S16_ACC32]),
         Struct("DepthwiseConv2DF32Params", "float32 depthwise convolution.", [
             Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
@@ -252,7 +259,7 @@ TABLE.add(Family(
             Field("output_shift", Pointer("int32_t"),
                   "entries as output_multiplier; TFLite convention, in [-31, 7]"),
             Field("per_channel", I32, "1: one multiplier and shift per output channel"),
-            _I16_MIN, _I16_MAX]),
+            _I16_MIN, _I16_MAX, _S16_ACC32]),
         Struct("FullyConnectedF32Params", "float32 fully connected layer.", [
             Field("shape", Nested("FullyConnectedShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],

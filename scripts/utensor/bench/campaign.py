@@ -1,6 +1,7 @@
-"""The randomized fast-path campaign: seeded random single-operator int8 models per kernel
-family, batched into few firmware builds per board, every output bit-exact against
-tflite_micro.
+"""The randomized fast-path campaign: seeded random single-operator models per kernel
+family (int8: conv, depthwise, fc, pool, elementwise; TFLite's 16x8 quantization: conv16,
+depthwise16, fc16), batched into few firmware builds per board, every output bit-exact
+against tflite_micro.
 
     python -m utensor.bench.campaign --count 1000 --seed 0            # every family, 5 boards
     python -m utensor.bench.campaign --family conv --board mps2_an386 --count 50 --seed 7
@@ -115,8 +116,50 @@ def draw_elementwise(rng) -> Dict:
     return spec
 
 
+def _int16(spec: Dict, rng) -> Dict:
+    """A draw in TFLite's 16x8 quantization; one in four with full-scale weights (sums
+    beyond int32: the kernels' int64 path)."""
+    spec["dtype"] = "int16"
+    if rng.rand() < 0.25:
+        spec["wide"] = True
+    return spec
+
+
+def draw_conv16(rng) -> Dict:
+    spec = _int16(draw_conv(rng), rng)
+    if spec.get("wide") and rng.rand() < 0.5:
+        # Deep enough for 32768 * sum |w| to pass 2^31 (> 516 taps x channels).
+        spec["input"][3] = int(rng.randint(60, 130))
+        spec["kernel"] = [3, 3]
+        spec["dilation"] = [1, 1]
+        spec["padding"] = "SAME"
+        spec["input"][1], spec["input"][2] = int(rng.randint(1, 6)), int(rng.randint(1, 6))
+        spec["out_ch"] = int(rng.randint(1, 10))
+    # TFLite Micro sums in int32 (wrapping) with an int32 bias or none.
+    spec["bias"] = ["int64", "int64", "int32", "none"][rng.randint(4)]
+    return spec
+
+
+def draw_depthwise16(rng) -> Dict:
+    spec = _int16(draw_depthwise(rng), rng)
+    if spec.get("wide") and rng.rand() < 0.5:
+        # A 25x25 window (625 taps of |w| >= 100): sums beyond int32, the int64 loop.
+        size = [int(rng.randint(25, 29)), int(rng.randint(25, 29))]
+        spec.update(input=[1] + size + [int(rng.randint(1, 7))], kernel=[25, 25], stride=[1, 1],
+                    dilation=[1, 1], padding="VALID", multiplier=int(rng.choice([1, 2, 4])))
+    return spec
+
+
+def draw_fc16(rng) -> Dict:
+    spec = _int16(draw_fc(rng), rng)
+    if spec.get("wide") and rng.rand() < 0.7:
+        spec["input"][1] = int(rng.randint(517, 1200))
+    return spec
+
+
 DRAWS = {"conv": draw_conv, "depthwise": draw_depthwise, "fc": draw_fc, "pool": draw_pool,
-         "elementwise": draw_elementwise}
+         "elementwise": draw_elementwise, "conv16": draw_conv16, "depthwise16": draw_depthwise16,
+         "fc16": draw_fc16}
 
 
 def draw(family: str, seed: int, index: int) -> Dict:
@@ -143,14 +186,16 @@ def cpu_seconds() -> float:
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 
-def run(families, boards, count: int, seed: int, jobs: int = 2, log=print, indices=None) -> List[str]:
+def run(families, boards, count, seed: int, jobs: int = 2, log=print, indices=None) -> List[str]:
     """Every draw of every family on every board (all families in the same firmware builds);
-    returns the failures, each naming its draw, board and the command that reproduces it."""
+    returns the failures, each naming its draw, board and the command that reproduces it.
+    count: draws per family, or a dict family -> draws."""
     failures = []
     t0 = time.time()
     keep, convs, fams = [], [], []
     for fam in families:
-        for m in models_for(fam, seed, indices if indices is not None else range(count)):
+        n = count.get(fam, 0) if isinstance(count, dict) else count
+        for m in models_for(fam, seed, indices if indices is not None else range(n)):
             try:
                 convs.append(batch.convert_bytes(m[0], m[1]))
             except Exception as e:  # pylint: disable=broad-except

@@ -10,6 +10,9 @@ TensorFlow's full-integer converter would choose:
   max |w| / 127 per output channel); FULLY_CONNECTED weights: symmetric per-tensor;
 - bias: int32, scale = input scale x filter scale, zero point 0;
 - pooling: the output keeps the input's quantization (TFLite requires it);
+- `"dtype": "int16"` (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED): TFLite's 16x8
+  quantization instead: int16 activations symmetric (zero point 0, scale = max |range| /
+  32767), int8 symmetric weights as above, int64 bias;
 - outputs of conv/FC/ADD/MUL: the range the float results would span on the calibration
   data (estimated from the operands' statistics), clipped by the fused activation as the
   converter's calibration sees it.
@@ -47,6 +50,11 @@ def _asym(lo: float, hi: float) -> Tuple[float, int]:
     return float(np.float32(scale)), int(min(127, max(-128, zp)))
 
 
+def _sym16(lo: float, hi: float) -> Tuple[float, int]:
+    """TFLite's 16x8 activation parameters of a float range: symmetric, zero point 0."""
+    return float(np.float32(max(abs(lo), abs(hi), 1e-6) / 32767.0)), 0
+
+
 def _clip_activation(lo: float, hi: float, act: str) -> Tuple[float, float]:
     if act == "RELU":
         return max(lo, 0.0), max(hi, 1e-3)
@@ -82,7 +90,8 @@ class _Model:
         t = s.TensorT()
         t.name = name
         t.shape = [int(d) for d in shape]
-        t.type = {"int8": s.TensorType.INT8, "int32": s.TensorType.INT32}[dtype]
+        t.type = {"int8": s.TensorType.INT8, "int16": s.TensorType.INT16, "int32": s.TensorType.INT32,
+                  "int64": s.TensorType.INT64}[dtype]
         q = s.QuantizationParametersT()
         q.scale = [float(x) for x in np.atleast_1d(scale)]
         q.zeroPoint = [int(x) for x in np.atleast_1d(zero_point)]
@@ -137,9 +146,16 @@ def _input_range(rng) -> Tuple[float, float]:
     return float(-rng.uniform(0.1, 1.0)), float(rng.uniform(1.0, 8.0))
 
 
-def _weights(rng, shape, axis: int, per_channel: bool):
-    """Float weights quantized symmetric int8 (per channel along `axis`, or per tensor)."""
+def _weights(rng, shape, axis: int, per_channel: bool, wide: bool = False):
+    """Float weights quantized symmetric int8 (per channel along `axis`, or per tensor).
+    wide: nearly every weight at full scale (|q| 100..127), the largest sums a layer can
+    have (for the 16x8 kernels' int64 path)."""
     w = rng.normal(0.0, 1.0, size=shape).astype(np.float32)
+    if wide:
+        w = (np.sign(w) + (w == 0)) * rng.uniform(100.0, 127.0, size=shape).astype(np.float32)
+        q = np.round(w).astype(np.int8)
+        scale = np.full(shape[axis] if per_channel else 1, 1.0 / 127.0, np.float32)
+        return q, scale, w / 127.0
     # Channels of different magnitudes, as trained layers have.
     bshape = [1] * len(shape)
     bshape[axis] = shape[axis]
@@ -152,7 +168,7 @@ def _weights(rng, shape, axis: int, per_channel: bool):
 
 
 def _accum_output(model, rng, in_range, in_scale, w_scale, w_float, window: int, channels: int,
-                  act: str, axis_channels_last=True):
+                  act: str, axis_channels_last=True, int16=False):
     """Bias (int32) and output quantization for an accumulating layer: the output range is
     bias +- 4 sigma of the float sum over `window` products (inputs uniform over their
     range, the filters as drawn), clipped by the fused activation."""
@@ -164,10 +180,12 @@ def _accum_output(model, rng, in_range, in_scale, w_scale, w_float, window: int,
     bias_scale = (in_scale * w_scale).astype(np.float64)
     if bias_scale.size == 1:
         bias_scale = np.full(channels, bias_scale[0])
-    bias_q = np.round(bias_f / bias_scale).astype(np.int64).clip(-2**31, 2**31 - 1).astype(np.int32)
+    bias_q = np.round(bias_f / bias_scale).astype(np.int64).clip(-2**31, 2**31 - 1)
     center = float(np.mean(bias_f))
     olo, ohi = _clip_activation(center - 4 * sigma, center + 4 * sigma, act)
-    return bias_q, bias_scale, _asym(olo, ohi)
+    if int16:
+        return bias_q, bias_scale, _sym16(olo, ohi)
+    return bias_q.astype(np.int32), bias_scale, _asym(olo, ohi)
 
 
 def build(spec: Dict, seed: int) -> bytes:
@@ -176,6 +194,9 @@ def build(spec: Dict, seed: int) -> bytes:
     op = spec["op"]
     s = _schema()
     act = spec.get("activation", "NONE")
+    int16 = spec.get("dtype", "int8") == "int16"
+    adt, bdt = ("int16", "int64") if int16 else ("int8", "int32")
+    quant_in = _sym16 if int16 else _asym
     if op in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         n, h, w, c = spec["input"]
         kh, kw = spec["kernel"]
@@ -184,11 +205,11 @@ def build(spec: Dict, seed: int) -> bytes:
         pad = spec.get("padding", "SAME")
         oh, ow = out_hw(h, kh, sh, dh, pad), out_hw(w, kw, sw, dw, pad)
         in_range = _input_range(rng)
-        in_s, in_z = _asym(*in_range)
+        in_s, in_z = quant_in(*in_range)
         if op == "CONV_2D":
             oc = spec["out_ch"]
             m = _Model(op, 3)
-            wq, ws, wf = _weights(rng, (oc, kh, kw, c), 0, True)
+            wq, ws, wf = _weights(rng, (oc, kh, kw, c), 0, True, spec.get("wide", False))
             window = kh * kw * c
             opts = s.Conv2DOptionsT()
             opts_type = s.BuiltinOptions.Conv2DOptions
@@ -196,17 +217,22 @@ def build(spec: Dict, seed: int) -> bytes:
             mult = spec.get("multiplier", 1)
             oc = c * mult
             m = _Model(op, 3 if (dh, dw) == (1, 1) else 2)
-            wq, ws, wf = _weights(rng, (1, kh, kw, oc), 3, True)
+            wq, ws, wf = _weights(rng, (1, kh, kw, oc), 3, True, spec.get("wide", False))
             window = kh * kw
             opts = s.DepthwiseConv2DOptionsT()
             opts.depthMultiplier = mult
             opts_type = s.BuiltinOptions.DepthwiseConv2DOptions
-        bias_q, bias_s, (out_s, out_z) = _accum_output(m, rng, in_range, in_s, ws, wf, window, oc, act)
-        x = m.tensor("input", (n, h, w, c), "int8", in_s, in_z)
+        bias_q, bias_s, (out_s, out_z) = _accum_output(m, rng, in_range, in_s, ws, wf, window, oc, act,
+                                                       int16=int16)
+        x = m.tensor("input", (n, h, w, c), adt, in_s, in_z)
         wt = m.tensor("filter", wq.shape, "int8", ws, np.zeros(len(ws), np.int64), wq,
                       axis=0 if op == "CONV_2D" else 3)
-        bt = m.tensor("bias", (oc,), "int32", bias_s, np.zeros(oc, np.int64), bias_q)
-        y = m.tensor("output", (n, oh, ow, oc), "int8", out_s, out_z)
+        # 16x8 CONV_2D also takes an int32 bias or none (TFLite Micro then sums in int32).
+        bias_kind = spec.get("bias", bdt) if op == "CONV_2D" else bdt
+        bt = -1 if bias_kind == "none" else m.tensor(
+            "bias", (oc,), bias_kind, bias_s, np.zeros(oc, np.int64),
+            bias_q.clip(-2**31, 2**31 - 1).astype(bias_kind))
+        y = m.tensor("output", (n, oh, ow, oc), adt, out_s, out_z)
         opts.padding = PADDINGS[pad]
         opts.strideH, opts.strideW = sh, sw
         opts.dilationHFactor, opts.dilationWFactor = dh, dw
@@ -218,17 +244,18 @@ def build(spec: Dict, seed: int) -> bytes:
         units = spec["units"]
         m = _Model(op, 4)
         in_range = _input_range(rng)
-        in_s, in_z = _asym(*in_range)
-        wq, ws, wf = _weights(rng, (units, depth), 0, False)
-        bias_q, bias_s, (out_s, out_z) = _accum_output(m, rng, in_range, in_s, ws, wf, depth, units, act)
-        x = m.tensor("input", (batch, depth), "int8", in_s, in_z)
+        in_s, in_z = quant_in(*in_range)
+        wq, ws, wf = _weights(rng, (units, depth), 0, False, spec.get("wide", False))
+        bias_q, bias_s, (out_s, out_z) = _accum_output(m, rng, in_range, in_s, ws, wf, depth, units, act,
+                                                       int16=int16)
+        x = m.tensor("input", (batch, depth), adt, in_s, in_z)
         wt = m.tensor("weights", (units, depth), "int8", ws, [0], wq)
         consts = [wt]
         if spec.get("bias", True):
-            consts.append(m.tensor("bias", (units,), "int32", bias_s[:1], [0], bias_q))
+            consts.append(m.tensor("bias", (units,), bdt, bias_s[:1], [0], bias_q))
         else:
             consts.append(-1)
-        y = m.tensor("output", (batch, units), "int8", out_s, out_z)
+        y = m.tensor("output", (batch, units), adt, out_s, out_z)
         opts = s.FullyConnectedOptionsT()
         opts.fusedActivationFunction = ACTIVATIONS[act]
         m.consts = consts
@@ -306,27 +333,30 @@ def unit(spec: Dict) -> str:
 
 
 def family(spec: Dict) -> str:
+    """The kernel family of a spec; 16x8 ones are their own (conv16, depthwise16, fc16)."""
+    suffix = "16" if spec.get("dtype", "int8") == "int16" else ""
     return {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "depthwise", "FULLY_CONNECTED": "fc",
             "MAX_POOL_2D": "pool", "AVERAGE_POOL_2D": "pool", "ADD": "elementwise",
-            "MUL": "elementwise"}[spec["op"]]
+            "MUL": "elementwise"}[spec["op"]] + suffix
 
 
 def describe(spec: Dict) -> str:
     """A short name of a point: `CONV_2D 1x8x8x3 k3x3 s1 d1 SAME ->8 RELU`."""
     op = spec["op"]
     shp = "x".join(str(d) for d in spec["input"])
+    tag = op if spec.get("dtype", "int8") == "int8" else f"{op}[{spec['dtype']}]"
     if op in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         st, dl = spec.get("stride", (1, 1)), spec.get("dilation", (1, 1))
         tail = f"->{spec['out_ch']}" if op == "CONV_2D" else f"m{spec.get('multiplier', 1)}"
-        return (f"{op} {shp} k{spec['kernel'][0]}x{spec['kernel'][1]} s{st[0]}x{st[1]} "
+        return (f"{tag} {shp} k{spec['kernel'][0]}x{spec['kernel'][1]} s{st[0]}x{st[1]} "
                 f"d{dl[0]}x{dl[1]} {spec.get('padding', 'SAME')} {tail} {spec.get('activation', 'NONE')}")
     if op == "FULLY_CONNECTED":
-        return f"{op} {shp}->{spec['units']} {spec.get('activation', 'NONE')}" + \
+        return f"{tag} {shp}->{spec['units']} {spec.get('activation', 'NONE')}" + \
             ("" if spec.get("bias", True) else " nobias")
     if op in ("MAX_POOL_2D", "AVERAGE_POOL_2D"):
         st = spec.get("stride", spec["kernel"])
-        return (f"{op} {shp} k{spec['kernel'][0]}x{spec['kernel'][1]} s{st[0]}x{st[1]} "
+        return (f"{tag} {shp} k{spec['kernel'][0]}x{spec['kernel'][1]} s{st[0]}x{st[1]} "
                 f"{spec.get('padding', 'VALID')} {spec.get('activation', 'NONE')}")
     b = spec.get("input2")
-    return f"{op} {shp}" + (f" * {'x'.join(str(d) for d in b)}" if b else "") + \
+    return f"{tag} {shp}" + (f" * {'x'.join(str(d) for d in b)}" if b else "") + \
         f" {spec.get('activation', 'NONE')}"

@@ -2,13 +2,17 @@
 point 0; int8 symmetric weights; int64 bias) for the weighted operators.
 
 Kernels: the *_s16 functions of runtime/include/utensor/kernels/{fully_connected,conv2d,
-depthwise_conv2d}.hpp (runtime/src/kernels/reference/s16_weighted.cpp), which are portable
-only: int16 never reaches an int8 fast path. The arithmetic is TFLite Micro's
+depthwise_conv2d}.hpp: portable (runtime/src/kernels/reference/s16_weighted.cpp), DSP and
+Helium (runtime/src/kernels/arm/s16_weighted_{dsp,mve}.cpp; they sum in int32 where
+acc32_proven says every sum fits, else in int64). The arithmetic is TFLite Micro's
 reference_integer_ops for int16: int64 accumulators requantized by the int64
 MultiplyByQuantizedMultiplier (multiplier rounded to Q15, one rounding shift); multipliers
-as for int8 (QuantizeMultiplier of the same double products). CONV_2D with an int32 bias or
-none accumulates in int32 in TFLite Micro: conv2d_s16_acc32 does the same.
+as for int8 (QuantizeMultiplier of the same double products). CONV_2D with an int32 bias
+accumulates in int32 in TFLite Micro: conv2d_s16_acc32 does the same (with no bias it
+takes the int64 path).
 """
+
+import numpy as np
 
 from ..ir import Graph, Operator, Tensor
 from ..quantization import activation_range, conv_multiplier, per_channel_multipliers, quantize_multiplier
@@ -85,23 +89,41 @@ def _requant(op, graph, x, w, y, channels, axis, per_tensor_fc=False) -> dict:
                 activation_min=act_min, activation_max=act_max), per_channel
 
 
+def acc32_proven(w: Tensor, channel_axis: int, terms: int) -> int:
+    """1 when every output's sum of products provably fits int32, so the DSP/Helium kernels
+    may accumulate in int32 (TFLite's int64 sum is then the same number): |x| <= 32768, so
+    |sum w * x| <= 32768 * sum |w| over the output's filter. Runtime weights: the bound
+    of `terms` products of 128 * 32768 each."""
+    if w.is_constant:
+        a = np.abs(np.asarray(w.data, np.int64))
+        axes = tuple(i for i in range(a.ndim) if i != channel_axis)
+        largest = int(a.sum(axis=axes).max()) if a.size else 0
+    else:
+        largest = 128 * terms
+    return 1 if 32768 * largest <= 2**31 - 1 else 0
+
+
 def lower_fully_connected_s16(op: Operator, graph: Graph, x, w, bias, y, shape: dict) -> KernelCall:
     _check_dtypes(op, graph, x, w, bias, y, ("int64",))
     fields, per_channel = _requant(op, graph, x, w, y, shape["output_depth"], 0, per_tensor_fc=True)
-    fields.update(shape=shape, per_channel=per_channel)
+    fields.update(shape=shape, per_channel=per_channel,
+                  acc32=acc32_proven(w, 0, shape["accum_depth"]))
     return kernel_call("fully_connected_s16", "FullyConnectedS16Params", fields, inputs=(0, 1, 2))
 
 
 def lower_conv2d_s16(op: Operator, graph: Graph, x, w, bias, y, shape: dict) -> KernelCall:
     _check_dtypes(op, graph, x, w, bias, y, ("int64", "int32"))
     fields, _ = _requant(op, graph, x, w, y, shape["output_channels"], 0)
-    fields.update(shape=shape)
-    fn = "conv2d_s16" if bias is not None and bias.dtype == "int64" else "conv2d_s16_acc32"
+    fields.update(shape=shape, acc32=acc32_proven(
+        w, 0, shape["filter_height"] * shape["filter_width"] * shape["filter_input_channels"]))
+    # TFLite Micro sums in int32 only for an int32 bias; with none it takes the int64 path
+    # (measured: the int32 requantization differs by 1 on some outputs of a bias-less layer).
+    fn = "conv2d_s16_acc32" if bias is not None and bias.dtype == "int32" else "conv2d_s16"
     return kernel_call(fn, "Conv2DS16Params", fields, inputs=(0, 1, 2))
 
 
 def lower_depthwise_conv2d_s16(op: Operator, graph: Graph, x, w, bias, y, shape: dict) -> KernelCall:
     _check_dtypes(op, graph, x, w, bias, y, ("int64",))
     fields, _ = _requant(op, graph, x, w, y, w.shape[3], 3)
-    fields.update(shape=shape)
+    fields.update(shape=shape, acc32=acc32_proven(w, 3, shape["filter_height"] * shape["filter_width"]))
     return kernel_call("depthwise_conv2d_s16", "DepthwiseConv2DS16Params", fields, inputs=(0, 1, 2))

@@ -60,11 +60,12 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
 
 /// 16x8 per-channel conv (TFLite's int16 activations, int8 filter): input/output int16
 /// (zero point 0), bias int64 [C_OUT] or nullptr; int64 accumulators requantized as
-/// detail/s16_requant.hpp. Portable only (no Arm variant).
+/// detail/s16_requant.hpp. DSP and Helium variants: kernels/arm/s16_weighted_*.cpp
+/// (params.acc32 lets them sum in int32).
 void conv2d_s16(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter,
                 const int64_t* bias, int16_t* output);
 
-/// conv2d_s16 for an int32 bias or none: TFLite Micro then accumulates in int32 (wrapping)
+/// conv2d_s16 for an int32 bias: TFLite Micro then accumulates in int32 (wrapping)
 /// and requantizes with the int8 kernels' MultiplyByQuantizedMultiplier.
 void conv2d_s16_acc32(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter,
                       const int32_t* bias, int16_t* output);

@@ -28,7 +28,7 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
 
 /// 16x8 per-channel depthwise conv: input/output int16 (zero point 0), filter int8, bias
 /// int64 [C_OUT] or nullptr; int64 accumulators requantized as detail/s16_requant.hpp.
-/// Portable only (no Arm variant).
+/// DSP and Helium variants: kernels/arm/s16_weighted_*.cpp (params.acc32: int32 sums).
 void depthwise_conv2d_s16(const DepthwiseConv2DS16Params& params, const int16_t* input,
                           const int8_t* filter, const int64_t* bias, int16_t* output);
 

@@ -39,7 +39,8 @@ void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* inpu
                         const int8_t* filter, const int32_t* bias, int8_t* output);
 
 /// 16x8 FC: input/output int16 (zero point 0), filter int8, bias int64 [OUTPUT_DEPTH] or
-/// nullptr; int64 accumulators requantized as detail/s16_requant.hpp. Portable only.
+/// nullptr; int64 accumulators requantized as detail/s16_requant.hpp. DSP and Helium
+/// variants: kernels/arm/s16_weighted_*.cpp (params.acc32 lets them sum in int32).
 void fully_connected_s16(const FullyConnectedS16Params& params, const int16_t* input,
                          const int8_t* filter, const int64_t* bias, int16_t* output);
 

@@ -1,6 +1,10 @@
 // The 16x8 weighted kernels (int16 activations with zero point 0, int8 weights): FC,
-// CONV_2D, DEPTHWISE_CONV_2D as TFLite Micro's reference_integer_ops. They are compiled
-// on every target: no Arm variant exists, and the int8 fast paths never see int16 data.
+// CONV_2D, DEPTHWISE_CONV_2D as TFLite Micro's reference_integer_ops. Cores with the DSP
+// extension or Helium use runtime/src/kernels/arm/s16_weighted_{dsp,mve}.cpp instead.
+
+#include "utensor/kernels/arch.hpp"
+
+#if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else runtime/src/kernels/arm/
 
 #include "utensor/kernels/conv2d.hpp"
 #include "utensor/kernels/depthwise_conv2d.hpp"
@@ -145,3 +149,5 @@ void depthwise_conv2d_s16(const DepthwiseConv2DS16Params& params, const int16_t*
 
 }  // namespace kernels
 }  // namespace utensor
+
+#endif  // !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE

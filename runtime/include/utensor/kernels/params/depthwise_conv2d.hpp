@@ -55,6 +55,11 @@ struct DepthwiseConv2DS16Params {
   const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
   int32_t activation_min;            // within [-32768, 32767]
   int32_t activation_max;            // within [-32768, 32767]
+  // 1: the converter proved that every output's sum of products fits int32 (32768 times the
+  // largest sum of |weight| over one output's filter is below 2^31), so the DSP and Helium
+  // kernels may accumulate the products in int32 and widen once before adding the int64 bias;
+  // 0: they accumulate in int64 (SMLALD). The reference ignores it.
+  int32_t acc32;
 };
 
 /// float32 depthwise convolution.

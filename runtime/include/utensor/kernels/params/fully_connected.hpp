@@ -51,6 +51,11 @@ struct FullyConnectedS16Params {
   int32_t per_channel;          // 1: one multiplier and shift per output channel
   int32_t activation_min;       // within [-32768, 32767]
   int32_t activation_max;       // within [-32768, 32767]
+  // 1: the converter proved that every output's sum of products fits int32 (32768 times the
+  // largest sum of |weight| over one output's filter is below 2^31), so the DSP and Helium
+  // kernels may accumulate the products in int32 and widen once before adding the int64 bias;
+  // 0: they accumulate in int64 (SMLALD). The reference ignores it.
+  int32_t acc32;
 };
 
 /// float32 fully connected layer.
