@@ -120,6 +120,18 @@ def test_lstm_int8_option_space(tmp_path, seed):
     assert compare_sequence(ours, refs, "int8") == [], case
 
 
+@pytest.mark.parametrize("clip", [0.05, 0.3, 1e6])
+def test_lstm_int8_cell_clip(tmp_path, clip):
+    """The cell clip option (Keras never sets it; the flatbuffer is edited), quantized as
+    TFLM does (double quotient, truncated, saturated to int16: 1e6 / 2^-15 saturates)."""
+    def mutate(tensors, op):
+        op.builtinOptions.cellClip = clip
+
+    model = _mutated(keras_lstm_int8(seed=8, **CASES["classifier"]), mutate)
+    _, ours, refs = run_both(tmp_path, model, "lstm_int8_clip", seed=4, sanitize=False)
+    assert compare_sequence(ours, refs, "int8") == []
+
+
 # ---- refusals, with what TFLite Micro does -------------------------------------------------
 
 def _mutated(model: bytes, mutate) -> bytes:
@@ -221,8 +233,8 @@ def test_lstm_int8_sequence_on_qemu(tmp_path, board):
     refs += [ref.step(x) for x in xs]
     with open_board(str(path), board, build_dir=str(tmp_path / "build"), log=lambda s: None) as s:
         s.reset()
-        ours = [s.step(x)[0] for x in xs]
+        ours = [s.step(x)[0] for x in xs]  # step(): (outputs, instruction count)
         s.reset()
         ours += [s.step(x)[0] for x in xs]
-    assert compare_sequence([[o] for o in ours], refs, "int8") == []
-    assert any(not np.array_equal(ours[0], ours[k]) for k in range(1, STEPS))
+    assert compare_sequence(ours, refs, "int8") == []
+    assert any(not np.array_equal(ours[0][0], ours[k][0]) for k in range(1, STEPS))
