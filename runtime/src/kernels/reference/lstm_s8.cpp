@@ -3,7 +3,10 @@
 // CalculateLstmGate, UpdateLstmCell, UpdateLstmHidden). Every multiplier is precomputed by
 // the converter (scripts/utensor/ops/_lstm_int.py); the activations are TFLite's int16
 // lookup-table sigmoid and tanh, whose interpolation this file reproduces bit for bit.
+// The gates' matrix-vector products use detail::dot_s8 (Helium, DSP or portable: the same
+// exact int32 sums), so this one file serves every core.
 
+#include "utensor/kernels/detail/dot_s8.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 #include "utensor/kernels/lstm.hpp"
 
@@ -93,12 +96,8 @@ void gate_preactivation(const LstmS8Params& p, int g, const int8_t* x, const int
   const int32_t* bx = p.input_bias + g * n;
   const int32_t* bh = p.recurrent_bias + g * n;
   for (int32_t u = 0; u < n; ++u) {
-    int32_t ax = bx[u];
-    const int8_t* wx = w_x + u * n_in;
-    for (int32_t i = 0; i < n_in; ++i) ax += static_cast<int32_t>(wx[i]) * x[i];
-    int32_t ah = bh[u];
-    const int8_t* wh = w_h + u * n;
-    for (int32_t j = 0; j < n; ++j) ah += static_cast<int32_t>(wh[j]) * h[j];
+    const int32_t ax = detail::dot_s8(bx[u], w_x + u * n_in, x, n_in);
+    const int32_t ah = detail::dot_s8(bh[u], w_h + u * n, h, n);
     const int32_t qx = SaturateI16(MultiplyByQuantizedMultiplier(ax, p.input_multiplier[g], p.input_shift[g]));
     const int32_t qh =
         SaturateI16(MultiplyByQuantizedMultiplier(ah, p.recurrent_multiplier[g], p.recurrent_shift[g]));
