@@ -49,7 +49,13 @@ WANT="$(cat "$REPO/pyproject.toml" "$REPO/scripts/setup.sh" | sha256sum | cut -d
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   say "installing Python packages into $VENV (log: $VENV/pip.log)"
   if ! { "$VENV/bin/python" -m pip install --upgrade pip &&
-         "$VENV/bin/python" -m pip install -e "$REPO[reference,tensorflow,dev]" flatbuffers
+         "$VENV/bin/python" -m pip install -e "$REPO[reference,tensorflow,dev]" flatbuffers &&
+         # Keras 2 (tf-keras) for the tests: Keras 3 turns an LSTM into a WHILE loop, Keras 2
+         # gives the fused UNIDIRECTIONAL_SEQUENCE_LSTM. Its release matches TensorFlow's; it
+         # is installed without dependencies because it requires "tensorflow", which would
+         # put the full package beside tensorflow-cpu (the same module, twice).
+         TF_MINOR="$("$VENV/bin/python" -c 'import tensorflow as tf; print(".".join(tf.__version__.split(".")[:2]))')" &&
+         "$VENV/bin/python" -m pip install --no-deps "tf-keras==$TF_MINOR.*"
        } > "$VENV/pip.log" 2>&1; then
     grep -v "^WARNING: Location" "$VENV/pip.log" | tail -n 20 >&2
     echo "[setup] pip failed (full log: $VENV/pip.log)" >&2

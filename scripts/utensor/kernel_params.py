@@ -828,6 +828,41 @@ TABLE.add(Family(
                    Field("time_major", I32, "1: [TIME, BATCHES, ...] layouts"),
                    Field("cell_clip", F32, "> 0: the cell state is clamped to [-cell_clip, cell_clip]"),
                ]),
+        Struct("LstmS8Params",
+               "int8 LSTM with int16 gates and cell state, as TFLite Micro's integer EvalLstm "
+               "(the standard cell; layouts as LstmF32Params). Per gate, in the order input, "
+               "forget, cell, output: the input and recurrent products are requantized to int16 "
+               "Q3.12 separately, added with saturation and activated (int16 LUT sigmoid/tanh, "
+               "Q0.15).", [
+                   Field("batches", I32, "BATCHES"),
+                   Field("time_steps", I32, "TIME"),
+                   Field("input_size", I32, "INPUT"),
+                   Field("units", I32, "UNITS (cells = outputs)"),
+                   Field("time_major", I32, "1: [TIME, BATCHES, ...] layouts"),
+                   Field("input_bias", Pointer("int32_t"),
+                         "[4 * UNITS] gate bias + input offset * (row sum of the gate's input "
+                         "weights), gate by gate (an exact rewrite of TFLM's integer sum)"),
+                   Field("recurrent_bias", Pointer("int32_t"),
+                         "[4 * UNITS] output-state offset * (row sum of the gate's recurrent weights)"),
+                   Field("input_multiplier", Array(I32, 4),
+                         "per gate: input scale * input weights scale / 2^-12, Q31 (QuantizeMultiplier)"),
+                   Field("input_shift", Array(I32, 4), "their shifts, TFLite convention: > 0 shifts left"),
+                   Field("recurrent_multiplier", Array(I32, 4),
+                         "per gate: output-state scale * recurrent weights scale / 2^-12, Q31"),
+                   Field("recurrent_shift", Array(I32, 4), "their shifts"),
+                   Field("forget_multiplier", I32, "2^-15 * cell scale / cell scale, Q31 (forget gate x cell)"),
+                   Field("forget_shift", I32, "its shift"),
+                   Field("input_cell_multiplier", I32, "2^-15 * 2^-15 / cell scale, Q31 (input gate x cell gate)"),
+                   Field("input_cell_shift", I32, "its shift"),
+                   Field("hidden_multiplier", I32, "2^-15 * 2^-15 / output-state scale, Q31 (output gate x tanh(cell))"),
+                   Field("hidden_shift", I32, "its shift"),
+                   Field("hidden_zero_point", I32, "the output state's zero point, in [-128, 127]"),
+                   Field("tanh_multiplier", I32,
+                         "tanh(cell) input factor: 3 * 2^(12 + log2(cell scale)) when that exponent "
+                         ">= 0, else 3 (TFLM's int16 Tanh with its power-of-two case folded)"),
+                   Field("tanh_shift", I32, "tanh(cell) input right shift (rounded), >= 0"),
+                   Field("cell_clip", I32, "> 0: the cell state is clamped to [-cell_clip, cell_clip] (int16)"),
+               ]),
     ],
 ))
 

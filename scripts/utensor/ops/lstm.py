@@ -3,15 +3,17 @@
 Kernel: runtime/include/utensor/kernels/lstm.hpp. The standard cell only: input, forget,
 cell and output gates with their input and recurrent weights and biases, TANH activation,
 optional cell clip, batch or time major. Peephole (cell_to_*), projection, layer norm and
-CIFG (coupled input/forget gate) variants are refused naming the input, as are integer
-LSTMs (not yet implemented: TFLM's int8 LSTM with int16 gates is another kernel). The
-output and cell states (inputs 18 and 19) are variable tensors in the arena's state region:
-they carry over between invokes, as in TFLite Micro, and reset() zeroes them.
+CIFG (coupled input/forget gate) variants are refused naming the input (TFLite Micro
+refuses them too). float32, or TFLite's full-integer LSTM (int8 activations and weights,
+int16 cell state: ops/_lstm_int.py). The output and cell states (inputs 18 and 19) are
+variable tensors in the arena's state region: they carry over between invokes, as in
+TFLite Micro, and reset() zeroes them.
 """
 
 from ..ir import Graph, Operator
 from . import KernelCall, kernel_call, register
-from ._common import describe_dtypes, malformed, unsupported
+from ._common import malformed, unsupported
+from ._lstm_int import INT8_DTYPES, describe, integer_dtypes, lower_s8
 
 N_INPUTS = 24
 GATES = "input, forget, cell, output"
@@ -45,9 +47,11 @@ def lower(op: Operator, graph: Graph) -> KernelCall:
         if t[s] is None:
             raise malformed(op, graph, f"required input {s} is missing.")
     dtypes = [t[s] for s in required] + [y]
-    if any(x.dtype != "float32" for x in dtypes):
-        raise unsupported(op, graph, f"dtypes {describe_dtypes(dtypes)} are not supported; supported: "
-                          "float32 throughout (the integer LSTM is not implemented yet).")
+    integer = integer_dtypes(t, y)
+    if integer is None and any(x.dtype != "float32" for x in dtypes):
+        raise unsupported(op, graph, f"dtypes input/weights (8)/biases (4)/output state/cell state/output "
+                          f"{describe(t, y)} are not supported; supported: float32 throughout, or "
+                          f"{INT8_DTYPES} (TFLite's full-integer LSTM).")
     for s in INPUT_TO + RECURRENT_TO + BIASES:
         if not t[s].is_constant:
             raise unsupported(op, graph, f"input {s} ('{t[s].name}') is computed at run time; utensor needs "
@@ -92,12 +96,14 @@ def lower(op: Operator, graph: Graph) -> KernelCall:
     clip = float(op.options.get("cell_clip", 0.0) or 0.0)
     if clip < 0:
         raise malformed(op, graph, f"option cell_clip is {clip}; expected >= 0.")
+    shape = dict(batches=batches, time_steps=time_steps, input_size=n_in, units=units,
+                 time_major=int(time_major))
+    if integer == "int8":
+        return lower_s8(op, graph, t, y, shape, clip)
     return kernel_call(
-        "lstm_f32", "LstmF32Params",
-        dict(batches=batches, time_steps=time_steps, input_size=n_in, units=units,
-             time_major=int(time_major), cell_clip=clip),
+        "lstm_f32", "LstmF32Params", dict(shape, cell_clip=clip),
         inputs=(0,) + INPUT_TO + RECURRENT_TO + BIASES + STATES, scratch_type="float",
         scratch_bytes=4 * 4 * units)
 
 
-register("UNIDIRECTIONAL_SEQUENCE_LSTM", lower, dtypes=("float32",))
+register("UNIDIRECTIONAL_SEQUENCE_LSTM", lower, dtypes=("int8", "float32"))

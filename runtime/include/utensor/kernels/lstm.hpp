@@ -25,6 +25,14 @@ void lstm_f32(const LstmF32Params& params, const float* input, const float* w_xi
               const float* b_c, const float* b_o, float* output_state, float* cell_state,
               float* output, float* scratch);
 
+/// int8 input/weights/output state/output, int16 cell state (TFLite's full-integer LSTM;
+/// TFLite Micro's EvalLstm<int8_t, int8_t, int16_t, int32_t>). The gate biases are folded
+/// into params.input_bias; scratch: 4 * UNITS int16 (the gates of one step).
+void lstm_s8(const LstmS8Params& params, const int8_t* input, const int8_t* w_xi, const int8_t* w_xf,
+             const int8_t* w_xc, const int8_t* w_xo, const int8_t* w_hi, const int8_t* w_hf,
+             const int8_t* w_hc, const int8_t* w_ho, int8_t* output_state, int16_t* cell_state,
+             int8_t* output, int16_t* scratch);
+
 }  // namespace kernels
 }  // namespace utensor
 

@@ -22,6 +22,41 @@ struct LstmF32Params {
   float cell_clip;     // > 0: the cell state is clamped to [-cell_clip, cell_clip]
 };
 
+/// int8 LSTM with int16 gates and cell state, as TFLite Micro's integer EvalLstm (the standard
+/// cell; layouts as LstmF32Params). Per gate, in the order input, forget, cell, output: the
+/// input and recurrent products are requantized to int16 Q3.12 separately, added with
+/// saturation and activated (int16 LUT sigmoid/tanh, Q0.15).
+struct LstmS8Params {
+  int32_t batches;                // BATCHES
+  int32_t time_steps;             // TIME
+  int32_t input_size;             // INPUT
+  int32_t units;                  // UNITS (cells = outputs)
+  int32_t time_major;             // 1: [TIME, BATCHES, ...] layouts
+  // [4 * UNITS] gate bias + input offset * (row sum of the gate's input weights), gate by gate
+  // (an exact rewrite of TFLM's integer sum)
+  const int32_t* input_bias;
+  // [4 * UNITS] output-state offset * (row sum of the gate's recurrent weights)
+  const int32_t* recurrent_bias;
+  // per gate: input scale * input weights scale / 2^-12, Q31 (QuantizeMultiplier)
+  int32_t input_multiplier[4];
+  int32_t input_shift[4];         // their shifts, TFLite convention: > 0 shifts left
+  // per gate: output-state scale * recurrent weights scale / 2^-12, Q31
+  int32_t recurrent_multiplier[4];
+  int32_t recurrent_shift[4];     // their shifts
+  int32_t forget_multiplier;      // 2^-15 * cell scale / cell scale, Q31 (forget gate x cell)
+  int32_t forget_shift;           // its shift
+  int32_t input_cell_multiplier;  // 2^-15 * 2^-15 / cell scale, Q31 (input gate x cell gate)
+  int32_t input_cell_shift;       // its shift
+  int32_t hidden_multiplier;  // 2^-15 * 2^-15 / output-state scale, Q31 (output gate x tanh(cell))
+  int32_t hidden_shift;           // its shift
+  int32_t hidden_zero_point;      // the output state's zero point, in [-128, 127]
+  // tanh(cell) input factor: 3 * 2^(12 + log2(cell scale)) when that exponent >= 0, else 3
+  // (TFLM's int16 Tanh with its power-of-two case folded)
+  int32_t tanh_multiplier;
+  int32_t tanh_shift;             // tanh(cell) input right shift (rounded), >= 0
+  int32_t cell_clip;  // > 0: the cell state is clamped to [-cell_clip, cell_clip] (int16)
+};
+
 }  // namespace kernels
 }  // namespace utensor
 
