@@ -862,6 +862,8 @@ TABLE.add(Family(
                          ">= 0, else 3 (TFLM's int16 Tanh with its power-of-two case folded)"),
                    Field("tanh_shift", I32, "tanh(cell) input right shift (rounded), >= 0"),
                    Field("cell_clip", I32, "> 0: the cell state is clamped to [-cell_clip, cell_clip] (int16)"),
+                   Field("sigmoid_table", Pointer("uint16_t"),
+                         "[256] sigmoid(k / 24) in unsigned 0.16 (ops/_lut16.py sigmoid_table_u16)"),
                ]),
     ],
 ))

@@ -29,6 +29,7 @@ from ..ir import Graph, Operator, Tensor
 from ..quantization import conv_multiplier, f32, quantize_multiplier
 from . import KernelCall, kernel_call
 from ._common import describe_dtypes, per_tensor, unsupported
+from ._lut16 import sigmoid_table_u16
 
 INT8_DTYPES = "int8 input, weights, output state and output, int32 biases, int16 cell state"
 Q3_12 = 2.0 ** -12
@@ -117,7 +118,10 @@ def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, s
                   forget_multiplier=forget_m, forget_shift=forget_s,
                   input_cell_multiplier=input_cell_m, input_cell_shift=input_cell_s,
                   hidden_multiplier=hidden_m, hidden_shift=hidden_s, hidden_zero_point=z_h,
-                  tanh_multiplier=tanh_m, tanh_shift=tanh_s, cell_clip=clip)
+                  tanh_multiplier=tanh_m, tanh_shift=tanh_s, cell_clip=clip,
+                  sigmoid_table=kernel_params.ConstArray(
+                      "uint16_t", sigmoid_table_u16(),
+                      "sigmoid(k / 24) in unsigned 0.16, interpolation-corrected (ops/_lut16.py)"))
     return kernel_call("lstm_s8", "LstmS8Params", fields,
                        inputs=(0, 1, 2, 3, 4, 5, 6, 7, 8, 18, 19), scratch_type="int16_t",
                        scratch_bytes=2 * 4 * units)

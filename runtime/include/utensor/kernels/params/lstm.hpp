@@ -55,6 +55,8 @@ struct LstmS8Params {
   int32_t tanh_multiplier;
   int32_t tanh_shift;             // tanh(cell) input right shift (rounded), >= 0
   int32_t cell_clip;  // > 0: the cell state is clamped to [-cell_clip, cell_clip] (int16)
+  // [256] sigmoid(k / 24) in unsigned 0.16 (ops/_lut16.py sigmoid_table_u16)
+  const uint16_t* sigmoid_table;
 };
 
 }  // namespace kernels
