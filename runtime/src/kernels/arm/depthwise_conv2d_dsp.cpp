@@ -192,6 +192,40 @@ UTENSOR_NOINLINE void run_inside(const int8_t* x, int32_t n, int32_t step, int32
   }
 }
 
+// What a row of whole windows needs (the same for every such row of a call).
+struct RowPlan {
+  int32_t channels, row, step;   // bytes between taps, input rows, output pixels' inputs
+  int32_t left, n_inside, right;  // a left edge pixel (0/1), inside pixels, a right edge
+  int32_t inside_x, right_x;     // input bytes from the row to their first windows
+};
+
+// One output row of one block whose windows are vertically inside and which has no pixel
+// but the edges and the inside run (the common row): one call per row and block instead
+// of three, x_row and out at the block's channel.
+UTENSOR_NOINLINE void whole_row(const RowPlan& p, const Block& k, const int8_t* x_row,
+                                int8_t* out) {
+  const int32_t channels = p.channels, row = p.row;
+  if (p.left) {
+    int32_t a0 = k.start_left[0], a1 = k.start_left[1], a2 = k.start_left[2],
+            a3 = k.start_left[3];
+    window3x2(x_row, channels, row, k.w[1], &a0, &a1, &a2, &a3);
+    store4(out, a0, a1, a2, a3, k);
+    out += channels;
+  }
+  const int8_t* x = x_row + p.inside_x;
+  for (int32_t n = p.n_inside; n > 0; --n, x += p.step, out += channels) {
+    int32_t a0 = k.folded[0], a1 = k.folded[1], a2 = k.folded[2], a3 = k.folded[3];
+    window3x3(x, channels, row, k, &a0, &a1, &a2, &a3);
+    store4(out, a0, a1, a2, a3, k);
+  }
+  if (p.right) {
+    int32_t a0 = k.start_right[0], a1 = k.start_right[1], a2 = k.start_right[2],
+            a3 = k.start_right[3];
+    window3x2(x_row + p.right_x, channels, row, k.w[0], &a0, &a1, &a2, &a3);
+    store4(out, a0, a1, a2, a3, k);
+  }
+}
+
 // `n` consecutive output pixels whose windows miss their first or last row (the padding)
 // but no column: from `start` (folded_bias corrected for the missing row, so raw inputs
 // are multiplied as inside the image); w: the weights of the first row inside. x: input
@@ -293,6 +327,17 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
   const int32_t row_end = right_edge ? ox_end + 1 : ox_end;
   const int32_t out_row = s.output_width * channels;
   const int32_t step = s.stride_width * channels;
+  // Rows of whole windows and edges only (row_begin 0, row_end the width): whole_row.
+  const bool whole_rows = ox_end > ox_in && row_begin == 0 && row_end == s.output_width;
+  RowPlan plan;
+  plan.channels = channels;
+  plan.row = row;
+  plan.step = step;
+  plan.left = left_edge ? 1 : 0;
+  plan.n_inside = ox_end - ox_in;
+  plan.right = right_edge ? 1 : 0;
+  plan.inside_x = (ox_in * s.stride_width - s.pad_left) * channels;
+  plan.right_x = right_x * channels;
   // Blocks outer (a block's weights and constants are set up once per call), rows inner.
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * row;
@@ -303,6 +348,10 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
                  params.output_offset, params.folded_bias + c, neg_off, &k);
       for (int32_t oy = 0; oy < s.output_height; ++oy) {
         const int32_t y0 = oy * s.stride_height - s.pad_top;
+        if (whole_rows && y0 >= 0 && y0 + 3 <= s.input_height) {
+          whole_row(plan, k, in_batch + y0 * row + c, out_batch + oy * out_row + c);
+          continue;
+        }
         int32_t ky0, ky1;
         tap_range(y0, 1, 3, s.input_height, &ky0, &ky1);
         const bool rows_inside = ky0 == 0 && ky1 == 3 && ox_end > ox_in;
