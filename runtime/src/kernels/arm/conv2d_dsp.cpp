@@ -40,47 +40,9 @@ UTENSOR_HOT_INLINE uint32_t halfword_pair(int32_t v) {
 // Widens `quads` quads of int8 values at `src` into pixel slot words starting at `dst`
 // (QW words per quad); returns the next quad's words. Assembly for the post-incremented
 // STRD (GCC 12 spent 9 instructions per quad here, this loop 6).
-// A word-aligned run of at least four quads goes four quads per pass (two LDRDs: 4
-// instructions per quad instead of 6; LDRD needs the alignment, LDR does not).
 template <int QW>
 UTENSOR_HOT_INLINE uint32_t* widen_quads(const int8_t* src, int32_t quads, uint32_t* dst) {
   if (quads <= 0) return dst;
-  if (quads >= 4 && (reinterpret_cast<uintptr_t>(src) & 3u) == 0) {
-    UTENSOR_ASM_REG(const int8_t*, from, "r4") = src;
-    UTENSOR_ASM_REG(uint32_t*, to, "r5") = dst;
-    UTENSOR_ASM_REG(int32_t, passes, "r6") = quads >> 2;
-    UTENSOR_ASM_REG(uint32_t, a, "r0");
-    UTENSOR_ASM_REG(uint32_t, b, "r1");
-    UTENSOR_ASM_REG(uint32_t, c, "r2");
-    UTENSOR_ASM_REG(uint32_t, d, "r3");
-    UTENSOR_ASM_REG(uint32_t, e, "r12");
-    __asm__ volatile(
-        "1:\n\t"
-        "ldrd %[a], %[b], [%[src]], #8\n\t"
-        "ldrd %[c], %[d], [%[src]], #8\n\t"
-        "sxtb16 %[e], %[a], ror #8\n\t"
-        "sxtb16 %[a], %[a]\n\t"
-        "strd %[a], %[e], [%[dst]], %[step]\n\t"
-        "sxtb16 %[e], %[b], ror #8\n\t"
-        "sxtb16 %[b], %[b]\n\t"
-        "strd %[b], %[e], [%[dst]], %[step]\n\t"
-        "sxtb16 %[e], %[c], ror #8\n\t"
-        "sxtb16 %[c], %[c]\n\t"
-        "strd %[c], %[e], [%[dst]], %[step]\n\t"
-        "sxtb16 %[e], %[d], ror #8\n\t"
-        "sxtb16 %[d], %[d]\n\t"
-        "strd %[d], %[e], [%[dst]], %[step]\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
-        : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e),
-          [src] "+r"(from), [dst] "+r"(to), [n] "+r"(passes)
-        : [step] "I"(4 * QW)
-        : "cc", "memory");
-    src = from;
-    dst = to;
-    quads &= 3;
-    if (quads == 0) return dst;
-  }
   const int8_t* const end = src + 4 * quads;
   uint32_t lo, hi;
   __asm__ volatile(

@@ -162,19 +162,6 @@ UTENSOR_HOT_INLINE void window3x2(const int8_t* x, int32_t c, int32_t row, const
           UTENSOR_DW_OPERANDS);
   UTENSOR_DW_STORE;
 }
-// Two rows of a 3x3 window at x (the first row inside the image: the padding clips the
-// other) into the four accumulators; w: the weights of that row.
-UTENSOR_HOT_INLINE void window2x3(const int8_t* x, int32_t c, int32_t row, const uint32_t* w,
-                                  int32_t* a0, int32_t* a1, int32_t* a2, int32_t* a3) {
-  UTENSOR_DW_BIND(x, c, row, w);
-  __asm__(UTENSOR_DW_TAP("[%[p]]", "0") UTENSOR_DW_TAP("[%[p], %[c]]", "8")
-          UTENSOR_DW_TAP("[%[p], %[c], lsl #1]", "16")
-          "add %[p], %[p], %[r]\n\t"
-          UTENSOR_DW_TAP("[%[p]]", "24") UTENSOR_DW_TAP("[%[p], %[c]]", "32")
-          UTENSOR_DW_TAP("[%[p], %[c], lsl #1]", "40")
-          UTENSOR_DW_OPERANDS);
-  UTENSOR_DW_STORE;
-}
 #undef UTENSOR_DW_STORE
 #undef UTENSOR_DW_BIND
 #undef UTENSOR_DW_OPERANDS
@@ -188,54 +175,6 @@ UTENSOR_NOINLINE void run_inside(const int8_t* x, int32_t n, int32_t step, int32
   for (; n > 0; --n, x += step, out += out_step) {
     int32_t a0 = k.folded[0], a1 = k.folded[1], a2 = k.folded[2], a3 = k.folded[3];
     window3x3(x, channels, row, k, &a0, &a1, &a2, &a3);
-    store4(out, a0, a1, a2, a3, k);
-  }
-}
-
-// What a row of whole windows needs (the same for every such row of a call).
-struct RowPlan {
-  int32_t channels, row, step;   // bytes between taps, input rows, output pixels' inputs
-  int32_t left, n_inside, right;  // a left edge pixel (0/1), inside pixels, a right edge
-  int32_t inside_x, right_x;     // input bytes from the row to their first windows
-};
-
-// One output row of one block whose windows are vertically inside and which has no pixel
-// but the edges and the inside run (the common row): one call per row and block instead
-// of three, x_row and out at the block's channel.
-UTENSOR_NOINLINE void whole_row(const RowPlan& p, const Block& k, const int8_t* x_row,
-                                int8_t* out) {
-  const int32_t channels = p.channels, row = p.row;
-  if (p.left) {
-    int32_t a0 = k.start_left[0], a1 = k.start_left[1], a2 = k.start_left[2],
-            a3 = k.start_left[3];
-    window3x2(x_row, channels, row, k.w[1], &a0, &a1, &a2, &a3);
-    store4(out, a0, a1, a2, a3, k);
-    out += channels;
-  }
-  const int8_t* x = x_row + p.inside_x;
-  for (int32_t n = p.n_inside; n > 0; --n, x += p.step, out += channels) {
-    int32_t a0 = k.folded[0], a1 = k.folded[1], a2 = k.folded[2], a3 = k.folded[3];
-    window3x3(x, channels, row, k, &a0, &a1, &a2, &a3);
-    store4(out, a0, a1, a2, a3, k);
-  }
-  if (p.right) {
-    int32_t a0 = k.start_right[0], a1 = k.start_right[1], a2 = k.start_right[2],
-            a3 = k.start_right[3];
-    window3x2(x_row + p.right_x, channels, row, k.w[0], &a0, &a1, &a2, &a3);
-    store4(out, a0, a1, a2, a3, k);
-  }
-}
-
-// `n` consecutive output pixels whose windows miss their first or last row (the padding)
-// but no column: from `start` (folded_bias corrected for the missing row, so raw inputs
-// are multiplied as inside the image); w: the weights of the first row inside. x: input
-// of that row's first tap for the first pixel.
-UTENSOR_NOINLINE void run_rows2(const int8_t* x, int32_t n, int32_t step, int32_t channels,
-                                int32_t row, const Block& k, const uint32_t* w,
-                                const int32_t* start, int8_t* out, int32_t out_step) {
-  for (; n > 0; --n, x += step, out += out_step) {
-    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
-    window2x3(x, channels, row, w, &a0, &a1, &a2, &a3);
     store4(out, a0, a1, a2, a3, k);
   }
 }
@@ -327,17 +266,6 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
   const int32_t row_end = right_edge ? ox_end + 1 : ox_end;
   const int32_t out_row = s.output_width * channels;
   const int32_t step = s.stride_width * channels;
-  // Rows of whole windows and edges only (row_begin 0, row_end the width): whole_row.
-  const bool whole_rows = ox_end > ox_in && row_begin == 0 && row_end == s.output_width;
-  RowPlan plan;
-  plan.channels = channels;
-  plan.row = row;
-  plan.step = step;
-  plan.left = left_edge ? 1 : 0;
-  plan.n_inside = ox_end - ox_in;
-  plan.right = right_edge ? 1 : 0;
-  plan.inside_x = (ox_in * s.stride_width - s.pad_left) * channels;
-  plan.right_x = right_x * channels;
   // Blocks outer (a block's weights and constants are set up once per call), rows inner.
   for (int32_t b = 0; b < s.batches; ++b) {
     const int8_t* in_batch = input + b * s.input_height * row;
@@ -348,18 +276,11 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
                  params.output_offset, params.folded_bias + c, neg_off, &k);
       for (int32_t oy = 0; oy < s.output_height; ++oy) {
         const int32_t y0 = oy * s.stride_height - s.pad_top;
-        if (whole_rows && y0 >= 0 && y0 + 3 <= s.input_height) {
-          whole_row(plan, k, in_batch + y0 * row + c, out_batch + oy * out_row + c);
-          continue;
-        }
         int32_t ky0, ky1;
         tap_range(y0, 1, 3, s.input_height, &ky0, &ky1);
         const bool rows_inside = ky0 == 0 && ky1 == 3 && ox_end > ox_in;
-        // A top or bottom row whose windows miss one filter row only: its inside columns
-        // as whole windows of two rows (run_rows2), not tap by tap (run_clipped).
-        const bool two_rows = ky1 - ky0 == 2 && ox_end > ox_in;
-        const int32_t lo = rows_inside ? row_begin : two_rows ? ox_in : s.output_width;
-        const int32_t hi = rows_inside ? row_end : two_rows ? ox_end : s.output_width;
+        const int32_t lo = rows_inside ? row_begin : s.output_width;
+        const int32_t hi = rows_inside ? row_end : s.output_width;
         const int8_t* x_row = in_batch + y0 * row;  // only used when rows_inside
         int8_t* out_y = out_batch + oy * out_row;
         if (rows_inside) {
@@ -373,20 +294,6 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
             run_edge(x_row + right_x * channels + c, channels, row, k, false,
                      out_y + ox_end * channels + c);
           }
-        }
-        if (two_rows) {
-          // start = folded + zero point * (the missing row's weight sums), halfword pairs.
-          const uint32_t* m = k.w[ky0 == 1 ? 0 : 6];
-          const uint32_t s02 = sadd16(sadd16(m[0], m[2]), m[4]);
-          const uint32_t s13 = sadd16(sadd16(m[1], m[3]), m[5]);
-          int32_t start[4];
-          start[0] = smlabb(s02, neg_off, k.folded[0]);
-          start[1] = smlabb(s13, neg_off, k.folded[1]);
-          start[2] = smlatt(s02, neg_off, k.folded[2]);
-          start[3] = smlatt(s13, neg_off, k.folded[3]);
-          run_rows2(in_batch + (y0 + ky0) * row + (ox_in * s.stride_width - s.pad_left) * channels + c,
-                    ox_end - ox_in, step, channels, row, k, k.w[ky0 * 3], start,
-                    out_y + ox_in * channels + c, channels);
         }
         const int32_t* bias_c = bias != nullptr ? bias + c : nullptr;
         for (int32_t ox = 0; ox < s.output_width; ++ox) {  // the other pixels
