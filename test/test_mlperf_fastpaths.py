@@ -2,13 +2,13 @@
 on the emulated boards, over seeded single-operator models aimed at them (the general
 campaign, test_fastpath_campaign.py, reaches them only now and then):
 
-- DSP DEPTHWISE_CONV_2D 3x3 (depth multiplier 1, C % 4 == 0): top and bottom output rows
-  whose windows miss one filter row run as two-row windows (run_rows2); heights 1-4 (rows
-  clipped on both sides), widths 1-6, strides 1-2, SAME and VALID, every activation;
-- DSP CONV_2D GEMM im2col: windows whose rows are runs of >= 4 quads (four per pass), of
-  input depths 4-40 (word-aligned runs and their 1-3 quad tails);
-- Helium FULLY_CONNECTED: depths that are multiples of 16 (the assembly group loop), with
-  and without bias, output counts around multiples of 4, batches > 1.
+- DSP DEPTHWISE_CONV_2D 3x3 (depth multiplier 1, C % 4 == 0): whole, edge and clipped
+  windows; heights 1-8 (rows clipped on both sides), widths 1-9, strides 1-2, SAME and
+  VALID, every activation;
+- DSP CONV_2D GEMM im2col: windows whose rows are runs of quads, input depths 4-40;
+- Helium FULLY_CONNECTED: the assembly group loop over any depth (whole vectors and the
+  predicated tail, depths under 16 included), with and without bias, output counts around
+  multiples of 4, batches > 1.
 
 Each model is built by scripts/utensor/bench/singleop.py from (spec, seed), so a failure
 names both; one firmware per board (scripts/utensor/bench/batch.py).
@@ -56,7 +56,7 @@ def _conv_specs(rng, n):
 def _fc_specs(rng, n):
     out = []
     for _ in range(n):
-        depth = 16 * int(rng.randint(1, 41))
+        depth = 16 * int(rng.randint(1, 41)) if rng.rand() < 0.6 else int(rng.randint(1, 300))
         units = int(rng.choice([4, 5, 7, 8, 12, 16, 33, 64]))
         batch_n = int(rng.randint(1, 4)) if rng.rand() < 0.3 else 1
         out.append({"op": "FULLY_CONNECTED", "input": [batch_n, depth], "units": units,
