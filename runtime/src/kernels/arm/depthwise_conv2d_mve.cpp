@@ -143,7 +143,7 @@ UTENSOR_HOT_INLINE void tap8(int16x8_t x, int16x8_t w, int32x4_t* even, int32x4_
 // x: the first pixel's window at (row 0, column KX0).
 template <int KX0, int NKX>
 UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_t channels,
-                                int32_t in_row, bool three_rows, const Block8& b,
+                                int32_t in_row, int32_t rows, const Block8& b,
                                 const int32_t* start, const int32_t* mult, const int32_t* shift,
                                 int32_t zp, int32_t lo, int32_t hi, int8_t* out) {
   const int16x8_t lo_v = vdupq_n_s16(static_cast<int16_t>(lo));
@@ -154,7 +154,7 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
     const int16_t* w = b.w + 8 * KX0;
 #pragma GCC unroll 3
     for (int32_t ky = 0; ky < 3; ++ky, xr += in_row, w += 24) {
-      if (ky == 2 && !three_rows) break;
+      if (ky >= rows) break;  // 1 to 3 filter rows inside the image (ky_n)
 #pragma GCC unroll 3
       for (int32_t k = 0; k < NKX; ++k) {
         tap8(vldrbq_s16(xr + k * channels), vld1q_s16(w + 8 * k), &even, &odd);
@@ -429,21 +429,21 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
   }
   setup_block8(r, c, &b);
   const int32_t channels = r.channels;
-  const bool three = r.ky_n == 3;
+  const int32_t rows = r.ky_n;
   const int32_t* mult = r.mult + c;
   const int32_t* shift = r.shift + c;
   if (r.left >= 0) {  // its window's column 0 is x = -1
-    pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, three, b, b.start[1][0], mult, shift,
+    pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, rows, b, b.start[1][0], mult, shift,
                   r.zero_point, r.lo, r.hi, r.out + r.left * channels + c);
   }
   if (r.mid_end > r.mid_begin) {
     pixels8<0, 3>(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
-                  r.mid_end - r.mid_begin, r.step, channels, r.in_row, three, b, b.start[0][0],
+                  r.mid_end - r.mid_begin, r.step, channels, r.in_row, rows, b, b.start[0][0],
                   mult, shift, r.zero_point, r.lo, r.hi, r.out + r.mid_begin * channels + c);
   }
   if (r.right >= 0) {
     pixels8<0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0, channels,
-                  r.in_row, three, b, b.start[2][0], mult, shift, r.zero_point, r.lo, r.hi,
+                  r.in_row, rows, b, b.start[2][0], mult, shift, r.zero_point, r.lo, r.hi,
                   r.out + r.right * channels + c);
   }
 }
