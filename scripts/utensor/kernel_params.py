@@ -192,6 +192,11 @@ TABLE.add(Family(
             Field("input_offset", I32, "minus the input zero point, in [-127, 128]"),
             Field("output_offset", I32, "the output zero point, in [-128, 127]"),
             _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I8_MIN, _I8_MAX]),
+        Struct("TransposeConvS16Params",
+               "16x8 transposed convolution (int16 activations, zero point 0; int8 per-channel "
+               "filter; int64 bias).", [
+            Field("shape", Nested("TransposeConvShape"), "the geometry"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX]),
         Struct("TransposeConvF32Params", "float32 transposed convolution.", [
             Field("shape", Nested("TransposeConvShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
