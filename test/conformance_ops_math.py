@@ -122,7 +122,7 @@ def reduce_all(rng, dtype):  # pylint: disable=unused-argument
 
 # ---- BATCH_MATMUL --------------------------------------------------------------------------
 
-@register("BATCH_MATMUL", seeds=6)
+@register("BATCH_MATMUL", dtypes=("int8", "float32", "int16"), seeds=6)
 def batch_matmul(rng, dtype):  # pylint: disable=unused-argument
     tf = _tf()
     rank = int(rng.randint(3, 5))  # model inputs hold up to 4 dims, batch included

@@ -511,6 +511,12 @@ TABLE.add(Family(
             Field("output_multiplier", I32, "lhs scale * rhs scale / output scale"),
             Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
         ]),
+        Struct("BatchMatMulS16Params",
+               "int16 with zero points 0 (TFLite Micro's reference BatchMatMul<int16_t, int64_t>).", [
+            Field("shape", Nested("BatchMatMulShape"), "the geometry"),
+            Field("output_multiplier", I32, "lhs scale * rhs scale / output scale"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left, in [-31, 7]"),
+        ]),
         Struct("BatchMatMulF32Params", "float32.", [
             Field("shape", Nested("BatchMatMulShape"), "the geometry")]),
     ],
