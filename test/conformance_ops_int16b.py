@@ -1,0 +1,80 @@
+"""Conformance entries of the int16 (and other integer) forms of existing operators that
+the shared entries cannot draw (test/conformance.py; the rest is an "int16" in the shared
+entries' dtypes tuples).
+
+QUANTIZE between integer types: TensorFlow's converter writes QUANTIZE only from float32
+and for int8 -> int8 / int16 -> int16 requantization. The other forms TFLite Micro runs
+(int16 <-> int8, int8 -> int16, int8/int16 -> int32, int32 -> int8/int16) are made by
+rewriting a converted model with TensorFlow's flatbuffer object API
+(tensorflow.lite.tools.flatbuffer_utils): its one operator becomes a QUANTIZE whose input
+and output tensors get the drawn types and quantization (single_quantize below).
+"""
+
+import numpy as np
+
+from conformance import Case, random_shape, register
+from conformance_ops import _ops
+
+_TYPES = {"int8": "INT8", "uint8": "UINT8", "int16": "INT16", "int32": "INT32", "float32": "FLOAT32"}
+
+
+def single_quantize(in_dtype, in_q, out_dtype, out_q):
+    """A Case.rewrite turning a converted one-operator model (output shape = input shape)
+    into one QUANTIZE from `in_dtype` (quantization (scale, zero point), or None for float32)
+    to `out_dtype`, through flatbuffer_utils."""
+    def rewrite(tflite: bytes, dtype: str) -> bytes:  # pylint: disable=unused-argument
+        from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
+        from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=import-outside-toplevel
+
+        model = flatbuffer_utils.convert_bytearray_to_object(bytearray(tflite))
+        g = model.subgraphs[0]
+        if len(g.inputs) != 1 or len(g.outputs) != 1:
+            raise ValueError("single_quantize needs a model of one input and one output")
+        code = schema.OperatorCodeT()
+        code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.QUANTIZE
+        code.version = 1
+        model.operatorCodes = [code]
+        op = schema.OperatorT()
+        op.opcodeIndex = 0
+        op.inputs, op.outputs = [int(g.inputs[0])], [int(g.outputs[0])]
+        g.operators = [op]
+        for index, t_dtype, q in ((g.inputs[0], in_dtype, in_q), (g.outputs[0], out_dtype, out_q)):
+            t = g.tensors[int(index)]
+            t.type = getattr(schema.TensorType, _TYPES[t_dtype])
+            if q is None:
+                t.quantization = None
+            else:
+                t.quantization = schema.QuantizationParametersT()
+                t.quantization.scale, t.quantization.zeroPoint = [float(q[0])], [int(q[1])]
+        return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+    return rewrite
+
+
+# ---- QUANTIZE between integer types -------------------------------------------------------
+
+# (input, output, log2 of input scale / output scale: the range a real model would have, a
+# few bits either side, e.g. int16 -> int8 narrows by about 2^8)
+_REQUANTIZE = [("int16", "int8", (-11.0, -4.0)), ("int8", "int16", (4.0, 11.0)),
+               ("int8", "int32", (-2.0, 12.0)), ("int16", "int32", (-2.0, 8.0)),
+               ("int32", "int8", (-26.0, -6.0)), ("int32", "int16", (-18.0, 0.0))]
+_ZERO_POINT = {"int8": 60, "int16": 300, "int32": 5000}  # drawn within +- this
+
+
+def _requantize(in_dtype, out_dtype, log2_ratio):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9)
+        in_scale = float(np.float32(2.0 ** rng.uniform(-12, -2)))
+        out_scale = float(np.float32(in_scale / 2.0 ** rng.uniform(*log2_ratio)))
+        zps = [int(rng.randint(-_ZERO_POINT[t], _ZERO_POINT[t] + 1)) if rng.rand() < 0.7 else 0
+               for t in (in_dtype, out_dtype)]
+        options = {"shape": shape, "input": (in_dtype, in_scale, zps[0]),
+                   "output": (out_dtype, out_scale, zps[1])}
+        return Case([shape], lambda x: _ops().relu(x), options, expect_ops=["QUANTIZE"],
+                    rewrite=single_quantize(in_dtype, (in_scale, zps[0]), out_dtype, (out_scale, zps[1])))
+    # The conversion recipe only makes the model the rewrite starts from.
+    recipe = "int16" if "int16" in (in_dtype, out_dtype) else "int8"
+    register("QUANTIZE", dtypes=(recipe,), seeds=4, label=f"{in_dtype}_to_{out_dtype}")(draw)
+
+
+for _a, _b, _r in _REQUANTIZE:
+    _requantize(_a, _b, _r)
