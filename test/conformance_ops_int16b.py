@@ -78,3 +78,46 @@ def _requantize(in_dtype, out_dtype, log2_ratio):
 
 for _a, _b, _r in _REQUANTIZE:
     _requantize(_a, _b, _r)
+
+
+# ---- int64 and bool tensors -------------------------------------------------------------------
+
+def as_dtype(to: str):
+    """A Case.rewrite retyping every float32 tensor of a float32 model to `to` (constants
+    re-encoded; test/probe_tflm_dtypes.py), for data-movement operators TFLite Micro runs on
+    int64 or bool tensors that no TensorFlow conversion recipe gives them."""
+    def rewrite(tflite: bytes, dtype: str) -> bytes:  # pylint: disable=unused-argument
+        from probe_tflm_dtypes import retype  # pylint: disable=import-outside-toplevel
+
+        return retype(tflite, to)
+    return rewrite
+
+
+def _concatenation_as(to):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        base = random_shape(rng, rank=int(rng.randint(2, 5)), hi=6)
+        axis = int(rng.randint(1, len(base)))
+        n = int(rng.randint(2, 4))
+        shapes = [tuple(int(rng.randint(1, 6)) if k == axis else d for k, d in enumerate(base))
+                  for _ in range(n)]
+        options = {"shapes": shapes, "axis": axis, "as": to}
+        if to == "bool":  # bool tensors made by comparisons: both values occur
+            return Case(shapes, lambda *xs: _ops().concatenate([_ops().greater(x, 0.0) for x in xs], axis=axis),
+                        options, expect_ops=["CONCATENATION", "GREATER"])
+        return Case(shapes, lambda *xs: _ops().concatenate(list(xs), axis=axis), options,
+                    rewrite=as_dtype(to))
+    # The float32 recipe builds the model (int64: the model the rewrite retypes).
+    register("CONCATENATION", dtypes=("float32",), seeds=3, label=f"as_{to}")(draw)
+
+
+for _t in ("int64", "bool"):
+    _concatenation_as(_t)
+
+
+@register("PACK", dtypes=("float32",), seeds=3, label="as_int64")
+def pack_int64(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=int(rng.randint(2, 4)), hi=6)
+    n = int(rng.randint(2, 4))
+    axis = int(rng.randint(1, len(shape) + 1))
+    return Case([shape] * n, lambda *xs: _ops().stack(list(xs), axis=axis),
+                {"shape": shape, "n": n, "axis": axis, "as": "int64"}, rewrite=as_dtype("int64"))

@@ -3,7 +3,7 @@
 ARG_MAX / ARG_MIN: int8, float32, int32 in, int32 or int64 out, the axis a constant; like
 TFLite Micro the stored values are compared (int8 needs no rescaling to find an index) and
 the first of equal values wins.
-RESIZE_NEAREST_NEIGHBOR: int8 and float32; which input row and column every output one
+RESIZE_NEAREST_NEIGHBOR: int8, int16 and float32; which input row and column every output one
 reads is computed here with TFLite Micro's GetNearestNeighbor in float32 arithmetic
 (align_corners, half_pixel_centers), so the kernel only copies pixels.
 """
@@ -57,11 +57,14 @@ def nearest_index(out_index: int, in_size: int, out_size: int, align_corners: bo
     return max(0, index) if half_pixel_centers else index
 
 
+NEAREST_SUFFIX = {"int8": "s8", "int16": "s16", "float32": "f32"}
+
+
 def lower_resize_nearest(op: Operator, graph: Graph) -> KernelCall:
     (x, size_t), (y,) = io_tensors(op, graph, 2, 2)
-    if x.dtype != y.dtype or x.dtype not in ("int8", "float32"):
+    if x.dtype != y.dtype or x.dtype not in NEAREST_SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8 or float32 (same in and out).")
+                          "supported; supported: int8, int16 or float32 (same in and out).")
     if len(x.shape) != 4:
         raise unsupported(op, graph, f"input rank {len(x.shape)} is not supported (NHWC, rank 4).")
     out_h, out_w = constant_ints(op, graph, size_t, "the size input")
@@ -72,7 +75,7 @@ def lower_resize_nearest(op: Operator, graph: Graph) -> KernelCall:
     half = bool(op.options.get("half_pixel_centers", False))
     rows = [nearest_index(i, in_h, out_h, align, half) for i in range(out_h)]
     cols = [nearest_index(i, in_w, out_w, align, half) for i in range(out_w)]
-    suffix = "s8" if x.dtype == "int8" else "f32"
+    suffix = NEAREST_SUFFIX[x.dtype]
     return kernel_call(f"resize_nearest_{suffix}", "ResizeNearestParams",
                        dict(batches=n, input_height=in_h, input_width=in_w, output_height=out_h,
                             output_width=out_w, channels=c,
@@ -82,4 +85,4 @@ def lower_resize_nearest(op: Operator, graph: Graph) -> KernelCall:
 
 register("ARG_MAX", lower_arg_min_max, dtypes=("int8", "float32", "int32"))
 register("ARG_MIN", lower_arg_min_max, dtypes=("int8", "float32", "int32"))
-register("RESIZE_NEAREST_NEIGHBOR", lower_resize_nearest)
+register("RESIZE_NEAREST_NEIGHBOR", lower_resize_nearest, dtypes=tuple(NEAREST_SUFFIX))
