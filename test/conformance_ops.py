@@ -54,7 +54,7 @@ BINARY = {
 for _name in ("ADD", "SUB", "MUL"):
     _binary(_name, dtypes=("int8", "float32", "int16"))
 for _name in ("MAXIMUM", "MINIMUM"):
-    _binary(_name)
+    _binary(_name, dtypes=("int8", "float32", "int16"))
 for _name in ("DIV", "FLOOR_DIV", "FLOOR_MOD", "SQUARED_DIFFERENCE"):
     _binary(_name, dtypes=("float32",), value_range=(-4.0, 4.0))  # both signs of divisor
 

@@ -82,14 +82,24 @@ for _a, _b, _r in _REQUANTIZE:
 
 # ---- int64 and bool tensors -------------------------------------------------------------------
 
-def as_dtype(to: str):
+def as_dtype(to: str, input_scales=None):
     """A Case.rewrite retyping every float32 tensor of a float32 model to `to` (constants
-    re-encoded; test/probe_tflm_dtypes.py), for data-movement operators TFLite Micro runs on
-    int64 or bool tensors that no TensorFlow conversion recipe gives them."""
+    re-encoded; test/probe_tflm_dtypes.py), for operator forms TFLite Micro runs on int16,
+    int32, int64 or bool tensors that no TensorFlow conversion recipe gives them.
+    input_scales: the scales of the model's inputs (int8/int16; the others keep one)."""
     def rewrite(tflite: bytes, dtype: str) -> bytes:  # pylint: disable=unused-argument
         from probe_tflm_dtypes import retype  # pylint: disable=import-outside-toplevel
 
-        return retype(tflite, to)
+        data = retype(tflite, to)
+        if not input_scales:
+            return data
+        from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=import-outside-toplevel
+
+        model = flatbuffer_utils.convert_bytearray_to_object(bytearray(data))
+        g = model.subgraphs[0]
+        for index, scale in zip(g.inputs, input_scales):
+            g.tensors[int(index)].quantization.scale = [float(scale)]
+        return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
     return rewrite
 
 
@@ -121,3 +131,37 @@ def pack_int64(rng, dtype):  # pylint: disable=unused-argument
     axis = int(rng.randint(1, len(shape) + 1))
     return Case([shape] * n, lambda *xs: _ops().stack(list(xs), axis=axis),
                 {"shape": shape, "n": n, "axis": axis, "as": "int64"}, rewrite=as_dtype("int64"))
+
+
+# ---- MAXIMUM / MINIMUM and comparisons on int16 / int32 / int64 / bool --------------------------
+
+def _binary_shapes(rng):
+    a = random_shape(rng, rank=int(rng.randint(2, 5)), hi=7)
+    b = (1,) + tuple(d if rng.rand() < 0.6 else 1 for d in a[1:])
+    return [a, b] if rng.rand() < 0.5 else [b, a]
+
+
+_FN = {"MAXIMUM": "maximum", "MINIMUM": "minimum", "EQUAL": "equal", "NOT_EQUAL": "not_equal",
+       "GREATER": "greater", "GREATER_EQUAL": "greater_equal", "LESS": "less", "LESS_EQUAL": "less_equal"}
+
+
+def _binary_as(op, to):
+    def draw(rng, dtype):  # pylint: disable=unused-argument
+        shapes = _binary_shapes(rng)
+        fn = _FN[op]
+        options = {"shapes": shapes, "as": to}
+        if to == "bool":  # bool operands made by comparisons of the float inputs
+            return Case(shapes, lambda x, y: getattr(_ops(), fn)(_ops().greater(x, 0.0), _ops().less(y, 0.5)),
+                        options, expect_ops=[op, "GREATER", "LESS"])
+        return Case(shapes, lambda x, y: getattr(_ops(), fn)(x, y), options, rewrite=as_dtype(to))
+    # The float32 recipe builds the model the rewrite retypes (bool: the model itself).
+    register(op, dtypes=("float32",), seeds=3, label=f"as_{to}")(draw)
+
+
+for _op in ("MAXIMUM", "MINIMUM"):
+    for _t in ("int32", "int64"):
+        _binary_as(_op, _t)
+for _op in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL"):
+    _binary_as(_op, "int64")
+for _op in ("EQUAL", "NOT_EQUAL"):
+    _binary_as(_op, "bool")
