@@ -222,7 +222,7 @@ def _math(op, fn, value_range=(-3.0, 3.0), dtypes=("float32",)):
     register(op, dtypes=dtypes, seeds=3)(draw)
 
 
-_math("ABS", lambda: _ops().abs, dtypes=("int8", "float32"))
+_math("ABS", lambda: _ops().abs, dtypes=("int8", "float32", "int16"))
 _math("NEG", lambda: _ops().negative)
 _math("SQRT", lambda: _ops().sqrt, (0.05, 4.0))
 _math("RSQRT", lambda: _ops().rsqrt, (0.05, 4.0))

@@ -380,6 +380,13 @@ TABLE.add(Family(
         Struct("UnaryB8Params", "bool functions of one tensor (LOGICAL_NOT).", [
             Field("size", I32, "elements"),
         ]),
+        Struct("AbsS16Params", "int16 ABS (zero points 0, as TFLite Micro requires): |x|, "
+               "rescaled when the scales differ, clamped to int16.", [
+            Field("size", I32, "elements"),
+            Field("rescale", I32, "0: the scales are equal, out = clamp(|x|); 1: rescale"),
+            Field("multiplier", I32, "Q31 of input scale / output scale (float32 quotient)"),
+            Field("shift", I32, "TFLite convention: > 0 shifts left"),
+        ]),
         Struct("CastParams", "CAST: each element converted with static_cast, as TFLite Micro.", [
             Field("size", I32, "elements"),
         ]),
