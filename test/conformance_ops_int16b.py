@@ -165,3 +165,35 @@ for _op in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUA
     _binary_as(_op, "int64")
 for _op in ("EQUAL", "NOT_EQUAL"):
     _binary_as(_op, "bool")
+
+
+# ---- SQUARED_DIFFERENCE int16 and int32 ---------------------------------------------------------
+
+@register("SQUARED_DIFFERENCE", dtypes=("int16",), seeds=4, label="int16")
+def squared_difference_int16(rng, dtype):  # pylint: disable=unused-argument
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    from conformance_ops import _layers  # pylint: disable=import-outside-toplevel
+
+    shapes = _binary_shapes(rng)
+    # The second input scaled so the two get different quantizations.
+    return Case(shapes, lambda x, y: _layers().Lambda(
+        lambda t: tf.math.squared_difference(t[0], t[1] * 0.5))([x, y]),
+                {"shapes": shapes}, value_range=(-4.0, 4.0), expect_ops=["SQUARED_DIFFERENCE"])
+
+
+_FN["SQUARED_DIFFERENCE"] = "squared_difference"
+
+
+def _squared_difference_int32(rng, dtype):  # pylint: disable=unused-argument
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    from conformance_ops import _layers  # pylint: disable=import-outside-toplevel
+
+    shapes = _binary_shapes(rng)
+    # Full-range int32 inputs: the square wraps, as TFLite Micro's int32 arithmetic does.
+    return Case(shapes, lambda x, y: _layers().Lambda(lambda t: tf.math.squared_difference(t[0], t[1]))([x, y]),
+                {"shapes": shapes, "as": "int32"}, rewrite=as_dtype("int32"))
+
+
+register("SQUARED_DIFFERENCE", dtypes=("float32",), seeds=3, label="as_int32")(_squared_difference_int32)

@@ -640,6 +640,20 @@ TABLE.add(Family(
             Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
             Field("output_offset", I32, "the output zero point"),
         ]),
+        Struct("SquaredDifferenceS16Params", "int16 SQUARED_DIFFERENCE (TFLite Micro's quantized "
+               "form with int16's left shift), computed per element.", [
+            Field("shape", Nested("BroadcastShape"), "the geometry (elementwise.hpp's broadcasting)"),
+            Field("left_shift", I32, "TFLite Micro's left shift for int16"),
+            Field("input1_offset", I32, "minus input 1's zero point"),
+            Field("input1_multiplier", I32, "Q31 of input 1's scale / (2 max scale)"),
+            Field("input1_shift", I32, "<= 0"),
+            Field("input2_offset", I32, "minus input 2's zero point"),
+            Field("input2_multiplier", I32, "Q31 of input 2's scale / (2 max scale)"),
+            Field("input2_shift", I32, "<= 0"),
+            Field("output_multiplier", I32, "(2 max scale)^2 / (2^(2 left_shift) output scale)"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
+            Field("output_offset", I32, "the output zero point"),
+        ]),
     ],
 ))
 

@@ -4,7 +4,8 @@ TFLite's broadcasting (the geometry of elementwise.broadcast_shape, like ADD's).
 dtypes as TFLite Micro's kernels take them: MAXIMUM / MINIMUM int8, int16, int32, int64 and
 float32 (int8 and int16 compare the stored values: TFLite's converter gives inputs and output one quantization,
 and TFLM does not rescale, so neither does utensor: differing quantizations are refused);
-SQUARED_DIFFERENCE int8 (ops/squared_difference.py) and float32; the others float32.
+SQUARED_DIFFERENCE int8 and int16 (ops/squared_difference.py), int32 and float32; the others
+float32.
 """
 
 from ..ir import Graph, Operator
@@ -12,7 +13,7 @@ from . import KernelCall, kernel_call, register
 from ._common import activation, describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors
 from .elementwise import broadcast_shape
-from .squared_difference import lower_squared_difference_s8
+from .squared_difference import lower_squared_difference_s8, lower_squared_difference_s16
 from ..quantization import activation_range_float, f32, quantize_multiplier
 
 INT8_KINDS = {"maximum", "minimum", "squared_difference"}
@@ -39,9 +40,15 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
         return kernel_call(f"{kind}_{MINMAX_SUFFIX[a.dtype]}", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
     if kind == "squared_difference" and dtypes == ("int8",) * 3:
         return lower_squared_difference_s8(op, graph, a, b, y, shape)
+    if kind == "squared_difference" and dtypes == ("int16",) * 3:
+        return lower_squared_difference_s16(op, graph, a, b, y, shape)
+    if kind == "squared_difference" and dtypes == ("int32",) * 3:
+        return kernel_call("squared_difference_i32", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
     supported = "int8 or float32 throughout" if kind in INT8_KINDS else "float32 throughout"
     if kind in ("maximum", "minimum"):
         supported = "int8, int16, int32, int64 or float32 throughout"
+    if kind == "squared_difference":
+        supported = "int8, int16, int32 or float32 throughout"
     raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} are not "
                       f"supported; supported: {supported} (what TFLite Micro's {op.op_type} takes).")
 
@@ -51,6 +58,7 @@ for _op_type, _kind in (("MAXIMUM", "maximum"), ("MINIMUM", "minimum"), ("DIV", 
                         ("FLOOR_MOD", "floor_mod")):
     register(_op_type, (lambda k: lambda op, graph: _lower(op, graph, k))(_kind),
              dtypes=(("int8", "float32", "int16", "int32", "int64") if _kind in ("maximum", "minimum")
+                     else ("int8", "float32", "int16", "int32") if _kind == "squared_difference"
                      else ("int8", "float32") if _kind in INT8_KINDS else ("float32",)))
 
 

@@ -81,6 +81,11 @@ void minimum_f32(const BroadcastParams& params, const float* input1, const float
 void squared_difference_f32(const BroadcastParams& params, const float* input1, const float* input2,
                             float* output);
 
+/// int32 SQUARED_DIFFERENCE: TFLite Micro's plain int32 arithmetic, which wraps on overflow
+/// (here in uint32, so the wrap is defined behaviour). Defined in squared_difference_s16.cpp.
+void squared_difference_i32(const BroadcastParams& params, const int32_t* input1, const int32_t* input2,
+                            int32_t* output);
+
 /// float32 FLOOR_DIV: floor(in1 / in2).
 void floor_div_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
 
