@@ -197,3 +197,36 @@ def _squared_difference_int32(rng, dtype):  # pylint: disable=unused-argument
 
 
 register("SQUARED_DIFFERENCE", dtypes=("float32",), seeds=3, label="as_int32")(_squared_difference_int32)
+
+
+# ---- SLICE and STRIDED_SLICE of bool tensors ----------------------------------------------------
+
+@register("STRIDED_SLICE", dtypes=("float32",), seeds=3, label="as_bool")
+def strided_slice_bool(rng, dtype):  # pylint: disable=unused-argument
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9, lo=2)
+    index = [slice(None)]
+    for d in shape[1:]:
+        start = int(rng.randint(0, d))
+        stop = int(rng.randint(start + 1, d + 1))
+        index.append(slice(start, stop, int(rng.randint(1, 3))))
+    index = tuple(index)
+    # The bool tensor comes from a comparison of the float input.
+    return Case([shape], lambda x: _ops().greater(x, 0.0)[index],
+                {"shape": shape, "slices": [(s.start, s.stop, s.step) for s in index[1:]], "as": "bool"},
+                expect_ops=["STRIDED_SLICE", "GREATER"])
+
+
+@register("SLICE", dtypes=("float32",), seeds=3, label="as_bool")
+def slice_bool(rng, dtype):  # pylint: disable=unused-argument
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    from conformance_ops import _layers  # pylint: disable=import-outside-toplevel
+
+    shape = random_shape(rng, rank=int(rng.randint(2, 5)), lo=2, hi=8)
+    begin = [0] + [int(rng.randint(0, d)) for d in shape[1:]]
+    size = [1] + [int(rng.randint(1, d - b + 1)) for d, b in zip(shape[1:], begin[1:])]
+    if begin[-1] == 0 and size[-1] == shape[-1]:  # never the whole tensor: TensorFlow drops that
+        size[-1] -= 1
+    return Case([shape], lambda x: _layers().Lambda(lambda t: tf.slice(tf.greater(t, 0.0), begin, size))(x),
+                {"shape": shape, "begin": begin, "size": size, "as": "bool"},
+                expect_ops=["SLICE", "GREATER"])
