@@ -39,3 +39,23 @@ def test_transpose_conv_16x8_fused_activation_matches_tflite_micro(act):
     rng = np.random.RandomState(SEED)
     inputs = [[rng.randint(-32768, 32768, size=(1, 5, 6, 3)).astype(np.int16)] for _ in range(3)]
     assert_matches_reference(data, inputs=inputs, name=f"tconv16_{act.lower()}")
+
+
+def test_transpose_int32_is_refused_as_tflite_micro_refuses_it(tmp_path):
+    """tflite_micro fails TRANSPOSE on int32 ("Type INT32 is currently not supported by
+    Transpose"): utensor refuses it at conversion, naming what is supported."""
+    import conformance
+    from conformance_ops_int16b import as_dtype
+    from utensor import convert, passes
+    from utensor.errors import UnsupportedError
+    from utensor.reference import Reference
+
+    d = conformance.draw("TRANSPOSE", "float32", 0)
+    data = as_dtype("int32")(d.tflite, "float32")
+    ref = Reference(data)
+    with pytest.raises(RuntimeError):
+        ref.invoke([np.zeros(x["shape"], x["dtype"]) for x in ref.input_details])
+    path = tmp_path / "t32.tflite"
+    path.write_bytes(data)
+    with pytest.raises(UnsupportedError, match="TRANSPOSE.*int32.*supported: int8, int16 or float32"):
+        convert.lower_graph(passes.run_all(convert.read_model(str(path)), ()))
