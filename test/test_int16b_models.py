@@ -41,21 +41,27 @@ def test_transpose_conv_16x8_fused_activation_matches_tflite_micro(act):
     assert_matches_reference(data, inputs=inputs, name=f"tconv16_{act.lower()}")
 
 
-def test_transpose_int32_is_refused_as_tflite_micro_refuses_it(tmp_path):
-    """tflite_micro fails TRANSPOSE on int32 ("Type INT32 is currently not supported by
-    Transpose"): utensor refuses it at conversion, naming what is supported."""
+@pytest.mark.parametrize("op,message", [
+    ("TRANSPOSE", "TRANSPOSE.*int32.*supported: int8, int16 or float32"),
+    ("ARG_MAX", "ARG_MAX.*int32.*supported: int8 or float32 in"),
+    ("ARG_MIN", "ARG_MIN.*int32.*supported: int8 or float32 in"),
+])
+def test_int32_forms_tflite_micro_refuses_are_refused(op, message, tmp_path):
+    """tflite_micro fails TRANSPOSE ("Type INT32 is currently not supported by Transpose")
+    and ARG_MAX/ARG_MIN ("Only float32, uint8_t and int8_t are supported currently") on
+    int32 inputs: utensor refuses them at conversion, naming what is supported."""
     import conformance
     from conformance_ops_int16b import as_dtype
     from utensor import convert, passes
     from utensor.errors import UnsupportedError
     from utensor.reference import Reference
 
-    d = conformance.draw("TRANSPOSE", "float32", 0)
+    d = conformance.draw(op, "float32", 0)
     data = as_dtype("int32")(d.tflite, "float32")
     ref = Reference(data)
     with pytest.raises(RuntimeError):
         ref.invoke([np.zeros(x["shape"], x["dtype"]) for x in ref.input_details])
-    path = tmp_path / "t32.tflite"
+    path = tmp_path / "m.tflite"
     path.write_bytes(data)
-    with pytest.raises(UnsupportedError, match="TRANSPOSE.*int32.*supported: int8, int16 or float32"):
+    with pytest.raises(UnsupportedError, match=message):
         convert.lower_graph(passes.run_all(convert.read_model(str(path)), ()))

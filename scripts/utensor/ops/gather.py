@@ -19,7 +19,9 @@ from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
-ARG_SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32"}
+# int32 input is refused as tflite_micro refuses it ("Only float32, uint8_t and int8_t are
+# supported currently, got INT32"), although the runtime keeps its int32 kernels.
+ARG_SUFFIX = {"int8": "s8", "float32": "f32"}
 OUT_SUFFIX = {"int32": "i32", "int64": "i64"}
 
 
@@ -27,7 +29,8 @@ def lower_arg_min_max(op: Operator, graph: Graph) -> KernelCall:
     (x, axis_t), (y,) = io_tensors(op, graph, 2, 2)
     if x.dtype not in ARG_SUFFIX or y.dtype not in OUT_SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8, float32 or int32 in, int32 or int64 out.")
+                          "supported; supported: int8 or float32 in, int32 or int64 out (what TFLite "
+                          f"Micro's {op.op_type} takes, but uint8).")
     (axis,) = constant_ints(op, graph, axis_t, "the axis input")
     rank = len(x.shape)
     if not -rank <= axis < rank:
@@ -83,6 +86,6 @@ def lower_resize_nearest(op: Operator, graph: Graph) -> KernelCall:
                             cols=kernel_params.ConstArray("int32_t", cols, "the input column of each output column")))
 
 
-register("ARG_MAX", lower_arg_min_max, dtypes=("int8", "float32", "int32"))
-register("ARG_MIN", lower_arg_min_max, dtypes=("int8", "float32", "int32"))
+register("ARG_MAX", lower_arg_min_max, dtypes=("int8", "float32"))
+register("ARG_MIN", lower_arg_min_max, dtypes=("int8", "float32"))
 register("RESIZE_NEAREST_NEIGHBOR", lower_resize_nearest, dtypes=tuple(NEAREST_SUFFIX))
