@@ -54,7 +54,7 @@ BINARY = {
 for _name in ("ADD", "SUB", "MUL"):
     _binary(_name, dtypes=("int8", "float32", "int16"))
 for _name in ("MAXIMUM", "MINIMUM"):
-    _binary(_name)
+    _binary(_name, dtypes=("int8", "float32", "int16"))
 for _name in ("DIV", "FLOOR_DIV", "FLOOR_MOD", "SQUARED_DIFFERENCE"):
     _binary(_name, dtypes=("float32",), value_range=(-4.0, 4.0))  # both signs of divisor
 
@@ -188,7 +188,7 @@ def pad(rng, dtype):  # pylint: disable=unused-argument
     return Case([shape], lambda x: _ops().pad(x, pads), {"shape": shape, "pads": pads})
 
 
-@register("TRANSPOSE")
+@register("TRANSPOSE", dtypes=("int8", "float32", "int16"))
 def transpose(rng, dtype):  # pylint: disable=unused-argument
     rank = int(rng.randint(3, 5))  # model inputs hold up to 4 dims (emitter.MAX_IO_RANK)
     # Dims of 2 and more: moving a dim of 1 is a RESHAPE to TensorFlow's converter.
@@ -222,7 +222,7 @@ def _math(op, fn, value_range=(-3.0, 3.0), dtypes=("float32",)):
     register(op, dtypes=dtypes, seeds=3)(draw)
 
 
-_math("ABS", lambda: _ops().abs, dtypes=("int8", "float32"))
+_math("ABS", lambda: _ops().abs, dtypes=("int8", "float32", "int16"))
 _math("NEG", lambda: _ops().negative)
 _math("SQRT", lambda: _ops().sqrt, (0.05, 4.0))
 _math("RSQRT", lambda: _ops().rsqrt, (0.05, 4.0))
@@ -278,7 +278,7 @@ def slice_(rng, dtype):  # pylint: disable=unused-argument
                 {"shape": shape, "begin": begin, "size": size})
 
 
-@register("PACK")
+@register("PACK", dtypes=("int8", "float32", "int16"))
 def pack(rng, dtype):  # pylint: disable=unused-argument
     shape = random_shape(rng, rank=int(rng.randint(2, 4)), hi=6)
     n = int(rng.randint(2, 4))
@@ -287,7 +287,7 @@ def pack(rng, dtype):  # pylint: disable=unused-argument
                 {"shape": shape, "n": n, "axis": axis})
 
 
-@register("UNPACK")
+@register("UNPACK", dtypes=("int8", "float32", "int16"))
 def unpack(rng, dtype):  # pylint: disable=unused-argument
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
@@ -297,7 +297,7 @@ def unpack(rng, dtype):  # pylint: disable=unused-argument
                 {"shape": shape, "axis": axis})
 
 
-@register("SPLIT")
+@register("SPLIT", dtypes=("int8", "float32", "int16"))
 def split(rng, dtype):  # pylint: disable=unused-argument
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
@@ -310,7 +310,7 @@ def split(rng, dtype):  # pylint: disable=unused-argument
                 {"shape": shape, "n": n, "axis": axis})
 
 
-@register("SPLIT_V")
+@register("SPLIT_V", dtypes=("int8", "float32", "int16"))
 def split_v(rng, dtype):  # pylint: disable=unused-argument
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
@@ -345,7 +345,7 @@ _arg("ARG_MAX")
 _arg("ARG_MIN")
 
 
-@register("RESIZE_NEAREST_NEIGHBOR", seeds=6)
+@register("RESIZE_NEAREST_NEIGHBOR", dtypes=("int8", "float32", "int16"), seeds=6)
 def resize_nearest_neighbor(rng, dtype):  # pylint: disable=unused-argument
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 

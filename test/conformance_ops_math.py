@@ -90,7 +90,7 @@ def _axes(rng, rank, max_axes):
     return [a - rank if rng.rand() < 0.4 else a for a in axes]
 
 
-def _reduction(op, fn_name, max_axes):
+def _reduction(op, fn_name, max_axes, dtypes=("int8", "float32")):
     def draw(rng, dtype):  # pylint: disable=unused-argument
         shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=7)
         axes = _axes(rng, len(shape), max_axes)
@@ -98,10 +98,10 @@ def _reduction(op, fn_name, max_axes):
         fn = getattr(_tf().math, fn_name)
         return Case([shape], lambda x: _layers().Lambda(lambda t: fn(t, axis=axes, keepdims=keep))(x),
                     {"shape": shape, "axes": axes, "keepdims": keep})
-    register(op, seeds=5)(draw)
+    register(op, dtypes=dtypes, seeds=5)(draw)
 
 
-_reduction("SUM", "reduce_sum", 2)  # TFLite Micro's SUM takes at most 2 distinct axes
+_reduction("SUM", "reduce_sum", 2, dtypes=("int8", "float32", "int16"))  # TFLite Micro's SUM takes at most 2 distinct axes
 _reduction("REDUCE_MAX", "reduce_max", 3)
 _reduction("REDUCE_MIN", "reduce_min", 3)
 
@@ -122,7 +122,7 @@ def reduce_all(rng, dtype):  # pylint: disable=unused-argument
 
 # ---- BATCH_MATMUL --------------------------------------------------------------------------
 
-@register("BATCH_MATMUL", seeds=6)
+@register("BATCH_MATMUL", dtypes=("int8", "float32", "int16"), seeds=6)
 def batch_matmul(rng, dtype):  # pylint: disable=unused-argument
     tf = _tf()
     rank = int(rng.randint(3, 5))  # model inputs hold up to 4 dims, batch included

@@ -8,7 +8,7 @@ test/test_transpose_conv_models.py."""
 from conformance import Case, register
 
 
-@register("TRANSPOSE_CONV", seeds=8)
+@register("TRANSPOSE_CONV", dtypes=("int8", "float32", "int16"), seeds=8)
 def transpose_conv(rng, dtype):  # pylint: disable=unused-argument
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 

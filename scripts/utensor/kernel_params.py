@@ -199,6 +199,11 @@ TABLE.add(Family(
             Field("input_offset", I32, "minus the input zero point, in [-127, 128]"),
             Field("output_offset", I32, "the output zero point, in [-128, 127]"),
             _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I8_MIN, _I8_MAX]),
+        Struct("TransposeConvS16Params",
+               "16x8 transposed convolution (int16 activations, zero point 0; int8 per-channel "
+               "filter; int64 bias).", [
+            Field("shape", Nested("TransposeConvShape"), "the geometry"),
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I16_MIN, _I16_MAX]),
         Struct("TransposeConvF32Params", "float32 transposed convolution.", [
             Field("shape", Nested("TransposeConvShape"), "the geometry"), _F_MIN, _F_MAX]),
     ],
@@ -395,6 +400,13 @@ TABLE.add(Family(
         Struct("UnaryB8Params", "bool functions of one tensor (LOGICAL_NOT).", [
             Field("size", I32, "elements"),
         ]),
+        Struct("AbsS16Params", "int16 ABS (zero points 0, as TFLite Micro requires): |x|, "
+               "rescaled when the scales differ, clamped to int16.", [
+            Field("size", I32, "elements"),
+            Field("rescale", I32, "0: the scales are equal, out = clamp(|x|); 1: rescale"),
+            Field("multiplier", I32, "Q31 of input scale / output scale (float32 quotient)"),
+            Field("shift", I32, "TFLite convention: > 0 shifts left"),
+        ]),
         Struct("CastParams", "CAST: each element converted with static_cast, as TFLite Micro.", [
             Field("size", I32, "elements"),
         ]),
@@ -526,6 +538,12 @@ TABLE.add(Family(
             Field("output_multiplier", I32, "lhs scale * rhs scale / output scale"),
             Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
         ]),
+        Struct("BatchMatMulS16Params",
+               "int16 with zero points 0 (TFLite Micro's reference BatchMatMul<int16_t, int64_t>).", [
+            Field("shape", Nested("BatchMatMulShape"), "the geometry"),
+            Field("output_multiplier", I32, "lhs scale * rhs scale / output scale"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left, in [-31, 7]"),
+        ]),
         Struct("BatchMatMulF32Params", "float32.", [
             Field("shape", Nested("BatchMatMulShape"), "the geometry")]),
     ],
@@ -649,6 +667,20 @@ TABLE.add(Family(
                   "indexed by the byte as uint8_t"),
             Field("input2_table", Pointer("int32_t"), "[256] the same for input 2"),
             Field("output_multiplier", I32, "(2 max scale)^2 / (2^14 output scale)"),
+            Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
+            Field("output_offset", I32, "the output zero point"),
+        ]),
+        Struct("SquaredDifferenceS16Params", "int16 SQUARED_DIFFERENCE (TFLite Micro's quantized "
+               "form with int16's left shift), computed per element.", [
+            Field("shape", Nested("BroadcastShape"), "the geometry (elementwise.hpp's broadcasting)"),
+            Field("left_shift", I32, "TFLite Micro's left shift for int16"),
+            Field("input1_offset", I32, "minus input 1's zero point"),
+            Field("input1_multiplier", I32, "Q31 of input 1's scale / (2 max scale)"),
+            Field("input1_shift", I32, "<= 0"),
+            Field("input2_offset", I32, "minus input 2's zero point"),
+            Field("input2_multiplier", I32, "Q31 of input 2's scale / (2 max scale)"),
+            Field("input2_shift", I32, "<= 0"),
+            Field("output_multiplier", I32, "(2 max scale)^2 / (2^(2 left_shift) output scale)"),
             Field("output_shift", I32, "TFLite convention: > 0 shifts left"),
             Field("output_offset", I32, "the output zero point"),
         ]),

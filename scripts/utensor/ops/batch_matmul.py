@@ -1,17 +1,19 @@
-"""Lowering of BATCH_MATMUL (int8 and float32), as TensorFlow Lite Micro computes it.
+"""Lowering of BATCH_MATMUL (int8, int16 and float32), as TensorFlow Lite Micro computes it.
 
 Kernel: runtime/include/utensor/kernels/batch_matmul.hpp. TFLM's Prepare is followed: both
-operands and the output of one dtype (float32 or int8; TFLM's hybrid and int16 forms are
-not supported here), ranks 2 to 5, batch dimensions equal or 1 (broadcast), equal
+operands and the output of one dtype (float32, int8, or int16 with zero points 0; TFLM's
+hybrid form is not supported here), ranks 2 to 5, batch dimensions equal or 1 (broadcast), equal
 accumulation depths. adj_x/adj_y become strides. int8: the multiplier is
 GetQuantizedConvolutionMultipler's (lhs scale * rhs scale / output scale), no activation
-clamp but int8's range, as TFLM sets it.
+clamp but int8's range, as TFLM sets it. int16: the same multiplier, int64 sums and the
+16x8 requantization (ops/_s16.py), int16's range.
 """
 
 from ..ir import Graph, Operator
 from ..quantization import conv_multiplier, quantize_multiplier
 from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, per_tensor, unsupported
+from ._s16 import _check_shifts, zero_point_scale
 
 MAX_RANK = 5
 BATCH_RANK = MAX_RANK - 2
@@ -29,10 +31,10 @@ def _bool_option(op: Operator, graph: Graph, name: str) -> bool:
 def lower_batch_matmul(op: Operator, graph: Graph) -> KernelCall:
     (lhs, rhs), (y,) = io_tensors(op, graph, 2, 2)
     dtypes = {lhs.dtype, rhs.dtype, y.dtype}
-    if len(dtypes) != 1 or lhs.dtype not in ("int8", "float32"):
+    if len(dtypes) != 1 or lhs.dtype not in ("int8", "int16", "float32"):
         raise unsupported(op, graph, f"dtypes lhs/rhs/output {describe_dtypes([lhs, rhs, y])} are not "
-                          "supported; supported: int8/int8/int8 or float32/float32/float32 (hybrid "
-                          "and int16 BATCH_MATMUL are not).")
+                          "supported; supported: int8/int8/int8, int16/int16/int16 (zero points 0) or "
+                          "float32/float32/float32 (hybrid BATCH_MATMUL is not).")
     for role, t in (("lhs", lhs), ("rhs", rhs)):
         if not 2 <= len(t.shape) <= MAX_RANK:
             raise unsupported(op, graph, f"{role} rank {len(t.shape)} is not supported (2 to {MAX_RANK}, "
@@ -71,6 +73,12 @@ def lower_batch_matmul(op: Operator, graph: Graph) -> KernelCall:
         lhs_row_stride=1 if adj_x else k, lhs_depth_stride=m if adj_x else 1,
         rhs_depth_stride=1 if adj_y else n, rhs_col_stride=k if adj_y else 1,
     )
+    if lhs.dtype == "int16":
+        scales = [zero_point_scale(op, graph, t, role) for t, role in ((lhs, "lhs"), (rhs, "rhs"), (y, "output"))]
+        mult, shift = quantize_multiplier(conv_multiplier(*scales))
+        _check_shifts(op, graph, [shift])
+        return kernel_call("batch_matmul_s16", "BatchMatMulS16Params",
+                           dict(shape=shape, output_multiplier=mult, output_shift=shift), inputs=(0, 1))
     if lhs.dtype == "int8":
         ls_, lzp = per_tensor(op, graph, lhs, "lhs")
         rs_, rzp = per_tensor(op, graph, rhs, "rhs")
@@ -83,4 +91,4 @@ def lower_batch_matmul(op: Operator, graph: Graph) -> KernelCall:
     return kernel_call("batch_matmul_f32", "BatchMatMulF32Params", dict(shape=shape), inputs=(0, 1))
 
 
-register("BATCH_MATMUL", lower_batch_matmul)
+register("BATCH_MATMUL", lower_batch_matmul, dtypes=("int8", "float32", "int16"))

@@ -1,12 +1,12 @@
 """Lowering of MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, FLOOR_DIV and FLOOR_MOD, with
 TFLite's broadcasting (the geometry of elementwise.broadcast_shape, like ADD's).
 
-dtypes as TFLite Micro's kernels take them: MAXIMUM / MINIMUM int8 and float32 (int8
-compares the stored values: TFLite's converter gives inputs and output one quantization,
+dtypes as TFLite Micro's kernels take them: MAXIMUM / MINIMUM int8, int16, int32, int64 and
+float32 (int8 and int16 compare the stored values: TFLite's converter gives inputs and output one quantization,
 and TFLM does not rescale, so neither does utensor: differing quantizations are refused);
-SQUARED_DIFFERENCE int8 (ops/squared_difference.py) and float32; DIV int8 (ops/_div_s8.py,
-which also states where TFLM's arithmetic is undefined and what utensor does there) and
-float32; the others float32.
+SQUARED_DIFFERENCE int8 and int16 (ops/squared_difference.py), int32 and float32; DIV int8
+(ops/_div_s8.py, which also states where TFLM's arithmetic is undefined and what utensor
+does there) and float32; the others float32.
 """
 
 from ..ir import Graph, Operator
@@ -14,11 +14,12 @@ from . import KernelCall, kernel_call, register
 from ._common import activation, describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors
 from .elementwise import broadcast_shape
-from .squared_difference import lower_squared_difference_s8
+from .squared_difference import lower_squared_difference_s8, lower_squared_difference_s16
 from ._div_s8 import lower_div_s8
 from ..quantization import activation_range_float, f32, quantize_multiplier
 
 INT8_KINDS = {"maximum", "minimum", "squared_difference", "div"}
+MINMAX_SUFFIX = {"int8": "s8", "int16": "s16", "int32": "i32", "int64": "i64"}
 
 
 def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
@@ -31,18 +32,27 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
             return kernel_call("div_f32", "ElementwiseF32Params",
                                dict(shape=shape, activation_min=lo, activation_max=hi), inputs=(0, 1))
         return kernel_call(f"{kind}_f32", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
-    if kind in ("maximum", "minimum") and dtypes == ("int8",) * 3:
-        quant = [per_tensor(op, graph, t, role) for t, role in ((a, "input 1"), (b, "input 2"), (y, "output"))]
-        if len(set(quant)) != 1:
-            raise unsupported(op, graph, f"int8 {op.op_type} compares stored values, so both inputs "
-                              f"and the output need one scale and zero point (TFLite's converter "
-                              f"gives them one); these have {quant}.")
-        return kernel_call(f"{kind}_s8", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
+    if kind in ("maximum", "minimum") and len(set(dtypes)) == 1 and a.dtype in MINMAX_SUFFIX:
+        if a.dtype in ("int8", "int16"):
+            quant = [per_tensor(op, graph, t, role) for t, role in ((a, "input 1"), (b, "input 2"), (y, "output"))]
+            if len(set(quant)) != 1:
+                raise unsupported(op, graph, f"{a.dtype} {op.op_type} compares stored values, so both "
+                                  f"inputs and the output need one scale and zero point (TFLite's "
+                                  f"converter gives them one); these have {quant}.")
+        return kernel_call(f"{kind}_{MINMAX_SUFFIX[a.dtype]}", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
     if kind == "squared_difference" and dtypes == ("int8",) * 3:
         return lower_squared_difference_s8(op, graph, a, b, y, shape)
     if kind == "div" and dtypes == ("int8",) * 3:
         return lower_div_s8(op, graph, a, b, y, shape)
+    if kind == "squared_difference" and dtypes == ("int16",) * 3:
+        return lower_squared_difference_s16(op, graph, a, b, y, shape)
+    if kind == "squared_difference" and dtypes == ("int32",) * 3:
+        return kernel_call("squared_difference_i32", "BroadcastParams", dict(shape=shape), inputs=(0, 1))
     supported = "int8 or float32 throughout" if kind in INT8_KINDS else "float32 throughout"
+    if kind in ("maximum", "minimum"):
+        supported = "int8, int16, int32, int64 or float32 throughout"
+    if kind == "squared_difference":
+        supported = "int8, int16, int32 or float32 throughout"
     raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} are not "
                       f"supported; supported: {supported} (what TFLite Micro's {op.op_type} takes).")
 
@@ -51,7 +61,9 @@ for _op_type, _kind in (("MAXIMUM", "maximum"), ("MINIMUM", "minimum"), ("DIV", 
                         ("SQUARED_DIFFERENCE", "squared_difference"), ("FLOOR_DIV", "floor_div"),
                         ("FLOOR_MOD", "floor_mod")):
     register(_op_type, (lambda k: lambda op, graph: _lower(op, graph, k))(_kind),
-             dtypes=("int8", "float32") if _kind in INT8_KINDS else ("float32",))
+             dtypes=(("int8", "float32", "int16", "int32", "int64") if _kind in ("maximum", "minimum")
+                     else ("int8", "float32", "int16", "int32") if _kind == "squared_difference"
+                     else ("int8", "float32") if _kind in INT8_KINDS else ("float32",)))
 
 
 def lower_prelu(op: Operator, graph: Graph) -> KernelCall:

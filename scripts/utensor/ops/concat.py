@@ -1,5 +1,6 @@
 """Lowering of CONCATENATION and PACK, and of their reverses SPLIT, SPLIT_V and UNPACK
-(int8, float32, int32; CONCATENATION also int16).
+(int8, int16, float32, int32; CONCATENATION also int64 and bool, PACK int64: what TFLite
+Micro's kernels take).
 
 Kernel: runtime/include/utensor/kernels/concatenation.hpp. Like TensorFlow Lite Micro, int8
 inputs are copied without requantization (the TFLite converter gives them the output's
@@ -16,7 +17,10 @@ from . import KernelCall, register
 from ._common import describe_dtypes, malformed, unsupported
 from ._spatial import constant_ints
 
-SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32", "int16": "s16"}
+SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32", "int16": "s16", "int64": "i64", "bool": "b"}
+CONCAT_DTYPES = ("int8", "int16", "float32", "int32", "int64", "bool")
+PACK_DTYPES = ("int8", "int16", "float32", "int32", "int64")
+SPLIT_DTYPES = ("int8", "int16", "float32", "int32")
 
 
 def lower_concatenation(op: Operator, graph: Graph) -> KernelCall:
@@ -24,9 +28,7 @@ def lower_concatenation(op: Operator, graph: Graph) -> KernelCall:
         raise malformed(op, graph, "expects one or more inputs and one output.")
     xs = [graph.tensor(i) for i in op.inputs]
     y = graph.tensor(op.outputs[0])
-    if y.dtype not in SUFFIX or any(x.dtype != y.dtype for x in xs):
-        raise unsupported(op, graph, f"dtypes {describe_dtypes(xs + [y])} are not supported; "
-                          "supported: all int8, all int16, all float32 or all int32.")
+    _same_dtype(op, graph, xs + [y], CONCAT_DTYPES)
     act = op.options.get("fused_activation_function", "NONE") or "NONE"
     if act != "NONE":
         raise unsupported(op, graph, f"fused activation {act} is not supported (TFLite Micro "
@@ -66,12 +68,12 @@ def _axis(op, graph, axis: int, rank: int) -> int:
     return axis + rank if axis < 0 else axis
 
 
-def _same_dtype(op, graph, tensors) -> str:
+def _same_dtype(op, graph, tensors, allowed) -> str:
     dtype = tensors[0].dtype
-    # int16 (16x8) is checked against tflite_micro for CONCATENATION only.
-    if dtype not in SUFFIX or dtype == "int16" or any(t.dtype != dtype for t in tensors):
+    if dtype not in allowed or any(t.dtype != dtype for t in tensors):
         raise unsupported(op, graph, f"dtypes {describe_dtypes(tensors)} are not supported; "
-                          "supported: all int8, all float32 or all int32.")
+                          f"supported: all {', all '.join(allowed)} (what TFLite Micro's "
+                          f"{op.op_type} takes).")
     return dtype
 
 
@@ -80,7 +82,7 @@ def lower_pack(op: Operator, graph: Graph) -> KernelCall:
         raise malformed(op, graph, "expects one or more inputs and one output.")
     xs = [graph.tensor(i) for i in op.inputs]
     y = graph.tensor(op.outputs[0])
-    dtype = _same_dtype(op, graph, xs + [y])
+    dtype = _same_dtype(op, graph, xs + [y], PACK_DTYPES)
     axis = _axis(op, graph, int(op.options.get("axis", 0) or 0), len(y.shape))
     expected = tuple(xs[0].shape[:axis]) + (len(xs),) + tuple(xs[0].shape[axis:])
     if any(tuple(x.shape) != tuple(xs[0].shape) for x in xs) or tuple(y.shape) != expected:
@@ -95,7 +97,7 @@ def lower_pack(op: Operator, graph: Graph) -> KernelCall:
 
 
 def _split(op, graph, x, ys, axis: int, data_input: int) -> KernelCall:
-    dtype = _same_dtype(op, graph, [x] + ys)
+    dtype = _same_dtype(op, graph, [x] + ys, SPLIT_DTYPES)
     inner = math.prod(x.shape[axis + 1:])
     return KernelCall(
         template="ops/split.j2",
@@ -166,8 +168,8 @@ def lower_split_v(op: Operator, graph: Graph) -> KernelCall:
     return _split(op, graph, x, ys, axis, data_input=0)
 
 
-register("CONCATENATION", lower_concatenation, dtypes=("int8", "float32", "int16"))
-register("PACK", lower_pack, dtypes=("int8", "float32", "int32"))
-register("UNPACK", lower_unpack, dtypes=("int8", "float32", "int32"))
-register("SPLIT", lower_split, dtypes=("int8", "float32", "int32"))
-register("SPLIT_V", lower_split_v, dtypes=("int8", "float32", "int32"))
+register("CONCATENATION", lower_concatenation, dtypes=CONCAT_DTYPES)
+register("PACK", lower_pack, dtypes=PACK_DTYPES)
+register("UNPACK", lower_unpack, dtypes=SPLIT_DTYPES)
+register("SPLIT", lower_split, dtypes=SPLIT_DTYPES)
+register("SPLIT_V", lower_split_v, dtypes=SPLIT_DTYPES)

@@ -3,7 +3,7 @@
 ARG_MAX / ARG_MIN: int8, float32, int32 in, int32 or int64 out, the axis a constant; like
 TFLite Micro the stored values are compared (int8 needs no rescaling to find an index) and
 the first of equal values wins.
-RESIZE_NEAREST_NEIGHBOR: int8 and float32; which input row and column every output one
+RESIZE_NEAREST_NEIGHBOR: int8, int16 and float32; which input row and column every output one
 reads is computed here with TFLite Micro's GetNearestNeighbor in float32 arithmetic
 (align_corners, half_pixel_centers), so the kernel only copies pixels.
 """
@@ -19,7 +19,9 @@ from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
-ARG_SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32"}
+# int32 input is refused as tflite_micro refuses it ("Only float32, uint8_t and int8_t are
+# supported currently, got INT32"), although the runtime keeps its int32 kernels.
+ARG_SUFFIX = {"int8": "s8", "float32": "f32"}
 OUT_SUFFIX = {"int32": "i32", "int64": "i64"}
 
 
@@ -27,7 +29,8 @@ def lower_arg_min_max(op: Operator, graph: Graph) -> KernelCall:
     (x, axis_t), (y,) = io_tensors(op, graph, 2, 2)
     if x.dtype not in ARG_SUFFIX or y.dtype not in OUT_SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8, float32 or int32 in, int32 or int64 out.")
+                          "supported; supported: int8 or float32 in, int32 or int64 out (what TFLite "
+                          f"Micro's {op.op_type} takes, but uint8).")
     (axis,) = constant_ints(op, graph, axis_t, "the axis input")
     rank = len(x.shape)
     if not -rank <= axis < rank:
@@ -57,11 +60,14 @@ def nearest_index(out_index: int, in_size: int, out_size: int, align_corners: bo
     return max(0, index) if half_pixel_centers else index
 
 
+NEAREST_SUFFIX = {"int8": "s8", "int16": "s16", "float32": "f32"}
+
+
 def lower_resize_nearest(op: Operator, graph: Graph) -> KernelCall:
     (x, size_t), (y,) = io_tensors(op, graph, 2, 2)
-    if x.dtype != y.dtype or x.dtype not in ("int8", "float32"):
+    if x.dtype != y.dtype or x.dtype not in NEAREST_SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8 or float32 (same in and out).")
+                          "supported; supported: int8, int16 or float32 (same in and out).")
     if len(x.shape) != 4:
         raise unsupported(op, graph, f"input rank {len(x.shape)} is not supported (NHWC, rank 4).")
     out_h, out_w = constant_ints(op, graph, size_t, "the size input")
@@ -72,7 +78,7 @@ def lower_resize_nearest(op: Operator, graph: Graph) -> KernelCall:
     half = bool(op.options.get("half_pixel_centers", False))
     rows = [nearest_index(i, in_h, out_h, align, half) for i in range(out_h)]
     cols = [nearest_index(i, in_w, out_w, align, half) for i in range(out_w)]
-    suffix = "s8" if x.dtype == "int8" else "f32"
+    suffix = NEAREST_SUFFIX[x.dtype]
     return kernel_call(f"resize_nearest_{suffix}", "ResizeNearestParams",
                        dict(batches=n, input_height=in_h, input_width=in_w, output_height=out_h,
                             output_width=out_w, channels=c,
@@ -80,6 +86,6 @@ def lower_resize_nearest(op: Operator, graph: Graph) -> KernelCall:
                             cols=kernel_params.ConstArray("int32_t", cols, "the input column of each output column")))
 
 
-register("ARG_MAX", lower_arg_min_max, dtypes=("int8", "float32", "int32"))
-register("ARG_MIN", lower_arg_min_max, dtypes=("int8", "float32", "int32"))
-register("RESIZE_NEAREST_NEIGHBOR", lower_resize_nearest)
+register("ARG_MAX", lower_arg_min_max, dtypes=("int8", "float32"))
+register("ARG_MIN", lower_arg_min_max, dtypes=("int8", "float32"))
+register("RESIZE_NEAREST_NEIGHBOR", lower_resize_nearest, dtypes=tuple(NEAREST_SUFFIX))

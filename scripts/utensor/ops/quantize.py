@@ -1,5 +1,6 @@
-"""Lowering of QUANTIZE (float32 -> int8/int16, int8/uint8 and int16 -> int16
-requantization) and DEQUANTIZE (int8/uint8/int16 -> float32).
+"""Lowering of QUANTIZE (float32 -> int8/int16; requantization int8/uint8 -> int8, int8 ->
+uint8, and between int8, int16 and int32 as TFLite Micro: int16 -> int16/int8/int32, int8 ->
+int16/int32, int32 -> int8/int16) and DEQUANTIZE (int8/uint8/int16 -> float32).
 
 Kernels: runtime/include/utensor/kernels/quantize.hpp. As TFLite Micro's quantize_common.cc:
 requantization uses QuantizeMultiplier(input_scale / output_scale) in double; float
@@ -19,15 +20,22 @@ from ._common import describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors, require_same_shape
 
 REQUANTIZE = {("int8", "int8"): "s8_s8", ("uint8", "int8"): "u8_s8", ("int8", "uint8"): "s8_u8",
-              # TFLite's 16x8 quantization (int16 <-> int8 and int16 -> int32, which TFLite
-              # Micro also takes, are not checked against it yet, so not offered).
-              ("int16", "int16"): "s16_s16"}
+              # TFLite's 16x8 quantization, and the integer pairs TFLite Micro's QUANTIZE
+              # also takes (TensorFlow's converter writes none of these; see
+              # test/conformance_ops_int16b.py).
+              ("int16", "int16"): "s16_s16", ("int16", "int8"): "s16_s8", ("int8", "int16"): "s8_s16",
+              ("int8", "int32"): "s8_s32", ("int16", "int32"): "s16_s32", ("int32", "int8"): "s32_s8",
+              ("int32", "int16"): "s32_s16"}
 QUANTIZE_F32 = {"int8": "s8", "int16": "s16"}
 THRESHOLDS_MIN_ELEMENTS = 64
 # Arm cores with an FPU divide faster than they count thresholds (M4: 23,960 against 37,659
 # instructions for 784 elements); the host (no __ARM_FP) counts them, so the sanitizer
 # builds check that form.
 NO_FPU = "!defined(__ARM_FP)"
+
+
+def _size(dtype: str) -> int:
+    return {"int8": 1, "uint8": 1, "int16": 2, "int32": 4}[dtype]
 
 
 def lower_quantize(op: Operator, graph: Graph) -> KernelCall:
@@ -55,10 +63,11 @@ def lower_quantize(op: Operator, graph: Graph) -> KernelCall:
                            dict(size=x.num_elements, input_zero_point=in_zp,
                                 output_zero_point=out_zp, multiplier=mult, shift=shift,
                                 output_min=lo, output_max=hi),
-                           inplace=(0, 0))
+                           inplace=(0, 0) if _size(x.dtype) == _size(y.dtype) else None)
     raise unsupported(op, graph, f"QUANTIZE from {x.dtype} to {y.dtype} is not supported; "
                       "supported: float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8, "
-                      "float32 -> int16, int16 -> int16 "
+                      "float32 -> int16, int16 -> int16, int16 -> int8, int8 -> int16, int8 -> int32, "
+                      "int16 -> int32, int32 -> int8, int32 -> int16 "
                       f"(got {describe_dtypes([x, y])}).")
 
 
@@ -75,5 +84,5 @@ def lower_dequantize(op: Operator, graph: Graph) -> KernelCall:
                        dict(size=x.num_elements, scale=scale, zero_point=zp))
 
 
-register("QUANTIZE", lower_quantize, ("float32", "int8", "uint8", "int16"))
+register("QUANTIZE", lower_quantize, ("float32", "int8", "uint8", "int16", "int32"))
 register("DEQUANTIZE", lower_dequantize, ("int8", "uint8", "int16"))

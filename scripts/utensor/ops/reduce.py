@@ -1,4 +1,4 @@
-"""Lowering of the reductions MEAN (int8, int16, float32), SUM, REDUCE_MAX, REDUCE_MIN (int8
+"""Lowering of the reductions MEAN and SUM (int8, int16, float32), REDUCE_MAX, REDUCE_MIN (int8
 and float32) and REDUCE_ALL (bool), as TensorFlow Lite Micro computes them.
 
 Kernels: runtime/include/utensor/kernels/mean.hpp, reduce.hpp. int8 follows TFLite Micro's
@@ -85,18 +85,18 @@ def lower_mean(op: Operator, graph: Graph) -> KernelCall:
 
 
 def lower_sum(op: Operator, graph: Graph) -> KernelCall:
-    """SUM. int8 is TFLite Micro's QuantizedMeanOrSum with compute_sum: mean_s8 with the
+    """SUM. int8 (int16) is TFLite Micro's QuantizedMeanOrSum with compute_sum: mean_s8 (mean_s16) with the
     plain input/output scale multiplier (no 1/count folded in). TFLM resolves SUM's axes
     into a stack array of kMaxNumberOfReducedAxis entries, so more distinct axes are
     refused as for MEAN."""
     (x, axes_t), (y,) = io_tensors(op, graph, 2, 2)
-    _same_dtypes(op, graph, x, y)
+    _same_dtypes(op, graph, x, y, int16=True)
     shape, _ = reduce_geometry(op, graph, x, y, axes_t, MAX_REDUCED_AXES)
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):
         in_scale, in_zp = per_tensor(op, graph, x, "input")
         out_scale, out_zp = per_tensor(op, graph, y, "output")
         mult, shift = quantize_multiplier(float(in_scale) / float(out_scale))
-        return kernel_call("mean_s8", "MeanS8Params",
+        return kernel_call("mean_s8" if x.dtype == "int8" else "mean_s16", "MeanS8Params",
                            dict(shape=shape, input_zero_point=in_zp, output_zero_point=out_zp,
                                 multiplier=mult, shift=shift),
                            scratch_type="int32_t", scratch_bytes=4 * y.num_elements)
@@ -140,7 +140,7 @@ def _prod(values):
 
 
 register("MEAN", lower_mean, dtypes=("int8", "float32", "int16"))
-register("SUM", lower_sum)
+register("SUM", lower_sum, dtypes=("int8", "float32", "int16"))
 register("REDUCE_MAX", lower_min_max)
 register("REDUCE_MIN", lower_min_max)
 register("REDUCE_ALL", lower_all, dtypes=("bool",))

@@ -1,4 +1,4 @@
-"""Lowering of STRIDED_SLICE and SLICE (int8, int16, float32, int32; rank <= 5).
+"""Lowering of STRIDED_SLICE and SLICE (int8, int16, float32, int32, bool; rank <= 5).
 
 Kernel: runtime/include/utensor/kernels/strided_slice.hpp. begin/end/strides and the
 begin, end, shrink-axis masks and the `offset` option are resolved here exactly as
@@ -11,7 +11,7 @@ from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
-SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32", "int16": "s16"}
+SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32", "int16": "s16", "bool": "b8"}
 MAX_RANK = 5
 
 
@@ -45,7 +45,7 @@ def _check_io(op: Operator, graph: Graph, x, y) -> int:
     """The dtypes and rank the strided-slice kernel takes; returns the rank."""
     if x.dtype != y.dtype or x.dtype not in SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8, int16, float32 or int32 (same in and out).")
+                          "supported; supported: int8, int16, float32, int32 or bool (same in and out).")
     rank = len(x.shape)
     if not 1 <= rank <= MAX_RANK:
         raise unsupported(op, graph, f"input rank {rank} is not supported (1 to {MAX_RANK}).")
@@ -128,5 +128,5 @@ def lower_slice(op: Operator, graph: Graph) -> KernelCall:
                        dict(output_dims=[1] * pad + counts, input_steps=[0] * pad + in_strides, start=start))
 
 
-register("STRIDED_SLICE", lower_strided_slice, dtypes=("int8", "float32", "int16"))
-register("SLICE", lower_slice, dtypes=("int8", "float32", "int32", "int16"))
+register("STRIDED_SLICE", lower_strided_slice, dtypes=("int8", "float32", "int16", "bool"))
+register("SLICE", lower_slice, dtypes=("int8", "float32", "int32", "int16", "bool"))

@@ -32,3 +32,25 @@ def lower_squared_difference_s8(op: Operator, graph: Graph, a: Tensor, b: Tensor
                        dict(shape=shape, input1_table=table(z1, m1, sh1), input2_table=table(z2, m2, sh2),
                             output_multiplier=mo, output_shift=sho, output_offset=zo),
                        inputs=(0, 1))
+
+
+LEFT_SHIFT_S16 = 0  # TFLite Micro's int16 left shift: (2^15)^2 must fit int32
+
+
+def lower_squared_difference_s16(op: Operator, graph: Graph, a: Tensor, b: Tensor, y: Tensor,
+                                 shape: dict) -> KernelCall:
+    """int16 as TFLite Micro's PrepareQuantized<int16_t> and SquaredDifference<int16_t>: the
+    int8 arithmetic with int16's left shift, computed per element (no 65536-entry tables)."""
+    s1, z1 = per_tensor(op, graph, a, "input 1")
+    s2, z2 = per_tensor(op, graph, b, "input 2")
+    so, zo = per_tensor(op, graph, y, "output")
+    twice_max = 2.0 * float(max(f32(s1), f32(s2)))
+    m1, sh1 = quantize_multiplier_smaller_than_one(float(f32(s1)) / twice_max)
+    m2, sh2 = quantize_multiplier_smaller_than_one(float(f32(s2)) / twice_max)
+    mo, sho = quantize_multiplier(twice_max * twice_max / float(f32(1 << (2 * LEFT_SHIFT_S16)) * f32(so)))
+    return kernel_call("squared_difference_s16", "SquaredDifferenceS16Params",
+                       dict(shape=shape, left_shift=LEFT_SHIFT_S16,
+                            input1_offset=-z1, input1_multiplier=m1, input1_shift=sh1,
+                            input2_offset=-z2, input2_multiplier=m2, input2_shift=sh2,
+                            output_multiplier=mo, output_shift=sho, output_offset=zo),
+                       inputs=(0, 1))

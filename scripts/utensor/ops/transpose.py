@@ -1,4 +1,6 @@
-"""Lowering of TRANSPOSE (int8, float32, int32; rank <= 6).
+"""Lowering of TRANSPOSE (int8, int16, float32; rank <= 6). int32 is refused as TFLite Micro
+refuses it ("Type INT32 is currently not supported by Transpose"), although the runtime
+keeps its transpose_i32 kernel.
 
 Kernel: runtime/include/utensor/kernels/transpose.hpp: the permutation becomes, for each
 output axis, the input stride it walks.
@@ -9,7 +11,7 @@ from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
-SUFFIX = {"int8": "s8", "float32": "f32", "int32": "i32"}
+SUFFIX = {"int8": "s8", "float32": "f32", "int16": "s16"}
 MAX_RANK = 6
 
 
@@ -17,7 +19,8 @@ def lower_transpose(op: Operator, graph: Graph) -> KernelCall:
     (x, perm_t), (y,) = io_tensors(op, graph, 2, 2)
     if x.dtype != y.dtype or x.dtype not in SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8, float32 or int32 (same in and out).")
+                          "supported; supported: int8, int16 or float32 (same in and out; what TFLite "
+                          "Micro's TRANSPOSE takes).")
     rank = len(x.shape)
     if rank > MAX_RANK:
         raise unsupported(op, graph, f"input rank {rank} is not supported (at most {MAX_RANK}).")
@@ -38,4 +41,4 @@ def lower_transpose(op: Operator, graph: Graph) -> KernelCall:
                             input_strides=[0] * pad + [in_strides[p] for p in perm]))
 
 
-register("TRANSPOSE", lower_transpose)
+register("TRANSPOSE", lower_transpose, dtypes=("int8", "float32", "int16"))

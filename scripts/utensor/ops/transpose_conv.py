@@ -1,27 +1,33 @@
-"""Lowering of TRANSPOSE_CONV (int8 per-channel and float32).
+"""Lowering of TRANSPOSE_CONV (int8 per-channel, 16x8 and float32).
 
 Kernel: runtime/include/utensor/kernels/transpose_conv.hpp. As TFLite Micro: the inputs
 are (output_shape, filter, input[, bias]); the output size is the output tensor's (TFLite
 Micro never reads output_shape, we only check a constant one agrees); the padding is
 ComputePaddingHeightWidth over the *output* size with dilation 1; the int8
 requantization is CONV_2D's (per output channel, filter quantized along axis 0) and the
-fused activation (operator version 4) clamps both dtypes.
+fused activation (operator version 4) clamps every dtype. 16x8 (int16 activations with
+zero point 0, int8 filter, int64 bias): TFLite Micro's int16 reference kernel, int64 sums
+and the 16x8 requantization (ops/_s16.py); its legacy int16 bias is refused.
 """
 
 from ..ir import Graph, Operator
 from ..quantization import activation_range_float
 from . import KernelCall, kernel_call, register
 from ._common import activation, describe_dtypes, io_tensors, malformed, unsupported
+from ._s16 import _requant as _s16_requant
 from ._spatial import axis_geometry, padding, positive_option, require_rank
 from .conv import _int8_requant
 
-SUPPORTED_DTYPES = "int8 input/filter/output with int32 bias, or float32 throughout"
+SUPPORTED_DTYPES = ("int8 input/filter/output with int32 bias, int16 input/output with int8 filter "
+                    "and int64 bias (16x8), or float32 throughout")
 
 
 def _dtype(op: Operator, graph: Graph, x, w, bias, y) -> str:
     combo = (x.dtype, w.dtype, bias.dtype if bias is not None else None, y.dtype)
     if combo in (("int8", "int8", "int32", "int8"), ("int8", "int8", None, "int8")):
         return "int8"
+    if combo in (("int16", "int8", "int64", "int16"), ("int16", "int8", None, "int16")):
+        return "int16"
     if combo in (("float32", "float32", "float32", "float32"),
                  ("float32", "float32", None, "float32")):
         return "float32"
@@ -74,9 +80,13 @@ def lower_transpose_conv(op: Operator, graph: Graph) -> KernelCall:
         return kernel_call("transpose_conv_f32", "TransposeConvF32Params",
                            dict(shape=shape, activation_min=lo, activation_max=hi),
                            inputs=(2, 1, 3))
+    if dtype == "int16":
+        fields, _ = _s16_requant(op, graph, x, w, y, out_c, 0)
+        fields.update(shape=shape)
+        return kernel_call("transpose_conv_s16", "TransposeConvS16Params", fields, inputs=(2, 1, 3))
     fields = dict(shape=shape)
     fields.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=0))
     return kernel_call("transpose_conv_s8", "TransposeConvS8Params", fields, inputs=(2, 1, 3))
 
 
-register("TRANSPOSE_CONV", lower_transpose_conv)
+register("TRANSPOSE_CONV", lower_transpose_conv, dtypes=("int8", "float32", "int16"))

@@ -5,7 +5,8 @@ float32: kernels/unary.hpp, the functions TFLite Micro applies. int8 (ABS and RS
 ones of these TFLite Micro's kernels take in int8; RSQRT: rsqrt_s8_fn): like the activations, TFLM's elementwise Eval is
 evaluated here for all 256 inputs (elementwise.cc AbsEvalQuantized: |x - input zero
 point|, rescaled by input scale / output scale when they differ, plus the output zero
-point, clamped) and the runtime looks the result up.
+point, clamped) and the runtime looks the result up. int16 ABS (zero points 0, as TFLM
+requires): the same arithmetic per element (kernels/unary.hpp abs_s16).
 """
 
 import math
@@ -17,6 +18,7 @@ from . import KernelCall, kernel_call, register
 from ._common import describe_dtypes, per_tensor, unsupported
 from ._dense import io_tensors, require_same_shape
 from ._inv_sqrt import inv_sqrt_multiplier_exp
+from ._s16 import zero_point_scale
 from .activations import _clamp8, _table
 
 # op type -> the float32 kernel (kernels/unary.hpp UTENSOR_UNARY_F32_LIST).
@@ -76,10 +78,21 @@ def _lower(op: Operator, graph: Graph) -> KernelCall:
             f"{op.op_type} of every int8 input, indexed by the input byte as uint8_t.")
         return kernel_call("lookup_s8", "LookupS8Params", dict(size=x.num_elements, table=table),
                            inplace=(0, 0))
+    if op.op_type == "ABS" and (x.dtype, y.dtype) == ("int16", "int16"):
+        si = zero_point_scale(op, graph, x, "input")
+        so = zero_point_scale(op, graph, y, "output")
+        rescale = float(f32(si)) != float(f32(so))
+        mult, shift = quantize_multiplier(float(f32(f32(si) / f32(so)))) if rescale else (0, 0)
+        return kernel_call("abs_s16", "AbsS16Params",
+                           dict(size=x.num_elements, rescale=int(rescale), multiplier=mult, shift=shift),
+                           inplace=(0, 0))
     supported = "int8 -> int8 or float32 -> float32" if op.op_type in INT8_OPS else "float32 -> float32"
+    if op.op_type == "ABS":
+        supported = "int8 -> int8, int16 -> int16 (zero points 0) or float32 -> float32"
     raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not supported; "
                       f"supported: {supported} (what TFLite Micro's {op.op_type} kernel takes).")
 
 
 for _op_type in FLOAT_KERNELS:
-    register(_op_type, _lower, dtypes=("int8", "float32") if _op_type in INT8_OPS else ("float32",))
+    register(_op_type, _lower, dtypes=(("int8", "float32", "int16") if _op_type == "ABS" else
+                                       ("int8", "float32") if _op_type in INT8_OPS else ("float32",)))

@@ -31,11 +31,17 @@ void concatenation_s16(const ConcatenationParams& params, const int16_t* const* 
 void concatenation_i32(const ConcatenationParams& params, const int32_t* const* inputs,
                        int32_t* output);
 
+/// int64 and bool concatenation (TFLite Micro's CONCATENATION takes both; PACK int64).
+void concatenation_i64(const ConcatenationParams& params, const int64_t* const* inputs,
+                       int64_t* output);
+void concatenation_b(const ConcatenationParams& params, const bool* const* inputs, bool* output);
+
 /// The reverse (SPLIT, SPLIT_V, UNPACK): each row of the input dealt out to the outputs,
 /// outputs[i] getting row_sizes[i] elements per row; no output may alias the input.
 void split_s8(const SplitParams& params, const int8_t* input, int8_t* const* outputs);
 void split_f32(const SplitParams& params, const float* input, float* const* outputs);
 void split_i32(const SplitParams& params, const int32_t* input, int32_t* const* outputs);
+void split_s16(const SplitParams& params, const int16_t* input, int16_t* const* outputs);
 
 }  // namespace kernels
 }  // namespace utensor

@@ -75,11 +75,23 @@ void div_f32(const ElementwiseF32Params& params, const float* input1, const floa
 void maximum_s8(const BroadcastParams& params, const int8_t* input1, const int8_t* input2, int8_t* output);
 void minimum_s8(const BroadcastParams& params, const int8_t* input1, const int8_t* input2, int8_t* output);
 void maximum_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
+/// int16 (as int8: one quantization for all), int32 and int64 forms, as TFLite Micro takes.
+void maximum_s16(const BroadcastParams& params, const int16_t* input1, const int16_t* input2, int16_t* output);
+void minimum_s16(const BroadcastParams& params, const int16_t* input1, const int16_t* input2, int16_t* output);
+void maximum_i32(const BroadcastParams& params, const int32_t* input1, const int32_t* input2, int32_t* output);
+void minimum_i32(const BroadcastParams& params, const int32_t* input1, const int32_t* input2, int32_t* output);
+void maximum_i64(const BroadcastParams& params, const int64_t* input1, const int64_t* input2, int64_t* output);
+void minimum_i64(const BroadcastParams& params, const int64_t* input1, const int64_t* input2, int64_t* output);
 void minimum_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
 
 /// float32 SQUARED_DIFFERENCE: (in1 - in2)^2.
 void squared_difference_f32(const BroadcastParams& params, const float* input1, const float* input2,
                             float* output);
+
+/// int32 SQUARED_DIFFERENCE: TFLite Micro's plain int32 arithmetic, which wraps on overflow
+/// (here in uint32, so the wrap is defined behaviour). Defined in squared_difference_s16.cpp.
+void squared_difference_i32(const BroadcastParams& params, const int32_t* input1, const int32_t* input2,
+                            int32_t* output);
 
 /// float32 FLOOR_DIV: floor(in1 / in2).
 void floor_div_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output);
@@ -103,6 +115,16 @@ void floor_div_f32(const BroadcastParams& params, const float* input1, const flo
                   bool* output);
 UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DECLARE)
 #undef UTENSOR_COMPARISON_DECLARE
+
+/// <name>_i64 and, where TFLite Micro takes them, bool EQUAL / NOT_EQUAL: the stored values
+/// compared.
+#define UTENSOR_COMPARISON_DECLARE_I64(name, op)                                               \
+  void name##_i64(const BroadcastParams& params, const int64_t* input1, const int64_t* input2, \
+                  bool* output);
+UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DECLARE_I64)
+#undef UTENSOR_COMPARISON_DECLARE_I64
+void equal_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output);
+void not_equal_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output);
 
 /// PRELU: x >= 0 ? x : x * alpha, alpha broadcast to the input (int8: TFLite's rescalings).
 void prelu_s8(const PreluS8Params& params, const int8_t* input, const int8_t* alpha, int8_t* output);

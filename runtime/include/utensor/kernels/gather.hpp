@@ -33,6 +33,9 @@ void resize_nearest(const ResizeNearestParams& p, const void* input, void* outpu
 inline void resize_nearest_s8(const ResizeNearestParams& p, const int8_t* input, int8_t* output) {
   resize_nearest(p, input, output, 1);
 }
+inline void resize_nearest_s16(const ResizeNearestParams& p, const int16_t* input, int16_t* output) {
+  resize_nearest(p, input, output, 2);
+}
 inline void resize_nearest_f32(const ResizeNearestParams& p, const float* input, float* output) {
   resize_nearest(p, input, output, 4);
 }

@@ -33,6 +33,16 @@ void quantize_f32_s16(const QuantizeF32Params& params, const float* input, int16
 void requantize_s16_s16(const RequantizeParams& params, const int16_t* input, int16_t* output);
 void dequantize_s16_f32(const DequantizeParams& params, const int16_t* input, float* output);
 
+/// Requantization between int8, int16 and int32 (TFLite Micro's Requantize for the pairs
+/// its QUANTIZE takes): out = clamp(MultiplyByQuantizedMultiplier(x - input_zero_point) +
+/// output_zero_point), the int32 additions wrapping as TFLite's.
+void requantize_s16_s8(const RequantizeParams& params, const int16_t* input, int8_t* output);
+void requantize_s8_s16(const RequantizeParams& params, const int8_t* input, int16_t* output);
+void requantize_s8_s32(const RequantizeParams& params, const int8_t* input, int32_t* output);
+void requantize_s16_s32(const RequantizeParams& params, const int16_t* input, int32_t* output);
+void requantize_s32_s8(const RequantizeParams& params, const int32_t* input, int8_t* output);
+void requantize_s32_s16(const RequantizeParams& params, const int32_t* input, int16_t* output);
+
 void dequantize_s8_f32(const DequantizeParams& params, const int8_t* input, float* output);
 
 /// uint8 -> float32: out = scale * (x - zero_point).

@@ -18,6 +18,11 @@ namespace kernels {
 void squared_difference_s8(const SquaredDifferenceS8Params& params, const int8_t* input1,
                            const int8_t* input2, int8_t* output);
 
+/// int16 (input1 - input2)^2, broadcast: TFLite Micro's SquaredDifference<int16_t>, the
+/// rescaling computed per element.
+void squared_difference_s16(const SquaredDifferenceS16Params& params, const int16_t* input1,
+                            const int16_t* input2, int16_t* output);
+
 }  // namespace kernels
 }  // namespace utensor
 

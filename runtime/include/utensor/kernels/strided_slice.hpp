@@ -22,6 +22,9 @@ void strided_slice_s8(const StridedSliceParams& params, const int8_t* input, int
 void strided_slice_f32(const StridedSliceParams& params, const float* input, float* output);
 
 /// int32 strided slice.
+/// bool strided slice (SLICE and STRIDED_SLICE of bool tensors, which TFLite Micro takes).
+void strided_slice_b8(const StridedSliceParams& params, const bool* input, bool* output);
+
 void strided_slice_s16(const StridedSliceParams& params, const int16_t* input, int16_t* output);
 void strided_slice_i32(const StridedSliceParams& params, const int32_t* input,
                        int32_t* output);

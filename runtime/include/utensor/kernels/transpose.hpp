@@ -17,6 +17,9 @@ namespace kernels {
 /// int8 transpose; the output must not alias the input.
 void transpose_s8(const TransposeParams& params, const int8_t* input, int8_t* output);
 
+/// int16 transpose.
+void transpose_s16(const TransposeParams& params, const int16_t* input, int16_t* output);
+
 /// float32 transpose.
 void transpose_f32(const TransposeParams& params, const float* input, float* output);
 

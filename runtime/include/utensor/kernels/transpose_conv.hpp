@@ -26,6 +26,11 @@ namespace kernels {
 void transpose_conv_s8(const TransposeConvS8Params& params, const int8_t* input,
                        const int8_t* filter, const int32_t* bias, int8_t* output);
 
+/// 16x8 transposed convolution (int16 input/output with zero point 0, int8 per-channel
+/// filter): int64 sums requantized as TFLite's 16x8 kernels; bias int64 [C_OUT] or nullptr.
+void transpose_conv_s16(const TransposeConvS16Params& params, const int16_t* input,
+                        const int8_t* filter, const int64_t* bias, int16_t* output);
+
 /// float32 transposed convolution: bias [C_OUT] or nullptr.
 void transpose_conv_f32(const TransposeConvF32Params& params, const float* input,
                         const float* filter, const float* bias, float* output);

@@ -58,6 +58,10 @@ UTENSOR_CAST_TYPES(UTENSOR_CAST_FROM)
 /// LOGICAL_NOT: out[i] = !in[i].
 void logical_not_b8(const UnaryB8Params& params, const bool* input, bool* output);
 
+/// int16 ABS as TFLite Micro's AbsEvalQuantized<int16_t> (65536 inputs: computed, not a
+/// table); the output may alias the input.
+void abs_s16(const AbsS16Params& params, const int16_t* input, int16_t* output);
+
 /// out[i] = f(in[i]) for the function in the name (see UTENSOR_UNARY_F32_LIST).
 #define UTENSOR_UNARY_F32_DECLARE(name, what) \
   void name(const UnaryF32Params& params, const float* input, float* output);

@@ -1,5 +1,6 @@
 #include "utensor/kernels/batch_matmul.hpp"
 
+#include "utensor/kernels/detail/s16_requant.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 
 namespace utensor {
@@ -46,6 +47,28 @@ struct ProductS8 {
   }
 };
 
+struct ProductS16 {
+  const BatchMatMulS16Params* p;
+  void operator()(const int16_t* lhs, const int16_t* rhs, int16_t* out) const {
+    const BatchMatMulShape& s = p->shape;
+    for (int32_t i = 0; i < s.rows; ++i) {
+      for (int32_t j = 0; j < s.cols; ++j) {
+        const int16_t* l = lhs + i * s.lhs_row_stride;
+        const int16_t* r = rhs + j * s.rhs_col_stride;
+        int64_t acc = 0;
+        for (int32_t k = 0; k < s.depth; ++k) {
+          // TFLite's AccumT is int64_t: the product itself is taken in int64 (2^30 fits
+          // int32 too, but -32768 * -32768 would not).
+          acc += static_cast<int64_t>(l[k * s.lhs_depth_stride]) * r[k * s.rhs_depth_stride];
+        }
+        const int32_t v =
+            detail::multiply_by_quantized_multiplier_s64(acc, p->output_multiplier, p->output_shift);
+        *out++ = detail::clamp_s16(v, -32768, 32767);
+      }
+    }
+  }
+};
+
 struct ProductF32 {
   const BatchMatMulShape* s;
   void operator()(const float* lhs, const float* rhs, float* out) const {
@@ -66,6 +89,12 @@ struct ProductF32 {
 void batch_matmul_s8(const BatchMatMulS8Params& params, const int8_t* lhs, const int8_t* rhs,
                      int8_t* output) {
   ProductS8 product = {&params};
+  for_each_batch(params.shape, lhs, rhs, output, product);
+}
+
+void batch_matmul_s16(const BatchMatMulS16Params& params, const int16_t* lhs, const int16_t* rhs,
+                      int16_t* output) {
+  ProductS16 product = {&params};
   for_each_batch(params.shape, lhs, rhs, output, product);
 }
 

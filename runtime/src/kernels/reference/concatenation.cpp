@@ -42,6 +42,10 @@ void split_i32(const SplitParams& params, const int32_t* input, int32_t* const* 
   split_impl(params, input, outputs);
 }
 
+void split_s16(const SplitParams& params, const int16_t* input, int16_t* const* outputs) {
+  split_impl(params, input, outputs);
+}
+
 void concatenation_s8(const ConcatenationParams& params, const int8_t* const* inputs,
                       int8_t* output) {
   concatenation_impl(params, inputs, output);
@@ -59,6 +63,15 @@ void concatenation_s16(const ConcatenationParams& params, const int16_t* const* 
 
 void concatenation_i32(const ConcatenationParams& params, const int32_t* const* inputs,
                        int32_t* output) {
+  concatenation_impl(params, inputs, output);
+}
+
+void concatenation_i64(const ConcatenationParams& params, const int64_t* const* inputs,
+                       int64_t* output) {
+  concatenation_impl(params, inputs, output);
+}
+
+void concatenation_b(const ConcatenationParams& params, const bool* const* inputs, bool* output) {
   concatenation_impl(params, inputs, output);
 }
 

@@ -244,6 +244,56 @@ void floor_div_f32(const BroadcastParams& params, const float* input1, const flo
 UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DEFINE)
 #undef UTENSOR_COMPARISON_DEFINE
 
+// The other dtypes TFLite Micro's comparisons take compare the stored values.
+#define UTENSOR_COMPARISON_DEFINE_I64(name, op)                                                 \
+  void name##_i64(const BroadcastParams& params, const int64_t* input1, const int64_t* input2, \
+                  bool* output) {                                                              \
+    for_each_broadcast(params.shape, input1, input2, output, [](int64_t a, int64_t b) { return a op b; }); \
+  }
+UTENSOR_COMPARISON_LIST(UTENSOR_COMPARISON_DEFINE_I64)
+#undef UTENSOR_COMPARISON_DEFINE_I64
+
+void equal_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](bool a, bool b) { return a == b; });
+}
+
+void not_equal_b8(const BroadcastParams& params, const bool* input1, const bool* input2, bool* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](bool a, bool b) { return a != b; });
+}
+
+namespace {
+
+template <typename T>
+void maximum_t(const BroadcastParams& params, const T* input1, const T* input2, T* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](T a, T b) { return a > b ? a : b; });
+}
+
+template <typename T>
+void minimum_t(const BroadcastParams& params, const T* input1, const T* input2, T* output) {
+  for_each_broadcast(params.shape, input1, input2, output, [](T a, T b) { return a < b ? a : b; });
+}
+
+}  // namespace
+
+void maximum_s16(const BroadcastParams& params, const int16_t* input1, const int16_t* input2, int16_t* output) {
+  maximum_t(params, input1, input2, output);
+}
+void minimum_s16(const BroadcastParams& params, const int16_t* input1, const int16_t* input2, int16_t* output) {
+  minimum_t(params, input1, input2, output);
+}
+void maximum_i32(const BroadcastParams& params, const int32_t* input1, const int32_t* input2, int32_t* output) {
+  maximum_t(params, input1, input2, output);
+}
+void minimum_i32(const BroadcastParams& params, const int32_t* input1, const int32_t* input2, int32_t* output) {
+  minimum_t(params, input1, input2, output);
+}
+void maximum_i64(const BroadcastParams& params, const int64_t* input1, const int64_t* input2, int64_t* output) {
+  maximum_t(params, input1, input2, output);
+}
+void minimum_i64(const BroadcastParams& params, const int64_t* input1, const int64_t* input2, int64_t* output) {
+  minimum_t(params, input1, input2, output);
+}
+
 void prelu_s8(const PreluS8Params& params, const int8_t* input, const int8_t* alpha, int8_t* output) {
   const PreluS8Params& p = params;
   for_each_broadcast(p.shape, input, alpha, output, [&p](int8_t x, int8_t a) {

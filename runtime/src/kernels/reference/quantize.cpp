@@ -12,8 +12,13 @@ namespace {
 template <typename In, typename Out>
 void requantize(const RequantizeParams& p, const In* input, Out* output) {
   for (int32_t i = 0; i < p.size; ++i) {
-    const int32_t x = static_cast<int32_t>(input[i]) - p.input_zero_point;
-    const int32_t v = MultiplyByQuantizedMultiplier(x, p.multiplier, p.shift) + p.output_zero_point;
+    // Both additions wrap as TFLite's int32 arithmetic does on every target (an int32
+    // input or output can reach them): unsigned here, so the wrap is defined behaviour.
+    const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(input[i])) -
+                                           static_cast<uint32_t>(p.input_zero_point));
+    const int32_t v = static_cast<int32_t>(
+        static_cast<uint32_t>(MultiplyByQuantizedMultiplier(x, p.multiplier, p.shift)) +
+        static_cast<uint32_t>(p.output_zero_point));
     output[i] = static_cast<Out>(ClampI32(v, p.output_min, p.output_max));
   }
 }
@@ -109,6 +114,24 @@ void requantize_s16_s16(const RequantizeParams& params, const int16_t* input, in
   requantize(params, input, output);
 }
 
+void requantize_s16_s8(const RequantizeParams& params, const int16_t* input, int8_t* output) {
+  requantize(params, input, output);
+}
+void requantize_s8_s16(const RequantizeParams& params, const int8_t* input, int16_t* output) {
+  requantize(params, input, output);
+}
+void requantize_s8_s32(const RequantizeParams& params, const int8_t* input, int32_t* output) {
+  requantize(params, input, output);
+}
+void requantize_s16_s32(const RequantizeParams& params, const int16_t* input, int32_t* output) {
+  requantize(params, input, output);
+}
+void requantize_s32_s8(const RequantizeParams& params, const int32_t* input, int8_t* output) {
+  requantize(params, input, output);
+}
+void requantize_s32_s16(const RequantizeParams& params, const int32_t* input, int16_t* output) {
+  requantize(params, input, output);
+}
 void dequantize_s16_f32(const DequantizeParams& params, const int16_t* input, float* output) {
   dequantize(params, input, output);
 }

@@ -31,6 +31,10 @@ void strided_slice_f32(const StridedSliceParams& params, const float* input, flo
   strided_slice_impl(params, input, output);
 }
 
+void strided_slice_b8(const StridedSliceParams& params, const bool* input, bool* output) {
+  strided_slice_impl(params, input, output);
+}
+
 void strided_slice_s16(const StridedSliceParams& params, const int16_t* input, int16_t* output) {
   strided_slice_impl(params, input, output);
 }

@@ -28,6 +28,10 @@ void transpose_s8(const TransposeParams& params, const int8_t* input, int8_t* ou
   transpose_impl(params, input, output);
 }
 
+void transpose_s16(const TransposeParams& params, const int16_t* input, int16_t* output) {
+  transpose_impl(params, input, output);
+}
+
 void transpose_f32(const TransposeParams& params, const float* input, float* output) {
   transpose_impl(params, input, output);
 }

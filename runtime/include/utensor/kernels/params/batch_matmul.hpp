@@ -36,6 +36,13 @@ struct BatchMatMulS8Params {
   int32_t output_shift;       // TFLite convention: > 0 shifts left
 };
 
+/// int16 with zero points 0 (TFLite Micro's reference BatchMatMul<int16_t, int64_t>).
+struct BatchMatMulS16Params {
+  BatchMatMulShape shape;     // the geometry
+  int32_t output_multiplier;  // lhs scale * rhs scale / output scale
+  int32_t output_shift;       // TFLite convention: > 0 shifts left, in [-31, 7]
+};
+
 /// float32.
 struct BatchMatMulF32Params {
   BatchMatMulShape shape;  // the geometry

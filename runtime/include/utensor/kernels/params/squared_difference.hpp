@@ -25,6 +25,22 @@ struct SquaredDifferenceS8Params {
   int32_t output_offset;        // the output zero point
 };
 
+/// int16 SQUARED_DIFFERENCE (TFLite Micro's quantized form with int16's left shift), computed
+/// per element.
+struct SquaredDifferenceS16Params {
+  BroadcastShape shape;       // the geometry (elementwise.hpp's broadcasting)
+  int32_t left_shift;         // TFLite Micro's left shift for int16
+  int32_t input1_offset;      // minus input 1's zero point
+  int32_t input1_multiplier;  // Q31 of input 1's scale / (2 max scale)
+  int32_t input1_shift;       // <= 0
+  int32_t input2_offset;      // minus input 2's zero point
+  int32_t input2_multiplier;  // Q31 of input 2's scale / (2 max scale)
+  int32_t input2_shift;       // <= 0
+  int32_t output_multiplier;  // (2 max scale)^2 / (2^(2 left_shift) output scale)
+  int32_t output_shift;       // TFLite convention: > 0 shifts left
+  int32_t output_offset;      // the output zero point
+};
+
 }  // namespace kernels
 }  // namespace utensor
 

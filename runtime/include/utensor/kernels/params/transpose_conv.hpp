@@ -41,6 +41,16 @@ struct TransposeConvS8Params {
   int32_t activation_max;            // within [-128, 127]
 };
 
+/// 16x8 transposed convolution (int16 activations, zero point 0; int8 per-channel filter; int64
+/// bias).
+struct TransposeConvS16Params {
+  TransposeConvShape shape;          // the geometry
+  const int32_t* output_multiplier;  // [C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)
+  const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
+  int32_t activation_min;            // within [-32768, 32767]
+  int32_t activation_max;            // within [-32768, 32767]
+};
+
 /// float32 transposed convolution.
 struct TransposeConvF32Params {
   TransposeConvShape shape;  // the geometry

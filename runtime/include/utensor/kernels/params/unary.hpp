@@ -21,6 +21,15 @@ struct UnaryB8Params {
   int32_t size;  // elements
 };
 
+/// int16 ABS (zero points 0, as TFLite Micro requires): |x|, rescaled when the scales differ,
+/// clamped to int16.
+struct AbsS16Params {
+  int32_t size;        // elements
+  int32_t rescale;     // 0: the scales are equal, out = clamp(|x|); 1: rescale
+  int32_t multiplier;  // Q31 of input scale / output scale (float32 quotient)
+  int32_t shift;       // TFLite convention: > 0 shifts left
+};
+
 /// CAST: each element converted with static_cast, as TFLite Micro.
 struct CastParams {
   int32_t size;  // elements
