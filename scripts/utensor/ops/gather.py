@@ -20,7 +20,8 @@ from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
 # int32 input is refused as tflite_micro refuses it ("Only float32, uint8_t and int8_t are
-# supported currently, got INT32"), although the runtime keeps its int32 kernels.
+# supported currently, got INT32"), although the runtime keeps its int32 kernels. uint8 too:
+# despite that message, tflite_micro fails the invoke on UINT8 input ("... got UINT8").
 ARG_SUFFIX = {"int8": "s8", "float32": "f32"}
 OUT_SUFFIX = {"int32": "i32", "int64": "i64"}
 
@@ -30,7 +31,7 @@ def lower_arg_min_max(op: Operator, graph: Graph) -> KernelCall:
     if x.dtype not in ARG_SUFFIX or y.dtype not in OUT_SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
                           "supported; supported: int8 or float32 in, int32 or int64 out (what TFLite "
-                          f"Micro's {op.op_type} takes, but uint8).")
+                          f"Micro's {op.op_type} runs).")
     (axis,) = constant_ints(op, graph, axis_t, "the axis input")
     rank = len(x.shape)
     if not -rank <= axis < rank:
