@@ -738,7 +738,8 @@ TABLE.add(Family(
     _P + "softmax.hpp", "utensor/kernels/softmax.hpp",
     "SOFTMAX's parameters (kernels/softmax.hpp).",
     structs=[
-        Struct("SoftmaxS8Params", "int8 softmax (output scale 1/256, zero point -128).", [
+        Struct("SoftmaxS8Params", "int8 softmax (int8 output: scale 1/256, zero point -128; int16 "
+               "output: scale 1/65536, zero point -32768).", [
             Field("outer_size", I32, "rows: the product of every dimension but the last"),
             Field("depth", I32, "the last dimension"),
             Field("input_multiplier", I32,
