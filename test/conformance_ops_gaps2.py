@@ -12,10 +12,10 @@ import numpy as np
 from conformance import Case, random_shape, register
 
 
-def _flatbuffer_edit(edit):
-    """A Case.rewrite applying edit(model object, its schema module) to int8 models."""
+def _flatbuffer_edit(edit, dtypes=("int8",)):
+    """A Case.rewrite applying edit(model object, its schema module) to the models of `dtypes`."""
     def rewrite(tflite: bytes, dtype: str) -> bytes:
-        if dtype != "int8":
+        if dtype not in dtypes:
             return tflite
         from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
         from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=import-outside-toplevel
@@ -52,3 +52,52 @@ def softmax_s8_s16(rng, dtype):  # pylint: disable=unused-argument
     half = float(rng.choice([0.5, 2.0, 6.0, 20.0]))
     return Case([shape], lambda x: keras.ops.softmax(x, axis=-1), {"shape": shape, "range": half},
                 value_range=(-half, half), rewrite=_flatbuffer_edit(_softmax_output_int16))
+
+
+def _fused_activation(name):
+    """An edit giving every DIV the fused activation `name` (the converter fuses none into an
+    int32 DIV: TensorFlow has no int32 RELU to fuse)."""
+    def edit(model, schema):
+        code = schema.ActivationFunctionType.__dict__[name]
+        for o in model.subgraphs[0].operators:
+            c = model.operatorCodes[o.opcodeIndex]
+            if max(c.builtinCode, c.deprecatedBuiltinCode) == schema.BuiltinOperator.DIV:
+                o.builtinOptions.fusedActivationFunction = code
+    return edit
+
+
+@register("DIV", dtypes=("float32",), seeds=8, label="i32")
+def div_i32(rng, dtype):  # pylint: disable=unused-argument
+    """int32 DIV (tf.raw_ops.Div on int32: C division). The model takes float32 inputs (the
+    recipe is float32; int32 tensors carry no quantization) and CASTs them to int32 after a
+    drawn scale, so dividends reach 1e8 and both operands take both signs; the divisor is
+    2 * cast(y) + 1 (never zero: a zero divisor fails TFLite Micro's invocation, which
+    test_gaps2.py checks) or a constant of nonzero values. Shapes broadcast as for the other
+    binary operators; the fused activation is sometimes rewritten (NONE, RELU, RELU6,
+    RELU_N1_TO_1) with flatbuffer_utils."""
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    a = random_shape(rng, rank=int(rng.randint(2, 5)), hi=6)
+    b = (1,) + tuple(d if rng.rand() < 0.6 else 1 for d in a[1:])
+    scale_a = float(rng.choice([1.0, 30.0, 1e6, 5e7]))
+    scale_b = float(rng.choice([1.0, 3.0, 100.0, 1e4]))
+    act = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"][rng.randint(4)]
+    const_b = bool(rng.rand() < 0.3)
+    if const_b:
+        values = rng.randint(1, 50, size=b) * rng.choice([-1, 1], size=b)
+        shapes = [a]
+
+        def build(x):
+            return tf.keras.layers.Lambda(lambda t: tf.raw_ops.Div(
+                x=tf.cast(t * scale_a, tf.int32), y=tf.constant(values, tf.int32)))(x)
+    else:
+        shapes = [a, b] if rng.rand() < 0.5 else [b, a]
+
+        def build(x, y):
+            return tf.keras.layers.Lambda(lambda t: tf.raw_ops.Div(
+                x=tf.cast(t[0] * scale_a, tf.int32),
+                y=tf.cast(t[1] * scale_b, tf.int32) * 2 + 1))([x, y])
+    return Case(shapes, build, {"shapes": shapes, "scales": (scale_a, scale_b), "activation": act,
+                                "constant_divisor": const_b},
+                value_range=(-3.0, 3.0), expect_ops=["DIV", "CAST"],
+                rewrite=_flatbuffer_edit(_fused_activation(act), dtypes=("float32",)) if act != "NONE" else None)
