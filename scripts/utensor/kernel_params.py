@@ -392,6 +392,12 @@ TABLE.add(Family(
         Struct("UnaryF32Params", "float32 functions of one tensor, element by element.", [
             Field("size", I32, "elements"),
         ]),
+        Struct("RsqrtS8Params", "int8 RSQRT: a table lookup that refuses the inputs TFLite Micro "
+               "refuses (below the input zero point).", [
+            Field("size", I32, "elements"),
+            Field("table", Pointer("int8_t"), "[256], indexed by the input byte as uint8_t"),
+            Field("input_min", I32, "the input zero point: a smaller input fails the invocation"),
+        ]),
         Struct("UnaryB8Params", "bool functions of one tensor (LOGICAL_NOT).", [
             Field("size", I32, "elements"),
         ]),
