@@ -146,3 +146,20 @@ def test_fill_int16_is_refused_as_tflite_micro_refuses_it():
         ref.invoke([np.ones(ref.input_details[0]["shape"], np.int16)])
     with pytest.raises(UnsupportedError, match="FILL.*int16"):
         _convert(tflite)
+
+
+@pytest.mark.skipif(not __import__("opcheck").have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc, qemu-system-arm")
+@pytest.mark.parametrize("key,dtype,seed,board", [
+    ("SOFTMAX:s8_s16", "int8", 0, "mps2_an386"),
+    ("RSQRT:s8", "int8", 2, "mps2_an386"),
+    ("DIV:i32", "float32", 0, "mps2_an386"),
+    ("DIV:i32", "float32", 0, "microbit"),  # Cortex-M0: no divide instruction (libgcc's __aeabi_idiv)
+])
+def test_new_forms_bit_exact_on_board(key, dtype, seed, board, tmp_path):
+    """Cross-compiled and run on emulated boards through `utensor verify`, against tflite_micro."""
+    from opcheck import assert_bit_exact_on_board  # pylint: disable=import-outside-toplevel
+
+    d = conformance.draw(key, dtype, seed)
+    path = tmp_path / f"{key.replace(':', '_')}_{seed}.tflite"
+    path.write_bytes(d.tflite)
+    assert_bit_exact_on_board(str(path), board, 5, 0, tmp_path / "build")
