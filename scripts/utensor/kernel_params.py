@@ -397,6 +397,12 @@ TABLE.add(Family(
         Struct("UnaryF32Params", "float32 functions of one tensor, element by element.", [
             Field("size", I32, "elements"),
         ]),
+        Struct("RsqrtS8Params", "int8 RSQRT: a table lookup that refuses the inputs TFLite Micro "
+               "refuses (below the input zero point).", [
+            Field("size", I32, "elements"),
+            Field("table", Pointer("int8_t"), "[256], indexed by the input byte as uint8_t"),
+            Field("input_min", I32, "the input zero point: a smaller input fails the invocation"),
+        ]),
         Struct("UnaryB8Params", "bool functions of one tensor (LOGICAL_NOT).", [
             Field("size", I32, "elements"),
         ]),
@@ -770,7 +776,8 @@ TABLE.add(Family(
     _P + "softmax.hpp", "utensor/kernels/softmax.hpp",
     "SOFTMAX's parameters (kernels/softmax.hpp).",
     structs=[
-        Struct("SoftmaxS8Params", "int8 softmax (output scale 1/256, zero point -128).", [
+        Struct("SoftmaxS8Params", "int8 softmax (int8 output: scale 1/256, zero point -128; int16 "
+               "output: scale 1/65536, zero point -32768).", [
             Field("outer_size", I32, "rows: the product of every dimension but the last"),
             Field("depth", I32, "the last dimension"),
             Field("input_multiplier", I32,

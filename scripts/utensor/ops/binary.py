@@ -6,7 +6,8 @@ float32 (int8 and int16 compare the stored values: TFLite's converter gives inpu
 and TFLM does not rescale, so neither does utensor: differing quantizations are refused);
 SQUARED_DIFFERENCE int8 and int16 (ops/squared_difference.py), int32 and float32; DIV int8
 (ops/_div_s8.py, which also states where TFLM's arithmetic is undefined and what utensor
-does there) and float32; the others float32.
+does there), int32 (ops/_div_i32.py: truncating C division; a zero divisor fails the
+invocation as in TFLM) and float32; the others float32.
 """
 
 from ..ir import Graph, Operator
@@ -16,6 +17,7 @@ from ._dense import io_tensors
 from .elementwise import broadcast_shape
 from .squared_difference import lower_squared_difference_s8, lower_squared_difference_s16
 from ._div_s8 import lower_div_s8
+from ._div_i32 import lower_div_i32
 from ..quantization import activation_range_float, f32, quantize_multiplier
 
 INT8_KINDS = {"maximum", "minimum", "squared_difference", "div"}
@@ -44,6 +46,8 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
         return lower_squared_difference_s8(op, graph, a, b, y, shape)
     if kind == "div" and dtypes == ("int8",) * 3:
         return lower_div_s8(op, graph, a, b, y, shape)
+    if kind == "div" and dtypes == ("int32",) * 3:
+        return lower_div_i32(op, graph, a, b, y, shape)
     if kind == "squared_difference" and dtypes == ("int16",) * 3:
         return lower_squared_difference_s16(op, graph, a, b, y, shape)
     if kind == "squared_difference" and dtypes == ("int32",) * 3:
@@ -53,6 +57,8 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
         supported = "int8, int16, int32, int64 or float32 throughout"
     if kind == "squared_difference":
         supported = "int8, int16, int32 or float32 throughout"
+    if kind == "div":
+        supported = "int8, int32 or float32 throughout"
     raise unsupported(op, graph, f"dtypes input1/input2/output {describe_dtypes([a, b, y])} are not "
                       f"supported; supported: {supported} (what TFLite Micro's {op.op_type} takes).")
 
@@ -63,6 +69,7 @@ for _op_type, _kind in (("MAXIMUM", "maximum"), ("MINIMUM", "minimum"), ("DIV", 
     register(_op_type, (lambda k: lambda op, graph: _lower(op, graph, k))(_kind),
              dtypes=(("int8", "float32", "int16", "int32", "int64") if _kind in ("maximum", "minimum")
                      else ("int8", "float32", "int16", "int32") if _kind == "squared_difference"
+                     else ("int8", "float32", "int32") if _kind == "div"
                      else ("int8", "float32") if _kind in INT8_KINDS else ("float32",)))
 
 

@@ -1,9 +1,11 @@
-"""Lowering of SOFTMAX (int8 -> int8 and float32; int16 -> int16 in _lut16.py).
+"""Lowering of SOFTMAX (int8 -> int8, int8 -> int16 and float32; int16 -> int16 in _lut16.py).
 
 Kernel: runtime/include/utensor/kernels/softmax.hpp. int8 parameters as TFLite Micro's
 CalculateSoftmaxParams: PreprocessSoftmaxScaling(beta, input_scale, 5) and
 diff_min = -CalculateInputRadius(5, left_shift); the output must be scale 1/256, zero
-point -128 (what the TFLite converter always produces).
+point -128 (what the TFLite converter always produces). int8 -> int16, TFLite Micro's other
+int8 form (CalculateSoftmaxParams: output zero point -32768, scale 1/65536 within 0.1%), is
+the same arithmetic with the last shift 16 bits shorter (kernel softmax_s8_s16).
 
 An int8 row's differences from its maximum are the 256 values 0..-255, so for tensors of
 at least 256 elements the converter evaluates TFLite's fixed-point exp of each once
@@ -54,12 +56,19 @@ def lower_softmax(op: Operator, graph: Graph) -> KernelCall:
                            dict(outer_size=outer, depth=depth, beta=beta), inplace=(0, 0))
     if (x.dtype, y.dtype) == ("int16", "int16"):
         return lower_softmax_s16(op, graph, x, y, beta)
-    if (x.dtype, y.dtype) != ("int8", "int8"):
+    if x.dtype != "int8" or y.dtype not in ("int8", "int16"):
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8 -> int8, int16 -> int16 or float32 -> float32.")
+                          "supported; supported: int8 -> int8, int8 -> int16, int16 -> int16 or "
+                          "float32 -> float32.")
     in_scale, _ = per_tensor(op, graph, x, "input")
     out_scale, out_zp = per_tensor(op, graph, y, "output")
-    if out_zp != -128 or float(f32(out_scale)) != 1.0 / 256:
+    if y.dtype == "int16":
+        # TF_LITE_ENSURE_NEAR in float: |scale - 1/65536| <= 0.001 / 65536.
+        if out_zp != -32768 or not abs(f32(out_scale) - f32(1.0 / 65536)) <= f32(0.001 / 65536):
+            raise unsupported(op, graph, f"output '{y.name}' has scale {out_scale} and zero point "
+                              f"{out_zp}; SOFTMAX int8 -> int16 needs scale 1/65536 (within 0.1%) and "
+                              "zero point -32768, as TFLite Micro requires.")
+    elif out_zp != -128 or float(f32(out_scale)) != 1.0 / 256:
         raise unsupported(op, graph, f"output '{y.name}' has scale {out_scale} and zero point "
                           f"{out_zp}; int8 SOFTMAX needs scale 1/256 and zero point -128 (what "
                           "the TFLite converter produces).")
@@ -73,7 +82,7 @@ def lower_softmax(op: Operator, graph: Graph) -> KernelCall:
         table = kernel_params.ConstArray(
             "int32_t", softmax_exp_table(mult, left_shift, diff_min),
             "exp of each difference 0..-255 from the row maximum, Q0.31 (0 below diff_min).")
-    return kernel_call("softmax_s8", "SoftmaxS8Params",
+    return kernel_call("softmax_s8" if y.dtype == "int8" else "softmax_s8_s16", "SoftmaxS8Params",
                        dict(outer_size=outer, depth=depth, input_multiplier=mult,
                             input_left_shift=left_shift, diff_min=diff_min, exp_table=table))
 

@@ -5,8 +5,11 @@ float32: kernels/unary.hpp, the functions TFLite Micro applies. int8 (ABS and RS
 ones of these TFLite Micro's kernels take in int8; RSQRT: rsqrt_s8_fn): like the activations, TFLM's elementwise Eval is
 evaluated here for all 256 inputs (elementwise.cc AbsEvalQuantized: |x - input zero
 point|, rescaled by input scale / output scale when they differ, plus the output zero
-point, clamped) and the runtime looks the result up. int16 ABS (zero points 0, as TFLM
-requires): the same arithmetic per element (kernels/unary.hpp abs_s16).
+point, clamped) and the runtime looks the result up. TFLite Micro's int8 RSQRT fails the
+invocation on an input below the input zero point; unless that zero point is -128 (no int8
+is below it), the lookup is rsqrt_s8, which returns invalid_argument there, so invoke() fails
+as TFLM's does. int16 ABS (zero points 0, as TFLM requires): the same arithmetic per element
+(kernels/unary.hpp abs_s16).
 """
 
 import math
@@ -47,7 +50,7 @@ def abs_s8_fn(si, zi, so, zo):
 def rsqrt_s8_fn(si, zi, so, zo):
     """TFLM's RsqrtEvalQuantized<int8_t> with its Prepare (SetRsqrtOutputMultiplier: 1 /
     (sqrt(input scale) * output scale) in double). TFLM fails the whole invoke for an input
-    below the zero point; a table cannot, so those bytes give 127, its value at 0."""
+    below the zero point: the kernel refuses those (their entries here, 127, are never read)."""
     mult, shift = quantize_multiplier(1.0 / (math.sqrt(float(f32(si))) * float(f32(so))))
     k_shift = 20
 
@@ -76,6 +79,10 @@ def _lower(op: Operator, graph: Graph) -> KernelCall:
         table = kernel_params.ConstArray(
             "int8_t", _table(INT8_TABLES[op.op_type](si, zi, so, zo)),
             f"{op.op_type} of every int8 input, indexed by the input byte as uint8_t.")
+        if op.op_type == "RSQRT" and zi > -128:
+            return kernel_call("rsqrt_s8", "RsqrtS8Params",
+                               dict(size=x.num_elements, table=table, input_min=zi),
+                               inplace=(0, 0), returns_status=True)
         return kernel_call("lookup_s8", "LookupS8Params", dict(size=x.num_elements, table=table),
                            inplace=(0, 0))
     if op.op_type == "ABS" and (x.dtype, y.dtype) == ("int16", "int16"):

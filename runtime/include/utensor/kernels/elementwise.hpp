@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "utensor/core/status.hpp"
 #include "utensor/kernels/detail/kernel_util.hpp"
 #include "utensor/kernels/params/elementwise.hpp"
 
@@ -53,6 +54,12 @@ void add_f32(const ElementwiseF32Params& params, const float* input1, const floa
 void add_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output);
 void sub_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output);
 void mul_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output);
+
+/// int32 DIV as TFLite Micro: C division (truncated toward zero), then the activation clamp.
+/// A zero divisor gives Status::invalid_argument (TFLite Micro fails the invocation: "Division
+/// by 0"), the output then only partly meaningful; INT32_MIN / -1 gives INT32_MIN (TFLite
+/// Micro's `a / b` there is undefined C++: SDIV's result on Cortex-M, a SIGFPE on x86).
+Status div_i32(const ElementwiseI32Params& params, const int32_t* input1, const int32_t* input2, int32_t* output);
 
 /// float32 SUB, clamped to the activation range.
 void sub_f32(const ElementwiseF32Params& params, const float* input1, const float* input2, float* output);

@@ -5,10 +5,12 @@
 // SQUARE, EXP, LOG, SIN, COS, FLOOR, CEIL, ROUND (half to even, TFLite's RoundToNearest),
 // ELU (expm1 below 0: TFLite's reference Elu).
 // All tensors are flat arrays of `size` elements; the output may alias the input.
-// int8 ABS is a table lookup (activations.hpp lookup_s8) computed by the converter.
+// int8 ABS is a table lookup (activations.hpp lookup_s8) computed by the converter; so is
+// int8 RSQRT, checked (rsqrt_s8) when its input zero point leaves inputs TFLite Micro refuses.
 
 #include <stdint.h>
 
+#include "utensor/core/status.hpp"
 #include "utensor/kernels/params/unary.hpp"
 
 namespace utensor {
@@ -54,6 +56,11 @@ void cast(const CastParams& params, const From* input, To* output) {
 UTENSOR_CAST_TYPES(UTENSOR_CAST_FROM)
 #undef UTENSOR_CAST_FROM
 #undef UTENSOR_CAST_TO
+
+/// int8 RSQRT: out[i] = table[in[i]]; an input below input_min gives Status::invalid_argument
+/// (TFLite Micro fails the invocation: "Rsqrt is only defined for positive values"), the
+/// elements before it written. The output may alias the input.
+Status rsqrt_s8(const RsqrtS8Params& params, const int8_t* input, int8_t* output);
 
 /// LOGICAL_NOT: out[i] = !in[i].
 void logical_not_b8(const UnaryB8Params& params, const bool* input, bool* output);

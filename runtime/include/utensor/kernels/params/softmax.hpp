@@ -11,7 +11,8 @@
 namespace utensor {
 namespace kernels {
 
-/// int8 softmax (output scale 1/256, zero point -128).
+/// int8 softmax (int8 output: scale 1/256, zero point -128; int16 output: scale 1/65536, zero
+/// point -32768).
 struct SoftmaxS8Params {
   int32_t outer_size;        // rows: the product of every dimension but the last
   int32_t depth;             // the last dimension

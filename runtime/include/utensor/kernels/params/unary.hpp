@@ -16,6 +16,14 @@ struct UnaryF32Params {
   int32_t size;  // elements
 };
 
+/// int8 RSQRT: a table lookup that refuses the inputs TFLite Micro refuses (below the input
+/// zero point).
+struct RsqrtS8Params {
+  int32_t size;         // elements
+  const int8_t* table;  // [256], indexed by the input byte as uint8_t
+  int32_t input_min;    // the input zero point: a smaller input fails the invocation
+};
+
 /// bool functions of one tensor (LOGICAL_NOT).
 struct UnaryB8Params {
   int32_t size;  // elements
