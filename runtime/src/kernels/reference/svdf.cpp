@@ -59,9 +59,11 @@ void svdf_integer(const SvdfS8Params& p, const int8_t* input, const int8_t* weig
     for (int32_t f = 0; f < s.num_filters; ++f) {
       const int32_t offset = p.feature_offset != nullptr ? p.feature_offset[f] : 0;
       int32_t acc = dot(offset, weights_feature + f * s.input_size, x, s.input_size);
-      acc = MultiplyByQuantizedMultiplier(acc, p.feature_multiplier, p.feature_shift) + p.state_zero_point;
+      acc = MultiplyByQuantizedMultiplier(acc, p.feature_multiplier, p.feature_shift);
       acc = acc < state_min ? state_min : (acc > state_max ? state_max : acc);
-      h[f * s.memory_size + s.memory_size - 1] = static_cast<T>(acc);
+      // The oracle (tflite_micro 0.dev20261023) clamps before adding the zero point and the
+      // narrowing wraps (int8 state only; int16's zero point is 0). Later TFLM adds it first.
+      h[f * s.memory_size + s.memory_size - 1] = static_cast<T>(acc + p.state_zero_point);
     }
     const T* wt = weights_time;
     int8_t* y = output + b * s.num_units;
