@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "utensor/kernels/arch.hpp"
 #include "utensor/kernels/detail/dot_s16.hpp"
 #include "utensor/kernels/detail/dot_s8.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
@@ -23,6 +24,13 @@
 #define UTENSOR_NO_FP_CONTRACT
 #endif
 
+// GCC would turn the copy loops below back into a memmove call.
+#if defined(__GNUC__) && !defined(__clang__)
+#define UTENSOR_NO_MEMMOVE __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define UTENSOR_NO_MEMMOVE
+#endif
+
 namespace utensor {
 namespace kernels {
 
@@ -30,9 +38,32 @@ namespace {
 
 // The history moves one step: element k + 1 to k over the whole buffer, so each filter's
 // oldest entry takes the previous filter's newest, which the new column then overwrites.
+// A forward copy one element down, so each read is ahead of every write before it: by 16
+// bytes (Helium) or words (DSP cores load and store those unaligned). newlib-nano's
+// memmove copies byte by byte, which cost about as much as the products themselves.
 template <typename T>
-void shift_state(T* state, int32_t count) {
-  if (count > 1) memmove(state, state + 1, static_cast<size_t>(count - 1) * sizeof(T));
+UTENSOR_NO_MEMMOVE void shift_state(T* state, int32_t count) {
+#if UTENSOR_KERNELS_MVE || UTENSOR_KERNELS_DSP
+  uint8_t* dst = reinterpret_cast<uint8_t*>(state);
+  const uint8_t* src = dst + sizeof(T);
+  const int32_t bytes = count > 1 ? (count - 1) * static_cast<int32_t>(sizeof(T)) : 0;
+#if UTENSOR_KERNELS_MVE
+  for (int32_t i = 0; i < bytes; i += 16) {
+    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(bytes - i));
+    vstrbq_p_u8(dst + i, vld1q_z_u8(src + i, p), p);
+  }
+#else
+  int32_t i = 0;
+  for (; i + 4 <= bytes; i += 4) {
+    uint32_t w;
+    memcpy(&w, src + i, sizeof w);
+    memcpy(dst + i, &w, sizeof w);
+  }
+  for (; i < bytes; ++i) dst[i] = src[i];
+#endif
+#else
+  for (int32_t k = 0; k + 1 < count; ++k) state[k] = state[k + 1];
+#endif
 }
 
 inline int32_t dot(int32_t acc, const int8_t* a, const int8_t* b, int32_t n) {
