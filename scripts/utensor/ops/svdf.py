@@ -9,7 +9,10 @@ computes them (float products and quotient, then QuantizeMultiplier), the bias s
 equal state scale * time weights scale (within 1e-5), and no fused activation is applied
 (TFLM's integer SVDF applies none, whatever the option says). TFLM reads the bias
 unconditionally (its TODO #1751; tflite_micro crashes on an SVDF without one), so an SVDF
-without bias is refused: TFLM cannot run it either.
+without bias is refused: TFLM cannot run it either. The zero points TFLM subtracts inside
+its int32 sums become constant offsets computed here (feature_offset per filter,
+time_offset per unit), so the kernel's products are plain dot products (detail/dot_s8.hpp,
+detail/dot_s16.hpp: Helium, DSP or portable), equal to TFLM's sums modulo 2^32.
 """
 
 from typing import Optional
