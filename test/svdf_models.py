@@ -47,9 +47,10 @@ def _asymmetric_int8(lo: float, hi: float) -> Tuple[float, int]:
 
 def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, seed: int,
                      batch: int = 1, input_range: Optional[Tuple[float, float]] = None,
-                     description: str = "utensor test: stacked SVDF") -> bytes:
+                     description: str = "utensor test: stacked SVDF", state_dtype: str = "int16") -> bytes:
     """`input_range`: the int8 input's real (min, max) (default: a random zero point with
-    scale 2/255)."""
+    scale 2/255). `state_dtype` (int8 models): "int16" (TFLite's quantizer) or "int8" (int8
+    time weights and state, the state with a random zero point)."""
     import flatbuffers  # pylint: disable=import-outside-toplevel
     from tensorflow.lite.python import schema_py_generated as fb  # pylint: disable=import-outside-toplevel
 
@@ -106,25 +107,27 @@ def build_svdf_model(input_size: int, layers: Sequence[SvdfLayer], dtype: str, s
             y = tensor(f"svdf{k}/output", (batch, layer.num_units), T.FLOAT32)
         else:
             wf_scale = float(np.abs(wf).max()) / 127
-            wt_scale = float(np.abs(wt).max()) / 32767
+            s_max = 32767 if state_dtype == "int16" else 127
+            wt_scale = float(np.abs(wt).max()) / s_max
             # The state holds feature dot products: inputs in about [-1, 1] (the first layer)
             # or [-4, 4] times weights in [-1, 1] over `width` terms.
-            st_scale = float(rng.uniform(0.5, 2.0)) * 4 * width ** 0.5 / 32767
+            st_scale = float(rng.uniform(0.5, 2.0)) * 4 * width ** 0.5 / s_max
+            st_zp = 0 if state_dtype == "int16" else int(rng.randint(-10, 11))
             out_scale = float(rng.uniform(0.02, 0.08))
             out_zp = int(rng.randint(-30, 31))
             if layer.state_max is not None:
-                st_scale = float(layer.state_max) / 32767
+                st_scale = float(layer.state_max) / s_max
             if layer.output_range is not None:
                 out_scale, out_zp = _asymmetric_int8(*layer.output_range)
             b_scale = np.float32(st_scale) * np.float32(wt_scale)
             wf_t = tensor(f"svdf{k}/weights_feature", wf.shape, T.INT8,
                           np.clip(np.round(wf / wf_scale), -127, 127).astype(np.int8), quant(wf_scale))
-            wt_t = tensor(f"svdf{k}/weights_time", wt.shape, T.INT16,
-                          np.clip(np.round(wt / wt_scale), -32767, 32767).astype(np.int16), quant(wt_scale))
+            wt_t = tensor(f"svdf{k}/weights_time", wt.shape, T.INT16 if s_max > 127 else T.INT8,
+                          np.clip(np.round(wt / wt_scale), -s_max, s_max).astype(state_dtype), quant(wt_scale))
             b_t = tensor(f"svdf{k}/bias", bias.shape, T.INT32,
                          np.clip(np.round(bias / float(b_scale)), -2 ** 31, 2 ** 31 - 1).astype(np.int32), quant(float(b_scale))) if layer.bias else -1
-            st = tensor(f"svdf{k}/state", (batch, filters * layer.memory_size), T.INT16,
-                        q=quant(st_scale), variable=True)
+            st = tensor(f"svdf{k}/state", (batch, filters * layer.memory_size), T.INT16 if s_max > 127 else T.INT8,
+                        q=quant(st_scale, st_zp), variable=True)
             y = tensor(f"svdf{k}/output", (batch, layer.num_units), T.INT8, q=quant(out_scale, out_zp))
             in_scale = out_scale
         op = fb.OperatorT()

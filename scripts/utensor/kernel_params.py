@@ -839,7 +839,6 @@ TABLE.add(Family(
                "int8 SVDF with int16 (or int8) time weights and state, as TFLite Micro's "
                "EvalIntegerSvdfReference.", [
                    Field("shape", Nested("SvdfShape"), "the geometry"),
-                   Field("input_zero_point", I32, "in [-128, 127]"),
                    Field("state_zero_point", I32, "the state's zero point (0 for int16 state)"),
                    Field("output_zero_point", I32, "in [-128, 127]"),
                    Field("feature_multiplier", I32,
@@ -848,6 +847,13 @@ TABLE.add(Family(
                    Field("time_multiplier", I32,
                          "state scale * time weights scale / output scale, Q31 (QuantizeMultiplier)"),
                    Field("time_shift", I32, "its shift, TFLite convention: > 0 shifts left"),
+                   Field("feature_offset", Pointer("int32_t"),
+                         "[FILTERS] -input zero point * (row sum of weights_feature), so that "
+                         "TFLite's sum of w * (x - zero point) is this plus a plain dot product "
+                         "(modulo 2^32, as its int32 sum); nullptr: input zero point 0"),
+                   Field("time_offset", Pointer("int32_t"),
+                         "[UNITS] -state zero point * (sum of the unit's RANK rows of weights_time), "
+                         "likewise for the time filter; nullptr: state zero point 0 (int16 state)"),
                ]),
     ],
 ))

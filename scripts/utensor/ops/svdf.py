@@ -9,9 +9,17 @@ computes them (float products and quotient, then QuantizeMultiplier), the bias s
 equal state scale * time weights scale (within 1e-5), and no fused activation is applied
 (TFLM's integer SVDF applies none, whatever the option says). TFLM reads the bias
 unconditionally (its TODO #1751; tflite_micro crashes on an SVDF without one), so an SVDF
-without bias is refused: TFLM cannot run it either.
+without bias is refused: TFLM cannot run it either. The zero points TFLM subtracts inside
+its int32 sums become constant offsets computed here (feature_offset per filter,
+time_offset per unit), so the kernel's products are plain dot products (detail/dot_s8.hpp,
+detail/dot_s16.hpp: Helium, DSP or portable), equal to TFLM's sums modulo 2^32.
 """
 
+from typing import Optional
+
+import numpy as np
+
+from .. import kernel_params
 from ..ir import Graph, Operator
 from ..quantization import activation_range_float, f32, quantize_multiplier
 from . import KernelCall, kernel_call, register
@@ -48,6 +56,14 @@ def _shape(op: Operator, graph: Graph, x, wf, wt, bias, state, y):
         raise unsupported(op, graph, f"memory size {memory} and input size {input_size} must be positive.")
     return dict(batches=batches, input_size=input_size, num_filters=filters, num_units=units,
                 rank=rank, memory_size=memory)
+
+
+def _offsets(factor: int, sums) -> Optional[kernel_params.ConstArray]:
+    """factor * sums as int32 modulo 2^32; None (nullptr) when they are all zero."""
+    if factor == 0:
+        return None
+    wrapped = [(int(v) * factor + 2**31) % 2**32 - 2**31 for v in sums]
+    return kernel_params.ConstArray("int32_t", wrapped)
 
 
 def lower(op: Operator, graph: Graph) -> KernelCall:
@@ -96,13 +112,18 @@ def lower(op: Operator, graph: Graph) -> KernelCall:
                               f"{float(f32(ss) * f32(st)):g}; TFLite Micro refuses such an SVDF.")
         feature_m, feature_s = quantize_multiplier(float(f32(f32(f32(si) * f32(sw)) / f32(ss))))
         time_m, time_s = quantize_multiplier(float(f32(f32(f32(ss) * f32(st)) / f32(so))))
+        # TFLM sums w * (x - zero point) in int32; the kernel sums w * x from the constant
+        # -zero point * sum(w) (equal modulo 2^32, and the kernel's sums wrap like TFLM's).
+        feature_sums = wf.data.astype(np.int64).reshape(shape["num_filters"], shape["input_size"]).sum(axis=1)
+        time_sums = wt.data.astype(np.int64).reshape(shape["num_units"], -1).sum(axis=1)
         fn = "svdf_s8_s16" if state.dtype == "int16" else "svdf_s8_s8"
         return kernel_call(fn, "SvdfS8Params",
-                           dict(shape=shape, input_zero_point=zi, state_zero_point=zs, output_zero_point=zo,
+                           dict(shape=shape, state_zero_point=zs, output_zero_point=zo,
                                 feature_multiplier=feature_m, feature_shift=feature_s,
-                                time_multiplier=time_m, time_shift=time_s),
-                           inputs=(0, 1, 2, 3, 4), scratch_type="int32_t",
-                           scratch_bytes=4 * (scratch_f + shape["batches"] * shape["num_units"]))
+                                time_multiplier=time_m, time_shift=time_s,
+                                feature_offset=_offsets(-zi, feature_sums),
+                                time_offset=_offsets(-zs, time_sums)),
+                           inputs=(0, 1, 2, 3, 4))
     raise unsupported(op, graph, f"dtypes input/weights_feature/weights_time/bias/state/output "
                       f"{describe_dtypes([x, wf, wt, bias, state, y])} are not supported; supported: {SUPPORTED}.")
 

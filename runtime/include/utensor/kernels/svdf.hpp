@@ -23,16 +23,13 @@ void svdf_f32(const SvdfF32Params& params, const float* input, const float* weig
               float* scratch);
 
 /// int8 input/feature weights/output, int16 time weights and state, int32 bias (nullptr:
-/// none); no fused activation (TFLite Micro's integer SVDF applies none). scratch:
-/// BATCHES * (FILTERS + UNITS) int32.
+/// none); no fused activation (TFLite Micro's integer SVDF applies none). No scratch.
 void svdf_s8_s16(const SvdfS8Params& params, const int8_t* input, const int8_t* weights_feature,
-                 const int16_t* weights_time, const int32_t* bias, int16_t* state, int8_t* output,
-                 int32_t* scratch);
+                 const int16_t* weights_time, const int32_t* bias, int16_t* state, int8_t* output);
 
 /// As svdf_s8_s16 with int8 time weights and state (the state's zero point applies).
 void svdf_s8_s8(const SvdfS8Params& params, const int8_t* input, const int8_t* weights_feature,
-                const int8_t* weights_time, const int32_t* bias, int8_t* state, int8_t* output,
-                int32_t* scratch);
+                const int8_t* weights_time, const int32_t* bias, int8_t* state, int8_t* output);
 
 }  // namespace kernels
 }  // namespace utensor

@@ -4,7 +4,10 @@
 // acc + sum(a[i] * b[i]) over int8 vectors of any length and alignment: the matrix-vector
 // products of the recurrent kernels (LSTM gates). An int32 sum of int8 products is exact
 // in any order, so the Helium (VMLADAVA, 16 products per instruction, tail predicated),
-// DSP (SXTB16 + SMLAD, 4 per word) and portable loops give the same integers.
+// DSP (SXTB16 + SMLAD, 4 per word) and portable loops give the same integers. A sum that
+// leaves int32 wraps in all three (SMLAD and VMLADAVA keep the low 32 bits; the C loops
+// add unsigned), as TFLite's int32 accumulators do in its compiled code: callers may fold
+// a zero-point term into acc (SVDF) and still get TFLite's integer modulo 2^32.
 
 #include <stdint.h>
 #include <string.h>
@@ -45,15 +48,17 @@ inline int32_t dot_s8(int32_t acc, const int8_t* a, const int8_t* b, int32_t n) 
     acc = __smlad(__sxtb16(wa), __sxtb16(wb), acc);
     acc = __smlad(__sxtb16((wa >> 8) | (wa << 24)), __sxtb16((wb >> 8) | (wb << 24)), acc);
   }
-  for (; i < n; ++i) acc += static_cast<int32_t>(a[i]) * b[i];
-  return acc;
+  uint32_t sum = static_cast<uint32_t>(acc);
+  for (; i < n; ++i) sum += static_cast<uint32_t>(static_cast<int32_t>(a[i]) * b[i]);
+  return static_cast<int32_t>(sum);
 }
 
 #else
 
 inline int32_t dot_s8(int32_t acc, const int8_t* a, const int8_t* b, int32_t n) {
-  for (int32_t i = 0; i < n; ++i) acc += static_cast<int32_t>(a[i]) * b[i];
-  return acc;
+  uint32_t sum = static_cast<uint32_t>(acc);
+  for (int32_t i = 0; i < n; ++i) sum += static_cast<uint32_t>(static_cast<int32_t>(a[i]) * b[i]);
+  return static_cast<int32_t>(sum);
 }
 
 #endif

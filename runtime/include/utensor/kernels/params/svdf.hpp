@@ -34,7 +34,6 @@ struct SvdfF32Params {
 /// EvalIntegerSvdfReference.
 struct SvdfS8Params {
   SvdfShape shape;            // the geometry
-  int32_t input_zero_point;   // in [-128, 127]
   int32_t state_zero_point;   // the state's zero point (0 for int16 state)
   int32_t output_zero_point;  // in [-128, 127]
   // input scale * feature weights scale / state scale, Q31 (QuantizeMultiplier)
@@ -43,6 +42,13 @@ struct SvdfS8Params {
   // state scale * time weights scale / output scale, Q31 (QuantizeMultiplier)
   int32_t time_multiplier;
   int32_t time_shift;         // its shift, TFLite convention: > 0 shifts left
+  // [FILTERS] -input zero point * (row sum of weights_feature), so that TFLite's sum of w * (x
+  // - zero point) is this plus a plain dot product (modulo 2^32, as its int32 sum); nullptr:
+  // input zero point 0
+  const int32_t* feature_offset;
+  // [UNITS] -state zero point * (sum of the unit's RANK rows of weights_time), likewise for
+  // the time filter; nullptr: state zero point 0 (int16 state)
+  const int32_t* time_offset;
 };
 
 }  // namespace kernels
