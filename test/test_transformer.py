@@ -14,10 +14,11 @@ What TensorFlow 2.21 produces, and the formulations used here because of it:
   position table (ADD).
 - Keras' `LayerNormalization` lowers to MEAN, NEG, SQUARED_DIFFERENCE, MEAN, ADD, RSQRT,
   MUL, MUL, MUL, ADD. The int8 quantizer leaves the NEG (of the mean) in float32 between a
-  DEQUANTIZE and a QUANTIZE (TFLite Micro's NEG is float32 only). That model runs and is
-  checked as it is ("keras" layer norm, int8 with a float island); the fully int8 model
-  writes the normalization as x - mean (SUB, SQUARED_DIFFERENCE, MEAN, ADD, RSQRT, MUL,
-  MUL, ADD: "sub" layer norm), which the quantizer turns into int8 operators only.
+  DEQUANTIZE and a QUANTIZE (TFLite Micro's NEG kernel, and ours, are float32 only as
+  well). That model runs and is checked as it is ("keras" layer norm, int8 with a float
+  island); the fully int8 model writes the normalization as x - mean (SUB,
+  SQUARED_DIFFERENCE, MEAN, ADD, RSQRT, MUL, MUL, ADD: "sub" layer norm), which the
+  quantizer turns into int8 operators only.
 
 Board verify feeds token ids from a file (`--input`): verify's random int32 inputs span
 the whole int32 range, which GATHER (ours and TFLite Micro's) refuses as out of bounds.
