@@ -173,6 +173,30 @@ def test_int8_fed_keeps_the_float_operator():
                                rtol=1e-6)
 
 
+@pytest.mark.parametrize("key,dtype", [("REVERSE_V2", "int8"), ("EXP", "float32")])
+def test_check_catches_a_wrong_output(key, dtype):
+    """check() passes tflite_micro's own bytes and fails them one unit (int8) or 1e-4
+    relative (float32) off: the board comparison can fail."""
+    from utensor.bench import batch  # pylint: disable=import-outside-toplevel
+    from utensor.reference import Reference  # pylint: disable=import-outside-toplevel
+
+    d = conformance.draw(key, dtype, 0)
+    tfl = d.tflite if dtype != "float32" else int8_fed(d.tflite, d.case.value_range)
+    ref = Reference(tfl)
+    sizes = [int(np.prod(s["shape"])) * np.dtype(s["dtype"]).itemsize for s in ref.input_details]
+    x = [np.frombuffer(b, dtype=np.dtype(s["dtype"])).reshape(s["shape"])
+         for b, s in zip(batch.input_bytes(3, sizes), ref.input_details)]
+    out = np.ascontiguousarray(ref.invoke(x)[0]).reshape(-1).copy()
+    assert check(tfl, 3, [out.tobytes()]) == []
+    k = out.size // 2
+    if dtype == "int8":
+        out[k] = out[k] + 1 if out[k] < 127 else out[k] - 1
+    else:
+        out[k] = out[k] * np.float32(1.0001) + np.float32(1e-3)
+    problems = check(tfl, 3, [out.tobytes()])
+    assert problems and f"pos {k}" in problems[0], problems
+
+
 @pytest.mark.skipif(not have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
 @pytest.mark.parametrize("board", BOARDS)
 def test_families_on_board(drawn, board):
