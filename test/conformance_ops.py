@@ -333,7 +333,8 @@ def _arg(name):
 
         shape = random_shape(rng, rank=int(rng.randint(2, 5)), hi=9)
         axis = int(rng.randint(1, len(shape)))
-        out = [tf.int32, tf.int64][rng.randint(2)]
+        rng.randint(2)  # was the output type: kept so the seeds draw the same shapes
+        out = tf.int32  # TFLite Micro's kernel fails on int64 (test_arg_min_max_int64.py)
         # tf.math, not keras.ops: Keras' argmax handles -0.0 with bit operations TFLite lacks.
         fn = tf.math.argmax if name == "ARG_MAX" else tf.math.argmin
         return Case([shape], lambda x: _layers().Lambda(lambda t: fn(t, axis=axis, output_type=out))(x),

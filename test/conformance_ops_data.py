@@ -80,6 +80,10 @@ def select_v2(rng, dtype):  # pylint: disable=unused-argument
     tf = _tf()
     a = random_shape(rng, rank=int(rng.randint(2, 5)), hi=6)
     b = (1,) + tuple(d if rng.rand() < 0.6 else 1 for d in a[1:])
+    if b == a:  # equal shapes: TensorFlow writes SELECT (version 1), which TFLM lacks
+        k = 1 + int(rng.randint(len(a) - 1))
+        a = a[:k] + (max(a[k], 2),) + a[k + 1:]
+        b = b[:k] + (1,) + b[k + 1:]
     shapes = [a, b] if rng.rand() < 0.5 else [b, a]
     return Case(shapes, lambda x, y: _lambda(lambda t: tf.where(t[1] > 0.0, t[0], t[1]))([x, y]),
                 {"shapes": shapes}, expect_ops=["SELECT_V2", "GREATER"])

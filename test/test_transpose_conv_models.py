@@ -1,5 +1,6 @@
 """TRANSPOSE_CONV in whole models: a small U-Net style encoder/decoder (Conv2D, MaxPool,
-Conv2DTranspose, CONCATENATION of the skip connections), int8 and float32, against
+Conv2DTranspose, CONCATENATION of the skip connections, and the bottleneck upsampled by
+RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR into the decoder), int8 and float32, against
 tflite_micro on the host (ASan/UBSan) and through `utensor verify` on two emulated boards
 (Cortex-M4F and Cortex-M55); plus the fused activation (TRANSPOSE_CONV version 4), which
 TensorFlow's converter never emits, on patched files; and the converter's refusals.
@@ -35,10 +36,16 @@ def _unet():
     # Stride 2 SAME with a bias and a ReLU, then stride 2 VALID without a bias.
     u2 = l.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu",
                            bias_initializer=rand_bias)(b)
+    # The bottleneck also reaches each decoder level resized (nearest x2, bilinear x4),
+    # through tf.image.resize: Keras 3's UpSampling2D writes nearest as TILE-based repeats.
+    def resize(t, size, method):
+        return l.Lambda(lambda u: tf.image.resize(u, size, method=method))(t)
+
     c3 = l.Conv2D(12, 3, padding="same", activation="relu", bias_initializer=rand_bias)(
-        l.Concatenate()([u2, c2]))
+        l.Concatenate()([u2, c2, resize(b, (8, 8), "nearest")]))
     u1 = l.Conv2DTranspose(8, 2, strides=2, padding="valid", use_bias=False)(c3)
-    y = l.Conv2D(1, 1, bias_initializer=rand_bias)(l.Concatenate()([u1, c1]))
+    y = l.Conv2D(1, 1, bias_initializer=rand_bias)(
+        l.Concatenate()([u1, c1, resize(b, (16, 16), "bilinear")]))
     return tf.keras.Model(x, y)
 
 
@@ -65,7 +72,8 @@ def unet(request, tmp_path_factory):
 
 def test_unet_has_the_decoder_operators(unet):
     ops = op_types(unet[2])
-    for name in ("CONV_2D", "MAX_POOL_2D", "TRANSPOSE_CONV", "CONCATENATION"):
+    for name in ("CONV_2D", "MAX_POOL_2D", "TRANSPOSE_CONV", "CONCATENATION", "RESIZE_NEAREST_NEIGHBOR",
+                 "RESIZE_BILINEAR"):
         assert name in ops, ops
     assert ops.count("TRANSPOSE_CONV") == 2
 

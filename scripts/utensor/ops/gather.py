@@ -1,6 +1,7 @@
 """Lowering of ARG_MAX, ARG_MIN and RESIZE_NEAREST_NEIGHBOR (kernels/gather.hpp).
 
-ARG_MAX / ARG_MIN: int8, float32, int32 in, int32 or int64 out, the axis a constant; like
+ARG_MAX / ARG_MIN: int8 and float32 in, int32 out (TFLite Micro's kernel fails at
+invoke on an int64 output, "Only int32_t are supported currently"), the axis a constant; like
 TFLite Micro the stored values are compared (int8 needs no rescaling to find an index) and
 the first of equal values wins.
 RESIZE_NEAREST_NEIGHBOR: int8, int16 and float32; which input row and column every output one
@@ -28,9 +29,12 @@ OUT_SUFFIX = {"int32": "i32", "int64": "i64"}
 
 def lower_arg_min_max(op: Operator, graph: Graph) -> KernelCall:
     (x, axis_t), (y,) = io_tensors(op, graph, 2, 2)
+    if y.dtype == "int64":
+        raise unsupported(op, graph, "output dtype int64 is not supported: TFLite Micro's kernel writes "
+                          "int32 only (it fails at invoke on int64); use output_type int32.")
     if x.dtype not in ARG_SUFFIX or y.dtype not in OUT_SUFFIX:
         raise unsupported(op, graph, f"dtypes input/output {describe_dtypes([x, y])} are not "
-                          "supported; supported: int8 or float32 in, int32 or int64 out (what TFLite "
+                          "supported; supported: int8 or float32 in, int32 out (what TFLite "
                           f"Micro's {op.op_type} runs).")
     (axis,) = constant_ints(op, graph, axis_t, "the axis input")
     rank = len(x.shape)

@@ -221,7 +221,10 @@ void squared_difference_f32(const BroadcastParams& params, const float* input1, 
 }
 
 void floor_div_f32(const BroadcastParams& params, const float* input1, const float* input2, float* output) {
-  for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) { return floorf(a / b); });
+  // TFLite Micro divides in double: a float quotient can round up onto the next integer.
+  for_each_broadcast(params.shape, input1, input2, output, [](float a, float b) {
+    return static_cast<float>(floor(static_cast<double>(a) / static_cast<double>(b)));
+  });
 }
 
 #define UTENSOR_COMPARISON_DEFINE(name, op)                                                    \
