@@ -21,10 +21,10 @@ from ._common import describe_dtypes, io_tensors, malformed, unsupported
 from ._spatial import constant_ints
 
 # int32 input is refused as tflite_micro refuses it ("Only float32, uint8_t and int8_t are
-# supported currently, got INT32"), although the runtime keeps its int32 kernels. uint8 too:
-# despite that message, tflite_micro fails the invoke on UINT8 input ("... got UINT8").
+# supported currently, got INT32"). uint8 too: despite that message, tflite_micro fails the
+# invoke on UINT8 input ("... got UINT8").
 ARG_SUFFIX = {"int8": "s8", "float32": "f32"}
-OUT_SUFFIX = {"int32": "i32", "int64": "i64"}
+OUT_SUFFIX = {"int32": "i32"}
 
 
 def lower_arg_min_max(op: Operator, graph: Graph) -> KernelCall:

@@ -13,16 +13,14 @@
 namespace utensor {
 namespace kernels {
 
-// ArgMax / ArgMin for every input and output type: X(input type, suffix).
-#define UTENSOR_ARG_TYPES(X) X(int8_t, s8) X(float, f32) X(int32_t, i32)
+// ArgMax / ArgMin for every input type TFLite Micro takes, int32 out: X(input type, suffix).
+#define UTENSOR_ARG_TYPES(X) X(int8_t, s8) X(float, f32)
 
-/// arg_max_<in>_<out> / arg_min_<in>_<out>: output[o * inner + i] = the first k with the
+/// arg_max_<in>_i32 / arg_min_<in>_i32: output[o * inner + i] = the first k with the
 /// largest (smallest) input[(o * axis + k) * inner + i].
 #define UTENSOR_ARG_DECLARE(T, suffix)                                                          \
   void arg_max_##suffix##_i32(const ArgMinMaxParams& p, const T* input, int32_t* output);       \
-  void arg_max_##suffix##_i64(const ArgMinMaxParams& p, const T* input, int64_t* output);       \
-  void arg_min_##suffix##_i32(const ArgMinMaxParams& p, const T* input, int32_t* output);       \
-  void arg_min_##suffix##_i64(const ArgMinMaxParams& p, const T* input, int64_t* output);
+  void arg_min_##suffix##_i32(const ArgMinMaxParams& p, const T* input, int32_t* output);
 UTENSOR_ARG_TYPES(UTENSOR_ARG_DECLARE)
 #undef UTENSOR_ARG_DECLARE
 

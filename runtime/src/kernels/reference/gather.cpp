@@ -33,14 +33,8 @@ void arg_min_max(const ArgMinMaxParams& p, const T* input, U* output) {
   void arg_max_##suffix##_i32(const ArgMinMaxParams& p, const T* input, int32_t* output) {      \
     arg_min_max<T, int32_t, true>(p, input, output);                                            \
   }                                                                                             \
-  void arg_max_##suffix##_i64(const ArgMinMaxParams& p, const T* input, int64_t* output) {      \
-    arg_min_max<T, int64_t, true>(p, input, output);                                            \
-  }                                                                                             \
   void arg_min_##suffix##_i32(const ArgMinMaxParams& p, const T* input, int32_t* output) {      \
     arg_min_max<T, int32_t, false>(p, input, output);                                           \
-  }                                                                                             \
-  void arg_min_##suffix##_i64(const ArgMinMaxParams& p, const T* input, int64_t* output) {      \
-    arg_min_max<T, int64_t, false>(p, input, output);                                           \
   }
 UTENSOR_ARG_TYPES(UTENSOR_ARG_DEFINE)
 #undef UTENSOR_ARG_DEFINE
