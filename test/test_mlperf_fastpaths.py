@@ -75,7 +75,9 @@ def _models():
 
 
 @pytest.mark.skipif(not have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
-@pytest.mark.parametrize("board", ["mps2_an386", "mps2_an500", "mps3_an547"])  # M4, M7, M55
+# M4 (DSP) and M55 (Helium). The M7 runs the M4's DSP kernels built for its core; the
+# fast-path campaign checks them there (test_fastpath_campaign.py), which keeps CI in budget.
+@pytest.mark.parametrize("board", ["mps2_an386", "mps3_an547"])
 def test_mlperf_paths_bit_exact_on_board(board):
     models = _models()
     results = batch.run_batch([m[:3] for m in models], board, tag="mlperf-paths", jobs=1)
