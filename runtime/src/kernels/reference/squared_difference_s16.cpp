@@ -1,5 +1,6 @@
-// SQUARED_DIFFERENCE's int16 and int32 forms, with elementwise.hpp's broadcasting.
+// SQUARED_DIFFERENCE's int16 and int32 forms, with the shared broadcast walk (detail/broadcast.hpp).
 
+#include "utensor/kernels/detail/broadcast.hpp"
 #include "utensor/kernels/elementwise.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 #include "utensor/kernels/squared_difference.hpp"
@@ -8,29 +9,7 @@ namespace utensor {
 namespace kernels {
 namespace {
 
-// The odometer walk of elementwise.cpp's broadcast: output i = f(input1[off1], input2[off2]).
-template <typename T, typename F>
-void broadcast_walk(const BroadcastShape& s, const T* input1, const T* input2, T* output, const F& f) {
-  if (!s.broadcast) {
-    for (int32_t i = 0; i < s.size; ++i) output[i] = f(input1[i], input2[i]);
-    return;
-  }
-  int32_t idx[kBroadcastMaxRank] = {0, 0, 0, 0, 0, 0};
-  int32_t off1 = 0;
-  int32_t off2 = 0;
-  for (int32_t i = 0; i < s.size; ++i) {
-    output[i] = f(input1[off1], input2[off2]);
-    for (int d = kBroadcastMaxRank - 1; d >= 0; --d) {
-      ++idx[d];
-      off1 += s.stride1[d];
-      off2 += s.stride2[d];
-      if (idx[d] < s.dims[d]) break;
-      off1 -= s.stride1[d] * s.dims[d];
-      off2 -= s.stride2[d] * s.dims[d];
-      idx[d] = 0;
-    }
-  }
-}
+using detail::for_each_broadcast;
 
 struct SquaredDifferenceS16 {
   const SquaredDifferenceS16Params* p;
@@ -60,12 +39,12 @@ struct SquaredDifferenceI32 {
 void squared_difference_s16(const SquaredDifferenceS16Params& params, const int16_t* input1,
                             const int16_t* input2, int16_t* output) {
   SquaredDifferenceS16 f = {&params};
-  broadcast_walk(params.shape, input1, input2, output, f);
+  for_each_broadcast(params.shape, input1, input2, output, f);
 }
 
 void squared_difference_i32(const BroadcastParams& params, const int32_t* input1,
                             const int32_t* input2, int32_t* output) {
-  broadcast_walk(params.shape, input1, input2, output, SquaredDifferenceI32());
+  for_each_broadcast(params.shape, input1, input2, output, SquaredDifferenceI32());
 }
 
 }  // namespace kernels
