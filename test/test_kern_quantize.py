@@ -110,3 +110,28 @@ def test_quantize_rounds_as_tflite_micro_on_qemu(board, size, tmp_path):
                        timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "1/1 samples match; bit-exact" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("scale, zero_point", [(0.0078125, 0), (0.02, -5), (1 / 255, -128), (3.7e-3, 17),
+                                               (0.1, 127), (1e-6, 0), (123.0, -100), (1e-40, 0), (3e38, 0)])
+def test_thresholds_reproduce_the_float_formula(scale, zero_point):
+    """The converter's 255 thresholds (ops/_quantize_thresholds.py) against TFLite's float32
+    round(x / scale) + zero_point, counted as the kernel counts them, on random floats over
+    and beyond the range, every half-way point k + 0.5 and its two float neighbours, zeros,
+    infinities and subnormals (NaN is the kernel's own case)."""
+    from utensor.ops._quantize_thresholds import quantize_reference, sortable_key, thresholds
+
+    t = np.array(thresholds(scale, zero_point))
+    assert len(t) == 255 and np.all(np.diff(t) >= 0)
+    rng = np.random.default_rng(0)
+    with np.errstate(over="ignore"):
+        span = np.float32(min(scale * 300, 1e38))
+        mids = ((np.arange(-300, 300) + 0.5) * np.float32(scale)).astype(np.float32)
+    x = np.concatenate([rng.uniform(-1, 1, 100000).astype(np.float32) * span,
+                        (np.arange(-300, 300) * np.float32(scale)).astype(np.float32), mids,
+                        np.nextafter(mids, np.float32(np.inf)), np.nextafter(mids, np.float32(-np.inf)),
+                        np.array([0.0, -0.0, np.inf, -np.inf, 1e30, -1e30, 1e-40, -1e-40], np.float32)])
+    x = x.astype(np.float32)
+    counted = -128 + np.searchsorted(t, sortable_key(x.view(np.uint32)), side="right")
+    expected = quantize_reference(x, scale, zero_point)
+    assert np.array_equal(counted, expected), int(np.sum(counted != expected))
