@@ -21,14 +21,6 @@
 #include "utensor/kernels/fixedpoint.hpp"
 #include "utensor/kernels/fully_connected.hpp"
 
-// The loops over a block's rows must be unrolled for their pointers and accumulators to
-// live in registers (GCC keeps the small arrays in memory otherwise).
-#if defined(__GNUC__) && !defined(__clang__)
-#define UTENSOR_S16_UNROLL _Pragma("GCC unroll 4")
-#else
-#define UTENSOR_S16_UNROLL
-#endif
-
 namespace utensor {
 namespace kernels {
 
@@ -179,12 +171,15 @@ UTENSOR_HOT_INLINE void dot_rows(const int16_t* x, const int8_t* const* w, int32
   UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) acc[r] = a[r];
 }
 
-// The int64 bias and TFLite's 16x8 requantization of one output.
-UTENSOR_HOT_INLINE int16_t finish64(int64_t acc, const int64_t* bias, int32_t o, int32_t m,
-                                    int32_t shift, int32_t lo, int32_t hi) {
-  if (bias != nullptr) acc += bias[o];
-  return detail::clamp_s16(detail::multiply_by_quantized_multiplier_s64(acc, m, shift), lo, hi);
-}
+// dot_rows in the shape detail::s16_conv takes.
+template <class A>
+struct DspDot {
+  typedef typename A::T T;
+  template <int R>
+  static UTENSOR_HOT_INLINE void run(const int16_t* x, const int8_t* const* w, int32_t n, T* acc) {
+    dot_rows<A, R>(x, w, n, acc);
+  }
+};
 
 template <class A>
 void fc_s16(const FullyConnectedS16Params& params, const int16_t* input, const int8_t* filter,
@@ -207,7 +202,7 @@ void fc_s16(const FullyConnectedS16Params& params, const int16_t* input, const i
       dot_rows<A, R>(x, w, depth, acc);
       UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) {
         const int32_t c = params.per_channel ? o + r : 0;
-        out[o + r] = finish64(acc[r], bias, o + r, params.output_multiplier[c],
+        out[o + r] = detail::s16_finish64(acc[r], bias, o + r, params.output_multiplier[c],
                               params.output_shift[c], lo, hi);
       }
     }
@@ -216,100 +211,14 @@ void fc_s16(const FullyConnectedS16Params& params, const int16_t* input, const i
       typename A::T acc[1] = {0};
       dot_rows<A, 1>(x, w, depth, acc);
       const int32_t c = params.per_channel ? o : 0;
-      out[o] = finish64(acc[0], bias, o, params.output_multiplier[c], params.output_shift[c], lo, hi);
-    }
-  }
-}
-
-// The bias and requantization of conv2d_s16 (int64) and conv2d_s16_acc32 (int32, wrapping).
-template <typename Bias>
-struct ConvFinish;
-template <>
-struct ConvFinish<int64_t> {
-  template <typename T>
-  static int16_t apply(const Conv2DS16Params& p, T acc, const int64_t* bias, int32_t oc) {
-    return finish64(acc, bias, oc, p.output_multiplier[oc], p.output_shift[oc], p.activation_min,
-                    p.activation_max);
-  }
-};
-template <>
-struct ConvFinish<int32_t> {
-  static int16_t apply(const Conv2DS16Params& p, int32_t acc, const int32_t* bias, int32_t oc) {
-    if (bias != nullptr) acc = Acc32::mac1(acc, bias[oc]);
-    return detail::clamp_s16(MultiplyByQuantizedMultiplier(acc, p.output_multiplier[oc], p.output_shift[oc]),
-                             p.activation_min, p.activation_max);
-  }
-};
-
-// R output channels [oc, oc + R) of one group at one output pixel.
-template <class A, int R, typename Bias>
-UTENSOR_HOT_INLINE void conv_block(const Conv2DS16Params& p, const int16_t* input, int32_t origin, int32_t ky0,
-                                   int32_t ky1, int32_t kx0, int32_t kx1, bool contiguous,
-                                   const int8_t* filter, const Bias* bias, int32_t oc, int16_t* out) {
-  const Conv2DShape& s = p.shape;
-  const int32_t fic = s.filter_input_channels;
-  const int32_t row_step = s.dilation_height * s.input_width * s.input_channels;
-  typename A::T acc[R];
-  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) acc[r] = 0;
-  const int8_t* w[R];
-  for (int32_t ky = ky0; ky < ky1; ++ky) {
-    const int32_t row = origin + ky * row_step;
-    const int8_t* wk = filter + (oc * s.filter_height + ky) * s.filter_width * fic;
-    const int32_t wstride = s.filter_height * s.filter_width * fic;
-    if (contiguous) {
-      // Dilation 1 and one group: the window row's inside taps are one run of inputs.
-      UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx0 * fic;
-      dot_rows<A, R>(input + (row + kx0 * s.input_channels), w, (kx1 - kx0) * fic, acc);
-    } else {
-      for (int32_t kx = kx0; kx < kx1; ++kx) {
-        UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) w[r] = wk + r * wstride + kx * fic;
-        dot_rows<A, R>(input + (row + kx * s.dilation_width * s.input_channels), w, fic, acc);
-      }
-    }
-  }
-  UTENSOR_S16_UNROLL for (int r = 0; r < R; ++r) out[oc + r] = ConvFinish<Bias>::apply(p, acc[r], bias, oc + r);
-}
-
-template <class A, typename Bias>
-void conv_s16(const Conv2DS16Params& p, const int16_t* input, const int8_t* filter,
-              const Bias* bias, int16_t* output) {
-  const Conv2DShape& s = p.shape;
-  enum { R = A::kRows };
-  const int32_t group_size = s.output_channels / (s.input_channels / s.filter_input_channels);
-  const bool one_group = s.filter_input_channels == s.input_channels;
-  const bool contiguous = one_group && s.dilation_width == 1;
-  for (int32_t n = 0; n < s.batches; ++n) {
-    for (int32_t oy = 0; oy < s.output_height; ++oy) {
-      const int32_t y0 = oy * s.stride_height - s.pad_top;
-      int32_t ky0, ky1;
-      detail::s16_tap_range(y0, s.filter_height, s.dilation_height, s.input_height, &ky0, &ky1);
-      for (int32_t ox = 0; ox < s.output_width; ++ox) {
-        const int32_t x0 = ox * s.stride_width - s.pad_left;
-        int32_t kx0, kx1;
-        detail::s16_tap_range(x0, s.filter_width, s.dilation_width, s.input_width, &kx0, &kx1);
-        int16_t* out = output + ((n * s.output_height + oy) * s.output_width + ox) * s.output_channels;
-        // The window's origin may lie outside the image: an integer offset, turned into a
-        // pointer only for taps inside.
-        const int32_t origin = ((n * s.input_height + y0) * s.input_width + x0) * s.input_channels;
-        for (int32_t g0 = 0; g0 < s.output_channels; g0 += group_size) {
-          const int32_t in_px = origin + (g0 / group_size) * s.filter_input_channels;
-          const int32_t g1 = g0 + group_size;
-          int32_t oc = g0;
-          for (; oc + R <= g1; oc += R) {
-            conv_block<A, R>(p, input, in_px, ky0, ky1, kx0, kx1, contiguous, filter, bias, oc, out);
-          }
-          for (; oc < g1; ++oc) {
-            conv_block<A, 1>(p, input, in_px, ky0, ky1, kx0, kx1, contiguous, filter, bias, oc, out);
-          }
-        }
-      }
+      out[o] = detail::s16_finish64(acc[0], bias, o, params.output_multiplier[c], params.output_shift[c], lo, hi);
     }
   }
 }
 
 UTENSOR_HOT_INLINE int16_t dw_finish(const DepthwiseConv2DS16Params& p, int32_t acc,
                                      const int64_t* bias, int32_t oc) {
-  return finish64(acc, bias, oc, p.output_multiplier[oc], p.output_shift[oc], p.activation_min,
+  return detail::s16_finish64(acc, bias, oc, p.output_multiplier[oc], p.output_shift[oc], p.activation_min,
                   p.activation_max);
 }
 
@@ -327,15 +236,15 @@ void fully_connected_s16(const FullyConnectedS16Params& params, const int16_t* i
 void conv2d_s16(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter,
                 const int64_t* bias, int16_t* output) {
   if (params.acc32) {
-    conv_s16<Acc32>(params, input, filter, bias, output);
+    detail::s16_conv<DspDot<Acc32>, Acc32::kRows>(params, input, filter, bias, output);
   } else {
-    conv_s16<Acc64>(params, input, filter, bias, output);
+    detail::s16_conv<DspDot<Acc64>, Acc64::kRows>(params, input, filter, bias, output);
   }
 }
 
 void conv2d_s16_acc32(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter,
                       const int32_t* bias, int16_t* output) {
-  conv_s16<Acc32>(params, input, filter, bias, output);
+  detail::s16_conv<DspDot<Acc32>, Acc32::kRows>(params, input, filter, bias, output);
 }
 
 void depthwise_conv2d_s16(const DepthwiseConv2DS16Params& params, const int16_t* input,
