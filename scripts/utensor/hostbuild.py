@@ -19,7 +19,7 @@ import numpy as np
 
 from . import convert
 from .errors import UtensorError
-from .paths import library_root
+from .paths import cache_root, library_root
 
 REPO = library_root()
 RUNTIME_INCLUDE = os.path.join(REPO, "runtime", "include")
@@ -39,10 +39,6 @@ def _flags(sanitize: bool) -> List[str]:
     return BASE_FLAGS + (SANITIZE_FLAGS if sanitize else [])
 
 
-def _cache_dir() -> str:
-    return os.environ.get("UTENSOR_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "utensor"))
-
-
 def _run(cmd: Sequence[str]) -> None:
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
@@ -57,7 +53,7 @@ def runtime_library(sanitize: bool = False) -> str:
         h.update(path.encode())
         with open(path, "rb") as f:
             h.update(f.read())
-    out_dir = os.path.join(_cache_dir(), "host-runtime", h.hexdigest()[:20])
+    out_dir = os.path.join(cache_root(), "host-runtime", h.hexdigest()[:20])
     lib = os.path.join(out_dir, "libutensor_runtime.a")
     if os.path.exists(lib):
         return lib
