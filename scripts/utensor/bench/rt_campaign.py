@@ -37,7 +37,7 @@ from . import campaign, rt_codec, singleop
 FIRMWARE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rt_firmware")
 FIRMWARE_FILES = ("main.cpp", "rt_reader.hpp", "rt_params.hpp")
 
-HELLO, BYE, DATA, RUN, GET = 0x01, 0x07, 0x20, 0x21, 0x22
+HELLO, BYE, DATA, RUN, GET, BATCH = 0x01, 0x07, 0x20, 0x21, 0x22, 0x23
 MAX_DATA = 4096
 MAGIC = 0x43525455
 CODES = {0: "ran", 1: "blob damaged in transit", 2: "malformed blob", 3: "parameter struct fingerprint differs "
@@ -261,6 +261,17 @@ def build_firmware(board_id: str, jobs: int = 2) -> str:
     return os.path.join(proj, ".pio", "build", "rt", "firmware.elf")
 
 
+def _quickack(sock) -> None:
+    """QEMU writes the UART byte by byte: without quick ACKs every reply stalls ~40 ms
+    (harness/client.py _quickack)."""
+    flag = getattr(socket, "TCP_QUICKACK", None)
+    if flag is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, flag, 1)
+        except OSError:
+            pass
+
+
 class Board:
     """One QEMU running the campaign firmware, spoken to over its UART socket."""
 
@@ -290,6 +301,7 @@ class Board:
             if not data:
                 raise HarnessError(f"the campaign firmware on {self.board_id} closed the link (crashed or exited). "
                                    f"QEMU: {self.session.log.strip()[-600:]!r}")
+            _quickack(self.sock)
             for ev in self.decoder.feed(data):
                 if isinstance(ev, p.Frame) and ev.seq == seq and ev.type == (msg_type | p.REPLY):
                     return ev.payload
@@ -319,6 +331,38 @@ class Board:
         hashes = [struct.unpack_from("<II", r, 7 + 8 * i) for i in range(n)]
         return code, status, cycles, hashes
 
+    def batch(self, draws: Sequence[Draw], timeout_s: float = 3600.0):
+        """Every draw through the bulk path (main.cpp BATCH: semihosting files, the
+        control over the UART); per draw (code, status, cycles, [output bytes])."""
+        import tempfile  # pylint: disable=import-outside-toplevel
+
+        with tempfile.TemporaryDirectory(prefix="utensor-rt-") as tmp:
+            fin, fout = os.path.join(tmp, "draws.bin"), os.path.join(tmp, "results.bin")
+            with open(fin, "wb") as f:
+                for d in draws:
+                    f.write(struct.pack("<I", len(d.blob)) + d.blob + struct.pack("<I", zlib.crc32(d.blob)))
+            paths = b"".join(bytes([len(x)]) + x for x in (fin.encode(), fout.encode()))
+            if any(len(x) > 255 for x in (fin.encode(), fout.encode())):
+                raise HarnessError(f"temporary path too long for the campaign firmware: {tmp}")
+            r = self.request(BATCH, struct.pack("<I", len(draws)) + paths, timeout_s=timeout_s)
+            code, done = r[0], struct.unpack_from("<I", r, 1)[0]
+            with open(fout, "rb") as f:
+                data = f.read()
+        results, at = [], 0
+        for _ in range(done):
+            c, status, cycles, n = struct.unpack_from("<BBIB", data, at)
+            at += 7
+            outs = []
+            for _ in range(n):
+                k = struct.unpack_from("<I", data, at)[0]
+                outs.append(data[at + 4:at + 4 + k])
+                at += 4 + k
+            results.append((c, status, cycles, outs))
+        if code != 0 or done != len(draws):
+            raise HarnessError(f"the campaign firmware on {self.board_id} stopped its batch after {done} of "
+                               f"{len(draws)} draws: {CODES.get(code, code)}")
+        return results
+
     def read(self, offset: int, nbytes: int) -> bytes:
         out = bytearray()
         while len(out) < nbytes:
@@ -335,6 +379,32 @@ class Board:
             self.sock.close()
         finally:
             self.session.stop()
+
+
+def compare(d: Draw, code: int, status: int, outputs: Sequence[bytes]) -> List[str]:
+    """The differences between a draw's outputs on the board and tflite_micro's, element
+    by element (empty: bit-exact)."""
+    if code != 0:
+        return [f"the campaign firmware refused the draw: {CODES.get(code, code)}"]
+    if status != 0:
+        return [f"kernel status {status}"]
+    if len(outputs) != len(d.outputs):
+        return [f"{len(outputs)} outputs, tflite_micro has {len(d.outputs)}"]
+    problems = []
+    for j, (o, raw) in enumerate(zip(d.outputs, outputs)):
+        if raw == o["expected"]:
+            continue
+        got = np.frombuffer(raw, o["np_dtype"])
+        exp = np.frombuffer(o["expected"], o["np_dtype"])
+        if got.size != exp.size:
+            problems.append(f"output {j}: {got.size} elements, tflite_micro {exp.size}")
+            continue
+        bad = np.flatnonzero(got != exp)
+        k = int(bad[0])
+        problems.append(f"output {j}: {bad.size} of {exp.size} elements differ from tflite_micro (first at flat "
+                        f"index {k} of shape {o['shape']}: ours {got[k]}, tflite_micro {exp[k]}; max |diff| "
+                        f"{int(np.max(np.abs(got.astype(np.int64) - exp.astype(np.int64))))})")
+    return problems
 
 
 def check_draw(board: Board, d: Draw) -> List[str]:
@@ -387,7 +457,8 @@ def prepare_all(families: Sequence[str], count, seed: int, log=print):
     return draws, failures
 
 
-def run(families, boards, count, seed: int, jobs: int = 2, log=print, draws=None) -> List[str]:
+def run(families, boards, count, seed: int, jobs: int = 2, log=print, draws=None,
+        serial: bool = False) -> List[str]:
     """Every draw of every family on every board; the failures, each naming its draw, board
     and the command that reproduces it (compiled, through campaign.py --repro)."""
     failures: List[str] = []
@@ -400,8 +471,11 @@ def run(families, boards, count, seed: int, jobs: int = 2, log=print, draws=None
         board = Board(board_id, elf)
         bad = 0
         try:
-            for d in draws:
-                for prob in check_draw(board, d):
+            results = board.batch(draws) if not serial else [None] * len(draws)
+            for d, res in zip(draws, results):
+                if res is not None:
+                    d.timings.setdefault("cycles", {})[board_id] = res[2]
+                for prob in (compare(d, res[0], res[1], res[3]) if res is not None else check_draw(board, d)):
                     bad += 1
                     failures.append(f"{d.family} seed {d.seed} draw {d.index} on {board_id} "
                                     f"({singleop.describe(d.spec)}, {d.kind}): {prob}; reproduce: "
@@ -421,6 +495,8 @@ def main(argv=None) -> int:
     ap.add_argument("--count", type=int, default=campaign.DEFAULT_COUNT, help="draws per family")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--serial", action="store_true",
+                    help="send every draw over the UART framing (slow under QEMU) instead of the bulk path")
     args = ap.parse_args(argv)
     families = args.family or list(campaign.DRAWS)
     boards = args.board or list(campaign.BOARDS)
@@ -428,7 +504,7 @@ def main(argv=None) -> int:
     print(f"[rt-campaign] seed {args.seed}, {args.count} draws per family, families {families}, boards {boards}",
           flush=True)
     failures = run(families, boards, args.count, args.seed, args.jobs,
-                   log=lambda s: print(s, flush=True))
+                   log=lambda s: print(s, flush=True), serial=args.serial)
     print(f"[rt-campaign] {time.time() - t:.0f} s wall, {campaign.cpu_seconds() - c:.0f} s CPU", flush=True)
     for f in failures:
         print("FAIL " + f)
