@@ -65,6 +65,7 @@ class Draw:
     blob: bytes
     outputs: List[Dict]  # offset, nbytes, dtype, shape, expected (bytes), crc, wsum
     timings: Dict[str, float] = field(default_factory=dict)
+    const_at: int = -1  # where in the blob the first constant operand's bytes start
 
 
 def mix32(h: np.ndarray) -> np.ndarray:
@@ -184,7 +185,10 @@ def prepare(family: str, seed: int, index: int, reference: bool = True) -> Draw:
     body = bytearray(struct.pack("<IBII", MAGIC, KINDS[kind], rt_codec.fingerprint(sname), plan.arena_bytes))
     body += rt_codec.serialize(sname, fields)
     body.append(len(ops))
+    const_at = -1
     for o in ops:
+        if o[0] == "array" and const_at < 0:
+            const_at = len(body) + 5
         body += _encode_operand(o)
     inputs = []
     body.append(len(graph.inputs))
@@ -206,7 +210,7 @@ def prepare(family: str, seed: int, index: int, reference: bool = True) -> Draw:
                         f"{plan.arena_bytes} B (limits {BLOB_BYTES}, {POOL_BYTES}, {ARENA_BYTES})")
     t2 = time.perf_counter()
     d = Draw(family, seed, index, spec, tfl, kind + (" streamed" if st else ""), bytes(body), outs,
-             timings={"build": t1 - t0, "lower": t2 - t1})
+             timings={"build": t1 - t0, "lower": t2 - t1}, const_at=const_at)
     if reference:
         from ..reference import Reference  # pylint: disable=import-outside-toplevel
 

@@ -99,7 +99,9 @@ class _Model:
         t.quantization = q
         if data is not None:
             b = s.BufferT()
-            b.data = np.ascontiguousarray(data).tobytes()
+            # A numpy vector: the object API packs it in one copy (a list or bytes goes
+            # byte by byte through Python, ~10 ms per draw of a campaign).
+            b.data = np.frombuffer(np.ascontiguousarray(data).tobytes(), np.uint8)
             self.buffers.append(b)
             t.buffer = len(self.buffers) - 1
         else:
