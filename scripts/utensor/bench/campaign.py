@@ -265,6 +265,7 @@ def draw_fc16(rng) -> Dict:
     spec = _int16(draw_fc(rng), rng)
     if spec.get("wide") and rng.rand() < 0.7:
         spec["input"][1] = int(rng.randint(517, 1200))
+        spec["units"] = min(spec["units"], MAX_FC_WEIGHTS // spec["input"][1])
     return spec
 
 

@@ -50,6 +50,12 @@ KINDS = {"conv2d_s8_gemm": 1, "conv2d_s8": 2, "depthwise_conv2d_s8": 3, "fully_c
 BLOB_BYTES, POOL_BYTES, ARENA_BYTES = 1024 * 1024, 1024 * 1024, 1536 * 1024
 
 
+# (DSP kernels, Helium kernels) each board's firmware must run: its fast paths (the M3's
+# portable kernels).
+ARCH = {"mps2_an386": (True, False), "mps2_an500": (True, False), "mps2_an505": (True, False),
+        "mps3_an547": (True, True), "mps2_an385": (False, False)}
+
+
 class DrawError(Exception):
     """A draw the campaign firmware cannot run (a lowering it does not mirror, a size)."""
 
@@ -475,6 +481,11 @@ def run(families, boards, count, seed: int, jobs: int = 2, log=print, draws=None
         board = Board(board_id, elf)
         bad = 0
         try:
+            want = ARCH[board_id]
+            got = (bool(board.info["dsp"]), bool(board.info["mve"]))
+            if got != want:
+                raise HarnessError(f"the campaign firmware on {board_id} was built with DSP/Helium kernels "
+                                   f"{got}, expected {want}: the campaign would not test that board's fast paths")
             results = board.batch(draws) if not serial else [None] * len(draws)
             for d, res in zip(draws, results):
                 if res is not None:
