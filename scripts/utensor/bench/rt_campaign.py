@@ -7,6 +7,7 @@ and compares the outputs with tflite_micro's on the same model and inputs.
 
     python -m utensor.bench.rt_campaign --count 1000 --seed 0                 # 8 families, 5 boards
     python -m utensor.bench.rt_campaign --family conv --board mps2_an386 --count 3000
+    python -m utensor.bench.rt_campaign --repro conv 7 123 --board mps2_an386  # one draw, this firmware
     python -m utensor.bench.campaign --repro conv 7 123 --board mps2_an386     # one draw, compiled
 
 Inputs: bytes of murmur3's finalizer over a counter from a per-draw seed, drawn by numpy
@@ -512,7 +513,21 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--serial", action="store_true",
                     help="send every draw over the UART framing (slow under QEMU) instead of the bulk path")
+    ap.add_argument("--repro", nargs=3, metavar=("FAMILY", "SEED", "INDEX"),
+                    help="run one draw on the campaign firmware (prints its spec); campaign.py --repro "
+                         "builds it as a compiled model instead")
     args = ap.parse_args(argv)
+    if args.repro:
+        fam, seed, index = args.repro[0], int(args.repro[1]), int(args.repro[2])
+        print(f"{fam} seed {seed} draw {index}: {campaign.draw(fam, seed, index)}")
+        d = prepare(fam, seed, index)
+        print(f"kernel call: {d.kind}")
+        failures = run([fam], args.board or list(campaign.BOARDS), 0, seed, args.jobs, draws=[d],
+                       log=lambda s: print(s, flush=True), serial=args.serial)
+        for f in failures:
+            print("FAIL " + f)
+        print(f"[rt-campaign] {fam} seed {seed} draw {index}: {'PASS' if not failures else 'FAIL'}")
+        return 1 if failures else 0
     families = args.family or list(campaign.DRAWS)
     boards = args.board or list(campaign.BOARDS)
     t, c = time.time(), campaign.cpu_seconds()
