@@ -279,7 +279,13 @@ DRAWS = {"conv": draw_conv, "depthwise": draw_depthwise, "fc": draw_fc, "pool": 
 
 
 def draw(family: str, seed: int, index: int) -> Dict:
-    return DRAWS[family](np.random.RandomState(draw_seed(family, seed, index)))
+    rng = np.random.RandomState(draw_seed(family, seed, index))
+    spec = DRAWS[family](rng)
+    if family != "pool" and rng.rand() < 0.15:
+        # An output range off the layer's own (calibrated on other data): saturation and
+        # requantization multipliers with left shifts, which the usual draws rarely reach.
+        spec["out_range"] = float(2.0 ** rng.uniform(-8, 4))
+    return spec
 
 
 def repro_command(family: str, seed: int, index: int, board: str) -> str:
