@@ -15,7 +15,6 @@ command that rebuilds it alone as a compiled model:
 import os
 import re
 import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -23,11 +22,11 @@ import pytest
 from opcheck import have_qemu_tools
 from utensor.bench import batch, campaign, rt_campaign, rt_codec, singleop
 
-# Measured (2 shared cores, this commit): 1,000 draws per family (8,000) on the five
-# boards cost ~140 CPU-s from a warm PlatformIO cache: preparing the draws once (singleop
-# build, converter, tflite_micro: ~4.5 ms per draw, ~36 s) and per board ~5-8 s of QEMU,
-# plus ~10 s of CPU per board to build its one firmware from a clean cache. The compiled
-# per-model batches this replaces cost ~0.4 CPU-s per draw per board: 16 per family in CI.
+# Measured (2 shared cores): 1,000 draws per family (8,000) on the five boards, from a
+# clean project cache, cost 82.7 CPU-s (3m29s wall at -n 0): preparing the draws once
+# (singleop build, converter, tflite_micro: ~2.5 ms of CPU per draw, ~20 s), per board
+# ~3.5-6.5 s of QEMU and ~8-10 s to build its one firmware. The compiled per-model batches
+# this replaces cost ~0.4 CPU-s per draw per board: 16 per family in CI took ~300 CPU-s.
 CI_COUNT = 1000
 _ENV_COUNT = os.environ.get("UTENSOR_CAMPAIGN_COUNT")
 COUNT = {f: int(_ENV_COUNT) if _ENV_COUNT else CI_COUNT for f in campaign.DRAWS}
@@ -215,3 +214,17 @@ def test_campaign_bit_exact_on_boards():
     failures = [f for f in failures if " draw -1 " not in f]
     assert not failures, (f"campaign seed {SEED}, draws per family {COUNT}: {len(failures)} failures\n"
                           + "\n".join(failures[:30]))
+
+
+@pytest.mark.skipif(not have_qemu_tools(), reason="needs pio, arm-none-eabi-gcc and qemu-system-arm")
+def test_a_draw_that_stops_the_firmware_is_reported_and_the_rest_run():
+    """A draw the firmware cannot even read (larger than its buffers) stops the batch: it is
+    reported by name, QEMU restarts after it, the later draws still run and pass."""
+    import copy
+
+    draws = [rt_campaign.prepare("fc", SEED, i) for i in range(4)]
+    poison = copy.copy(draws[1])
+    poison.index = -7
+    poison.blob = b"\0" * (rt_campaign.BLOB_BYTES + 16)
+    failures = rt_campaign.run(["fc"], ["mps2_an386"], 0, SEED, jobs=1, draws=draws[:2] + [poison] + draws[2:])
+    assert len(failures) == 1 and " draw -7 " in failures[0] and "stopped" in failures[0], failures

@@ -285,6 +285,10 @@ def draw(family: str, seed: int, index: int) -> Dict:
         # An output range off the layer's own (calibrated on other data): saturation and
         # requantization multipliers with left shifts, which the usual draws rarely reach.
         spec["out_range"] = float(2.0 ** rng.uniform(-8, 4))
+    if spec["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D") and rng.rand() < 0.1:
+        spec["input"][0] = int(rng.randint(2, 4))  # batches: not streamed, loops over images
+        if spec["op"] != "MAX_POOL_2D" and spec["op"] != "AVERAGE_POOL_2D":
+            _fit(spec)
     return spec
 
 

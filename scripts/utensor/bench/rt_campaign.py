@@ -25,11 +25,12 @@ import sys
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 
-from .. import convert, qemu
+from .. import qemu
+# Through convert, which loads the operators before the passes that refer to them.
 from ..convert import custom, passes, planner
 from ..errors import HarnessError
 from ..harness import protocol as p
@@ -57,6 +58,14 @@ REFERENCE_ARENA = 4 * 1024 * 1024
 # portable kernels).
 ARCH = {"mps2_an386": (True, False), "mps2_an500": (True, False), "mps2_an505": (True, False),
         "mps3_an547": (True, True), "mps2_an385": (False, False)}
+
+
+class BatchStopped(HarnessError):
+    """A batch that ended before its last draw; .results holds those that ran."""
+
+    def __init__(self, results, message: str):
+        super().__init__(message)
+        self.results = results
 
 
 class DrawError(Exception):
@@ -318,6 +327,9 @@ class Board:
                 raise HarnessError(f"the campaign firmware on {self.board_id} closed the link (crashed or exited). "
                                    f"QEMU: {self.session.log.strip()[-600:]!r}")
             _quickack(self.sock)
+            if b"[utensor] fault" in data:
+                raise HarnessError(f"the campaign firmware on {self.board_id} faulted: "
+                                   f"{data[data.index(b'[utensor] fault'):][:80]!r}")
             for ev in self.decoder.feed(data):
                 if isinstance(ev, p.Frame) and ev.seq == seq and ev.type == (msg_type | p.REPLY):
                     return ev.payload
@@ -347,36 +359,49 @@ class Board:
         hashes = [struct.unpack_from("<II", r, 7 + 8 * i) for i in range(n)]
         return code, status, cycles, hashes
 
-    def batch(self, draws: Sequence[Draw], timeout_s: float = 3600.0):
+    def batch(self, draws: Sequence[Draw], timeout_s: float = 0.0):
         """Every draw through the bulk path (main.cpp BATCH: semihosting files, the
-        control over the UART); per draw (code, status, cycles, [output bytes])."""
+        control over the UART); per draw (code, status, cycles, [output bytes]). A batch
+        that stops early (a crash, a hang) raises BatchStopped with the draws done."""
         import tempfile  # pylint: disable=import-outside-toplevel
 
+        # Generous: the largest draws take well under 0.05 s of QEMU each.
+        timeout_s = timeout_s or 120.0 + 0.05 * len(draws)
         with tempfile.TemporaryDirectory(prefix="utensor-rt-") as tmp:
             fin, fout = os.path.join(tmp, "draws.bin"), os.path.join(tmp, "results.bin")
             with open(fin, "wb") as f:
                 for d in draws:
                     f.write(struct.pack("<I", len(d.blob)) + d.blob + struct.pack("<I", zlib.crc32(d.blob)))
-            paths = b"".join(bytes([len(x)]) + x for x in (fin.encode(), fout.encode()))
-            if any(len(x) > 255 for x in (fin.encode(), fout.encode())):
+            if any(len(x.encode()) > 255 for x in (fin, fout)):
                 raise HarnessError(f"temporary path too long for the campaign firmware: {tmp}")
-            r = self.request(BATCH, struct.pack("<I", len(draws)) + paths, timeout_s=timeout_s)
-            code, done = r[0], struct.unpack_from("<I", r, 1)[0]
-            with open(fout, "rb") as f:
-                data = f.read()
+            paths = b"".join(bytes([len(x)]) + x for x in (fin.encode(), fout.encode()))
+            try:
+                r = self.request(BATCH, struct.pack("<I", len(draws)) + paths, timeout_s=timeout_s)
+                code, done, why = r[0], struct.unpack_from("<I", r, 1)[0], ""
+            except HarnessError as e:
+                code, done, why = -1, None, str(e)
+            try:
+                with open(fout, "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = b""
         results, at = [], 0
-        for _ in range(done):
+        while (done is None or len(results) < done) and at + 7 <= len(data):
             c, status, cycles, n = struct.unpack_from("<BBIB", data, at)
-            at += 7
-            outs = []
+            rec, outs = at + 7, []
             for _ in range(n):
-                k = struct.unpack_from("<I", data, at)[0]
-                outs.append(data[at + 4:at + 4 + k])
-                at += 4 + k
+                if rec + 4 > len(data):
+                    break
+                k = struct.unpack_from("<I", data, rec)[0]
+                outs.append(data[rec + 4:rec + 4 + k])
+                rec += 4 + k
+            if len(outs) != n or rec > len(data):
+                break  # a record cut short by the stop
             results.append((c, status, cycles, outs))
-        if code != 0 or done != len(draws):
-            raise HarnessError(f"the campaign firmware on {self.board_id} stopped its batch after {done} of "
-                               f"{len(draws)} draws: {CODES.get(code, code)}")
+            at = rec
+        if code != 0 or len(results) != len(draws):
+            raise BatchStopped(results, why or f"stopped after {len(results)} of {len(draws)} draws: "
+                                               f"{CODES.get(code, code)}")
         return results
 
     def read(self, offset: int, nbytes: int) -> bytes:
@@ -484,25 +509,44 @@ def run(families, boards, count, seed: int, jobs: int = 2, log=print, draws=None
         t, c = time.time(), campaign.cpu_seconds()
         elf = build_firmware(board_id, jobs)
         tb, cb = time.time() - t, campaign.cpu_seconds() - c
-        board = Board(board_id, elf)
-        bad = 0
-        try:
-            want = ARCH[board_id]
-            got = (bool(board.info["dsp"]), bool(board.info["mve"]))
-            if got != want:
-                raise HarnessError(f"the campaign firmware on {board_id} was built with DSP/Helium kernels "
-                                   f"{got}, expected {want}: the campaign would not test that board's fast paths")
-            results = board.batch(draws) if not serial else [None] * len(draws)
-            for d, res in zip(draws, results):
-                if res is not None:
-                    d.timings.setdefault("cycles", {})[board_id] = res[2]
-                for prob in (compare(d, res[0], res[1], res[3]) if res is not None else check_draw(board, d)):
+        bad, start = 0, 0
+        while start < len(draws):
+            board = Board(board_id, elf)
+            try:
+                want = ARCH[board_id]
+                got = (bool(board.info["dsp"]), bool(board.info["mve"]))
+                if got != want:
+                    raise HarnessError(f"the campaign firmware on {board_id} was built with DSP/Helium kernels "
+                                       f"{got}, expected {want}: the campaign would not test that board's fast paths")
+                todo = draws[start:]
+                stopped = None
+                if serial:
+                    probs = [check_draw(board, d) for d in todo]
+                else:
+                    try:
+                        results = board.batch(todo)
+                    except BatchStopped as e:
+                        results, stopped = e.results, str(e)
+                    probs = []
+                    for d, res in zip(todo, results):
+                        d.timings.setdefault("cycles", {})[board_id] = res[2]
+                        probs.append(compare(d, res[0], res[1], res[3]))
+            finally:
+                board.close()
+            for d, found in zip(todo, probs):
+                for prob in found:
                     bad += 1
                     failures.append(f"{d.family} seed {d.seed} draw {d.index} on {board_id} "
                                     f"({singleop.describe(d.spec)}, {d.kind}): {prob}; reproduce: "
                                     f"{campaign.repro_command(d.family, d.seed, d.index, board_id)}")
-        finally:
-            board.close()
+            start += len(probs)
+            if stopped is not None:  # the draw that stopped the firmware; QEMU restarts after it
+                d = draws[start]
+                bad += 1
+                failures.append(f"{d.family} seed {d.seed} draw {d.index} on {board_id} "
+                                f"({singleop.describe(d.spec)}, {d.kind}): the firmware stopped on it ({stopped}); "
+                                f"reproduce: {campaign.repro_command(d.family, d.seed, d.index, board_id)}")
+                start += 1
         log(f"[rt-campaign] {board_id}: {len(draws)} draws, {bad} problems, {time.time() - t:.1f} s wall, "
             f"{campaign.cpu_seconds() - c:.1f} s CPU (firmware build {tb:.1f} s wall, {cb:.1f} s CPU)")
     return failures
