@@ -308,6 +308,7 @@ class Board:
         self.sock.settimeout(None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.decoder = p.Decoder()
+        self._tail = b""
         self.seq = 0
         self.info = self._hello()
 
@@ -327,9 +328,11 @@ class Board:
                 raise HarnessError(f"the campaign firmware on {self.board_id} closed the link (crashed or exited). "
                                    f"QEMU: {self.session.log.strip()[-600:]!r}")
             _quickack(self.sock)
-            if b"[utensor] fault" in data:
+            seen = self._tail + data  # the BSP's fault report, even split across reads
+            self._tail = seen[-32:]
+            if b"[utensor] fault" in seen:
                 raise HarnessError(f"the campaign firmware on {self.board_id} faulted: "
-                                   f"{data[data.index(b'[utensor] fault'):][:80]!r}")
+                                   f"{seen[seen.index(b'[utensor] fault'):][:80]!r}")
             for ev in self.decoder.feed(data):
                 if isinstance(ev, p.Frame) and ev.seq == seq and ev.type == (msg_type | p.REPLY):
                     return ev.payload
