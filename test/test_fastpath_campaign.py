@@ -228,3 +228,31 @@ def test_a_draw_that_stops_the_firmware_is_reported_and_the_rest_run():
     poison.blob = b"\0" * (rt_campaign.BLOB_BYTES + 16)
     failures = rt_campaign.run(["fc"], ["mps2_an386"], 0, SEED, jobs=1, draws=draws[:2] + [poison] + draws[2:])
     assert len(failures) == 1 and " draw -7 " in failures[0] and "stopped" in failures[0], failures
+
+
+def test_the_firmware_makes_the_calls_the_generated_code_makes():
+    """For a draw of every kernel kind (streamed or not), the emitted model calls the same
+    kernel function the campaign firmware calls for that kind, through run_rows_in_place
+    when streamed; the FC weight layout is chosen under the same condition on both sides.
+    A template that changes its call fails here, not silently in the campaign."""
+    seen = {}
+    for fam in campaign.DRAWS:
+        for i in range(60):
+            d = rt_campaign.prepare(fam, SEED, i, reference=False)
+            seen.setdefault(d.kind, (fam, i))
+    assert {k.split()[0] for k in seen} == set(rt_campaign.KINDS), sorted(seen)
+    for kind, (fam, i) in sorted(seen.items()):
+        spec = campaign.draw(fam, SEED, i)
+        source = batch.convert_bytes("m", singleop.build(spec, campaign.draw_seed(fam, SEED, i))).emitted.source
+        fn = kind.split()[0]
+        assert re.search(r"::%s\(" % fn, source), (kind, singleop.describe(spec))
+        assert ("run_rows_in_place" in source) == kind.endswith("streamed"), kind
+    with open(os.path.join(rt_campaign.FIRMWARE_DIR, "main.cpp"), encoding="utf-8") as f:
+        body = f.read()
+    with open(os.path.join(batch.REPO, "scripts", "utensor", "templates", "ops", "fully_connected.j2"),
+              encoding="utf-8") as f:
+        template = f.read()
+    condition = "#if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE"
+    assert condition in template and condition in body
+    for fn in rt_campaign.KINDS:
+        assert f"k::{fn}(" in body, fn
