@@ -278,6 +278,27 @@ DRAWS = {"conv": draw_conv, "depthwise": draw_depthwise, "fc": draw_fc, "pool": 
          "fc16": draw_fc16}
 
 
+def _first_layer(spec: Dict, rng) -> None:
+    """A first layer as users' models have them (issue 15's speech model: a 49x10 input,
+    one channel, a 10x8 depthwise filter with multiplier 8, stride 2): a larger image of
+    1-3 channels and filters up to 10x10."""
+    while True:
+        h, w = int(rng.randint(8, 65)), int(rng.randint(3, 41))
+        k = [int(rng.randint(1, 11)), int(rng.randint(1, 11))]
+        st = [int(rng.randint(1, 3)), int(rng.randint(1, 3))]
+        pad = "SAME" if rng.rand() < 0.5 else "VALID"
+        if singleop.out_hw(h, k[0], st[0], 1, pad) >= 1 and singleop.out_hw(w, k[1], st[1], 1, pad) >= 1:
+            break
+    spec.update(input=[1, h, w, int(rng.randint(1, 4))], kernel=k, stride=st, dilation=[1, 1], padding=pad)
+    if spec["op"] == "DEPTHWISE_CONV_2D":
+        spec["multiplier"] = int(rng.choice([1, 2, 4, 8, 8]))
+    else:
+        spec["out_ch"] = int(rng.randint(1, 65))
+    if spec.get("dtype") == "int16" and rng.rand() < 0.5:
+        spec.pop("wide", None)  # the other half keep their full-scale weights
+    _fit(spec)
+
+
 def draw(family: str, seed: int, index: int) -> Dict:
     rng = np.random.RandomState(draw_seed(family, seed, index))
     spec = DRAWS[family](rng)
@@ -285,6 +306,8 @@ def draw(family: str, seed: int, index: int) -> Dict:
         # An output range off the layer's own (calibrated on other data): saturation and
         # requantization multipliers with left shifts, which the usual draws rarely reach.
         spec["out_range"] = float(2.0 ** rng.uniform(-8, 4))
+    if spec["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D") and rng.rand() < 0.08:
+        _first_layer(spec, rng)
     if spec["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D") and rng.rand() < 0.1:
         spec["input"][0] = int(rng.randint(2, 4))  # batches: not streamed, loops over images
         if spec["op"] != "MAX_POOL_2D" and spec["op"] != "AVERAGE_POOL_2D":
