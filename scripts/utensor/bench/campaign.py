@@ -12,6 +12,10 @@ its shape, options, weights, quantization and input bytes all follow from it, so
 failure prints `--repro F S INDEX --board B`, which rebuilds exactly that model alone.
 Boards: M4 (mps2_an386), M7 (mps2_an500), M33 (mps2_an505) and M55 (mps3_an547) run
 their fast paths; M3 (mps2_an385) the portable kernels.
+
+This module compiles every draw into a batch firmware (~0.4 CPU-s per draw per board).
+CI runs the same draws through rt_campaign.py instead: one firmware per board that
+receives each draw's kernel call at run time (~1-2 ms of CPU per draw per board).
 """
 
 import argparse
@@ -64,14 +68,97 @@ def _channels(rng, hi: int) -> int:
     return max(1, min(hi, base + int(rng.randint(-1, 2))))
 
 
+def _wide_channels(rng) -> int:
+    """1..256 (issue 15's range), over-weighting the block edges 15/16/17, 31/32/33, ..."""
+    if rng.rand() < 0.5:
+        return int(rng.randint(1, 257))
+    base = int(rng.choice([16, 32, 64, 128, 256]))
+    return max(1, min(256, base + int(rng.randint(-1, 2))))
+
+
+# Work per draw: the largest draws still cost the portable M3 build well under a second
+# in QEMU (and tflite_micro a few ms), so a campaign of thousands stays cheap.
+MAX_MACS = 1_500_000
+MAX_ELEMENTS = 65536
+
+
+def _kernel(rng):
+    """Issue 15's kernel shapes: 1x1, 3x3, 5x5, 7x7, 1xN, Nx1, or any up to 7x7."""
+    kind = rng.randint(6)
+    if kind == 0:
+        return 1, 1
+    if kind == 1:
+        n = int(rng.choice([3, 5, 7]))
+        return n, n
+    if kind == 2:
+        return 1, int(rng.randint(2, 8))
+    if kind == 3:
+        return int(rng.randint(2, 8)), 1
+    return int(rng.randint(1, 8)), int(rng.randint(1, 8))
+
+
+# Filter bytes per draw (the campaign firmware receives them at run time).
+MAX_FILTER_BYTES = 256 * 1024
+
+
+def _filter_bytes(spec: Dict) -> int:
+    kh, kw = spec["kernel"]
+    if spec["op"] == "CONV_2D":
+        return kh * kw * spec["input"][3] * spec["out_ch"]
+    return kh * kw * spec["input"][3] * spec.get("multiplier", 1)
+
+
+def _fit(spec: Dict, limit: int = MAX_MACS) -> Dict:
+    """Shrinks the channels until the filter is under MAX_FILTER_BYTES, then the image
+    (then the channels) until the draw is under `limit` MACs, keeping at least one output
+    pixel."""
+    op = spec["op"]
+    while _filter_bytes(spec) > MAX_FILTER_BYTES:
+        if op == "CONV_2D" and spec["out_ch"] >= spec["input"][3]:
+            spec["out_ch"] = max(1, spec["out_ch"] * 3 // 4)
+        else:
+            spec["input"][3] = max(1, spec["input"][3] * 3 // 4)
+    while singleop.macs(spec) > limit:
+        n, h, w, c = spec["input"]
+        k, st, dl = spec["kernel"], spec.get("stride", [1, 1]), spec.get("dilation", [1, 1])
+        pad = spec.get("padding", "SAME")
+        smaller = False
+        for axis in (1, 2) if h >= w else (2, 1):
+            cur = spec["input"][axis]
+            new = max(1, cur * 3 // 4)
+            if new < cur and singleop.out_hw(new, k[axis - 1], st[axis - 1], dl[axis - 1], pad) >= 1:
+                spec["input"][axis] = new
+                smaller = True
+                break
+        if smaller:
+            continue
+        if op == "CONV_2D" and spec["out_ch"] > 1 and spec["out_ch"] >= c:
+            spec["out_ch"] = max(1, spec["out_ch"] * 3 // 4)
+        elif c > 1:
+            spec["input"][3] = max(1, c * 3 // 4)
+        elif op == "CONV_2D" and spec["out_ch"] > 1:
+            spec["out_ch"] = max(1, spec["out_ch"] * 3 // 4)
+        else:
+            break
+    return spec
+
+
 def draw_conv(rng) -> Dict:
     (h, w), k, s, d, pad = _window(rng, 12, 7)
     c = int(rng.choice([1, 2, 3])) if rng.rand() < 0.3 else _channels(rng, 40)
+    out_ch = _channels(rng, 40)
     if rng.rand() < 0.25:
         k = (1, 1)
         d = (1, 1)
-    return {"op": "CONV_2D", "input": [1, h, w, c], "kernel": list(k), "stride": list(s),
-            "dilation": list(d), "padding": pad, "out_ch": _channels(rng, 40), "activation": _act(rng)}
+    elif rng.rand() < 0.5:
+        k2 = _kernel(rng)
+        if all(singleop.out_hw(n, kk, st, dl, pad) >= 1 for n, kk, st, dl in zip((h, w), k2, s, d)):
+            k = k2
+    if rng.rand() < 0.3:  # issue 15's channel range: 1..256 in and out
+        c = _wide_channels(rng) if rng.rand() < 0.7 else c
+        out_ch = _wide_channels(rng)
+    return _fit({"op": "CONV_2D", "input": [1, h, w, c], "kernel": list(k), "stride": list(s),
+                 "dilation": list(d), "padding": pad, "out_ch": out_ch, "activation": _act(rng)})
 
 
 def draw_depthwise(rng) -> Dict:
@@ -79,18 +166,42 @@ def draw_depthwise(rng) -> Dict:
     if rng.rand() < 0.5:
         mult = int(rng.choice([1, 2, 4, 8]))
         c = int(rng.randint(1, 5)) if mult > 1 else _channels(rng, 48)
+        if mult > 1 and rng.rand() < 0.25:
+            c = int(rng.randint(1, 33))
     else:
         mult, c = 1, _channels(rng, 48)
+        if rng.rand() < 0.25:
+            c = _wide_channels(rng)
     if rng.rand() < 0.3 and all(singleop.out_hw(n, 3, st, dl, pad) >= 1 for n, st, dl in zip((h, w), s, d)):
         k = (3, 3)
-    return {"op": "DEPTHWISE_CONV_2D", "input": [1, h, w, c], "kernel": list(k), "stride": list(s),
-            "dilation": list(d), "padding": pad, "multiplier": mult, "activation": _act(rng)}
+    elif rng.rand() < 0.3:
+        k2 = _kernel(rng)
+        if all(singleop.out_hw(n, kk, st, dl, pad) >= 1 for n, kk, st, dl in zip((h, w), k2, s, d)):
+            k = k2
+    return _fit({"op": "DEPTHWISE_CONV_2D", "input": [1, h, w, c], "kernel": list(k), "stride": list(s),
+                 "dilation": list(d), "padding": pad, "multiplier": mult, "activation": _act(rng)})
+
+
+# FULLY_CONNECTED weights per draw: in and out each reach 1024, not both at once (a
+# 1024x1024 layer is 1 MB of weights, more than the campaign firmware's buffers).
+MAX_FC_WEIGHTS = 256 * 1024
 
 
 def draw_fc(rng) -> Dict:
     batch_n = int(rng.randint(1, 5)) if rng.rand() < 0.4 else 1
+    if rng.rand() < 0.1:
+        batch_n = int(rng.randint(5, 9))
     depth = int(rng.randint(1, 260)) if rng.rand() < 0.7 else _channels(rng, 64)
-    return {"op": "FULLY_CONNECTED", "input": [batch_n, depth], "units": int(rng.randint(1, 48)),
+    units = int(rng.randint(1, 48))
+    if rng.rand() < 0.3:  # issue 15's range: in and out 1..1024
+        depth = int(rng.randint(1, 1025)) if rng.rand() < 0.6 else depth
+        units = int(rng.randint(1, 1025)) if rng.rand() < 0.6 else units
+        while depth * units > MAX_FC_WEIGHTS:
+            if depth >= units:
+                depth = depth * 3 // 4
+            else:
+                units = units * 3 // 4
+    return {"op": "FULLY_CONNECTED", "input": [batch_n, depth], "units": units,
             "bias": bool(rng.rand() < 0.85), "activation": _act(rng)}
 
 
@@ -101,7 +212,8 @@ def draw_pool(rng) -> Dict:
         if singleop.out_hw(h, k[0], s[0], 1, pad) < 1 or singleop.out_hw(w, k[1], s[1], 1, pad) < 1:
             pad = "SAME"
     op = "MAX_POOL_2D" if rng.rand() < 0.5 else "AVERAGE_POOL_2D"
-    return {"op": op, "input": [1, h, w, _channels(rng, 40)], "kernel": list(k), "stride": list(s),
+    c = _channels(rng, 40) if rng.rand() < 0.75 else _wide_channels(rng)
+    return {"op": op, "input": [1, h, w, c], "kernel": list(k), "stride": list(s),
             "padding": pad, "activation": _act(rng) if rng.rand() < 0.3 else "NONE"}
 
 
@@ -110,6 +222,9 @@ def draw_elementwise(rng) -> Dict:
     shape = [1] + [int(rng.randint(1, 12)) for _ in range(rank - 1)] if rank > 1 else [int(rng.randint(1, 600))]
     if rng.rand() < 0.3:
         shape[-1] = int(rng.randint(1, 300))
+    if rng.rand() < 0.2:  # issue 15's sizes: up to 64K elements (log-uniform)
+        total = int(np.exp(rng.uniform(0, np.log(MAX_ELEMENTS))))
+        shape = [total] if rank == 1 else [1] * (rank - 2) + [max(1, total // 64), min(total, 64)]
     spec = {"op": "ADD" if rng.rand() < 0.5 else "MUL", "input": shape, "activation": _act(rng)}
     if rank > 1 and rng.rand() < 0.25:  # broadcasting
         spec["input2"] = [d if rng.rand() < 0.5 else 1 for d in shape]
@@ -154,6 +269,7 @@ def draw_fc16(rng) -> Dict:
     spec = _int16(draw_fc(rng), rng)
     if spec.get("wide") and rng.rand() < 0.7:
         spec["input"][1] = int(rng.randint(517, 1200))
+        spec["units"] = min(spec["units"], MAX_FC_WEIGHTS // spec["input"][1])
     return spec
 
 
@@ -162,8 +278,41 @@ DRAWS = {"conv": draw_conv, "depthwise": draw_depthwise, "fc": draw_fc, "pool": 
          "fc16": draw_fc16}
 
 
+def _first_layer(spec: Dict, rng) -> None:
+    """A first layer as users' models have them (issue 15's speech model: a 49x10 input,
+    one channel, a 10x8 depthwise filter with multiplier 8, stride 2): a larger image of
+    1-3 channels and filters up to 10x10."""
+    while True:
+        h, w = int(rng.randint(8, 65)), int(rng.randint(3, 41))
+        k = [int(rng.randint(1, 11)), int(rng.randint(1, 11))]
+        st = [int(rng.randint(1, 3)), int(rng.randint(1, 3))]
+        pad = "SAME" if rng.rand() < 0.5 else "VALID"
+        if singleop.out_hw(h, k[0], st[0], 1, pad) >= 1 and singleop.out_hw(w, k[1], st[1], 1, pad) >= 1:
+            break
+    spec.update(input=[1, h, w, int(rng.randint(1, 4))], kernel=k, stride=st, dilation=[1, 1], padding=pad)
+    if spec["op"] == "DEPTHWISE_CONV_2D":
+        spec["multiplier"] = int(rng.choice([1, 2, 4, 8, 8]))
+    else:
+        spec["out_ch"] = int(rng.randint(1, 65))
+    if spec.get("dtype") == "int16" and rng.rand() < 0.5:
+        spec.pop("wide", None)  # the other half keep their full-scale weights
+    _fit(spec)
+
+
 def draw(family: str, seed: int, index: int) -> Dict:
-    return DRAWS[family](np.random.RandomState(draw_seed(family, seed, index)))
+    rng = np.random.RandomState(draw_seed(family, seed, index))
+    spec = DRAWS[family](rng)
+    if family != "pool" and rng.rand() < 0.15:
+        # An output range off the layer's own (calibrated on other data): saturation and
+        # requantization multipliers with left shifts, which the usual draws rarely reach.
+        spec["out_range"] = float(2.0 ** rng.uniform(-8, 4))
+    if spec["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D") and rng.rand() < 0.08:
+        _first_layer(spec, rng)
+    if spec["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D") and rng.rand() < 0.1:
+        spec["input"][0] = int(rng.randint(2, 4))  # batches: not streamed, loops over images
+        if spec["op"] != "MAX_POOL_2D" and spec["op"] != "AVERAGE_POOL_2D":
+            _fit(spec)
+    return spec
 
 
 def repro_command(family: str, seed: int, index: int, board: str) -> str:
