@@ -27,7 +27,7 @@ def cached_objects(cache_dir):
 
 
 def test_every_generated_project_names_the_cache(tmp_path, monkeypatch):
-    from utensor.bench import batch
+    from utensor.bench import batch, rt_campaign
     from utensor.bench import firmware as bench_firmware
     from utensor.harness import firmware
     from utensor.paths import pio_build_cache
@@ -42,6 +42,8 @@ def test_every_generated_project_names_the_cache(tmp_path, monkeypatch):
     (project / "src").mkdir(parents=True)
     batch.write_project(str(project), "mps2_an386", [], [])
     assert line in (project / "platformio.ini").read_text()
+    rt_campaign.write_project(str(tmp_path / "rt"), "mps2_an386")
+    assert line in (tmp_path / "rt" / "platformio.ini").read_text()
 
 
 def _verify(model, build_dir, cache):
