@@ -1,0 +1,110 @@
+// The 16x8 UNIDIRECTIONAL_SEQUENCE_LSTM (int16 activations, int8 weights, int64 biases,
+// int16 gates and cell state), as TensorFlow Lite Micro's EvalLstm<int16_t, int8_t,
+// int16_t, int64_t> computes it (lstm_eval.h: CalculateLstmGate, UpdateLstmCell,
+// UpdateLstmHidden). It differs from the int8 LSTM (lstm_s8.cpp) in the gates' fully
+// connected layers, which are TFLite's 16x8 FullyConnected: an int64 sum requantized by the
+// 64-bit MultiplyByQuantizedMultiplier (detail/s16_requant.hpp), and in the int16 range of
+// the output state. The converter (scripts/utensor/ops/_lstm_s16.py) precomputes every
+// multiplier and folds the gate biases and zero points into params.input_bias and
+// params.recurrent_bias. The products use detail::dot_s16x8_s64 (Helium, DSP or portable:
+// the same exact sums), so this one file serves every core.
+
+#include "utensor/kernels/detail/dot_s16x8.hpp"
+#include "utensor/kernels/detail/s16_requant.hpp"
+#include "utensor/kernels/detail/sigmoid_s16.hpp"
+#include "utensor/kernels/fixedpoint.hpp"
+#include "utensor/kernels/lstm.hpp"
+
+namespace utensor {
+namespace kernels {
+
+namespace {
+
+inline int16_t SaturateI16(int32_t v) {
+  return static_cast<int16_t>(v > 32767 ? 32767 : (v < -32768 ? -32768 : v));
+}
+
+// TFLite's int16 Logistic with input_multiplier 0 and input_left_shift 0 (what the LSTM
+// passes): a Q3.12 input is the table's units times 3.
+inline int16_t SigmoidQ312(const uint16_t* table, int16_t x) {
+  return detail::sigmoid_s16(table, static_cast<int32_t>(x) * 3);
+}
+
+// TFLite's int16 Tanh after its input rescale (x * multiplier + round) >> shift.
+inline int16_t TanhS16(const uint16_t* table, int16_t x, int32_t multiplier, int32_t shift) {
+  const int32_t round = shift > 0 ? (1 << (shift - 1)) : 0;
+  return detail::tanh_s16(table, (static_cast<int32_t>(x) * multiplier + round) >> shift);
+}
+
+// One gate for one batch row, before its activation: the input and recurrent fully
+// connected layers requantized to int16 Q3.12 each (TFLM runs them as two layers with
+// their own multipliers) and added with saturation.
+void gate_preactivation(const LstmS16Params& p, int g, const int16_t* x, const int16_t* h,
+                        const int8_t* w_x, const int8_t* w_h, int16_t* out) {
+  const int32_t n_in = p.input_size;
+  const int32_t n = p.units;
+  const int64_t* bx = p.input_bias + g * n;
+  const int64_t* bh = p.recurrent_bias + g * n;
+  for (int32_t u = 0; u < n; ++u) {
+    const int64_t ax = detail::dot_s16x8_s64(bx[u], w_x + u * n_in, x, n_in);
+    const int64_t ah = detail::dot_s16x8_s64(bh[u], w_h + u * n, h, n);
+    const int32_t qx =
+        SaturateI16(detail::multiply_by_quantized_multiplier_s64(ax, p.input_multiplier[g], p.input_shift[g]));
+    const int32_t qh = SaturateI16(
+        detail::multiply_by_quantized_multiplier_s64(ah, p.recurrent_multiplier[g], p.recurrent_shift[g]));
+    out[u] = SaturateI16(qx + qh);
+  }
+}
+
+}  // namespace
+
+void lstm_s16(const LstmS16Params& p, const int16_t* input, const int8_t* w_xi, const int8_t* w_xf,
+              const int8_t* w_xc, const int8_t* w_xo, const int8_t* w_hi, const int8_t* w_hf,
+              const int8_t* w_hc, const int8_t* w_ho, int16_t* output_state, int16_t* cell_state,
+              int16_t* output, int16_t* scratch) {
+  const int32_t n = p.units;
+  int16_t* gi = scratch;
+  int16_t* gf = scratch + n;
+  int16_t* gc = scratch + 2 * n;
+  int16_t* go = scratch + 3 * n;
+  // Every operation is per batch row (TFLM batches only time-major steps, row by row), so
+  // each batch runs its whole sequence on its own state row.
+  for (int32_t b = 0; b < p.batches; ++b) {
+    int16_t* h = output_state + b * n;
+    int16_t* c = cell_state + b * n;
+    for (int32_t t = 0; t < p.time_steps; ++t) {
+      const int32_t row = p.time_major ? t * p.batches + b : b * p.time_steps + t;
+      const int16_t* x = input + row * p.input_size;
+      // All four gates read the previous output state: it changes only at the step's end.
+      gate_preactivation(p, 0, x, h, w_xi, w_hi, gi);
+      gate_preactivation(p, 1, x, h, w_xf, w_hf, gf);
+      gate_preactivation(p, 2, x, h, w_xc, w_hc, gc);
+      gate_preactivation(p, 3, x, h, w_xo, w_ho, go);
+      int16_t* y = output + row * n;
+      for (int32_t u = 0; u < n; ++u) {
+        const int32_t i_g = SigmoidQ312(p.sigmoid_table, gi[u]);
+        const int32_t f_g = SigmoidQ312(p.sigmoid_table, gf[u]);
+        // The cell gate's tanh takes Q3.12 directly (TFLM's Tanh with scale power -12).
+        const int32_t c_g = TanhS16(p.sigmoid_table, gc[u], 3, 0);
+        const int32_t o_g = SigmoidQ312(p.sigmoid_table, go[u]);
+        const int32_t kept = SaturateI16(MultiplyByQuantizedMultiplier(f_g * c[u], p.forget_multiplier,
+                                                                       p.forget_shift));
+        const int32_t added = SaturateI16(MultiplyByQuantizedMultiplier(i_g * c_g, p.input_cell_multiplier,
+                                                                        p.input_cell_shift));
+        int16_t cell = SaturateI16(kept + added);
+        if (p.cell_clip > 0) {
+          const int16_t clip = static_cast<int16_t>(p.cell_clip);
+          cell = cell > clip ? clip : (cell < -clip ? static_cast<int16_t>(-clip) : cell);
+        }
+        c[u] = cell;
+        const int32_t tanh_c = TanhS16(p.sigmoid_table, cell, p.tanh_multiplier, p.tanh_shift);
+        y[u] = SaturateI16(p.hidden_zero_point +
+                           MultiplyByQuantizedMultiplier(tanh_c * o_g, p.hidden_multiplier, p.hidden_shift));
+      }
+      for (int32_t u = 0; u < n; ++u) h[u] = y[u];
+    }
+  }
+}
+
+}  // namespace kernels
+}  // namespace utensor
