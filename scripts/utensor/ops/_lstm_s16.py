@@ -108,4 +108,4 @@ def lower_s16(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, 
                       "sigmoid(k / 24) in unsigned 0.16 (ops/_lut16.py sigmoid_table_u16)"))
     return kernel_call("lstm_s16", "LstmS16Params", fields,
                        inputs=(0, 1, 2, 3, 4, 5, 6, 7, 8, 18, 19), scratch_type="int16_t",
-                       scratch_bytes=2 * 4 * units)
+                       scratch_bytes=2 * (5 * units + n_in))

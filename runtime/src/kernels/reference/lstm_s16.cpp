@@ -6,7 +6,7 @@
 // 64-bit MultiplyByQuantizedMultiplier (detail/s16_requant.hpp), and in the int16 range of
 // the output state. The converter (scripts/utensor/ops/_lstm_s16.py) precomputes every
 // multiplier and folds the gate biases and zero points into params.input_bias and
-// params.recurrent_bias. The products use detail::dot_s16x8_s64 (Helium, DSP or portable:
+// params.recurrent_bias. The products use detail::dot2_s16x8_s64 (Helium, DSP or portable:
 // the same exact sums), so this one file serves every core.
 
 #include "utensor/kernels/detail/dot_s16x8.hpp"
@@ -36,23 +36,34 @@ inline int16_t TanhS16(const uint16_t* table, int16_t x, int32_t multiplier, int
   return detail::tanh_s16(table, (static_cast<int32_t>(x) * multiplier + round) >> shift);
 }
 
-// One gate for one batch row, before its activation: the input and recurrent fully
-// connected layers requantized to int16 Q3.12 each (TFLM runs them as two layers with
-// their own multipliers) and added with saturation.
-void gate_preactivation(const LstmS16Params& p, int g, const int16_t* x, const int16_t* h,
-                        const int8_t* w_x, const int8_t* w_h, int16_t* out) {
+inline int16_t GateFc(int64_t acc, int32_t multiplier, int32_t shift) {
+  return SaturateI16(detail::multiply_by_quantized_multiplier_s64(acc, multiplier, shift));
+}
+
+// The four gates of one batch row, before their activations: per gate the input and
+// recurrent fully connected layers requantized to int16 Q3.12 each (TFLM runs them as two
+// layers with their own multipliers) and added with saturation. Unit by unit, two gates at
+// a time, so each activation load serves two weight rows.
+void gate_preactivations(const LstmS16Params& p, const int16_t* x, const int16_t* h,
+                         const int8_t* const w_x[4], const int8_t* const w_h[4], int16_t* gates) {
   const int32_t n_in = p.input_size;
   const int32_t n = p.units;
-  const int64_t* bx = p.input_bias + g * n;
-  const int64_t* bh = p.recurrent_bias + g * n;
   for (int32_t u = 0; u < n; ++u) {
-    const int64_t ax = detail::dot_s16x8_s64(bx[u], w_x + u * n_in, x, n_in);
-    const int64_t ah = detail::dot_s16x8_s64(bh[u], w_h + u * n, h, n);
-    const int32_t qx =
-        SaturateI16(detail::multiply_by_quantized_multiplier_s64(ax, p.input_multiplier[g], p.input_shift[g]));
-    const int32_t qh = SaturateI16(
-        detail::multiply_by_quantized_multiplier_s64(ah, p.recurrent_multiplier[g], p.recurrent_shift[g]));
-    out[u] = SaturateI16(qx + qh);
+    int64_t ax[4];
+    int64_t ah[4];
+    for (int g = 0; g < 4; ++g) {
+      ax[g] = p.input_bias[g * n + u];
+      ah[g] = p.recurrent_bias[g * n + u];
+    }
+    for (int g = 0; g < 4; g += 2) {
+      detail::dot2_s16x8_s64(w_x[g] + u * n_in, w_x[g + 1] + u * n_in, x, n_in, ax[g], ax[g + 1]);
+      detail::dot2_s16x8_s64(w_h[g] + u * n, w_h[g + 1] + u * n, h, n, ah[g], ah[g + 1]);
+    }
+    for (int g = 0; g < 4; ++g) {
+      const int32_t qx = GateFc(ax[g], p.input_multiplier[g], p.input_shift[g]);
+      const int32_t qh = GateFc(ah[g], p.recurrent_multiplier[g], p.recurrent_shift[g]);
+      gates[g * n + u] = SaturateI16(qx + qh);
+    }
   }
 }
 
@@ -67,6 +78,10 @@ void lstm_s16(const LstmS16Params& p, const int16_t* input, const int8_t* w_xi, 
   int16_t* gf = scratch + n;
   int16_t* gc = scratch + 2 * n;
   int16_t* go = scratch + 3 * n;
+  int16_t* x_operand = scratch + 4 * n;
+  int16_t* h_operand = x_operand + p.input_size;
+  const int8_t* const w_x[4] = {w_xi, w_xf, w_xc, w_xo};
+  const int8_t* const w_h[4] = {w_hi, w_hf, w_hc, w_ho};
   // Every operation is per batch row (TFLM batches only time-major steps, row by row), so
   // each batch runs its whole sequence on its own state row.
   for (int32_t b = 0; b < p.batches; ++b) {
@@ -76,10 +91,8 @@ void lstm_s16(const LstmS16Params& p, const int16_t* input, const int8_t* w_xi, 
       const int32_t row = p.time_major ? t * p.batches + b : b * p.time_steps + t;
       const int16_t* x = input + row * p.input_size;
       // All four gates read the previous output state: it changes only at the step's end.
-      gate_preactivation(p, 0, x, h, w_xi, w_hi, gi);
-      gate_preactivation(p, 1, x, h, w_xf, w_hf, gf);
-      gate_preactivation(p, 2, x, h, w_xc, w_hc, gc);
-      gate_preactivation(p, 3, x, h, w_xo, w_ho, go);
+      gate_preactivations(p, detail::s16x8_operand(x, p.input_size, x_operand),
+                          detail::s16x8_operand(h, n, h_operand), w_x, w_h, scratch);
       int16_t* y = output + row * n;
       for (int32_t u = 0; u < n; ++u) {
         const int32_t i_g = SigmoidQ312(p.sigmoid_table, gi[u]);
