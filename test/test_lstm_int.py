@@ -11,8 +11,9 @@ converter with a segmentation fault, so streaming is tested with the equivalent 
 step per invoke model.)
 
 Keras 3 turns an LSTM into a WHILE loop; tf_keras (scripts/setup.sh installs it) gives the
-fused operator. 16x8 LSTMs are not tested: TensorFlow's converter refuses to produce them
-(test_16x8_lstm_is_not_produced_by_tensorflow keeps that claim checked).
+fused operator. TensorFlow's converter refuses to produce 16x8 LSTMs
+(test_16x8_lstm_is_not_produced_by_tensorflow keeps that claim checked): test_lstm16.py
+tests them on flatbuffers written by lstm16_models.py.
 """
 
 import functools
@@ -184,8 +185,8 @@ def test_hybrid_lstm_is_refused_naming_the_dtypes(tmp_path):
 
 def test_16x8_lstm_is_not_produced_by_tensorflow():
     """TFLM has a 16x8 LSTM kernel, but TensorFlow's converter refuses to quantize an LSTM
-    to 16x8: there is no model to run it on. If this starts failing, TensorFlow produces
-    them and the 16x8 LSTM should be built and tested."""
+    to 16x8, so test_lstm16.py writes its models by hand (lstm16_models.py). If this starts
+    failing, TensorFlow produces them: test the 16x8 LSTM on its models too."""
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
     import tf_keras as keras  # pylint: disable=import-outside-toplevel
 

@@ -14,9 +14,7 @@ of the same integer sums).
 
 Refused, with what TFLite Micro does: weights with a zero point other than 0 or quantized per
 channel (TFLite's quantizer writes neither for an LSTM), a cell state scale above 1 (TFLM's
-int16 tanh would overflow int32), int16 activations (TFLM's 16x8 LSTM: TensorFlow's
-converter does not produce it, "Quantization to 16x8-bit not yet supported for op
-UNIDIRECTIONAL_SEQUENCE_LSTM", so there is nothing to check it against).
+int16 tanh would overflow int32). int16 activations (TFLM's 16x8 LSTM) are ops/_lstm_s16.py.
 """
 
 import math
