@@ -120,12 +120,14 @@ def test_lstm16_long_rows_sum_in_int64(tmp_path):
     assert compare_sequence(ours, refs, "int16") == []
 
 
-@pytest.mark.parametrize("slot,zp", [(0, 5), (18, -7), (0, -300)])
-def test_lstm16_activation_zero_points(tmp_path, slot, zp):
-    """TensorFlow's recipe writes zero point 0, but TFLite Micro applies the input's and the
-    output state's zero points (checked: the outputs change); we fold them into the biases."""
+@pytest.mark.parametrize("zero_points", [{0: 5}, {18: -7}, {0: -300}, {2: 3}, {6: -5}, {0: 9, 18: 4, 1: -2, 8: 7}])
+def test_lstm16_zero_points(tmp_path, zero_points):
+    """TensorFlow's recipe writes zero point 0, but TFLite Micro applies the input's, the
+    output state's and the weights' zero points (checked: the outputs change); we fold them
+    into the biases, plus weight zero point x the activations' sum at run time."""
     def mutate(f, op):
-        f.sg.tensors[op.inputs[slot]].quantization.zeroPoint = [zp]
+        for slot, zp in zero_points.items():
+            f.sg.tensors[op.inputs[slot]].quantization.zeroPoint = [zp]
 
     base = lstm16(**CASES["one_layer"], seed=4)
     model = _mutated(base, mutate)
@@ -184,15 +186,13 @@ def _clone(f, index):
     return t
 
 
-@pytest.mark.parametrize("what", ["weight zero point", "per-channel weights", "cell scale above 1"])
+@pytest.mark.parametrize("what", ["per-channel weights", "cell scale above 1"])
 def test_lstm16_forms_tflite_micro_runs_and_we_refuse(tmp_path, what):
     """Forms TensorFlow's quantizer never writes for an LSTM, which tflite_micro nevertheless
     runs: we refuse them naming the reason (the report lists them)."""
     def mutate(f, op):
         t = f.sg.tensors[op.inputs[2]]
-        if what == "weight zero point":
-            t.quantization.zeroPoint = [3]
-        elif what == "per-channel weights":
+        if what == "per-channel weights":
             n = t.shape[0]
             t.quantization.scale = [t.quantization.scale[0] * (1 + 0.1 * k) for k in range(n)]
             t.quantization.zeroPoint, t.quantization.quantizedDimension = [0] * n, 0
@@ -201,7 +201,7 @@ def test_lstm16_forms_tflite_micro_runs_and_we_refuse(tmp_path, what):
 
     model = _mutated(lstm16(**CASES["one_layer"], seed=2), mutate)
     assert _tflm_runs(model)
-    match = {"weight zero point": "zero point 3; supported: 0", "per-channel weights": "per.channel|scales",
+    match = {"per-channel weights": "per.channel|scales",
              "cell scale above 1": "cell state scale 2 is above 1"}[what]
     with pytest.raises(UnsupportedError, match=match):
         convert.convert_file(str(_write(tmp_path, model)))
@@ -217,9 +217,13 @@ BOARDS = ["mps2_an386", "mps3_an547"]
 def test_lstm16_verify_on_qemu(tmp_path, board):
     """`utensor verify`: every sample from the reset state, bit-exact with tflite_micro.
     Rows of 9 and 13 products: the DSP loop's 4-wide body and its tail, Helium's predicated
-    tail."""
-    path = _write(tmp_path, lstm16(input_size=9, units=(13, 6), time_steps=3, batch=2, head=2, seed=5),
-                  "lstm16_stacked")
+    tail; the first layer with input and weight zero points."""
+    def mutate(f, op):
+        for slot, zp in ((0, 11), (3, -4), (7, 2)):
+            f.sg.tensors[op.inputs[slot]].quantization.zeroPoint = [zp]
+
+    model = _mutated(lstm16(input_size=9, units=(13, 6), time_steps=3, batch=2, head=2, seed=5), mutate)
+    path = _write(tmp_path, model, "lstm16_stacked")
     assert_bit_exact_on_board(path, board, samples=8, seed=2, build_dir=tmp_path / "build")
 
 

@@ -8,10 +8,12 @@ connected layers are TFLite's 16x8 FullyConnected (int64 sums, the 64-bit
 MultiplyByQuantizedMultiplier) and the output state saturates to int16. ops/lstm.py
 validates the cell's structure and shapes and calls `lower_s16` for these dtypes.
 
-The input and output-state zero points (TFLite Micro applies them, though TensorFlow's 16x8
-recipe writes 0) are folded with the gate biases into per-unit int64 biases, an exact
-rewrite of the same integer sums. Refused like the int8 LSTM: weights with a nonzero zero
-point or per-channel scales, a cell state scale above 1.
+The input, output-state and weight zero points (TensorFlow's 16x8 recipe writes 0, TFLite
+Micro applies them) are folded with the gate biases into per-unit int64 biases, an exact
+rewrite of the same integer sums; the one term that depends on the activations (weight zero
+point x their sum) the kernel adds. Refused (TFLite Micro runs them; TensorFlow never
+writes them for an LSTM): per-channel weight scales, a cell state scale above 1 (TFLM's int16
+tanh of the cell overflows there).
 """
 
 from typing import Dict, List, Optional
@@ -61,14 +63,14 @@ def lower_s16(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, 
     in_mult, in_shift, rec_mult, rec_shift = [], [], [], []
     in_bias: List[int] = []
     rec_bias: List[int] = []
+    in_wzp: List[int] = []
+    rec_wzp: List[int] = []
     for wx_slot, wh_slot, b_slot in gates:
         wx, wh, b = t[wx_slot], t[wh_slot], t[b_slot]
         s_wx, z_wx = per_tensor(op, graph, wx, f"input weights {wx_slot}")
         s_wh, z_wh = per_tensor(op, graph, wh, f"recurrent weights {wh_slot}")
-        for w, z in ((wx, z_wx), (wh, z_wh)):
-            if z != 0:
-                raise unsupported(op, graph, f"weights '{w.name}' have zero point {z}; supported: 0 (symmetric "
-                                  "int8 weights, what TFLite's quantizer writes).")
+        in_wzp.append(z_wx)
+        rec_wzp.append(z_wh)
         for what, (m, s) in (("input", quantize_multiplier(conv_multiplier(s_x, s_wx, Q3_12))),
                              ("recurrent", quantize_multiplier(conv_multiplier(s_h, s_wh, Q3_12)))):
             if s > MAX_SHIFT:
@@ -79,9 +81,12 @@ def lower_s16(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, 
             (in_shift if what == "input" else rec_shift).append(s)
         sums_x = wx.data.astype(np.int64).reshape(units, n_in).sum(axis=1)
         sums_h = wh.data.astype(np.int64).reshape(units, units).sum(axis=1)
-        in_bias += [int(v) for v in b.data.astype(np.int64).reshape(-1) - z_x * sums_x]
-        rec_bias += [int(v) for v in -z_h * sums_h]
-    bound = max(abs(v) for v in in_bias + rec_bias) + max(n_in, units) * 2 ** 22
+        # sum((w - z_w) * (x - z_x)) = sum(w * x) - z_x * sum(w) - z_w * sum(x) + n * z_w * z_x:
+        # the kernel computes sum(w * x) and z_w * sum(x), the rest is constant.
+        in_bias += [int(v) for v in b.data.astype(np.int64).reshape(-1) - z_x * sums_x + n_in * z_wx * z_x]
+        rec_bias += [int(v) for v in -z_h * sums_h + units * z_wh * z_h]
+    z_w = max(abs(z) for z in in_wzp + rec_wzp)
+    bound = max(abs(v) for v in in_bias + rec_bias) + max(n_in, units) * 2 ** 15 * (2 ** 7 + z_w)
     if bound >= ACC_LIMIT:
         raise unsupported(op, graph, "a gate bias (with the zero points folded in) is too large: the 16x8 "
                           "gate sums could reach 2^47, beyond what TFLite's 64-bit requantization takes.")
@@ -97,6 +102,7 @@ def lower_s16(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, 
         clip = int(min(max(float(f32(cell_clip)) / float(f32(s_c)), -32768.0), 32767.0))
     fields = dict(shape, input_bias=kernel_params.ConstArray("int64_t", in_bias),
                   recurrent_bias=kernel_params.ConstArray("int64_t", rec_bias),
+                  input_weights_zero_point=in_wzp, recurrent_weights_zero_point=rec_wzp,
                   input_multiplier=in_mult, input_shift=in_shift,
                   recurrent_multiplier=rec_mult, recurrent_shift=rec_shift,
                   forget_multiplier=forget_m, forget_shift=forget_s,

@@ -48,12 +48,23 @@ void gate_preactivations(const LstmS16Params& p, const int16_t* x, const int16_t
                          const int8_t* const w_x[4], const int8_t* const w_h[4], int16_t* gates) {
   const int32_t n_in = p.input_size;
   const int32_t n = p.units;
+  // Weights with a zero point (TensorFlow writes none; TFLM applies them): their share of
+  // the sums is -zero point * (sum of the activations), the rest is in the biases.
+  int64_t sum_x = 0;
+  int64_t sum_h = 0;
+  for (int g = 0; g < 4; ++g) {
+    if (p.input_weights_zero_point[g] != 0 || p.recurrent_weights_zero_point[g] != 0) {
+      for (int32_t i = 0; i < n_in; ++i) sum_x += x[i];
+      for (int32_t i = 0; i < n; ++i) sum_h += h[i];
+      break;
+    }
+  }
   for (int32_t u = 0; u < n; ++u) {
     int64_t ax[4];
     int64_t ah[4];
     for (int g = 0; g < 4; ++g) {
-      ax[g] = p.input_bias[g * n + u];
-      ah[g] = p.recurrent_bias[g * n + u];
+      ax[g] = p.input_bias[g * n + u] - static_cast<int64_t>(p.input_weights_zero_point[g]) * sum_x;
+      ah[g] = p.recurrent_bias[g * n + u] - static_cast<int64_t>(p.recurrent_weights_zero_point[g]) * sum_h;
     }
     for (int g = 0; g < 4; g += 2) {
       detail::dot2_s16x8_s64(w_x[g] + u * n_in, w_x[g + 1] + u * n_in, x, n_in, ax[g], ax[g + 1]);
