@@ -77,8 +77,9 @@ def lower_s16(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, 
                 raise unsupported(op, graph, f"the {what} weights {wx_slot if what == 'input' else wh_slot} "
                                   f"rescale to Q3.12 by 2^{s - 1} or more; TFLite's 16x8 requantization "
                                   f"takes factors below 2^{MAX_SHIFT}.")
-            (in_mult if what == "input" else rec_mult).append(m)
-            (in_shift if what == "input" else rec_shift).append(s)
+            # The 64-bit MultiplyByQuantizedMultiplier's own first steps, done once here.
+            (in_mult if what == "input" else rec_mult).append((m + (1 << 15)) >> 16 if m < 0x7FFF0000 else 0x7FFF)
+            (in_shift if what == "input" else rec_shift).append(15 - s)
         sums_x = wx.data.astype(np.int64).reshape(units, n_in).sum(axis=1)
         sums_h = wh.data.astype(np.int64).reshape(units, units).sum(axis=1)
         # sum((w - z_w) * (x - z_x)) = sum(w * x) - z_x * sum(w) - z_w * sum(x) + n * z_w * z_x:

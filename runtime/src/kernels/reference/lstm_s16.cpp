@@ -3,14 +3,13 @@
 // int16_t, int64_t> computes it (lstm_eval.h: CalculateLstmGate, UpdateLstmCell,
 // UpdateLstmHidden). It differs from the int8 LSTM (lstm_s8.cpp) in the gates' fully
 // connected layers, which are TFLite's 16x8 FullyConnected: an int64 sum requantized by the
-// 64-bit MultiplyByQuantizedMultiplier (detail/s16_requant.hpp), and in the int16 range of
+// 64-bit MultiplyByQuantizedMultiplier (its Q15 form precomputed), and in the int16 range of
 // the output state. The converter (scripts/utensor/ops/_lstm_s16.py) precomputes every
 // multiplier and folds the gate biases and zero points into params.input_bias and
 // params.recurrent_bias. The products use detail::dot2_s16x8_s64 (Helium, DSP or portable:
 // the same exact sums), so this one file serves every core.
 
 #include "utensor/kernels/detail/dot_s16x8.hpp"
-#include "utensor/kernels/detail/s16_requant.hpp"
 #include "utensor/kernels/detail/sigmoid_s16.hpp"
 #include "utensor/kernels/fixedpoint.hpp"
 #include "utensor/kernels/lstm.hpp"
@@ -36,8 +35,13 @@ inline int16_t TanhS16(const uint16_t* table, int16_t x, int32_t multiplier, int
   return detail::tanh_s16(table, (static_cast<int32_t>(x) * multiplier + round) >> shift);
 }
 
-inline int16_t GateFc(int64_t acc, int32_t multiplier, int32_t shift) {
-  return SaturateI16(detail::multiply_by_quantized_multiplier_s64(acc, multiplier, shift));
+// TFLite's 64-bit MultiplyByQuantizedMultiplier (detail/s16_requant.hpp) with its Q15
+// multiplier and right shift precomputed by the converter, then the FC's int16 clamp.
+inline int16_t GateFc(int64_t acc, int32_t multiplier_q15, int32_t right_shift) {
+  const int64_t product = acc * multiplier_q15 + (static_cast<int64_t>(1) << (right_shift - 1));
+  // Arithmetic shift of a negative int64: implementation-defined before C++20, arithmetic
+  // on every compiler the runtime supports (as TFLite itself assumes).
+  return SaturateI16(static_cast<int32_t>(product >> right_shift));
 }
 
 // The four gates of one batch row, before their activations: per gate the input and
@@ -50,21 +54,28 @@ void gate_preactivations(const LstmS16Params& p, const int16_t* x, const int16_t
   const int32_t n = p.units;
   // Weights with a zero point (TensorFlow writes none; TFLM applies them): their share of
   // the sums is -zero point * (sum of the activations), the rest is in the biases.
+  bool weight_zero_points = false;
+  for (int g = 0; g < 4; ++g) {
+    weight_zero_points |= p.input_weights_zero_point[g] != 0 || p.recurrent_weights_zero_point[g] != 0;
+  }
   int64_t sum_x = 0;
   int64_t sum_h = 0;
-  for (int g = 0; g < 4; ++g) {
-    if (p.input_weights_zero_point[g] != 0 || p.recurrent_weights_zero_point[g] != 0) {
-      for (int32_t i = 0; i < n_in; ++i) sum_x += x[i];
-      for (int32_t i = 0; i < n; ++i) sum_h += h[i];
-      break;
-    }
+  if (weight_zero_points) {
+    for (int32_t i = 0; i < n_in; ++i) sum_x += x[i];
+    for (int32_t i = 0; i < n; ++i) sum_h += h[i];
   }
   for (int32_t u = 0; u < n; ++u) {
     int64_t ax[4];
     int64_t ah[4];
     for (int g = 0; g < 4; ++g) {
-      ax[g] = p.input_bias[g * n + u] - static_cast<int64_t>(p.input_weights_zero_point[g]) * sum_x;
-      ah[g] = p.recurrent_bias[g * n + u] - static_cast<int64_t>(p.recurrent_weights_zero_point[g]) * sum_h;
+      ax[g] = p.input_bias[g * n + u];
+      ah[g] = p.recurrent_bias[g * n + u];
+    }
+    if (weight_zero_points) {  // never in TensorFlow's models: kept off the common path
+      for (int g = 0; g < 4; ++g) {
+        ax[g] -= static_cast<int64_t>(p.input_weights_zero_point[g]) * sum_x;
+        ah[g] -= static_cast<int64_t>(p.recurrent_weights_zero_point[g]) * sum_h;
+      }
     }
     for (int g = 0; g < 4; g += 2) {
       detail::dot2_s16x8_s64(w_x[g] + u * n_in, w_x[g + 1] + u * n_in, x, n_in, ax[g], ax[g + 1]);

@@ -81,12 +81,13 @@ struct LstmS16Params {
   // them)
   int32_t input_weights_zero_point[4];
   int32_t recurrent_weights_zero_point[4];  // per gate: its recurrent weights' zero point
-  // per gate: input scale * input weights scale / 2^-12, Q31 (QuantizeMultiplier)
+  // per gate: input scale * input weights scale / 2^-12 as TFLite's 64-bit
+  // MultiplyByQuantizedMultiplier uses it: the Q31 multiplier rounded to Q15
   int32_t input_multiplier[4];
-  int32_t input_shift[4];                   // their shifts, TFLite convention: > 0 shifts left
-  // per gate: output-state scale * recurrent weights scale / 2^-12, Q31
+  int32_t input_shift[4];  // their right shifts (15 - the Q31 shift, in [8, 46]), rounding half up
+  // per gate: output-state scale * recurrent weights scale / 2^-12, Q15 likewise
   int32_t recurrent_multiplier[4];
-  int32_t recurrent_shift[4];               // their shifts
+  int32_t recurrent_shift[4];               // their right shifts
   int32_t forget_multiplier;  // 2^-15 * cell scale / cell scale, Q31 (forget gate x cell)
   int32_t forget_shift;                     // its shift
   int32_t input_cell_multiplier;  // 2^-15 * 2^-15 / cell scale, Q31 (input gate x cell gate)
