@@ -886,9 +886,15 @@ TABLE.add(Family(
                    Field("time_major", I32, "1: [TIME, BATCHES, ...] layouts"),
                    Field("input_bias", Pointer("int32_t"),
                          "[4 * UNITS] gate bias + input offset * (row sum of the gate's input "
-                         "weights), gate by gate (an exact rewrite of TFLM's integer sum)"),
+                         "weights) + the zero points' product times INPUT, gate by gate (the constant "
+                         "part of TFLM's sum of (w - w_zp) * (x - x_zp), modulo 2^32 as its int32 sums)"),
                    Field("recurrent_bias", Pointer("int32_t"),
-                         "[4 * UNITS] output-state offset * (row sum of the gate's recurrent weights)"),
+                         "[4 * UNITS] output-state offset * (row sum of the gate's recurrent weights) "
+                         "+ the zero points' product times UNITS"),
+                   Field("input_weights_zero_point", Array(I32, 4),
+                         "per gate: its input weights' zero point (TFLM's FC subtracts it; 0 as TensorFlow "
+                         "writes them)"),
+                   Field("recurrent_weights_zero_point", Array(I32, 4), "per gate: its recurrent weights' zero point"),
                    Field("input_multiplier", Array(I32, 4),
                          "per gate: input scale * input weights scale / 2^-12, Q31 (QuantizeMultiplier)"),
                    Field("input_shift", Array(I32, 4), "their shifts, TFLite convention: > 0 shifts left"),
