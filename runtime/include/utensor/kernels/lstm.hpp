@@ -1,8 +1,8 @@
 #ifndef UTENSOR_KERNELS_LSTM_HPP
 #define UTENSOR_KERNELS_LSTM_HPP
 
-// UNIDIRECTIONAL_SEQUENCE_LSTM as TensorFlow Lite Micro computes it (float32, the standard
-// cell: no peephole, projection, layer norm or CIFG). Weights: input_to_* [UNITS, INPUT],
+// UNIDIRECTIONAL_SEQUENCE_LSTM as TensorFlow Lite Micro computes it (float32, int8 and 16x8;
+// the standard cell: no peephole, projection, layer norm or CIFG). Weights: input_to_* [UNITS, INPUT],
 // recurrent_to_* [UNITS, UNITS], biases [UNITS], gates in TFLite's order input, forget,
 // cell, output. Per time step and batch:
 //   gate = (W_x . x + bias) + W_h . h   (sigmoid for input/forget/output, tanh for cell)
