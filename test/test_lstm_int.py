@@ -11,8 +11,9 @@ converter with a segmentation fault, so streaming is tested with the equivalent 
 step per invoke model.)
 
 Keras 3 turns an LSTM into a WHILE loop; tf_keras (scripts/setup.sh installs it) gives the
-fused operator. 16x8 LSTMs are not tested: TensorFlow's converter refuses to produce them
-(test_16x8_lstm_is_not_produced_by_tensorflow keeps that claim checked).
+fused operator. TensorFlow's converter refuses to produce 16x8 LSTMs
+(test_16x8_lstm_is_not_produced_by_tensorflow keeps that claim checked): test_lstm16.py
+tests them on flatbuffers written by lstm16_models.py.
 """
 
 import functools
@@ -155,12 +156,21 @@ def _convert_bytes(tmp_path, model: bytes):
     return convert.convert_file(str(path))
 
 
-def test_nonzero_weight_zero_point_is_refused(tmp_path):
+@pytest.mark.parametrize("zero_points", [{2: 3}, {6: -5, 1: 7}])
+def test_lstm_int8_weight_zero_points(tmp_path, zero_points):
+    """Weights with a zero point: TensorFlow never writes them for an LSTM, but TFLite Micro
+    applies them (the outputs change), and so do we, bit-exact."""
     def mutate(tensors, op):
-        tensors[op.inputs[2]].quantization.zeroPoint = [3]
+        for slot, zp in zero_points.items():
+            tensors[op.inputs[slot]].quantization.zeroPoint = [zp]
 
-    with pytest.raises(UnsupportedError, match="zero point 3; supported: 0"):
-        _convert_bytes(tmp_path, _mutated(keras_lstm_int8(**CASES["classifier"], seed=1), mutate))
+    base = keras_lstm_int8(**CASES["classifier"], seed=1)
+    model = _mutated(base, mutate)
+    _, ours, refs = run_both(tmp_path, model, "lstm_int8_wzp", seed=4, sanitize=False)
+    assert compare_sequence(ours, refs, "int8") == []
+    x = [np.random.RandomState(0).randint(-128, 128, size=d["shape"]).astype(np.int8)
+         for d in Reference(base).input_details]
+    assert not np.array_equal(Reference(base).invoke(x)[0], Reference(model).invoke(x)[0])
 
 
 def test_cell_state_scale_above_one_is_refused(tmp_path):
@@ -184,8 +194,8 @@ def test_hybrid_lstm_is_refused_naming_the_dtypes(tmp_path):
 
 def test_16x8_lstm_is_not_produced_by_tensorflow():
     """TFLM has a 16x8 LSTM kernel, but TensorFlow's converter refuses to quantize an LSTM
-    to 16x8: there is no model to run it on. If this starts failing, TensorFlow produces
-    them and the 16x8 LSTM should be built and tested."""
+    to 16x8, so test_lstm16.py writes its models by hand (lstm16_models.py). If this starts
+    failing, TensorFlow produces them: test the 16x8 LSTM on its models too."""
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
     import tf_keras as keras  # pylint: disable=import-outside-toplevel
 

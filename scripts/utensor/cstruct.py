@@ -47,6 +47,7 @@ INT_RANGES = {
     "uint16_t": (0, 2**16 - 1),
     "int32_t": (-(2**31), 2**31 - 1),
     "uint32_t": (0, 2**32 - 1),
+    "int64_t": (-(2**63), 2**63 - 1),  # the 16x8 LSTM's folded gate biases (cformat.cint spells them)
 }
 FLOAT_TYPES = ("float", "double")
 

@@ -886,9 +886,15 @@ TABLE.add(Family(
                    Field("time_major", I32, "1: [TIME, BATCHES, ...] layouts"),
                    Field("input_bias", Pointer("int32_t"),
                          "[4 * UNITS] gate bias + input offset * (row sum of the gate's input "
-                         "weights), gate by gate (an exact rewrite of TFLM's integer sum)"),
+                         "weights) + the zero points' product times INPUT, gate by gate (the constant "
+                         "part of TFLM's sum of (w - w_zp) * (x - x_zp), modulo 2^32 as its int32 sums)"),
                    Field("recurrent_bias", Pointer("int32_t"),
-                         "[4 * UNITS] output-state offset * (row sum of the gate's recurrent weights)"),
+                         "[4 * UNITS] output-state offset * (row sum of the gate's recurrent weights) "
+                         "+ the zero points' product times UNITS"),
+                   Field("input_weights_zero_point", Array(I32, 4),
+                         "per gate: its input weights' zero point (TFLM's FC subtracts it; 0 as TensorFlow "
+                         "writes them)"),
+                   Field("recurrent_weights_zero_point", Array(I32, 4), "per gate: its recurrent weights' zero point"),
                    Field("input_multiplier", Array(I32, 4),
                          "per gate: input scale * input weights scale / 2^-12, Q31 (QuantizeMultiplier)"),
                    Field("input_shift", Array(I32, 4), "their shifts, TFLite convention: > 0 shifts left"),
@@ -902,6 +908,51 @@ TABLE.add(Family(
                    Field("hidden_multiplier", I32, "2^-15 * 2^-15 / output-state scale, Q31 (output gate x tanh(cell))"),
                    Field("hidden_shift", I32, "its shift"),
                    Field("hidden_zero_point", I32, "the output state's zero point, in [-128, 127]"),
+                   Field("tanh_multiplier", I32,
+                         "tanh(cell) input factor: 3 * 2^(12 + log2(cell scale)) when that exponent "
+                         ">= 0, else 3 (TFLM's int16 Tanh with its power-of-two case folded)"),
+                   Field("tanh_shift", I32, "tanh(cell) input right shift (rounded), >= 0"),
+                   Field("cell_clip", I32, "> 0: the cell state is clamped to [-cell_clip, cell_clip] (int16)"),
+                   Field("sigmoid_table", Pointer("uint16_t"),
+                         "[256] sigmoid(k / 24) in unsigned 0.16 (ops/_lut16.py sigmoid_table_u16)"),
+               ]),
+        Struct("LstmS16Params",
+               "16x8 LSTM: int16 input, output state and output, int8 weights, int64 biases, "
+               "int16 gates and cell state, as TFLite Micro's EvalLstm<int16_t, int8_t, int16_t, "
+               "int64_t> (layouts as LstmF32Params). The gates' fully connected layers sum in "
+               "int64 and requantize with TFLite's 64-bit MultiplyByQuantizedMultiplier; the rest "
+               "is the int8 LSTM's arithmetic with int16 output saturation.", [
+                   Field("batches", I32, "BATCHES"),
+                   Field("time_steps", I32, "TIME"),
+                   Field("input_size", I32, "INPUT"),
+                   Field("units", I32, "UNITS (cells = outputs)"),
+                   Field("time_major", I32, "1: [TIME, BATCHES, ...] layouts"),
+                   Field("input_bias", Pointer("int64_t"),
+                         "[4 * UNITS] gate bias - input zero point * (row sum of the gate's input "
+                         "weights) + the zero points' product times INPUT, gate by gate (the "
+                         "constant part of TFLM's sum of (w - w_zp) * (x - x_zp), exact in int64)"),
+                   Field("recurrent_bias", Pointer("int64_t"),
+                         "[4 * UNITS] - output-state zero point * (row sum of the gate's recurrent weights) "
+                         "+ the zero points' product times UNITS"),
+                   Field("input_weights_zero_point", Array(I32, 4),
+                         "per gate: its input weights' zero point (TFLM's FC subtracts it; 0 as TensorFlow "
+                         "writes them)"),
+                   Field("recurrent_weights_zero_point", Array(I32, 4), "per gate: its recurrent weights' zero point"),
+                   Field("input_multiplier", Array(I32, 4),
+                         "per gate: input scale * input weights scale / 2^-12 as TFLite's 64-bit "
+                         "MultiplyByQuantizedMultiplier uses it: the Q31 multiplier rounded to Q15"),
+                   Field("input_shift", Array(I32, 4),
+                         "their right shifts (15 - the Q31 shift, in [8, 46]), rounding half up"),
+                   Field("recurrent_multiplier", Array(I32, 4),
+                         "per gate: output-state scale * recurrent weights scale / 2^-12, Q15 likewise"),
+                   Field("recurrent_shift", Array(I32, 4), "their right shifts"),
+                   Field("forget_multiplier", I32, "2^-15 * cell scale / cell scale, Q31 (forget gate x cell)"),
+                   Field("forget_shift", I32, "its shift"),
+                   Field("input_cell_multiplier", I32, "2^-15 * 2^-15 / cell scale, Q31 (input gate x cell gate)"),
+                   Field("input_cell_shift", I32, "its shift"),
+                   Field("hidden_multiplier", I32, "2^-15 * 2^-15 / output-state scale, Q31 (output gate x tanh(cell))"),
+                   Field("hidden_shift", I32, "its shift"),
+                   Field("hidden_zero_point", I32, "the output state's zero point, in [-32768, 32767]"),
                    Field("tanh_multiplier", I32,
                          "tanh(cell) input factor: 3 * 2^(12 + log2(cell scale)) when that exponent "
                          ">= 0, else 3 (TFLM's int16 Tanh with its power-of-two case folded)"),

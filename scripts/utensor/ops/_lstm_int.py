@@ -12,11 +12,10 @@ input shift; the cell clip is quantized in double and truncated. The gate biases
 input and output-state zero points are folded into per-unit int32 biases (an exact rewrite
 of the same integer sums).
 
-Refused, with what TFLite Micro does: weights with a zero point other than 0 or quantized per
-channel (TFLite's quantizer writes neither for an LSTM), a cell state scale above 1 (TFLM's
-int16 tanh would overflow int32), int16 activations (TFLM's 16x8 LSTM: TensorFlow's
-converter does not produce it, "Quantization to 16x8-bit not yet supported for op
-UNIDIRECTIONAL_SEQUENCE_LSTM", so there is nothing to check it against).
+Weights with a zero point (TFLite's quantizer writes none for an LSTM; TFLite Micro applies
+them): the constant part of their sums is folded into the biases, the kernel subtracts zero
+point x the step's activation sum. Refused, though TFLite Micro runs them: weights quantized
+per channel, a cell state scale above 1 (TFLM's int16 tanh of the cell overflows int32). int16 activations (TFLM's 16x8 LSTM) are ops/_lstm_s16.py.
 """
 
 import math
@@ -80,14 +79,14 @@ def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, s
     in_mult, in_shift, rec_mult, rec_shift = [], [], [], []
     in_bias: List[int] = []
     rec_bias: List[int] = []
+    in_wzp: List[int] = []
+    rec_wzp: List[int] = []
     for wx_slot, wh_slot, b_slot in gates:
         wx, wh, b = t[wx_slot], t[wh_slot], t[b_slot]
         s_wx, z_wx = per_tensor(op, graph, wx, f"input weights {wx_slot}")
         s_wh, z_wh = per_tensor(op, graph, wh, f"recurrent weights {wh_slot}")
-        for w, z in ((wx, z_wx), (wh, z_wh)):
-            if z != 0:
-                raise unsupported(op, graph, f"weights '{w.name}' have zero point {z}; supported: 0 (symmetric "
-                                  "int8 weights, what TFLite's quantizer writes).")
+        in_wzp.append(z_wx)
+        rec_wzp.append(z_wh)
         m, s = quantize_multiplier(conv_multiplier(s_x, s_wx, Q3_12))
         in_mult.append(m)
         in_shift.append(s)
@@ -96,11 +95,13 @@ def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, s
         rec_shift.append(s)
         sums_x = wx.data.astype(np.int64).reshape(units, n_in).sum(axis=1)
         sums_h = wh.data.astype(np.int64).reshape(units, units).sum(axis=1)
-        in_bias += [int(v) for v in b.data.astype(np.int64).reshape(-1) + (-z_x) * sums_x]
-        rec_bias += [int(v) for v in (-z_h) * sums_h]
+        # sum((w - z_w) * (x - z_x)) = sum(w * x) - z_x * sum(w) - z_w * sum(x) + n * z_w * z_x:
+        # the kernel computes sum(w * x) and z_w * sum(x), the rest is constant.
+        in_bias += [int(v) for v in b.data.astype(np.int64).reshape(-1) + (-z_x) * sums_x + n_in * z_wx * z_x]
+        rec_bias += [int(v) for v in (-z_h) * sums_h + units * z_wh * z_h]
     if any(not -(2**31) <= v < 2**31 for v in in_bias + rec_bias):
-        raise unsupported(op, graph, "a gate bias plus the input zero point times its weights exceeds int32; "
-                          "the integer LSTM's accumulators would overflow.")
+        raise unsupported(op, graph, "a gate bias plus the zero points' terms exceeds int32; the integer "
+                          "LSTM's accumulators would overflow.")
     forget_m, forget_s = _inter_gate(Q0_15, s_c, s_c)
     input_cell_m, input_cell_s = _inter_gate(Q0_15, Q0_15, s_c)
     hidden_m, hidden_s = _inter_gate(Q0_15, Q0_15, s_h)
@@ -113,6 +114,7 @@ def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, s
         clip = int(min(max(float(f32(cell_clip)) / float(f32(s_c)), -32768.0), 32767.0))
     fields = dict(shape, input_bias=kernel_params.ConstArray("int32_t", in_bias),
                   recurrent_bias=kernel_params.ConstArray("int32_t", rec_bias),
+                  input_weights_zero_point=in_wzp, recurrent_weights_zero_point=rec_wzp,
                   input_multiplier=in_mult, input_shift=in_shift,
                   recurrent_multiplier=rec_mult, recurrent_shift=rec_shift,
                   forget_multiplier=forget_m, forget_shift=forget_s,

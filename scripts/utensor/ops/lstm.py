@@ -4,8 +4,9 @@ Kernel: runtime/include/utensor/kernels/lstm.hpp. The standard cell only: input,
 cell and output gates with their input and recurrent weights and biases, TANH activation,
 optional cell clip, batch or time major. Peephole (cell_to_*), projection, layer norm and
 CIFG (coupled input/forget gate) variants are refused naming the input (TFLite Micro
-refuses them too). float32, or TFLite's full-integer LSTM (int8 activations and weights,
-int16 cell state: ops/_lstm_int.py). The output and cell states (inputs 18 and 19) are
+refuses them too). float32, TFLite's full-integer LSTM (int8 activations and weights,
+int16 cell state: ops/_lstm_int.py), or 16x8 (int16 activations, int8 weights, int64
+biases, int16 cell state: ops/_lstm_s16.py). The output and cell states (inputs 18 and 19) are
 variable tensors in the arena's state region: they carry over between invokes, as in
 TFLite Micro, and reset() zeroes them.
 """
@@ -14,6 +15,7 @@ from ..ir import Graph, Operator
 from . import KernelCall, kernel_call, register
 from ._common import malformed, unsupported
 from ._lstm_int import INT8_DTYPES, describe, integer_dtypes, lower_s8
+from ._lstm_s16 import INT16_DTYPES, is_16x8, lower_s16
 
 N_INPUTS = 24
 GATES = "input, forget, cell, output"
@@ -47,11 +49,11 @@ def lower(op: Operator, graph: Graph) -> KernelCall:
         if t[s] is None:
             raise malformed(op, graph, f"required input {s} is missing.")
     dtypes = [t[s] for s in required] + [y]
-    integer = integer_dtypes(t, y)
+    integer = integer_dtypes(t, y) or ("int16" if is_16x8(t, y) else None)
     if integer is None and any(x.dtype != "float32" for x in dtypes):
         raise unsupported(op, graph, f"dtypes input/weights (8)/biases (4)/output state/cell state/output "
                           f"{describe(t, y)} are not supported; supported: float32 throughout, or "
-                          f"{INT8_DTYPES} (TFLite's full-integer LSTM).")
+                          f"{INT8_DTYPES} (TFLite's full-integer LSTM), or {INT16_DTYPES}.")
     for s in INPUT_TO + RECURRENT_TO + BIASES:
         if not t[s].is_constant:
             raise unsupported(op, graph, f"input {s} ('{t[s].name}') is computed at run time; utensor needs "
@@ -100,10 +102,12 @@ def lower(op: Operator, graph: Graph) -> KernelCall:
                  time_major=int(time_major))
     if integer == "int8":
         return lower_s8(op, graph, t, y, shape, clip)
+    if integer == "int16":
+        return lower_s16(op, graph, t, y, shape, clip)
     return kernel_call(
         "lstm_f32", "LstmF32Params", dict(shape, cell_clip=clip),
         inputs=(0,) + INPUT_TO + RECURRENT_TO + BIASES + STATES, scratch_type="float",
         scratch_bytes=4 * 4 * units)
 
 
-register("UNIDIRECTIONAL_SEQUENCE_LSTM", lower, dtypes=("int8", "float32"))
+register("UNIDIRECTIONAL_SEQUENCE_LSTM", lower, dtypes=("int8", "int16", "float32"))

@@ -1,8 +1,8 @@
 #ifndef UTENSOR_KERNELS_LSTM_HPP
 #define UTENSOR_KERNELS_LSTM_HPP
 
-// UNIDIRECTIONAL_SEQUENCE_LSTM as TensorFlow Lite Micro computes it (float32, the standard
-// cell: no peephole, projection, layer norm or CIFG). Weights: input_to_* [UNITS, INPUT],
+// UNIDIRECTIONAL_SEQUENCE_LSTM as TensorFlow Lite Micro computes it (float32, int8 and 16x8;
+// the standard cell: no peephole, projection, layer norm or CIFG). Weights: input_to_* [UNITS, INPUT],
 // recurrent_to_* [UNITS, UNITS], biases [UNITS], gates in TFLite's order input, forget,
 // cell, output. Per time step and batch:
 //   gate = (W_x . x + bias) + W_h . h   (sigmoid for input/forget/output, tanh for cell)
@@ -32,6 +32,15 @@ void lstm_s8(const LstmS8Params& params, const int8_t* input, const int8_t* w_xi
              const int8_t* w_xc, const int8_t* w_xo, const int8_t* w_hi, const int8_t* w_hf,
              const int8_t* w_hc, const int8_t* w_ho, int8_t* output_state, int16_t* cell_state,
              int8_t* output, int16_t* scratch);
+
+/// 16x8: int16 input/output state/output, int8 weights, int16 cell state (TFLite Micro's
+/// EvalLstm<int16_t, int8_t, int16_t, int64_t>). The int64 gate biases and the zero points
+/// are folded into params.input_bias / recurrent_bias; scratch: 5 * UNITS + INPUT int16
+/// (the gates of one step, the step's activations as detail/dot_s16x8.hpp reads them).
+void lstm_s16(const LstmS16Params& params, const int16_t* input, const int8_t* w_xi, const int8_t* w_xf,
+              const int8_t* w_xc, const int8_t* w_xo, const int8_t* w_hi, const int8_t* w_hf,
+              const int8_t* w_hc, const int8_t* w_ho, int16_t* output_state, int16_t* cell_state,
+              int16_t* output, int16_t* scratch);
 
 }  // namespace kernels
 }  // namespace utensor

@@ -35,15 +35,22 @@ inline int16_t TanhS16(const uint16_t* table, int16_t x, int32_t multiplier, int
 // One gate for one batch row, before its activation: the input and recurrent fully
 // connected layers requantized to int16 Q3.12 each (TFLM runs them as two layers with
 // their own multipliers) and added with int16 saturation.
+// sum_x / sum_h: the activations' sums, for weights with a zero point (TFLM subtracts it
+// from every weight: -zero point * sum, the same for all of a gate's units). All in uint32:
+// TFLM's int32 sums wrap.
 void gate_preactivation(const LstmS8Params& p, int g, const int8_t* x, const int8_t* h,
-                        const int8_t* w_x, const int8_t* w_h, int16_t* out) {
+                        const int8_t* w_x, const int8_t* w_h, uint32_t sum_x, uint32_t sum_h, int16_t* out) {
   const int32_t n_in = p.input_size;
   const int32_t n = p.units;
   const int32_t* bx = p.input_bias + g * n;
   const int32_t* bh = p.recurrent_bias + g * n;
+  const uint32_t off_x = static_cast<uint32_t>(p.input_weights_zero_point[g]) * sum_x;
+  const uint32_t off_h = static_cast<uint32_t>(p.recurrent_weights_zero_point[g]) * sum_h;
   for (int32_t u = 0; u < n; ++u) {
-    const int32_t ax = detail::dot_s8(bx[u], w_x + u * n_in, x, n_in);
-    const int32_t ah = detail::dot_s8(bh[u], w_h + u * n, h, n);
+    const int32_t ax =
+        detail::dot_s8(static_cast<int32_t>(static_cast<uint32_t>(bx[u]) - off_x), w_x + u * n_in, x, n_in);
+    const int32_t ah =
+        detail::dot_s8(static_cast<int32_t>(static_cast<uint32_t>(bh[u]) - off_h), w_h + u * n, h, n);
     const int32_t qx = SaturateI16(MultiplyByQuantizedMultiplier(ax, p.input_multiplier[g], p.input_shift[g]));
     const int32_t qh =
         SaturateI16(MultiplyByQuantizedMultiplier(ah, p.recurrent_multiplier[g], p.recurrent_shift[g]));
@@ -62,6 +69,10 @@ void lstm_s8(const LstmS8Params& p, const int8_t* input, const int8_t* w_xi, con
   int16_t* gf = scratch + n;
   int16_t* gc = scratch + 2 * n;
   int16_t* go = scratch + 3 * n;
+  bool weight_zero_points = false;
+  for (int g = 0; g < 4; ++g) {
+    weight_zero_points |= p.input_weights_zero_point[g] != 0 || p.recurrent_weights_zero_point[g] != 0;
+  }
   // Every operation is per batch row (TFLM batches only time-major steps, row by row), so
   // each batch runs its whole sequence on its own state row.
   for (int32_t b = 0; b < p.batches; ++b) {
@@ -70,11 +81,17 @@ void lstm_s8(const LstmS8Params& p, const int8_t* input, const int8_t* w_xi, con
     for (int32_t t = 0; t < p.time_steps; ++t) {
       const int32_t row = p.time_major ? t * p.batches + b : b * p.time_steps + t;
       const int8_t* x = input + row * p.input_size;
+      uint32_t sum_x = 0;
+      uint32_t sum_h = 0;
+      if (weight_zero_points) {
+        for (int32_t i = 0; i < p.input_size; ++i) sum_x += static_cast<uint32_t>(static_cast<int32_t>(x[i]));
+        for (int32_t i = 0; i < n; ++i) sum_h += static_cast<uint32_t>(static_cast<int32_t>(h[i]));
+      }
       // All four gates read the previous output state: it changes only at the step's end.
-      gate_preactivation(p, 0, x, h, w_xi, w_hi, gi);
-      gate_preactivation(p, 1, x, h, w_xf, w_hf, gf);
-      gate_preactivation(p, 2, x, h, w_xc, w_hc, gc);
-      gate_preactivation(p, 3, x, h, w_xo, w_ho, go);
+      gate_preactivation(p, 0, x, h, w_xi, w_hi, sum_x, sum_h, gi);
+      gate_preactivation(p, 1, x, h, w_xf, w_hf, sum_x, sum_h, gf);
+      gate_preactivation(p, 2, x, h, w_xc, w_hc, sum_x, sum_h, gc);
+      gate_preactivation(p, 3, x, h, w_xo, w_ho, sum_x, sum_h, go);
       int8_t* y = output + row * n;
       for (int32_t u = 0; u < n; ++u) {
         const int32_t i_g = SigmoidQ312(p.sigmoid_table, gi[u]);
