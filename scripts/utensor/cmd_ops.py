@@ -5,7 +5,9 @@ Derived, not written down: the operators and dtypes from the lowering registry
 operator's int8 kernel is the function named after it (CONV_2D -> conv2d_s8...,
 AVERAGE_POOL_2D -> average_pool2d_s8), its int16 one likewise (conv2d_s16...), and a dtype
 has a DSP or Helium variant when runtime/src/kernels/arm/*_dsp.cpp or *_mve.cpp defines
-such a function. The README's
+such a function, or when the portable source defining it takes its inner products from a
+detail/dot_*.hpp header with DSP / Helium branches (the recurrent kernels: LSTM, SVDF). The
+README's
 matrix is this output, and a test fails when they differ.
 
 `--vs-tflm` (and the Markdown table) puts TensorFlow Lite Micro's builtin list beside ours:
@@ -34,6 +36,12 @@ _DEFINITION = re.compile(r"^void (\w+)\(", re.M)
 _ARM_FILE = re.compile(r"_(dsp|mve)\.cpp$")
 
 
+_DOT_INCLUDE = re.compile(r'#include "utensor/kernels/(detail/dot_\w+\.hpp)"')
+_ARCH_BRANCHES = (("UTENSOR_KERNELS_DSP", "DSP"), ("UTENSOR_KERNELS_MVE", "Helium"))
+# Operators whose kernel is not named after them.
+KERNEL_STEMS = {"UNIDIRECTIONAL_SEQUENCE_LSTM": "lstm"}
+
+
 def _arm_functions():
     """kernel function name -> set of optimized variants ("DSP", "Helium") defining it."""
     found = {}
@@ -44,12 +52,23 @@ def _arm_functions():
         with open(path, encoding="utf-8") as f:
             for name in _DEFINITION.findall(f.read()):
                 found.setdefault(name, set()).add("DSP" if kind.group(1) == "dsp" else "Helium")
+    include_dir = os.path.join(os.path.dirname(RUNTIME_SRC), "include", "utensor", "kernels")
+    for path in glob.glob(os.path.join(RUNTIME_SRC, "kernels", "reference", "*.cpp")):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        kinds = set()
+        for header in _DOT_INCLUDE.findall(text):
+            with open(os.path.join(include_dir, header), encoding="utf-8") as f:
+                branches = f.read()
+            kinds |= {kind for macro, kind in _ARCH_BRANCHES if macro in branches}
+        for name in _DEFINITION.findall(text) if kinds else ():
+            found.setdefault(name, set()).update(kinds)
     return found
 
 
 def kernel_stem(op_type: str) -> str:
     """The int8 kernel function's name without `_s8`: CONV_2D -> conv2d."""
-    return op_type.lower().replace("_2d", "2d")
+    return KERNEL_STEMS.get(op_type, op_type.lower().replace("_2d", "2d"))
 
 
 def matrix():
