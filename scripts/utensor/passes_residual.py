@@ -26,7 +26,7 @@ from typing import List, Optional, Sequence, Tuple
 from . import planner
 from .ir import Graph, Operator
 from .ops import KernelCall, custom
-from .ops._residual_block import BLOCK, OP_TYPE, lower_residual_block, parts_of
+from .ops._residual_block import BLOCK, CAPACITY, OP_TYPE, lower_residual_block, parts_of
 
 FUSABLE_DTYPES = ("int8", "float32")
 
@@ -120,9 +120,9 @@ def _rows(graph: Graph, conv: Operator) -> Optional[Tuple[int, int]]:
     return (w.shape[1] - 1) * dil + 1, pad_top
 
 
-def fuse(graph: Graph, block: Tuple[Operator, Operator, Operator]) -> Graph:
+def fuse(graph: Graph, block: Tuple[Operator, Operator, Operator], rows: Optional[int] = None) -> Graph:
     """A copy of `graph` (operators list only: tensors are shared) with `block` as one
-    operator at the ADD's position."""
+    operator at the ADD's position (`rows`: its conv1 row buffer, default the window)."""
     conv1, conv2, add = block
     def slot(op, k):
         return op.inputs[k] if len(op.inputs) > k else -1
@@ -132,9 +132,13 @@ def fuse(graph: Graph, block: Tuple[Operator, Operator, Operator]) -> Graph:
                      outputs=[add.outputs[0]],
                      options={BLOCK: (conv1, conv2, add), "fused_activation_function": act},
                      origin=add.origin)
+    if rows is not None:
+        fused.options[CAPACITY] = rows
     ops = []
     for op in graph.operators:
-        if op is add:
+        if parts_of(op) is not None and parts_of(op)[2] is add:
+            ops.append(fused)  # the same block with another row buffer
+        elif op is add:
             ops.append(fused)
         elif op is not conv1 and op is not conv2:
             ops.append(op)
@@ -165,8 +169,25 @@ def lower_and_plan(graph: Graph, user_ops: Sequence[str] = (), guard_bytes: int 
         trial = fuse(graph, block)
         trial_calls = lower_all(trial)
         trial_plan = plan_of(trial, trial_calls)
-        if trial_plan.arena_bytes < plan.arena_bytes:
+        if trial_plan.arena_bytes >= plan.arena_bytes:
+            continue
+        base = graph
+        graph, calls, plan = trial, trial_calls, trial_plan
+        # A taller row buffer shifts the window less often; give it rows while the arena
+        # has room for them at this step (the peak is often elsewhere by now).
+        window, height = _rows(base, block[1])[0], base.tensor(block[0].outputs[0]).shape[1]
+        rows = 2 * window
+        while rows <= 2 * height:
+            rows = min(rows, height)
+            trial = fuse(graph, block, rows)
+            trial_calls = lower_all(trial)
+            trial_plan = plan_of(trial, trial_calls)
+            if trial_plan.arena_bytes > plan.arena_bytes:
+                break
             graph, calls, plan = trial, trial_calls, trial_plan
+            if rows == height:
+                break
+            rows *= 2
     return graph, calls, plan
 
 

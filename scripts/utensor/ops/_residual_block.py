@@ -19,6 +19,9 @@ from . import KernelCall
 OP_TYPE = "RESIDUAL_BLOCK"
 # options key: the (conv1, conv2, add) operators the fused one stands for.
 BLOCK = "utensor_residual_block"
+# options key: how many conv1 rows the buffer holds (default: the window, the least; more
+# rows shift the window less often, passes_residual.py gives it what the arena has room for).
+CAPACITY = "utensor_residual_rows"
 ALIGN = 16
 
 
@@ -46,6 +49,7 @@ class BlockParts:
     conv_scratch_offset: int  # the convolutions' own scratch (one at a time)
     add_first_is_conv: bool  # ADD(conv2, x), else ADD(x, conv2)
     window_rows: int
+    capacity: int  # rows the conv1 buffer holds (>= window_rows)
 
     def contexts(self, c) -> List[Any]:
         """One OpContext per part, sharing the fused operator's struct bookkeeping."""
@@ -98,12 +102,14 @@ def lower_residual_block(op: Operator, graph: Graph, lower_part) -> KernelCall:
     fields["shape"] = dict(size=out_row_elems, broadcast=0, dims=[1, 1, 1, 1, 1, out_row_elems],
                            stride1=[0, 0, 0, 0, 0, 1], stride2=[0, 0, 0, 0, 0, 1])
     calls[2] = KernelCall(template=add_call.template, params=dict(add_call.params, fields=fields))
-    rows = _align(window * mid_row)
+    capacity = max(window, min(int(op.options.get(CAPACITY, window)), mid.shape[1]))
+    rows = _align(capacity * mid_row)
     conv_row = _align(out_row_elems * itemsize)
     conv_scratch = max(calls[0].scratch_bytes, calls[1].scratch_bytes)
     parts = BlockParts(ops=[conv1_op, conv2_op, add_op], calls=calls, ctype=_ctype(x.dtype),
                        rows_offset=0, conv_row_offset=rows, conv_scratch_offset=rows + conv_row,
-                       add_first_is_conv=add_op.inputs[0] == conv2_op.outputs[0], window_rows=window)
+                       add_first_is_conv=add_op.inputs[0] == conv2_op.outputs[0], window_rows=window,
+                       capacity=capacity)
     return KernelCall(template="ops/residual_block.j2", params=dict(parts=parts),
                       scratch_bytes=rows + conv_row + _align(conv_scratch) if conv_scratch else rows + conv_row,
                       inplace=(0, 0))

@@ -21,13 +21,14 @@
 namespace utensor {
 namespace kernels {
 
-/// Runs the block. `rows` holds `(KH2 - 1) * dilation2 + 1` conv1 output rows, `conv_row`
-/// one conv2 output row; `output` may be `input`. conv1(p, in, out) / conv2(p, in, out):
-/// the convolution kernels with a band of their parameters; add_row(conv_row, input_row,
-/// output_row): the ADD kernel on one row, its operands in the model's order.
+/// Runs the block. `rows` holds `capacity` >= (KH2 - 1) * dilation2 + 1 conv1 output rows,
+/// `conv_row` one conv2 output row; `output` may be `input`. conv1(p, in, out) /
+/// conv2(p, in, out): the convolution kernels with a band of their parameters;
+/// add_row(conv_row, input_row, output_row): the ADD kernel on one row, its operands in the
+/// model's order.
 template <typename T, typename P1, typename P2, typename Conv1, typename Conv2, typename AddRow>
-void run_residual_block(const P1& p1, const P2& p2, const T* input, T* output, T* rows, T* conv_row,
-                        Conv1 conv1, Conv2 conv2, AddRow add_row) {
+void run_residual_block(const P1& p1, const P2& p2, const T* input, T* output, T* rows, int32_t capacity,
+                        T* conv_row, Conv1 conv1, Conv2 conv2, AddRow add_row) {
   const size_t in_row = static_cast<size_t>(p1.shape.input_width) * static_cast<size_t>(p1.shape.input_channels);
   const size_t mid_row = static_cast<size_t>(p1.shape.output_width) * static_cast<size_t>(p1.shape.output_channels);
   const size_t out_row = static_cast<size_t>(p2.shape.output_width) * static_cast<size_t>(p2.shape.output_channels);
@@ -37,33 +38,34 @@ void run_residual_block(const P1& p1, const P2& p2, const T* input, T* output, T
   band1.shape.output_height = 1;
   P2 band2 = p2;
   band2.shape.output_height = 1;
-  int32_t lo = 0;  // conv1 rows [lo, hi) are in rows[0 .. hi - lo)
+  int32_t base = 0;  // conv1 rows [base, hi) are in rows[0 .. hi - base)
   int32_t hi = 0;
   for (int32_t r = 0; r < p2.shape.output_height; ++r) {
     const int32_t top = r - p2.shape.pad_top;
-    const int32_t want_lo = top > 0 ? top : 0;
+    const int32_t lo = top > 0 ? top : 0;
     const int32_t want_hi = top + extent2 < mid_height ? top + extent2 : mid_height;
-    if (want_lo > lo) {
-      // The window slides by one row per output row: moving the kept rows down keeps the
-      // band contiguous for the kernel, for (E2 - 1) rows of copying per output row.
-      if (hi > want_lo) {
-        memmove(rows, rows + static_cast<size_t>(want_lo - lo) * mid_row,
-                static_cast<size_t>(hi - want_lo) * mid_row * sizeof(T));
+    if (want_hi - base > capacity) {
+      // Out of room: the rows the window still needs move to the front. The converter
+      // gives the buffer as many rows as the arena has room for at this step, so this
+      // copying (E2 - 1 rows) happens once every capacity - E2 + 1 output rows.
+      if (hi > lo) {
+        memmove(rows, rows + static_cast<size_t>(lo - base) * mid_row,
+                static_cast<size_t>(hi - lo) * mid_row * sizeof(T));
       } else {
-        hi = want_lo;
+        hi = lo;
       }
-      lo = want_lo;
+      base = lo;
     }
     for (; hi < want_hi; ++hi) {
       const int32_t top1 = hi * p1.shape.stride_height - p1.shape.pad_top;
       const int32_t first = top1 > 0 ? top1 : 0;
       band1.shape.input_height = p1.shape.input_height - first;
       band1.shape.pad_top = first - top1;
-      conv1(band1, input + static_cast<size_t>(first) * in_row, rows + static_cast<size_t>(hi - lo) * mid_row);
+      conv1(band1, input + static_cast<size_t>(first) * in_row, rows + static_cast<size_t>(hi - base) * mid_row);
     }
     band2.shape.input_height = hi - lo;
     band2.shape.pad_top = lo - top;
-    conv2(band2, static_cast<const T*>(rows), conv_row);
+    conv2(band2, static_cast<const T*>(rows + static_cast<size_t>(lo - base) * mid_row), conv_row);
     add_row(static_cast<const T*>(conv_row), input + static_cast<size_t>(r) * in_row,
             output + static_cast<size_t>(r) * out_row);
   }
