@@ -98,6 +98,32 @@ def test_fused_block_matches_tflite_micro(seed, dtype):
     assert_matches_reference(data, samples=3, seed=seed, name=f"resblock_{dtype}_{seed}")
 
 
+@pytest.mark.parametrize("seed,dtype", [(5, "int8"), (6, "float32"), (7, "int8")])
+def test_fused_block_with_the_smallest_row_buffer(seed, dtype, monkeypatch):
+    """The row buffer holds only the window: it shifts on every output row."""
+    from utensor import passes_residual  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(passes_residual, "GROW_ROW_BUFFER", False)
+    data = block_model(seed, dtype)
+    conv = _conversion(data, f"resblock_small_{dtype}_{seed}")
+    parts = [c.params["parts"] for op, c in zip(conv.graph.operators, conv.calls) if op.op_type == OP_TYPE]
+    assert len(parts) == 1 and parts[0].capacity == parts[0].window_rows, parts
+    assert_matches_reference(data, samples=2, seed=seed, name=f"resblock_small_{dtype}_{seed}")
+
+
+def test_grown_row_buffer_keeps_the_arena():
+    from utensor import passes_residual  # pylint: disable=import-outside-toplevel
+
+    data = block_model(2, "int8")
+    grown = _conversion(data, "resblock_grown")
+    passes_residual.GROW_ROW_BUFFER = False
+    try:
+        small = _conversion(data, "resblock_grown")
+    finally:
+        passes_residual.GROW_ROW_BUFFER = True
+    assert grown.plan.arena_bytes == small.plan.arena_bytes
+
+
 NOT_FUSED = [("shared", "int8", 11), ("stride2", "float32", 12), ("valid", "int8", 13),
              ("taller_first", "float32", 14), ("taller_first", "int8", 15)]
 
