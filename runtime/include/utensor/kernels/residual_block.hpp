@@ -35,7 +35,6 @@ void run_residual_block(const P1& p1, const P2& p2, const T* input, T* output, T
   const int32_t mid_height = p1.shape.output_height;
   const int32_t extent2 = (p2.shape.filter_height - 1) * p2.shape.dilation_height + 1;
   P1 band1 = p1;
-  band1.shape.output_height = 1;
   P2 band2 = p2;
   band2.shape.output_height = 1;
   int32_t base = 0;  // conv1 rows [base, hi) are in rows[0 .. hi - base)
@@ -56,12 +55,17 @@ void run_residual_block(const P1& p1, const P2& p2, const T* input, T* output, T
       }
       base = lo;
     }
-    for (; hi < want_hi; ++hi) {
+    if (hi < want_hi) {
+      // Fill the buffer in one call: rows further down read input rows further down
+      // still, none of them overwritten yet (the rule above), and fewer calls cost less.
+      const int32_t fill = base + capacity < mid_height ? base + capacity : mid_height;
       const int32_t top1 = hi * p1.shape.stride_height - p1.shape.pad_top;
       const int32_t first = top1 > 0 ? top1 : 0;
       band1.shape.input_height = p1.shape.input_height - first;
       band1.shape.pad_top = first - top1;
+      band1.shape.output_height = fill - hi;
       conv1(band1, input + static_cast<size_t>(first) * in_row, rows + static_cast<size_t>(hi - base) * mid_row);
+      hi = fill;
     }
     band2.shape.input_height = hi - lo;
     band2.shape.pad_top = lo - top;
