@@ -43,8 +43,15 @@ def lower_op(op: Operator, graph: Graph, user_ops: Sequence[str] = ()) -> Kernel
 
 def find_blocks(graph: Graph, user_ops: Sequence[str] = ()) -> List[Tuple[Operator, Operator, Operator]]:
     """(conv1, conv2, add) of every block the rules above allow (the RAM test aside)."""
-    consumers = graph.consumers()
-    by_index = {op.index: op for op in graph.operators}
+    # By position, not by operator index: inlined subgraphs may repeat an index.
+    by_index = dict(enumerate(graph.operators))
+    consumers, producers = {}, {}
+    for k, op in enumerate(graph.operators):
+        for t in op.inputs:
+            if t >= 0 and k not in consumers.setdefault(t, []):
+                consumers[t].append(k)
+        for t in op.outputs:
+            producers[t] = k
     viewed = {t.alias_of for t in graph.tensors if t.alias_of is not None}
     outputs = set(graph.outputs)
     blocks = []
@@ -52,7 +59,8 @@ def find_blocks(graph: Graph, user_ops: Sequence[str] = ()) -> List[Tuple[Operat
         if add.op_type != "ADD" or len(add.inputs) != 2 or len(add.outputs) != 1 or add.loop is not None:
             continue
         for k in (0, 1):
-            block = _block(graph, add, add.inputs[k], add.inputs[1 - k], consumers, by_index, viewed, outputs)
+            block = _block(graph, add, add.inputs[k], add.inputs[1 - k], (consumers, producers, by_index),
+                           viewed, outputs)
             if block is not None and not any(custom.op_name(p) in user_ops for p in block):
                 blocks.append(block)
                 break
@@ -66,8 +74,8 @@ def _only_reader(t: int, consumers, by_index, viewed, outputs) -> Optional[Opera
     return by_index[readers[0]]
 
 
-def _block(graph: Graph, add: Operator, t2: int, x_t: int, consumers, by_index, viewed, outputs):
-    producers = graph.producers()
+def _block(graph: Graph, add: Operator, t2: int, x_t: int, maps, viewed, outputs):
+    consumers, producers, by_index = maps
     if t2 < 0 or x_t < 0 or t2 not in producers:
         return None
     conv2 = by_index[producers[t2]]
