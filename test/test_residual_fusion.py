@@ -37,8 +37,10 @@ def block_model(seed: int, dtype: str, variant: str = "fused") -> bytes:
     act1, act2 = (ACTIVATIONS[int(i)] for i in rng.randint(0, 3, size=2))
     add_act = [None, "relu"][int(rng.randint(0, 2))]
     tf.keras.utils.set_random_seed(seed)
+    if variant == "on_input":  # the block reads the model input: y cannot overwrite it
+        c_in, c_mid = c, 3 * c
     inp = tf.keras.Input((h, w, c_in), batch_size=1)
-    x = tf.keras.layers.Conv2D(c, 3, padding="same", activation="relu")(inp)
+    x = inp if variant == "on_input" else tf.keras.layers.Conv2D(c, 3, padding="same", activation="relu")(inp)
     stride = 2 if variant == "stride2" else 1
     t1 = tf.keras.layers.Conv2D(c_mid, k1, strides=stride, padding="same", activation=act1)(x)
     pad2 = "valid" if variant == "valid" else "same"
@@ -124,6 +126,20 @@ def test_grown_row_buffer_keeps_the_arena():
     assert grown.plan.arena_bytes == small.plan.arena_bytes
 
 
+@pytest.mark.parametrize("dtype,seed", [("int8", 21), ("float32", 22)])
+def test_block_on_the_model_input_runs_out_of_place(dtype, seed):
+    """A model input is never overwritten by the plan: the fused block writes its output
+    to a buffer of its own, reading the input rows it needs."""
+    data = block_model(seed, dtype, "on_input")
+    conv = _conversion(data, f"resblock_input_{dtype}")
+    kinds = [op.op_type for op in conv.graph.operators]
+    assert kinds == [OP_TYPE], kinds
+    op = conv.graph.operators[0]
+    assert conv.plan.tensor_offset[op.inputs[0]] != conv.plan.tensor_offset[op.outputs[0]]
+    assert conv.plan.arena_bytes < _unfused_arena(data)
+    assert_matches_reference(data, samples=2, seed=seed, name=f"resblock_input_{dtype}")
+
+
 NOT_FUSED = [("shared", "int8", 11), ("stride2", "float32", 12), ("valid", "int8", 13),
              ("taller_first", "float32", 14), ("taller_first", "int8", 15)]
 
@@ -153,6 +169,7 @@ def test_fused_blocks_on_qemu_match_tflite_micro(board):
     models = [(f"resblock_{dtype}_{seed}", block_model(seed, dtype), 40 + seed)
               for seed, dtype in ((0, "int8"), (1, "int8"), (2, "int8"), (3, "float32"))]
     models.append(("resblock_shared_int8", block_model(11, "int8", "shared"), 51))
+    models.append(("resblock_input_int8", block_model(21, "int8", "on_input"), 52))
     results = batch.run_batch(models, board, tag="resblock", jobs=1, log=lambda s: None)
     assert [r.name for r in results] == [m[0] for m in models]
     problems = [f"{r.name}: {p}" for r in results for p in r.problems]
