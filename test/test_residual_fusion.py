@@ -175,3 +175,33 @@ def test_fused_blocks_on_qemu_match_tflite_micro(board):
     problems = [f"{r.name}: {p}" for r in results for p in r.problems]
     assert problems == [], "\n".join(problems)
     assert all(r.outputs for r in results)
+
+
+def test_guarded_resnet8_with_the_fused_block(tmp_path):
+    """--guard: canaries after every buffer, checked after each layer; the fused block
+    stays inside its buffers (no canary trips) and the output equals tflite_micro's."""
+    from conftest import MODELS_DIR  # pylint: disable=import-outside-toplevel
+    from test_arena_guard import _compile, _run  # pylint: disable=import-outside-toplevel
+    from utensor import emitter, passes_residual  # pylint: disable=import-outside-toplevel
+    from utensor.reference import Reference  # pylint: disable=import-outside-toplevel
+
+    path = os.path.join(MODELS_DIR, "pretrainedResnet_quant.tflite")
+    graph = passes.run_all(convert.read_model(path))
+    graph, calls, plan = passes_residual.lower_and_plan(graph, guard_bytes=convert.GUARD_BYTES)
+    assert [op.op_type for op in graph.operators].count(OP_TYPE) == 1
+    em = emitter.emit_model(graph, calls, plan, layer_hooks=True)
+    gen = str(tmp_path / "gen")
+    os.makedirs(gen)
+    for name, text in ((em.header_name, em.header), (em.source_name, em.source),
+                       (convert.REGISTRY_FILE, emitter.emit_registry([graph.name]))):
+        with open(os.path.join(gen, name), "w", encoding="utf-8") as f:
+            f.write(text)
+    exe = str(tmp_path / "probe")
+    r = _compile(gen, exe, ["-DUTENSOR_ARENA_GUARD", "-DUTENSOR_LAYER_HOOK=guard_probe_hook"])
+    assert r.returncode == 0, r.stdout[-3000:]
+    x = np.random.RandomState(3).randint(-128, 128, size=graph.tensor(graph.inputs[0]).shape).astype(np.int8)
+    status, events, _, _, _, out = _run((graph, plan, em, exe, gen), x)
+    assert status == "ok" and events == 0, (status, events)
+    with open(path, "rb") as f:
+        expected = Reference(f.read()).invoke([x])[0]
+    assert np.array_equal(out, np.asarray(expected).reshape(-1))
