@@ -26,6 +26,10 @@ def macs(graph: Graph, op) -> int:
     """Multiply-accumulates of the operator (0 for operators without a weighted sum)."""
     if not op.outputs:
         return 0  # ASSIGN_VARIABLE, CALL_ONCE
+    from .ops._residual_block import parts_of  # pylint: disable=import-outside-toplevel
+
+    if parts_of(op) is not None:  # a fused residual block: its convolutions' MACs
+        return sum(macs(graph, part) for part in parts_of(op))
     out = graph.tensor(op.outputs[0])
     if op.op_type == "FULLY_CONNECTED":
         w = graph.tensor(op.inputs[1])

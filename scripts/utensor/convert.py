@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from . import emitter, firmware_ram, naming, passes, planner
+from . import emitter, firmware_ram, naming, passes, passes_residual, planner
 from .errors import UtensorError
 from .ir import Graph
 from .version import __version__
@@ -65,7 +65,7 @@ def read_model(path: str, name: Optional[str] = None, representative_data: Optio
 
 
 def lower_graph(graph: Graph, user_ops: Sequence[str] = ()) -> list:
-    return [custom.lower(op, graph, user_ops) for op in graph.operators]
+    return [passes_residual.lower_op(op, graph, user_ops) for op in graph.operators]
 
 
 GUARD_BYTES = 16  # canary after every arena buffer with --guard (utensor/guard.hpp kCanaryBytes)
@@ -79,11 +79,8 @@ def convert_graph(graph: Graph, user_ops: Sequence[str] = (), guard: bool = Fals
     graph.keep_inputs = keep_inputs
     graph.shared_arena = shared_arena
     graph = passes.run_all(graph, user_ops)
-    calls = lower_graph(graph, user_ops)
-    plan = planner.plan_memory(
-        graph, [c.scratch_bytes for c in calls], [c.inplace for c in calls], [c.row_streaming for c in calls],
-        guard_bytes=GUARD_BYTES if guard else 0,
-    )
+    # (lowers and plans; fuses the residual blocks whose fusion shrinks the arena)
+    graph, calls, plan = passes_residual.lower_and_plan(graph, user_ops, guard_bytes=GUARD_BYTES if guard else 0)
     emitted = emitter.emit_model(graph, calls, plan)
     return Conversion(graph, calls, plan, emitted)
 

@@ -15,6 +15,10 @@ def operator_macs(graph: Graph, op) -> int:
     elementwise, softmax, reshape...)."""
     if not op.outputs or op.outputs[0] < 0:
         return 0
+    from ..ops._residual_block import parts_of  # pylint: disable=import-outside-toplevel
+
+    if parts_of(op) is not None:  # a fused residual block: its convolutions' MACs
+        return sum(operator_macs(graph, part) for part in parts_of(op))
     out = graph.tensor(op.outputs[0]).shape
     weights = graph.tensor(op.inputs[1]).shape if len(op.inputs) > 1 and op.inputs[1] >= 0 else ()
     if op.op_type == "CONV_2D" and len(weights) == 4:
