@@ -34,7 +34,9 @@ WINDOWED_MIN_CHANNELS = 16
 
 
 def _int8_requant(op: Operator, graph: Graph, x: Tensor, w: Tensor, y: Tensor,
-                  out_channels: int, channel_axis: int) -> dict:
+                  out_channels: int, channel_axis: int, shift_type: str = "int8_t") -> dict:
+    """shift_type: the C type of the struct's output_shift entries (int8_t for CONV_2D and
+    DEPTHWISE_CONV_2D: kernel_params._OUTPUT_SHIFT_S8)."""
     in_scale, in_zp = per_tensor(op, graph, x, "input")
     out_scale, out_zp = per_tensor(op, graph, y, "output")
     q = w.quant
@@ -57,7 +59,7 @@ def _int8_requant(op: Operator, graph: Graph, x: Tensor, w: Tensor, y: Tensor,
     act_min, act_max = activation_range(activation(op, graph), "int8", out_scale, out_zp)
     return dict(input_offset=-in_zp, output_offset=out_zp,
                 output_multiplier=kernel_params.ConstArray("int32_t", mult),
-                output_shift=kernel_params.ConstArray("int32_t", shift),
+                output_shift=kernel_params.ConstArray(shift_type, shift),
                 activation_min=act_min, activation_max=act_max)
 
 

@@ -229,7 +229,7 @@ struct GemmCtx {
   const int8_t* filter;    // 20: weights [out_c][window]
   const int32_t* bias;     // 24: the next channel's folded bias (advanced)
   const int32_t* mult;     // 28: the next channel's multiplier (advanced)
-  const int32_t* shift;    // 32: the next channel's shift, -(1 to 31) or 0 (advanced)
+  const int8_t* shift;     // 32: the next channel's shift, -(1 to 31) or 0 (advanced)
   int8_t* out;             // 36: the next channel's output byte of pixel 0 (advanced)
   const uint32_t* end;     // 40: the end of the widened whole quads
   int32_t tail_back;       // 44: 4 - window % 4, or 0 without a tail quad
@@ -290,7 +290,7 @@ static_assert(offsetof(GemmCtx, xs) == 16 && offsetof(GemmCtx, bias) == 24 &&
 #define UTENSOR_GEMM_TABLES(shift)       \
   "ldrd r0, r1, [lr, #28]\n\t"           \
   "ldr r2, [r0], #4\n\t"                 \
-  "ldr " shift ", [r1], #4\n\t"          \
+  "ldrsb " shift ", [r1], #1\n\t"        \
   "strd r0, r1, [lr, #28]\n\t"           \
   "cbnz r2, 6f\n\t"                      \
   "movs r4, #0\n\t"                      \

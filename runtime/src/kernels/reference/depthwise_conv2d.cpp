@@ -15,7 +15,7 @@ using namespace detail;  // NOLINT: the kernels' shared helpers
 // struct, so reading them through it reloads them after each store.
 struct OutputQuant {
   const int32_t* multiplier;
-  const int32_t* shift;
+  const int8_t* shift;
   bool fast;  // the converter proved FastRequant exact for the layer
   int32_t offset, lo, hi;
 };
