@@ -165,6 +165,7 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
     out_c = w.shape[3]
+    entry = ""
     fields = dict(shape=depthwise_geometry(op, graph, x, w, bias, y))
     if dtype == "int16":  # 16x8 quantization: ops/_s16.py
         return lower_depthwise_conv2d_s16(op, graph, x, w, bias, y, fields["shape"])
@@ -174,11 +175,18 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
         folded = folded_bias(w, bias, fields["input_offset"], channel_axis=3)
         fields["folded_bias"] = kernel_params.ConstArray("int32_t", folded) if folded is not None else None
         fields["fast_requant"] = _depthwise_fast_requant(w, bias, fields)
+        shape = fields["shape"]
+        if (shape["depth_multiplier"] == 1 and shape["input_channels"] % 4 == 0
+                and shape["filter_height"] == 3 and shape["filter_width"] == 3
+                and shape["dilation_height"] == 1 and shape["dilation_width"] == 1
+                and folded is not None and fields["fast_requant"]):
+            # depthwise_conv2d_s8_3x3's precondition: the DSP cores then link no fallback.
+            entry = "_3x3"
     else:
         struct = "DepthwiseConv2DF32Params"
         fields.update(_float_range(op, graph))
     return KernelCall(template="ops/depthwise_conv2d.j2",
-                      params=dict(dtype=dtype, struct=struct, fields=fields),
+                      params=dict(dtype=dtype, struct=struct, fields=fields, entry=entry),
                       row_streaming=x.shape[0] == 1)
 
 

@@ -330,6 +330,11 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
   depthwise_conv2d_s8_portable(params, input, filter, bias, output);
 }
 
+void depthwise_conv2d_s8_3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                             const int8_t* filter, const int32_t* bias, int8_t* output) {
+  depthwise3x3(params, input, filter, bias, output);
+}
+
 }  // namespace kernels
 }  // namespace utensor
 
