@@ -146,6 +146,8 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
                                    channel_axis=0)
         fields["fast_requant"] = split_fast_requant(multipliers, shifts, bounds)
     fields["right_shifts_only"] = all(int(v) <= -1 for v in shifts)
+    # conv2d_s8_gemm_fast's precondition: the DSP cores then link no general requantization.
+    params["gemm_fast"] = bool(params["gemm"] and fields["fast_requant"])
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 
