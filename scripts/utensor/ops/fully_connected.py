@@ -183,6 +183,12 @@ def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
                   folded_bias=q["folded_bias"], filter_interleaved=q["filter_interleaved"])
     scratch = widen_scratch(graph, x, y, params)
     params["wide"] = scratch > 0
+    # The entries whose preconditions these are (fully_connected.hpp): the DSP cores then
+    # link only the loop the layer runs.
+    if q["filter_interleaved"] is None:
+        params["entry"] = "_rows"
+    elif out_depth % 4 == 0:
+        params["entry"] = "_groups4"
     return KernelCall(template="ops/fully_connected.j2", params=params, scratch_bytes=scratch)
 
 
