@@ -93,6 +93,9 @@ UTENSOR_HOT_INLINE const int8_t* window_origin(const Conv2DShape& s, const int8_
 // im2col of output pixel `px` into the pixel slot starting at `dst`: taps outside the
 // image hold the input zero point, which contributes exactly zero with folded_bias. A
 // filter row inside the image (without horizontal dilation) is one contiguous run.
+// The taps of 1 to 3 bytes stay byte loops: GCC would call memcpy/memset for each
+// (slower for so few bytes, and memset is linked for nothing else).
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 void widen_window(const Conv2DS8Params& params, const Gemm& g, const int8_t* input, int32_t px,
                   uint32_t* dst) {
   const Conv2DShape& s = params.shape;
