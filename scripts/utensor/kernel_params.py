@@ -79,6 +79,10 @@ TABLE.add(Family(
 _OUTPUT_MULTIPLIER = Field("output_multiplier", Pointer("int32_t"),
                            "[C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)")
 _OUTPUT_SHIFT = Field("output_shift", Pointer("int32_t"), "[C_OUT], TFLite convention: > 0 shifts left")
+# int8 per-channel layers store their shifts as bytes (within [-31, 31]): a
+# quarter of the flash of int32 entries, one per output channel, at the same load cost.
+_OUTPUT_SHIFT_S8 = Field("output_shift", Pointer("int8_t"),
+                         "[C_OUT], TFLite convention: > 0 shifts left, within [-31, 31]")
 _FOLDED_BIAS = Field("folded_bias", Pointer("int32_t"),
                      "[C_OUT] bias + input_offset * (sum of the channel's weights), for windows "
                      "fully inside the image (an exact rewrite of the same integer sum); nullptr "
@@ -117,7 +121,7 @@ TABLE.add(Family(
             Field("shape", Nested("Conv2DShape"), "the geometry"),
             Field("input_offset", I32, "minus the input zero point, in [-127, 128]"),
             Field("output_offset", I32, "the output zero point, in [-128, 127]"),
-            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I8_MIN, _I8_MAX, _FOLDED_BIAS,
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT_S8, _I8_MIN, _I8_MAX, _FOLDED_BIAS,
             Field("fast_requant", I32,
                   "Nonzero when the converter proved the DSP GEMM's fast requantization "
                   "(SMMLAR for the doubling high multiply, one rounding shift, then the zero "
@@ -157,7 +161,7 @@ TABLE.add(Family(
             Field("shape", Nested("DepthwiseConv2DShape"), "the geometry"),
             Field("input_offset", I32, "minus the input zero point"),
             Field("output_offset", I32, "the output zero point"),
-            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT, _I8_MIN, _I8_MAX, _FOLDED_BIAS,
+            _OUTPUT_MULTIPLIER, _OUTPUT_SHIFT_S8, _I8_MIN, _I8_MAX, _FOLDED_BIAS,
             Field("fast_requant", I32,
                   "1: the converter proved kernel_util.hpp's FastRequant exact for every "
                   "accumulator of this layer (scripts/utensor/ops/_requant.py), so kernels may "

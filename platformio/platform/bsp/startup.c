@@ -27,7 +27,9 @@ void* __dso_handle __attribute__((weak)) = 0;
 #define CPACR 0xE000ED88u
 #define CPACR_CP10_CP11_FULL (0xFu << 20)
 
-void Reset_Handler(void) {
+/* The two copy loops stay loops: GCC would make them memcpy/memset calls, and memset
+ * (164 B of newlib-nano's) is linked for nothing else in most firmware. */
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void Reset_Handler(void) {
 #if UTENSOR_BSP_FPU
   /* Before any compiler-generated FP/MVE instruction: they fault while CP10/11 are off. */
   UTENSOR_REG32(CPACR) |= CPACR_CP10_CP11_FULL;

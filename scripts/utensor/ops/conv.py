@@ -34,7 +34,9 @@ WINDOWED_MIN_CHANNELS = 16
 
 
 def _int8_requant(op: Operator, graph: Graph, x: Tensor, w: Tensor, y: Tensor,
-                  out_channels: int, channel_axis: int) -> dict:
+                  out_channels: int, channel_axis: int, shift_type: str = "int8_t") -> dict:
+    """shift_type: the C type of the struct's output_shift entries (int8_t for CONV_2D and
+    DEPTHWISE_CONV_2D: kernel_params._OUTPUT_SHIFT_S8)."""
     in_scale, in_zp = per_tensor(op, graph, x, "input")
     out_scale, out_zp = per_tensor(op, graph, y, "output")
     q = w.quant
@@ -57,7 +59,7 @@ def _int8_requant(op: Operator, graph: Graph, x: Tensor, w: Tensor, y: Tensor,
     act_min, act_max = activation_range(activation(op, graph), "int8", out_scale, out_zp)
     return dict(input_offset=-in_zp, output_offset=out_zp,
                 output_multiplier=kernel_params.ConstArray("int32_t", mult),
-                output_shift=kernel_params.ConstArray("int32_t", shift),
+                output_shift=kernel_params.ConstArray(shift_type, shift),
                 activation_min=act_min, activation_max=act_max)
 
 
@@ -144,6 +146,8 @@ def lower_conv2d(op: Operator, graph: Graph) -> KernelCall:
                                    channel_axis=0)
         fields["fast_requant"] = split_fast_requant(multipliers, shifts, bounds)
     fields["right_shifts_only"] = all(int(v) <= -1 for v in shifts)
+    # conv2d_s8_gemm_fast's precondition: the DSP cores then link no general requantization.
+    params["gemm_fast"] = bool(params["gemm"] and fields["fast_requant"])
     return KernelCall(template="ops/conv2d.j2", params=params, scratch_bytes=scratch,
                       row_streaming=n == 1)
 
@@ -163,6 +167,7 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         require_rank(op, graph, t, 4, role)
     out_c = w.shape[3]
+    entry = ""
     fields = dict(shape=depthwise_geometry(op, graph, x, w, bias, y))
     if dtype == "int16":  # 16x8 quantization: ops/_s16.py
         return lower_depthwise_conv2d_s16(op, graph, x, w, bias, y, fields["shape"])
@@ -172,11 +177,18 @@ def lower_depthwise_conv2d(op: Operator, graph: Graph) -> KernelCall:
         folded = folded_bias(w, bias, fields["input_offset"], channel_axis=3)
         fields["folded_bias"] = kernel_params.ConstArray("int32_t", folded) if folded is not None else None
         fields["fast_requant"] = _depthwise_fast_requant(w, bias, fields)
+        shape = fields["shape"]
+        if (shape["depth_multiplier"] == 1 and shape["input_channels"] % 4 == 0
+                and shape["filter_height"] == 3 and shape["filter_width"] == 3
+                and shape["dilation_height"] == 1 and shape["dilation_width"] == 1
+                and folded is not None and fields["fast_requant"]):
+            # depthwise_conv2d_s8_3x3's precondition: the DSP cores then link no fallback.
+            entry = "_3x3"
     else:
         struct = "DepthwiseConv2DF32Params"
         fields.update(_float_range(op, graph))
     return KernelCall(template="ops/depthwise_conv2d.j2",
-                      params=dict(dtype=dtype, struct=struct, fields=fields),
+                      params=dict(dtype=dtype, struct=struct, fields=fields, entry=entry),
                       row_streaming=x.shape[0] == 1)
 
 

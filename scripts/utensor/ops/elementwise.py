@@ -204,6 +204,10 @@ def _lower(op: Operator, graph: Graph, kind: str) -> KernelCall:
     elif tuple(b.shape) == tuple(y.shape) and not b.is_constant:
         inplace = (1, 0)
     suffix = {"int8": "s8", "int16": "s16"}.get(y.dtype, "f32")
+    if (kind == "add" and y.dtype == "int8" and not fields["shape"]["broadcast"]
+            and fields.get("input1_table") is not None and fields.get("output_fast") is not None
+            and (fields["activation_min"], fields["activation_max"]) == (-128, 127)):
+        suffix = "s8_tables"  # add_s8_tables' precondition: the DSP cores link no fallback
     return kernel_call(f"{kind}_{suffix}", struct, fields, inputs=(0, 1), inplace=inplace)
 
 

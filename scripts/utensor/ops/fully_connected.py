@@ -90,12 +90,32 @@ def _int8_params(op, graph, x, w, bias, y, out_depth) -> dict:
         if folded.min() >= -(2**31) and folded.max() < 2**31:
             params["folded_bias"] = [int(v) for v in folded]
             params["input_offset"] = 0
-    params.update(_fast_params(w, bias, params, in_zp, out_zp, out_depth) if foldable else
+    params.update(_fast_params(w, bias, params, in_zp, out_zp, out_depth,
+                               _largest_fc(graph) >= INTERLEAVE_MIN_MACS) if foldable else
                   dict(fast_requant=None, filter_interleaved=None))
     return params
 
 
-def _fast_params(w, bias, params, in_zp, out_zp, out_depth) -> dict:
+# The interleaved 4-row kernel costs about 1.2 KB of code beside the row loop's, once per
+# firmware: a model uses it only when one of its FULLY_CONNECTED layers has at least this
+# many multiply-accumulates per input row. Below, e.g. a classifier's last 64 x 12 layer
+# (kws), the row loop costs ~900 instructions more per inference, 0.02% of the model, and
+# the firmware links 1.2 KB less (issue 15).
+INTERLEAVE_MIN_MACS = 2048
+
+
+def _largest_fc(graph) -> int:
+    """The most multiply-accumulates per input row of any FULLY_CONNECTED in the graph."""
+    largest = 0
+    for other in graph.operators:
+        if other.op_type == "FULLY_CONNECTED" and len(other.inputs) > 1 and other.inputs[1] >= 0:
+            wshape = graph.tensor(other.inputs[1]).shape
+            if len(wshape) == 2:
+                largest = max(largest, int(wshape[0]) * int(wshape[1]))
+    return largest
+
+
+def _fast_params(w, bias, params, in_zp, out_zp, out_depth, worth_interleaving=True) -> dict:
     """Constant weights: the fast requantization table when it is provably exact, and the
     weights interleaved for the DSP kernel when the input offset is folded."""
     weights = np.asarray(w.data, dtype=np.int64).reshape(out_depth, -1)
@@ -109,9 +129,11 @@ def _fast_params(w, bias, params, in_zp, out_zp, out_depth) -> dict:
         bounds = [max(bounds)]
     table = fast_requant(params["multipliers"], params["shifts"], out_zp, bounds)
     depth = weights.shape[1]
-    # The DSP kernel's 4-row assembly: needs all three (fully_connected.hpp).
+    # The DSP kernel's 4-row assembly: needs all three (fully_connected.hpp), and the model
+    # must have a layer large enough to pay for its code (see INTERLEAVE_MIN_MACS).
     interleaved = None
-    if table is not None and params["input_offset"] == 0 and depth % 8 == 0 and out_depth >= 4:
+    if (table is not None and params["input_offset"] == 0 and depth % 8 == 0 and out_depth >= 4
+            and worth_interleaving):
         interleaved = interleave_rows4(weights)
     return dict(fast_requant=table, filter_interleaved=interleaved)
 
@@ -183,6 +205,12 @@ def lower_fully_connected(op: Operator, graph: Graph) -> KernelCall:
                   folded_bias=q["folded_bias"], filter_interleaved=q["filter_interleaved"])
     scratch = widen_scratch(graph, x, y, params)
     params["wide"] = scratch > 0
+    # The entries whose preconditions these are (fully_connected.hpp): the DSP cores then
+    # link only the loop the layer runs.
+    if q["filter_interleaved"] is None:
+        params["entry"] = "_rows"
+    elif out_depth % 4 == 0:
+        params["entry"] = "_groups4"
     return KernelCall(template="ops/fully_connected.j2", params=params, scratch_bytes=scratch)
 
 

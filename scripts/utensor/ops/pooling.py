@@ -45,6 +45,10 @@ def _lower_pool(op: Operator, graph: Graph, kind: str) -> KernelCall:
         lo, hi = activation_range(act, x.dtype, out_scale, out_zp)
         # int16 has portable kernels only (never the int8 Arm fast paths).
         suffix = "s8" if x.dtype == "int8" else "s16"
+        # The four-channel entries' precondition (kernels/pooling.hpp): the DSP cores then
+        # link no fallback.
+        if x.dtype == "int8" and ch % 4 == 0 and (kind == "max" or f_h * f_w <= 255):
+            suffix = "s8_c4"
         return kernel_call(f"{kind}_pool2d_{suffix}", "PoolS8Params",
                            dict(shape=shape, activation_min=lo, activation_max=hi))
     lo, hi = activation_range_float(act)

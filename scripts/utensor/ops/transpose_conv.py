@@ -85,7 +85,7 @@ def lower_transpose_conv(op: Operator, graph: Graph) -> KernelCall:
         fields.update(shape=shape)
         return kernel_call("transpose_conv_s16", "TransposeConvS16Params", fields, inputs=(2, 1, 3))
     fields = dict(shape=shape)
-    fields.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=0))
+    fields.update(_int8_requant(op, graph, x, w, y, out_c, channel_axis=0, shift_type="int32_t"))
     return kernel_call("transpose_conv_s8", "TransposeConvS8Params", fields, inputs=(2, 1, 3))
 
 

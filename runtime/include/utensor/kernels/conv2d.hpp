@@ -58,6 +58,11 @@ inline int32_t conv2d_s8_gemm_bytes(const Conv2DShape& shape) {
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch);
 
+/// conv2d_s8_gemm for the layers whose fast_requant the converter proved (ops/conv.py): the
+/// DSP cores then link the fast requantization only.
+void conv2d_s8_gemm_fast(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                         const int32_t* bias, int8_t* output, int8_t* scratch);
+
 /// 16x8 per-channel conv (TFLite's int16 activations, int8 filter): input/output int16
 /// (zero point 0), bias int64 [C_OUT] or nullptr; int64 accumulators requantized as
 /// detail/s16_requant.hpp. DSP and Helium variants: kernels/arm/s16_weighted_*.cpp

@@ -26,6 +26,12 @@ namespace kernels {
 void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
                          const int8_t* filter, const int32_t* bias, int8_t* output);
 
+/// depthwise_conv2d_s8 for the layers the converter finds 3x3, depth multiplier 1,
+/// undilated, C_IN % 4 == 0, with folded_bias and fast_requant (ops/conv.py): the DSP
+/// cores run their 3x3 kernel without the general fallback, which then is not linked.
+void depthwise_conv2d_s8_3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                             const int8_t* filter, const int32_t* bias, int8_t* output);
+
 /// 16x8 per-channel depthwise conv: input/output int16 (zero point 0), filter int8, bias
 /// int64 [C_OUT] or nullptr; int64 accumulators requantized as detail/s16_requant.hpp.
 /// DSP and Helium variants: kernels/arm/s16_weighted_*.cpp (params.acc32: int32 sums).

@@ -27,6 +27,12 @@ namespace kernels {
 /// int8 ADD: out = clamp(requant(in1) + requant(in2)); inputs may alias the output.
 void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output);
 
+/// add_s8 for the layers the converter gives same shapes, both rescaling tables, the fast
+/// output requantization and the activation range [-128, 127] (ops/elementwise.py): the DSP
+/// cores run their table kernel without the general fallback, which then is not linked.
+void add_s8_tables(const AddS8Params& params, const int8_t* input1, const int8_t* input2,
+                   int8_t* output);
+
 namespace detail {
 /// The portable add_s8 (reference/elementwise.cpp), also the Arm variants' general case.
 void add_s8_portable(const AddS8Params& params, const int8_t* input1, const int8_t* input2,

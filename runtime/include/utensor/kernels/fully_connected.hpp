@@ -38,6 +38,14 @@ static const int32_t kFilterInterleaved4 = 1;  // see above; DSP kernel only
 void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
                         const int8_t* filter, const int32_t* bias, int8_t* output);
 
+/// fully_connected_s8 for the layers the converter gives kFilterInterleaved4 weights on DSP
+/// cores and OUTPUT_DEPTH % 4 == 0 (_groups4), or kFilterRows weights on every core
+/// (_rows) (ops/fully_connected.py): the DSP cores then link only the loop the layer runs.
+void fully_connected_s8_groups4(const FullyConnectedS8Params& params, const int8_t* input,
+                                const int8_t* filter, const int32_t* bias, int8_t* output);
+void fully_connected_s8_rows(const FullyConnectedS8Params& params, const int8_t* input,
+                             const int8_t* filter, const int32_t* bias, int8_t* output);
+
 /// 16x8 FC: input/output int16 (zero point 0), filter int8, bias int64 [OUTPUT_DEPTH] or
 /// nullptr; int64 accumulators requantized as detail/s16_requant.hpp. DSP and Helium
 /// variants: kernels/arm/s16_weighted_*.cpp (params.acc32 lets them sum in int32).

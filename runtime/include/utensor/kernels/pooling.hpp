@@ -28,6 +28,12 @@ void average_pool2d_f32(const PoolF32Params& params, const float* input, float* 
 /// int8 max pooling (same quantization in and out).
 void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output);
 
+/// The int8 poolings for the layers the converter finds with C % 4 == 0 (and, averaging, a
+/// window of at most 255 pixels; ops/pooling.py): the DSP cores run their four-channel
+/// kernels without the general fallback, which then is not linked.
+void average_pool2d_s8_c4(const PoolS8Params& params, const int8_t* input, int8_t* output);
+void max_pool2d_s8_c4(const PoolS8Params& params, const int8_t* input, int8_t* output);
+
 /// float32 max pooling.
 void max_pool2d_f32(const PoolF32Params& params, const float* input, float* output);
 

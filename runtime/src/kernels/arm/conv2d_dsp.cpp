@@ -93,6 +93,9 @@ UTENSOR_HOT_INLINE const int8_t* window_origin(const Conv2DShape& s, const int8_
 // im2col of output pixel `px` into the pixel slot starting at `dst`: taps outside the
 // image hold the input zero point, which contributes exactly zero with folded_bias. A
 // filter row inside the image (without horizontal dilation) is one contiguous run.
+// The taps of 1 to 3 bytes stay byte loops: GCC would call memcpy/memset for each
+// (slower for so few bytes, and memset is linked for nothing else).
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 void widen_window(const Conv2DS8Params& params, const Gemm& g, const int8_t* input, int32_t px,
                   uint32_t* dst) {
   const Conv2DShape& s = params.shape;
@@ -229,7 +232,7 @@ struct GemmCtx {
   const int8_t* filter;    // 20: weights [out_c][window]
   const int32_t* bias;     // 24: the next channel's folded bias (advanced)
   const int32_t* mult;     // 28: the next channel's multiplier (advanced)
-  const int32_t* shift;    // 32: the next channel's shift, -(1 to 31) or 0 (advanced)
+  const int8_t* shift;     // 32: the next channel's shift, -(1 to 31) or 0 (advanced)
   int8_t* out;             // 36: the next channel's output byte of pixel 0 (advanced)
   const uint32_t* end;     // 40: the end of the widened whole quads
   int32_t tail_back;       // 44: 4 - window % 4, or 0 without a tail quad
@@ -290,7 +293,7 @@ static_assert(offsetof(GemmCtx, xs) == 16 && offsetof(GemmCtx, bias) == 24 &&
 #define UTENSOR_GEMM_TABLES(shift)       \
   "ldrd r0, r1, [lr, #28]\n\t"           \
   "ldr r2, [r0], #4\n\t"                 \
-  "ldr " shift ", [r1], #4\n\t"          \
+  "ldrsb " shift ", [r1], #1\n\t"        \
   "strd r0, r1, [lr, #28]\n\t"           \
   "cbnz r2, 6f\n\t"                      \
   "movs r4, #0\n\t"                      \
@@ -452,6 +455,9 @@ extern "C" __attribute__((naked, noipa)) void utensor_conv2d_gemm5_fast(const Ge
 // multiply as acc + the rounded high half of acc * (2m - 2^32) (SMMLAR: no shift before
 // the multiply, so no bound on acc for it), then RoundingDivideByPOT as one add, one sign
 // correction and one shift, then the zero point.
+// Fast: the layer's fast_requant is known nonzero (conv2d_s8_gemm_fast), so the general
+// form is not compiled in.
+template <bool Fast>
 struct Requant {
   int32_t multiplier, shift, zero_point;
   uint32_t twice;  // 2m - 2^32 as int32 bits
@@ -462,7 +468,7 @@ struct Requant {
   UTENSOR_HOT_INLINE Requant(const Conv2DS8Params& p, int32_t oc)
       : multiplier(p.output_multiplier[oc]), shift(p.output_shift[oc]),
         zero_point(p.output_offset), twice(static_cast<uint32_t>(multiplier) << 1),
-        offset((1 << (-shift > 0 ? -shift : 0)) >> 1), use_fast(p.fast_requant != 0),
+        offset((1 << (-shift > 0 ? -shift : 0)) >> 1), use_fast(Fast || p.fast_requant != 0),
         lo(p.activation_min), hi(p.activation_max) {}
   UTENSOR_HOT_INLINE int8_t operator()(int32_t acc) const {
     int32_t v;
@@ -483,6 +489,7 @@ struct Requant {
 
 // Four pixel slots of `xs` times every output channel; results to the `n` (3 or 4) pixels
 // at `out` (row stride out_c).
+template <bool Fast>
 void gemm_4px(const Conv2DS8Params& params, const Gemm& g, const uint32_t* xs,
               const int8_t* filter, int8_t* out, int32_t n) {
   const int32_t oc_stride = g.out_c;
@@ -496,7 +503,7 @@ void gemm_4px(const Conv2DS8Params& params, const Gemm& g, const uint32_t* xs,
       const uint32_t lo = sxtb16(v), hi = sxtb16_ror8(v);
       for (int p = 0; p < 4; ++p) a[p] = smlad(t[2 * p + 1], hi, smlad(t[2 * p], lo, a[p]));
     }
-    const Requant rq(params, oc);
+    const Requant<Fast> rq(params, oc);
     out[0] = rq(a[0]);
     out[oc_stride] = rq(a[1]);
     out[2 * oc_stride] = rq(a[2]);
@@ -520,6 +527,7 @@ UTENSOR_HOT_INLINE const uint32_t* dot_1px(const uint32_t* x, const int8_t* w0, 
 }
 
 // One pixel (slot 0 of `xs`) times every output channel, two channels per pass.
+template <bool Fast>
 void gemm_1px(const Conv2DS8Params& params, const Gemm& g, const uint32_t* xs,
               const int8_t* filter, int8_t* out) {
   for (int32_t oc = 0; oc < g.out_c; oc += 2) {
@@ -533,8 +541,8 @@ void gemm_1px(const Conv2DS8Params& params, const Gemm& g, const uint32_t* xs,
       a0 = smlad(t[1], sxtb16_ror8(v0), smlad(t[0], sxtb16(v0), a0));
       a1 = smlad(t[1], sxtb16_ror8(v1), smlad(t[0], sxtb16(v1), a1));
     }
-    out[oc] = Requant(params, oc)(a0);
-    if (oc1 != oc) out[oc1] = Requant(params, oc1)(a1);
+    out[oc] = Requant<Fast>(params, oc)(a0);
+    if (oc1 != oc) out[oc1] = Requant<Fast>(params, oc1)(a1);
   }
 }
 
@@ -548,15 +556,14 @@ UTENSOR_HOT_INLINE void start_block(const Conv2DS8Params& params, const Gemm& g,
   ctx->channels = g.out_c;
 }
 
-}  // namespace
-
-void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
-                    const int32_t* bias, int8_t* output, int8_t* scratch) {
+// conv2d_s8_gemm; Fast: conv2d_s8_gemm_fast's precondition (fast_requant nonzero).
+template <bool Fast>
+void gemm_layer(const Conv2DS8Params& params_in, const int8_t* input, const int8_t* filter,
+                int8_t* output, int8_t* scratch) {
   // A local copy: the assembly's memory clobber would otherwise reload every parameter.
   const Conv2DS8Params params = params_in;
   const Conv2DShape& s = params.shape;
   Gemm g;
-  (void)bias;  // folded_bias holds it
   g.window = s.filter_height * s.filter_width * s.input_channels;
   g.quads = g.window / 4;
   g.tail = g.window % 4;
@@ -574,7 +581,7 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
   // Blocks of five pixels (fewer instructions per multiply-add and per output than blocks
   // of four), as many as leave a multiple of four: P = 5b + 4a.
   int32_t fives = 0;
-  if (params.fast_requant != 0) {
+  if (Fast || params.fast_requant != 0) {
     fives = g.pixels / 5;
     const int32_t fewer = fives - ((fives - g.pixels) & 3);
     if (fewer >= 0) fives = fewer;
@@ -612,18 +619,32 @@ void conv2d_s8_gemm(const Conv2DS8Params& params_in, const int8_t* input, const 
     for (int32_t j = 0; j < 4; ++j) {
       widen_pixel(params, g, input, px + (j < n ? j : n - 1), xs + 2 * j);
     }
-    if (params.fast_requant != 0) {
+    if (Fast || params.fast_requant != 0) {
       start_block(params, g, output + px * g.out_c, &ctx);
       ctx.s3 = (n == 4 ? 3 : 2) * g.out_c;  // three pixels: the copy rewrites the third
       utensor_conv2d_gemm4_fast(&ctx);
     } else {
-      gemm_4px(params, g, xs, filter, output + px * g.out_c, n);
+      gemm_4px<Fast>(params, g, xs, filter, output + px * g.out_c, n);
     }
   }
   for (; px < g.pixels; ++px) {
     widen_pixel(params, g, input, px, xs);
-    gemm_1px(params, g, xs, filter, output + px * g.out_c);
+    gemm_1px<Fast>(params, g, xs, filter, output + px * g.out_c);
   }
+}
+
+}  // namespace
+
+void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                    const int32_t* bias, int8_t* output, int8_t* scratch) {
+  (void)bias;  // folded_bias holds it
+  gemm_layer<false>(params, input, filter, output, scratch);
+}
+
+void conv2d_s8_gemm_fast(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                         const int32_t* bias, int8_t* output, int8_t* scratch) {
+  (void)bias;
+  gemm_layer<true>(params, input, filter, output, scratch);
 }
 
 }  // namespace kernels

@@ -214,7 +214,8 @@ struct Cursor {
   ".macro UT_PSCALE\n"                                                                     \
   "  vqrdmulh.s32 q5, q5, r10\n"                                                           \
   "  vqrdmulh.s32 q6, q6, r12\n"                                                           \
-  "  ldrd r10, r12, [r4], #8\n"                                                            \
+  "  ldrsb r12, [r4, #1]\n"                                                                \
+  "  ldrsb r10, [r4], #2\n"                                                                \
   "  vshr.s32 q0, q5, #31\n"                                                               \
   "  vshr.s32 q1, q6, #31\n"                                                               \
   "  vadd.i32 q5, q5, q0\n"                                                                \
@@ -271,7 +272,7 @@ struct Cursor {
 struct PairLoop {
   const int32_t* bias;   // 0: folded_bias of the pass's first channel
   const int32_t* mult;   // 4
-  const int32_t* shift;  // 8
+  const int8_t* shift;   // 8
   int8_t* out;           // 12: pixel 0, channel oc
   int32_t pairs;         // 16: passes left (>= 1)
   const int8_t* x;       // 20: the four interleaved windows
@@ -386,7 +387,8 @@ __asm__(
     "  .endif\n"
     "  UT_PSUMS\n"
     "  .if \\any\n"
-    "  ldrd r1, r3, [r4], #8\n"
+    "  ldrsb r3, [r4, #1]\n"
+    "  ldrsb r1, [r4], #2\n"
     "  bic r5, r1, r1, asr #31\n"
     "  bic r7, r3, r3, asr #31\n"
     "  vshl.s32 q5, r5\n"
@@ -560,7 +562,7 @@ __asm__(
 struct QuadLoop {
   const int32_t* bias;   // 0: folded_bias
   const int32_t* mult;   // 4
-  int32_t shift_delta;   // 8: output_shift - output_multiplier in bytes, minus 16
+  int32_t shift_delta;   // 8: output_shift - out in bytes (one shift byte per output byte)
   int8_t* out;           // 12: the pixel's first channel
   const int8_t* x;       // 16: the window (contiguous)
   int32_t n;             // 20: window / 16 (>= 1)
@@ -632,9 +634,9 @@ __asm__(
     "  vadd.i32 q0, q0, q1\n"
     "  vldrw.u32 q1, [lr], #16\n"
     "  vqrdmulh.s32 q0, q0, q1\n"
-    "  ldr r8, [r11, #8]\n"
-    "  add r8, lr\n"
-    "  vldrw.u32 q1, [r8]\n"
+    "  ldr r1, [r11, #8]\n"
+    "  add r1, r7\n"
+    "  vldrb.s32 q1, [r1]\n"
     "  vshr.s32 q2, q0, #31\n"
     "  vadd.i32 q0, q0, q2\n"
     "  vrshl.s32 q0, q0, q1\n"
@@ -693,10 +695,9 @@ __asm__(
     "  push {r4-r11, lr}\n"
     "  vpush {d8-d15}\n"
     "  ldrd r12, lr, [r0, #0]\n"
-    "  ldr r5, [r0, #8]\n"
-    "  add r5, lr\n"
-    "  adds r5, #16\n"
     "  ldr r7, [r0, #12]\n"
+    "  ldr r5, [r0, #8]\n"
+    "  add r5, r7\n"
     "  ldr r1, [r0, #16]\n"
     "  vldrb.u8 q4, [r1]\n"
     "  .if \\n >= 2\n"
@@ -722,7 +723,7 @@ __asm__(
     "  vadd.i32 q2, q2, q0\n"
     "  vldrw.u32 q0, [lr], #16\n"
     "  vqrdmulh.s32 q2, q2, q0\n"
-    "  vldrw.u32 q1, [r5], #16\n"
+    "  vldrb.s32 q1, [r5], #4\n"
     "  vshr.s32 q3, q2, #31\n"
     "  vadd.i32 q2, q2, q3\n"
     "  vrshl.s32 q2, q2, q1\n"
@@ -801,7 +802,7 @@ void channels_1x4(const Conv2DS8Params& params, const int8_t* x, const int8_t* f
     const mve_pred16_t keep = vctp32q(static_cast<uint32_t>(left));
     int32x4_t v = vaddq_s32(lanes(a0, a1, a2, a3), vldrwq_z_s32(params.folded_bias + oc, keep));
     v = mve_multiply_by_multiplier(v, vldrwq_z_s32(params.output_multiplier + oc, keep),
-                                   vldrwq_z_s32(params.output_shift + oc, keep));
+                                   vldrbq_z_s32(params.output_shift + oc, keep));
     v = mve_offset_clamp(v, params.output_offset, params.activation_min, params.activation_max);
     vstrbq_p_s32(out + oc, v, keep);
   }
@@ -960,14 +961,13 @@ bool pointwise_x4(const Conv2DS8Params& params, const int8_t* input, const int8_
     QuadLoop quad;
     quad.bias = params.folded_bias;
     quad.mult = params.output_multiplier;
-    quad.shift_delta = static_cast<int32_t>(reinterpret_cast<uintptr_t>(params.output_shift) -
-                                            reinterpret_cast<uintptr_t>(params.output_multiplier)) -
-                       16;
     quad.w = filter;
     quad.zero_point = params.output_offset;  // (no clamp: lo and hi unread)
     for (; px < pixels; ++px) {
       quad.x = input + px * 64;
       quad.out = output + px * out_c;
+      quad.shift_delta = static_cast<int32_t>(reinterpret_cast<uintptr_t>(params.output_shift) -
+                                              reinterpret_cast<uintptr_t>(quad.out));
       quad.out_end = quad.out + out_c;
       utensor_conv2d_mve_quads_x4(&quad);
     }
@@ -983,7 +983,8 @@ struct PairRun {
   // An odd last channel runs as a pass of itself twice (window 0), from copies of its
   // constants (bias, multiplier, shift, each twice) so that no table is read past its
   // end; its second lanes are not stored.
-  int32_t last[6];
+  int32_t last[4];
+  int8_t last_shift[2];
   void (*plain)(PairLoop*);
 
   // k40: pairs_k40 serves 40-byte windows (words_gemm's).
@@ -1006,11 +1007,12 @@ struct PairRun {
             : k40 && window == 40                       ? utensor_conv2d_mve_pairs_k40
             : window & 15                               ? utensor_conv2d_mve_pairs_wt
                                                         : utensor_conv2d_mve_pairs_w;
-    for (int32_t i = 0; i < 6; ++i) last[i] = 0;
+    for (int32_t i = 0; i < 4; ++i) last[i] = 0;
+    last_shift[0] = last_shift[1] = 0;
     if (out_c & 1) {
       last[0] = last[1] = params.folded_bias[out_c - 1];
       last[2] = last[3] = params.output_multiplier[out_c - 1];
-      last[4] = last[5] = params.output_shift[out_c - 1];
+      last_shift[0] = last_shift[1] = params.output_shift[out_c - 1];
     }
   }
 
@@ -1034,7 +1036,7 @@ struct PairRun {
     if (out_c & 1) {
       loop.bias = last;
       loop.mult = last + 2;
-      loop.shift = last + 4;
+      loop.shift = last_shift;
       loop.out = out + out_c - 1;
       loop.pairs = 1;
       loop.window = 0;
@@ -1193,9 +1195,6 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
   if (quads) {
     quad.bias = params.folded_bias;
     quad.mult = params.output_multiplier;
-    quad.shift_delta = static_cast<int32_t>(reinterpret_cast<uintptr_t>(params.output_shift) -
-                                            reinterpret_cast<uintptr_t>(params.output_multiplier)) -
-                       16;
     quad.n = window >> 4;
     quad.w = filter;
     quad.window = window;
@@ -1215,6 +1214,8 @@ void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int
     if (quads) {
       quad.x = x;
       quad.out = output + px * out_c;
+      quad.shift_delta = static_cast<int32_t>(reinterpret_cast<uintptr_t>(params.output_shift) -
+                                              reinterpret_cast<uintptr_t>(quad.out));
       quad.out_end = quad.out + out_c;
       run_quads(&quad);
     } else {

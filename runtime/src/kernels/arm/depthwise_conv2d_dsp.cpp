@@ -211,7 +211,7 @@ UTENSOR_NOINLINE void run_clipped(const int8_t* x, int32_t ky0, int32_t ky1, int
 // FastRequant entries and the folded bias. Once per block and call: unrolled, because
 // row-streamed layers run it for every output row.
 UTENSOR_NOINLINE void load_block(const int8_t* filter, int32_t channels, const int32_t* mult,
-                                 const int32_t* shift, int32_t zero_point, const int32_t* folded,
+                                 const int8_t* shift, int32_t zero_point, const int32_t* folded,
                                  uint32_t neg_off, Block* k) {
 #pragma GCC unroll 9
   for (int32_t i = 0; i < 9; ++i, filter += channels) {
@@ -328,6 +328,11 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
     return;
   }
   depthwise_conv2d_s8_portable(params, input, filter, bias, output);
+}
+
+void depthwise_conv2d_s8_3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                             const int8_t* filter, const int32_t* bias, int8_t* output) {
+  depthwise3x3(params, input, filter, bias, output);
 }
 
 }  // namespace kernels

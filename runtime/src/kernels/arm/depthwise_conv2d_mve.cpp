@@ -26,7 +26,7 @@ using namespace detail;  // NOLINT: the kernels' shared helpers
 UTENSOR_HOT_INLINE int32x4_t requantize4(int32x4_t acc, const DepthwiseConv2DS8Params& p,
                                          int32_t c, mve_pred16_t pred) {
   const int32x4_t v = mve_multiply_by_multiplier(acc, vldrwq_z_s32(p.output_multiplier + c, pred),
-                                                 vldrwq_z_s32(p.output_shift + c, pred));
+                                                 vldrbq_z_s32(p.output_shift + c, pred));
   return mve_offset_clamp(v, p.output_offset, p.activation_min, p.activation_max);
 }
 
@@ -99,6 +99,7 @@ void pixel_m1_mve(const DepthwiseConv2DS8Params& p, const int8_t* in0, int32_t t
 struct Block8 {
   int16_t w[9 * 8];        // taps of rows [ky0, ky0 + ky_n), tap-major
   int32_t start[3][2][4];  // [whole, left edge, right edge][even, odd channels]
+  int32_t shift[2][4];     // the output shifts (int8 tables) widened, [even, odd channels]
 } __attribute__((aligned(8)));
 
 struct Row8 {
@@ -110,7 +111,7 @@ struct Row8 {
   const int32_t* folded;
   const int32_t* bias;
   const int32_t* mult;
-  const int32_t* shift;
+  const int8_t* shift;
   int32_t in_offset, zero_point, lo, hi;
   int8_t* out;
   // The row's pixels by kind (the same for every row): whole windows [mid_begin, mid_end),
@@ -124,12 +125,11 @@ struct Row8 {
 // after the saturating narrowing to int16, saturating: values beyond int16 stay beyond
 // the int8 activation range, so the clamp gives the same bytes.
 UTENSOR_HOT_INLINE void store8(int8_t* out, int32x4_t even, int32x4_t odd, const int32_t* mult,
-                               const int32_t* shift, int32_t zp, int16x8_t lo, int16x8_t hi) {
+                               const Block8& b, int32_t zp, int16x8_t lo, int16x8_t hi) {
   const int32x4x2_t m = vld2q_s32(mult);
-  const int32x4x2_t sh = vld2q_s32(shift);
   int16x8_t v = vqmovnbq_s32(vuninitializedq_s16(),
-                             mve_multiply_by_multiplier(even, m.val[0], sh.val[0]));
-  v = vqmovntq_s32(v, mve_multiply_by_multiplier(odd, m.val[1], sh.val[1]));
+                             mve_multiply_by_multiplier(even, m.val[0], vld1q_s32(b.shift[0])));
+  v = vqmovntq_s32(v, mve_multiply_by_multiplier(odd, m.val[1], vld1q_s32(b.shift[1])));
   v = vqaddq_n_s16(v, static_cast<int16_t>(zp));
   vstrbq_s16(out, vminq_s16(vmaxq_s16(v, lo), hi));
 }
@@ -144,7 +144,7 @@ UTENSOR_HOT_INLINE void tap8(int16x8_t x, int16x8_t w, int32x4_t* even, int32x4_
 template <int KX0, int NKX>
 UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_t channels,
                                 int32_t in_row, int32_t rows, const Block8& b,
-                                const int32_t* start, const int32_t* mult, const int32_t* shift,
+                                const int32_t* start, const int32_t* mult,
                                 int32_t zp, int32_t lo, int32_t hi, int8_t* out) {
   const int16x8_t lo_v = vdupq_n_s16(static_cast<int16_t>(lo));
   const int16x8_t hi_v = vdupq_n_s16(static_cast<int16_t>(hi));
@@ -163,7 +163,7 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
         __asm__ volatile("" : "+w"(even), "+w"(odd));
       }
     }
-    store8(out, even, odd, mult, shift, zp, lo_v, hi_v);
+    store8(out, even, odd, mult, b, zp, lo_v, hi_v);
   }
 }
 
@@ -203,8 +203,8 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
       "vldrw.32 q1, [%[b], #" START_ODD "]\n\t" TAPS                                         \
       "vqrdmulh.s32 q0, q0, q6\n\t"                                                          \
       "vqrdmulh.s32 q1, q1, q7\n\t"                                                          \
-      "vld20.32 {q2, q3}, [%[shift]]\n\t"                                                    \
-      "vld21.32 {q2, q3}, [%[shift]]\n\t"                                                    \
+      "vldrw.32 q2, [%[b], #240]\n\t"                                                        \
+      "vldrw.32 q3, [%[b], #256]\n\t"                                                        \
       "vshr.s32 q4, q0, #31\n\t"                                                             \
       "vadd.i32 q0, q0, q4\n\t"                                                              \
       "vshr.s32 q4, q1, #31\n\t"                                                             \
@@ -221,7 +221,7 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
       "le lr, 1b\n\t"                                                                        \
       : [x] "+l"(px), [out] "+l"(pout), [t] "=&l"(t), [n] "+r"(count)                       \
       : [step] "r"(pstep), [c] "r"(pc), [r] "r"(prow), [b] "r"(pb), [mult] "r"(pmult),       \
-        [shift] "r"(pshift), [zp] "r"(pzp)                                                   \
+        [zp] "r"(pzp)                                                   \
       : "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10",   \
         "d11", "d12", "d13", "d14", "d15")
 // The loop's operands (eleven registers; x, out and t low registers, as the widening
@@ -237,14 +237,13 @@ UTENSOR_HOT_INLINE void pixels8(const int8_t* x, int32_t n, int32_t step, int32_
   UTENSOR_ASM_REG(int32_t, prow, "r5") = in_row;                   \
   UTENSOR_ASM_REG(const Block8*, pb, "r6") = &b;                   \
   UTENSOR_ASM_REG(const int32_t*, pmult, "r8") = mult;             \
-  UTENSOR_ASM_REG(const int32_t*, pshift, "r9") = shift;           \
   UTENSOR_ASM_REG(int32_t, pzp, "r10") = zp;                       \
   register int32_t count __asm__("lr") = N
 
 // Whole windows; x: the first one's top left input.
 UTENSOR_HOT_INLINE void whole8_asm(const int8_t* x, int32_t n, int32_t step, int32_t channels,
                                    int32_t in_row, const Block8& b, const int32_t* mult,
-                                   const int32_t* shift, int32_t zp, int8_t* out) {
+                                   int32_t zp, int8_t* out) {
   UTENSOR_DW8_BIND(x, n, step, out);
   UTENSOR_DW8_LOOP("vldrh.16 q5, [%[b], #64]\n\t", "144", "160",
                    UTENSOR_DW8_TAP("%[x]", "0") "add %[t], %[x], %[c]\n\t"
@@ -261,8 +260,8 @@ UTENSOR_HOT_INLINE void whole8_asm(const int8_t* x, int32_t n, int32_t step, int
 // Windows missing their first column (Left) or their last; x: the first column inside.
 template <bool Left>
 UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_row,
-                                  const Block8& b, const int32_t* mult, const int32_t* shift,
-                                  int32_t zp, int8_t* out) {
+                                  const Block8& b, const int32_t* mult, int32_t zp,
+                                  int8_t* out) {
   UTENSOR_DW8_BIND(x, 1, 0, out);
   if (Left) {
     UTENSOR_DW8_LOOP("", "176", "192",
@@ -293,7 +292,7 @@ UTENSOR_HOT_INLINE void edge8_asm(const int8_t* x, int32_t channels, int32_t in_
 // One pixel whose window the image clips to columns [kx0, kx1) other than the kinds
 // above (inputs narrower than the window): from the bias, the input offset added to each
 // input, as TFLite does.
-UTENSOR_NOINLINE_MVE void clipped8(const Row8& r, int32_t c, int32_t ox) {
+UTENSOR_NOINLINE_MVE void clipped8(const Row8& r, int32_t c, int32_t ox, const Block8& blk) {
   const int32_t x0 = ox * r.stride - r.pad_left;
   const int32_t kx0 = x0 < 0 ? -x0 : 0;
   const int32_t kx1 = r.input_width - x0 < 3 ? r.input_width - x0 : 3;
@@ -312,12 +311,14 @@ UTENSOR_NOINLINE_MVE void clipped8(const Row8& r, int32_t c, int32_t ox) {
       tap8(xv, vldrbq_s16(fr + k * r.channels), &even, &odd);
     }
   }
-  store8(r.out + ox * r.channels + c, even, odd, r.mult + c, r.shift + c,
+  store8(r.out + ox * r.channels + c, even, odd, r.mult + c, blk,
                     r.zero_point, vdupq_n_s16(static_cast<int16_t>(r.lo)),
                     vdupq_n_s16(static_cast<int16_t>(r.hi)));
 }
 
 // The block of channels [c, c + 8): weights of the rows inside the image, start values.
+// The shifts are bytes in flash; the pixel loops read them as int32 lanes, even and odd
+// channels apart (as the accumulators), from b->shift.
 UTENSOR_HOT_INLINE void setup_block8(const Row8& r, int32_t c, Block8* b) {
   const int32_t channels = r.channels;
   const int8_t* f = r.f + c;
@@ -362,13 +363,21 @@ UTENSOR_HOT_INLINE void setup_block8(const Row8& r, int32_t c, Block8* b) {
         "vmullt.s16 q6, q2, q7\n\t"
         "vadd.i32 q6, q6, q5\n\t"
         "vstrw.32 q6, [%[b], #224]\n\t"
+        "vldrb.s16 q3, [%[sh]]\n\t"
+        "vmovlb.s16 q4, q3\n\t"
+        "vmovlt.s16 q5, q3\n\t"
+        "vstrw.32 q4, [%[b], #240]\n\t"
+        "vstrw.32 q5, [%[b], #256]\n\t"
         : [t] "=&l"(t)
         : [f] "l"(f), [c] "r"(channels), [b] "r"(b), [folded] "r"(r.folded + c),
-          [neg] "r"(-r.in_offset)
+          [neg] "r"(-r.in_offset), [sh] "l"(r.shift + c)
         : "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11",
           "d12", "d13", "d14", "d15");
     return;
   }
+  const int16x8_t sh = vldrbq_s16(r.shift + c);
+  vst1q_s32(b->shift[0], vmovlbq_s16(sh));
+  vst1q_s32(b->shift[1], vmovltq_s16(sh));
   const int16x8_t neg = vdupq_n_s16(static_cast<int16_t>(-r.in_offset));
   const int32x4x2_t folded = vld2q_s32(r.folded + c);
   int16x8_t rows_out = vdupq_n_s16(0);  // weight sums of the rows outside the image
@@ -410,19 +419,18 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
     const int8_t* x = r.x + c;
     int8_t* out = r.out + c;
     const int32_t* mult = r.mult + c;
-    const int32_t* shift = r.shift + c;
     const int32_t left = r.left, right = r.right, n_mid = r.mid_end - r.mid_begin;
     const int32_t step = r.step;
     const int32_t mid_x = (r.mid_begin * r.stride - r.pad_left) * channels;
     const int32_t right_x = (right * r.stride - r.pad_left) * channels;
     setup_block8(r, c, &b);
-    if (left >= 0) edge8_asm<true>(x, channels, in_row, b, mult, shift, zp, out + left * channels);
+    if (left >= 0) edge8_asm<true>(x, channels, in_row, b, mult, zp, out + left * channels);
     if (n_mid > 0) {
-      whole8_asm(x + mid_x, n_mid, step, channels, in_row, b, mult, shift, zp,
+      whole8_asm(x + mid_x, n_mid, step, channels, in_row, b, mult, zp,
                  out + r.mid_begin * channels);
     }
     if (right >= 0) {
-      edge8_asm<false>(x + right_x, channels, in_row, b, mult, shift, zp,
+      edge8_asm<false>(x + right_x, channels, in_row, b, mult, zp,
                        out + right * channels);
     }
     return;
@@ -431,19 +439,18 @@ UTENSOR_NOINLINE_MVE void block8(const Row8& r, int32_t c, Block8& b) {
   const int32_t channels = r.channels;
   const int32_t rows = r.ky_n;
   const int32_t* mult = r.mult + c;
-  const int32_t* shift = r.shift + c;
   if (r.left >= 0) {  // its window's column 0 is x = -1
-    pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, rows, b, b.start[1][0], mult, shift,
+    pixels8<1, 2>(r.x + c, 1, 0, channels, r.in_row, rows, b, b.start[1][0], mult,
                   r.zero_point, r.lo, r.hi, r.out + r.left * channels + c);
   }
   if (r.mid_end > r.mid_begin) {
     pixels8<0, 3>(r.x + (r.mid_begin * r.stride - r.pad_left) * channels + c,
                   r.mid_end - r.mid_begin, r.step, channels, r.in_row, rows, b, b.start[0][0],
-                  mult, shift, r.zero_point, r.lo, r.hi, r.out + r.mid_begin * channels + c);
+                  mult, r.zero_point, r.lo, r.hi, r.out + r.mid_begin * channels + c);
   }
   if (r.right >= 0) {
     pixels8<0, 2>(r.x + (r.right * r.stride - r.pad_left) * channels + c, 1, 0, channels,
-                  r.in_row, rows, b, b.start[2][0], mult, shift, r.zero_point, r.lo, r.hi,
+                  r.in_row, rows, b, b.start[2][0], mult, r.zero_point, r.lo, r.hi,
                   r.out + r.right * channels + c);
   }
 }
@@ -457,7 +464,7 @@ void row8(const Row8& r) {
     if (kinds == r.output_width) continue;  // no pixel for clipped8
     for (int32_t ox = 0; ox < r.output_width; ++ox) {
       if (ox == r.left || ox == r.right || (ox >= r.mid_begin && ox < r.mid_end)) continue;
-      clipped8(r, c, ox);
+      clipped8(r, c, ox, b);
     }
   }
 }

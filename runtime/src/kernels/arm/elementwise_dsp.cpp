@@ -83,6 +83,11 @@ void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input
     detail::add_s8_portable(params, input1, input2, output);
     return;
   }
+  add_s8_tables(params, input1, input2, output);
+}
+
+void add_s8_tables(const AddS8Params& params, const int8_t* input1, const int8_t* input2,
+                   int8_t* output) {
   const int32_t n = params.shape.size;
   const detail::FastRequant& q = *params.output_fast;
   if (n >= 4) {

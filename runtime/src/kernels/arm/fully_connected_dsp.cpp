@@ -258,6 +258,24 @@ void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* inpu
   }
 }
 
+void fully_connected_s8_groups4(const FullyConnectedS8Params& params, const int8_t* input,
+                                const int8_t* filter, const int32_t* bias, int8_t* output) {
+  const int32_t depth = params.shape.accum_depth;
+  const int32_t out_depth = params.shape.output_depth;
+  for (int32_t b = 0; b < params.shape.batches; ++b) {
+    interleaved_s8(params, input + b * depth, filter, bias, output + b * out_depth);
+  }
+}
+
+void fully_connected_s8_rows(const FullyConnectedS8Params& params, const int8_t* input,
+                             const int8_t* filter, const int32_t* bias, int8_t* output) {
+  const int32_t depth = params.shape.accum_depth;
+  const int32_t out_depth = params.shape.output_depth;
+  for (int32_t b = 0; b < params.shape.batches; ++b) {
+    rows_s8(params, input + b * depth, filter, bias, 0, output + b * out_depth);
+  }
+}
+
 }  // namespace kernels
 }  // namespace utensor
 

@@ -67,11 +67,15 @@ inline uint32_t splat_s8(int32_t v) { return 0x01010101u * (static_cast<uint32_t
 }  // namespace
 
 void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
-  const PoolShape s = params.shape;
-  if (s.channels % 4 != 0) {
+  if (params.shape.channels % 4 != 0) {
     max_pool2d_s8_portable(params, input, output);
     return;
   }
+  max_pool2d_s8_c4(params, input, output);
+}
+
+void max_pool2d_s8_c4(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+  const PoolShape s = params.shape;
   const int32_t words = s.channels / 4;
   const int32_t channels = s.channels;
   const bool clamp = params.activation_min > -128 || params.activation_max < 127;
@@ -108,11 +112,16 @@ void max_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* outp
 }
 
 void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
-  const PoolShape s = params.shape;
+  const PoolShape& s = params.shape;
   if (s.channels % 4 != 0 || s.filter_height * s.filter_width > 255) {
     average_pool2d_s8_portable(params, input, output);
     return;
   }
+  average_pool2d_s8_c4(params, input, output);
+}
+
+void average_pool2d_s8_c4(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+  const PoolShape s = params.shape;
   const int32_t channels = s.channels;
   const int32_t lo = params.activation_min, hi = params.activation_max;
   for_each_pool_block<4>(s, input, output, [channels, lo, hi](const int8_t* first, int32_t row,

@@ -210,6 +210,14 @@ void windowed_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t
 
 }  // namespace
 
+#if !UTENSOR_KERNELS_DSP || UTENSOR_KERNELS_MVE  // else arm/conv2d_dsp.cpp
+// No kernel of its own here: the general entry takes these layers as well.
+void conv2d_s8_gemm_fast(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                         const int32_t* bias, int8_t* output, int8_t* scratch) {
+  conv2d_s8_gemm(params, input, filter, bias, output, scratch);
+}
+#endif
+
 #if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else arm/conv2d_dsp.cpp, arm/conv2d_mve.cpp
 void conv2d_s8_gemm(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                     const int32_t* bias, int8_t* output, int8_t* scratch) {

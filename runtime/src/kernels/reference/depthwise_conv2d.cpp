@@ -15,7 +15,7 @@ using namespace detail;  // NOLINT: the kernels' shared helpers
 // struct, so reading them through it reloads them after each store.
 struct OutputQuant {
   const int32_t* multiplier;
-  const int32_t* shift;
+  const int8_t* shift;
   bool fast;  // the converter proved FastRequant exact for the layer
   int32_t offset, lo, hi;
 };
@@ -136,6 +136,14 @@ void depthwise_conv2d_s8_portable(const DepthwiseConv2DS8Params& params, const i
 }
 
 }  // namespace detail
+
+#if !UTENSOR_KERNELS_DSP || UTENSOR_KERNELS_MVE  // else depthwise_conv2d_dsp.cpp
+// No kernel of its own here: the general entry takes these layers as well.
+void depthwise_conv2d_s8_3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                             const int8_t* filter, const int32_t* bias, int8_t* output) {
+  depthwise_conv2d_s8(params, input, filter, bias, output);
+}
+#endif
 
 #if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else runtime/src/kernels/arm/
 void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,

@@ -107,6 +107,14 @@ void detail::add_s8_portable(const AddS8Params& params, const int8_t* input1,
   }
 }
 
+#if !UTENSOR_KERNELS_DSP || UTENSOR_KERNELS_MVE  // else elementwise_dsp.cpp
+// No kernel of its own here: the general entry takes these layers as well.
+void add_s8_tables(const AddS8Params& params, const int8_t* input1, const int8_t* input2,
+                   int8_t* output) {
+  add_s8(params, input1, input2, output);
+}
+#endif
+
 #if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else arm/elementwise_{dsp,mve}.cpp
 void add_s8(const AddS8Params& params, const int8_t* input1, const int8_t* input2, int8_t* output) {
   detail::add_s8_portable(params, input1, input2, output);

@@ -116,5 +116,18 @@ void fully_connected_f32(const FullyConnectedF32Params& params, const float* inp
   }
 }
 
+#if !UTENSOR_KERNELS_DSP || UTENSOR_KERNELS_MVE  // else arm/fully_connected_dsp.cpp
+// No kernels of their own here: the general entry takes these layers as well.
+void fully_connected_s8_groups4(const FullyConnectedS8Params& params, const int8_t* input,
+                                const int8_t* filter, const int32_t* bias, int8_t* output) {
+  fully_connected_s8(params, input, filter, bias, output);
+}
+
+void fully_connected_s8_rows(const FullyConnectedS8Params& params, const int8_t* input,
+                             const int8_t* filter, const int32_t* bias, int8_t* output) {
+  fully_connected_s8(params, input, filter, bias, output);
+}
+#endif
+
 }  // namespace kernels
 }  // namespace utensor

@@ -62,6 +62,17 @@ void average_pool2d_s8_portable(const PoolS8Params& params, const int8_t* input,
 
 }  // namespace detail
 
+#if !UTENSOR_KERNELS_DSP || UTENSOR_KERNELS_MVE  // else pooling_dsp.cpp
+// No kernels of their own here: the general entries take these layers as well.
+void average_pool2d_s8_c4(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+  average_pool2d_s8(params, input, output);
+}
+
+void max_pool2d_s8_c4(const PoolS8Params& params, const int8_t* input, int8_t* output) {
+  max_pool2d_s8(params, input, output);
+}
+#endif
+
 #if !UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE  // else runtime/src/kernels/arm/pooling_*.cpp
 void average_pool2d_s8(const PoolS8Params& params, const int8_t* input, int8_t* output) {
   detail::average_pool2d_s8_portable(params, input, output);

@@ -4,6 +4,13 @@
 
 #include "utensor/kernels/fixedpoint.hpp"
 
+// The int8 softmax is a classifier's last layer over a handful of values: size counts
+// more than speed there (issue 15: cold code at -Os; the library is built at -O2).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("Os")
+#endif
+
 namespace utensor {
 namespace kernels {
 
@@ -81,6 +88,10 @@ void softmax_s8(const SoftmaxS8Params& params, const int8_t* input, int8_t* outp
 void softmax_s8_s16(const SoftmaxS8Params& params, const int8_t* input, int16_t* output) {
   softmax_s8_to<int16_t, 16, -32768, 32767>(params, input, output);
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 void softmax_f32(const SoftmaxF32Params& params, const float* input, float* output) {
   const int32_t depth = params.depth;

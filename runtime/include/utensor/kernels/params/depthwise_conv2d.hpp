@@ -36,7 +36,7 @@ struct DepthwiseConv2DS8Params {
   int32_t input_offset;              // minus the input zero point
   int32_t output_offset;             // the output zero point
   const int32_t* output_multiplier;  // [C_OUT], Q31 in [2^30, 2^31) (0 for a zero scale)
-  const int32_t* output_shift;       // [C_OUT], TFLite convention: > 0 shifts left
+  const int8_t* output_shift;  // [C_OUT], TFLite convention: > 0 shifts left, within [-31, 31]
   int32_t activation_min;            // within [-128, 127]
   int32_t activation_max;            // within [-128, 127]
   // [C_OUT] bias + input_offset * (sum of the channel's weights), for windows fully inside the
