@@ -47,7 +47,12 @@ CODES = {0: "ran", 1: "blob damaged in transit", 2: "malformed blob", 3: "parame
 # Kinds (rt_firmware/main.cpp enum Kind) and the struct each one reads.
 KINDS = {"conv2d_s8_gemm": 1, "conv2d_s8": 2, "depthwise_conv2d_s8": 3, "fully_connected_s8": 4,
          "max_pool2d_s8": 5, "average_pool2d_s8": 6, "add_s8": 7, "mul_s8": 8, "conv2d_s16": 9,
-         "conv2d_s16_acc32": 10, "depthwise_conv2d_s16": 11, "fully_connected_s16": 12}
+         "conv2d_s16_acc32": 10, "depthwise_conv2d_s16": 11, "fully_connected_s16": 12,
+         # The entries a lowering picks when the layer meets their preconditions (the DSP
+         # build then links only the loop the layer runs).
+         "conv2d_s8_gemm_fast": 13, "depthwise_conv2d_s8_3x3": 14, "fully_connected_s8_groups4": 15,
+         "fully_connected_s8_rows": 16, "max_pool2d_s8_c4": 17, "average_pool2d_s8_c4": 18,
+         "add_s8_tables": 19}
 # The firmware's buffers (main.cpp kBlobBytes, kPoolBytes, kArenaBytes).
 BLOB_BYTES, POOL_BYTES, ARENA_BYTES = 1024 * 1024, 1024 * 1024, 1536 * 1024
 
@@ -166,13 +171,13 @@ def call_of(graph, call, plan):
     tpl, prm = call.template, call.params
     out = ("arena", plan.tensor_offset[op.outputs[0]])
     if tpl == "ops/conv2d.j2" and prm.get("dtype") == "int8":
-        kind = "conv2d_s8_gemm" if prm["gemm"] else "conv2d_s8"
+        kind = ("conv2d_s8_gemm_fast" if prm.get("gemm_fast") else "conv2d_s8_gemm") if prm["gemm"] else "conv2d_s8"
         use_scratch = prm["gemm"] or prm["windowed"]
         ops = [_operand(ins[0], graph, plan), _operand(ins[1], graph, plan), _operand(ins[2], graph, plan), out,
                ("arena", scratch) if use_scratch else ("null",)]
         return kind, prm["struct"], prm["fields"], ops
     if tpl == "ops/depthwise_conv2d.j2" and prm.get("dtype") == "int8":
-        return ("depthwise_conv2d_s8", prm["struct"], prm["fields"],
+        return ("depthwise_conv2d_s8" + prm.get("entry", ""), prm["struct"], prm["fields"],
                 [_operand(ins[0], graph, plan), _operand(ins[1], graph, plan), _operand(ins[2], graph, plan), out])
     if tpl == "ops/fully_connected.j2" and prm.get("dtype") == "int8":
         fields = dict(prm["fields"], filter_layout=0, scratch=None)  # the firmware sets both as the template does
@@ -182,7 +187,7 @@ def call_of(graph, call, plan):
         ops = [_operand(ins[0], graph, plan), _operand(ins[1], graph, plan),
                ("array", np.asarray(inter, np.int8).tobytes()) if inter is not None else ("null",),
                bias, out, ("arena", scratch) if prm.get("wide") else ("null",)]
-        return "fully_connected_s8", prm["struct"], fields, ops
+        return "fully_connected_s8" + prm.get("entry", ""), prm["struct"], fields, ops
     if tpl == "ops/kernel.j2" and prm["function"] in KINDS and not prm.get("scratch") and not prm.get("status"):
         ops = [_operand(ins[i] if i < len(op.inputs) else -1, graph, plan) for i in prm["inputs"]]
         ops += [("arena", plan.tensor_offset[t]) for t in op.outputs]

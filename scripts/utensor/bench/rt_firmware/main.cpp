@@ -55,6 +55,8 @@ enum Code : uint8_t { kRan = 0, kDamaged = 1, kMalformed = 2, kFingerprint = 3, 
 enum Kind : uint8_t {
   kConvS8Gemm = 1, kConvS8 = 2, kDwS8 = 3, kFcS8 = 4, kMaxPoolS8 = 5, kAvgPoolS8 = 6,
   kAddS8 = 7, kMulS8 = 8, kConvS16 = 9, kConvS16Acc32 = 10, kDwS16 = 11, kFcS16 = 12,
+  kConvS8GemmFast = 13, kDwS8x3x3 = 14, kFcS8Groups4 = 15, kFcS8Rows = 16, kMaxPoolS8C4 = 17,
+  kAvgPoolS8C4 = 18, kAddS8Tables = 19,
 };
 
 // Room for the largest draw (rt_campaign.py keeps every draw under these).
@@ -165,12 +167,19 @@ uint8_t run_blob(uint32_t length, uint32_t* cycles, uint8_t* n_out, uint32_t* ou
   bool ok;
   switch (kind) {
     case kConvS8Gemm:
+    case kConvS8GemmFast:
     case kConvS8: ok = params(r, fp, utensor_rt::kFingerprintConv2DS8Params, &p.conv, &code); break;
-    case kDwS8: ok = params(r, fp, utensor_rt::kFingerprintDepthwiseConv2DS8Params, &p.dw, &code); break;
-    case kFcS8: ok = params(r, fp, utensor_rt::kFingerprintFullyConnectedS8Params, &p.fc, &code); break;
+    case kDwS8:
+    case kDwS8x3x3: ok = params(r, fp, utensor_rt::kFingerprintDepthwiseConv2DS8Params, &p.dw, &code); break;
+    case kFcS8:
+    case kFcS8Groups4:
+    case kFcS8Rows: ok = params(r, fp, utensor_rt::kFingerprintFullyConnectedS8Params, &p.fc, &code); break;
     case kMaxPoolS8:
-    case kAvgPoolS8: ok = params(r, fp, utensor_rt::kFingerprintPoolS8Params, &p.pool, &code); break;
-    case kAddS8: ok = params(r, fp, utensor_rt::kFingerprintAddS8Params, &p.add, &code); break;
+    case kAvgPoolS8:
+    case kMaxPoolS8C4:
+    case kAvgPoolS8C4: ok = params(r, fp, utensor_rt::kFingerprintPoolS8Params, &p.pool, &code); break;
+    case kAddS8:
+    case kAddS8Tables: ok = params(r, fp, utensor_rt::kFingerprintAddS8Params, &p.add, &code); break;
     case kMulS8: ok = params(r, fp, utensor_rt::kFingerprintMulS8Params, &p.mul, &code); break;
     case kConvS16:
     case kConvS16Acc32: ok = params(r, fp, utensor_rt::kFingerprintConv2DS16Params, &p.conv16, &code); break;
@@ -198,7 +207,10 @@ uint8_t run_blob(uint32_t length, uint32_t* cycles, uint8_t* n_out, uint32_t* ou
     r.scalar(&staging_rows);
     r.scalar(&out_row_elems);
     if (staging_offset > arena_bytes || staging_rows < 1) return kMalformed;
-    if (kind != kConvS8Gemm && kind != kConvS8 && kind != kDwS8) return kMalformed;
+    if (kind != kConvS8Gemm && kind != kConvS8GemmFast && kind != kConvS8 && kind != kDwS8 &&
+        kind != kDwS8x3x3) {
+      return kMalformed;
+    }
   }
   uint8_t* staging = g_arena + staging_offset;
   *n_out = r.u8();
@@ -209,7 +221,7 @@ uint8_t run_blob(uint32_t length, uint32_t* cycles, uint8_t* n_out, uint32_t* ou
     if (out_off[i] > arena_bytes || out_len[i] > arena_bytes - out_off[i]) return kMalformed;
   }
   if (!r.ok()) return kMalformed;
-  static const uint8_t kOperands[] = {0, 5, 5, 4, 6, 2, 2, 3, 3, 4, 4, 4, 4};
+  static const uint8_t kOperands[] = {0, 5, 5, 4, 6, 2, 2, 3, 3, 4, 4, 4, 4, 5, 4, 6, 6, 2, 2, 3};
   if (n_operands != kOperands[kind]) return kMalformed;
   const uint32_t t0 = utensor_port_cycles();
   switch (kind) {
@@ -228,6 +240,20 @@ uint8_t run_blob(uint32_t length, uint32_t* cycles, uint8_t* n_out, uint32_t* ou
       }
       k::conv2d_s8_gemm(p.conv, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]),
                         out<int8_t>(a[4]));
+      break;
+    case kConvS8GemmFast:
+      if (streamed) {
+        int8_t* scratch = out<int8_t>(a[4]);
+        const int8_t* filter = in<int8_t>(a[1]);
+        const int32_t* bias = in<int32_t>(a[2]);
+        k::run_rows_in_place(p.conv, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
+                             [=](const k::Conv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
+                               k::conv2d_s8_gemm_fast(bp, bi, filter, bias, bo, scratch);
+                             });
+        break;
+      }
+      k::conv2d_s8_gemm_fast(p.conv, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]),
+                             out<int8_t>(a[4]));
       break;
     case kConvS8:
       if (streamed) {
@@ -255,9 +281,24 @@ uint8_t run_blob(uint32_t length, uint32_t* cycles, uint8_t* n_out, uint32_t* ou
       }
       k::depthwise_conv2d_s8(p.dw, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]));
       break;
-    case kFcS8: {
+    case kDwS8x3x3:
+      if (streamed) {
+        const int8_t* filter = in<int8_t>(a[1]);
+        const int32_t* bias = in<int32_t>(a[2]);
+        k::run_rows_in_place(p.dw, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
+                             [=](const k::DepthwiseConv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
+                               k::depthwise_conv2d_s8_3x3(bp, bi, filter, bias, bo);
+                             });
+        break;
+      }
+      k::depthwise_conv2d_s8_3x3(p.dw, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]));
+      break;
+    case kFcS8:
+    case kFcS8Groups4:
+    case kFcS8Rows: {
       // ops/fully_connected.j2: the interleaved weights (when the converter made them) on
-      // DSP cores without Helium, the rows elsewhere; scratch only for the widening path.
+      // DSP cores without Helium, the rows elsewhere; scratch only for the widening path;
+      // the entry the lowering chose.
       const int8_t* filter = in<int8_t>(a[1]);
       p.fc.filter_layout = k::kFilterRows;
 #if UTENSOR_KERNELS_DSP && !UTENSOR_KERNELS_MVE
@@ -267,12 +308,21 @@ uint8_t run_blob(uint32_t length, uint32_t* cycles, uint8_t* n_out, uint32_t* ou
       }
 #endif
       p.fc.scratch = out<uint8_t>(a[5]);
-      k::fully_connected_s8(p.fc, in<int8_t>(a[0]), filter, in<int32_t>(a[3]), out<int8_t>(a[4]));
+      if (kind == kFcS8Groups4) {
+        k::fully_connected_s8_groups4(p.fc, in<int8_t>(a[0]), filter, in<int32_t>(a[3]), out<int8_t>(a[4]));
+      } else if (kind == kFcS8Rows) {
+        k::fully_connected_s8_rows(p.fc, in<int8_t>(a[0]), filter, in<int32_t>(a[3]), out<int8_t>(a[4]));
+      } else {
+        k::fully_connected_s8(p.fc, in<int8_t>(a[0]), filter, in<int32_t>(a[3]), out<int8_t>(a[4]));
+      }
       break;
     }
     case kMaxPoolS8: k::max_pool2d_s8(p.pool, in<int8_t>(a[0]), out<int8_t>(a[1])); break;
     case kAvgPoolS8: k::average_pool2d_s8(p.pool, in<int8_t>(a[0]), out<int8_t>(a[1])); break;
+    case kMaxPoolS8C4: k::max_pool2d_s8_c4(p.pool, in<int8_t>(a[0]), out<int8_t>(a[1])); break;
+    case kAvgPoolS8C4: k::average_pool2d_s8_c4(p.pool, in<int8_t>(a[0]), out<int8_t>(a[1])); break;
     case kAddS8: k::add_s8(p.add, in<int8_t>(a[0]), in<int8_t>(a[1]), out<int8_t>(a[2])); break;
+    case kAddS8Tables: k::add_s8_tables(p.add, in<int8_t>(a[0]), in<int8_t>(a[1]), out<int8_t>(a[2])); break;
     case kMulS8: k::mul_s8(p.mul, in<int8_t>(a[0]), in<int8_t>(a[1]), out<int8_t>(a[2])); break;
     case kConvS16:
       k::conv2d_s16(p.conv16, in<int16_t>(a[0]), in<int8_t>(a[1]), in<int64_t>(a[2]), out<int16_t>(a[3]));

@@ -43,7 +43,7 @@ UTENSOR_PARAMS_FIRST(utensor::kernels::Conv2DS8Params, shape, utensor::kernels::
 UTENSOR_PARAMS_NEXT(utensor::kernels::Conv2DS8Params, shape, input_offset, int32_t);
 UTENSOR_PARAMS_NEXT(utensor::kernels::Conv2DS8Params, input_offset, output_offset, int32_t);
 UTENSOR_PARAMS_NEXT(utensor::kernels::Conv2DS8Params, output_offset, output_multiplier, const int32_t*);
-UTENSOR_PARAMS_NEXT(utensor::kernels::Conv2DS8Params, output_multiplier, output_shift, const int32_t*);
+UTENSOR_PARAMS_NEXT(utensor::kernels::Conv2DS8Params, output_multiplier, output_shift, const int8_t*);
 UTENSOR_PARAMS_NEXT(utensor::kernels::Conv2DS8Params, output_shift, activation_min, int32_t);
 UTENSOR_PARAMS_NEXT(utensor::kernels::Conv2DS8Params, activation_min, activation_max, int32_t);
 UTENSOR_PARAMS_NEXT(utensor::kernels::Conv2DS8Params, activation_max, folded_bias, const int32_t*);
@@ -77,7 +77,7 @@ UTENSOR_PARAMS_FIRST(utensor::kernels::DepthwiseConv2DS8Params, shape, utensor::
 UTENSOR_PARAMS_NEXT(utensor::kernels::DepthwiseConv2DS8Params, shape, input_offset, int32_t);
 UTENSOR_PARAMS_NEXT(utensor::kernels::DepthwiseConv2DS8Params, input_offset, output_offset, int32_t);
 UTENSOR_PARAMS_NEXT(utensor::kernels::DepthwiseConv2DS8Params, output_offset, output_multiplier, const int32_t*);
-UTENSOR_PARAMS_NEXT(utensor::kernels::DepthwiseConv2DS8Params, output_multiplier, output_shift, const int32_t*);
+UTENSOR_PARAMS_NEXT(utensor::kernels::DepthwiseConv2DS8Params, output_multiplier, output_shift, const int8_t*);
 UTENSOR_PARAMS_NEXT(utensor::kernels::DepthwiseConv2DS8Params, output_shift, activation_min, int32_t);
 UTENSOR_PARAMS_NEXT(utensor::kernels::DepthwiseConv2DS8Params, activation_min, activation_max, int32_t);
 UTENSOR_PARAMS_NEXT(utensor::kernels::DepthwiseConv2DS8Params, activation_max, folded_bias, const int32_t*);
@@ -169,12 +169,12 @@ namespace utensor_rt {
 
 // Conv2DShape(batches:int32_t;input_height:int32_t;input_width:int32_t;input_channels:int32_t;filter_height:int32_t;filter_width:int32_t;filter_input_channels:int32_t;output_height:int32_t;output_width:int32_t;output_channels:int32_t;stride_height:int32_t;stride_width:int32_t;dilation_height:int32_t;dilation_width:int32_t;pad_top:int32_t;pad_left:int32_t)
 static const uint32_t kFingerprintConv2DShape = 0x9e256225u;
-// Conv2DS8Params(shape:{Conv2DShape(batches:int32_t;input_height:int32_t;input_width:int32_t;input_channels:int32_t;filter_height:int32_t;filter_width:int32_t;filter_input_channels:int32_t;output_height:int32_t;output_width:int32_t;output_channels:int32_t;stride_height:int32_t;stride_width:int32_t;dilation_height:int32_t;dilation_width:int32_t;pad_top:int32_t;pad_left:int32_t)};input_offset:int32_t;output_offset:int32_t;output_multiplier:*int32_t;output_shift:*int32_t;activation_min:int32_t;activation_max:int32_t;folded_bias:*int32_t;fast_requant:int32_t;right_shifts_only:int32_t)
-static const uint32_t kFingerprintConv2DS8Params = 0xb22469afu;
+// Conv2DS8Params(shape:{Conv2DShape(batches:int32_t;input_height:int32_t;input_width:int32_t;input_channels:int32_t;filter_height:int32_t;filter_width:int32_t;filter_input_channels:int32_t;output_height:int32_t;output_width:int32_t;output_channels:int32_t;stride_height:int32_t;stride_width:int32_t;dilation_height:int32_t;dilation_width:int32_t;pad_top:int32_t;pad_left:int32_t)};input_offset:int32_t;output_offset:int32_t;output_multiplier:*int32_t;output_shift:*int8_t;activation_min:int32_t;activation_max:int32_t;folded_bias:*int32_t;fast_requant:int32_t;right_shifts_only:int32_t)
+static const uint32_t kFingerprintConv2DS8Params = 0x702c0db4u;
 // DepthwiseConv2DShape(batches:int32_t;input_height:int32_t;input_width:int32_t;input_channels:int32_t;depth_multiplier:int32_t;filter_height:int32_t;filter_width:int32_t;output_height:int32_t;output_width:int32_t;stride_height:int32_t;stride_width:int32_t;dilation_height:int32_t;dilation_width:int32_t;pad_top:int32_t;pad_left:int32_t)
 static const uint32_t kFingerprintDepthwiseConv2DShape = 0x28c2cbcbu;
-// DepthwiseConv2DS8Params(shape:{DepthwiseConv2DShape(batches:int32_t;input_height:int32_t;input_width:int32_t;input_channels:int32_t;depth_multiplier:int32_t;filter_height:int32_t;filter_width:int32_t;output_height:int32_t;output_width:int32_t;stride_height:int32_t;stride_width:int32_t;dilation_height:int32_t;dilation_width:int32_t;pad_top:int32_t;pad_left:int32_t)};input_offset:int32_t;output_offset:int32_t;output_multiplier:*int32_t;output_shift:*int32_t;activation_min:int32_t;activation_max:int32_t;folded_bias:*int32_t;fast_requant:int32_t)
-static const uint32_t kFingerprintDepthwiseConv2DS8Params = 0xc0f09f80u;
+// DepthwiseConv2DS8Params(shape:{DepthwiseConv2DShape(batches:int32_t;input_height:int32_t;input_width:int32_t;input_channels:int32_t;depth_multiplier:int32_t;filter_height:int32_t;filter_width:int32_t;output_height:int32_t;output_width:int32_t;stride_height:int32_t;stride_width:int32_t;dilation_height:int32_t;dilation_width:int32_t;pad_top:int32_t;pad_left:int32_t)};input_offset:int32_t;output_offset:int32_t;output_multiplier:*int32_t;output_shift:*int8_t;activation_min:int32_t;activation_max:int32_t;folded_bias:*int32_t;fast_requant:int32_t)
+static const uint32_t kFingerprintDepthwiseConv2DS8Params = 0x423ebdcfu;
 // FullyConnectedShape(batches:int32_t;accum_depth:int32_t;output_depth:int32_t)
 static const uint32_t kFingerprintFullyConnectedShape = 0xae7d92e6u;
 // FastRequant(multiplier:int32_t;pre_shift:int32_t;post_shift:int32_t;offset:int32_t)
@@ -222,7 +222,7 @@ inline void read(Reader& r, utensor::kernels::Conv2DS8Params* s) {
   r.scalar(&s->input_offset);
   r.scalar(&s->output_offset);
   s->output_multiplier = r.array<int32_t>();
-  s->output_shift = r.array<int32_t>();
+  s->output_shift = r.array<int8_t>();
   r.scalar(&s->activation_min);
   r.scalar(&s->activation_max);
   s->folded_bias = r.array<int32_t>();
@@ -253,7 +253,7 @@ inline void read(Reader& r, utensor::kernels::DepthwiseConv2DS8Params* s) {
   r.scalar(&s->input_offset);
   r.scalar(&s->output_offset);
   s->output_multiplier = r.array<int32_t>();
-  s->output_shift = r.array<int32_t>();
+  s->output_shift = r.array<int8_t>();
   r.scalar(&s->activation_min);
   r.scalar(&s->activation_max);
   s->folded_bias = r.array<int32_t>();
