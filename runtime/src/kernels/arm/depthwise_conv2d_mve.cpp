@@ -1,7 +1,7 @@
 // int8 DEPTHWISE_CONV_2D for Helium (Cortex-M55). 3x3 undilated layers with C % 8 == 0
 // (KWS, VWW) run eight channels per vector (depthwise3x3_mve below); other depth-multiplier-1
-// layers four channels per vector (int8 widened to int32 lanes by the load); the rest the
-// portable kernel. Requantization in vector form. Same contract and the same integers as
+// layers four channels per vector (int8 widened to int32 lanes by the load); depth
+// multipliers > 1 four output channels per vector, their inputs gathered (depthwise_mm_mve). Requantization in vector form. Same contract and the same integers as
 // the portable kernel, hence the same bytes.
 #include "utensor/kernels/arch.hpp"
 
@@ -535,13 +535,118 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   }
 }
 
+// ---- Depth multiplier > 1 ----
+//
+// Output channels four per vector, each lane's input value gathered (VLDRB gather: lane l
+// of block oc reads input channel (oc + l) / M, whatever M is), the weights of a tap one
+// widening load (they are contiguous over the output channels). Blocks outer, pixels
+// inner, so a block's gather offsets, requantization and bias vectors are set up once per
+// call (a row when row-streamed). Windows inside the image start from folded_bias with raw
+// inputs; clipped ones from the bias with the input offset added, as TFLite does.
+
+struct BlockMM {
+  uint32x4_t offsets;  // input channel of each lane
+  int32x4_t mult, shift, folded, bias;
+  mve_pred16_t pred;  // the lanes that are output channels
+};
+
+// One output pixel of a block: taps [0, n_ky) x [0, n_kx) from xr (input, the block's
+// first input channel) and fr (filter, the block's first output channel). Pred: the block
+// is the output channel tail (masked lanes load nothing).
+template <bool Inside, bool Pred>
+UTENSOR_NOINLINE_MVE void pixel_mm_mve(const BlockMM& b, const int8_t* xr, const int8_t* fr,
+                                       int32_t tap_x, int32_t tap_y, int32_t f_tap,
+                                       int32_t f_row, int32_t n_ky, int32_t n_kx,
+                                       int32_t offset, const DepthwiseConv2DS8Params& p,
+                                       int8_t* out) {
+  const uint32x4_t offsets = b.offsets;
+  const mve_pred16_t pred = b.pred;
+  int32x4_t acc = Inside ? b.folded : b.bias;
+  for (int32_t ky = 0; ky < n_ky; ++ky, xr += tap_y, fr += f_row) {
+    const int8_t* x = xr;
+    const int8_t* f = fr;
+    for (int32_t k = 0; k < n_kx; ++k, x += tap_x, f += f_tap) {
+      int32x4_t xv = Pred ? vldrbq_gather_offset_z_s32(x, offsets, pred)
+                          : vldrbq_gather_offset_s32(x, offsets);
+      const int32x4_t fv = Pred ? vldrbq_z_s32(f, pred) : vldrbq_s32(f);
+      if (!Inside) xv = vaddq_n_s32(xv, offset);
+      acc = vaddq_s32(acc, vmulq_s32(xv, fv));
+    }
+  }
+  const int32x4_t v = mve_offset_clamp(mve_multiply_by_multiplier(acc, b.mult, b.shift),
+                                       p.output_offset, p.activation_min, p.activation_max);
+  if (Pred) {
+    vstrbq_p_s32(out, v, pred);
+  } else {
+    vstrbq_s32(out, v);
+  }
+}
+
+typedef void (*PixelMM)(const BlockMM&, const int8_t*, const int8_t*, int32_t, int32_t, int32_t,
+                        int32_t, int32_t, int32_t, int32_t, const DepthwiseConv2DS8Params&,
+                        int8_t*);
+
+void depthwise_mm_mve(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                      const int8_t* filter, const int32_t* bias, int8_t* output) {
+  const DepthwiseConv2DShape s = params.shape;
+  const int32_t mult = s.depth_multiplier;
+  const int32_t channels = s.input_channels;
+  const int32_t out_c = channels * mult;
+  const int32_t in_row = s.input_width * channels;
+  const int32_t out_row = s.output_width * out_c;
+  const int32_t tap_x = s.dilation_width * channels;
+  const int32_t tap_y = s.dilation_height * in_row;
+  const int32_t f_row = s.filter_width * out_c;
+  const bool folded = params.folded_bias != nullptr;
+  for (int32_t oc = 0; oc < out_c; oc += 4) {
+    BlockMM b;
+    b.pred = vctp32q(static_cast<uint32_t>(out_c - oc));
+    const int32_t ic0 = oc / mult;
+    uint32_t lanes[4];
+    for (int32_t l = 0; l < 4; ++l) lanes[l] = static_cast<uint32_t>((oc + l) / mult - ic0);
+    b.offsets = vldrwq_u32(lanes);
+    b.mult = vldrwq_z_s32(params.output_multiplier + oc, b.pred);
+    b.shift = vldrwq_z_s32(params.output_shift + oc, b.pred);
+    b.folded = folded ? vldrwq_z_s32(params.folded_bias + oc, b.pred) : vdupq_n_s32(0);
+    b.bias = bias != nullptr ? vldrwq_z_s32(bias + oc, b.pred) : vdupq_n_s32(0);
+    const bool tail = oc + 4 > out_c;
+    const PixelMM inside = tail ? pixel_mm_mve<true, true> : pixel_mm_mve<true, false>;
+    const PixelMM clipped = tail ? pixel_mm_mve<false, true> : pixel_mm_mve<false, false>;
+    for (int32_t n = 0; n < s.batches; ++n) {
+      const int8_t* in_batch = input + n * s.input_height * in_row + ic0;
+      int8_t* out_batch = output + n * s.output_height * out_row + oc;
+      for (int32_t oy = 0; oy < s.output_height; ++oy) {
+        const int32_t y0 = oy * s.stride_height - s.pad_top;
+        int32_t ky0, ky1;
+        tap_range(y0, s.dilation_height, s.filter_height, s.input_height, &ky0, &ky1);
+        int8_t* out_y = out_batch + oy * out_row;
+        for (int32_t ox = 0; ox < s.output_width; ++ox) {
+          const int32_t x0 = ox * s.stride_width - s.pad_left;
+          int32_t kx0, kx1;
+          tap_range(x0, s.dilation_width, s.filter_width, s.input_width, &kx0, &kx1);
+          const int8_t* xr = in_batch + ((y0 + ky0 * s.dilation_height) * s.input_width + x0 +
+                                         kx0 * s.dilation_width) * channels;
+          const int8_t* fr = filter + (ky0 * s.filter_width + kx0) * out_c + oc;
+          if (folded && ky0 == 0 && ky1 == s.filter_height && kx0 == 0 && kx1 == s.filter_width) {
+            inside(b, xr, fr, tap_x, tap_y, out_c, f_row, ky1 - ky0, kx1 - kx0, 0, params,
+                   out_y + ox * out_c);
+          } else {
+            clipped(b, xr, fr, tap_x, tap_y, out_c, f_row, ky1 - ky0, kx1 - kx0,
+                    params.input_offset, params, out_y + ox * out_c);
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
                          const int8_t* filter, const int32_t* bias, int8_t* output) {
   const DepthwiseConv2DShape& s = params.shape;
   if (s.depth_multiplier != 1) {
-    depthwise_conv2d_s8_portable(params, input, filter, bias, output);
+    depthwise_mm_mve(params, input, filter, bias, output);
     return;
   }
   if (s.input_channels % 8 == 0 && s.filter_height == 3 && s.filter_width == 3 &&
