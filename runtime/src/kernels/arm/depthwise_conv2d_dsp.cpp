@@ -328,7 +328,8 @@ void depthwise3x3(const DepthwiseConv2DS8Params& params, const int8_t* input,
 // that is not a multiple of 4 ends with the block of the last four channels, which
 // overlaps the previous one and rewrites its outputs with the same bytes. Multiplier > 1:
 // one input value (a scalar LDRSB) against the weights of up to four consecutive outputs
-// of its channel (SMLABB/SMLABT); multipliers not a multiple of 4 end the same way.
+// of its channel (SMLABB/SMLABT); multipliers not a multiple of 4 end the same way;
+// multiplier 2 takes two input channels a block (a halfword of input, SXTB16).
 
 constexpr int32_t kMaxTaps = 64;  // 512 bytes of widened weights on the stack
 
@@ -434,6 +435,16 @@ void general_block_tables(const DepthwiseConv2DS8Params& params, const int32_t* 
   "smlabb %[a2], %[v], %[w1], %[a2]\n\t"     \
   "smlabt %[a3], %[v], %[w1], %[a3]\n\t"
 
+// A tap of two input channels' outputs (multiplier 2): the two input bytes in v.
+#define UTENSOR_DWG_M2(W)                    \
+  "ldrd %[w0], %[w1], [%[w], #" W "]\n\t"    \
+  "sxtb16 %[u], %[v]\n\t"                    \
+  "sxtb16 %[v], %[v], ror #8\n\t"            \
+  "smlabb %[a0], %[u], %[w0], %[a0]\n\t"     \
+  "smlabt %[a1], %[u], %[w0], %[a1]\n\t"     \
+  "smlabb %[a2], %[v], %[w1], %[a2]\n\t"     \
+  "smlabt %[a3], %[v], %[w1], %[a3]\n\t"
+
 // n >= 1 taps of one filter row, four channels: raw input words at x, x + s, ...; widened
 // weights from w. Two taps an iteration (nine and a half instructions a tap), in assembly
 // because GCC spills the accumulators of the C loop.
@@ -479,6 +490,29 @@ UTENSOR_HOT_INLINE void taps_mm(const int8_t* x, int32_t s, const uint32_t* w, i
           UTENSOR_DWG_OPERANDS);
   UTENSOR_DWG_STORE;
 }
+// The same for multiplier 2 over two input channels (a halfword of input a tap: outputs
+// 0, 1 read the first channel, 2, 3 the second).
+UTENSOR_HOT_INLINE void taps_m2(const int8_t* x, int32_t s, const uint32_t* w, int32_t n,
+                                int32_t* a0, int32_t* a1, int32_t* a2, int32_t* a3) {
+  UTENSOR_DWG_BIND(x, s, w, n);
+  __asm__("subs %[n], %[n], #2\n\t"
+          "blt 2f\n"
+          "1:\n\t"
+          "ldrh %[v], [%[p]]\n\t" UTENSOR_DWG_M2("0")
+          "ldrh %[v], [%[p], %[s]]\n\t" UTENSOR_DWG_M2("8")
+          "add %[p], %[p], %[s], lsl #1\n\t"
+          "adds %[w], %[w], #16\n\t"
+          "subs %[n], %[n], #2\n\t"
+          "bge 1b\n"
+          "2:\n\t"
+          "adds %[n], %[n], #2\n\t"
+          "beq 3f\n\t"
+          "ldrh %[v], [%[p]]\n\t" UTENSOR_DWG_M2("0")
+          "3:\n\t"
+          UTENSOR_DWG_OPERANDS);
+  UTENSOR_DWG_STORE;
+}
+#undef UTENSOR_DWG_M2
 #undef UTENSOR_DWG_MM
 #undef UTENSOR_DWG_M1
 #undef UTENSOR_DWG_STORE
@@ -490,7 +524,7 @@ const int8_t kOnes[4] = {1, 1, 1, 1};
 
 // `n` output pixels of one row whose windows lie wholly inside (raw inputs from
 // folded_bias). x: tap (0, 0) of the first pixel at the block's first input channel.
-template <int L, bool M1>
+template <int L, int Mode>
 UTENSOR_NOINLINE void general_inside(const int8_t* x, int32_t n, int32_t kh,
                                      const GeneralBlock& k, const GeneralLayer& g, int8_t* out) {
   for (; n > 0; --n, x += g.in_step, out += g.out_step) {
@@ -498,8 +532,10 @@ UTENSOR_NOINLINE void general_inside(const int8_t* x, int32_t n, int32_t kh,
     const int8_t* row = x;
     const uint32_t* w = &k.w[0][0];
     for (int32_t ky = 0; ky < kh; ++ky, row += g.tap_y, w += 2 * g.taps_w) {
-      if (M1) {
+      if (Mode == 1) {
         taps_m1(row, g.tap_x, w, g.taps_w, &a0, &a1, &a2, &a3);
+      } else if (Mode == 2) {
+        taps_m2(row, g.tap_x, w, g.taps_w, &a0, &a1, &a2, &a3);
       } else {
         taps_mm(row, g.tap_x, w, g.taps_w, &a0, &a1, &a2, &a3);
       }
@@ -512,7 +548,7 @@ UTENSOR_NOINLINE void general_inside(const int8_t* x, int32_t n, int32_t kh,
 // window when the layer has no folded bias. x: tap (ky0, kx0). TFLite adds the input offset
 // to every input; the same integers are the raw sum plus offset * (the weights' sum over
 // those taps), which the tap loop computes from kOnes.
-template <int L, bool M1>
+template <int L, int Mode>
 UTENSOR_NOINLINE void general_clipped(const int8_t* x, int32_t ky0, int32_t ky1, int32_t kx0,
                                       int32_t kx1, const GeneralBlock& k, const GeneralLayer& g,
                                       int8_t* out) {
@@ -520,9 +556,12 @@ UTENSOR_NOINLINE void general_clipped(const int8_t* x, int32_t ky0, int32_t ky1,
   int32_t w0 = 0, w1 = 0, w2 = 0, w3 = 0;  // the weight sums
   for (int32_t ky = ky0; ky < ky1; ++ky, x += g.tap_y) {
     const uint32_t* w = k.w[ky * g.taps_w + kx0];
-    if (M1) {
+    if (Mode == 1) {
       taps_m1(x, g.tap_x, w, kx1 - kx0, &a0, &a1, &a2, &a3);
       taps_m1(kOnes, 0, w, kx1 - kx0, &w0, &w1, &w2, &w3);
+    } else if (Mode == 2) {
+      taps_m2(x, g.tap_x, w, kx1 - kx0, &a0, &a1, &a2, &a3);
+      taps_m2(kOnes, 0, w, kx1 - kx0, &w0, &w1, &w2, &w3);
     } else {
       taps_mm(x, g.tap_x, w, kx1 - kx0, &a0, &a1, &a2, &a3);
       taps_mm(kOnes, 0, w, kx1 - kx0, &w0, &w1, &w2, &w3);
@@ -629,19 +668,37 @@ void depthwise_general(const DepthwiseConv2DS8Params& params, const int8_t* inpu
         k.w[t][1] = sxtb16_ror8(fv);
       }
       general_block_tables(params, bias, c, &k);
-      general_block_pixels(params, input, output, c, c, k, g, general_inside<4, true>,
-                           general_clipped<4, true>);
+      general_block_pixels(params, input, output, c, c, k, g, general_inside<4, 1>,
+                           general_clipped<4, 1>);
+    }
+    return;
+  }
+  if (mult == 2 && s.input_channels >= 2) {  // two input channels a block
+    const int32_t channels = s.input_channels;
+    for (int32_t c0 = 0; c0 < channels; c0 += 2) {
+      const int32_t c = c0 + 2 <= channels ? c0 : channels - 2;  // the last block overlaps
+      const int8_t* f = filter + 2 * c;
+      for (int32_t t = 0; t < taps; ++t, f += out_c) {
+        const uint32_t fv = load_u32(f);
+        // {f0, f1} and {f2, f3} as halfword pairs: SXTB16 gives {f0, f2}, {f1, f3}.
+        const uint32_t e = sxtb16(fv), o = sxtb16_ror8(fv);
+        k.w[t][0] = (e & 0xFFFFu) | (o << 16);
+        k.w[t][1] = (e >> 16) | (o & 0xFFFF0000u);
+      }
+      general_block_tables(params, bias, 2 * c, &k);
+      general_block_pixels(params, input, output, c, 2 * c, k, g, general_inside<4, 2>,
+                           general_clipped<4, 2>);
     }
     return;
   }
   // Multiplier > 1: lanes of four outputs of one input channel (fewer for multipliers 2, 3).
   const int32_t lanes = mult < 4 ? mult : 4;
-  const InsideFn inside = lanes == 2   ? general_inside<2, false>
-                          : lanes == 3 ? general_inside<3, false>
-                                       : general_inside<4, false>;
-  const ClippedFn clipped = lanes == 2   ? general_clipped<2, false>
-                            : lanes == 3 ? general_clipped<3, false>
-                                         : general_clipped<4, false>;
+  const InsideFn inside = lanes == 2   ? general_inside<2, 0>
+                          : lanes == 3 ? general_inside<3, 0>
+                                       : general_inside<4, 0>;
+  const ClippedFn clipped = lanes == 2   ? general_clipped<2, 0>
+                            : lanes == 3 ? general_clipped<3, 0>
+                                         : general_clipped<4, 0>;
   for (int32_t ic = 0; ic < s.input_channels; ++ic) {
     for (int32_t m0 = 0; m0 < mult; m0 += lanes) {
       const int32_t m = m0 + lanes <= mult ? m0 : mult - lanes;  // the last lanes overlap
