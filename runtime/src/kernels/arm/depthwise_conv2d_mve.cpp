@@ -1,8 +1,9 @@
 // int8 DEPTHWISE_CONV_2D for Helium (Cortex-M55). 3x3 undilated layers with C % 8 == 0
-// (KWS, VWW) run eight channels per vector (depthwise3x3_mve below); other depth-multiplier-1
-// layers four channels per vector (int8 widened to int32 lanes by the load); depth
-// multipliers > 1 eight output channels per vector, their inputs gathered (depthwise_mm_mve). Requantization in vector form. Same contract and the same integers as
-// the portable kernel, hence the same bytes.
+// (KWS, VWW) run eight channels per vector (depthwise3x3_mve below); other 3x3 undilated
+// depth-multiplier-1 layers four channels per vector (int8 widened to int32 lanes by the
+// load); every other layer (any window, dilation, depth multiplier) eight output channels
+// per vector, their inputs gathered (depthwise_mm_mve). Requantization in vector form.
+// Same contract and the same integers as the portable kernel, hence the same bytes.
 #include "utensor/kernels/arch.hpp"
 
 #if UTENSOR_KERNELS_MVE  // else depthwise_conv2d_dsp.cpp or the portable kernel
@@ -723,6 +724,13 @@ void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* in
   if (s.input_channels % 8 == 0 && s.filter_height == 3 && s.filter_width == 3 &&
       s.dilation_height == 1 && s.dilation_width == 1 && params.folded_bias != nullptr) {
     depthwise3x3_mve(params, input, filter, bias, output);
+    return;
+  }
+  // Other windows than 3x3: eight channels per vector and a row's inside pixels per call
+  // beat pixel_m1's four (the gather offsets are then 0..7).
+  if (s.filter_height != 3 || s.filter_width != 3 || s.dilation_height != 1 ||
+      s.dilation_width != 1) {
+    depthwise_mm_mve(params, input, filter, bias, output);
     return;
   }
   const int32_t channels = s.input_channels;
