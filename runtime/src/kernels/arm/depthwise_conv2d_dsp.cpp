@@ -512,6 +512,67 @@ UTENSOR_HOT_INLINE void taps_m2(const int8_t* x, int32_t s, const uint32_t* w, i
           UTENSOR_DWG_OPERANDS);
   UTENSOR_DWG_STORE;
 }
+// A whole window (kh >= 1 rows of kw >= 1 taps) in one statement: the row loop too, its
+// two counters in memory operands (the registers are all taken), so a row costs six
+// instructions more than its taps instead of a C loop around taps_*. jump: input bytes
+// from the end of one row's taps to the start of the next.
+#define UTENSOR_DWG_WINDOW(LOAD, MAC)                            \
+  __asm__("1:\n\t"                                               \
+          "ldr %[n], %[kw]\n\t"                                  \
+          "subs %[n], %[n], #2\n\t"                              \
+          "blt 3f\n"                                             \
+          "2:\n\t" LOAD " %[v], [%[p]]\n\t" MAC("0")             \
+          LOAD " %[v], [%[p], %[s]]\n\t" MAC("8")                \
+          "add %[p], %[p], %[s], lsl #1\n\t"                     \
+          "adds %[w], %[w], #16\n\t"                             \
+          "subs %[n], %[n], #2\n\t"                              \
+          "bge 2b\n"                                             \
+          "3:\n\t"                                               \
+          "adds %[n], %[n], #2\n\t"                              \
+          "beq 4f\n\t" LOAD " %[v], [%[p]]\n\t" MAC("0")         \
+          "add %[p], %[p], %[s]\n\t"                             \
+          "adds %[w], %[w], #8\n"                                \
+          "4:\n\t"                                               \
+          "ldr %[v], %[jump]\n\t"                                \
+          "add %[p], %[p], %[v]\n\t"                             \
+          "ldr %[v], %[rows]\n\t"                                \
+          "subs %[v], %[v], #1\n\t"                              \
+          "str %[v], %[rows]\n\t"                                \
+          "bne 1b\n\t"                                           \
+          : [a0] "+r"(s0), [a1] "+r"(s1), [a2] "+r"(s2), [a3] "+r"(s3), [p] "+r"(p),   \
+            [n] "+r"(nn), [w] "+r"(ww), [v] "=&r"(v), [u] "=&r"(u), [w0] "=&r"(w0),    \
+            [w1] "=&r"(w1), [rows] "+m"(rows)                                          \
+          : [s] "r"(ss), [kw] "m"(kw), [jump] "m"(jump)                                \
+          : "cc", "memory")
+
+template <int Mode>
+UTENSOR_HOT_INLINE void window_taps(const int8_t* x, int32_t s, const uint32_t* w, int32_t kh,
+                                    int32_t kw, int32_t jump, int32_t* a0, int32_t* a1,
+                                    int32_t* a2, int32_t* a3) {
+#if defined(__OPTIMIZE__)
+  int32_t rows = kh;
+  UTENSOR_DWG_BIND(x, s, w, 0);
+  if (Mode == 1) {
+    UTENSOR_DWG_WINDOW("ldr", UTENSOR_DWG_M1);
+  } else if (Mode == 2) {
+    UTENSOR_DWG_WINDOW("ldrh", UTENSOR_DWG_M2);
+  } else {
+    UTENSOR_DWG_WINDOW("ldrsb", UTENSOR_DWG_MM);
+  }
+  UTENSOR_DWG_STORE;
+#else  // unoptimized, the memory operands find no register for their address: row by row
+  for (int32_t ky = 0; ky < kh; ++ky, x += kw * s + jump, w += 2 * kw) {
+    if (Mode == 1) {
+      taps_m1(x, s, w, kw, a0, a1, a2, a3);
+    } else if (Mode == 2) {
+      taps_m2(x, s, w, kw, a0, a1, a2, a3);
+    } else {
+      taps_mm(x, s, w, kw, a0, a1, a2, a3);
+    }
+  }
+#endif
+}
+#undef UTENSOR_DWG_WINDOW
 #undef UTENSOR_DWG_M2
 #undef UTENSOR_DWG_MM
 #undef UTENSOR_DWG_M1
@@ -527,19 +588,10 @@ const int8_t kOnes[4] = {1, 1, 1, 1};
 template <int L, int Mode>
 UTENSOR_NOINLINE void general_inside(const int8_t* x, int32_t n, int32_t kh,
                                      const GeneralBlock& k, const GeneralLayer& g, int8_t* out) {
+  const int32_t jump = g.tap_y - g.taps_w * g.tap_x;
   for (; n > 0; --n, x += g.in_step, out += g.out_step) {
     int32_t a0 = k.folded[0], a1 = k.folded[1], a2 = k.folded[2], a3 = k.folded[3];
-    const int8_t* row = x;
-    const uint32_t* w = &k.w[0][0];
-    for (int32_t ky = 0; ky < kh; ++ky, row += g.tap_y, w += 2 * g.taps_w) {
-      if (Mode == 1) {
-        taps_m1(row, g.tap_x, w, g.taps_w, &a0, &a1, &a2, &a3);
-      } else if (Mode == 2) {
-        taps_m2(row, g.tap_x, w, g.taps_w, &a0, &a1, &a2, &a3);
-      } else {
-        taps_mm(row, g.tap_x, w, g.taps_w, &a0, &a1, &a2, &a3);
-      }
-    }
+    window_taps<Mode>(x, g.tap_x, &k.w[0][0], kh, g.taps_w, jump, &a0, &a1, &a2, &a3);
     general_store<L>(a0, a1, a2, a3, k, g, out);
   }
 }
