@@ -12,7 +12,8 @@
 // registers; windows inside the image use folded_bias, and fast_requant (when the
 // converter proved it exact) replaces the general requantization. DSP cores
 // (kernels/arm/depthwise_conv2d_dsp.cpp) and Helium (depthwise_conv2d_mve.cpp) have their
-// own 3x3 kernels. Results are unchanged (exact integer sums; float sums keep TFLite's
+// own 3x3 kernels and general ones (any stride, dilation, channel count and depth
+// multiplier; any window on Helium, up to 64 taps on the DSP cores). Results are unchanged (exact integer sums; float sums keep TFLite's
 // per-channel order).
 
 #include <stdint.h>

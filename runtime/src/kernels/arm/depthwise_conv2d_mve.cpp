@@ -1,8 +1,9 @@
 // int8 DEPTHWISE_CONV_2D for Helium (Cortex-M55). 3x3 undilated layers with C % 8 == 0
-// (KWS, VWW) run eight channels per vector (depthwise3x3_mve below); other depth-multiplier-1
-// layers four channels per vector (int8 widened to int32 lanes by the load); the rest the
-// portable kernel. Requantization in vector form. Same contract and the same integers as
-// the portable kernel, hence the same bytes.
+// (KWS, VWW) run eight channels per vector (depthwise3x3_mve below); other 3x3 undilated
+// depth-multiplier-1 layers four channels per vector (int8 widened to int32 lanes by the
+// load); every other layer (any window, dilation, depth multiplier) eight output channels
+// per vector, their inputs gathered (depthwise_mm_mve). Requantization in vector form.
+// Same contract and the same integers as the portable kernel, hence the same bytes.
 #include "utensor/kernels/arch.hpp"
 
 #if UTENSOR_KERNELS_MVE  // else depthwise_conv2d_dsp.cpp or the portable kernel
@@ -542,17 +543,200 @@ void pixel_m1(const DepthwiseConv2DS8Params& p, const int8_t* in_batch, int32_t 
   }
 }
 
+// ---- Depth multiplier > 1 ----
+//
+// Output channels eight per vector in int16 lanes, each lane's input value gathered (VLDRB
+// gather: lane l of block oc reads input channel (oc + l) / M, whatever M is), the weights
+// of a tap one widening load (contiguous over the output channels); VMULLB/VMULLT give the
+// exact int32 products of the even and odd lanes, as the 3x3 kernel's tap8. Blocks outer,
+// pixels inner, so a block's gather offsets, requantization and bias vectors are set up
+// once per call (a row when row-streamed). Windows inside the image start from
+// folded_bias with raw inputs, a row's run of them in one call; clipped ones start from
+// the bias with the input offset added, as TFLite does.
+
+struct BlockMM {
+  uint16x8_t offsets;  // input channel of each lane, from the block's first
+  int32x4_t mult[2], shift[2], folded[2], bias[2];  // even, odd lanes
+  mve_pred16_t pred;   // the lanes that are output channels
+  int16x8_t lo, hi;
+  int32_t zp;
+};
+
+// A layer's steps between taps (input: x, y; filter: f_tap, f_row).
+struct StepsMM {
+  int32_t tap_x, tap_y, f_tap, f_row;
+};
+
+template <bool Pred>
+UTENSOR_HOT_INLINE void taps_mm8(const BlockMM& b, const StepsMM& st, const int8_t* xr,
+                                 const int8_t* fr, int32_t n_ky, int32_t n_kx, bool add_offset,
+                                 int16_t offset, int32x4_t* even, int32x4_t* odd) {
+  const uint16x8_t offsets = b.offsets;
+  const mve_pred16_t pred = b.pred;
+  for (int32_t ky = 0; ky < n_ky; ++ky, xr += st.tap_y, fr += st.f_row) {
+    const int8_t* x = xr;
+    const int8_t* f = fr;
+    for (int32_t k = 0; k < n_kx; ++k, x += st.tap_x, f += st.f_tap) {
+      int16x8_t xv = Pred ? vldrbq_gather_offset_z_s16(x, offsets, pred)
+                          : vldrbq_gather_offset_s16(x, offsets);
+      const int16x8_t fv = Pred ? vldrbq_z_s16(f, pred) : vldrbq_s16(f);
+      if (add_offset) xv = vaddq_n_s16(xv, offset);
+      *even = vaddq_s32(*even, vmullbq_int_s16(xv, fv));
+      *odd = vaddq_s32(*odd, vmulltq_int_s16(xv, fv));
+    }
+  }
+}
+
+template <bool Pred>
+UTENSOR_HOT_INLINE void store_mm8(const BlockMM& b, int32x4_t even, int32x4_t odd, int8_t* out) {
+  int16x8_t v = vqmovnbq_s32(vuninitializedq_s16(),
+                             mve_multiply_by_multiplier(even, b.mult[0], b.shift[0]));
+  v = vqmovntq_s32(v, mve_multiply_by_multiplier(odd, b.mult[1], b.shift[1]));
+  v = vminq_s16(vmaxq_s16(vqaddq_n_s16(v, static_cast<int16_t>(b.zp)), b.lo), b.hi);
+  if (Pred) {
+    vstrbq_p_s16(out, v, b.pred);
+  } else {
+    vstrbq_s16(out, v);
+  }
+}
+
+// `n` output pixels of a row whose windows lie inside the image (all KH x KW taps).
+template <bool Pred>
+UTENSOR_NOINLINE_MVE void inside_mm8(const BlockMM& b, const StepsMM& st, const int8_t* x,
+                                     const int8_t* f, int32_t n, int32_t in_step, int32_t kh,
+                                     int32_t kw, int8_t* out, int32_t out_step) {
+  for (; n > 0; --n, x += in_step, out += out_step) {
+    int32x4_t even = b.folded[0], odd = b.folded[1];
+    taps_mm8<Pred>(b, st, x, f, kh, kw, false, 0, &even, &odd);
+    store_mm8<Pred>(b, even, odd, out);
+  }
+}
+
+// One clipped output pixel (or any, without folded_bias): taps [0, n_ky) x [0, n_kx) from
+// xr and fr, the input offset added to each input.
+template <bool Pred>
+UTENSOR_NOINLINE_MVE void clipped_mm8(const BlockMM& b, const StepsMM& st, const int8_t* xr,
+                                      const int8_t* fr, int32_t n_ky, int32_t n_kx,
+                                      int16_t offset, int8_t* out) {
+  int32x4_t even = b.bias[0], odd = b.bias[1];
+  taps_mm8<Pred>(b, st, xr, fr, n_ky, n_kx, true, offset, &even, &odd);
+  store_mm8<Pred>(b, even, odd, out);
+}
+
+// The even and odd lanes of table[oc, oc + 8) widened to int32 (the shifts are int8),
+// zero past `count`.
+template <typename T>
+UTENSOR_HOT_INLINE void deinterleave8(const T* table, int32_t oc, int32_t count, int32x4_t* out) {
+  int32_t v[8];
+  for (int32_t l = 0; l < 8; ++l) {
+    v[l] = table != nullptr && oc + l < count ? static_cast<int32_t>(table[oc + l]) : 0;
+  }
+  const int32x4x2_t d = vld2q_s32(v);
+  out[0] = d.val[0];
+  out[1] = d.val[1];
+}
+
+template <bool Pred>
+void block_mm8(const DepthwiseConv2DS8Params& params, const int8_t* input, const int8_t* filter,
+               const BlockMM& b, int32_t oc, int32_t ic0, int8_t* output) {
+  const DepthwiseConv2DShape& s = params.shape;
+  const int32_t channels = s.input_channels;
+  const int32_t out_c = channels * s.depth_multiplier;
+  const int32_t in_row = s.input_width * channels;
+  const int32_t out_row = s.output_width * out_c;
+  StepsMM st;
+  st.tap_x = s.dilation_width * channels;
+  st.tap_y = s.dilation_height * in_row;
+  st.f_tap = out_c;
+  st.f_row = s.filter_width * out_c;
+  const int16_t offset = static_cast<int16_t>(params.input_offset);
+  // Output columns [ox_in, ox_end) have windows inside the input horizontally.
+  const int32_t span_w = (s.filter_width - 1) * s.dilation_width;
+  int32_t ox_in = (s.pad_left + s.stride_width - 1) / s.stride_width;
+  const int32_t last = s.input_width - 1 - span_w + s.pad_left;
+  int32_t ox_end = last >= 0 ? last / s.stride_width + 1 : 0;
+  if (ox_end > s.output_width) ox_end = s.output_width;
+  if (ox_in > ox_end) ox_in = ox_end;
+  const bool folded = params.folded_bias != nullptr;
+  for (int32_t n = 0; n < s.batches; ++n) {
+    const int8_t* in_batch = input + n * s.input_height * in_row + ic0;
+    int8_t* out_batch = output + n * s.output_height * out_row + oc;
+    for (int32_t oy = 0; oy < s.output_height; ++oy) {
+      const int32_t y0 = oy * s.stride_height - s.pad_top;
+      int32_t ky0, ky1;
+      tap_range(y0, s.dilation_height, s.filter_height, s.input_height, &ky0, &ky1);
+      int8_t* out_y = out_batch + oy * out_row;
+      const bool rows_inside = folded && ky0 == 0 && ky1 == s.filter_height && ox_end > ox_in;
+      const int32_t lo = rows_inside ? ox_in : s.output_width;
+      const int32_t hi = rows_inside ? ox_end : s.output_width;
+      if (rows_inside) {
+        inside_mm8<Pred>(b, st,
+                         in_batch + (y0 * s.input_width + ox_in * s.stride_width - s.pad_left) *
+                                        channels,
+                         filter + oc, ox_end - ox_in, s.stride_width * channels, s.filter_height,
+                         s.filter_width, out_y + ox_in * out_c, out_c);
+      }
+      for (int32_t ox = 0; ox < s.output_width; ++ox) {
+        if (ox == lo) {
+          ox = hi - 1;
+          continue;
+        }
+        const int32_t x0 = ox * s.stride_width - s.pad_left;
+        int32_t kx0, kx1;
+        tap_range(x0, s.dilation_width, s.filter_width, s.input_width, &kx0, &kx1);
+        const int32_t n_ky = kx1 > kx0 ? ky1 - ky0 : 0;  // a window wholly in the padding: none
+        clipped_mm8<Pred>(b, st,
+                          in_batch + ((y0 + ky0 * s.dilation_height) * s.input_width + x0 +
+                                      kx0 * s.dilation_width) * channels,
+                          filter + (ky0 * s.filter_width + kx0) * out_c + oc,
+                          n_ky > 0 ? n_ky : 0, kx1 - kx0, offset, out_y + ox * out_c);
+      }
+    }
+  }
+}
+
+// Out of line: inlined, its frame would cost the 3x3 layers five instructions a call.
+__attribute__((noinline)) void depthwise_mm_mve(const DepthwiseConv2DS8Params& params,
+                                                const int8_t* input, const int8_t* filter,
+                                                const int32_t* bias, int8_t* output) {
+  const DepthwiseConv2DShape& s = params.shape;
+  const int32_t mult = s.depth_multiplier;
+  const int32_t out_c = s.input_channels * mult;
+  BlockMM b;
+  b.lo = vdupq_n_s16(static_cast<int16_t>(params.activation_min));
+  b.hi = vdupq_n_s16(static_cast<int16_t>(params.activation_max));
+  b.zp = params.output_offset;
+  for (int32_t oc = 0; oc < out_c; oc += 8) {
+    b.pred = vctp16q(static_cast<uint32_t>(out_c - oc));
+    const int32_t ic0 = oc / mult;
+    uint16_t lanes[8];
+    for (int32_t l = 0; l < 8; ++l) lanes[l] = static_cast<uint16_t>((oc + l) / mult - ic0);
+    b.offsets = vld1q_u16(lanes);
+    deinterleave8(params.output_multiplier, oc, out_c, b.mult);
+    deinterleave8(params.output_shift, oc, out_c, b.shift);
+    deinterleave8(params.folded_bias, oc, out_c, b.folded);
+    deinterleave8(bias, oc, out_c, b.bias);
+    if (oc + 8 <= out_c) {
+      block_mm8<false>(params, input, filter, b, oc, ic0, output);
+    } else {
+      block_mm8<true>(params, input, filter, b, oc, ic0, output);
+    }
+  }
+}
+
 }  // namespace
 
 void depthwise_conv2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
                          const int8_t* filter, const int32_t* bias, int8_t* output) {
   const DepthwiseConv2DShape& s = params.shape;
-  if (s.depth_multiplier != 1) {
-    depthwise_conv2d_s8_portable(params, input, filter, bias, output);
+  // Depth multipliers > 1 and windows other than 3x3 (or dilated): eight output channels
+  // per vector and a row's inside pixels per call (beats pixel_m1's four channels).
+  if (s.depth_multiplier != 1 || s.filter_height != 3 || s.filter_width != 3 ||
+      s.dilation_height != 1 || s.dilation_width != 1) {
+    depthwise_mm_mve(params, input, filter, bias, output);
     return;
   }
-  if (s.input_channels % 8 == 0 && s.filter_height == 3 && s.filter_width == 3 &&
-      s.dilation_height == 1 && s.dilation_width == 1 && params.folded_bias != nullptr) {
+  if (s.input_channels % 8 == 0 && params.folded_bias != nullptr) {
     depthwise3x3_mve(params, input, filter, bias, output);
     return;
   }
