@@ -244,7 +244,7 @@ def _expected(mnemonic, operands):
         return "div"
     if base in _MULL:
         return "mull"
-    if base in ("mul", "mla", "mls", "usad8", "usada8") or base.startswith(("smla", "smul", "smmul", "smmla", "smmls", "smuad", "smusd", "smlsd", "smlaw", "smulw")):
+    if base in ("mul", "muls", "mla", "mls", "usad8", "usada8") or base.startswith(("smla", "smul", "smmul", "smmla", "smmls", "smuad", "smusd", "smlsd", "smlaw", "smulw")):
         return "mul"
     if base in ("vmla", "vmls", "vnmla", "vnmls", "vfma", "vfms", "vfnma", "vfnms"):
         return "fp_mac"
@@ -263,7 +263,8 @@ def _expected(mnemonic, operands):
 
 _KNOWN = {"add", "adds", "sub", "subs", "mov", "movs", "ldr", "str", "ldrb", "strb", "ldrh", "strh",
           "b", "bx", "cmp", "orr", "and", "eor", "mvn", "lsl", "lsr", "asr", "rsb", "bic", "ldrsb",
-          "ldrsh", "mul", "mla", "pop", "push", "ssat", "usat", "sxtb", "uxtb", "sxth", "uxth"}
+          "ldrsh", "mul", "muls", "mla", "pop", "push", "ssat", "usat", "sxtb", "uxtb", "sxth", "uxth",
+          "sdiv", "udiv"}
 
 
 def _disassembled(obj):
