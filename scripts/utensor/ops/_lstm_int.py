@@ -57,12 +57,9 @@ def _inter_gate(scale1: float, scale2: float, out_scale: float):
     return quantize_multiplier((float(f32(scale1)) * float(f32(scale2))) / float(f32(out_scale)))
 
 
-def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, shape: Dict[str, int],
-             cell_clip: float) -> KernelCall:
-    x, h, c = t[0], t[18], t[19]
-    units, n_in = shape["units"], shape["input_size"]
-    s_x, z_x = per_tensor(op, graph, x, "input")
-    s_h, z_h = per_tensor(op, graph, h, "output state")
+def cell_state_scale(op: Operator, graph: Graph, c: Tensor, tf_writes: str):
+    """The int16 cell state's scale and its power of two (k <= 0), as TFLite Micro's integer
+    LSTMs need them; tf_writes: the powers TensorFlow's quantizer writes for this form."""
     c_q = c.quant
     if c_q is None or not c_q.scale:
         raise unsupported(op, graph, f"int16 cell state '{c.name}' has no quantization parameters; TFLite "
@@ -74,7 +71,17 @@ def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, s
     if power > 0:
         raise unsupported(op, graph, f"cell state scale {s_c:g} is above 1 (2^{power}); TFLite Micro's int16 "
                           "tanh of the cell state overflows int32 there. Supported: scales 2^k, k <= 0 "
-                          "(TFLite's quantizer writes 2^-15 .. 2^-11).")
+                          f"(TFLite's quantizer writes {tf_writes}).")
+    return s_c, power
+
+
+def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, shape: Dict[str, int],
+             cell_clip: float) -> KernelCall:
+    x, h, c = t[0], t[18], t[19]
+    units, n_in = shape["units"], shape["input_size"]
+    s_x, z_x = per_tensor(op, graph, x, "input")
+    s_h, z_h = per_tensor(op, graph, h, "output state")
+    s_c, power = cell_state_scale(op, graph, c, "2^-15 .. 2^-11")
     gates = ((1, 5, 12), (2, 6, 13), (3, 7, 14), (4, 8, 15))  # input, forget, cell, output
     in_mult, in_shift, rec_mult, rec_shift = [], [], [], []
     in_bias: List[int] = []

@@ -25,7 +25,7 @@ from ..ir import Graph, Operator, Tensor
 from ..quantization import conv_multiplier, f32, quantize_multiplier
 from . import KernelCall, kernel_call
 from ._common import per_tensor, unsupported
-from ._lstm_int import Q0_15, Q3_12, _inter_gate, _log2_rounded
+from ._lstm_int import Q0_15, Q3_12, _inter_gate, cell_state_scale
 from ._lut16 import sigmoid_table_u16
 
 INT16_DTYPES = "int16 input, output state and output, int8 weights, int64 biases, int16 cell state (16x8)"
@@ -47,18 +47,7 @@ def lower_s16(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, 
     units, n_in = shape["units"], shape["input_size"]
     s_x, z_x = per_tensor(op, graph, x, "input")
     s_h, z_h = per_tensor(op, graph, h, "output state")
-    c_q = c.quant
-    if c_q is None or not c_q.scale:
-        raise unsupported(op, graph, f"int16 cell state '{c.name}' has no quantization parameters; TFLite "
-                          "Micro's integer LSTM needs its (power-of-two) scale.")
-    s_c = float(c_q.scale[0])
-    if not (s_c > 0 and np.isfinite(s_c)):
-        raise unsupported(op, graph, f"cell state '{c.name}' has quantization scale {s_c}.")
-    power = _log2_rounded(s_c)
-    if power > 0:
-        raise unsupported(op, graph, f"cell state scale {s_c:g} is above 1 (2^{power}); TFLite Micro's int16 "
-                          "tanh of the cell state overflows int32 there. Supported: scales 2^k, k <= 0 "
-                          "(TFLite's quantizer writes 2^-15 .. 2^-5).")
+    s_c, power = cell_state_scale(op, graph, c, "2^-15 .. 2^-5")
     gates = ((1, 5, 12), (2, 6, 13), (3, 7, 14), (4, 8, 15))  # input, forget, cell, output
     in_mult, in_shift, rec_mult, rec_shift = [], [], [], []
     in_bias: List[int] = []

@@ -141,6 +141,18 @@ bool params(Reader& r, uint32_t fingerprint, uint32_t expected, P* p, uint8_t* c
   return r.ok();
 }
 
+// The kernel call once, or once per output row through run_rows_in_place when the planner
+// streams the layer in place (emitter.py _render_call does the same).
+template <typename P, typename Call>
+void call_rows(bool streamed, const P& params, const int8_t* input, int8_t* output, uint8_t* staging,
+               int32_t staging_rows, int32_t out_row_elems, Call call) {
+  if (streamed) {
+    k::run_rows_in_place(params, input, output, staging, staging_rows, out_row_elems, call);
+  } else {
+    call(params, input, output);
+  }
+}
+
 // Runs one draw's kernel call; returns the code, sets *n_out and the outputs' places.
 uint8_t run_blob(uint32_t length, uint32_t* cycles, uint8_t* n_out, uint32_t* out_off, uint32_t* out_len) {
   Reader r(g_blob, length, g_pool, kPoolBytes);
@@ -228,71 +240,39 @@ uint8_t run_blob(uint32_t length, uint32_t* cycles, uint8_t* n_out, uint32_t* ou
     // The same calls as scripts/utensor/templates/ops/*.j2 render for these lowerings.
     // emitter.py _render_call: the same call once per output row, through run_rows_in_place.
     case kConvS8Gemm:
-      if (streamed) {
-        int8_t* scratch = out<int8_t>(a[4]);
-        const int8_t* filter = in<int8_t>(a[1]);
-        const int32_t* bias = in<int32_t>(a[2]);
-        k::run_rows_in_place(p.conv, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
-                             [=](const k::Conv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
-                               k::conv2d_s8_gemm(bp, bi, filter, bias, bo, scratch);
-                             });
-        break;
-      }
-      k::conv2d_s8_gemm(p.conv, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]),
-                        out<int8_t>(a[4]));
-      break;
     case kConvS8GemmFast:
-      if (streamed) {
-        int8_t* scratch = out<int8_t>(a[4]);
-        const int8_t* filter = in<int8_t>(a[1]);
-        const int32_t* bias = in<int32_t>(a[2]);
-        k::run_rows_in_place(p.conv, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
-                             [=](const k::Conv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
-                               k::conv2d_s8_gemm_fast(bp, bi, filter, bias, bo, scratch);
-                             });
-        break;
-      }
-      k::conv2d_s8_gemm_fast(p.conv, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]),
-                             out<int8_t>(a[4]));
+    case kConvS8: {
+      const int8_t* filter = in<int8_t>(a[1]);
+      const int32_t* bias = in<int32_t>(a[2]);
+      int8_t* scratch = out<int8_t>(a[4]);
+      const uint8_t which = kind;
+      call_rows(streamed, p.conv, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
+                [=](const k::Conv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
+                  if (which == kConvS8Gemm) {
+                    k::conv2d_s8_gemm(bp, bi, filter, bias, bo, scratch);
+                  } else if (which == kConvS8GemmFast) {
+                    k::conv2d_s8_gemm_fast(bp, bi, filter, bias, bo, scratch);
+                  } else {
+                    k::conv2d_s8(bp, bi, filter, bias, bo, scratch);
+                  }
+                });
       break;
-    case kConvS8:
-      if (streamed) {
-        int8_t* scratch = out<int8_t>(a[4]);
-        const int8_t* filter = in<int8_t>(a[1]);
-        const int32_t* bias = in<int32_t>(a[2]);
-        k::run_rows_in_place(p.conv, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
-                             [=](const k::Conv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
-                               k::conv2d_s8(bp, bi, filter, bias, bo, scratch);
-                             });
-        break;
-      }
-      k::conv2d_s8(p.conv, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]),
-                   out<int8_t>(a[4]));
-      break;
+    }
     case kDwS8:
-      if (streamed) {
-        const int8_t* filter = in<int8_t>(a[1]);
-        const int32_t* bias = in<int32_t>(a[2]);
-        k::run_rows_in_place(p.dw, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
-                             [=](const k::DepthwiseConv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
-                               k::depthwise_conv2d_s8(bp, bi, filter, bias, bo);
-                             });
-        break;
-      }
-      k::depthwise_conv2d_s8(p.dw, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]));
+    case kDwS8x3x3: {
+      const int8_t* filter = in<int8_t>(a[1]);
+      const int32_t* bias = in<int32_t>(a[2]);
+      const bool three = kind == kDwS8x3x3;
+      call_rows(streamed, p.dw, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
+                [=](const k::DepthwiseConv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
+                  if (three) {
+                    k::depthwise_conv2d_s8_3x3(bp, bi, filter, bias, bo);
+                  } else {
+                    k::depthwise_conv2d_s8(bp, bi, filter, bias, bo);
+                  }
+                });
       break;
-    case kDwS8x3x3:
-      if (streamed) {
-        const int8_t* filter = in<int8_t>(a[1]);
-        const int32_t* bias = in<int32_t>(a[2]);
-        k::run_rows_in_place(p.dw, in<int8_t>(a[0]), out<int8_t>(a[3]), staging, staging_rows, out_row_elems,
-                             [=](const k::DepthwiseConv2DS8Params& bp, const int8_t* bi, int8_t* bo) {
-                               k::depthwise_conv2d_s8_3x3(bp, bi, filter, bias, bo);
-                             });
-        break;
-      }
-      k::depthwise_conv2d_s8_3x3(p.dw, in<int8_t>(a[0]), in<int8_t>(a[1]), in<int32_t>(a[2]), out<int8_t>(a[3]));
-      break;
+    }
     case kFcS8:
     case kFcS8Groups4:
     case kFcS8Rows: {
