@@ -75,6 +75,38 @@ def cell_state_scale(op: Operator, graph: Graph, c: Tensor, tf_writes: str):
     return s_c, power
 
 
+def folded_gate_biases(b: Tensor, wx: Tensor, wh: Tensor, z_x: int, z_h: int, z_wx: int,
+                       z_wh: int, units: int, n_in: int):
+    """One gate's input and recurrent biases with the zero points' constant terms folded in:
+    sum((w - z_w) * (x - z_x)) = sum(w * x) - z_x * sum(w) - z_w * sum(x) + n * z_w * z_x; the
+    kernel computes sum(w * x) and z_w * sum(x), the rest is constant. Python ints."""
+    sums_x = wx.data.astype(np.int64).reshape(units, n_in).sum(axis=1)
+    sums_h = wh.data.astype(np.int64).reshape(units, units).sum(axis=1)
+    in_bias = [int(v) for v in b.data.astype(np.int64).reshape(-1) - z_x * sums_x + n_in * z_wx * z_x]
+    rec_bias = [int(v) for v in -z_h * sums_h + units * z_wh * z_h]
+    return in_bias, rec_bias
+
+
+def cell_fields(s_c: float, s_h: float, z_h: int, power: int, cell_clip: float) -> Dict[str, int]:
+    """The per-step parameters TFLM's integer LSTM prepare derives from the cell and hidden
+    state scales (the same for the int8 and 16x8 forms): the inter-gate multipliers, the
+    cell tanh's scaling, the hidden state's zero point and the cell clip in cell units."""
+    forget_m, forget_s = _inter_gate(Q0_15, s_c, s_c)
+    input_cell_m, input_cell_s = _inter_gate(Q0_15, Q0_15, s_c)
+    hidden_m, hidden_s = _inter_gate(Q0_15, Q0_15, s_h)
+    # TFLM's Tanh(cell_state_scale_power): left shift 12 + power; a negative one becomes a
+    # rounded right shift of x * 3, a non-negative one the multiplier 3 << shift.
+    left = 12 + power
+    tanh_m, tanh_s = (3 << left, 0) if left >= 0 else (3, -left)
+    clip = 0
+    if cell_clip > 0:
+        clip = int(min(max(float(f32(cell_clip)) / float(f32(s_c)), -32768.0), 32767.0))
+    return dict(forget_multiplier=forget_m, forget_shift=forget_s,
+                input_cell_multiplier=input_cell_m, input_cell_shift=input_cell_s,
+                hidden_multiplier=hidden_m, hidden_shift=hidden_s, hidden_zero_point=z_h,
+                tanh_multiplier=tanh_m, tanh_shift=tanh_s, cell_clip=clip)
+
+
 def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, shape: Dict[str, int],
              cell_clip: float) -> KernelCall:
     x, h, c = t[0], t[18], t[19]
@@ -100,34 +132,18 @@ def lower_s8(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, s
         m, s = quantize_multiplier(conv_multiplier(s_h, s_wh, Q3_12))
         rec_mult.append(m)
         rec_shift.append(s)
-        sums_x = wx.data.astype(np.int64).reshape(units, n_in).sum(axis=1)
-        sums_h = wh.data.astype(np.int64).reshape(units, units).sum(axis=1)
-        # sum((w - z_w) * (x - z_x)) = sum(w * x) - z_x * sum(w) - z_w * sum(x) + n * z_w * z_x:
-        # the kernel computes sum(w * x) and z_w * sum(x), the rest is constant.
-        in_bias += [int(v) for v in b.data.astype(np.int64).reshape(-1) + (-z_x) * sums_x + n_in * z_wx * z_x]
-        rec_bias += [int(v) for v in (-z_h) * sums_h + units * z_wh * z_h]
+        gate_in, gate_rec = folded_gate_biases(b, wx, wh, z_x, z_h, z_wx, z_wh, units, n_in)
+        in_bias += gate_in
+        rec_bias += gate_rec
     if any(not -(2**31) <= v < 2**31 for v in in_bias + rec_bias):
         raise unsupported(op, graph, "a gate bias plus the zero points' terms exceeds int32; the integer "
                           "LSTM's accumulators would overflow.")
-    forget_m, forget_s = _inter_gate(Q0_15, s_c, s_c)
-    input_cell_m, input_cell_s = _inter_gate(Q0_15, Q0_15, s_c)
-    hidden_m, hidden_s = _inter_gate(Q0_15, Q0_15, s_h)
-    # TFLM's Tanh(cell_state_scale_power): left shift 12 + power; a negative one becomes a
-    # rounded right shift of x * 3, a non-negative one the multiplier 3 << shift.
-    left = 12 + power
-    tanh_m, tanh_s = (3 << left, 0) if left >= 0 else (3, -left)
-    clip = 0
-    if cell_clip > 0:
-        clip = int(min(max(float(f32(cell_clip)) / float(f32(s_c)), -32768.0), 32767.0))
-    fields = dict(shape, input_bias=kernel_params.ConstArray("int32_t", in_bias),
+    fields = dict(shape, **cell_fields(s_c, s_h, z_h, power, cell_clip),
+                  input_bias=kernel_params.ConstArray("int32_t", in_bias),
                   recurrent_bias=kernel_params.ConstArray("int32_t", rec_bias),
                   input_weights_zero_point=in_wzp, recurrent_weights_zero_point=rec_wzp,
                   input_multiplier=in_mult, input_shift=in_shift,
                   recurrent_multiplier=rec_mult, recurrent_shift=rec_shift,
-                  forget_multiplier=forget_m, forget_shift=forget_s,
-                  input_cell_multiplier=input_cell_m, input_cell_shift=input_cell_s,
-                  hidden_multiplier=hidden_m, hidden_shift=hidden_s, hidden_zero_point=z_h,
-                  tanh_multiplier=tanh_m, tanh_shift=tanh_s, cell_clip=clip,
                   sigmoid_table=kernel_params.ConstArray(
                       "uint16_t", sigmoid_table_u16(),
                       "sigmoid(k / 24) in unsigned 0.16, interpolation-corrected (ops/_lut16.py)"))

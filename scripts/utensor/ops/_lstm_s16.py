@@ -18,14 +18,12 @@ tanh of the cell overflows there).
 
 from typing import Dict, List, Optional
 
-import numpy as np
-
 from .. import kernel_params
 from ..ir import Graph, Operator, Tensor
-from ..quantization import conv_multiplier, f32, quantize_multiplier
+from ..quantization import conv_multiplier, quantize_multiplier
 from . import KernelCall, kernel_call
 from ._common import per_tensor, unsupported
-from ._lstm_int import Q0_15, Q3_12, _inter_gate, cell_state_scale
+from ._lstm_int import Q3_12, cell_fields, cell_state_scale, folded_gate_biases
 from ._lut16 import sigmoid_table_u16
 
 INT16_DTYPES = "int16 input, output state and output, int8 weights, int64 biases, int16 cell state (16x8)"
@@ -69,36 +67,20 @@ def lower_s16(op: Operator, graph: Graph, t: List[Optional[Tensor]], y: Tensor, 
             # The 64-bit MultiplyByQuantizedMultiplier's own first steps, done once here.
             (in_mult if what == "input" else rec_mult).append((m + (1 << 15)) >> 16 if m < 0x7FFF0000 else 0x7FFF)
             (in_shift if what == "input" else rec_shift).append(15 - s)
-        sums_x = wx.data.astype(np.int64).reshape(units, n_in).sum(axis=1)
-        sums_h = wh.data.astype(np.int64).reshape(units, units).sum(axis=1)
-        # sum((w - z_w) * (x - z_x)) = sum(w * x) - z_x * sum(w) - z_w * sum(x) + n * z_w * z_x:
-        # the kernel computes sum(w * x) and z_w * sum(x), the rest is constant.
-        in_bias += [int(v) for v in b.data.astype(np.int64).reshape(-1) - z_x * sums_x + n_in * z_wx * z_x]
-        rec_bias += [int(v) for v in -z_h * sums_h + units * z_wh * z_h]
+        gate_in, gate_rec = folded_gate_biases(b, wx, wh, z_x, z_h, z_wx, z_wh, units, n_in)
+        in_bias += gate_in
+        rec_bias += gate_rec
     z_w = max(abs(z) for z in in_wzp + rec_wzp)
     bound = max(abs(v) for v in in_bias + rec_bias) + max(n_in, units) * 2 ** 15 * (2 ** 7 + z_w)
     if bound >= ACC_LIMIT:
         raise unsupported(op, graph, "a gate bias (with the zero points folded in) is too large: the 16x8 "
                           "gate sums could reach 2^47, beyond what TFLite's 64-bit requantization takes.")
-    forget_m, forget_s = _inter_gate(Q0_15, s_c, s_c)
-    input_cell_m, input_cell_s = _inter_gate(Q0_15, Q0_15, s_c)
-    hidden_m, hidden_s = _inter_gate(Q0_15, Q0_15, s_h)
-    # TFLM's Tanh(cell_state_scale_power): left shift 12 + power; a negative one becomes a
-    # rounded right shift of x * 3, a non-negative one the multiplier 3 << shift.
-    left = 12 + power
-    tanh_m, tanh_s = (3 << left, 0) if left >= 0 else (3, -left)
-    clip = 0
-    if cell_clip > 0:
-        clip = int(min(max(float(f32(cell_clip)) / float(f32(s_c)), -32768.0), 32767.0))
-    fields = dict(shape, input_bias=kernel_params.ConstArray("int64_t", in_bias),
+    fields = dict(shape, **cell_fields(s_c, s_h, z_h, power, cell_clip),
+                  input_bias=kernel_params.ConstArray("int64_t", in_bias),
                   recurrent_bias=kernel_params.ConstArray("int64_t", rec_bias),
                   input_weights_zero_point=in_wzp, recurrent_weights_zero_point=rec_wzp,
                   input_multiplier=in_mult, input_shift=in_shift,
                   recurrent_multiplier=rec_mult, recurrent_shift=rec_shift,
-                  forget_multiplier=forget_m, forget_shift=forget_s,
-                  input_cell_multiplier=input_cell_m, input_cell_shift=input_cell_s,
-                  hidden_multiplier=hidden_m, hidden_shift=hidden_s, hidden_zero_point=z_h,
-                  tanh_multiplier=tanh_m, tanh_shift=tanh_s, cell_clip=clip,
                   sigmoid_table=kernel_params.ConstArray(
                       "uint16_t", sigmoid_table_u16(),
                       "sigmoid(k / 24) in unsigned 0.16 (ops/_lut16.py sigmoid_table_u16)"))
